@@ -1,0 +1,123 @@
+import { z } from 'zod';
+
+const severity = z.enum(['critical', 'warning', 'info']);
+
+export const metricRuleSchema = z
+  .object({
+    /** Vendor metric name as the collector reports it, e.g. `delay`, `fetched_delay`, `tps`. */
+    name: z.string().min(1),
+    above: z.number().optional(),
+    below: z.number().optional(),
+    /** Consecutive polls the breach must last before firing (and the clear before resolving). */
+    forPolls: z.number().int().min(1).default(3),
+    severity: severity.default('warning'),
+  })
+  .strict()
+  .refine((m) => m.above !== undefined || m.below !== undefined, { message: 'a metric rule needs `above` or `below`' });
+
+/** Every rule knob, all optional: used for defaults, per-target and per-job overrides alike. */
+export const rulesOverrideSchema = z
+  .object({
+    hysteresis: z
+      .object({
+        /** Polls a condition must be seen before it fires. */
+        firePolls: z.number().int().min(1),
+        /** Polls a condition must be absent before it resolves. */
+        resolvePolls: z.number().int().min(1),
+      })
+      .partial()
+      .strict(),
+    jobFailed: z.object({ enabled: z.boolean(), severity }).partial().strict(),
+    stateChanged: z.object({ enabled: z.boolean() }).partial().strict(),
+    stuck: z
+      .object({
+        enabled: z.boolean(),
+        /** Longest time a job may stay PENDING (submitted, accepted, starting). */
+        pendingMaxSeconds: z.number().positive(),
+        /** Longest time a batch-like job may stay RUNNING; unset means no limit. */
+        runningMaxSeconds: z.number().positive(),
+        /** Longest time a RUNNING job's progress figure may stay unchanged; unset means not checked. */
+        noProgressSeconds: z.number().positive(),
+        severity,
+      })
+      .partial()
+      .strict(),
+    checkpoint: z
+      .object({
+        enabled: z.boolean(),
+        /** New failed checkpoints (by id) in one poll that fire checkpoint.failed. */
+        failuresToFire: z.number().int().min(1),
+        /** Override of the stall limit; default max(interval, timeout) x (tolerated failures + 2). */
+        stallAfterSeconds: z.number().positive(),
+        severity,
+      })
+      .partial()
+      .strict(),
+    failover: z
+      .object({
+        enabled: z.boolean(),
+        burstCount: z.number().int().min(1),
+        windowSeconds: z.number().positive(),
+        severity,
+      })
+      .partial()
+      .strict(),
+    metrics: z.array(metricRuleSchema),
+  })
+  .partial()
+  .strict();
+
+export type RulesOverride = z.infer<typeof rulesOverrideSchema>;
+
+export interface Rules {
+  hysteresis: { firePolls: number; resolvePolls: number };
+  jobFailed: { enabled: boolean; severity: 'critical' | 'warning' | 'info' };
+  stateChanged: { enabled: boolean };
+  stuck: {
+    enabled: boolean;
+    pendingMaxSeconds: number;
+    runningMaxSeconds?: number;
+    noProgressSeconds?: number;
+    severity: 'critical' | 'warning' | 'info';
+  };
+  checkpoint: {
+    enabled: boolean;
+    failuresToFire: number;
+    stallAfterSeconds?: number;
+    severity: 'critical' | 'warning' | 'info';
+  };
+  failover: { enabled: boolean; burstCount: number; windowSeconds: number; severity: 'critical' | 'warning' | 'info' };
+  metrics: z.infer<typeof metricRuleSchema>[];
+}
+
+export const DEFAULT_RULES: Rules = {
+  hysteresis: { firePolls: 1, resolvePolls: 2 },
+  jobFailed: { enabled: true, severity: 'critical' },
+  stateChanged: { enabled: false },
+  stuck: { enabled: true, pendingMaxSeconds: 900, severity: 'warning' },
+  checkpoint: { enabled: true, failuresToFire: 1, severity: 'warning' },
+  failover: { enabled: true, burstCount: 3, windowSeconds: 600, severity: 'critical' },
+  metrics: [],
+};
+
+/** Per-job overrides inside a target: the first matching glob wins after the target's own rules. */
+export const jobRulesSchema = z.array(
+  z.object({ match: z.string().min(1), rules: rulesOverrideSchema }).strict(),
+);
+
+/** Layers overrides onto the defaults; nested objects merge, arrays (metrics) replace. */
+export function mergeRules(base: Rules, ...overrides: (RulesOverride | undefined)[]): Rules {
+  const result = structuredClone(base) as unknown as Record<string, unknown>;
+  for (const override of overrides) {
+    if (!override) continue;
+    for (const [key, value] of Object.entries(override)) {
+      if (value === undefined) continue;
+      const current = result[key];
+      result[key] =
+        Array.isArray(value) || typeof value !== 'object' || value === null || typeof current !== 'object'
+          ? structuredClone(value)
+          : { ...(current as object), ...(value as object) };
+    }
+  }
+  return result as unknown as Rules;
+}

@@ -1,0 +1,4 @@
+export * from './build.js';
+export * from './fingerprint.js';
+export * from './schema.js';
+export * from './types.js';

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { JOB_KINDS, PROVIDERS } from '../model/snapshot.js';
+import { EVENT_STATUSES, EVENT_TYPE_NAMES, SEVERITIES } from './types.js';
+
+const valueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const resourceRefSchema = z.object({
+  key: z.string().min(1),
+  kind: z.enum(['job', 'cluster', 'queue', 'target']),
+  name: z.string(),
+  vendorId: z.string(),
+  instanceId: z.string().optional(),
+  jobKind: z.enum(JOB_KINDS).optional(),
+  scope: z.object({ kind: z.enum(['project', 'cluster', 'queue', 'target']), id: z.string(), name: z.string().optional() }),
+});
+
+export const eventDataSchema = z.object({
+  type: z.enum(EVENT_TYPE_NAMES as [string, ...string[]]),
+  provider: z.enum(PROVIDERS),
+  targetId: z.string(),
+  region: z.string(),
+  resource: resourceRefSchema,
+  severity: z.enum(SEVERITIES),
+  status: z.enum(EVENT_STATUSES),
+  title: z.string(),
+  summary: z.string(),
+  labels: z.record(z.string(), z.string()),
+  links: z.array(z.object({ title: z.string(), url: z.string() })),
+  /** Observed values behind the finding (state, counts, metric value); never secrets. */
+  values: z.record(z.string(), valueSchema),
+  fingerprint: z.string().regex(/^[0-9a-f]{16}$/),
+  /** When the condition started firing (epoch ms), and when it ended for a resolved event. */
+  startsAtMs: z.number().int(),
+  endsAtMs: z.number().int().optional(),
+});
+
+/** CloudEvents 1.0 JSON envelope (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md). */
+export const jobwatchEventSchema = z.object({
+  specversion: z.literal('1.0'),
+  id: z.string().min(1),
+  source: z.string().min(1),
+  type: z.string().startsWith('io.jobwatch.'),
+  subject: z.string().min(1),
+  time: z.iso.datetime({ offset: true }),
+  datacontenttype: z.literal('application/json'),
+  data: eventDataSchema,
+});
+
+export type EventData = z.infer<typeof eventDataSchema>;
+export type JobwatchEvent = z.infer<typeof jobwatchEventSchema>;
+export type ResourceRef = z.infer<typeof resourceRefSchema>;

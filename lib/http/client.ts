@@ -1,0 +1,262 @@
+import { Agent, type Dispatcher, errors as undiciErrors } from 'undici';
+import { type FailureKind, HttpCallError, kindForStatus, parseRetryAfterMs } from './errors.js';
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  /** Path with a leading slash, already encoded. */
+  path: string;
+  /** Query string pairs in the order they should be sent; encoding is the caller's signer's business. */
+  query?: [string, string][];
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** Vendor operation name for errors and call counts. */
+  operation: string;
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  attempts: number;
+}
+
+/** A vendor's verdict on a response that arrived: fine, or a failure that may be worth retrying. */
+export type ResponseVerdict =
+  | { ok: true }
+  | { ok: false; kind: FailureKind; retry: boolean; message: string; vendorCode?: string; requestId?: string };
+
+export interface RetryOptions {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Longest Retry-After we are willing to wait inside one call; longer means fail now, poll again later. */
+  maxRetryAfterMs: number;
+}
+
+export interface HttpClientOptions {
+  origin: string;
+  connectTimeoutMs?: number;
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  connections?: number;
+  retry?: Partial<RetryOptions>;
+  /** Signs a request just before each attempt (signatures carry timestamps and nonces). */
+  sign?: (request: SignableRequest) => Record<string, string> | Promise<Record<string, string>>;
+  /** Classifies responses; the default treats 2xx as ok and uses the status for the rest. */
+  classify?: (response: HttpResponse, operation: string) => ResponseVerdict;
+  /** Injected for tests: sleep and jitter. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+  /** Called after every attempt, for call counts and metrics. */
+  onAttempt?: (info: { operation: string; status?: number; kind?: FailureKind; durationMs: number }) => void;
+}
+
+export interface SignableRequest {
+  method: string;
+  host: string;
+  path: string;
+  query: [string, string][];
+  headers: Record<string, string>;
+  body: string | Buffer | undefined;
+}
+
+export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 20_000 };
+
+export function defaultClassify(response: HttpResponse): ResponseVerdict {
+  if (response.status >= 200 && response.status < 300) return { ok: true };
+  const kind = kindForStatus(response.status);
+  return {
+    ok: false,
+    kind,
+    retry: kind === 'throttled' || kind === 'server-error',
+    message: `HTTP ${response.status}`,
+  };
+}
+
+const sleepDefault = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+
+/** Full-jitter exponential backoff (AWS architecture blog's "full jitter"). */
+export function backoffDelayMs(attempt: number, retry: RetryOptions, random: () => number): number {
+  const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(random() * cap);
+}
+
+export function encodeQuery(query: [string, string][]): string {
+  return query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+}
+
+function transportFailure(error: unknown): { kind: FailureKind; message: string } {
+  if (error instanceof undiciErrors.ConnectTimeoutError) return { kind: 'timeout', message: 'connect timeout' };
+  if (error instanceof undiciErrors.HeadersTimeoutError) return { kind: 'timeout', message: 'headers timeout' };
+  if (error instanceof undiciErrors.BodyTimeoutError) return { kind: 'timeout', message: 'body timeout' };
+  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError'))
+    return { kind: 'timeout', message: 'aborted: time budget exhausted' };
+  const code = (error as { code?: string })?.code;
+  return { kind: 'unreachable', message: code ? `connection failed (${code})` : 'connection failed' };
+}
+
+/**
+ * One keep-alive pool per origin, with timeouts, signing per attempt, and retries only where retrying can
+ * help: throttling (honouring Retry-After), 5xx and timeouts. Never retries other 4xx.
+ */
+export class HttpClient {
+  readonly origin: string;
+  private readonly host: string;
+  private readonly agent: Agent;
+  private readonly retry: RetryOptions;
+  private readonly options: HttpClientOptions;
+  private readonly sleep: NonNullable<HttpClientOptions['sleep']>;
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  constructor(options: HttpClientOptions) {
+    this.options = options;
+    this.origin = options.origin.replace(/\/+$/, '');
+    this.host = new URL(this.origin).host;
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.sleep = options.sleep ?? sleepDefault;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+    this.agent = new Agent({
+      connections: options.connections ?? 16,
+      connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+      headersTimeout: options.headersTimeoutMs ?? 10_000,
+      bodyTimeout: options.bodyTimeoutMs ?? 15_000,
+      keepAliveTimeout: 30_000,
+    });
+  }
+
+  async request(request: HttpRequest): Promise<HttpResponse> {
+    const classify = this.options.classify ?? defaultClassify;
+    let last: { kind: FailureKind; message: string; status?: number; vendorCode?: string; requestId?: string } = {
+      kind: 'unreachable',
+      message: 'not attempted',
+    };
+    for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
+      const started = this.now();
+      let retryAfterMs: number | undefined;
+      let retryable: boolean;
+      try {
+        const response = await this.once(request);
+        response.attempts = attempt;
+        const verdict = classify(response, request.operation);
+        this.options.onAttempt?.({
+          operation: request.operation,
+          status: response.status,
+          ...(verdict.ok ? {} : { kind: verdict.kind }),
+          durationMs: this.now() - started,
+        });
+        if (verdict.ok) return response;
+        last = { ...verdict, status: response.status };
+        retryable = verdict.retry;
+        retryAfterMs = parseRetryAfterMs(response.headers['retry-after'], this.now());
+      } catch (error) {
+        if (request.signal?.aborted) {
+          throw new HttpCallError(`${request.operation}: aborted, time budget exhausted`, {
+            kind: 'timeout',
+            operation: request.operation,
+            attempts: attempt,
+          });
+        }
+        last = transportFailure(error);
+        this.options.onAttempt?.({ operation: request.operation, kind: last.kind, durationMs: this.now() - started });
+        retryable = true;
+      }
+      if (!retryable || attempt === this.retry.maxAttempts) {
+        throw this.failure(request.operation, last, attempt, retryAfterMs);
+      }
+      if (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs) {
+        throw this.failure(request.operation, last, attempt, retryAfterMs);
+      }
+      const delay = Math.max(retryAfterMs ?? 0, backoffDelayMs(attempt, this.retry, this.random));
+      await this.sleep(delay, request.signal).catch(() => {
+        throw this.failure(request.operation, { ...last, kind: 'timeout' }, attempt, retryAfterMs);
+      });
+    }
+    throw this.failure(request.operation, last, this.retry.maxAttempts, undefined);
+  }
+
+  /** Like request(), then JSON.parse; a body that is not JSON is an 'invalid-response' failure. */
+  async requestJson(request: HttpRequest): Promise<{ status: number; json: unknown; headers: HttpResponse['headers'] }> {
+    const response = await this.request(request);
+    return { status: response.status, json: parseJsonBody(response.body, request.operation), headers: response.headers };
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private async once(request: HttpRequest): Promise<HttpResponse> {
+    const query = request.query ?? [];
+    const headers: Record<string, string> = { ...request.headers };
+    if (this.options.sign) {
+      Object.assign(
+        headers,
+        await this.options.sign({
+          method: request.method,
+          host: this.host,
+          path: request.path,
+          query,
+          headers,
+          body: request.body,
+        }),
+      );
+    }
+    const qs = query.length ? `?${encodeQuery(query)}` : '';
+    const response = await this.agent.request({
+      origin: this.origin,
+      method: request.method as Dispatcher.HttpMethod,
+      path: `${request.path}${qs}`,
+      headers,
+      body: request.body,
+      signal: request.signal,
+    });
+    const body = Buffer.from(await response.body.arrayBuffer());
+    return { status: response.statusCode, headers: response.headers, body, attempts: 1 };
+  }
+
+  private failure(
+    operation: string,
+    last: { kind: FailureKind; message: string; status?: number; vendorCode?: string; requestId?: string },
+    attempts: number,
+    retryAfterMs: number | undefined,
+  ): HttpCallError {
+    const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
+    return new HttpCallError(`${operation} failed after ${tries}: ${last.message}`, {
+      kind: last.kind,
+      operation,
+      status: last.status,
+      vendorCode: last.vendorCode,
+      requestId: last.requestId,
+      attempts,
+      retryAfterMs,
+    });
+  }
+}
+
+export function parseJsonBody(body: Buffer, operation: string): unknown {
+  const text = body.toString('utf8');
+  try {
+    return text.length === 0 ? {} : JSON.parse(text);
+  } catch {
+    throw new HttpCallError(`${operation}: response is not JSON (${text.slice(0, 80).replace(/\s+/g, ' ')}…)`, {
+      kind: 'invalid-response',
+      operation,
+      attempts: 1,
+    });
+  }
+}

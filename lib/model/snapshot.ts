@@ -1,0 +1,205 @@
+/**
+ * The normalized snapshot model: what every provider's collector returns for one poll of one target.
+ * Detection, routing and remediation only ever see these types, never a vendor response.
+ *
+ * Time values are epoch milliseconds unless a name says otherwise.
+ */
+
+export const PROVIDERS = ['alibaba-blink', 'huawei-dli', 'huawei-mrs'] as const;
+export type ProviderId = (typeof PROVIDERS)[number];
+
+/** Normalized job state. The verbatim vendor state is always kept next to it. */
+export const JOB_STATES = [
+  'PENDING',
+  'RUNNING',
+  'PAUSED',
+  'STOPPING',
+  'STOPPED',
+  'SUCCEEDED',
+  'FAILED',
+  'UNKNOWN',
+] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+/** States from which a job will not move again without someone acting. */
+export const TERMINAL_JOB_STATES: ReadonlySet<JobState> = new Set(['STOPPED', 'SUCCEEDED', 'FAILED']);
+
+export const JOB_KINDS = [
+  'flink-stream',
+  'flink-batch',
+  'spark-batch',
+  'spark-streaming',
+  'sql',
+  'mapreduce',
+  'hive',
+  'spark-sql',
+  'distcp',
+  'other',
+] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+export type ScopeKind = 'project' | 'cluster' | 'queue';
+
+export interface Scope {
+  kind: ScopeKind;
+  /** Vendor id of the project, cluster or queue. */
+  id: string;
+  name?: string;
+}
+
+/** Identity shared by every snapshot: enough to route, fingerprint and act without vendor knowledge. */
+export interface ResourceIdentity {
+  /** Stable across polls and processes: `${provider}/${region}/${scope.kind}:${scope.id}/${type}:${vendorId}`. */
+  key: string;
+  provider: ProviderId;
+  /** Name of the configured target that produced the snapshot. */
+  targetId: string;
+  region: string;
+  scope: Scope;
+  name: string;
+  vendorId: string;
+  consoleUrl?: string;
+  /** Labels from config and vendor facts (queue, cluster, kind). Never secrets. */
+  labels: Record<string, string>;
+}
+
+export interface CheckpointFailure {
+  id: number;
+  atMs: number;
+  message?: string;
+}
+
+export interface CheckpointStats {
+  lastCompletedId?: number;
+  lastCompletedAtMs?: number;
+  lastDurationMs?: number;
+  /** Cumulative failed count as the vendor reports it (may reset when an instance restarts). */
+  failedCount?: number;
+  inProgressCount?: number;
+  intervalMs?: number;
+  timeoutMs?: number;
+  toleratedFailures?: number;
+  /** Individual failed checkpoints the vendor listed, so failures are counted by id, not by poll. */
+  recentFailures?: CheckpointFailure[];
+}
+
+export interface FailoverException {
+  atMs: number;
+  message: string;
+  rootCause?: string;
+}
+
+export interface MetricSample {
+  name: string;
+  value: number;
+  unit?: string;
+  atMs: number;
+}
+
+/** A vendor's own automatic restart, so remediation does not fight it. */
+export interface NativeAutoRestart {
+  enabled: boolean;
+  maxAttempts?: number;
+  fromCheckpoint?: boolean;
+}
+
+export interface JobSnapshot extends ResourceIdentity {
+  type: 'job';
+  kind: JobKind;
+  instanceId?: string;
+  state: JobState;
+  vendorState: string;
+  /**
+   * Why the job is in its state when the vendor tells: 'user' for a person's stop or pause, 'system' for
+   * failures and vendor-driven transitions. Remediation never acts on a job a person stopped.
+   */
+  stateCause?: 'user' | 'system';
+  stateSinceMs?: number;
+  startedAtMs?: number;
+  finishedAtMs?: number;
+  /** Last error text, trimmed and scrubbed of secrets by the collector. */
+  lastError?: string;
+  checkpoints?: CheckpointStats;
+  /** Failovers the collector saw this poll (detection keeps the cursor, so repeats are harmless). */
+  failovers?: FailoverException[];
+  metrics?: MetricSample[];
+  /** A monotonically increasing progress figure (records, percent), for "running but not progressing". */
+  progress?: number;
+  autoRestart?: NativeAutoRestart;
+  /** Key of the cluster or queue snapshot the job runs on, for context and inhibition. */
+  containerKey?: string;
+}
+
+export const CONTAINER_HEALTH = ['HEALTHY', 'DEGRADED', 'UNHEALTHY', 'UNKNOWN'] as const;
+export type ContainerHealth = (typeof CONTAINER_HEALTH)[number];
+
+export interface HostStatus {
+  name: string;
+  status: string;
+  healthy: boolean;
+}
+
+/** A cluster (MRS) or queue (DLI): something jobs run on. */
+export interface ContainerSnapshot extends ResourceIdentity {
+  type: 'cluster' | 'queue';
+  health: ContainerHealth;
+  vendorState: string;
+  stateSinceMs?: number;
+  detail?: string;
+  hosts?: HostStatus[];
+  /** Capacity facts, e.g. { cuCount: 16 }. */
+  capacity?: Record<string, number>;
+}
+
+export const COLLECTION_ERROR_KINDS = [
+  'unreachable',
+  'timeout',
+  'throttled',
+  'server-error',
+  'auth',
+  'client-error',
+  'invalid-response',
+  'incomplete',
+] as const;
+export type CollectionErrorKind = (typeof COLLECTION_ERROR_KINDS)[number];
+
+/** A failure of the vendor API itself. Part of the snapshot, never an exception. */
+export interface CollectionError {
+  kind: CollectionErrorKind;
+  /** The vendor operation, e.g. 'ListJob' or 'GET /v1.0/{project_id}/streaming/jobs'. */
+  operation: string;
+  message: string;
+  status?: number;
+  vendorCode?: string;
+  requestId?: string;
+  attempts?: number;
+  atMs: number;
+}
+
+export interface TargetSnapshot {
+  targetId: string;
+  provider: ProviderId;
+  region: string;
+  collectedAtMs: number;
+  durationMs: number;
+  jobs: JobSnapshot[];
+  containers: ContainerSnapshot[];
+  errors: CollectionError[];
+  /**
+   * True when every listing was read to the end and matched the totals the API reported. When false,
+   * detection must not treat a missing job as gone.
+   */
+  complete: boolean;
+  /** Vendor API calls made, by operation name. */
+  apiCalls: Record<string, number>;
+}
+
+export function resourceKey(parts: {
+  provider: ProviderId;
+  region: string;
+  scope: Scope;
+  type: 'job' | 'cluster' | 'queue';
+  vendorId: string;
+}): string {
+  return `${parts.provider}/${parts.region}/${parts.scope.kind}:${parts.scope.id}/${parts.type}:${parts.vendorId}`;
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/** Known foas regions (digest §1.2); any other region needs an explicit `endpoint`. */
+const REGIONS = new Set([
+  'cn-hangzhou',
+  'cn-shanghai',
+  'cn-shenzhen',
+  'cn-beijing',
+  'cn-zhangjiakou',
+  'cn-hangzhou-finance',
+  'cn-shanghai-finance-1',
+  'cn-shenzhen-finance-1',
+  'cn-hongkong',
+  'ap-northeast-1',
+  'ap-southeast-1',
+  'ap-southeast-3',
+  'us-east-1',
+  'eu-central-1',
+]);
+
+/** Regions the official SDK's Endpoint.java maps to another host (digest §1.2, "not in doc"). */
+const ENDPOINT_OVERRIDES: Record<string, string> = {
+  'cn-hangzhou': 'foas.aliyuncs.com',
+  'cn-hongkong': 'foas.aliyuncs.com',
+  'cn-shenzhen-finance-1': 'foas.aliyuncs.com',
+  'us-east-1': 'foas.ap-northeast-1.aliyuncs.com',
+  'eu-central-1': 'foas.ap-northeast-1.aliyuncs.com',
+};
+
+export function blinkEndpointFor(region: string): string | undefined {
+  if (!REGIONS.has(region)) return undefined;
+  return `https://${ENDPOINT_OVERRIDES[region] ?? `foas.${region}.aliyuncs.com`}`;
+}
+
+export const blinkOptionsSchema = z
+  .object({
+    /** Realtime Compute project names to watch. */
+    projects: z.array(z.string().min(1)).min(1),
+    /** Job types to watch; both by default. */
+    jobTypes: z.array(z.enum(['FLINK_STREAM', 'FLINK_BATCH'])).default(['FLINK_STREAM', 'FLINK_BATCH']),
+    /** Metrics to read for running streaming jobs (GetInstanceMetric), e.g. delay, fetched_delay, tps. */
+    metrics: z.array(z.string().min(1)).default([]),
+    /** Concurrent API calls per target. */
+    concurrency: z.number().int().min(1).max(64).default(8),
+    /** Region of the Realtime Compute cluster when it differs from the API region. */
+    clusterRegion: z.string().optional(),
+  })
+  .strict();
+
+export type BlinkOptions = z.infer<typeof blinkOptionsSchema>;

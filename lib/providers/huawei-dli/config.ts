@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { huaweiEndpointFor } from '../huawei/endpoints.js';
+
+export function dliEndpointFor(region: string): string | undefined {
+  return huaweiEndpointFor('dli', region);
+}
+
+export const dliOptionsSchema = z
+  .object({
+    /** Huawei Cloud project id of the region (32 hex characters). */
+    projectId: z.string().regex(/^[0-9a-f]{32}$/, 'must be the 32-character project id of the region'),
+    /** What to watch; all by default. */
+    watch: z
+      .array(z.enum(['flink', 'spark', 'sql', 'queues']))
+      .default(['flink', 'spark', 'sql', 'queues']),
+    /** Queues to watch; every queue of the project when omitted. */
+    queues: z.array(z.string().min(1)).optional(),
+    /** How far back finished SQL and Spark jobs are read each poll. */
+    recentWindowSeconds: z.number().int().positive().default(3600),
+    concurrency: z.number().int().min(1).max(64).default(8),
+  })
+  .strict();
+
+export type DliOptions = z.infer<typeof dliOptionsSchema>;

@@ -1,0 +1,92 @@
+import type { z } from 'zod';
+import type { JobKind, JobState, ProviderId, TargetSnapshot } from '../model/snapshot.js';
+import type { Logger } from '../observability/logger.js';
+import type { SandboxPlugin } from '../sandbox/types.js';
+import type { TargetConfig } from '../config/schema.js';
+
+/** Resolves `env:NAME`, `ssm:/path` and `secretsmanager:name` references. Values never reach logs or events. */
+export type SecretResolver = (reference: string) => Promise<string>;
+
+/** What a collector or action gets from the runtime: clock, deadline, secrets, logs. */
+export interface ProviderContext {
+  now: () => number;
+  /** Fires shortly before the invocation's deadline; pass it to every HTTP call. */
+  signal?: AbortSignal;
+  secrets: SecretResolver;
+  logger: Logger;
+}
+
+export const ACTION_NAMES = [
+  'pause',
+  'resume',
+  'stop',
+  'restart',
+  'restart-from-checkpoint',
+  'kill',
+  'cancel',
+  'resubmit',
+  'restart-queue',
+] as const;
+export type ActionName = (typeof ACTION_NAMES)[number];
+
+/** The resource an action targets, as events describe it: no vendor types leak into remediation. */
+export interface ActionTarget {
+  key: string;
+  kind: 'job' | 'cluster' | 'queue';
+  jobKind?: JobKind;
+  vendorId: string;
+  instanceId?: string;
+  scope: { kind: 'project' | 'cluster' | 'queue'; id: string };
+  name: string;
+}
+
+export interface ActionRequest {
+  action: ActionName;
+  resource: ActionTarget;
+  /** Action parameters from the policy (e.g. { withSavepoint: true }), validated by the provider. */
+  params: Record<string, unknown>;
+  /** How long verification may poll before giving up. */
+  verifyTimeoutMs: number;
+  verifyIntervalMs?: number;
+}
+
+export type ActionOutcome =
+  | {
+      ok: true;
+      status: 'verified';
+      action: ActionName;
+      finalState?: JobState | string;
+      message: string;
+      durationMs: number;
+    }
+  | {
+      ok: false;
+      status: 'rejected' | 'failed' | 'timeout' | 'unsupported';
+      action: ActionName;
+      finalState?: JobState | string;
+      message: string;
+      durationMs: number;
+      /** True when trying again later could succeed (throttled, 5xx, timeout). */
+      retryable: boolean;
+    };
+
+export interface ProviderActions {
+  /** Which actions this provider can perform on a resource of this kind. */
+  supports(resource: Pick<ActionTarget, 'kind' | 'jobKind'>): readonly ActionName[];
+  /** Sends the action, then verifies through the vendor API until the expected state or the timeout. */
+  perform(target: TargetConfig, request: ActionRequest, ctx: ProviderContext): Promise<ActionOutcome>;
+}
+
+export interface Provider {
+  id: ProviderId;
+  displayName: string;
+  /** zod schema of the provider-specific `options` block of a target. */
+  optionsSchema: z.ZodType;
+  /** Default endpoint for a region; undefined means the region is unknown and `endpoint` must be set. */
+  endpointFor(region: string): string | undefined;
+  /** Never throws: vendor failures are `errors` in the snapshot. */
+  collect(target: TargetConfig, ctx: ProviderContext): Promise<TargetSnapshot>;
+  actions: ProviderActions;
+  /** Emulated endpoints and scripted scenarios for the sandbox. */
+  sandbox: SandboxPlugin;
+}

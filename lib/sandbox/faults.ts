@@ -1,0 +1,46 @@
+import type { ProviderId } from '../model/snapshot.js';
+
+export type FaultKind = 'latency' | 'status' | 'timeout' | 'malformed' | 'drift' | 'reset';
+
+export interface Fault {
+  provider?: ProviderId;
+  /** Operation name (route's `operation`); all operations when omitted. */
+  operation?: string;
+  kind: FaultKind;
+  /** latency: extra delay; timeout: how long to hold the request before destroying it. */
+  ms?: number;
+  /** status: HTTP status to answer (429, 500, 503…). */
+  status?: number;
+  retryAfterSeconds?: number;
+  /** drift: a body to answer instead of the real one (schema drift); malformed: raw text. */
+  body?: unknown;
+  /** How many matching requests the fault applies to; forever when omitted. */
+  times?: number;
+}
+
+/** Per-route fault injection, consulted by the harness before a route's handler runs. */
+export class FaultInjector {
+  private faults: (Fault & { remaining: number })[] = [];
+
+  inject(fault: Fault): void {
+    this.faults.push({ ...fault, remaining: fault.times ?? Number.POSITIVE_INFINITY });
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  /** Faults that apply to this request, consuming one use of each. */
+  take(provider: ProviderId, operation: string): Fault[] {
+    const hits: Fault[] = [];
+    for (const fault of this.faults) {
+      if (fault.remaining <= 0) continue;
+      if (fault.provider && fault.provider !== provider) continue;
+      if (fault.operation && fault.operation !== operation) continue;
+      fault.remaining -= 1;
+      hits.push(fault);
+    }
+    this.faults = this.faults.filter((f) => f.remaining > 0);
+    return hits;
+  }
+}
