@@ -30,11 +30,13 @@ export function formatIssues(error: z.ZodError): string[] {
     // A discriminated union reports the branch's own issues; unions report every branch.
     if (issue.code === 'invalid_union' && 'errors' in issue && Array.isArray(issue.errors)) {
       for (const branch of issue.errors as { path: PropertyKey[]; message: string }[][]) {
-        for (const inner of branch) lines.push(`${formatPath([...issue.path, ...inner.path])}: ${inner.message}`);
+        for (const inner of branch)
+          lines.push(`${formatPath([...issue.path, ...inner.path])}: ${inner.message}`);
       }
       continue;
     }
-    const keys = issue.code === 'unrecognized_keys' ? ` (${(issue as { keys: string[] }).keys.join(', ')})` : '';
+    const keys =
+      issue.code === 'unrecognized_keys' ? ` (${(issue as { keys: string[] }).keys.join(', ')})` : '';
     lines.push(`${formatPath(issue.path)}: ${issue.message}${keys}`);
   }
   return lines;
@@ -49,7 +51,11 @@ export function parseConfig(input: unknown, source = '(inline)'): Config {
 
 export function parseConfigText(text: string, source = '(inline)'): Config {
   const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) throw new ConfigError(source, doc.errors.map((e) => `YAML: ${e.message}`));
+  if (doc.errors.length > 0)
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => `YAML: ${e.message}`),
+    );
   return parseConfig(doc.toJS(), source);
 }
 

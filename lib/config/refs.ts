@@ -4,7 +4,8 @@ import { z } from 'zod';
  * A secret is referenced, never written in the config file: `env:NAME`, `ssm:/path/to/param` or
  * `secretsmanager:name-or-arn` (optionally `secretsmanager:name#jsonKey`).
  */
-export const SECRET_REF_PATTERN = /^(env:[A-Za-z_][A-Za-z0-9_]*|ssm:\/[\w./-]+|secretsmanager:[\w/+=.@:-]+(#[\w.-]+)?)$/;
+export const SECRET_REF_PATTERN =
+  /^(env:[A-Za-z_][A-Za-z0-9_]*|ssm:\/[\w./-]+|secretsmanager:[\w/+=.@:-]+(#[\w.-]+)?)$/;
 
 export const secretRef = z
   .string()

@@ -25,9 +25,15 @@ const targetBase = {
   jobRules: jobRulesSchema.default([]),
 };
 
-const blinkTarget = z.object({ provider: z.literal('alibaba-blink'), options: blinkOptionsSchema, ...targetBase }).strict();
-const dliTarget = z.object({ provider: z.literal('huawei-dli'), options: dliOptionsSchema, ...targetBase }).strict();
-const mrsTarget = z.object({ provider: z.literal('huawei-mrs'), options: mrsOptionsSchema, ...targetBase }).strict();
+const blinkTarget = z
+  .object({ provider: z.literal('alibaba-blink'), options: blinkOptionsSchema, ...targetBase })
+  .strict();
+const dliTarget = z
+  .object({ provider: z.literal('huawei-dli'), options: dliOptionsSchema, ...targetBase })
+  .strict();
+const mrsTarget = z
+  .object({ provider: z.literal('huawei-mrs'), options: mrsOptionsSchema, ...targetBase })
+  .strict();
 
 const ENDPOINTS = {
   'alibaba-blink': blinkEndpointFor,
@@ -75,7 +81,11 @@ export const configSchema = z
     const seen = new Set<string>();
     config.targets.forEach((target, i) => {
       if (seen.has(target.id))
-        ctx.addIssue({ code: 'custom', path: ['targets', i, 'id'], message: `duplicate target id '${target.id}'` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', i, 'id'],
+          message: `duplicate target id '${target.id}'`,
+        });
       seen.add(target.id);
     });
   });

@@ -40,7 +40,9 @@ export function createSecretResolver(
 async function fetchAwsSecret(reference: string): Promise<string> {
   if (reference.startsWith('ssm:')) {
     const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
-    const out = await new SSMClient({}).send(new GetParameterCommand({ Name: reference.slice(4), WithDecryption: true }));
+    const out = await new SSMClient({}).send(
+      new GetParameterCommand({ Name: reference.slice(4), WithDecryption: true }),
+    );
     const value = out.Parameter?.Value;
     if (!value) throw new SecretResolutionError(`secret reference ${reference}: parameter has no value`);
     return value;
@@ -53,7 +55,8 @@ async function fetchAwsSecret(reference: string): Promise<string> {
     if (!raw) throw new SecretResolutionError(`secret reference ${reference}: secret has no string value`);
     if (!jsonKey) return raw;
     const value = (JSON.parse(raw) as Record<string, unknown>)[jsonKey];
-    if (typeof value !== 'string') throw new SecretResolutionError(`secret reference ${reference}: key not found`);
+    if (typeof value !== 'string')
+      throw new SecretResolutionError(`secret reference ${reference}: key not found`);
     return value;
   }
   throw new SecretResolutionError(`unsupported secret reference scheme in '${reference.split(':')[0]}:…'`);

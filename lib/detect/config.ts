@@ -13,7 +13,9 @@ export const metricRuleSchema = z
     severity: severity.default('warning'),
   })
   .strict()
-  .refine((m) => m.above !== undefined || m.below !== undefined, { message: 'a metric rule needs `above` or `below`' });
+  .refine((m) => m.above !== undefined || m.below !== undefined, {
+    message: 'a metric rule needs `above` or `below`',
+  });
 
 /** Every rule knob, all optional: used for defaults, per-target and per-job overrides alike. */
 export const rulesOverrideSchema = z
@@ -86,7 +88,12 @@ export interface Rules {
     stallAfterSeconds?: number;
     severity: 'critical' | 'warning' | 'info';
   };
-  failover: { enabled: boolean; burstCount: number; windowSeconds: number; severity: 'critical' | 'warning' | 'info' };
+  failover: {
+    enabled: boolean;
+    burstCount: number;
+    windowSeconds: number;
+    severity: 'critical' | 'warning' | 'info';
+  };
   metrics: z.infer<typeof metricRuleSchema>[];
 }
 

@@ -27,7 +27,8 @@ export interface EventInput {
 /** Builds and validates one CloudEvent. Throws on invalid input: detection bugs must be loud. */
 export function buildEvent(input: EventInput): JobwatchEvent {
   const fp = fingerprint(input.type, input.resource.key, input.discriminator);
-  const atMs = input.atMs ?? (input.status === 'resolved' ? (input.endsAtMs ?? input.startsAtMs) : input.startsAtMs);
+  const atMs =
+    input.atMs ?? (input.status === 'resolved' ? (input.endsAtMs ?? input.startsAtMs) : input.startsAtMs);
   const data: EventData = {
     type: input.type,
     provider: input.provider,

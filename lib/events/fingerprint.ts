@@ -5,7 +5,10 @@ import { createHash } from 'node:crypto';
  * `discriminator` separates findings of one type on one resource (e.g. the metric name).
  */
 export function fingerprint(type: string, resourceKey: string, discriminator = ''): string {
-  return createHash('sha256').update(`${type}\u0000${resourceKey}\u0000${discriminator}`).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(`${type}\u0000${resourceKey}\u0000${discriminator}`)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** A deterministic event id, so an event re-published after a retry is recognisable as the same one. */

@@ -11,7 +11,11 @@ export const resourceRefSchema = z.object({
   vendorId: z.string(),
   instanceId: z.string().optional(),
   jobKind: z.enum(JOB_KINDS).optional(),
-  scope: z.object({ kind: z.enum(['project', 'cluster', 'queue', 'target']), id: z.string(), name: z.string().optional() }),
+  scope: z.object({
+    kind: z.enum(['project', 'cluster', 'queue', 'target']),
+    id: z.string(),
+    name: z.string().optional(),
+  }),
 });
 
 export const eventDataSchema = z.object({

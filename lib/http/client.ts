@@ -24,7 +24,14 @@ export interface HttpResponse {
 /** A vendor's verdict on a response that arrived: fine, or a failure that may be worth retrying. */
 export type ResponseVerdict =
   | { ok: true }
-  | { ok: false; kind: FailureKind; retry: boolean; message: string; vendorCode?: string; requestId?: string };
+  | {
+      ok: false;
+      kind: FailureKind;
+      retry: boolean;
+      message: string;
+      vendorCode?: string;
+      requestId?: string;
+    };
 
 export interface RetryOptions {
   maxAttempts: number;
@@ -62,7 +69,12 @@ export interface SignableRequest {
   body: string | Buffer | undefined;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 20_000 };
+export const DEFAULT_RETRY: RetryOptions = {
+  maxAttempts: 3,
+  baseDelayMs: 200,
+  maxDelayMs: 5_000,
+  maxRetryAfterMs: 20_000,
+};
 
 export function defaultClassify(response: HttpResponse): ResponseVerdict {
   if (response.status >= 200 && response.status < 300) return { ok: true };
@@ -100,8 +112,10 @@ export function encodeQuery(query: [string, string][]): string {
 }
 
 function transportFailure(error: unknown): { kind: FailureKind; message: string } {
-  if (error instanceof undiciErrors.ConnectTimeoutError) return { kind: 'timeout', message: 'connect timeout' };
-  if (error instanceof undiciErrors.HeadersTimeoutError) return { kind: 'timeout', message: 'headers timeout' };
+  if (error instanceof undiciErrors.ConnectTimeoutError)
+    return { kind: 'timeout', message: 'connect timeout' };
+  if (error instanceof undiciErrors.HeadersTimeoutError)
+    return { kind: 'timeout', message: 'headers timeout' };
   if (error instanceof undiciErrors.BodyTimeoutError) return { kind: 'timeout', message: 'body timeout' };
   if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError'))
     return { kind: 'timeout', message: 'aborted: time budget exhausted' };
@@ -142,7 +156,13 @@ export class HttpClient {
 
   async request(request: HttpRequest): Promise<HttpResponse> {
     const classify = this.options.classify ?? defaultClassify;
-    let last: { kind: FailureKind; message: string; status?: number; vendorCode?: string; requestId?: string } = {
+    let last: {
+      kind: FailureKind;
+      message: string;
+      status?: number;
+      vendorCode?: string;
+      requestId?: string;
+    } = {
       kind: 'unreachable',
       message: 'not attempted',
     };
@@ -173,7 +193,11 @@ export class HttpClient {
           });
         }
         last = transportFailure(error);
-        this.options.onAttempt?.({ operation: request.operation, kind: last.kind, durationMs: this.now() - started });
+        this.options.onAttempt?.({
+          operation: request.operation,
+          kind: last.kind,
+          durationMs: this.now() - started,
+        });
         retryable = true;
       }
       if (!retryable || attempt === this.retry.maxAttempts) {
@@ -191,9 +215,15 @@ export class HttpClient {
   }
 
   /** Like request(), then JSON.parse; a body that is not JSON is an 'invalid-response' failure. */
-  async requestJson(request: HttpRequest): Promise<{ status: number; json: unknown; headers: HttpResponse['headers'] }> {
+  async requestJson(
+    request: HttpRequest,
+  ): Promise<{ status: number; json: unknown; headers: HttpResponse['headers'] }> {
     const response = await this.request(request);
-    return { status: response.status, json: parseJsonBody(response.body, request.operation), headers: response.headers };
+    return {
+      status: response.status,
+      json: parseJsonBody(response.body, request.operation),
+      headers: response.headers,
+    };
   }
 
   async close(): Promise<void> {
@@ -253,10 +283,13 @@ export function parseJsonBody(body: Buffer, operation: string): unknown {
   try {
     return text.length === 0 ? {} : JSON.parse(text);
   } catch {
-    throw new HttpCallError(`${operation}: response is not JSON (${text.slice(0, 80).replace(/\s+/g, ' ')}…)`, {
-      kind: 'invalid-response',
-      operation,
-      attempts: 1,
-    });
+    throw new HttpCallError(
+      `${operation}: response is not JSON (${text.slice(0, 80).replace(/\s+/g, ' ')}…)`,
+      {
+        kind: 'invalid-response',
+        operation,
+        attempts: 1,
+      },
+    );
   }
 }

@@ -17,8 +17,14 @@ export function createStderrLogger(level: LogLevel = 'info', keys: Record<string
   const min = LEVELS[level];
   const write = (lvl: Exclude<LogLevel, 'silent'>, message: string, extra: unknown[]) => {
     if (LEVELS[lvl] < min) return;
-    const fields = Object.assign({}, keys, ...extra.map((e) => (e && typeof e === 'object' ? serialise(e) : { extra: e })));
-    process.stderr.write(`${JSON.stringify({ level: lvl.toUpperCase(), timestamp: new Date().toISOString(), message, ...fields })}\n`);
+    const fields = Object.assign(
+      {},
+      keys,
+      ...extra.map((e) => (e && typeof e === 'object' ? serialise(e) : { extra: e })),
+    );
+    process.stderr.write(
+      `${JSON.stringify({ level: lvl.toUpperCase(), timestamp: new Date().toISOString(), message, ...fields })}\n`,
+    );
   };
   return {
     debug: (m, ...e) => write('debug', m, e),

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
+import type { TargetConfig } from '../config/schema.js';
 import type { JobKind, JobState, ProviderId, TargetSnapshot } from '../model/snapshot.js';
 import type { Logger } from '../observability/logger.js';
 import type { SandboxPlugin } from '../sandbox/types.js';
-import type { TargetConfig } from '../config/schema.js';
 
 /** Resolves `env:NAME`, `ssm:/path` and `secretsmanager:name` references. Values never reach logs or events. */
 export type SecretResolver = (reference: string) => Promise<string>;

@@ -8,7 +8,9 @@ export interface SimClock {
   set(ms: number): void;
 }
 
-export function createSimClock(options: { startMs?: number; speed?: number; wall?: () => number } = {}): SimClock {
+export function createSimClock(
+  options: { startMs?: number; speed?: number; wall?: () => number } = {},
+): SimClock {
   const wall = options.wall ?? Date.now;
   const speed = options.speed ?? 0;
   const wallStart = wall();

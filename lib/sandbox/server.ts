@@ -82,7 +82,9 @@ class ProviderServer {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const method = (req.method ?? 'GET').toUpperCase();
-    const rawQuery = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1) : '';
+    const rawQuery = (req.url ?? '').includes('?')
+      ? (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1)
+      : '';
     let match: { route: SandboxRoute; params: Record<string, string> } | undefined;
     for (const candidate of this.compiled) {
       if (candidate.route.method !== method) continue;
@@ -125,16 +127,27 @@ class ProviderServer {
         const status = fault.status ?? 500;
         const headers: Record<string, string> = {};
         if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
-        response = { status, headers, body: fault.body ?? this.emulator.errorBody?.(status, operation) ?? '' };
+        response = {
+          status,
+          headers,
+          body: fault.body ?? this.emulator.errorBody?.(status, operation) ?? '',
+        };
       }
       if (fault.kind === 'malformed') {
-        response = { status: 200, headers: { 'content-type': 'application/json' }, body: String(fault.body ?? '{"oops":') };
+        response = {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: String(fault.body ?? '{"oops":'),
+        };
       }
       if (fault.kind === 'drift') response = { status: 200, body: fault.body ?? { unexpected: true } };
     }
     if (!response) {
       if (!match) {
-        response = { status: 404, body: this.emulator.errorBody?.(404, operation) ?? { message: 'no such route' } };
+        response = {
+          status: 404,
+          body: this.emulator.errorBody?.(404, operation) ?? { message: 'no such route' },
+        };
       } else {
         response = this.emulator.authenticate?.(request) ?? (await match.route.handler(request));
       }
@@ -148,7 +161,11 @@ class ProviderServer {
           ? body
           : JSON.stringify(body);
     const headers: Record<string, string> = { ...response.headers };
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type') && typeof body === 'object' && !Buffer.isBuffer(body))
+    if (
+      !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type') &&
+      typeof body === 'object' &&
+      !Buffer.isBuffer(body)
+    )
       headers['content-type'] = 'application/json;charset=utf-8';
     res.writeHead(response.status, headers);
     res.end(payload);
@@ -233,7 +250,14 @@ export class Sandbox {
 
   record(provider: ProviderId, operation: string, request: SandboxRequest, status: number): void {
     if (this.requests.length >= this.maxLogEntries) this.requests.shift();
-    this.requests.push({ provider, operation, method: request.method, path: request.path, status, atMs: this.clock.now() });
+    this.requests.push({
+      provider,
+      operation,
+      method: request.method,
+      path: request.path,
+      status,
+      atMs: this.clock.now(),
+    });
   }
 }
 

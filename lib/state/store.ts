@@ -29,9 +29,7 @@ export interface PutInput<T> {
 }
 
 /** Write conditions for anything that must happen once. */
-export type WriteCondition =
-  | { ifAbsent: true; ifVersion?: never }
-  | { ifVersion: number; ifAbsent?: never };
+export type WriteCondition = { ifAbsent: true; ifVersion?: never } | { ifVersion: number; ifAbsent?: never };
 
 export interface QueryOptions {
   /** Only items whose sk starts with this prefix. */

@@ -10,9 +10,7 @@ export const dliOptionsSchema = z
     /** Huawei Cloud project id of the region (32 hex characters). */
     projectId: z.string().regex(/^[0-9a-f]{32}$/, 'must be the 32-character project id of the region'),
     /** What to watch; all by default. */
-    watch: z
-      .array(z.enum(['flink', 'spark', 'sql', 'queues']))
-      .default(['flink', 'spark', 'sql', 'queues']),
+    watch: z.array(z.enum(['flink', 'spark', 'sql', 'queues'])).default(['flink', 'spark', 'sql', 'queues']),
     /** Queues to watch; every queue of the project when omitted. */
     queues: z.array(z.string().min(1)).optional(),
     /** How far back finished SQL and Spark jobs are read each poll. */

@@ -1,0 +1,120 @@
+/**
+ * Building blocks every provider's collector uses, written once: job filters, vendor-response parsing,
+ * bounded concurrency, and turning failures into snapshot errors.
+ */
+import type { z } from 'zod';
+import { formatPath } from '../config/load.js';
+import { HttpCallError } from '../http/errors.js';
+import type { CollectionError } from '../model/snapshot.js';
+
+/** Shell-style glob (`*`, `?`) matched against the whole name. */
+export function globToRegExp(glob: string): RegExp {
+  const source = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${source}$`);
+}
+
+export function createJobFilter(filter: { include: string[]; exclude: string[] }): (name: string) => boolean {
+  const include = filter.include.map(globToRegExp);
+  const exclude = filter.exclude.map(globToRegExp);
+  return (name) => include.some((r) => r.test(name)) && !exclude.some((r) => r.test(name));
+}
+
+/**
+ * Validates a vendor response; drift becomes an 'invalid-response' failure naming the first bad fields,
+ * so a schema change at the vendor is an event, not a crash.
+ */
+export function parseVendor<S extends z.ZodType>(schema: S, json: unknown, operation: string): z.infer<S> {
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  const where = result.error.issues
+    .slice(0, 3)
+    .map((i) => `${formatPath(i.path)}: ${i.message}`)
+    .join('; ');
+  throw new HttpCallError(`${operation}: unexpected response shape (${where})`, {
+    kind: 'invalid-response',
+    operation,
+    attempts: 1,
+  });
+}
+
+/** Any failure during collection as a snapshot error; never includes request URLs or credentials. */
+export function toCollectionError(error: unknown, operation: string, atMs: number): CollectionError {
+  if (error instanceof HttpCallError) {
+    return {
+      kind: error.kind,
+      operation: error.operation,
+      message: error.message,
+      atMs,
+      attempts: error.attempts,
+      ...(error.status === undefined ? {} : { status: error.status }),
+      ...(error.vendorCode === undefined ? {} : { vendorCode: error.vendorCode }),
+      ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+    };
+  }
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { kind: 'invalid-response', operation, message, atMs };
+}
+
+/** Runs fn over items with at most `limit` in flight; results keep the input order. */
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T, index);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/** Vendors send booleans as booleans, strings or numbers; accept every reading. */
+export function looseBoolean(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value !== 0;
+  if (typeof value === 'string') {
+    const v = value.trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(v)) return true;
+    if (['false', '0', 'no', 'off', ''].includes(v)) return false;
+  }
+  return undefined;
+}
+
+/** Numbers that arrive as strings ("1562059128000") or numbers; undefined for anything else. */
+export function looseNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'string' && value.trim() !== '') {
+    const n = Number(value);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+/** Error text for events: single-spaced, trimmed to `max` characters. Collectors scrub secrets first. */
+export function trimErrorText(text: string | undefined, max = 500): string | undefined {
+  if (!text) return undefined;
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+const SECRET_PATTERNS: RegExp[] = [
+  /((?:password|passwd|pwd|secret|token|access[_-]?key(?:[_-]?id)?|secret[_-]?key|credential|ak|sk)\s*[=:]\s*)(['"]?)[^\s'",;)]+\2/gi,
+  /\b(LTAI[0-9A-Za-z]{12,30})\b/g,
+  /\b([A-Z0-9]{20})\b(?=.*\bsecret)/g,
+];
+
+/** Scrubs secret-looking fragments (key=value credentials, Alibaba AK ids) from free text vendors return. */
+export function scrubSecrets(text: string): string {
+  let out = text;
+  out = out.replace(SECRET_PATTERNS[0] as RegExp, (_m, prefix: string) => `${prefix}<redacted>`);
+  out = out.replace(SECRET_PATTERNS[1] as RegExp, '<redacted>');
+  return out;
+}
