@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { alertingSchema } from '../alerts/config.js';
 import { jobRulesSchema, rulesOverrideSchema } from '../detect/config.js';
+import { webhookSchema } from '../ingest/config.js';
 import { blinkEndpointFor, blinkOptionsSchema } from '../providers/alibaba-blink/config.js';
 import { dliEndpointFor, dliOptionsSchema } from '../providers/huawei-dli/config.js';
 import { mrsEndpointFor, mrsOptionsSchema } from '../providers/huawei-mrs/config.js';
@@ -74,6 +75,7 @@ export const configSchema = z
       .default({ pollIntervalSeconds: 60 }),
     targets: z.array(targetSchema).default([]),
     remediation: remediationSchema,
+    webhook: webhookSchema.optional(),
     ...alertingSchema.shape,
   })
   .strict()

@@ -1,0 +1,30 @@
+import type { JobwatchEvent } from '../events/schema.js';
+import type { Store } from '../state/store.js';
+
+const PK = 'events#recent';
+const RETENTION_SEC = 7 * 24 * 3600;
+
+/** Keeps published events for a week, for the operator API and `jobwatch events`. */
+export async function recordRecentEvents(store: Store, events: JobwatchEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await store.putMany(
+    events.map((event) => {
+      const atMs = Date.parse(event.time);
+      return {
+        pk: PK,
+        sk: `${String(atMs).padStart(15, '0')}#${event.id}`,
+        data: event,
+        expiresAtSec: Math.floor(atMs / 1000) + RETENTION_SEC,
+      };
+    }),
+  );
+}
+
+/** Newest first. */
+export async function listRecentEvents(
+  store: Store,
+  options: { limit?: number } = {},
+): Promise<JobwatchEvent[]> {
+  const items = await store.query<JobwatchEvent>(PK, { descending: true, limit: options.limit ?? 100 });
+  return items.map((item) => item.data);
+}
