@@ -1,0 +1,80 @@
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseConfig } from '../config/load.js';
+import { createSecretResolver } from '../config/secrets.js';
+import { createStderrLogger } from '../observability/logger.js';
+import { ALL_PROVIDERS, PROVIDERS_BY_ID } from '../providers/registry.js';
+import { startLocalRuntime } from '../runtime/local.js';
+import { createLocalPipeline } from '../runtime/services.js';
+import { startChatSink } from '../sandbox/chat-sink.js';
+import { createSimClock } from '../sandbox/clock.js';
+import { startSandbox } from '../sandbox/server.js';
+import { SANDBOX_ENV } from '../sandbox/types.js';
+import { DEMO_ENV, demoConfig } from './demo-config.js';
+import { formatEventLine } from './output.js';
+import { waitForStop } from './signals.js';
+import { openStore } from './store.js';
+
+/** How often the demo polls and flushes: fast enough to see a failure, an alert and a fix in a minute. */
+const DEMO_POLL_MS = 5_000;
+const DEMO_FLUSH_MS = 2_000;
+
+/**
+ * `npm start` with no jobwatch.yml: the vendor emulators, a local chat sink that prints what the
+ * channels post, and a demo config with a dry-run policy and one enforced restart.
+ */
+export async function startDemo(options: {
+  io: { out: (line: string) => void };
+  durationMs?: number;
+}): Promise<number> {
+  const { io } = options;
+  const sink = await startChatSink({ print: (line) => io.out(`  chat ▸ ${line}`) });
+  Object.assign(process.env, SANDBOX_ENV, DEMO_ENV(sink.endpoints));
+  const clock = createSimClock({ speed: 1 });
+  const sandbox = await startSandbox({
+    plugins: ALL_PROVIDERS.map((p) => p.sandbox),
+    scenario: 'demo',
+    clock,
+  });
+  const config = parseConfig(demoConfig(sandbox.targets()), 'built-in demo');
+
+  const dir = resolve('.jobwatch', 'demo');
+  await rm(dir, { recursive: true, force: true });
+  const opened = await openStore(config, { dir });
+  const logger = createStderrLogger((process.env.JOBWATCH_LOG_LEVEL as 'info') ?? 'warn');
+  const pipeline = createLocalPipeline({
+    config,
+    store: opened.store,
+    providers: PROVIDERS_BY_ID,
+    secrets: createSecretResolver(),
+    logger,
+    now: clock.now,
+  });
+
+  io.out('jobwatch demo: no jobwatch.yml found, so jobwatch is watching its built-in sandbox.');
+  for (const [provider, endpoint] of Object.entries(sandbox.endpoints()))
+    io.out(`  sandbox ${provider.padEnd(14)} ${endpoint}`);
+  io.out(`  chat sink            ${sink.url}   (Slack, DingTalk, Feishu, WeCom, webhook)`);
+  io.out(`  state                ${opened.describe}`);
+  io.out(
+    `Polling every ${DEMO_POLL_MS / 1000} s. Expect a failure, its alert, and a remediation within a minute. Ctrl-C to stop.\n`,
+  );
+
+  const runtime = startLocalRuntime({
+    config,
+    pipeline,
+    logger,
+    pollEveryMs: () => DEMO_POLL_MS,
+    flushEveryMs: DEMO_FLUSH_MS,
+    onReport: (report) => {
+      for (const event of report.events) io.out(formatEventLine(event));
+    },
+  });
+  await waitForStop(options.durationMs);
+  io.out('\nstopping…');
+  await runtime.stop();
+  await opened.close();
+  await sandbox.stop();
+  await sink.stop();
+  return 0;
+}

@@ -1,0 +1,406 @@
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, parseConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { createSecretResolver } from '../config/secrets.js';
+import type { JobwatchEvent } from '../events/schema.js';
+import { createStderrLogger, type Logger } from '../observability/logger.js';
+import { ALL_PROVIDERS, PROVIDERS_BY_ID } from '../providers/registry.js';
+import { formatHistory, remediationHistory } from '../remediation/index.js';
+import type { EventBus } from '../runtime/bus.js';
+import { startLocalRuntime } from '../runtime/local.js';
+import { pollAll } from '../runtime/pipeline.js';
+import { createLocalPipeline, createNotifierFor } from '../runtime/services.js';
+import { createSimClock } from '../sandbox/clock.js';
+import { startSandbox } from '../sandbox/server.js';
+import { SANDBOX_ENV } from '../sandbox/types.js';
+import { startDemo } from './demo.js';
+import { formatEventLine } from './output.js';
+import { waitForStop } from './signals.js';
+import { openStore } from './store.js';
+
+/** Exit codes: what a script calling jobwatch can rely on. */
+export const EXIT = {
+  ok: 0,
+  /** Something unexpected failed (a bug, or the state store is unreachable). */
+  failure: 1,
+  /** Bad command line or invalid configuration. */
+  usage: 2,
+  /** The poll cycle ran, but at least one vendor API was unreachable (see source.unreachable events). */
+  sourceUnreachable: 3,
+} as const;
+
+const DEFAULT_CONFIG = 'jobwatch.yml';
+
+const HELP: Record<string, string> = {
+  main: `jobwatch: watch Flink, Spark, Hive and SQL jobs on Alibaba Cloud Realtime Compute, Huawei DLI and MRS.
+
+Usage: jobwatch <command> [options]
+
+Commands:
+  start                      Run the monitor locally (with no jobwatch.yml: the sandbox demo)
+  poll --once                Run one poll cycle over every target and print the events
+  config validate [FILE]     Validate a config file (default ./jobwatch.yml)
+  sandbox                    Run the vendor API emulators alone and print their endpoints
+  alert test <receiver>      Send a test message through one configured receiver
+  remediation history        Print the remediation audit trail
+
+Run 'jobwatch <command> --help' for a command's options.
+Exit codes: 0 ok, 1 unexpected failure, 2 usage or invalid config, 3 a vendor API was unreachable.`,
+  start: `Usage: jobwatch start [--config FILE] [--poll-seconds N]
+
+Runs the poll, notify, remediate and flush functions on their schedules in this process, against the
+state store in .jobwatch/ (or state.endpoint). Without a config file it starts the built-in sandbox,
+a local chat sink and a demo configuration, so you see alerts and a remediation within a minute.
+
+Options:
+  --config FILE       Config file (default ./jobwatch.yml, if it exists)
+  --poll-seconds N    Poll every N seconds instead of each target's interval (local runs only)
+  --duration N        Stop after N seconds (default: run until Ctrl-C)`,
+  poll: `Usage: jobwatch poll --once [--config FILE] [--json] [--target ID]... [--deliver]
+
+Runs one poll cycle (collect, detect, publish) over every target. Events are printed, one per line;
+with --json each line is one CloudEvent and nothing else is written to stdout (logs go to stderr).
+With a config file detection state is kept in the state store, as in the scheduled function, so a
+second run reports only what changed. Without one, the cycle runs against the built-in sandbox
+with fresh state, so every run reports the same findings with the same fingerprints.
+
+Options:
+  --once          Required: run exactly one cycle
+  --config FILE   Config file (default ./jobwatch.yml, if it exists)
+  --json          One CloudEvent JSON per line on stdout
+  --target ID     Only this target (repeatable)
+  --deliver       Also deliver the events to the channels and remediation, as the deployed bus would`,
+  config: `Usage: jobwatch config validate [FILE]
+
+Validates FILE (default ./jobwatch.yml). Each problem is printed with the path of the bad field.
+Exit code 0 when valid, 2 when not.`,
+  sandbox: `Usage: jobwatch sandbox [--scenario demo|test|fleet] [--latency-ms N]
+
+Starts the emulators of the vendor APIs on loopback and prints their endpoints and a targets: block
+to paste into jobwatch.yml (credentials: env:JOBWATCH_SANDBOX_AK / env:JOBWATCH_SANDBOX_SK).`,
+  alert: `Usage: jobwatch alert test <receiver> [--config FILE]
+
+Sends a test message through the named receiver (a channel in the config).`,
+  remediation: `Usage: jobwatch remediation history [--job KEY_OR_NAME] [--limit N] [--config FILE]
+
+Prints every remediation decision (performed, skipped with its reason, failed), newest first.`,
+};
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const io: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+async function readConfig(path: string | undefined, required: boolean): Promise<Config | undefined> {
+  const file = path ?? DEFAULT_CONFIG;
+  if (!existsSync(file)) {
+    if (path || required) throw new UsageError(`config file not found: ${file}`);
+    return undefined;
+  }
+  return loadConfig(file);
+}
+
+function logLevel(quiet: boolean): Logger {
+  return createStderrLogger(quiet ? 'warn' : ((process.env.JOBWATCH_LOG_LEVEL as 'info') ?? 'warn'));
+}
+
+async function commandStart(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      'poll-seconds': { type: 'string' },
+      duration: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return help('start');
+  const durationMs = values.duration ? Number(values.duration) * 1000 : undefined;
+  const config = await readConfig(values.config, false);
+  if (!config) return startDemo({ io, durationMs });
+
+  const logger = createStderrLogger((process.env.JOBWATCH_LOG_LEVEL as 'info') ?? 'info');
+  const opened = await openStore(config);
+  const pipeline = createLocalPipeline({
+    config,
+    store: opened.store,
+    providers: PROVIDERS_BY_ID,
+    secrets: createSecretResolver(),
+    logger,
+    now: Date.now,
+  });
+  io.out(`jobwatch: ${config.targets.length} target(s), state in ${opened.describe}. Ctrl-C to stop.`);
+  const pollSeconds = values['poll-seconds'] ? Number(values['poll-seconds']) : undefined;
+  const runtime = startLocalRuntime({
+    config,
+    pipeline,
+    logger,
+    flushEveryMs: 10_000,
+    ...(pollSeconds ? { pollEveryMs: () => pollSeconds * 1000 } : {}),
+    onReport: (report) => {
+      for (const event of report.events) io.out(formatEventLine(event));
+    },
+  });
+  await waitForStop(durationMs);
+  await runtime.stop();
+  await opened.close();
+  return EXIT.ok;
+}
+
+async function commandPoll(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      once: { type: 'boolean' },
+      config: { type: 'string' },
+      json: { type: 'boolean' },
+      target: { type: 'string', multiple: true },
+      deliver: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return help('poll');
+  if (!values.once) throw new UsageError('poll needs --once (the scheduled runtime is `jobwatch start`)');
+  const logger = logLevel(Boolean(values.json));
+  const print = (event: JobwatchEvent) =>
+    io.out(values.json ? JSON.stringify(event) : formatEventLine(event));
+
+  let config = await readConfig(values.config, false);
+  let stopSandbox: (() => Promise<void>) | undefined;
+  let now = Date.now;
+  if (!config) {
+    const sandboxRun = await pollSandboxSetup(logger);
+    config = sandboxRun.config;
+    stopSandbox = sandboxRun.stop;
+    now = sandboxRun.now;
+  }
+  const unknown = (values.target ?? []).filter((id) => !config.targets.some((t) => t.id === id));
+  if (unknown.length) throw new UsageError(`unknown target(s): ${unknown.join(', ')}`);
+  const targets = config.targets.filter((t) => !values.target || values.target.includes(t.id));
+
+  const opened = await openStore(config, stopSandbox ? { dir: null } : {});
+  try {
+    const deps = {
+      config,
+      store: opened.store,
+      providers: PROVIDERS_BY_ID,
+      secrets: createSecretResolver(),
+      logger,
+      now,
+    };
+    let reports: Awaited<ReturnType<typeof pollAll>>;
+    if (values.deliver) {
+      const pipeline = createLocalPipeline(deps);
+      reports = await pipeline.poll(targets.map((t) => t.id));
+      await pipeline.settle();
+      await pipeline.notifier.flush();
+    } else {
+      const stdoutBus: EventBus = { publish: async (events) => ({ published: events.length, failed: [] }) };
+      reports = await pollAll(targets, { ...deps, bus: stdoutBus });
+    }
+    for (const report of reports) for (const event of report.events) print(event);
+    if (!values.json) {
+      for (const r of reports)
+        io.err(
+          `${r.targetId}: ${r.jobs} jobs, ${r.containers} clusters/queues, ${r.errors} API errors, ${r.events.length} events`,
+        );
+    }
+    return reports.every((r) => r.ok) ? EXIT.ok : EXIT.sourceUnreachable;
+  } finally {
+    await opened.close();
+    await stopSandbox?.();
+  }
+}
+
+/**
+ * `poll --once` with no config runs against the sandbox's demo fleet, aged a few minutes so that its
+ * scripted failures have happened; a silent baseline poll first gives detection its history.
+ */
+async function pollSandboxSetup(logger: Logger) {
+  Object.assign(process.env, SANDBOX_ENV);
+  const clock = createSimClock({ speed: 0 });
+  const sandbox = await startSandbox({
+    plugins: ALL_PROVIDERS.map((p) => p.sandbox),
+    scenario: 'demo',
+    clock,
+  });
+  const config = parseConfig({ targets: sandbox.targets() }, 'built-in sandbox');
+  logger.info('polling the built-in sandbox', { endpoints: sandbox.endpoints() });
+  clock.advance(SANDBOX_AGE_MS);
+  return { config, now: () => clock.now(), stop: () => sandbox.stop() };
+}
+
+/** How far the sandbox's demo scenario is advanced before `poll --once` looks at it. */
+const SANDBOX_AGE_MS = 3 * 60_000;
+
+async function commandConfig(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'validate' || rest.includes('--help') || rest.includes('-h')) {
+    help('config');
+    return sub === 'validate' ? EXIT.ok : EXIT.usage;
+  }
+  const file = rest[0] ?? DEFAULT_CONFIG;
+  try {
+    const config = await loadConfig(file);
+    io.out(
+      `${file}: valid (${config.targets.length} targets, ${config.channels.length} channels, ${config.remediation.policies.length} remediation policies)`,
+    );
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.err(error.message);
+      return EXIT.usage;
+    }
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      io.err(`config file not found: ${file}`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
+
+async function commandSandbox(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      scenario: { type: 'string', default: 'demo' },
+      'latency-ms': { type: 'string' },
+      duration: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return help('sandbox');
+  const scenario = values.scenario as 'demo' | 'test' | 'fleet';
+  if (!['demo', 'test', 'fleet'].includes(scenario))
+    throw new UsageError(`unknown scenario '${values.scenario}'`);
+  const sandbox = await startSandbox({
+    plugins: ALL_PROVIDERS.map((p) => p.sandbox),
+    scenario,
+    clock: createSimClock({ speed: 1 }),
+    latencyMs: values['latency-ms'] ? Number(values['latency-ms']) : 0,
+  });
+  for (const [provider, endpoint] of Object.entries(sandbox.endpoints()))
+    io.out(`${provider.padEnd(14)} ${endpoint}`);
+  io.out('\n# targets for jobwatch.yml (export the two variables below first)');
+  for (const [name, value] of Object.entries(SANDBOX_ENV)) io.out(`# export ${name}=${value}`);
+  io.out((await import('yaml')).stringify({ targets: sandbox.targets() }));
+  await waitForStop(values.duration ? Number(values.duration) * 1000 : undefined);
+  await sandbox.stop();
+  return EXIT.ok;
+}
+
+async function commandAlert(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help || positionals[0] !== 'test' || !positionals[1]) {
+    help('alert');
+    return values.help ? EXIT.ok : EXIT.usage;
+  }
+  const config = (await readConfig(values.config, true)) as Config;
+  const receiver = positionals[1];
+  if (!config.channels.some((c) => c.name === receiver))
+    throw new UsageError(
+      `unknown receiver '${receiver}'; configured: ${config.channels.map((c) => c.name).join(', ') || 'none'}`,
+    );
+  const opened = await openStore(config);
+  try {
+    const notifier = createNotifierFor({
+      config,
+      store: opened.store,
+      providers: PROVIDERS_BY_ID,
+      secrets: createSecretResolver(),
+      logger: logLevel(false),
+      now: Date.now,
+    });
+    const report = await notifier.test(receiver);
+    io.out(`${receiver}: sent ${report.sent}, failed ${report.failed}`);
+    return report.failed === 0 ? EXIT.ok : EXIT.failure;
+  } finally {
+    await opened.close();
+  }
+}
+
+async function commandRemediation(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      job: { type: 'string' },
+      limit: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || positionals[0] !== 'history') {
+    help('remediation');
+    return values.help ? EXIT.ok : EXIT.usage;
+  }
+  const config = (await readConfig(values.config, false)) ?? parseConfig({}, 'defaults');
+  const opened = await openStore(config);
+  try {
+    const records = await remediationHistory(opened.store, {
+      ...(values.job ? { jobKey: values.job } : {}),
+      limit: values.limit ? Number(values.limit) : 100,
+    });
+    io.out(formatHistory(records));
+    return EXIT.ok;
+  } finally {
+    await opened.close();
+  }
+}
+
+function help(topic: string): number {
+  io.out(HELP[topic] ?? HELP.main ?? '');
+  return EXIT.ok;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        return await commandStart(rest);
+      case 'poll':
+        return await commandPoll(rest);
+      case 'config':
+        return await commandConfig(rest);
+      case 'sandbox':
+        return await commandSandbox(rest);
+      case 'alert':
+        return await commandAlert(rest);
+      case 'remediation':
+        return await commandRemediation(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        return help('main');
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.err(error.message);
+      return EXIT.usage;
+    }
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`jobwatch: ${(error as Error).message}\nRun 'jobwatch --help' for usage.`);
+      return EXIT.usage;
+    }
+    io.err(`jobwatch: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    return EXIT.failure;
+  }
+}

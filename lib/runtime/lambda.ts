@@ -1,0 +1,51 @@
+import { createEventBridgeBus } from '../aws/bus.js';
+import { loadDeployedConfig } from '../aws/config.js';
+import { createLambdaLogger } from '../aws/observability.js';
+import type { Config } from '../config/schema.js';
+import { createSecretResolver } from '../config/secrets.js';
+import { PROVIDERS_BY_ID } from '../providers/registry.js';
+import type { Provider, SecretResolver } from '../providers/types.js';
+import { createDynamoStore } from '../state/index.js';
+import type { Store } from '../state/store.js';
+import type { EventBus } from './bus.js';
+
+export interface LambdaServices {
+  config: Config;
+  store: Store;
+  bus: EventBus;
+  secrets: SecretResolver;
+  logger: ReturnType<typeof createLambdaLogger>;
+  providers: Partial<Record<Config['targets'][number]['provider'], Provider>>;
+  now: () => number;
+}
+
+let services: Promise<LambdaServices> | undefined;
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set (serverless.yml sets it)`);
+  return value;
+}
+
+/**
+ * Cold-start setup, done once per container and reused by warm invocations: config, clients and the
+ * secret cache survive between calls.
+ */
+export function lambdaServices(): Promise<LambdaServices> {
+  services ??= (async () => {
+    const config = await loadDeployedConfig();
+    return {
+      config,
+      store: createDynamoStore({ tableName: requiredEnv('JOBWATCH_TABLE') }),
+      bus: createEventBridgeBus({ busName: requiredEnv('JOBWATCH_BUS') }),
+      secrets: createSecretResolver(),
+      logger: createLambdaLogger(),
+      providers: PROVIDERS_BY_ID,
+      now: Date.now,
+    };
+  })();
+  services.catch(() => {
+    services = undefined;
+  });
+  return services;
+}

@@ -1,0 +1,179 @@
+import type { Config, TargetConfig } from '../config/schema.js';
+import { type DetectOutput, detect, type ResourceState } from '../detect/index.js';
+import type { JobwatchEvent } from '../events/schema.js';
+import type { TargetSnapshot } from '../model/snapshot.js';
+import type { Logger } from '../observability/logger.js';
+import type { Provider, SecretResolver } from '../providers/types.js';
+import type { Store } from '../state/store.js';
+import type { EventBus } from './bus.js';
+import { recordRecentEvents } from './recent-events.js';
+
+export interface PollDeps {
+  config: Config;
+  providers: Partial<Record<TargetConfig['provider'], Provider>>;
+  store: Store;
+  bus: EventBus;
+  secrets: SecretResolver;
+  logger: Logger;
+  now: () => number;
+  signal?: AbortSignal;
+}
+
+export interface PollReport {
+  targetId: string;
+  provider: TargetConfig['provider'];
+  ok: boolean;
+  jobs: number;
+  containers: number;
+  errors: number;
+  events: JobwatchEvent[];
+  deadLettered: number;
+  apiCalls: Record<string, number>;
+  collectMs: number;
+  totalMs: number;
+}
+
+const detectPk = (targetId: string) => `detect#${targetId}`;
+export const BUS_DEADLETTER_PK = 'deadletter#bus';
+const DEADLETTER_RETENTION_SEC = 14 * 24 * 3600;
+
+/**
+ * One poll of one target: collect -> detect -> publish -> persist. Publishing comes before persisting the
+ * new detection state, so a crash in between re-emits the same events (same ids) rather than losing them.
+ */
+export async function pollTarget(target: TargetConfig, deps: PollDeps): Promise<PollReport> {
+  const started = deps.now();
+  const snapshot = await collectSafely(target, deps);
+  const collectMs = deps.now() - started;
+
+  const previousItems = await deps.store.query<ResourceState>(detectPk(target.id), { consistent: true });
+  const previous = new Map(previousItems.map((item) => [item.sk, item.data]));
+  const output: DetectOutput = detect({
+    target,
+    defaults: deps.config.defaults.rules,
+    snapshot,
+    previous,
+    nowMs: deps.now(),
+  });
+
+  const deadLettered = await publishOrDeadLetter(output.events, deps);
+  await persist(target.id, output, deps.store);
+
+  const report: PollReport = {
+    targetId: target.id,
+    provider: target.provider,
+    ok: snapshot.errors.length === 0,
+    jobs: snapshot.jobs.length,
+    containers: snapshot.containers.length,
+    errors: snapshot.errors.length,
+    events: output.events,
+    deadLettered,
+    apiCalls: snapshot.apiCalls,
+    collectMs,
+    totalMs: deps.now() - started,
+  };
+  deps.logger.info('poll finished', {
+    target: target.id,
+    provider: target.provider,
+    jobs: report.jobs,
+    errors: report.errors,
+    events: report.events.length,
+    collectMs,
+  });
+  return report;
+}
+
+/** Polls every target concurrently; one failing target never blocks or hides another. */
+export async function pollAll(targets: TargetConfig[], deps: PollDeps): Promise<PollReport[]> {
+  const settled = await Promise.allSettled(targets.map((target) => pollTarget(target, deps)));
+  return settled.map((result, i) => {
+    if (result.status === 'fulfilled') return result.value;
+    const target = targets[i] as TargetConfig;
+    deps.logger.error('poll failed outside collection', {
+      target: target.id,
+      error: describe(result.reason),
+    });
+    return {
+      targetId: target.id,
+      provider: target.provider,
+      ok: false,
+      jobs: 0,
+      containers: 0,
+      errors: 1,
+      events: [],
+      deadLettered: 0,
+      apiCalls: {},
+      collectMs: 0,
+      totalMs: 0,
+    };
+  });
+}
+
+async function collectSafely(target: TargetConfig, deps: PollDeps): Promise<TargetSnapshot> {
+  const provider = deps.providers[target.provider];
+  const atMs = deps.now();
+  const failed = (message: string): TargetSnapshot => ({
+    targetId: target.id,
+    provider: target.provider,
+    region: target.region,
+    collectedAtMs: atMs,
+    durationMs: 0,
+    jobs: [],
+    containers: [],
+    errors: [{ kind: 'invalid-response', operation: 'collect', message, atMs }],
+    complete: false,
+    apiCalls: {},
+  });
+  if (!provider) return failed(`provider ${target.provider} is not available`);
+  try {
+    return await provider.collect(target, {
+      now: deps.now,
+      secrets: deps.secrets,
+      logger: deps.logger,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+  } catch (error) {
+    // Collectors must not throw; if one does, it is still only this target's problem.
+    deps.logger.error('collector threw', { target: target.id, error: describe(error) });
+    return failed(`collector failed: ${describe(error)}`);
+  }
+}
+
+async function publishOrDeadLetter(events: JobwatchEvent[], deps: PollDeps): Promise<number> {
+  if (events.length === 0) return 0;
+  let failed: { event: JobwatchEvent; reason: string }[];
+  try {
+    failed = (await deps.bus.publish(events)).failed;
+  } catch (error) {
+    failed = events.map((event) => ({ event, reason: describe(error) }));
+  }
+  if (failed.length > 0) {
+    deps.logger.error('events dead-lettered', { count: failed.length, reason: failed[0]?.reason });
+    await deps.store.putMany(
+      failed.map(({ event, reason }) => ({
+        pk: BUS_DEADLETTER_PK,
+        sk: `${event.time}#${event.id}`,
+        data: { event, reason },
+        expiresAtSec: Math.floor(deps.now() / 1000) + DEADLETTER_RETENTION_SEC,
+      })),
+    );
+  }
+  const delivered = new Set(failed.map((f) => f.event.id));
+  await recordRecentEvents(
+    deps.store,
+    events.filter((e) => !delivered.has(e.id)),
+  ).catch((error: unknown) => deps.logger.warn('recent events not recorded', { error: describe(error) }));
+  return failed.length;
+}
+
+async function persist(targetId: string, output: DetectOutput, store: Store): Promise<void> {
+  const changed = output.changed
+    .map((key) => ({ key, state: output.next.get(key) }))
+    .filter((entry): entry is { key: string; state: ResourceState } => entry.state !== undefined);
+  await store.putMany(changed.map(({ key, state }) => ({ pk: detectPk(targetId), sk: key, data: state })));
+  await Promise.all(output.removed.map((key) => store.delete(detectPk(targetId), key)));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,118 @@
+import { createNotifier, type Notifier } from '../alerts/index.js';
+import type { Config } from '../config/schema.js';
+import type { JobwatchEvent } from '../events/schema.js';
+import type { Logger } from '../observability/logger.js';
+import type { Provider, SecretResolver } from '../providers/types.js';
+import { createRemediator, type Remediator } from '../remediation/index.js';
+import type { Store } from '../state/store.js';
+import type { EventBus } from './bus.js';
+import { LocalBus, type Subscriber } from './local-bus.js';
+import { type PollReport, pollAll } from './pipeline.js';
+
+export interface CoreDeps {
+  config: Config;
+  store: Store;
+  providers: Partial<Record<Config['targets'][number]['provider'], Provider>>;
+  secrets: SecretResolver;
+  logger: Logger;
+  now: () => number;
+}
+
+/** Remediation only sees firing findings; its own decisions go to the channels, never back to itself. */
+export function remediationAccepts(event: JobwatchEvent): boolean {
+  return event.data.status === 'firing' && !event.data.type.startsWith('remediation.');
+}
+
+export function createNotifierFor(deps: CoreDeps): Notifier {
+  return createNotifier({
+    config: deps.config,
+    store: deps.store,
+    secrets: deps.secrets,
+    logger: deps.logger,
+    now: deps.now,
+  });
+}
+
+export function createRemediatorFor(
+  deps: CoreDeps,
+  publish: (events: JobwatchEvent[]) => Promise<void>,
+): Remediator {
+  return createRemediator({
+    config: deps.config,
+    store: deps.store,
+    providers: deps.providers,
+    publish,
+    secrets: deps.secrets,
+    logger: deps.logger,
+    now: deps.now,
+  });
+}
+
+export interface LocalPipeline {
+  bus: LocalBus;
+  notifier: Notifier;
+  remediator: Remediator;
+  poll(targetIds?: string[], signal?: AbortSignal): Promise<PollReport[]>;
+  /** Waits until every event published so far has reached notify and remediate. */
+  settle(): Promise<void>;
+}
+
+/**
+ * The whole pipeline in one process, with the same fan-out as AWS: poll publishes to a bus whose
+ * subscribers are the notifier and the remediator; remediation decisions are published back to the bus.
+ */
+export function createLocalPipeline(
+  deps: CoreDeps,
+  options: { duplicateDeliveries?: boolean } = {},
+): LocalPipeline {
+  let bus: LocalBus | undefined;
+  const publish = async (events: JobwatchEvent[]) => {
+    await bus?.publish(events);
+  };
+  const notifier = createNotifierFor(deps);
+  const remediator = createRemediatorFor(deps, publish);
+  const subscribers: Subscriber[] = [
+    { name: 'notify', accepts: () => true, deliver: async (events) => void (await notifier.handle(events)) },
+    {
+      name: 'remediate',
+      accepts: remediationAccepts,
+      deliver: async (events) => void (await remediator.handle(events)),
+    },
+  ];
+  bus = new LocalBus({
+    subscribers,
+    logger: deps.logger,
+    ...(options.duplicateDeliveries ? { duplicateDeliveries: true } : {}),
+    onDeadLetter: async (subscriber, events, reason) => {
+      await deps.store.putMany(
+        events.map((event) => ({
+          pk: `deadletter#${subscriber}`,
+          sk: `${event.time}#${event.id}`,
+          data: { event, reason },
+        })),
+      );
+    },
+  });
+  const localBus = bus;
+  return {
+    bus: localBus,
+    notifier,
+    remediator,
+    poll: (targetIds, signal) => {
+      const targets = deps.config.targets.filter((t) => !targetIds || targetIds.includes(t.id));
+      return pollAll(targets, {
+        config: deps.config,
+        providers: deps.providers,
+        store: deps.store,
+        bus: localBus,
+        secrets: deps.secrets,
+        logger: deps.logger,
+        now: deps.now,
+        ...(signal ? { signal } : {}),
+      });
+    },
+    settle: () => localBus.drain(),
+  };
+}
+
+export type { EventBus };
