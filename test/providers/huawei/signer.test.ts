@@ -84,7 +84,7 @@ describe('signHuaweiRequest', () => {
     name: string;
     method: string;
     path: string;
-    query: Record<string, string | string[]>;
+    query?: Record<string, string | string[]>;
     data?: unknown;
   }[] = [
     { name: 'GET without query', method: 'GET', path: `/v1.0/${project}/queues` },
