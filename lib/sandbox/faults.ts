@@ -30,13 +30,21 @@ export class FaultInjector {
     this.faults = [];
   }
 
-  /** Faults that apply to this request, consuming one use of each. */
+  /**
+   * Faults that apply to this request, consuming one use of each: every matching latency fault, plus the
+   * first matching fault of another kind (so faults injected in sequence hit successive requests).
+   */
   take(provider: ProviderId, operation: string): Fault[] {
     const hits: Fault[] = [];
+    let answered = false;
     for (const fault of this.faults) {
       if (fault.remaining <= 0) continue;
       if (fault.provider && fault.provider !== provider) continue;
       if (fault.operation && fault.operation !== operation) continue;
+      if (fault.kind !== 'latency') {
+        if (answered) continue;
+        answered = true;
+      }
       fault.remaining -= 1;
       hits.push(fault);
     }
