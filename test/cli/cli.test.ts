@@ -1,0 +1,86 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parseEvent } from '../../lib/events/index.js';
+
+const run = promisify(execFile);
+const BIN = resolve('bin/jobwatch.mjs');
+
+async function jobwatch(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      cwd: cwd ?? process.cwd(),
+      env: { ...process.env, JOBWATCH_LOG_LEVEL: 'warn' },
+      maxBuffer: 32 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('jobwatch CLI', () => {
+  it('prints help and exits 0', async () => {
+    const { code, stdout } = await jobwatch(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('poll --once');
+  });
+
+  it('exits 2 on an unknown command', async () => {
+    const { code, stderr } = await jobwatch(['explode']);
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown command 'explode'");
+  });
+
+  it('config validate names the exact path of a wrong type deep inside and exits non-zero', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jobwatch-cli-'));
+    const file = join(dir, 'jobwatch.yml');
+    await writeFile(
+      file,
+      [
+        'targets:',
+        '  - id: dli-prod',
+        '    provider: huawei-dli',
+        '    region: cn-north-4',
+        '    credentials: { accessKeyId: env:HW_AK, secretAccessKey: env:HW_SK }',
+        '    options:',
+        '      projectId: 0123456789abcdef0123456789abcdef',
+        '      recentWindowSeconds: "an hour"',
+      ].join('\n'),
+    );
+    const { code, stderr } = await jobwatch(['config', 'validate', file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('targets[0].options.recentWindowSeconds: Invalid input: expected number, received string');
+  });
+
+  it('config validate accepts a valid file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jobwatch-cli-'));
+    const file = join(dir, 'jobwatch.yml');
+    await writeFile(
+      file,
+      'targets:\n  - id: blink\n    provider: alibaba-blink\n    region: cn-shanghai\n    credentials: { accessKeyId: env:A, secretAccessKey: env:B }\n    options: { projects: [realtime] }\n',
+    );
+    const { code, stdout } = await jobwatch(['config', 'validate', file]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('valid (1 targets');
+  });
+
+  it('poll --once --json prints only CloudEvents, with fingerprints identical across two runs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jobwatch-cli-'));
+    const first = await jobwatch(['poll', '--once', '--json'], dir);
+    const second = await jobwatch(['poll', '--once', '--json'], dir);
+    expect([0, 3]).toContain(first.code);
+    const parse = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((line) => parseEvent(JSON.parse(line)));
+    const a = parse(first.stdout);
+    const b = parse(second.stdout);
+    expect(a.length).toBeGreaterThan(0);
+    const key = (e: ReturnType<typeof parseEvent>) => `${e.data.type}/${e.data.status}/${e.data.fingerprint}`;
+    expect(b.map(key).sort()).toEqual(a.map(key).sort());
+    const providers = new Set(a.map((e) => e.data.provider));
+    expect(providers).toEqual(new Set(['alibaba-blink', 'huawei-dli', 'huawei-mrs']));
+  });
+});
