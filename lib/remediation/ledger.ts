@@ -1,0 +1,190 @@
+/**
+ * Remediation state in the Store: one record per finding (the idempotency key is the event fingerprint plus
+ * startsAtMs) and one ledger per job (the budget and cooldown). Both are written with conditional writes, so
+ * two invocations never both believe they own a finding.
+ */
+import { ConditionFailedError, type Store, type StoreItem } from '../state/store.js';
+import type { RemediationMode } from './config.js';
+import { EMPTY_LEDGER, type JobLedger, type SkipCode } from './guards.js';
+
+const FINDING_PK = 'remediation#finding';
+const LEDGER_PK = 'remediation#job';
+const FINDING_RETENTION_SEC = 30 * 24 * 3600;
+const MAX_WRITE_TRIES = 5;
+
+export interface FindingRecord {
+  state: 'skipped' | 'in-progress' | 'done';
+  mode?: RemediationMode;
+  policy?: string;
+  owner?: string;
+  /** While in progress: when the owner's job lease runs out, after which the owner is presumed dead. */
+  leaseUntilMs?: number;
+  /** Set just before the first vendor call, so an interrupted run knows whether it may have acted. */
+  sentAtMs?: number;
+  /** The last skip, so a finding seen on every poll is reported once per reason, not once per poll. */
+  reasonCode?: SkipCode;
+  decision?: 'performed' | 'skipped' | 'failed';
+  updatedAtMs: number;
+}
+
+export const findingKey = (fingerprint: string, startsAtMs: number) => `${fingerprint}#${startsAtMs}`;
+export const jobLeaseName = (jobKey: string) => `remediation#job#${jobKey}`;
+
+/**
+ * Read-modify-write of one item with optimistic concurrency. `decide` sees the current item (or undefined)
+ * and returns the next data, or undefined to leave it alone; it is called again when someone else wrote first.
+ */
+async function update<T, R>(
+  store: Store,
+  pk: string,
+  sk: string,
+  decide: (current: StoreItem<T> | undefined) => { next?: T; result: R; expiresAtSec?: number },
+): Promise<R> {
+  let current = await store.get<T>(pk, sk, { consistent: true });
+  for (let attempt = 1; ; attempt++) {
+    const { next, result, expiresAtSec } = decide(current);
+    if (next === undefined) return result;
+    try {
+      await store.put(
+        { pk, sk, data: next, ...(expiresAtSec === undefined ? {} : { expiresAtSec }) },
+        current ? { ifVersion: current.version } : { ifAbsent: true },
+      );
+      return result;
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError) || attempt >= MAX_WRITE_TRIES) throw error;
+      current =
+        (error.existing as StoreItem<T> | undefined) ?? (await store.get<T>(pk, sk, { consistent: true }));
+    }
+  }
+}
+
+export type ClaimResult =
+  /** `previous` is the skip this claim replaced, if any, so a repeated skip reason is not re-announced. */
+  | { kind: 'claimed'; previous?: FindingRecord }
+  /** Someone else decided or is deciding this finding; say nothing more about it. */
+  | { kind: 'duplicate'; record: FindingRecord }
+  /** A previous owner died after sending an action; its outcome is unknown. */
+  | { kind: 'interrupted'; record: FindingRecord };
+
+/**
+ * Takes ownership of a finding. A previous skip does not block (the guard may pass now), a dry run does not
+ * block an enforce policy, and an owner whose lease ran out before it sent anything is simply replaced.
+ */
+export function claimFinding(
+  store: Store,
+  input: {
+    fingerprint: string;
+    startsAtMs: number;
+    owner: string;
+    mode: RemediationMode;
+    policy: string;
+    leaseUntilMs: number;
+    nowMs: number;
+  },
+): Promise<ClaimResult> {
+  const mine: FindingRecord = {
+    state: 'in-progress',
+    mode: input.mode,
+    policy: input.policy,
+    owner: input.owner,
+    leaseUntilMs: input.leaseUntilMs,
+    updatedAtMs: input.nowMs,
+  };
+  const expiresAtSec = Math.floor(input.startsAtMs / 1000) + FINDING_RETENTION_SEC;
+  return update<FindingRecord, ClaimResult>(
+    store,
+    FINDING_PK,
+    findingKey(input.fingerprint, input.startsAtMs),
+    (current) => {
+      const record = current?.data;
+      if (!record) return { next: mine, result: { kind: 'claimed' }, expiresAtSec };
+      if (record.state === 'skipped')
+        return { next: mine, result: { kind: 'claimed', previous: record }, expiresAtSec };
+      if (record.state === 'done') {
+        if (record.mode === 'dry-run' && input.mode === 'enforce')
+          return { next: mine, result: { kind: 'claimed' }, expiresAtSec };
+        return { result: { kind: 'duplicate', record } };
+      }
+      if ((record.leaseUntilMs ?? 0) > input.nowMs) return { result: { kind: 'duplicate', record } };
+      if (record.sentAtMs === undefined) return { next: mine, result: { kind: 'claimed' }, expiresAtSec };
+      return {
+        next: { ...mine, sentAtMs: record.sentAtMs },
+        result: { kind: 'interrupted', record },
+        expiresAtSec,
+      };
+    },
+  );
+}
+
+/** Updates a finding this owner holds. */
+export function updateOwnedFinding(
+  store: Store,
+  input: { fingerprint: string; startsAtMs: number; owner: string },
+  patch: Partial<FindingRecord> & { updatedAtMs: number },
+): Promise<boolean> {
+  return update<FindingRecord, boolean>(
+    store,
+    FINDING_PK,
+    findingKey(input.fingerprint, input.startsAtMs),
+    (current) => {
+      if (!current || current.data.owner !== input.owner) return { result: false };
+      return { next: { ...current.data, ...patch }, result: true };
+    },
+  );
+}
+
+/**
+ * Notes a skip that happened before any claim. Returns true when it is news (the first skip of this finding,
+ * or a different reason than last time); a finding already handled is left alone.
+ */
+export function recordSkip(
+  store: Store,
+  input: { fingerprint: string; startsAtMs: number; code: SkipCode; policy: string; nowMs: number },
+): Promise<boolean> {
+  const expiresAtSec = Math.floor(input.startsAtMs / 1000) + FINDING_RETENTION_SEC;
+  return update<FindingRecord, boolean>(
+    store,
+    FINDING_PK,
+    findingKey(input.fingerprint, input.startsAtMs),
+    (current) => {
+      const record = current?.data;
+      if (record && record.state !== 'skipped') return { result: false };
+      if (record?.reasonCode === input.code) return { result: false };
+      return {
+        next: {
+          state: 'skipped',
+          reasonCode: input.code,
+          policy: input.policy,
+          decision: 'skipped',
+          updatedAtMs: input.nowMs,
+        },
+        result: true,
+        expiresAtSec,
+      };
+    },
+  );
+}
+
+export async function readLedger(store: Store, jobKey: string): Promise<JobLedger> {
+  const item = await store.get<JobLedger>(LEDGER_PK, jobKey, { consistent: true });
+  return item?.data ?? EMPTY_LEDGER;
+}
+
+/** Appends an action (or an escalation) to the job's ledger, dropping entries older than `keepMs`. */
+export function updateLedger(
+  store: Store,
+  jobKey: string,
+  change: { action?: JobLedger['actions'][number]; escalatedAtMs?: number },
+  keepMs: number,
+  nowMs: number,
+): Promise<JobLedger> {
+  return update<JobLedger, JobLedger>(store, LEDGER_PK, jobKey, (current) => {
+    const ledger = current?.data ?? EMPTY_LEDGER;
+    const actions = [...ledger.actions, ...(change.action ? [change.action] : [])].filter(
+      (a) => a.atMs > nowMs - keepMs,
+    );
+    const escalatedAtMs = change.escalatedAtMs ?? ledger.escalatedAtMs;
+    const next: JobLedger = { actions, ...(escalatedAtMs === undefined ? {} : { escalatedAtMs }) };
+    return { next, result: next, expiresAtSec: Math.floor((nowMs + keepMs) / 1000) };
+  });
+}
