@@ -65,6 +65,16 @@ export const rulesOverrideSchema = z
       .partial()
       .strict(),
     metrics: z.array(metricRuleSchema),
+    /** cluster.unhealthy / queue.unhealthy: UNHEALTHY is critical, DEGRADED a warning. */
+    containerHealth: z.object({ enabled: z.boolean() }).partial().strict(),
+    sourceUnreachable: z
+      .object({
+        enabled: z.boolean(),
+        /** Consecutive failing polls after which source.unreachable escalates from warning to critical. */
+        criticalAfterPolls: z.number().int().min(1),
+      })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();
@@ -95,6 +105,8 @@ export interface Rules {
     severity: 'critical' | 'warning' | 'info';
   };
   metrics: z.infer<typeof metricRuleSchema>[];
+  containerHealth: { enabled: boolean };
+  sourceUnreachable: { enabled: boolean; criticalAfterPolls: number };
 }
 
 export const DEFAULT_RULES: Rules = {
@@ -105,6 +117,8 @@ export const DEFAULT_RULES: Rules = {
   checkpoint: { enabled: true, failuresToFire: 1, severity: 'warning' },
   failover: { enabled: true, burstCount: 3, windowSeconds: 600, severity: 'critical' },
   metrics: [],
+  containerHealth: { enabled: true },
+  sourceUnreachable: { enabled: true, criticalAfterPolls: 3 },
 };
 
 /** Per-job overrides inside a target: the first matching glob wins after the target's own rules. */

@@ -1,0 +1,139 @@
+/**
+ * Detection: pure functions from (previous stored state, current snapshot, rules, now) to (events, next
+ * state). Provider-agnostic: only `TargetSnapshot` goes in, only `buildEvent` events come out. No I/O, no
+ * clock: the runtime passes `nowMs`.
+ *
+ * @example
+ * const out = detect({ target, defaults: config.defaults.rules, snapshot, previous, nowMs: now() });
+ * await bus.publish(out.events);
+ * // then write out.next.get(k) for k of out.changed, and delete out.removed
+ */
+import type { TargetConfig } from '../config/schema.js';
+import type { JobwatchEvent } from '../events/index.js';
+import type { ContainerSnapshot, TargetSnapshot } from '../model/snapshot.js';
+import { type EventContext, reconcile } from './conditions.js';
+import type { RulesOverride } from './config.js';
+import { evaluateContainer } from './container.js';
+import type { DetectContext } from './describe.js';
+import { evaluateJob } from './job.js';
+import { resolveRules, thresholdsFor } from './rules.js';
+import { evaluateSource } from './source.js';
+import { compact, type ResourceState, stableStringify } from './state.js';
+
+export type { Rules, RulesOverride } from './config.js';
+export { DEFAULT_RULES, mergeRules } from './config.js';
+export { BATCH_LIKE_KINDS } from './job.js';
+export { resolveRules } from './rules.js';
+export type { ConditionState, JobTrack, ResourceState } from './state.js';
+
+export interface DetectInput {
+  target: TargetConfig;
+  /** `config.defaults.rules`. */
+  defaults?: RulesOverride;
+  snapshot: TargetSnapshot;
+  /** Stored states keyed by resource key, plus `TARGET_STATE_KEY(target.id)` for source health. */
+  previous: ReadonlyMap<string, ResourceState>;
+  nowMs: number;
+}
+
+export interface DetectOutput {
+  events: JobwatchEvent[];
+  /** Every state to keep (unchanged ones included). */
+  next: Map<string, ResourceState>;
+  /** Keys whose state differs from `previous`: the only ones that need writing. */
+  changed: string[];
+  /** Keys to delete: resource gone from a complete snapshot with nothing left firing or pending. */
+  removed: string[];
+}
+
+/** State key of the target itself (source health). */
+export const TARGET_STATE_KEY = (targetId: string) => `target:${targetId}`;
+
+export function detect(input: DetectInput): DetectOutput {
+  const { target, snapshot, previous, nowMs } = input;
+  const context: DetectContext = {
+    target,
+    snapshot,
+    nowMs,
+    containers: new Map(snapshot.containers.map((c): [string, ContainerSnapshot] => [c.key, c])),
+  };
+  const events: JobwatchEvent[] = [];
+  const next = new Map<string, ResourceState>();
+  const removed: string[] = [];
+  const present = new Set<string>();
+  const targetRules = resolveRules(target, input.defaults);
+
+  for (const job of snapshot.jobs) {
+    if (present.has(job.key)) continue;
+    present.add(job.key);
+    const rules = resolveRules(target, input.defaults, job.name);
+    const result = evaluateJob(job, previous.get(job.key), rules, context);
+    events.push(...result.events);
+    next.set(job.key, result.state);
+  }
+  for (const container of snapshot.containers) {
+    if (present.has(container.key)) continue;
+    present.add(container.key);
+    const result = evaluateContainer(container, previous.get(container.key), targetRules, context);
+    events.push(...result.events);
+    next.set(container.key, result.state);
+  }
+
+  const targetKey = TARGET_STATE_KEY(target.id);
+  const source = evaluateSource(targetKey, previous.get(targetKey), targetRules, context);
+  events.push(...source.events);
+  if (Object.keys(source.state.conditions).length > 0) next.set(targetKey, source.state);
+  else if (previous.has(targetKey)) removed.push(targetKey);
+
+  const gone = [...previous.keys()].filter((key) => key !== targetKey && !present.has(key)).sort();
+  for (const key of gone) {
+    const state = previous.get(key) as ResourceState;
+    // An incomplete listing cannot tell "gone" from "not read": keep the state untouched.
+    if (!snapshot.complete) {
+      next.set(key, state);
+      continue;
+    }
+    const result = resolveGone(state, input, context);
+    events.push(...result.events);
+    if (Object.keys(result.state.conditions).length > 0) next.set(key, result.state);
+    else removed.push(key);
+  }
+
+  const changed = [...next.keys()].filter((key) => {
+    const before = previous.get(key);
+    return before === undefined || stableStringify(before) !== stableStringify(next.get(key));
+  });
+  return { events, next, changed, removed };
+}
+
+/** A resource missing from a complete snapshot: its conditions count as absent and resolve as usual. */
+function resolveGone(
+  state: ResourceState,
+  input: DetectInput,
+  context: DetectContext,
+): { state: ResourceState; events: JobwatchEvent[] } {
+  const rules = resolveRules(
+    input.target,
+    input.defaults,
+    state.ref.kind === 'job' ? state.ref.name : undefined,
+  );
+  const eventContext: EventContext = {
+    provider: input.snapshot.provider,
+    targetId: input.target.id,
+    region: input.snapshot.region,
+    ref: state.ref,
+    labels: state.labels,
+    ...(state.consoleUrl ? { consoleUrl: state.consoleUrl } : {}),
+    baseValues: { gone: true, targetJobCount: input.snapshot.jobs.length },
+  };
+  const reconciled = reconcile({
+    previous: state.conditions,
+    findings: [],
+    thresholds: (type, discriminator) => thresholdsFor(rules, type, discriminator),
+    context: eventContext,
+    nowMs: context.nowMs,
+    resolvedTitle: (c) => `Resolved: ${c.title ?? c.type} (${state.ref.kind} no longer listed)`,
+    resolvedReason: `the ${state.ref.kind} is no longer listed by ${input.snapshot.provider}`,
+  });
+  return { state: compact({ ...state, conditions: reconciled.conditions }), events: reconciled.events };
+}

@@ -1,0 +1,472 @@
+/**
+ * Rules over one job snapshot: unexpected stops, state changes, stuck jobs, checkpoint failures and
+ * stalls, failover bursts and metric thresholds. Cursors (checkpoint ids, failover times) live in the
+ * job's stored track so every failure is counted once, by id or time, never once per poll.
+ */
+import { buildEvent, type JobwatchEvent } from '../events/index.js';
+import type { JobKind, JobSnapshot } from '../model/snapshot.js';
+import { type EventContext, type Finding, reconcile } from './conditions.js';
+import type { Rules } from './config.js';
+import {
+  cleanText,
+  type DetectContext,
+  describeJob,
+  eventLabels,
+  formatDuration,
+  iso,
+  jobBaseValues,
+  jobRef,
+  unhealthyContainerOf,
+} from './describe.js';
+import { metricDiscriminators, thresholdsFor } from './rules.js';
+import { compact, type JobTrack, type ResourceState, STATE_VERSION } from './state.js';
+
+/** Kinds that are expected to finish; `runningMaxSeconds` applies only to these. */
+export const BATCH_LIKE_KINDS: ReadonlySet<JobKind> = new Set([
+  'flink-batch',
+  'spark-batch',
+  'sql',
+  'mapreduce',
+  'hive',
+  'spark-sql',
+  'distcp',
+]);
+
+/** Checkpoint id cursor meaning "ids are tracked and none has failed yet". */
+const NO_FAILED_ID = -1;
+
+/** Failover times kept per job; enough for any sensible burst count. */
+const MAX_FAILOVERS_KEPT = 200;
+
+export function evaluateJob(
+  job: JobSnapshot,
+  previous: ResourceState | undefined,
+  rules: Rules,
+  context: DetectContext,
+): { state: ResourceState; events: JobwatchEvent[] } {
+  const { nowMs } = context;
+  const before = previous?.job;
+  const events: JobwatchEvent[] = [];
+  const instanceChanged =
+    before?.instanceId !== undefined && job.instanceId !== undefined && before.instanceId !== job.instanceId;
+
+  const track = trackState(job, before, rules, nowMs);
+  const sinceMs = job.stateSinceMs ?? track.sinceMs;
+
+  const container = unhealthyContainerOf(job, context);
+  const labels = eventLabels(
+    context,
+    job.labels,
+    'job',
+    container ? { jobKind: job.kind, container: container.name } : { jobKind: job.kind },
+  );
+  const eventContext: EventContext = {
+    provider: context.snapshot.provider,
+    targetId: context.target.id,
+    region: context.snapshot.region,
+    ref: jobRef(job),
+    labels,
+    ...(job.consoleUrl ? { consoleUrl: job.consoleUrl } : {}),
+    baseValues: jobBaseValues(job, sinceMs, context),
+  };
+
+  if (before && track.state !== before.state && rules.stateChanged.enabled) {
+    events.push(stateChangedEvent(job, before.state, track, eventContext));
+  }
+
+  const findings: Finding[] = [];
+  findings.push(...jobFailedFindings(job, rules, sinceMs));
+  findings.push(...stuckFindings(job, rules, sinceMs, track, nowMs));
+  const checkpoint = checkpointFailures(job, before, instanceChanged, rules, nowMs);
+  if (checkpoint.cursor) track.checkpoint = checkpoint.cursor;
+  findings.push(...checkpoint.findings, ...checkpointStallFindings(job, rules, track, nowMs));
+  const failover = failoverBurst(job, before, instanceChanged, rules, nowMs);
+  if (failover.cursor) track.failover = failover.cursor;
+  findings.push(...failover.findings);
+  findings.push(...metricFindings(job, rules));
+
+  // UNKNOWN tells nothing about the job: conditions that depend on its state neither fire nor resolve.
+  // Likewise a RUNNING job whose metric sample is missing this poll: a data gap is not a recovery.
+  const unknown = job.state === 'UNKNOWN';
+  const sampled = new Set((job.metrics ?? []).map((m) => m.name));
+  const metricNames = new Map(metricDiscriminators(rules).map((d, i) => [d, rules.metrics[i]?.name]));
+  const metricGap = (discriminator: string | undefined) => {
+    const name = metricNames.get(discriminator ?? '');
+    return job.state === 'RUNNING' && name !== undefined && !sampled.has(name);
+  };
+  const reconciled = reconcile({
+    previous: previous?.conditions ?? {},
+    findings,
+    held: (c) =>
+      (unknown && c.type !== 'checkpoint.failed') ||
+      (c.type === 'metric.threshold' && metricGap(c.discriminator)),
+    thresholds: (type, discriminator) => thresholdsFor(rules, type, discriminator),
+    context: eventContext,
+    nowMs,
+    resolvedTitle: (c) =>
+      c.type === 'job.failed' ? `Job ${job.name} recovered (${job.state})` : `Resolved: ${c.title ?? c.type}`,
+  });
+  events.push(...reconciled.events);
+
+  const state: ResourceState = compact({
+    v: STATE_VERSION,
+    ref: eventContext.ref,
+    labels,
+    ...(job.consoleUrl ? { consoleUrl: job.consoleUrl } : {}),
+    job: track,
+    conditions: reconciled.conditions,
+  });
+  return { state, events };
+}
+
+/** Confirms a state change after `firePolls` polls; UNKNOWN never replaces a known state. */
+function trackState(job: JobSnapshot, before: JobTrack | undefined, rules: Rules, nowMs: number): JobTrack {
+  const track: JobTrack = before ? { ...before } : { state: job.state, sinceMs: job.stateSinceMs ?? nowMs };
+  delete track.pendingState;
+  delete track.pendingSeen;
+  if (before && job.state !== before.state && job.state !== 'UNKNOWN') {
+    const seen = (before.pendingState === job.state ? (before.pendingSeen ?? 0) : 0) + 1;
+    if (seen >= rules.hysteresis.firePolls) {
+      track.state = job.state;
+      track.sinceMs = job.stateSinceMs ?? nowMs;
+    } else {
+      track.pendingState = job.state;
+      track.pendingSeen = seen;
+    }
+  }
+  if (job.instanceId !== undefined) track.instanceId = job.instanceId;
+
+  // Progress counts only while RUNNING on the same instance; a new instance starts from scratch.
+  const sameInstance = before?.instanceId === undefined || before.instanceId === job.instanceId;
+  if (job.state === 'RUNNING' && job.progress !== undefined) {
+    if (before?.progress !== job.progress || !sameInstance || before.progressSinceMs === undefined) {
+      track.progress = job.progress;
+      track.progressSinceMs = nowMs;
+    }
+  } else if (job.state !== 'UNKNOWN') {
+    delete track.progress;
+    delete track.progressSinceMs;
+  }
+  return track;
+}
+
+function stateChangedEvent(
+  job: JobSnapshot,
+  from: string,
+  track: JobTrack,
+  context: EventContext,
+): JobwatchEvent {
+  const expected = job.stateCause === 'user' || !['FAILED', 'STOPPED'].includes(track.state);
+  const cause = job.stateCause ? ` (by ${job.stateCause})` : '';
+  return buildEvent({
+    type: 'job.state_changed',
+    provider: context.provider,
+    targetId: context.targetId,
+    region: context.region,
+    resource: context.ref,
+    severity: 'info',
+    status: 'firing',
+    title: `Job ${job.name} ${from} → ${track.state}${cause}`,
+    summary: `${describeJob(job)} moved from ${from} to ${track.state} (vendor state ${job.vendorState})${cause}.`,
+    labels: context.labels,
+    links: context.consoleUrl ? [{ title: 'console', url: context.consoleUrl }] : [],
+    values: { ...context.baseValues, from, to: track.state, expected, pollsFiring: 1 },
+    startsAtMs: track.sinceMs,
+  });
+}
+
+/** FAILED, or STOPPED by the system, is unexpected; a person's stop or pause is not a failure. */
+function jobFailedFindings(job: JobSnapshot, rules: Rules, sinceMs: number): Finding[] {
+  if (!rules.jobFailed.enabled) return [];
+  const failed = job.state === 'FAILED';
+  const systemStop = job.state === 'STOPPED' && job.stateCause === 'system';
+  if (!failed && !systemStop) return [];
+  const error = cleanText(job.lastError);
+  return [
+    {
+      type: 'job.failed',
+      severity: rules.jobFailed.severity,
+      title: failed ? `Job ${job.name} FAILED` : `Job ${job.name} stopped unexpectedly`,
+      summary: `${describeJob(job)} is ${job.state} (vendor state ${job.vendorState}) since ${iso(sinceMs)}${
+        job.autoRestart?.enabled ? '; the vendor will restart it automatically' : ''
+      }${error ? `. Last error: ${error}` : '.'}`,
+      values: {},
+      startsAtMs: job.finishedAtMs ?? sinceMs,
+      // A new instance failing again is a new failure, even when no poll saw it running in between.
+      ...(job.instanceId === undefined ? {} : { occurrence: job.instanceId }),
+    },
+  ];
+}
+
+function stuckFindings(
+  job: JobSnapshot,
+  rules: Rules,
+  sinceMs: number,
+  track: JobTrack,
+  nowMs: number,
+): Finding[] {
+  const { stuck } = rules;
+  if (!stuck.enabled) return [];
+  const findings: Finding[] = [];
+  const stuckFor = (discriminator: string, what: string, referenceMs: number, limitSeconds: number) => {
+    const ageMs = nowMs - referenceMs;
+    if (ageMs <= limitSeconds * 1000) return;
+    const detail = `${what} for ${formatDuration(ageMs)}`;
+    findings.push({
+      type: 'job.stuck',
+      discriminator,
+      severity: stuck.severity,
+      title: `Job ${job.name} ${detail}`,
+      summary: `${describeJob(job)} ${detail} (limit ${formatDuration(limitSeconds * 1000)}).`,
+      values: { stuckSeconds: Math.round(ageMs / 1000), limitSeconds },
+      startsAtMs: referenceMs + limitSeconds * 1000,
+    });
+  };
+  if (job.state === 'PENDING' || job.state === 'STOPPING') {
+    stuckFor(job.state.toLowerCase(), `stuck ${job.state}`, sinceMs, stuck.pendingMaxSeconds);
+  }
+  if (job.state === 'RUNNING' && stuck.runningMaxSeconds !== undefined && BATCH_LIKE_KINDS.has(job.kind)) {
+    const runningSinceMs = job.startedAtMs ?? sinceMs;
+    stuckFor('running-too-long', 'running', runningSinceMs, stuck.runningMaxSeconds);
+  }
+  if (
+    job.state === 'RUNNING' &&
+    stuck.noProgressSeconds !== undefined &&
+    track.progressSinceMs !== undefined
+  ) {
+    stuckFor('no-progress', 'made no progress', track.progressSinceMs, stuck.noProgressSeconds);
+    const last = findings.at(-1);
+    if (last?.discriminator === 'no-progress' && track.progress !== undefined)
+      last.values.progress = track.progress;
+  }
+  return findings;
+}
+
+/**
+ * New failed checkpoints, by id past the stored cursor, or by the growth of the cumulative count when the
+ * vendor lists no ids (whichever is larger, since a vendor may list only the latest failure). A new
+ * instance, a dropping count or a dropping completed id means the counters restarted: everything the
+ * new counters show is new. The first sight of a job only sets the baseline.
+ */
+function checkpointFailures(
+  job: JobSnapshot,
+  before: JobTrack | undefined,
+  instanceChanged: boolean,
+  rules: Rules,
+  nowMs: number,
+): { findings: Finding[]; cursor?: JobTrack['checkpoint'] } {
+  const stats = job.checkpoints;
+  if (!stats) return { findings: [] };
+  const listed = stats.recentFailures;
+  const prev = before?.checkpoint;
+  const reset =
+    instanceChanged ||
+    (stats.failedCount !== undefined &&
+      prev?.failedCount !== undefined &&
+      stats.failedCount < prev.failedCount) ||
+    (stats.lastCompletedId !== undefined &&
+      prev?.lastCompletedId !== undefined &&
+      stats.lastCompletedId < prev.lastCompletedId);
+  // -1 means "ids are tracked and none has failed yet": every listed id is new.
+  const idCursor = reset ? NO_FAILED_ID : prev?.maxFailedId;
+
+  const cursor: NonNullable<JobTrack['checkpoint']> = {};
+  const maxFailedId = listed ? Math.max(idCursor ?? NO_FAILED_ID, ...listed.map((f) => f.id)) : idCursor;
+  if (maxFailedId !== undefined) cursor.maxFailedId = maxFailedId;
+  const failedCount = stats.failedCount ?? (reset ? undefined : prev?.failedCount);
+  if (failedCount !== undefined) cursor.failedCount = failedCount;
+  const lastCompletedId = stats.lastCompletedId ?? (reset ? undefined : prev?.lastCompletedId);
+  if (lastCompletedId !== undefined) cursor.lastCompletedId = lastCompletedId;
+
+  if (!prev) return { findings: [], cursor };
+
+  const counted =
+    listed && idCursor !== undefined ? listed.filter((f) => f.id > idCursor).sort((a, b) => a.id - b.id) : [];
+  let countDelta = 0;
+  if (stats.failedCount !== undefined) {
+    if (reset) countDelta = stats.failedCount;
+    else if (prev.failedCount !== undefined) countDelta = stats.failedCount - prev.failedCount;
+  }
+  const failed = Math.max(counted.length, countDelta);
+  if (!rules.checkpoint.enabled || failed < rules.checkpoint.failuresToFire) return { findings: [], cursor };
+
+  const newest = counted.at(-1);
+  const message = cleanText(newest?.message);
+  const values: Finding['values'] = { failedCheckpoints: failed };
+  if (counted.length > 0)
+    values.failedCheckpointIds = counted
+      .map((f) => f.id)
+      .slice(-10)
+      .join(',');
+  if (stats.failedCount !== undefined) values.failedCount = stats.failedCount;
+  if (message) values.lastCheckpointError = message;
+  const plural = failed === 1 ? '' : 's';
+  return {
+    cursor,
+    findings: [
+      {
+        type: 'checkpoint.failed',
+        severity: rules.checkpoint.severity,
+        title: `${failed} checkpoint${plural} failed on ${job.name}`,
+        summary: `${describeJob(job)}: ${failed} new failed checkpoint${plural} since the last poll${
+          message ? `; latest: ${message}` : ''
+        }.`,
+        values,
+        startsAtMs: counted.length > 0 ? Math.min(...counted.map((f) => f.atMs)) : nowMs,
+      },
+    ],
+  };
+}
+
+/**
+ * No completed checkpoint for max(interval, timeout) x (tolerated failures + 2), or `stallAfterSeconds`,
+ * counted from the later of the last completed checkpoint and the start of the current run.
+ */
+function checkpointStallFindings(job: JobSnapshot, rules: Rules, track: JobTrack, nowMs: number): Finding[] {
+  const stats = job.checkpoints;
+  if (!rules.checkpoint.enabled || !stats || job.state !== 'RUNNING') return [];
+  const derivedMs =
+    stats.intervalMs !== undefined
+      ? Math.max(stats.intervalMs, stats.timeoutMs ?? 0) * ((stats.toleratedFailures ?? 0) + 2)
+      : undefined;
+  const limitMs =
+    rules.checkpoint.stallAfterSeconds !== undefined ? rules.checkpoint.stallAfterSeconds * 1000 : derivedMs;
+  if (limitMs === undefined || limitMs <= 0) return [];
+  const referenceMs =
+    maxOf(stats.lastCompletedAtMs, job.stateSinceMs ?? job.startedAtMs) ??
+    (track.state === 'RUNNING' ? track.sinceMs : nowMs);
+  const ageMs = nowMs - referenceMs;
+  if (ageMs <= limitMs) return [];
+  const values: Finding['values'] = {
+    lastCheckpointAgeSeconds: Math.round(ageMs / 1000),
+    stallLimitSeconds: Math.round(limitMs / 1000),
+  };
+  if (stats.lastCompletedId !== undefined) values.lastCompletedId = stats.lastCompletedId;
+  if (stats.lastCompletedAtMs !== undefined) values.lastCompletedAt = iso(stats.lastCompletedAtMs);
+  if (stats.intervalMs !== undefined) values.intervalSeconds = Math.round(stats.intervalMs / 1000);
+  if (stats.inProgressCount !== undefined) values.inProgressCount = stats.inProgressCount;
+  const what = stats.lastCompletedAtMs === undefined ? 'No completed checkpoint' : 'No new checkpoint';
+  return [
+    {
+      type: 'checkpoint.stalled',
+      severity: rules.checkpoint.severity,
+      title: `${what} on ${job.name} for ${formatDuration(ageMs)}`,
+      summary: `${describeJob(job)} is RUNNING but has completed no checkpoint for ${formatDuration(ageMs)} (limit ${formatDuration(limitMs)}).`,
+      values,
+      startsAtMs: referenceMs + limitMs,
+    },
+  ];
+}
+
+/**
+ * Counts failovers newer than the job's cursor and keeps their times while they are inside the window.
+ * A new instance re-baselines: the history it reports at first sight does not count. A job seen for the
+ * first time counts only failovers inside the window.
+ */
+function failoverBurst(
+  job: JobSnapshot,
+  before: JobTrack | undefined,
+  instanceChanged: boolean,
+  rules: Rules,
+  nowMs: number,
+): { findings: Finding[]; cursor?: JobTrack['failover'] } {
+  const { failover } = rules;
+  const windowMs = failover.windowSeconds * 1000;
+  const prev = before?.failover;
+  const listed = job.failovers;
+  const listedMax = listed && listed.length > 0 ? Math.max(...listed.map((f) => f.atMs)) : undefined;
+
+  let recentMs = instanceChanged ? [] : [...(prev?.recentMs ?? [])];
+  let cursorMs = prev?.cursorMs;
+  let fresh: NonNullable<JobSnapshot['failovers']> = [];
+  if (listed) {
+    if (instanceChanged) {
+      cursorMs = maxOf(cursorMs, listedMax);
+    } else {
+      fresh = listed.filter((f) =>
+        cursorMs === undefined ? f.atMs > nowMs - windowMs : f.atMs > (cursorMs as number),
+      );
+      cursorMs = maxOf(cursorMs, listedMax);
+    }
+  }
+  recentMs = [...new Set([...recentMs, ...fresh.map((f) => f.atMs)])]
+    .filter((t) => t > nowMs - windowMs)
+    .sort((a, b) => a - b)
+    .slice(-MAX_FAILOVERS_KEPT);
+  const cursor = listed || prev ? { ...(cursorMs === undefined ? {} : { cursorMs }), recentMs } : undefined;
+
+  if (!failover.enabled || job.state !== 'RUNNING' || recentMs.length < failover.burstCount) {
+    return { findings: [], ...(cursor ? { cursor } : {}) };
+  }
+  const latest = [...fresh, ...(listed ?? [])].reduce<(typeof fresh)[number] | undefined>(
+    (a, f) => (a === undefined || f.atMs > a.atMs ? f : a),
+    undefined,
+  );
+  const message = cleanText(latest?.rootCause ?? latest?.message);
+  const values: Finding['values'] = {
+    newFailovers: recentMs.length,
+    windowSeconds: failover.windowSeconds,
+    burstCount: failover.burstCount,
+    lastFailoverAt: iso(recentMs.at(-1) as number),
+  };
+  if (message) values.lastFailoverError = message;
+  const n = recentMs.length;
+  return {
+    ...(cursor ? { cursor } : {}),
+    findings: [
+      {
+        type: 'failover.burst',
+        severity: failover.severity,
+        title: `${n} failovers in ${formatDuration(windowMs)} on ${job.name}`,
+        summary: `${describeJob(job)} failed over ${n} times in the last ${formatDuration(windowMs)} while RUNNING (limit ${failover.burstCount})${
+          message ? `; latest: ${message}` : ''
+        }.`,
+        values,
+        startsAtMs: recentMs.at(-1) as number,
+      },
+    ],
+  };
+}
+
+/** The latest sample of each configured metric against its threshold; a missing sample breaches nothing. */
+function metricFindings(job: JobSnapshot, rules: Rules): Finding[] {
+  const discriminators = metricDiscriminators(rules);
+  const findings: Finding[] = [];
+  rules.metrics.forEach((rule, i) => {
+    const sample = (job.metrics ?? [])
+      .filter((m) => m.name === rule.name && Number.isFinite(m.value))
+      .reduce<NonNullable<JobSnapshot['metrics']>[number] | undefined>(
+        (a, m) => (a === undefined || m.atMs > a.atMs ? m : a),
+        undefined,
+      );
+    if (!sample) return;
+    const above = rule.above !== undefined && sample.value > rule.above;
+    const below = rule.below !== undefined && sample.value < rule.below;
+    if (!above && !below) return;
+    const threshold = (above ? rule.above : rule.below) as number;
+    const unit = sample.unit ? ` ${sample.unit}` : '';
+    findings.push({
+      type: 'metric.threshold',
+      discriminator: discriminators[i] as string,
+      severity: rule.severity,
+      title: `${rule.name} ${above ? 'above' : 'below'} ${threshold}${unit} on ${job.name}`,
+      summary: `${describeJob(job)}: ${rule.name} is ${sample.value}${unit}, ${above ? 'above' : 'below'} ${threshold}${unit} for ${rule.forPolls} or more polls.`,
+      values: {
+        metric: rule.name,
+        value: sample.value,
+        threshold,
+        direction: above ? 'above' : 'below',
+        forPolls: rule.forPolls,
+        ...(sample.unit ? { unit: sample.unit } : {}),
+      },
+      startsAtMs: sample.atMs,
+    });
+  });
+  return findings;
+}
+
+function maxOf(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.max(a, b);
+}

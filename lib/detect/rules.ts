@@ -1,0 +1,52 @@
+import type { TargetConfig } from '../config/schema.js';
+import type { EventType } from '../events/index.js';
+import { globToRegExp } from '../providers/shared.js';
+import type { Thresholds } from './conditions.js';
+import { DEFAULT_RULES, mergeRules, type Rules, type RulesOverride } from './config.js';
+
+/**
+ * The rules for one job: DEFAULT_RULES <- config defaults <- the target's rules <- the first `jobRules`
+ * entry whose glob matches the job name. Without a job name (clusters, queues, the target itself) the
+ * per-job layer is skipped.
+ *
+ * @example resolveRules(target, config.defaults.rules, 'orders-etl').stuck.pendingMaxSeconds
+ */
+export function resolveRules(
+  target: Pick<TargetConfig, 'rules' | 'jobRules'>,
+  defaults: RulesOverride | undefined,
+  jobName?: string,
+): Rules {
+  const jobRule =
+    jobName === undefined ? undefined : target.jobRules?.find((r) => globToRegExp(r.match).test(jobName));
+  return mergeRules(DEFAULT_RULES, defaults, target.rules, jobRule?.rules);
+}
+
+/**
+ * Fire/resolve poll counts for a condition. Metric rules use their own `forPolls` for both directions (never
+ * fewer than the general hysteresis); a metric condition whose rule was removed uses the general values.
+ */
+export function thresholdsFor(rules: Rules, type: EventType, discriminator: string | undefined): Thresholds {
+  const { firePolls, resolvePolls } = rules.hysteresis;
+  if (type === 'metric.threshold') {
+    const rule = metricRuleByDiscriminator(rules, discriminator);
+    if (rule)
+      return {
+        firePolls: Math.max(firePolls, rule.forPolls),
+        resolvePolls: Math.max(resolvePolls, rule.forPolls),
+      };
+  }
+  return { firePolls, resolvePolls };
+}
+
+/** Metric conditions are discriminated by metric name; a second rule on the same metric gets `name#index`. */
+export function metricDiscriminators(rules: Rules): string[] {
+  const counts = new Map<string, number>();
+  for (const rule of rules.metrics) counts.set(rule.name, (counts.get(rule.name) ?? 0) + 1);
+  return rules.metrics.map((rule, i) => ((counts.get(rule.name) ?? 0) > 1 ? `${rule.name}#${i}` : rule.name));
+}
+
+function metricRuleByDiscriminator(rules: Rules, discriminator: string | undefined) {
+  const names = metricDiscriminators(rules);
+  const index = names.indexOf(discriminator ?? '');
+  return index >= 0 ? rules.metrics[index] : undefined;
+}

@@ -1,0 +1,75 @@
+/**
+ * What detection remembers between polls, per resource. Everything here is plain JSON (it is stored as a
+ * DynamoDB item) and small: identity for resolves after a resource is gone, a few cursors, and one entry
+ * per condition that is pending or firing.
+ */
+import type { EventType, ResourceRef, Severity } from '../events/index.js';
+import type { JobState } from '../model/snapshot.js';
+
+export const STATE_VERSION = 1;
+
+/** One condition (a finding of one type, optionally discriminated) on one resource. */
+export interface ConditionState {
+  type: EventType;
+  discriminator?: string;
+  /** Consecutive polls the condition has been seen (kept while firing, through noisy absent polls). */
+  seen: number;
+  /** Consecutive polls it has been absent while firing; resolves at `resolvePolls`. */
+  absent: number;
+  firing: boolean;
+  /** When the condition started: vendor time when known, else the first poll that saw it. */
+  startsAtMs: number;
+  /** First poll of the current absent streak: the resolve's endsAtMs. */
+  clearedAtMs?: number;
+  /** Severity and title of the firing event, repeated in the resolve. */
+  severity?: Severity;
+  title?: string;
+  /** A finding whose occurrence changes while firing (a new instance failing again) resolves and re-fires. */
+  occurrence?: string;
+}
+
+export interface JobTrack {
+  /** Confirmed normalized state (a change is confirmed after `firePolls` polls). */
+  state: JobState;
+  /** When the confirmed state began: vendor time when known, else the poll that confirmed it. */
+  sinceMs: number;
+  pendingState?: JobState;
+  pendingSeen?: number;
+  instanceId?: string;
+  progress?: number;
+  progressSinceMs?: number;
+  /** Checkpoint cursors: highest failed checkpoint id counted, last cumulative failed count, last completed id. */
+  checkpoint?: { maxFailedId?: number; failedCount?: number; lastCompletedId?: number };
+  /** Failover cursor (newest `atMs` counted) and the times of counted failovers still inside the window. */
+  failover?: { cursorMs?: number; recentMs: number[] };
+}
+
+export interface ResourceState {
+  v: typeof STATE_VERSION;
+  ref: ResourceRef;
+  /** Event labels and console link as last seen, for resolves after the resource disappears. */
+  labels: Record<string, string>;
+  consoleUrl?: string;
+  job?: JobTrack;
+  /** Keyed by `conditionKey(type, discriminator)`. */
+  conditions: Record<string, ConditionState>;
+}
+
+export function conditionKey(type: EventType, discriminator?: string): string {
+  return discriminator ? `${type}|${discriminator}` : type;
+}
+
+/** JSON with sorted keys: a state read back from DynamoDB (maps are unordered) compares equal to itself. */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+}
+
+/** Drops undefined members so the stored item and the in-memory state are the same JSON. */
+export function compact<T extends object>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
