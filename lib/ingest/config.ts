@@ -1,6 +1,113 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { secretRef } from '../config/refs.js';
+import { PROVIDERS } from '../model/snapshot.js';
 
-/** Inbound webhook settings. The ingest module owns this file; the first version fixes the top-level key. */
-export const webhookSchema = z.looseObject({});
+/** Refused with 413 above this many bytes (decoded body). */
+export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+
+/** Host patterns SMN certificates and subscription URLs may come from: `host` or `*.suffix`. */
+export const DEFAULT_SMN_HOSTS = ['*.myhuaweicloud.com', '*.myhuaweicloud.cn', '*.myhuaweicloud.eu'];
+
+const hostPattern = z
+  .string()
+  .regex(
+    /^(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/,
+    'must be a host name, `*.example.com`, or host:port (no scheme, no path)',
+  );
+
+/** An IPv4/IPv6 address or CIDR block. */
+const ipOrCidr = z.string().refine((value) => {
+  const [address, bits, extra] = value.split('/');
+  if (extra !== undefined || !address) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return Number.isInteger(n) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}, 'must be an IP address or CIDR block (10.0.0.0/8)');
+
+const tokenAuth = {
+  /** Shared secret the sender puts in `?token=` or the `x-jobwatch-token` header. Several allow rotation. */
+  tokens: z.array(secretRef).min(1, 'needs at least one token reference'),
+  /** When set, requests from other source addresses are refused (403). */
+  allowedSourceIps: z.array(ipOrCidr).optional(),
+  /** Target the events belong to; defaults to the first target of the event's provider. */
+  targetId: z.string().optional(),
+  /** Provider the events are attributed to when the payload does not name one. */
+  provider: z.enum(PROVIDERS).default('alibaba-blink'),
+};
+
+export const webhookSchema = z
+  .object({
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(6 * 1024 * 1024)
+      .default(DEFAULT_MAX_BODY_BYTES),
+    /** Huawei SMN HTTP(S) subscriptions carrying Cloud Eye alarms for DLI queues and MRS clusters. */
+    huaweiSmn: z
+      .object({
+        /** Hosts `signing_cert_url` may point at (exact host or `*.suffix`). */
+        certHosts: z.array(hostPattern).min(1).default(DEFAULT_SMN_HOSTS),
+        /** Hosts `subscribe_url` may point at; only these are ever fetched. */
+        subscribeHosts: z.array(hostPattern).min(1).default(DEFAULT_SMN_HOSTS),
+        /** Only these topics are accepted, when given (`urn:smn:<region>:<project>:<name>`). */
+        topicUrns: z.array(z.string().startsWith('urn:smn:')).optional(),
+        /** Hashes tried for the RSA signature, in order. SMN signs with SHA256 today; `sha1` is legacy. */
+        signatureHashes: z
+          .array(z.enum(['sha256', 'sha1']))
+          .min(1)
+          .default(['sha256']),
+        /** Only for tests and private endpoints: allow `http:` certificate and subscription URLs. */
+        allowHttp: z.boolean().default(false),
+        /** How long a message id is remembered, and the oldest message accepted. */
+        dedupeSeconds: z
+          .number()
+          .int()
+          .min(300)
+          .max(30 * 86400)
+          .default(3 * 86400),
+        certCacheSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(7 * 86400)
+          .default(86400),
+        /** topic URN -> target id, when the topic's project and region do not identify the target. */
+        targets: z.record(z.string(), z.string()).default({}),
+      })
+      .strict()
+      .optional(),
+    /** Alibaba CloudMonitor threshold alarm callbacks (form-encoded POST). */
+    alibabaCloudMonitor: z.object(tokenAuth).strict().optional(),
+    /** Alibaba ARMS alert webhooks in Alertmanager's JSON format. */
+    alibabaArms: z.object(tokenAuth).strict().optional(),
+    /** Generic signed ingest for users' own systems. */
+    events: z
+      .object({
+        /** HMAC-SHA256 secrets; several allow rotation. */
+        secrets: z.array(secretRef).min(1, 'needs at least one secret reference'),
+        /** Requests whose timestamp is further than this from now are refused. */
+        toleranceSeconds: z.number().int().min(30).max(900).default(300),
+        maxEvents: z.number().int().min(1).max(500).default(100),
+      })
+      .strict()
+      .optional(),
+    /** The operator API under /api/: bearer tokens and/or HMAC secrets. */
+    operator: z
+      .object({
+        tokens: z.array(secretRef).default([]),
+        hmacSecrets: z.array(secretRef).default([]),
+        toleranceSeconds: z.number().int().min(30).max(900).default(300),
+      })
+      .strict()
+      .refine((o) => o.tokens.length + o.hmacSecrets.length > 0, {
+        message: 'the operator API needs at least one token or hmacSecret reference',
+      })
+      .optional(),
+  })
+  .strict();
 
 export type WebhookConfig = z.infer<typeof webhookSchema>;
