@@ -8,12 +8,19 @@ export function mrsEndpointFor(region: string): string | undefined {
 export const mrsOptionsSchema = z
   .object({
     projectId: z.string().regex(/^[0-9a-f]{32}$/, 'must be the 32-character project id of the region'),
-    /** Cluster ids to watch; every cluster of the project when omitted. */
-    clusters: z.array(z.string().min(1)).optional(),
-    /** How far back finished job executions are read each poll. */
+    /** Cluster ids to watch; every existing cluster of the project when omitted. */
+    clusters: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an MRS cluster id')).optional(),
+    /** How far back (by submitted time) finished job executions are read each poll; unfinished ones always are. */
     recentWindowSeconds: z.number().int().positive().default(3600),
-    /** A job RUNNING longer than this is stuck; unset means no limit. */
+    /**
+     * A job RUNNING longer than this is stuck; unset means no limit. Same meaning as
+     * `rules.stuck.runningMaxSeconds`, which detection reads (and which wins when both are set).
+     */
     runningMaxSeconds: z.number().int().positive().optional(),
+    /** Records per page when listing job executions (`limit`) and hosts (`pageSize`). */
+    pageSize: z.number().int().min(1).max(1000).default(100),
+    /** Read each cluster's host list (one extra call per cluster per poll). */
+    hosts: z.boolean().default(true),
     concurrency: z.number().int().min(1).max(64).default(8),
   })
   .strict();

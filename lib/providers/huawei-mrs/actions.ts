@@ -1,0 +1,324 @@
+/**
+ * MRS remediation levers: kill a job execution, and resubmit a failed one with the type, name, arguments
+ * and properties of its detail. Both are asynchronous at MRS, so each is verified by polling the detail.
+ *
+ * Arguments and properties can hold keys (`fs.obs.secret.key`): they go from the detail answer straight
+ * into the submit body and nowhere else — not into outcomes, messages or logs.
+ *
+ * @example
+ * # jobwatch.yml remediation policy (resubmit is never done unless a policy names it)
+ * remediation:
+ *   policies:
+ *     - name: resubmit-nightly-etl
+ *       match: { provider: huawei-mrs, type: job.failed, job: "nightly-*" }
+ *       action: resubmit
+ */
+import type { TargetConfig } from '../../config/schema.js';
+import { HttpCallError } from '../../http/errors.js';
+import { scrubSecrets, trimErrorText } from '../shared.js';
+import type { ActionName, ActionOutcome, ActionRequest, ProviderActions, ProviderContext } from '../types.js';
+import { connectMrs, type MrsApi } from './client.js';
+import { isFinalExecution, normalizeJobState } from './collector.js';
+import type { MrsJobExecution } from './schemas.js';
+
+export const MRS_JOB_ACTIONS: readonly ActionName[] = ['kill', 'resubmit'];
+const DEFAULT_VERIFY_INTERVAL_MS = 5_000;
+
+type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+const sleepWithSignal: Sleep = (ms, signal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+
+/**
+ * Arguments as MRS renders them in a detail: a JSON array, or Java's `List.toString()`
+ * (`[--class, x, obs://b/app.jar]`). The latter cannot tell an argument containing ", " apart from two.
+ */
+export function parseArguments(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  if (text === '' || text === '[]') return [];
+  if (text.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed)) return parsed.map(String);
+    } catch {
+      // Not JSON: Java's List.toString() below.
+    }
+    if (!text.endsWith(']')) return undefined;
+    return text
+      .slice(1, -1)
+      .split(', ')
+      .map((a) => a.trim());
+  }
+  return undefined;
+}
+
+/** Properties as a JSON object, a JSON string of one (`"{}"`), or Java's `Map.toString()` (`{k=v, k2=v2}`). */
+export function parseProperties(value: unknown): Record<string, string> | undefined {
+  if (value === undefined || value === null) return {};
+  if (typeof value === 'object' && !Array.isArray(value)) {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+    );
+  }
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  if (text === '' || text === '{}') return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parseProperties(parsed);
+  } catch {
+    // Not JSON: Java's Map.toString() below.
+  }
+  if (!text.startsWith('{') || !text.endsWith('}')) return undefined;
+  const out: Record<string, string> = {};
+  for (const pair of text.slice(1, -1).split(', ')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) return undefined;
+    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** Vendor failure text safe for an outcome: kind, status, code, scrubbed message. */
+function describe(error: unknown): { message: string; retryable: boolean; rejected: boolean } {
+  if (error instanceof HttpCallError) {
+    const retryable = ['throttled', 'server-error', 'timeout', 'unreachable'].includes(error.kind);
+    return {
+      message: trimErrorText(scrubSecrets(error.message)) ?? error.kind,
+      retryable,
+      rejected: error.kind === 'client-error',
+    };
+  }
+  return {
+    message: trimErrorText(scrubSecrets(error instanceof Error ? error.message : String(error))) ?? 'error',
+    retryable: false,
+    rejected: false,
+  };
+}
+
+export interface MrsActionsOptions {
+  /** Injected in tests to advance a simulated clock; must reject when the signal aborts. */
+  sleep?: Sleep;
+}
+
+export function createMrsActions(options: MrsActionsOptions = {}): ProviderActions {
+  const sleep = options.sleep ?? sleepWithSignal;
+
+  return {
+    supports: (resource) => (resource.kind === 'job' ? MRS_JOB_ACTIONS : []),
+
+    async perform(
+      target: TargetConfig,
+      request: ActionRequest,
+      ctx: ProviderContext,
+    ): Promise<ActionOutcome> {
+      const startedMs = ctx.now();
+      const { action, resource } = request;
+      const done = (
+        outcome:
+          | { ok: true; finalState?: string; message: string }
+          | {
+              ok: false;
+              status: 'rejected' | 'failed' | 'timeout' | 'unsupported';
+              finalState?: string;
+              message: string;
+              retryable: boolean;
+            },
+      ): ActionOutcome =>
+        outcome.ok
+          ? { ...outcome, status: 'verified', action, durationMs: ctx.now() - startedMs }
+          : { ...outcome, action, durationMs: ctx.now() - startedMs };
+
+      if (
+        target.provider !== 'huawei-mrs' ||
+        resource.kind !== 'job' ||
+        !MRS_JOB_ACTIONS.includes(action) ||
+        resource.scope.kind !== 'cluster'
+      ) {
+        return done({
+          ok: false,
+          status: 'unsupported',
+          message: `huawei-mrs supports ${MRS_JOB_ACTIONS.join(', ')} on jobs only`,
+          retryable: false,
+        });
+      }
+      const clusterId = resource.scope.id;
+      const executionId = resource.instanceId ?? resource.vendorId;
+      let api: MrsApi;
+      try {
+        api = await connectMrs(target, ctx);
+      } catch (error) {
+        return done({ ok: false, status: 'failed', message: describe(error).message, retryable: false });
+      }
+
+      /** Polls the execution's detail until `settled` says so or the verify time runs out. */
+      const verify = async (
+        jobId: string,
+        settled: (job: MrsJobExecution) => { ok: boolean; message: string } | undefined,
+      ): Promise<ActionOutcome> => {
+        const deadlineMs = ctx.now() + request.verifyTimeoutMs;
+        const intervalMs = request.verifyIntervalMs ?? DEFAULT_VERIFY_INTERVAL_MS;
+        let last: MrsJobExecution | undefined;
+        let lastError: string | undefined;
+        for (;;) {
+          try {
+            last = await api.showJob(clusterId, jobId);
+            lastError = undefined;
+            const verdict = settled(last);
+            const finalState = vendorState(last);
+            if (verdict?.ok) return done({ ok: true, finalState, message: verdict.message });
+            if (verdict)
+              return done({
+                ok: false,
+                status: 'failed',
+                finalState,
+                message: verdict.message,
+                retryable: false,
+              });
+          } catch (error) {
+            lastError = describe(error).message;
+          }
+          if (ctx.now() + intervalMs > deadlineMs) break;
+          try {
+            await sleep(intervalMs, ctx.signal);
+          } catch {
+            break;
+          }
+        }
+        return done({
+          ok: false,
+          status: 'timeout',
+          ...(last ? { finalState: vendorState(last) } : {}),
+          message: `not verified within ${Math.round(request.verifyTimeoutMs / 1000)} s${lastError ? ` (last error: ${lastError})` : ''}`,
+          retryable: true,
+        });
+      };
+
+      let current: MrsJobExecution;
+      try {
+        current = await api.showJob(clusterId, executionId);
+      } catch (error) {
+        const d = describe(error);
+        return done({
+          ok: false,
+          status: d.rejected ? 'rejected' : 'failed',
+          message: d.message,
+          retryable: d.retryable,
+        });
+      }
+
+      if (action === 'kill') {
+        if (isFinalExecution(current)) {
+          return done({
+            ok: false,
+            status: 'rejected',
+            finalState: vendorState(current),
+            message: `execution ${executionId} has already ended (${vendorState(current)})`,
+            retryable: false,
+          });
+        }
+        try {
+          await api.killJob(clusterId, executionId);
+        } catch (error) {
+          const d = describe(error);
+          return done({
+            ok: false,
+            status: d.rejected ? 'rejected' : 'failed',
+            message: d.message,
+            retryable: d.retryable,
+          });
+        }
+        return verify(executionId, (job) =>
+          isFinalExecution(job)
+            ? { ok: true, message: `execution ${executionId} ended: ${vendorState(job)}` }
+            : undefined,
+        );
+      }
+
+      // resubmit
+      if (normalizeJobState(current.job_state, current.job_result).state !== 'FAILED') {
+        return done({
+          ok: false,
+          status: 'rejected',
+          finalState: vendorState(current),
+          message: `only failed executions are resubmitted; ${executionId} is ${vendorState(current)}`,
+          retryable: false,
+        });
+      }
+      const args = parseArguments(current.arguments);
+      const properties = parseProperties(current.properties);
+      if (!current.job_type || !current.job_name || args === undefined || properties === undefined) {
+        return done({
+          ok: false,
+          status: 'failed',
+          message: `cannot rebuild the submission of ${executionId} from its detail (type, name, arguments or properties unreadable)`,
+          retryable: false,
+        });
+      }
+      let newJobId: string;
+      try {
+        // One attempt only: a retried submit after a lost answer would run the job twice.
+        const submitApi = await connectMrs(target, ctx, { retry: { maxAttempts: 1 } });
+        const answer = await submitApi.submitJob(clusterId, {
+          job_type: current.job_type,
+          job_name: current.job_name,
+          arguments: args,
+          properties,
+        });
+        const result = answer.job_submit_result;
+        const code = result?.error_code ?? answer.error_code;
+        if (!result?.job_id || (result.state ?? '').toUpperCase() === 'FAILED' || code) {
+          const msg = result?.error_msg ?? answer.error_msg ?? 'no job id returned';
+          return done({
+            ok: false,
+            status: 'rejected',
+            message: `submit refused${code ? ` (${code})` : ''}: ${trimErrorText(scrubSecrets(msg), 200)}`,
+            retryable: code === '0202' || code === '0177',
+          });
+        }
+        newJobId = result.job_id;
+      } catch (error) {
+        const d = describe(error);
+        return done({
+          ok: false,
+          status: d.rejected ? 'rejected' : 'failed',
+          message: d.message,
+          retryable: d.retryable,
+        });
+      }
+      ctx.logger.info('mrs resubmitted job', {
+        cluster: clusterId,
+        job: current.job_name,
+        newExecution: newJobId,
+      });
+      return verify(newJobId, (job) => {
+        const { state } = normalizeJobState(job.job_state, job.job_result);
+        if (state === 'RUNNING' || state === 'SUCCEEDED')
+          return { ok: true, message: `resubmitted as ${newJobId}: ${vendorState(job)}` };
+        if (state === 'FAILED' || state === 'STOPPED')
+          return { ok: false, message: `resubmitted as ${newJobId}, which ended ${vendorState(job)}` };
+        return undefined;
+      });
+    },
+  };
+}
+
+function vendorState(job: MrsJobExecution): string {
+  return job.job_result ? `${job.job_state ?? '?'}/${job.job_result}` : (job.job_state ?? 'unknown');
+}
+
+export const mrsActions: ProviderActions = createMrsActions();

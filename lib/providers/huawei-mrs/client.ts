@@ -1,0 +1,355 @@
+/**
+ * The MRS calls jobwatch makes, on top of the shared Huawei client (signing, envelopes, retries live there),
+ * plus paging that accepts every reading of MRS's ambiguous `offset` / `currentPage` parameters.
+ */
+import type { z } from 'zod';
+import type { TargetOf } from '../../config/schema.js';
+import {
+  getHuaweiClient,
+  type HuaweiClient,
+  type HuaweiCredentials,
+  type RetryOptions,
+} from '../huawei/index.js';
+import { parseVendor } from '../shared.js';
+import type { ProviderContext } from '../types.js';
+import { mrsEndpointFor } from './config.js';
+import {
+  clusterDetailSchema,
+  clusterListSchema,
+  hostListSchema,
+  jobDetailSchema,
+  jobListSchema,
+  type MrsCluster,
+  type MrsHost,
+  type MrsJobExecution,
+  submitJobResponseSchema,
+} from './schemas.js';
+
+/** SDK operation names: the request log, fault injection and `apiCalls` all use them. */
+export const MRS_OPERATIONS = {
+  listClusters: 'ListClusters',
+  showCluster: 'ShowClusterDetails',
+  listHosts: 'ListHosts',
+  listJobs: 'ShowJobExeListNew',
+  showJob: 'ShowSingleJobExe',
+  killJob: 'StopJob',
+  submitJob: 'CreateExecuteJob',
+} as const;
+
+/** MRS paths carry ids only; anything else is refused rather than guessed (signing.md §A.6). */
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+function id(value: string, what: string): string {
+  if (!ID_PATTERN.test(value)) throw new TypeError(`${what} has unexpected characters`);
+  return value;
+}
+
+/** One way of reading a paged API's position parameters. */
+export interface PageReading {
+  name: string;
+  /** Query parameters for the k-th page (k from 0) of `size` records. */
+  params(k: number, size: number): [string, string][];
+}
+
+/**
+ * V2 job list `offset`: records from 0 (SDK comment: default 0), pages from 1 (docs: default 1), pages from 0,
+ * records from 1. The first reading is the SDK's; the others only run when totals do not add up.
+ */
+export const JOB_LIST_READINGS: PageReading[] = [
+  {
+    name: 'records-from-0',
+    params: (k, size) => [
+      ['offset', String(k * size)],
+      ['limit', String(size)],
+    ],
+  },
+  {
+    name: 'pages-from-1',
+    params: (k, size) => [
+      ['offset', String(k + 1)],
+      ['limit', String(size)],
+    ],
+  },
+  {
+    name: 'pages-from-0',
+    params: (k, size) => [
+      ['offset', String(k)],
+      ['limit', String(size)],
+    ],
+  },
+  {
+    name: 'records-from-1',
+    params: (k, size) => [
+      ['offset', String(k * size + 1)],
+      ['limit', String(size)],
+    ],
+  },
+];
+
+/** V1.1 cluster and host lists: `currentPage` from 1 (documented default) or from 0. */
+export const PAGE_NUMBER_READINGS: PageReading[] = [
+  {
+    name: 'pages-from-1',
+    params: (k, size) => [
+      ['currentPage', String(k + 1)],
+      ['pageSize', String(size)],
+    ],
+  },
+  {
+    name: 'pages-from-0',
+    params: (k, size) => [
+      ['currentPage', String(k)],
+      ['pageSize', String(size)],
+    ],
+  },
+];
+
+export interface PagedResult<T> {
+  items: T[];
+  /** The total the API reported last; undefined when it reported none. */
+  total?: number;
+  /** Every record was read and the count matches the reported total. */
+  complete: boolean;
+  reading: string;
+}
+
+/** The reading that worked last time, per endpoint and operation, so warm polls start with it. */
+const workingReading = new Map<string, string>();
+const MAX_PAGES_WITHOUT_TOTAL = 1000;
+
+/**
+ * Reads every page, deduplicating by id. Readings are tried in order until the count matches the reported
+ * total; a reading ends on an empty page or on a page with nothing new (a server ignoring the offset).
+ */
+export async function readAllPages<T>(options: {
+  readings: PageReading[];
+  pageSize: number;
+  /** Remembers the working reading under this key (endpoint + operation). */
+  memoKey: string;
+  fetch: (params: [string, string][]) => Promise<{ items: T[]; total?: number }>;
+  idOf: (item: T) => string;
+}): Promise<PagedResult<T>> {
+  const remembered = workingReading.get(options.memoKey);
+  const readings = [...options.readings].sort(
+    (a, b) => Number(b.name === remembered) - Number(a.name === remembered),
+  );
+  const byId = new Map<string, T>();
+  let total: number | undefined;
+  let lastReading = readings[0]?.name ?? 'none';
+  for (const reading of readings) {
+    lastReading = reading.name;
+    const seen = new Set<string>();
+    for (let k = 0; ; k++) {
+      const maxPages =
+        total === undefined ? MAX_PAGES_WITHOUT_TOTAL : Math.ceil(total / options.pageSize) + 2;
+      if (k >= maxPages) break;
+      const page = await options.fetch(reading.params(k, options.pageSize));
+      if (page.total !== undefined) total = page.total;
+      let fresh = 0;
+      for (const item of page.items) {
+        const key = options.idOf(item);
+        if (!seen.has(key)) {
+          seen.add(key);
+          fresh++;
+        }
+        if (!byId.has(key)) byId.set(key, item);
+      }
+      // Without a reported total, a short page is the only end marker there is.
+      const done = total !== undefined ? byId.size >= total : page.items.length < options.pageSize;
+      if (done) {
+        workingReading.set(options.memoKey, reading.name);
+        return {
+          items: [...byId.values()],
+          ...(total === undefined ? {} : { total }),
+          complete: true,
+          reading: reading.name,
+        };
+      }
+      if (page.items.length === 0 || fresh === 0) break;
+    }
+  }
+  const complete = total === undefined ? false : byId.size >= total;
+  return {
+    items: [...byId.values()],
+    ...(total === undefined ? {} : { total }),
+    complete,
+    reading: lastReading,
+  };
+}
+
+export interface MrsApiOptions {
+  endpoint: string;
+  credentials: HuaweiCredentials;
+  projectId: string;
+  now: () => number;
+  signal?: AbortSignal;
+  concurrency?: number;
+  retry?: Partial<RetryOptions>;
+  /** Called once per HTTP attempt, retries included. */
+  onCall?: (operation: string) => void;
+}
+
+/** The MRS API as jobwatch uses it; every answer is validated before it is returned. */
+export class MrsApi {
+  private readonly client: HuaweiClient;
+  private readonly signal: AbortSignal | undefined;
+  private readonly endpoint: string;
+
+  constructor(options: MrsApiOptions) {
+    this.client = getHuaweiClient({
+      endpoint: options.endpoint,
+      credentials: options.credentials,
+      projectId: options.projectId,
+      now: options.now,
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
+      ...(options.onCall === undefined ? {} : { onCall: options.onCall }),
+    });
+    this.signal = options.signal;
+    this.endpoint = options.endpoint;
+  }
+
+  private async get<S extends z.ZodType>(
+    operation: string,
+    path: string,
+    schema: S,
+    query?: [string, string][],
+  ): Promise<z.infer<S>> {
+    const json = await this.client.call(operation, 'GET', path, {
+      ...(query ? { query } : {}),
+      ...(this.signal ? { signal: this.signal } : {}),
+    });
+    return parseVendor(schema, json, operation);
+  }
+
+  /** Every existing cluster (deleted ones excluded by `clusterState=existing`). */
+  listClusters(pageSize: number): Promise<PagedResult<MrsCluster>> {
+    return readAllPages({
+      readings: PAGE_NUMBER_READINGS,
+      pageSize,
+      memoKey: `${this.endpoint}|${MRS_OPERATIONS.listClusters}`,
+      idOf: (c) => c.clusterId,
+      fetch: async (params) => {
+        const page = await this.get(
+          MRS_OPERATIONS.listClusters,
+          '/v1.1/{project_id}/cluster_infos',
+          clusterListSchema,
+          [...params, ['clusterState', 'existing']],
+        );
+        return {
+          items: page.clusters,
+          ...(page.clusterTotal === undefined ? {} : { total: page.clusterTotal }),
+        };
+      },
+    });
+  }
+
+  async showCluster(clusterId: string): Promise<MrsCluster> {
+    const detail = await this.get(
+      MRS_OPERATIONS.showCluster,
+      `/v1.1/{project_id}/cluster_infos/${id(clusterId, 'cluster id')}`,
+      clusterDetailSchema,
+    );
+    return detail.cluster;
+  }
+
+  listHosts(clusterId: string, pageSize: number): Promise<PagedResult<MrsHost>> {
+    return readAllPages<MrsHost>({
+      readings: PAGE_NUMBER_READINGS,
+      pageSize,
+      memoKey: `${this.endpoint}|${MRS_OPERATIONS.listHosts}`,
+      idOf: (h) => h.id ?? h.name ?? JSON.stringify([h.type, h.status]),
+      fetch: async (params) => {
+        const page = await this.get(
+          MRS_OPERATIONS.listHosts,
+          `/v1.1/{project_id}/clusters/${id(clusterId, 'cluster id')}/hosts`,
+          hostListSchema,
+          params,
+        );
+        return { items: page.hosts, ...(page.total === undefined ? {} : { total: page.total }) };
+      },
+    });
+  }
+
+  /** Job executions matching `filter` (e.g. `submitted_time_begin`, `job_result`), every page. */
+  listJobs(
+    clusterId: string,
+    filter: [string, string][],
+    pageSize: number,
+  ): Promise<PagedResult<MrsJobExecution>> {
+    return readAllPages({
+      readings: JOB_LIST_READINGS,
+      pageSize,
+      memoKey: `${this.endpoint}|${MRS_OPERATIONS.listJobs}`,
+      idOf: (j) => j.job_id,
+      fetch: async (params) => {
+        const page = await this.get(
+          MRS_OPERATIONS.listJobs,
+          `/v2/{project_id}/clusters/${id(clusterId, 'cluster id')}/job-executions`,
+          jobListSchema,
+          [...filter, ...params],
+        );
+        return {
+          items: page.job_list,
+          ...(page.total_record === undefined ? {} : { total: page.total_record }),
+        };
+      },
+    });
+  }
+
+  async showJob(clusterId: string, jobId: string): Promise<MrsJobExecution> {
+    const detail = await this.get(
+      MRS_OPERATIONS.showJob,
+      `/v2/{project_id}/clusters/${id(clusterId, 'cluster id')}/job-executions/${id(jobId, 'job execution id')}`,
+      jobDetailSchema,
+    );
+    return detail.job_detail;
+  }
+
+  /** Asks MRS to kill an execution; 202 means accepted, not done. */
+  async killJob(clusterId: string, jobId: string): Promise<void> {
+    await this.client.call(
+      MRS_OPERATIONS.killJob,
+      'POST',
+      `/v2/{project_id}/clusters/${id(clusterId, 'cluster id')}/job-executions/${id(jobId, 'job execution id')}/kill`,
+      this.signal ? { signal: this.signal } : {},
+    );
+  }
+
+  /** Submits a job; the body carries arguments and properties, so it is never logged. */
+  async submitJob(
+    clusterId: string,
+    body: { job_type: string; job_name: string; arguments?: string[]; properties?: Record<string, string> },
+  ) {
+    const json = await this.client.call(
+      MRS_OPERATIONS.submitJob,
+      'POST',
+      `/v2/{project_id}/clusters/${id(clusterId, 'cluster id')}/job-executions`,
+      { body, ...(this.signal ? { signal: this.signal } : {}) },
+    );
+    return parseVendor(submitJobResponseSchema, json, MRS_OPERATIONS.submitJob);
+  }
+}
+
+/** Resolves the target's credentials and builds the API view for one poll or one action. */
+export async function connectMrs(
+  target: TargetOf<'huawei-mrs'>,
+  ctx: ProviderContext,
+  extra: { onCall?: (operation: string) => void; retry?: Partial<RetryOptions> } = {},
+): Promise<MrsApi> {
+  const endpoint = target.endpoint ?? mrsEndpointFor(target.region);
+  if (!endpoint) throw new TypeError(`no MRS endpoint for region ${target.region}`);
+  const [accessKeyId, secretAccessKey, securityToken] = await Promise.all([
+    ctx.secrets(target.credentials.accessKeyId),
+    ctx.secrets(target.credentials.secretAccessKey),
+    target.credentials.securityToken ? ctx.secrets(target.credentials.securityToken) : undefined,
+  ]);
+  return new MrsApi({
+    endpoint,
+    credentials: { accessKeyId, secretAccessKey, ...(securityToken ? { securityToken } : {}) },
+    projectId: target.options.projectId,
+    now: ctx.now,
+    concurrency: target.options.concurrency,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...extra,
+  });
+}

@@ -1,0 +1,481 @@
+/**
+ * One poll of one MRS target: cluster health (V1.1 cluster info + hosts) and job executions (V2), turned
+ * into normalized snapshots. Never throws: vendor failures are snapshot errors, partial data is kept.
+ *
+ * An MRS "job" is identified by its name on a cluster; each run is an execution with its own `job_id`. The
+ * snapshot of a job is its latest execution (the execution id is the snapshot's `instanceId`), so a failed
+ * run is followed by "recovered" when the next run of the same name starts, and a kill targets the
+ * execution that is current.
+ */
+import type { TargetConfig, TargetOf } from '../../config/schema.js';
+import {
+  type CollectionError,
+  type ContainerHealth,
+  type ContainerSnapshot,
+  type HostStatus,
+  type JobKind,
+  type JobSnapshot,
+  type JobState,
+  resourceKey,
+  type Scope,
+  type TargetSnapshot,
+} from '../../model/snapshot.js';
+import { createJobFilter, mapConcurrent, scrubSecrets, toCollectionError, trimErrorText } from '../shared.js';
+import type { ProviderContext } from '../types.js';
+import { connectMrs, MRS_OPERATIONS, type MrsApi, type PagedResult } from './client.js';
+import type { MrsCluster, MrsJobExecution } from './schemas.js';
+
+const PROVIDER = 'huawei-mrs' as const;
+
+/** `job_type` to normalized kind. Flink on MRS is usually a detached streaming job, so no run-time limit. */
+const JOB_KINDS: Record<string, JobKind> = {
+  MAPREDUCE: 'mapreduce',
+  SPARKSUBMIT: 'spark-batch',
+  SPARKPYTHON: 'spark-batch',
+  HIVESCRIPT: 'hive',
+  HIVESQL: 'hive',
+  DISTCP: 'distcp',
+  SPARKSCRIPT: 'spark-sql',
+  SPARKSQL: 'spark-sql',
+  FLINK: 'flink-stream',
+};
+
+export function jobKindOf(jobType: string | undefined): JobKind {
+  return JOB_KINDS[(jobType ?? '').toUpperCase()] ?? 'other';
+}
+
+const PENDING_STATES = new Set(['NEW', 'NEW_SAVING', 'SUBMITTED', 'ACCEPTED']);
+
+/**
+ * Normalizes an execution. Success comes from `job_result`, never from `job_state`: FINISHED with
+ * result FAILED is a failure (YARN's state vs final status). KILLED means a person terminated it.
+ */
+export function normalizeJobState(
+  jobState: string | undefined,
+  jobResult: string | undefined,
+): { state: JobState; stateCause?: 'user' | 'system' } {
+  const s = (jobState ?? '').trim().toUpperCase();
+  const r = (jobResult ?? '').trim().toUpperCase();
+  if (r === 'SUCCEEDED') return { state: 'SUCCEEDED' };
+  if (r === 'FAILED' || s === 'FAILED') return { state: 'FAILED', stateCause: 'system' };
+  if (r === 'KILLED' || s === 'KILLED') return { state: 'STOPPED', stateCause: 'user' };
+  if (s === 'RUNNING') return { state: 'RUNNING' };
+  if (PENDING_STATES.has(s)) return { state: 'PENDING' };
+  return { state: 'UNKNOWN' };
+}
+
+/** True once an execution will not change again. */
+export function isFinalExecution(job: Pick<MrsJobExecution, 'job_state' | 'job_result'>): boolean {
+  const { state } = normalizeJobState(job.job_state, job.job_result);
+  return state === 'SUCCEEDED' || state === 'FAILED' || state === 'STOPPED';
+}
+
+/** Every documented `clusterState` (digest §6.3); abnormal, failed and frozen are unhealthy. */
+export const CLUSTER_STATE_HEALTH: Readonly<Record<string, ContainerHealth>> = {
+  starting: 'DEGRADED',
+  running: 'HEALTHY',
+  'scaling-out': 'HEALTHY',
+  'scaling-in': 'HEALTHY',
+  abnormal: 'UNHEALTHY',
+  failed: 'UNHEALTHY',
+  frozen: 'UNHEALTHY',
+  terminating: 'UNKNOWN',
+  terminated: 'UNKNOWN',
+};
+
+/** Host `status` is the ECS server status; only ACTIVE is healthy (digest §7, our recommendation). */
+export function hostHealthy(status: string | undefined): boolean {
+  return (status ?? '').trim().toUpperCase() === 'ACTIVE';
+}
+
+export function clusterHealth(
+  cluster: Pick<MrsCluster, 'clusterState' | 'scale'>,
+  hosts: HostStatus[] | undefined,
+): ContainerHealth {
+  const base = CLUSTER_STATE_HEALTH[(cluster.clusterState ?? '').trim().toLowerCase()] ?? 'UNKNOWN';
+  if (base !== 'HEALTHY') return base;
+  if ((cluster.scale ?? '').toLowerCase() === 'scaling-error') return 'DEGRADED';
+  if (hosts?.some((h) => !h.healthy)) return 'DEGRADED';
+  return 'HEALTHY';
+}
+
+const NO_JOBS_STATES = new Set(['terminating', 'terminated']);
+
+/** Positive epoch value or undefined (MRS sends 0 for "not yet"). */
+function positive(value: number | undefined): number | undefined {
+  return value !== undefined && value > 0 ? value : undefined;
+}
+
+function consoleBase(region: string): string {
+  return `https://console.huaweicloud.com/mrs/?region=${encodeURIComponent(region)}`;
+}
+
+function clusterConsoleUrl(region: string, clusterId: string): string {
+  return `${consoleBase(region)}#/mrs/manager/clusterDetail/overview?clusterId=${encodeURIComponent(clusterId)}`;
+}
+
+function jobsConsoleUrl(region: string, clusterId: string): string {
+  return `${consoleBase(region)}#/mrs/manager/clusterDetail/jobManageList?clusterId=${encodeURIComponent(clusterId)}`;
+}
+
+interface ClusterRef {
+  id: string;
+  name: string;
+  state?: string;
+  key: string;
+}
+
+export function buildClusterSnapshot(
+  target: TargetOf<'huawei-mrs'>,
+  cluster: MrsCluster,
+  hosts: HostStatus[] | undefined,
+): ContainerSnapshot {
+  const scope: Scope = { kind: 'project', id: target.options.projectId };
+  const name = cluster.clusterName ?? cluster.clusterId;
+  const detailText = [cluster.errorInfo, cluster.stageDesc].filter((t) => t && t.trim() !== '').join('; ');
+  const unhealthyHosts = (hosts ?? []).filter((h) => !h.healthy).map((h) => `${h.name} ${h.status}`);
+  const detail = trimErrorText(
+    scrubSecrets(
+      [detailText, unhealthyHosts.length ? `hosts not ACTIVE: ${unhealthyHosts.join(', ')}` : '']
+        .filter(Boolean)
+        .join('; '),
+    ),
+  );
+  const capacity: Record<string, number> = {};
+  if (cluster.totalNodeNum !== undefined) capacity.totalNodes = cluster.totalNodeNum;
+  if (cluster.masterNodeNum !== undefined) capacity.masterNodes = cluster.masterNodeNum;
+  if (cluster.coreNodeNum !== undefined) capacity.coreNodes = cluster.coreNodeNum;
+  return {
+    type: 'cluster',
+    key: resourceKey({
+      provider: PROVIDER,
+      region: target.region,
+      scope,
+      type: 'cluster',
+      vendorId: cluster.clusterId,
+    }),
+    provider: PROVIDER,
+    targetId: target.id,
+    region: target.region,
+    scope,
+    name,
+    vendorId: cluster.clusterId,
+    consoleUrl: clusterConsoleUrl(target.region, cluster.clusterId),
+    labels: {
+      ...target.labels,
+      project: target.options.projectId,
+      cluster: name,
+      clusterId: cluster.clusterId,
+      ...(cluster.clusterVersion ? { clusterVersion: cluster.clusterVersion } : {}),
+    },
+    health: clusterHealth(cluster, hosts),
+    vendorState: cluster.clusterState ?? 'unknown',
+    // Cluster times are epoch SECONDS (10 digits), unlike job times.
+    ...(positive(cluster.updateAt) ? { stateSinceMs: (cluster.updateAt as number) * 1000 } : {}),
+    ...(detail ? { detail } : {}),
+    ...(hosts ? { hosts } : {}),
+    ...(Object.keys(capacity).length ? { capacity } : {}),
+  };
+}
+
+export function buildJobSnapshot(
+  target: TargetOf<'huawei-mrs'>,
+  cluster: ClusterRef,
+  job: MrsJobExecution,
+): JobSnapshot {
+  const name = job.job_name ?? job.job_id;
+  const scope: Scope = { kind: 'cluster', id: cluster.id, name: cluster.name };
+  const { state, stateCause } = normalizeJobState(job.job_state, job.job_result);
+  const kind = jobKindOf(job.job_type);
+  // Job times are epoch MILLISECONDS.
+  const submittedMs = positive(job.submitted_time);
+  const startedMs = positive(job.started_time);
+  const finishedMs = positive(job.finished_time);
+  const stateSinceMs =
+    state === 'PENDING'
+      ? submittedMs
+      : state === 'RUNNING'
+        ? (startedMs ?? submittedMs)
+        : (finishedMs ?? startedMs ?? submittedMs);
+  const vendorState = job.job_result
+    ? `${job.job_state ?? '?'}/${job.job_result}`
+    : (job.job_state ?? 'unknown');
+  const lastError =
+    state === 'FAILED'
+      ? trimErrorText(
+          scrubSecrets(
+            `result ${job.job_result ?? job.job_state}${job.app_id ? ` (YARN ${job.app_id})` : ''}`,
+          ),
+        )
+      : undefined;
+  return {
+    type: 'job',
+    key: resourceKey({ provider: PROVIDER, region: target.region, scope, type: 'job', vendorId: name }),
+    provider: PROVIDER,
+    targetId: target.id,
+    region: target.region,
+    scope,
+    name,
+    vendorId: name,
+    instanceId: job.job_id,
+    consoleUrl: jobsConsoleUrl(target.region, cluster.id),
+    labels: {
+      ...target.labels,
+      project: target.options.projectId,
+      cluster: cluster.name,
+      clusterId: cluster.id,
+      kind,
+      ...(job.job_type ? { jobType: job.job_type } : {}),
+      ...(job.queue ? { queue: job.queue } : {}),
+    },
+    kind,
+    state,
+    vendorState,
+    ...(stateCause ? { stateCause } : {}),
+    ...(stateSinceMs ? { stateSinceMs } : {}),
+    ...(startedMs ? { startedAtMs: startedMs } : {}),
+    ...(finishedMs ? { finishedAtMs: finishedMs } : {}),
+    ...(lastError ? { lastError } : {}),
+    ...(job.job_progress !== undefined ? { progress: job.job_progress } : {}),
+    containerKey: cluster.key,
+  };
+}
+
+/** The execution that represents a job name: the latest submitted one (ties: the unfinished one). */
+export function latestExecutions(executions: Iterable<MrsJobExecution>): Map<string, MrsJobExecution> {
+  const byName = new Map<string, MrsJobExecution>();
+  for (const job of executions) {
+    const name = job.job_name ?? job.job_id;
+    const current = byName.get(name);
+    if (!current) {
+      byName.set(name, job);
+      continue;
+    }
+    const a = job.submitted_time ?? 0;
+    const b = current.submitted_time ?? 0;
+    if (a > b || (a === b && !isFinalExecution(job) && isFinalExecution(current))) byName.set(name, job);
+  }
+  return byName;
+}
+
+function incompleteError(
+  operation: string,
+  what: string,
+  result: PagedResult<unknown>,
+  atMs: number,
+): CollectionError {
+  return {
+    kind: 'incomplete',
+    operation,
+    message: `${operation}: read ${result.items.length} of ${result.total ?? 'an unreported number of'} ${what} (offset readings tried up to '${result.reading}')`,
+    atMs,
+  };
+}
+
+/** Collects one MRS target. Never throws. */
+export async function collectMrs(target: TargetConfig, ctx: ProviderContext): Promise<TargetSnapshot> {
+  const startedMs = ctx.now();
+  const snapshot: TargetSnapshot = {
+    targetId: target.id,
+    provider: PROVIDER,
+    region: target.region,
+    collectedAtMs: startedMs,
+    durationMs: 0,
+    jobs: [],
+    containers: [],
+    errors: [],
+    complete: true,
+    apiCalls: {},
+  };
+  const fail = (error: CollectionError) => {
+    snapshot.errors.push(error);
+    snapshot.complete = false;
+  };
+  try {
+    if (target.provider !== PROVIDER) throw new TypeError(`target ${target.id} is not a ${PROVIDER} target`);
+    let api: MrsApi;
+    try {
+      api = await connectMrs(target, ctx, {
+        onCall: (operation) => {
+          snapshot.apiCalls[operation] = (snapshot.apiCalls[operation] ?? 0) + 1;
+        },
+      });
+    } catch (error) {
+      fail({
+        kind: 'auth',
+        operation: 'ResolveCredentials',
+        message: `credentials could not be resolved: ${error instanceof Error ? error.message : String(error)}`,
+        atMs: ctx.now(),
+      });
+      return snapshot;
+    }
+    const clusters = await readClusters(target, api, ctx, fail);
+    const jobFilter = createJobFilter(target.jobs);
+    const perCluster = await mapConcurrent(clusters, target.options.concurrency, (cluster) =>
+      collectCluster(target, api, ctx, cluster, jobFilter, fail),
+    );
+    for (const result of perCluster) {
+      if (result.container) snapshot.containers.push(result.container);
+      snapshot.jobs.push(...result.jobs);
+    }
+  } catch (error) {
+    fail(toCollectionError(error, 'collect', ctx.now()));
+  }
+  snapshot.durationMs = ctx.now() - startedMs;
+  return snapshot;
+}
+
+/** Clusters to watch: the configured ids (detail each) or every existing cluster of the project. */
+async function readClusters(
+  target: TargetOf<'huawei-mrs'>,
+  api: MrsApi,
+  ctx: ProviderContext,
+  fail: (error: CollectionError) => void,
+): Promise<{ id: string; info?: MrsCluster }[]> {
+  const configured = target.options.clusters;
+  if (configured) {
+    return mapConcurrent(configured, target.options.concurrency, async (id) => {
+      try {
+        return { id, info: await api.showCluster(id) };
+      } catch (error) {
+        fail(toCollectionError(error, MRS_OPERATIONS.showCluster, ctx.now()));
+        // Jobs are still read: a cluster whose info API fails may still run (and fail) jobs.
+        return { id };
+      }
+    });
+  }
+  try {
+    const listed = await api.listClusters(target.options.pageSize);
+    if (!listed.complete) fail(incompleteError(MRS_OPERATIONS.listClusters, 'clusters', listed, ctx.now()));
+    return listed.items.map((info) => ({ id: info.clusterId, info }));
+  } catch (error) {
+    fail(toCollectionError(error, MRS_OPERATIONS.listClusters, ctx.now()));
+    return [];
+  }
+}
+
+async function collectCluster(
+  target: TargetOf<'huawei-mrs'>,
+  api: MrsApi,
+  ctx: ProviderContext,
+  cluster: { id: string; info?: MrsCluster },
+  jobFilter: (name: string) => boolean,
+  fail: (error: CollectionError) => void,
+): Promise<{ container?: ContainerSnapshot; jobs: JobSnapshot[] }> {
+  let container: ContainerSnapshot | undefined;
+  if (cluster.info) {
+    let hosts: HostStatus[] | undefined;
+    if (target.options.hosts && !NO_JOBS_STATES.has((cluster.info.clusterState ?? '').toLowerCase())) {
+      try {
+        const listed = await api.listHosts(cluster.id, target.options.pageSize);
+        if (!listed.complete) fail(incompleteError(MRS_OPERATIONS.listHosts, 'hosts', listed, ctx.now()));
+        hosts = listed.items.map((h) => ({
+          name: h.name ?? h.id ?? 'unnamed',
+          status: h.status ?? 'unknown',
+          healthy: hostHealthy(h.status),
+        }));
+      } catch (error) {
+        fail(toCollectionError(error, MRS_OPERATIONS.listHosts, ctx.now()));
+      }
+    }
+    container = buildClusterSnapshot(target, cluster.info, hosts);
+  }
+  const ref: ClusterRef = {
+    id: cluster.id,
+    name: cluster.info?.clusterName ?? cluster.id,
+    key:
+      container?.key ??
+      resourceKey({
+        provider: PROVIDER,
+        region: target.region,
+        scope: { kind: 'project', id: target.options.projectId },
+        type: 'cluster',
+        vendorId: cluster.id,
+      }),
+    ...(cluster.info?.clusterState ? { state: cluster.info.clusterState } : {}),
+  };
+  if (NO_JOBS_STATES.has((ref.state ?? '').toLowerCase()))
+    return { ...(container ? { container } : {}), jobs: [] };
+
+  const nowMs = ctx.now();
+  const windowBeginMs = nowMs - target.options.recentWindowSeconds * 1000;
+  // Two listings: everything submitted in the window, plus every unfinished execution however old.
+  const listings: [string, [string, string][]][] = [
+    [
+      'recent',
+      [
+        ['submitted_time_begin', String(windowBeginMs)],
+        ['sort_by', 'desc'],
+      ],
+    ],
+    [
+      'unfinished',
+      [
+        ['job_result', 'UNDEFINED'],
+        ['sort_by', 'desc'],
+      ],
+    ],
+  ];
+  const executions = new Map<string, MrsJobExecution>();
+  for (const [what, filter] of listings) {
+    try {
+      const listed = await api.listJobs(cluster.id, filter, target.options.pageSize);
+      if (!listed.complete)
+        fail(
+          incompleteError(
+            MRS_OPERATIONS.listJobs,
+            `${what} job executions of cluster ${ref.name}`,
+            listed,
+            ctx.now(),
+          ),
+        );
+      for (const job of listed.items) executions.set(job.job_id, job);
+    } catch (error) {
+      fail(toCollectionError(error, MRS_OPERATIONS.listJobs, ctx.now()));
+    }
+  }
+  await followUpVanished(target, api, ctx, cluster.id, executions, fail);
+  const jobs: JobSnapshot[] = [];
+  for (const [name, job] of latestExecutions(executions.values())) {
+    if (!jobFilter(name)) continue;
+    // Final executions count while they were submitted or finished inside the window.
+    if (isFinalExecution(job) && Math.max(job.submitted_time ?? 0, job.finished_time ?? 0) < windowBeginMs)
+      continue;
+    jobs.push(buildJobSnapshot(target, ref, job));
+  }
+  return { ...(container ? { container } : {}), jobs };
+}
+
+/**
+ * Unfinished executions seen by the previous poll of this (warm) process, per target and cluster. An
+ * execution submitted before the window leaves both listings the moment it finishes; its detail is read
+ * once so its end (a failure, typically) is not missed.
+ */
+const unfinishedSeen = new Map<string, Set<string>>();
+const MAX_FOLLOW_UPS = 50;
+
+async function followUpVanished(
+  target: TargetOf<'huawei-mrs'>,
+  api: MrsApi,
+  ctx: ProviderContext,
+  clusterId: string,
+  executions: Map<string, MrsJobExecution>,
+  fail: (error: CollectionError) => void,
+): Promise<void> {
+  const key = `${target.id}|${clusterId}`;
+  const vanished = [...(unfinishedSeen.get(key) ?? [])]
+    .filter((id) => !executions.has(id))
+    .slice(0, MAX_FOLLOW_UPS);
+  await mapConcurrent(vanished, target.options.concurrency, async (jobId) => {
+    try {
+      const job = await api.showJob(clusterId, jobId);
+      executions.set(job.job_id, job);
+    } catch (error) {
+      fail(toCollectionError(error, MRS_OPERATIONS.showJob, ctx.now()));
+    }
+  });
+  const stillOpen = new Set<string>();
+  for (const job of executions.values()) if (!isFinalExecution(job)) stillOpen.add(job.job_id);
+  if (unfinishedSeen.size > 1000 && !unfinishedSeen.has(key)) unfinishedSeen.clear();
+  unfinishedSeen.set(key, stillOpen);
+}

@@ -1,0 +1,794 @@
+/**
+ * MRS emulator for the sandbox: V1.1 cluster list/detail and hosts, V2 job executions (list with paging
+ * and filters, detail, kill, submit), real signature checks, and scripted life cycles that are functions of
+ * the simulated clock plus what actions changed.
+ *
+ * Scenarios:
+ * - `test`: deterministic, driven by `clock.advance()` (timeline in `buildTestWorld`).
+ * - `demo`: wall-speed; a job fails ~20 s after start, a job sits in ACCEPTED, the prod cluster turns
+ *   abnormal at ~75 s and recovers at ~150 s, an hourly-style job crash-loops from ~2 min; resubmitting the
+ *   failed job succeeds.
+ * - `fleet`: `fleet.mrsClusters` (10) clusters with `fleet.mrsJobs` (10,000) jobs, ~3 % failed, ~1 % stuck,
+ *   one cluster in twenty abnormal.
+ */
+import { randomUUID } from 'node:crypto';
+import type { SimClock } from '../../sandbox/clock.js';
+import {
+  SANDBOX_CREDENTIALS,
+  type SandboxEmulator,
+  type SandboxPlugin,
+  type SandboxPluginOptions,
+  type SandboxRequest,
+  type SandboxResponse,
+  type SandboxRoute,
+} from '../../sandbox/types.js';
+import { verifyHuaweiSignature } from '../huawei/index.js';
+import { MRS_OPERATIONS } from './client.js';
+
+export const MRS_SANDBOX_PROJECT_ID = '5f4e3d2c1b0a49788796a5b4c3d2e1f0';
+export const MRS_SANDBOX_REGION = 'cn-north-4';
+/** Simulated time between a kill request and the execution showing KILLED. */
+export const MRS_SANDBOX_KILL_DELAY_MS = 3_000;
+
+const MINUTE = 60_000;
+
+type Result = 'SUCCEEDED' | 'FAILED' | 'KILLED';
+
+/** One job execution's script. Times are epoch ms of simulated time. */
+export interface SimExecution {
+  id: string;
+  name: string;
+  type: string;
+  clusterId: string;
+  queue: string;
+  user: string;
+  submittedMs: number;
+  /** RUNNING from here; ACCEPTED until then (forever when undefined). */
+  runningFromMs?: number;
+  /** Ends with `result` here (FAILED/SUCCEEDED show job_state FINISHED; KILLED shows KILLED). */
+  endsAtMs?: number;
+  result?: Result;
+  /** Set by the kill action. */
+  killedAtMs?: number;
+  /** As MRS renders them; the sandbox's fake secrets live here so tests can prove they never leak. */
+  arguments: string;
+  properties: string;
+}
+
+export interface SimCluster {
+  id: string;
+  name: string;
+  createdSec: number;
+  hosts: { id: string; name: string; type: 'Master' | 'Core' | 'Task' }[];
+  /** State phases, ascending `fromMs`; the last one that started applies. */
+  phases: { fromMs: number; state: string; errorInfo?: string; downHosts?: string[] }[];
+}
+
+/** How the emulated job list reads `offset` (real MRS is ambiguous; the collector accepts both). */
+export type JobOffsetMode = 'records-from-0' | 'pages-from-1';
+
+export interface MrsWorld {
+  projectId: string;
+  clusters: SimCluster[];
+  /** Executions per cluster, sorted by submitted time, newest first. */
+  executions: Map<string, SimExecution[]>;
+  /** Produces executions that appear over time (the demo's periodic job); called before each read. */
+  tick?: (nowMs: number) => void;
+  /** Every accepted submission, without its arguments or properties. */
+  submissions: { clusterId: string; jobId: string; name: string; type: string; argumentCount: number }[];
+  kills: { clusterId: string; jobId: string; atMs: number }[];
+}
+
+/** A fake secret placed in job properties; nothing jobwatch emits may contain it. */
+export const MRS_SANDBOX_PROPERTY_SECRET = 'sandbox-obs-secret-in-job-properties';
+const FAKE_PROPERTIES = `{fs.obs.access.key=SANDBOXOBSACCESSKEY01, fs.obs.secret.key=${MRS_SANDBOX_PROPERTY_SECRET}}`;
+
+function execution(
+  partial: Omit<SimExecution, 'id' | 'queue' | 'user' | 'arguments' | 'properties'> &
+    Partial<Pick<SimExecution, 'id' | 'queue' | 'user' | 'arguments' | 'properties'>>,
+): SimExecution {
+  return {
+    id: partial.id ?? randomUUID(),
+    queue: 'default',
+    user: 'etl_user',
+    arguments: `[--class, com.example.${partial.name.replace(/-/g, '_')}, --master, yarn-cluster, obs://sandbox-bucket/app.jar]`,
+    properties: FAKE_PROPERTIES,
+    ...partial,
+  };
+}
+
+function hostsFor(clusterId: string, cores: number): SimCluster['hosts'] {
+  const hosts: SimCluster['hosts'] = [
+    { id: `${clusterId.slice(0, 8)}-m1`, name: `${clusterId}_node_master1_aBcDe`, type: 'Master' },
+    { id: `${clusterId.slice(0, 8)}-m2`, name: `${clusterId}_node_master2_fGhIj`, type: 'Master' },
+  ];
+  for (let i = 1; i <= cores; i++)
+    hosts.push({
+      id: `${clusterId.slice(0, 8)}-c${i}`,
+      name: `${clusterId}_node_core${i}_kLmNo`,
+      type: 'Core',
+    });
+  return hosts;
+}
+
+function addExecutions(world: MrsWorld, list: SimExecution[]): void {
+  for (const e of list) {
+    const bucket = world.executions.get(e.clusterId) ?? [];
+    bucket.push(e);
+    world.executions.set(e.clusterId, bucket);
+  }
+  for (const bucket of world.executions.values()) bucket.sort((a, b) => b.submittedMs - a.submittedMs);
+}
+
+function emptyWorld(): MrsWorld {
+  return {
+    projectId: MRS_SANDBOX_PROJECT_ID,
+    clusters: [],
+    executions: new Map(),
+    submissions: [],
+    kills: [],
+  };
+}
+
+export const TEST_CLUSTER_PROD = 'c0ffee00-1111-2222-3333-444455556666';
+export const TEST_CLUSTER_BATCH = 'b0a7c400-7777-8888-9999-aaaabbbbcccc';
+
+/**
+ * The `test` scenario, relative to t0 (clock at start):
+ * - mrs-prod: running; abnormal from t0+10 min to t0+20 min (core host 2 SHUTOFF); running after.
+ *   daily-etl: run 1 fails at t0+2 min; run 2 is submitted at t0+30 min (RUNNING at +30.5) and succeeds at +40.
+ *   hive-report: ACCEPTED from t0-1 min, forever (stuck after the pending limit).
+ *   user-adhoc: RUNNING, killed by a user at t0+1 min.
+ *   wordcount: succeeded at t0-10 min. old-failure: failed 3 h ago (outside the 1 h window).
+ *   long-distcp: submitted 2 h ago, RUNNING forever (only the "unfinished" listing finds it).
+ * - mrs-batch: running; 25 executions batch-job-00..24 (paging), all succeeded or running.
+ */
+export function buildTestWorld(t0: number): MrsWorld {
+  const world = emptyWorld();
+  world.clusters.push(
+    {
+      id: TEST_CLUSTER_PROD,
+      name: 'mrs-prod',
+      createdSec: Math.floor((t0 - 30 * 24 * 60 * MINUTE) / 1000),
+      hosts: hostsFor(TEST_CLUSTER_PROD, 3),
+      phases: [
+        { fromMs: 0, state: 'running' },
+        {
+          fromMs: t0 + 10 * MINUTE,
+          state: 'abnormal',
+          errorInfo: 'NodeManager lost on 1 node',
+          downHosts: [`${TEST_CLUSTER_PROD.slice(0, 8)}-c2`],
+        },
+        { fromMs: t0 + 20 * MINUTE, state: 'running' },
+      ],
+    },
+    {
+      id: TEST_CLUSTER_BATCH,
+      name: 'mrs-batch',
+      createdSec: Math.floor((t0 - 60 * 24 * 60 * MINUTE) / 1000),
+      hosts: hostsFor(TEST_CLUSTER_BATCH, 2),
+      phases: [{ fromMs: 0, state: 'running' }],
+    },
+  );
+  const p = TEST_CLUSTER_PROD;
+  addExecutions(world, [
+    execution({
+      id: 'e7a1d001-0000-4000-8000-000000000001',
+      name: 'daily-etl',
+      type: 'SparkSubmit',
+      clusterId: p,
+      submittedMs: t0 - 2 * MINUTE,
+      runningFromMs: t0 - MINUTE,
+      endsAtMs: t0 + 2 * MINUTE,
+      result: 'FAILED',
+    }),
+    execution({
+      id: 'e7a1d001-0000-4000-8000-000000000002',
+      name: 'daily-etl',
+      type: 'SparkSubmit',
+      clusterId: p,
+      submittedMs: t0 + 30 * MINUTE,
+      runningFromMs: t0 + 30.5 * MINUTE,
+      endsAtMs: t0 + 40 * MINUTE,
+      result: 'SUCCEEDED',
+    }),
+    execution({
+      id: 'e7a1d001-0000-4000-8000-000000000003',
+      name: 'hive-report',
+      type: 'HiveScript',
+      clusterId: p,
+      submittedMs: t0 - MINUTE,
+    }),
+    execution({
+      id: 'e7a1d001-0000-4000-8000-000000000004',
+      name: 'user-adhoc',
+      type: 'MapReduce',
+      clusterId: p,
+      submittedMs: t0 - 6 * MINUTE,
+      runningFromMs: t0 - 5 * MINUTE,
+      endsAtMs: t0 + MINUTE,
+      result: 'KILLED',
+    }),
+    execution({
+      id: 'e7a1d001-0000-4000-8000-000000000005',
+      name: 'wordcount',
+      type: 'MapReduce',
+      clusterId: p,
+      submittedMs: t0 - 20 * MINUTE,
+      runningFromMs: t0 - 19 * MINUTE,
+      endsAtMs: t0 - 10 * MINUTE,
+      result: 'SUCCEEDED',
+    }),
+    execution({
+      id: 'e7a1d001-0000-4000-8000-000000000006',
+      name: 'old-failure',
+      type: 'HiveSql',
+      clusterId: p,
+      submittedMs: t0 - 180 * MINUTE,
+      runningFromMs: t0 - 179 * MINUTE,
+      endsAtMs: t0 - 170 * MINUTE,
+      result: 'FAILED',
+    }),
+    execution({
+      id: 'e7a1d001-0000-4000-8000-000000000007',
+      name: 'long-distcp',
+      type: 'DistCp',
+      clusterId: p,
+      submittedMs: t0 - 120 * MINUTE,
+      runningFromMs: t0 - 119 * MINUTE,
+    }),
+  ]);
+  addExecutions(
+    world,
+    Array.from({ length: 25 }, (_, i) =>
+      execution({
+        id: `b47c0000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        name: `batch-job-${String(i).padStart(2, '0')}`,
+        type: i % 2 ? 'SparkSql' : 'MapReduce',
+        clusterId: TEST_CLUSTER_BATCH,
+        submittedMs: t0 - 30 * MINUTE + i * 10_000,
+        runningFromMs: t0 - 29 * MINUTE + i * 10_000,
+        ...(i < 20 ? { endsAtMs: t0 - 15 * MINUTE + i * 10_000, result: 'SUCCEEDED' as const } : {}),
+      }),
+    ),
+  );
+  return world;
+}
+
+function buildDemoWorld(t0: number): MrsWorld {
+  const world = emptyWorld();
+  const prod = 'de30c1a5-0001-4000-8000-00000000d001';
+  const batch = 'de30c1a5-0002-4000-8000-00000000d002';
+  world.clusters.push(
+    {
+      id: prod,
+      name: 'mrs-demo-prod',
+      createdSec: Math.floor((t0 - 7 * 24 * 60 * MINUTE) / 1000),
+      hosts: hostsFor(prod, 3),
+      phases: [
+        { fromMs: 0, state: 'running' },
+        {
+          fromMs: t0 + 75_000,
+          state: 'abnormal',
+          errorInfo: 'ResourceManager unreachable on master node',
+          downHosts: [`${prod.slice(0, 8)}-c2`],
+        },
+        { fromMs: t0 + 150_000, state: 'running' },
+      ],
+    },
+    {
+      id: batch,
+      name: 'mrs-demo-batch',
+      createdSec: Math.floor((t0 - 7 * 24 * 60 * MINUTE) / 1000),
+      hosts: hostsFor(batch, 2),
+      phases: [{ fromMs: 0, state: 'running' }],
+    },
+  );
+  addExecutions(world, [
+    execution({
+      name: 'demo-spark-etl',
+      type: 'SparkSubmit',
+      clusterId: prod,
+      submittedMs: t0 - 60_000,
+      runningFromMs: t0 - 50_000,
+      endsAtMs: t0 + 20_000,
+      result: 'FAILED',
+    }),
+    execution({
+      name: 'demo-hive-report',
+      type: 'HiveScript',
+      clusterId: prod,
+      submittedMs: t0 - 14.7 * MINUTE,
+    }),
+    execution({
+      name: 'demo-user-adhoc',
+      type: 'MapReduce',
+      clusterId: batch,
+      submittedMs: t0 - 3 * MINUTE,
+      runningFromMs: t0 - 2.5 * MINUTE,
+      endsAtMs: t0 + 30_000,
+      result: 'KILLED',
+    }),
+    execution({
+      name: 'demo-distcp-backup',
+      type: 'DistCp',
+      clusterId: batch,
+      submittedMs: t0 - 120 * MINUTE,
+      runningFromMs: t0 - 119 * MINUTE,
+    }),
+  ]);
+  // A periodic job: one run a minute, 40 s each; runs submitted from t0+2 min on fail (a crash loop).
+  let produced = -3;
+  world.tick = (nowMs) => {
+    const upTo = Math.floor((nowMs - t0) / MINUTE);
+    const fresh: SimExecution[] = [];
+    for (; produced <= upTo; produced++) {
+      const submittedMs = t0 + produced * MINUTE;
+      fresh.push(
+        execution({
+          name: 'demo-hourly-agg',
+          type: 'MapReduce',
+          clusterId: prod,
+          submittedMs,
+          runningFromMs: submittedMs + 5_000,
+          endsAtMs: submittedMs + 40_000,
+          result: produced >= 2 ? 'FAILED' : 'SUCCEEDED',
+        }),
+      );
+    }
+    if (fresh.length) addExecutions(world, fresh);
+  };
+  return world;
+}
+
+/** Deterministic 0..99 from an index, so the fleet is the same every run. */
+function bucketOf(i: number): number {
+  return Math.imul(i ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+}
+
+function buildFleetWorld(t0: number, fleet: Record<string, number> | undefined): MrsWorld {
+  const world = emptyWorld();
+  const clusterCount = Math.max(1, fleet?.mrsClusters ?? 10);
+  const jobCount = Math.max(0, fleet?.mrsJobs ?? 10_000);
+  for (let c = 0; c < clusterCount; c++) {
+    const id = `f1ee7000-${String(c).padStart(4, '0')}-4000-8000-000000000000`;
+    world.clusters.push({
+      id,
+      name: `mrs-fleet-${String(c).padStart(3, '0')}`,
+      createdSec: Math.floor((t0 - 30 * 24 * 60 * MINUTE) / 1000),
+      hosts: hostsFor(id, 3),
+      phases:
+        c % 20 === 7
+          ? [{ fromMs: 0, state: 'abnormal', errorInfo: 'HDFS NameNode in safe mode' }]
+          : [{ fromMs: 0, state: 'running' }],
+    });
+  }
+  const list: SimExecution[] = [];
+  for (let i = 0; i < jobCount; i++) {
+    const cluster = world.clusters[i % clusterCount] as SimCluster;
+    const b = bucketOf(i) % 100;
+    const submittedMs = t0 - (5 + (i % 50)) * MINUTE;
+    const base = {
+      id: `f1ee7000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      name: `fleet-job-${String(i).padStart(5, '0')}`,
+      type: ['MapReduce', 'SparkSubmit', 'HiveSql', 'SparkSql', 'DistCp', 'Flink'][i % 6] as string,
+      clusterId: cluster.id,
+      submittedMs,
+    };
+    if (b < 3)
+      list.push(
+        execution({
+          ...base,
+          runningFromMs: submittedMs + 10_000,
+          endsAtMs: submittedMs + 60_000,
+          result: 'FAILED',
+        }),
+      );
+    else if (b < 4) list.push(execution({ ...base, submittedMs: t0 - 30 * MINUTE }));
+    else if (b < 50) list.push(execution({ ...base, runningFromMs: submittedMs + 10_000 }));
+    else
+      list.push(
+        execution({
+          ...base,
+          runningFromMs: submittedMs + 10_000,
+          endsAtMs: submittedMs + 4 * MINUTE,
+          result: 'SUCCEEDED',
+        }),
+      );
+  }
+  addExecutions(world, list);
+  return world;
+}
+
+/** The execution as the V2 API shows it at `nowMs`, or undefined before it was submitted. */
+export function executionView(e: SimExecution, nowMs: number): Record<string, unknown> | undefined {
+  if (nowMs < e.submittedMs) return undefined;
+  let state = 'ACCEPTED';
+  let result = 'UNDEFINED';
+  let finishedMs = 0;
+  const killed =
+    e.killedAtMs !== undefined &&
+    nowMs >= e.killedAtMs &&
+    (e.endsAtMs === undefined || e.killedAtMs < e.endsAtMs);
+  const startedMs = e.runningFromMs !== undefined && nowMs >= e.runningFromMs ? e.runningFromMs : 0;
+  if (killed) {
+    state = 'KILLED';
+    result = 'KILLED';
+    finishedMs = e.killedAtMs as number;
+  } else if (e.endsAtMs !== undefined && nowMs >= e.endsAtMs) {
+    result = e.result ?? 'SUCCEEDED';
+    state = result === 'KILLED' ? 'KILLED' : 'FINISHED';
+    finishedMs = e.endsAtMs;
+  } else if (startedMs) {
+    state = 'RUNNING';
+  }
+  const progress =
+    result === 'SUCCEEDED'
+      ? 100
+      : state === 'RUNNING'
+        ? Math.min(99, Math.floor((nowMs - startedMs) / 6_000))
+        : 0;
+  return {
+    job_id: e.id,
+    user: e.user,
+    job_name: e.name,
+    job_result: result,
+    job_state: state,
+    job_progress: progress,
+    job_type: e.type,
+    started_time: startedMs,
+    submitted_time: e.submittedMs,
+    finished_time: finishedMs,
+    elapsed_time: startedMs ? (finishedMs || nowMs) - startedMs : 0,
+    queue: e.queue,
+    arguments: e.arguments,
+    launcher_id: `application_${Math.floor(e.submittedMs / 1000)}_0001`,
+    ...(startedMs ? { app_id: `application_${Math.floor(e.submittedMs / 1000)}_0002` } : {}),
+    properties: e.properties,
+  };
+}
+
+function clusterPhase(c: SimCluster, nowMs: number): SimCluster['phases'][number] {
+  let current = c.phases[0] as SimCluster['phases'][number];
+  for (const phase of c.phases) if (phase.fromMs <= nowMs) current = phase;
+  return current;
+}
+
+function clusterView(c: SimCluster, nowMs: number): Record<string, unknown> {
+  const phase = clusterPhase(c, nowMs);
+  const masters = c.hosts.filter((h) => h.type === 'Master').length;
+  return {
+    clusterId: c.id,
+    clusterName: c.name,
+    clusterState: phase.state,
+    stageDesc: '',
+    scale: '',
+    errorInfo: phase.errorInfo ?? '',
+    isMrsManagerFinish: true,
+    // Counts and times are strings, times in SECONDS, as the SDK model says.
+    totalNodeNum: String(c.hosts.length),
+    masterNodeNum: String(masters),
+    coreNodeNum: String(c.hosts.length - masters),
+    createAt: String(c.createdSec),
+    updateAt: String(Math.floor(Math.max(phase.fromMs, c.createdSec * 1000) / 1000)),
+    clusterVersion: 'MRS 3.1.0',
+    safeMode: 0,
+    nodeGroups: [
+      { GroupName: 'master_node_default_group', NodeNum: masters, NodeSize: 'c6.4xlarge.4.linux.bigdata' },
+    ],
+  };
+}
+
+const JOB_TYPES = new Set([
+  'MapReduce',
+  'SparkSubmit',
+  'SparkPython',
+  'HiveScript',
+  'HiveSql',
+  'DistCp',
+  'SparkScript',
+  'SparkSql',
+  'Flink',
+]);
+
+function mrsError(status: number, code: string, message: string): SandboxResponse {
+  return { status, body: { error_msg: message, error_code: code } };
+}
+
+function intParam(query: URLSearchParams, name: string, fallback: number): number {
+  const raw = query.get(name);
+  const n = raw === null ? Number.NaN : Number(raw);
+  return Number.isFinite(n) ? Math.trunc(n) : fallback;
+}
+
+export interface MrsSandboxPluginOptions {
+  jobOffsetMode?: JobOffsetMode;
+  /** Lets tests inspect the world (submissions, kills) behind an emulator. */
+  onWorld?: (world: MrsWorld) => void;
+}
+
+export function createMrsEmulator(
+  options: SandboxPluginOptions,
+  plugin: MrsSandboxPluginOptions = {},
+): SandboxEmulator {
+  const clock: SimClock = options.clock;
+  const t0 = clock.now();
+  const world =
+    options.scenario === 'demo'
+      ? buildDemoWorld(t0)
+      : options.scenario === 'fleet'
+        ? buildFleetWorld(t0, options.fleet)
+        : buildTestWorld(t0);
+  plugin.onWorld?.(world);
+  const offsetMode = plugin.jobOffsetMode ?? 'records-from-0';
+  const now = () => {
+    const n = clock.now();
+    world.tick?.(n);
+    return n;
+  };
+  const clusterById = new Map(world.clusters.map((c) => [c.id, c]));
+
+  const withCluster = (
+    req: SandboxRequest,
+    fn: (cluster: SimCluster, nowMs: number) => SandboxResponse,
+  ): SandboxResponse => {
+    if (req.params.projectId !== world.projectId) return mrsError(403, '12000052', 'No access rights.');
+    const cluster = clusterById.get(req.params.clusterId ?? '');
+    if (!cluster) return mrsError(400, '12000003', 'The cluster does not exist.');
+    return fn(cluster, now());
+  };
+
+  const findExecution = (cluster: SimCluster, jobId: string, nowMs: number) => {
+    const e = (world.executions.get(cluster.id) ?? []).find((x) => x.id === jobId);
+    return e && executionView(e, nowMs) ? e : undefined;
+  };
+
+  const routes: SandboxRoute[] = [
+    {
+      method: 'GET',
+      pattern: '/v1.1/:projectId/cluster_infos',
+      operation: MRS_OPERATIONS.listClusters,
+      handler: (req) => {
+        if (req.params.projectId !== world.projectId) return mrsError(403, '12000052', 'No access rights.');
+        const nowMs = now();
+        const stateFilter = req.query.get('clusterState') ?? 'existing';
+        const views = world.clusters
+          .map((c) => clusterView(c, nowMs))
+          .filter((v) =>
+            stateFilter === 'existing' ? v.clusterState !== 'terminated' : stateFilter === v.clusterState,
+          );
+        const pageSize = Math.max(1, intParam(req.query, 'pageSize', 10));
+        const page = Math.max(1, intParam(req.query, 'currentPage', 1));
+        return {
+          status: 200,
+          // The OTC doc types clusterTotal as a String: answer one, the collector must accept it.
+          body: {
+            clusterTotal: String(views.length),
+            clusters: views.slice((page - 1) * pageSize, page * pageSize),
+          },
+        };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/v1.1/:projectId/cluster_infos/:clusterId',
+      operation: MRS_OPERATIONS.showCluster,
+      handler: (req) =>
+        withCluster(req, (c, nowMs) => ({ status: 200, body: { cluster: clusterView(c, nowMs) } })),
+    },
+    {
+      method: 'GET',
+      pattern: '/v1.1/:projectId/clusters/:clusterId/hosts',
+      operation: MRS_OPERATIONS.listHosts,
+      handler: (req) =>
+        withCluster(req, (c, nowMs) => {
+          const down = new Set(clusterPhase(c, nowMs).downHosts ?? []);
+          const pageSize = Math.max(1, intParam(req.query, 'pageSize', 10));
+          const page = Math.max(1, intParam(req.query, 'currentPage', 1));
+          const hosts = c.hosts.map((h, i) => ({
+            id: h.id,
+            name: h.name,
+            ip: `192.168.0.${10 + i}`,
+            status: down.has(h.id) ? 'SHUTOFF' : 'ACTIVE',
+            flavor: 'c6.4xlarge.4linux.mrs',
+            type: h.type,
+            mem: '16384',
+            cpu: '8',
+            root_volume_size: '40',
+            data_volume_type: 'SATA',
+            data_volume_size: 100,
+            data_volume_count: 1,
+          }));
+          return {
+            status: 200,
+            body: { total: hosts.length, hosts: hosts.slice((page - 1) * pageSize, page * pageSize) },
+          };
+        }),
+    },
+    {
+      method: 'GET',
+      pattern: '/v2/:projectId/clusters/:clusterId/job-executions',
+      operation: MRS_OPERATIONS.listJobs,
+      handler: (req) =>
+        withCluster(req, (c, nowMs) => {
+          const q = req.query;
+          const begin = intParam(q, 'submitted_time_begin', Number.NEGATIVE_INFINITY);
+          const end = intParam(q, 'submitted_time_end', Number.POSITIVE_INFINITY);
+          const eq = (field: string, value: unknown) => {
+            const want = q.get(field);
+            return want === null || want === '' || String(value).toUpperCase() === want.toUpperCase();
+          };
+          const views: Record<string, unknown>[] = [];
+          for (const e of world.executions.get(c.id) ?? []) {
+            if (e.submittedMs < begin || e.submittedMs > end) continue;
+            const v = executionView(e, nowMs);
+            if (!v) continue;
+            if (
+              !eq('job_state', v.job_state) ||
+              !eq('job_result', v.job_result) ||
+              !eq('job_type', v.job_type)
+            )
+              continue;
+            if (
+              !eq('job_name', v.job_name) ||
+              !eq('job_id', v.job_id) ||
+              !eq('queue', v.queue) ||
+              !eq('user', v.user)
+            )
+              continue;
+            views.push(v);
+          }
+          if ((q.get('sort_by') ?? 'desc').toLowerCase() === 'asc') views.reverse();
+          const limit = Math.max(1, intParam(q, 'limit', 10));
+          const offset = intParam(q, 'offset', offsetMode === 'records-from-0' ? 0 : 1);
+          const start =
+            offsetMode === 'records-from-0' ? Math.max(0, offset) : (Math.max(1, offset) - 1) * limit;
+          // 202 is what the docs say this API answers ("compatibility with earlier versions").
+          return {
+            status: 202,
+            body: { total_record: views.length, job_list: views.slice(start, start + limit) },
+          };
+        }),
+    },
+    {
+      method: 'GET',
+      pattern: '/v2/:projectId/clusters/:clusterId/job-executions/:jobId',
+      operation: MRS_OPERATIONS.showJob,
+      handler: (req) =>
+        withCluster(req, (c, nowMs) => {
+          const e = findExecution(c, req.params.jobId ?? '', nowMs);
+          if (!e) return mrsError(400, '0176', 'The job does not exist.');
+          return { status: 202, body: { job_detail: executionView(e, nowMs) } };
+        }),
+    },
+    {
+      method: 'POST',
+      pattern: '/v2/:projectId/clusters/:clusterId/job-executions/:jobId/kill',
+      operation: MRS_OPERATIONS.killJob,
+      handler: (req) =>
+        withCluster(req, (c, nowMs) => {
+          const e = findExecution(c, req.params.jobId ?? '', nowMs);
+          if (!e) return mrsError(400, '0176', 'The job does not exist.');
+          const state = executionView(e, nowMs)?.job_state;
+          if (state === 'FINISHED' || state === 'KILLED' || state === 'FAILED')
+            return mrsError(400, '0175', 'Failed to kill the job.');
+          e.killedAtMs ??= nowMs + MRS_SANDBOX_KILL_DELAY_MS;
+          world.kills.push({ clusterId: c.id, jobId: e.id, atMs: nowMs });
+          return { status: 202 };
+        }),
+    },
+    {
+      method: 'POST',
+      pattern: '/v2/:projectId/clusters/:clusterId/job-executions',
+      operation: MRS_OPERATIONS.submitJob,
+      handler: (req) =>
+        withCluster(req, (c, nowMs) => {
+          let body: { job_type?: unknown; job_name?: unknown; arguments?: unknown; properties?: unknown };
+          try {
+            body = JSON.parse(req.body.toString('utf8') || '{}');
+          } catch {
+            return mrsError(400, '12000002', 'The parameter is invalid.');
+          }
+          const type = String(body.job_type ?? '');
+          const name = String(body.job_name ?? '');
+          if (!JOB_TYPES.has(type) || !/^[A-Za-z0-9_-]{1,64}$/.test(name))
+            return mrsError(400, '12000002', 'The parameter is invalid.');
+          const state = clusterPhase(c, nowMs).state;
+          if (state !== 'running')
+            return {
+              status: 500,
+              body: {
+                job_submit_result: {
+                  error_msg: `Jobs cannot be submitted to a cluster in the ${state} state.`,
+                  error_code: '0056',
+                },
+              },
+            };
+          const args = Array.isArray(body.arguments) ? body.arguments.map(String) : [];
+          const props =
+            body.properties && typeof body.properties === 'object'
+              ? Object.entries(body.properties as Record<string, unknown>).map(
+                  ([k, v]) => `${k}=${String(v)}`,
+                )
+              : [];
+          const e = execution({
+            name,
+            type: type === 'SparkPython' ? 'SparkSubmit' : type,
+            clusterId: c.id,
+            submittedMs: nowMs,
+            runningFromMs: nowMs + 2_000,
+            endsAtMs: nowMs + 45_000,
+            result: 'SUCCEEDED',
+            arguments: `[${args.join(', ')}]`,
+            properties: `{${props.join(', ')}}`,
+          });
+          addExecutions(world, [e]);
+          world.submissions.push({ clusterId: c.id, jobId: e.id, name, type, argumentCount: args.length });
+          return { status: 200, body: { job_submit_result: { job_id: e.id, state: 'COMPLETE' } } };
+        }),
+    },
+  ];
+
+  return {
+    routes,
+    authenticate: (req) => {
+      const verdict = verifyHuaweiSignature(
+        req,
+        {
+          accessKeyId: SANDBOX_CREDENTIALS.accessKeyId,
+          secretAccessKey: SANDBOX_CREDENTIALS.accessKeySecret,
+        },
+        clock.now(),
+      );
+      if (verdict.ok) return undefined;
+      return {
+        status: 401,
+        body: {
+          error_msg: `Incorrect IAM authentication information: ${verdict.reason}`,
+          error_code: 'APIGW.0301',
+          request_id: randomUUID().replace(/-/g, ''),
+        },
+      };
+    },
+    errorBody: (status, operation) => {
+      if (status === 429)
+        return {
+          error_msg: 'The throttling threshold has been reached.',
+          error_code: 'APIGW.0308',
+          request_id: randomUUID().replace(/-/g, ''),
+        };
+      const byOperation: Record<string, [string, string]> = {
+        [MRS_OPERATIONS.listJobs]: ['0166', 'Failed to query the job list.'],
+        [MRS_OPERATIONS.showJob]: ['0162', 'Failed to query the job.'],
+        [MRS_OPERATIONS.killJob]: ['0175', 'Failed to kill the job.'],
+        [MRS_OPERATIONS.submitJob]: ['0173', 'Failed to submit the job.'],
+        [MRS_OPERATIONS.listClusters]: ['12000041', 'Failed to obtain the cluster list.'],
+        [MRS_OPERATIONS.showCluster]: ['12000023', 'Failed to obtain cluster details.'],
+        [MRS_OPERATIONS.listHosts]: ['12000019', 'Failed to obtain hosts of the cluster.'],
+      };
+      const [code, message] = byOperation[operation] ?? ['12000002', 'The parameter is invalid.'];
+      return { error_msg: message, error_code: status === 404 ? '12000002' : code };
+    },
+    targets: (endpoint) => [
+      {
+        id: 'huawei-mrs-sandbox',
+        provider: 'huawei-mrs',
+        region: MRS_SANDBOX_REGION,
+        endpoint,
+        credentials: { accessKeyId: 'env:JOBWATCH_SANDBOX_AK', secretAccessKey: 'env:JOBWATCH_SANDBOX_SK' },
+        labels: { env: 'sandbox' },
+        options: {
+          projectId: world.projectId,
+          ...(options.scenario === 'fleet' ? { recentWindowSeconds: 7200 } : {}),
+        },
+      },
+    ],
+  };
+}
+
+/** A sandbox plugin with non-default emulation (job list offset reading, world inspection for tests). */
+export function createMrsSandboxPlugin(plugin: MrsSandboxPluginOptions = {}): SandboxPlugin {
+  return { provider: 'huawei-mrs', create: (options) => createMrsEmulator(options, plugin) };
+}
+
+export const huaweiMrsSandboxPlugin: SandboxPlugin = createMrsSandboxPlugin();
