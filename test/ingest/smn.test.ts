@@ -1,0 +1,405 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fingerprint } from '../../lib/events/fingerprint.js';
+import { INGEST_DEADLETTER_PK } from '../../lib/ingest/accept.js';
+import { SMN_DEDUPE_PK } from '../../lib/ingest/handler.js';
+import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-server.js';
+import { smnStringToSign } from '../../lib/ingest/smn.js';
+import { resourceKey } from '../../lib/model/snapshot.js';
+import {
+  apiEvent,
+  cloudEyeQueueAlarm,
+  type Harness,
+  makeSigningCert,
+  REGION,
+  responseJson,
+  type SigningCert,
+  type SmnOrigin,
+  smnMessage,
+  startHarness,
+  startSmnOrigin,
+  TOPIC_URN,
+} from './helpers.js';
+
+let cert: SigningCert;
+let rogue: SigningCert;
+let origin: SmnOrigin;
+let h: Harness;
+let server: WebhookServer;
+let seq = 0;
+const nextId = () => `msg${Date.now().toString(16)}${(seq++).toString(16).padStart(4, '0')}`;
+
+beforeAll(async () => {
+  cert = makeSigningCert();
+  rogue = makeSigningCert(2, 'not-smn');
+  origin = await startSmnOrigin(cert.certPem);
+  h = await startHarness();
+  server = await startWebhookServer({ handler: h.handler });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await origin?.stop();
+  await h?.stop();
+});
+
+beforeEach(() => {
+  h.bus.published.length = 0;
+  h.bus.failing = 'no';
+  h.clock.nowMs = Date.now();
+});
+
+async function post(body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${server.url}/ingest/huawei-smn`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+function notification(message: string, id = nextId(), certUrl = `${origin.url}/smn/certificate/current.pem`) {
+  return smnMessage(
+    {
+      type: 'Notification',
+      message_id: id,
+      subject: 'Cloud Eye alarm',
+      timestamp: new Date(h.clock.nowMs - 5_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+      message,
+    },
+    cert.keyPem,
+    certUrl,
+  );
+}
+
+describe('SMN string to sign', () => {
+  it('sorts the signed keys, one key line and one value line each, leaving out an empty subject', () => {
+    // Rule (SMN "校验消息签名"): notification keys are message, message_id, subject, timestamp, topic_urn, type.
+    const base = {
+      type: 'Notification' as const,
+      message: 'My test message',
+      message_id: '88c726942175432bac921eafd0036163',
+      timestamp: '2016-08-15T07:29:16Z',
+      topic_urn: 'urn:smn:regionId:74dc9e44d0cc4573adfce91cdfdd3ba9:xxxx',
+      signature: 'x',
+      signature_version: 'v1',
+      signing_cert_url: 'https://smn.example.com/cert.pem',
+    };
+    expect(smnStringToSign({ ...base, subject: 'demo' })).toBe(
+      'message\nMy test message\nmessage_id\n88c726942175432bac921eafd0036163\nsubject\ndemo\n' +
+        'timestamp\n2016-08-15T07:29:16Z\ntopic_urn\nurn:smn:regionId:74dc9e44d0cc4573adfce91cdfdd3ba9:xxxx\n' +
+        'type\nNotification\n',
+    );
+    expect(smnStringToSign({ ...base, subject: '' })).not.toContain('subject');
+    // Subscription confirmations sign subscribe_url instead of subject.
+    expect(
+      smnStringToSign({ ...base, type: 'SubscriptionConfirmation', subscribe_url: 'https://s/confirm' }),
+    ).toContain('subscribe_url\nhttps://s/confirm\n');
+  });
+});
+
+describe('Huawei SMN ingest over HTTP', () => {
+  it('confirms a subscription by visiting the allow-listed subscribe_url', async () => {
+    const subscribeUrl = `${origin.url}/smn/subscription/confirm?token=abc&topic=${encodeURIComponent(TOPIC_URN)}`;
+    const message = smnMessage(
+      {
+        type: 'SubscriptionConfirmation',
+        message_id: nextId(),
+        timestamp: '2026-11-23T05:00:00Z',
+        message: 'You are invited to subscribe to topic jobwatch-alarms.',
+        subscribe_url: subscribeUrl,
+      },
+      cert.keyPem,
+      `${origin.url}/smn/certificate/current.pem`,
+    );
+    const before = origin.subscribeHits.length;
+    const response = await post(message, { 'x-smn-message-type': 'SubscriptionConfirmation' });
+    expect(response.status).toBe(200);
+    expect(response.json.status).toBe('confirmed');
+    expect(origin.subscribeHits.slice(before)).toEqual([
+      new URL(subscribeUrl).pathname + new URL(subscribeUrl).search,
+    ]);
+  });
+
+  it('refuses a subscription confirmation whose subscribe_url host is not allowed, without visiting it', async () => {
+    const message = smnMessage(
+      {
+        type: 'SubscriptionConfirmation',
+        message_id: nextId(),
+        timestamp: '2026-11-23T05:00:00Z',
+        message: 'subscribe',
+        subscribe_url: 'http://evil.example.com/smn/subscription/confirm?token=abc',
+      },
+      cert.keyPem,
+      `${origin.url}/smn/certificate/current.pem`,
+    );
+    const before = origin.subscribeHits.length;
+    const response = await post(message);
+    expect(response.status).toBe(403);
+    expect(String((response.json.error as { message: string }).message)).toContain('subscribe_url');
+    expect(origin.subscribeHits.length).toBe(before);
+  });
+
+  it('turns a signed Cloud Eye DLI queue alarm into a queue.unhealthy event keyed like the collector', async () => {
+    const atIso = new Date(h.clock.nowMs - 60_000).toISOString();
+    const response = await post(notification(cloudEyeQueueAlarm('alarm', atIso)));
+    expect(response.status).toBe(200);
+    expect(response.json).toMatchObject({ status: 'accepted', accepted: 1, published: 1, deferred: 0 });
+    expect(h.bus.published).toHaveLength(1);
+    const event = h.bus.published[0]!;
+    const key = resourceKey({
+      provider: 'huawei-dli',
+      region: REGION,
+      scope: { kind: 'queue', id: 'etl_queue' },
+      type: 'queue',
+      vendorId: 'etl_queue',
+    });
+    expect(event.type).toBe('io.jobwatch.queue.unhealthy');
+    expect(event.subject).toBe(key);
+    expect(event.data).toMatchObject({
+      targetId: 'dli-prod',
+      status: 'firing',
+      severity: 'critical',
+      fingerprint: fingerprint('queue.unhealthy', key, 'cloud-eye:queue_cu_usage'),
+      startsAtMs: Date.parse(atIso),
+    });
+  });
+
+  it('resolves the same fingerprint when the alarm returns to OK', async () => {
+    const firing = await post(
+      notification(cloudEyeQueueAlarm('alarm', new Date(h.clock.nowMs - 120_000).toISOString())),
+    );
+    const ok = await post(
+      notification(cloudEyeQueueAlarm('ok', new Date(h.clock.nowMs - 10_000).toISOString())),
+    );
+    expect([firing.status, ok.status]).toEqual([200, 200]);
+    const [a, b] = h.bus.published;
+    expect(a?.data.status).toBe('firing');
+    expect(b?.data.status).toBe('resolved');
+    expect(b?.data.fingerprint).toBe(a?.data.fingerprint);
+    expect(b?.data.endsAtMs).toBeDefined();
+  });
+
+  it('maps an MRS cluster alarm to cluster.unhealthy on the MRS target', async () => {
+    const message = JSON.stringify({
+      Namespace: 'SYS.MRS',
+      MetricName: 'node_status',
+      Dimensions: [{ name: 'cluster_id', value: 'c0ffee00-1111-2222-3333-444455556666' }],
+      ResourceName: 'analytics',
+      IsAlarm: true,
+      AlarmLevel: 'Minor',
+      AlarmName: 'nodes-down',
+    });
+    const response = await post(notification(message));
+    expect(response.status).toBe(200);
+    const event = h.bus.published[0]!;
+    expect(event.data).toMatchObject({
+      type: 'cluster.unhealthy',
+      provider: 'huawei-mrs',
+      targetId: 'mrs-prod',
+      severity: 'warning',
+      resource: { kind: 'cluster', vendorId: 'c0ffee00-1111-2222-3333-444455556666', name: 'analytics' },
+    });
+  });
+
+  it('answers a redelivered message_id as a duplicate and publishes nothing new', async () => {
+    const message = notification(cloudEyeQueueAlarm('alarm', new Date(h.clock.nowMs).toISOString(), 'dup_q'));
+    const first = await post(message);
+    const second = await post(message);
+    expect(first.status).toBe(200);
+    expect(second).toEqual({ status: 200, json: { status: 'duplicate', messageId: message.message_id } });
+    expect(h.bus.published).toHaveLength(1);
+    expect(await h.store.get(SMN_DEDUPE_PK, message.message_id as string)).toBeDefined();
+  });
+
+  it('rejects a tampered message (changed after signing) and publishes nothing', async () => {
+    const message = notification(cloudEyeQueueAlarm('alarm', new Date(h.clock.nowMs).toISOString()));
+    const tampered = { ...message, message: message.message!.replace('etl_queue', 'other_queue') };
+    const response = await post(tampered);
+    expect(response.status).toBe(403);
+    expect((response.json.error as { message: string }).message).toBe(
+      'SMN signature does not match the message',
+    );
+    expect(h.bus.published).toHaveLength(0);
+  });
+
+  it('rejects a message signed by a key other than the certificate’s', async () => {
+    const message = notification(cloudEyeQueueAlarm('alarm', new Date(h.clock.nowMs).toISOString()));
+    const forged = smnMessage(
+      {
+        type: 'Notification',
+        message_id: message.message_id!,
+        subject: message.subject!,
+        timestamp: message.timestamp!,
+        message: message.message!,
+      },
+      rogue.keyPem,
+      message.signing_cert_url!,
+    );
+    expect((await post(forged)).status).toBe(403);
+    expect(h.bus.published).toHaveLength(0);
+  });
+
+  it('never fetches a certificate from a host that is not allowed', async () => {
+    const hits = origin.certHits;
+    const message = notification(
+      cloudEyeQueueAlarm('alarm', new Date(h.clock.nowMs).toISOString()),
+      nextId(),
+      'https://attacker.example.net/cert.pem',
+    );
+    const response = await post(message);
+    expect(response.status).toBe(403);
+    expect((response.json.error as { message: string }).message).toContain('not an allowed host');
+    expect(origin.certHits).toBe(hits);
+  });
+
+  it('caches the certificate between messages', async () => {
+    await post(notification(cloudEyeQueueAlarm('alarm', new Date(h.clock.nowMs).toISOString(), 'cache_a')));
+    const hits = origin.certHits;
+    await post(notification(cloudEyeQueueAlarm('alarm', new Date(h.clock.nowMs).toISOString(), 'cache_b')));
+    expect(origin.certHits).toBe(hits);
+    expect(h.bus.published).toHaveLength(2);
+  });
+
+  it('ignores (200) a notification that is not a DLI/MRS alarm, and one for an unknown project', async () => {
+    const text = await post(notification('Alarm: ECS cpu_util > 90%'));
+    expect(text).toMatchObject({ status: 200, json: { status: 'ignored' } });
+    const otherProject = smnMessage(
+      {
+        type: 'Notification',
+        message_id: nextId(),
+        timestamp: new Date(h.clock.nowMs).toISOString(),
+        message: cloudEyeQueueAlarm('alarm', new Date(h.clock.nowMs).toISOString()),
+        topic_urn: `urn:smn:${REGION}:${'f'.repeat(32)}:t`,
+      },
+      cert.keyPem,
+      `${origin.url}/smn/certificate/current.pem`,
+    );
+    expect(await post(otherProject)).toMatchObject({ status: 200, json: { status: 'ignored' } });
+    expect(h.bus.published).toHaveLength(0);
+  });
+
+  it('refuses a message older than the dedupe window (a replay it could no longer recognise)', async () => {
+    const message = smnMessage(
+      {
+        type: 'Notification',
+        message_id: nextId(),
+        timestamp: new Date(h.clock.nowMs - 4 * 86_400_000).toISOString(),
+        message: cloudEyeQueueAlarm('alarm', new Date(h.clock.nowMs).toISOString()),
+      },
+      cert.keyPem,
+      `${origin.url}/smn/certificate/current.pem`,
+    );
+    const response = await post(message);
+    expect(response.status).toBe(400);
+    expect(h.bus.published).toHaveLength(0);
+  });
+
+  it('dead-letters when the bus is down and answers 202, and the message id stays claimed', async () => {
+    h.bus.failing = 'throw';
+    const message = notification(
+      cloudEyeQueueAlarm('alarm', new Date(h.clock.nowMs).toISOString(), 'dl_queue'),
+    );
+    const response = await post(message);
+    expect(response.status).toBe(202);
+    expect(response.json).toMatchObject({ status: 'accepted-deferred', accepted: 1, deferred: 1 });
+    const parked = await h.store.query<{ event: { subject: string }; source: string }>(INGEST_DEADLETTER_PK);
+    expect(
+      parked.some(
+        (item) => item.data.event.subject.includes('queue:dl_queue') && item.data.source === 'huawei-smn',
+      ),
+    ).toBe(true);
+    h.bus.failing = 'no';
+    expect((await post(message)).json.status).toBe('duplicate');
+  });
+
+  it('reports a validation problem by field name, and never a stack trace', async () => {
+    const response = await post({ type: 'Notification', message_id: 'x', topic_urn: 'nope' });
+    expect(response.status).toBe(400);
+    const text = (response.json.error as { message: string }).message;
+    expect(text).toContain('topic_urn');
+    expect(text).not.toMatch(/at .*\.ts:\d+/);
+  });
+});
+
+describe('Huawei SMN ingest as API Gateway v2 events', () => {
+  it('accepts a valid signed notification and rejects the tampered copy', async () => {
+    const message = notification(
+      cloudEyeQueueAlarm('alarm', new Date(h.clock.nowMs).toISOString(), 'apigw_q'),
+    );
+    const ok = await h.handler(apiEvent('POST', '/ingest/huawei-smn', { body: JSON.stringify(message) }));
+    expect(ok.statusCode).toBe(200);
+    const tampered = { ...message, message_id: nextId() };
+    const bad = await h.handler(apiEvent('POST', '/ingest/huawei-smn', { body: JSON.stringify(tampered) }));
+    expect(bad.statusCode).toBe(403);
+    expect(h.bus.published.map((e) => e.data.resource.name)).toEqual(['apigw_q']);
+  });
+
+  it('accepts a base64-encoded body (binary content type)', async () => {
+    const message = notification(cloudEyeQueueAlarm('alarm', new Date(h.clock.nowMs).toISOString(), 'b64_q'));
+    const response = await h.handler(
+      apiEvent('POST', '/ingest/huawei-smn', { body: Buffer.from(JSON.stringify(message)) }),
+    );
+    expect(response.statusCode).toBe(200);
+    expect(responseJson(response).status).toBe('accepted');
+  });
+});
+
+describe('SMN certificate checks', () => {
+  it('rejects a signature made with the right key when the certificate is expired', async () => {
+    const stale = await startHarness({
+      nowMs: Date.now() + 5 * 86_400_000,
+      fetchCertificate: async () => cert.certPem,
+    });
+    try {
+      const message = smnMessage(
+        {
+          type: 'Notification',
+          message_id: nextId(),
+          timestamp: new Date(stale.clock.nowMs).toISOString(),
+          message: cloudEyeQueueAlarm('alarm', new Date(stale.clock.nowMs).toISOString()),
+        },
+        cert.keyPem,
+        'http://127.0.0.1:1/smn/certificate/current.pem',
+      );
+      const response = await stale.handler(
+        apiEvent('POST', '/ingest/huawei-smn', { body: JSON.stringify(message) }),
+      );
+      expect(response.statusCode).toBe(403);
+      expect(responseJson(response)).toMatchObject({
+        error: { message: expect.stringContaining('expired') },
+      });
+      expect(stale.bus.published).toHaveLength(0);
+    } finally {
+      await stale.stop();
+    }
+  });
+
+  it('answers 503 (retry later) when the certificate cannot be downloaded', async () => {
+    const down = await startHarness({
+      fetchCertificate: async () => {
+        throw new Error('connect ECONNREFUSED');
+      },
+    });
+    try {
+      const message = smnMessage(
+        {
+          type: 'Notification',
+          message_id: nextId(),
+          timestamp: new Date(down.clock.nowMs).toISOString(),
+          message: cloudEyeQueueAlarm('alarm', new Date(down.clock.nowMs).toISOString()),
+        },
+        cert.keyPem,
+        'http://127.0.0.1:1/smn/certificate/current.pem',
+      );
+      const response = await down.handler(
+        apiEvent('POST', '/ingest/huawei-smn', { body: JSON.stringify(message) }),
+      );
+      expect(response.statusCode).toBe(503);
+      expect(responseJson(response)).toEqual({
+        error: { status: 503, message: 'temporarily unavailable; retry later' },
+      });
+    } finally {
+      await down.stop();
+    }
+  });
+});
