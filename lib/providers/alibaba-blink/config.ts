@@ -44,6 +44,12 @@ export const blinkOptionsSchema = z
     concurrency: z.number().int().min(1).max(64).default(8),
     /** Region of the Realtime Compute cluster when it differs from the API region. */
     clusterRegion: z.string().optional(),
+    /** Page size for ListJob / ListInstance (the manual gives no maximum; 50 keeps responses small). */
+    pageSize: z.number().int().min(1).max(100).default(50),
+    /** Look-back of the GetInstanceMetric query; the API only serves the last 2 hours. */
+    metricWindowMinutes: z.number().int().min(1).max(115).default(10),
+    /** Job names per BatchGetInstanceRunSummary call (keeps the URL short). */
+    runSummaryBatchSize: z.number().int().min(1).max(100).default(50),
   })
   .strict();
 

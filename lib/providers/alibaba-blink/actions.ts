@@ -1,0 +1,348 @@
+/**
+ * Pause, resume, stop and restart Realtime Compute jobs. Every action re-reads the state first (as the
+ * vendor's DEMO does), sends ModifyInstanceState / StartJob, then verifies through GetInstanceRunSummary until
+ * the expected ActualState or the timeout. Transitions: digest §7.3.
+ */
+import { z } from 'zod';
+import type { TargetConfig } from '../../config/schema.js';
+import { HttpCallError } from '../../http/errors.js';
+import type {
+  ActionName,
+  ActionOutcome,
+  ActionRequest,
+  ActionTarget,
+  ProviderActions,
+  ProviderContext,
+} from '../types.js';
+import type { BlinkCallContext, BlinkClient } from './client.js';
+import { type BlinkTarget, CURRENT_INSTANCE, normalizeBlinkState, resolveBlinkClient } from './collector.js';
+import {
+  modifyStateResponseSchema,
+  runSummaryResponseSchema,
+  startJobResponseSchema,
+  type VendorRunSummary,
+} from './schemas.js';
+
+const STREAM_ACTIONS: readonly ActionName[] = [
+  'pause',
+  'resume',
+  'stop',
+  'restart',
+  'restart-from-checkpoint',
+];
+const BATCH_ACTIONS: readonly ActionName[] = ['stop', 'restart'];
+
+/** Policy parameters this provider understands; anything else is a rejected request. */
+export const blinkActionParamsSchema = z
+  .object({
+    /** Pause/stop: take a checkpoint first (Blink >= 3.5.0 only, so off unless asked). */
+    triggerCheckpoint: z.boolean().optional(),
+    /** Resume: apply the latest job configuration (vendor default true). */
+    isFlush: z.boolean().optional(),
+  })
+  .strict();
+type BlinkActionParams = z.infer<typeof blinkActionParamsSchema>;
+
+export function blinkSupportedActions(
+  resource: Pick<ActionTarget, 'kind' | 'jobKind'>,
+): readonly ActionName[] {
+  if (resource.kind !== 'job') return [];
+  if (resource.jobKind === 'flink-stream') return STREAM_ACTIONS;
+  if (resource.jobKind === 'flink-batch') return BATCH_ACTIONS;
+  return [];
+}
+
+const sleepFor = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+
+class ActionStop extends Error {
+  constructor(readonly outcome: Omit<Extract<ActionOutcome, { ok: false }>, 'action' | 'durationMs'>) {
+    super(outcome.message);
+  }
+}
+
+interface Session {
+  client: BlinkClient;
+  call: BlinkCallContext;
+  project: string;
+  job: string;
+  /** `-1` for streaming jobs (the current instance), the real id for batch runs. */
+  instance: string | number;
+  batch: boolean;
+  request: ActionRequest;
+  ctx: ProviderContext;
+  startedMs: number;
+  params: BlinkActionParams;
+}
+
+async function readSummary(s: Session): Promise<VendorRunSummary> {
+  const answer = await s.client.call(
+    {
+      operation: 'GetInstanceRunSummary',
+      method: 'GET',
+      segments: ['projects', s.project, 'jobs', s.job, 'instances', s.instance, 'runsummary'],
+    },
+    runSummaryResponseSchema,
+    s.call,
+  );
+  return answer.RunSummary ?? { ActualState: 'UNKNOWN' };
+}
+
+async function modifyState(s: Session, expectState: 'PAUSED' | 'RUNNING' | 'TERMINATED'): Promise<void> {
+  const body: Record<string, unknown> = { expectState };
+  if (expectState !== 'RUNNING' && s.params.triggerCheckpoint !== undefined)
+    body['triggerCheckpoint'] = s.params.triggerCheckpoint;
+  if (expectState === 'RUNNING' && s.params.isFlush !== undefined) body['isFlush'] = s.params.isFlush;
+  await s.client.call(
+    {
+      operation: 'ModifyInstanceState',
+      method: 'PUT',
+      segments: ['projects', s.project, 'jobs', s.job, 'instances', s.instance, 'expectstate'],
+      body,
+    },
+    modifyStateResponseSchema,
+    s.call,
+  );
+}
+
+async function startJob(s: Session): Promise<string | undefined> {
+  const answer = await s.client.call(
+    {
+      operation: 'StartJob',
+      method: 'POST',
+      segments: ['projects', s.project, 'jobs', s.job, 'instance'],
+      body: {},
+    },
+    startJobResponseSchema,
+    s.call,
+  );
+  return answer.InstanceId === undefined ? undefined : String(answer.InstanceId);
+}
+
+const actualOf = (summary: VendorRunSummary) => (summary.ActualState ?? 'UNKNOWN').toUpperCase();
+
+/**
+ * Polls until ActualState is `want` (and, when given, the instance id differs from `notInstance`: a resume
+ * or start creates a new instance). FAILED while waiting for anything else ends the wait as failed.
+ */
+async function waitFor(s: Session, want: string, notInstance?: number): Promise<VendorRunSummary> {
+  const interval = s.request.verifyIntervalMs ?? 5_000;
+  const deadline = s.startedMs + s.request.verifyTimeoutMs;
+  for (;;) {
+    const summary = await readSummary(s);
+    const actual = actualOf(summary);
+    const fresh = notInstance === undefined || summary.Id === undefined || summary.Id !== notInstance;
+    if (actual === want && fresh) return summary;
+    if (actual === 'FAILED' && want !== 'FAILED' && fresh) {
+      throw new ActionStop({
+        ok: false,
+        status: 'failed',
+        finalState: 'FAILED',
+        message: `job ${s.job} reached FAILED while waiting for ${want}`,
+        retryable: false,
+      });
+    }
+    if (s.ctx.now() + interval > deadline) {
+      throw new ActionStop({
+        ok: false,
+        status: 'timeout',
+        finalState: normalizeBlinkState(summary.ActualState, summary.ExpectState).state,
+        message: `job ${s.job} still ${actual} after ${s.request.verifyTimeoutMs} ms, expected ${want}`,
+        retryable: true,
+      });
+    }
+    await sleepFor(interval, s.ctx.signal);
+  }
+}
+
+function reject(message: string): never {
+  throw new ActionStop({ ok: false, status: 'rejected', message, retryable: false });
+}
+
+async function pause(s: Session): Promise<string> {
+  const before = await readSummary(s);
+  const actual = actualOf(before);
+  if (actual === 'PAUSED') return 'already paused';
+  if (actual !== 'RUNNING') reject(`cannot pause job ${s.job} in state ${actual}`);
+  await modifyState(s, 'PAUSED');
+  await waitFor(s, 'PAUSED');
+  return 'paused';
+}
+
+async function resume(s: Session): Promise<string> {
+  const before = await readSummary(s);
+  const actual = actualOf(before);
+  if (actual === 'RUNNING') return 'already running';
+  if (actual !== 'PAUSED') reject(`cannot resume job ${s.job} in state ${actual}; only a paused job resumes`);
+  await modifyState(s, 'RUNNING');
+  await waitFor(s, 'RUNNING', before.Id);
+  return 'resumed';
+}
+
+async function stop(s: Session): Promise<string> {
+  const before = await readSummary(s);
+  const actual = actualOf(before);
+  if (actual === 'TERMINATED') return 'already stopped';
+  if (!['RUNNING', 'PAUSED', 'WAITING'].includes(actual))
+    reject(`cannot stop job ${s.job} in state ${actual}`);
+  await modifyState(s, 'TERMINATED');
+  await waitFor(s, 'TERMINATED');
+  return 'stopped';
+}
+
+/** Stop if needed, then StartJob; waits for the new instance to run. */
+async function restart(s: Session): Promise<string> {
+  // A batch job without a known run has nothing to stop: start a new run.
+  const before: VendorRunSummary =
+    s.batch && s.instance === CURRENT_INSTANCE ? { ActualState: 'UNKNOWN' } : await readSummary(s);
+  let actual = actualOf(before);
+  if (actual === 'RUNNING' || actual === 'PAUSED' || actual === 'WAITING') {
+    await modifyState(s, 'TERMINATED');
+    await waitFor(s, 'TERMINATED');
+    actual = 'TERMINATED';
+  }
+  const instanceId = await startJob(s);
+  // A batch run's new id comes from StartJob; a streaming job is read through -1.
+  if (s.batch && instanceId !== undefined) s.instance = instanceId;
+  await waitFor(s, 'RUNNING', s.batch ? undefined : before.Id);
+  return instanceId ? `restarted as instance ${instanceId} (was ${actual})` : `restarted (was ${actual})`;
+}
+
+/**
+ * Keeps state: a pause takes a checkpoint, the resume restores from it (a new instance). The API has no
+ * "start from checkpoint" for a stopped or failed job, so those are rejected: use `restart`.
+ */
+async function restartFromCheckpoint(s: Session): Promise<string> {
+  const before = await readSummary(s);
+  const actual = actualOf(before);
+  if (actual === 'RUNNING') {
+    s.params.triggerCheckpoint ??= true;
+    await modifyState(s, 'PAUSED');
+    await waitFor(s, 'PAUSED');
+  } else if (actual !== 'PAUSED') {
+    reject(`cannot restart job ${s.job} from a checkpoint in state ${actual}: no running or paused instance`);
+  }
+  const paused = await readSummary(s);
+  await modifyState(s, 'RUNNING');
+  await waitFor(s, 'RUNNING', paused.Id ?? before.Id);
+  return 'restarted from the latest checkpoint (pause + resume)';
+}
+
+const PERFORM: Partial<Record<ActionName, (s: Session) => Promise<string>>> = {
+  pause,
+  resume,
+  stop,
+  restart,
+  'restart-from-checkpoint': restartFromCheckpoint,
+};
+
+function failureOutcome(
+  error: unknown,
+): Omit<Extract<ActionOutcome, { ok: false }>, 'action' | 'durationMs'> {
+  if (error instanceof ActionStop) return error.outcome;
+  if (error instanceof HttpCallError) {
+    const retryable = ['throttled', 'server-error', 'timeout', 'unreachable'].includes(error.kind);
+    return {
+      ok: false,
+      status: retryable ? 'failed' : 'rejected',
+      message: error.message,
+      retryable,
+    };
+  }
+  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
+    return { ok: false, status: 'timeout', message: 'aborted: time budget exhausted', retryable: true };
+  }
+  return {
+    ok: false,
+    status: 'failed',
+    message: error instanceof Error ? error.message : String(error),
+    retryable: false,
+  };
+}
+
+export const blinkActions: ProviderActions = {
+  supports: blinkSupportedActions,
+
+  async perform(target: TargetConfig, request: ActionRequest, ctx: ProviderContext): Promise<ActionOutcome> {
+    const startedMs = ctx.now();
+    const action = request.action;
+    const done = (
+      outcome: Omit<Extract<ActionOutcome, { ok: false }>, 'action' | 'durationMs'>,
+    ): ActionOutcome => ({
+      ...outcome,
+      action,
+      durationMs: ctx.now() - startedMs,
+    });
+    const handler = PERFORM[action];
+    if (
+      target.provider !== 'alibaba-blink' ||
+      !handler ||
+      !blinkSupportedActions(request.resource).includes(action) ||
+      request.resource.scope.kind !== 'project'
+    ) {
+      return done({
+        ok: false,
+        status: 'unsupported',
+        message:
+          `${action} is not supported for ${request.resource.kind} ${request.resource.jobKind ?? ''}`.trim(),
+        retryable: false,
+      });
+    }
+    const params = blinkActionParamsSchema.safeParse(request.params ?? {});
+    if (!params.success) {
+      return done({
+        ok: false,
+        status: 'rejected',
+        message: `invalid params: ${params.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+        retryable: false,
+      });
+    }
+    const batch = request.resource.jobKind === 'flink-batch';
+    if (batch && !request.resource.instanceId && action !== 'restart') {
+      return done({
+        ok: false,
+        status: 'rejected',
+        message: 'a batch job action needs the instance id',
+        retryable: false,
+      });
+    }
+    try {
+      const client = await resolveBlinkClient(target as BlinkTarget, ctx);
+      const session: Session = {
+        client,
+        call: { now: ctx.now, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+        project: request.resource.scope.id,
+        job: request.resource.vendorId,
+        instance: batch ? (request.resource.instanceId ?? CURRENT_INSTANCE) : CURRENT_INSTANCE,
+        batch,
+        request,
+        ctx,
+        startedMs,
+        params: { ...params.data },
+      };
+      const message = await handler(session);
+      const final = await readSummary(session);
+      return {
+        ok: true,
+        status: 'verified',
+        action,
+        finalState: normalizeBlinkState(final.ActualState, final.ExpectState).state,
+        message: `${request.resource.name}: ${message}`,
+        durationMs: ctx.now() - startedMs,
+      };
+    } catch (error) {
+      return done(failureOutcome(error));
+    }
+  },
+};

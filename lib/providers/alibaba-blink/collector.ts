@@ -1,0 +1,772 @@
+/**
+ * One poll of one Realtime Compute target. Per project: ListJob (paged) -> BatchGetInstanceRunSummary (many
+ * streaming jobs per call) -> for running streaming jobs only, GetInstanceCheckpoint, GetInstanceExceptions
+ * and GetInstanceMetric (per-job calls the API offers no batch form of); batch jobs: ListInstance (paged) and
+ * GetInstanceFinalState for instances the control plane still calls RUNNING. Never throws.
+ */
+import type { TargetOf } from '../../config/schema.js';
+import { HttpCallError } from '../../http/errors.js';
+import {
+  type CheckpointFailure,
+  type CheckpointStats,
+  type CollectionError,
+  type FailoverException,
+  type JobKind,
+  type JobSnapshot,
+  type JobState,
+  type MetricSample,
+  resourceKey,
+  type TargetSnapshot,
+} from '../../model/snapshot.js';
+import {
+  createJobFilter,
+  looseNumber,
+  mapConcurrent,
+  parseVendor,
+  scrubSecrets,
+  toCollectionError,
+  trimErrorText,
+} from '../shared.js';
+import type { ProviderContext } from '../types.js';
+import { type BlinkCallContext, type BlinkClient, blinkClientFor } from './client.js';
+import { blinkEndpointFor } from './config.js';
+import {
+  batchRunSummaryResponseSchema,
+  checkpointResponseSchema,
+  checkpointsDocSchema,
+  exceptionsDocSchema,
+  exceptionsResponseSchema,
+  finalStateResponseSchema,
+  listInstanceResponseSchema,
+  listJobResponseSchema,
+  metricResponseSchema,
+  runSummaryResponseSchema,
+  type VendorCheckpointEntry,
+  type VendorCheckpointsDoc,
+  type VendorExceptionsDoc,
+  type VendorInstance,
+  type VendorJob,
+  type VendorRunSummary,
+} from './schemas.js';
+
+export type BlinkTarget = TargetOf<'alibaba-blink'>;
+
+/** The streaming "current instance" alias accepted by every instance API (digest §7.4). */
+export const CURRENT_INSTANCE = -1;
+/** GetInstanceMetric serves only the last 2 hours (manual, DEMO L11172). */
+export const METRIC_MAX_WINDOW_MS = 2 * 60 * 60 * 1000;
+const MAX_PAGES = 2_000;
+
+// ---------------------------------------------------------------------------------------------------------
+// Vendor facts -> normalized model.
+
+/**
+ * ActualState/ExpectState (digest §7.1) -> normalized state. A paused or terminated ExpectState was set by a
+ * person (or an API caller acting for one), so the state's cause is 'user'; remediation leaves those alone.
+ */
+export function normalizeBlinkState(
+  actual: string | undefined,
+  expect: string | undefined,
+): { state: JobState; stateCause?: 'user' | 'system' } {
+  const a = (actual ?? '').toUpperCase();
+  const e = (expect ?? '').toUpperCase();
+  const byUser = e === 'PAUSED' || e === 'TERMINATED';
+  const cause = (fallback: 'user' | 'system' | undefined) =>
+    byUser ? { stateCause: 'user' as const } : fallback ? { stateCause: fallback } : {};
+  switch (a) {
+    case 'WAITING':
+      return { state: 'PENDING', ...cause(undefined) };
+    case 'RUNNING':
+      // Asked to pause or stop and not there yet.
+      if (byUser) return { state: 'STOPPING', stateCause: 'user' };
+      return { state: 'RUNNING' };
+    case 'PAUSED':
+      if (e === 'RUNNING') return { state: 'PENDING' }; // resuming
+      return { state: 'PAUSED', ...cause('system') };
+    case 'TERMINATED':
+      return { state: 'STOPPED', ...cause('system') };
+    case 'SUCCESS':
+      return { state: 'SUCCEEDED' };
+    case 'FAILED':
+      return { state: 'FAILED', ...cause('system') };
+    default:
+      // UNKNOWN (committed, never started; DEMO only) and anything new.
+      return { state: 'UNKNOWN', ...cause(undefined) };
+  }
+}
+
+export function blinkJobKind(jobType: string | undefined): JobKind {
+  return (jobType ?? '').toUpperCase() === 'FLINK_BATCH' ? 'flink-batch' : 'flink-stream';
+}
+
+/** Deep link into the Realtime Compute (Blink exclusive) development console. */
+export function blinkConsoleUrl(region: string, project: string, job: string): string {
+  return `https://stream.console.aliyun.com/?regionId=${encodeURIComponent(region)}#/project/${encodeURIComponent(project)}/job/${encodeURIComponent(job)}`;
+}
+
+function cleanText(text: string | null | undefined, max = 500): string | undefined {
+  if (!text) return undefined;
+  return trimErrorText(scrubSecrets(text), max);
+}
+
+/** First line of a stack trace: the exception and its message, which is what a person needs in chat. */
+function firstLine(text: string | null | undefined): string | undefined {
+  if (!text) return undefined;
+  const line = text.split(/\r?\n/).find((l) => l.trim() !== '');
+  return cleanText(line, 300);
+}
+
+function isFailedEntry(entry: VendorCheckpointEntry): boolean {
+  return (
+    (entry.status ?? '').toUpperCase() === 'FAILED' || (entry['@class'] ?? '').toLowerCase() === 'failed'
+  );
+}
+
+/** Median gap between triggers of the listed checkpoints: the configured interval is not in this document. */
+function inferIntervalMs(history: VendorCheckpointEntry[]): number | undefined {
+  const triggers = history
+    .map((h) => h.trigger_timestamp)
+    .filter((t): t is number => typeof t === 'number')
+    .sort((a, b) => a - b);
+  const gaps: number[] = [];
+  for (let i = 1; i < triggers.length; i++) {
+    const gap = (triggers[i] as number) - (triggers[i - 1] as number);
+    if (gap > 0) gaps.push(gap);
+  }
+  if (gaps.length === 0) return undefined;
+  gaps.sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 2)];
+}
+
+export function toCheckpointStats(doc: VendorCheckpointsDoc): CheckpointStats {
+  const history = doc.history ?? [];
+  const completed =
+    doc.latest?.completed ?? history.find((h) => !isFailedEntry(h) && h.status === 'COMPLETED');
+  const failures = new Map<number, CheckpointFailure>();
+  for (const entry of [...(doc.latest?.failed ? [doc.latest.failed] : []), ...history]) {
+    if (!isFailedEntry(entry) || entry.id === undefined) continue;
+    const message = cleanText(entry.failure_message, 300);
+    failures.set(entry.id, {
+      id: entry.id,
+      atMs: entry.failure_timestamp ?? entry.latest_ack_timestamp ?? entry.trigger_timestamp ?? 0,
+      ...(message ? { message } : {}),
+    });
+  }
+  const stats: CheckpointStats = {};
+  if (completed?.id !== undefined) stats.lastCompletedId = completed.id;
+  const completedAt = completed?.latest_ack_timestamp ?? completed?.trigger_timestamp;
+  if (completedAt !== undefined) stats.lastCompletedAtMs = completedAt;
+  if (completed?.end_to_end_duration !== undefined) stats.lastDurationMs = completed.end_to_end_duration;
+  if (doc.counts?.failed !== undefined) stats.failedCount = doc.counts.failed;
+  if (doc.counts?.in_progress !== undefined) stats.inProgressCount = doc.counts.in_progress;
+  const intervalMs = inferIntervalMs(history);
+  if (intervalMs !== undefined) stats.intervalMs = intervalMs;
+  if (failures.size > 0) stats.recentFailures = [...failures.values()].sort((a, b) => a.id - b.id);
+  return stats;
+}
+
+/** One failover per distinct timestamp (the root exception and its task exceptions share one). */
+export function toFailovers(doc: VendorExceptionsDoc): FailoverException[] {
+  const byTime = new Map<number, FailoverException>();
+  const rootCause = firstLine(doc['root-exception']);
+  if (doc.timestamp !== undefined && (doc['root-exception'] || (doc['all-exceptions'] ?? []).length > 0)) {
+    byTime.set(doc.timestamp, {
+      atMs: doc.timestamp,
+      message: rootCause ?? 'failover',
+      ...(rootCause ? { rootCause } : {}),
+    });
+  }
+  for (const item of doc['all-exceptions'] ?? []) {
+    const atMs = item.timestamp ?? doc.timestamp;
+    if (atMs === undefined || byTime.has(atMs)) continue;
+    const message = firstLine(item.exception) ?? 'failover';
+    const task = cleanText(item.task, 120);
+    byTime.set(atMs, { atMs, message: task ? `${task}: ${message}` : message });
+  }
+  return [...byTime.values()].sort((a, b) => a.atMs - b.atMs);
+}
+
+/** Latest point of each series, named by the configured metric (`blink.{p}.{j}.` stripped). */
+export function toMetricSamples(
+  metrics: { MetricName: string; Dps?: Record<string, unknown> | null; Summary?: number }[],
+  wanted: readonly string[],
+  prefix: string,
+  nowMs: number,
+): MetricSample[] {
+  const samples: MetricSample[] = [];
+  for (const metric of metrics) {
+    const full = metric.MetricName;
+    const name = full.startsWith(prefix)
+      ? full.slice(prefix.length)
+      : (wanted.find((w) => full === w || full.endsWith(`.${w}`)) ?? full);
+    let latest: { atMs: number; value: number } | undefined;
+    for (const [key, raw] of Object.entries(metric.Dps ?? {})) {
+      const t = looseNumber(key);
+      const value = looseNumber(raw);
+      if (t === undefined || value === undefined) continue;
+      // dps keys are epoch seconds (manual example); accept milliseconds too.
+      const atMs = t < 1e12 ? t * 1000 : t;
+      if (!latest || atMs > latest.atMs) latest = { atMs, value };
+    }
+    if (!latest && metric.Summary !== undefined) latest = { atMs: nowMs, value: metric.Summary };
+    if (latest) samples.push({ name, value: latest.value, atMs: latest.atMs });
+  }
+  return samples;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Failover cursor: each failover of an instance is reported once per warm process. Detection keeps its own
+// cursor too, so a cold start that repeats the last few is harmless.
+
+const failoverCursors = new Map<string, number>();
+const MAX_CURSORS = 50_000;
+
+function takeNewFailovers(key: string, failovers: FailoverException[]): FailoverException[] {
+  const cursor = failoverCursors.get(key) ?? Number.NEGATIVE_INFINITY;
+  const fresh = failovers.filter((f) => f.atMs > cursor);
+  if (fresh.length > 0) {
+    failoverCursors.delete(key);
+    if (failoverCursors.size >= MAX_CURSORS) {
+      const oldest = failoverCursors.keys().next().value;
+      if (oldest !== undefined) failoverCursors.delete(oldest);
+    }
+    failoverCursors.set(key, Math.max(...fresh.map((f) => f.atMs)));
+  }
+  return fresh;
+}
+
+/** Test hook: forget failover cursors (a cold start). */
+export function resetFailoverCursors(): void {
+  failoverCursors.clear();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Paging: pages are 1-based per the manual; a server that counts from 0, ignores pageSize or repeats a page
+// is still read completely, and anything short of the reported total is an 'incomplete' error.
+
+interface Page<T> {
+  items: T[];
+  total?: number;
+  totalPages?: number;
+  pageSize?: number;
+}
+
+async function readAllPages<T>(options: {
+  operation: string;
+  what: string;
+  pageSize: number;
+  concurrency: number;
+  keyOf: (item: T) => string;
+  fetch: (pageIndex: number) => Promise<Page<T>>;
+  errors: CollectionError[];
+  nowMs: () => number;
+}): Promise<{ items: T[]; complete: boolean }> {
+  const seen = new Map<string, T>();
+  const add = (page: Page<T>) => {
+    let added = 0;
+    for (const item of page.items) {
+      const key = options.keyOf(item);
+      if (!seen.has(key)) {
+        seen.set(key, item);
+        added++;
+      }
+    }
+    return added;
+  };
+  try {
+    const first = await options.fetch(1);
+    add(first);
+    const total = first.total;
+    if (total !== undefined) {
+      // The server's own page size wins when it differs from what we asked for.
+      const size =
+        first.pageSize && first.pageSize > 0 ? first.pageSize : first.items.length || options.pageSize;
+      const pages = Math.min(
+        MAX_PAGES,
+        Math.max(first.totalPages ?? 0, Math.ceil(total / Math.max(1, size))),
+      );
+      const rest = Array.from({ length: Math.max(0, pages - 1) }, (_, i) => i + 2);
+      const results = await mapConcurrent(rest, options.concurrency, (index) => options.fetch(index));
+      for (const page of results) add(page);
+      // A 0-based server answered page 1 with the second page: read page 0 too.
+      if (seen.size < total && first.items.length > 0) add(await options.fetch(0));
+      if (seen.size !== total) {
+        options.errors.push({
+          kind: 'incomplete',
+          operation: options.operation,
+          message: `${options.operation}: read ${seen.size} ${options.what} but the API reported ${total}`,
+          atMs: options.nowMs(),
+        });
+        return { items: [...seen.values()], complete: false };
+      }
+      return { items: [...seen.values()], complete: true };
+    }
+    // No total reported: read until a short page or a page with nothing new.
+    let last = first;
+    for (let index = 2; index <= MAX_PAGES && last.items.length >= options.pageSize; index++) {
+      last = await options.fetch(index);
+      if (add(last) === 0) break;
+    }
+    return { items: [...seen.values()], complete: true };
+  } catch (error) {
+    options.errors.push(toCollectionError(error, options.operation, options.nowMs()));
+    return { items: [...seen.values()], complete: false };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+interface JobBase {
+  project: string;
+  job: VendorJob;
+}
+
+function emptySnapshot(target: BlinkTarget, startedMs: number): TargetSnapshot {
+  return {
+    targetId: target.id,
+    provider: 'alibaba-blink',
+    region: target.region,
+    collectedAtMs: startedMs,
+    durationMs: 0,
+    jobs: [],
+    containers: [],
+    errors: [],
+    complete: true,
+    apiCalls: {},
+  };
+}
+
+export async function resolveBlinkClient(target: BlinkTarget, ctx: ProviderContext): Promise<BlinkClient> {
+  const endpoint = target.endpoint ?? blinkEndpointFor(target.region);
+  if (!endpoint) {
+    throw new HttpCallError(`unknown region '${target.region}' and no endpoint configured`, {
+      kind: 'client-error',
+      operation: 'resolve-endpoint',
+      attempts: 0,
+    });
+  }
+  let accessKeyId: string;
+  let accessKeySecret: string;
+  let securityToken: string | undefined;
+  try {
+    [accessKeyId, accessKeySecret, securityToken] = await Promise.all([
+      ctx.secrets(target.credentials.accessKeyId),
+      ctx.secrets(target.credentials.secretAccessKey),
+      target.credentials.securityToken ? ctx.secrets(target.credentials.securityToken) : undefined,
+    ]);
+  } catch (error) {
+    // Resolver messages name the reference (env:NAME), never a value.
+    throw new HttpCallError(`credentials: ${error instanceof Error ? error.message : String(error)}`, {
+      kind: 'auth',
+      operation: 'resolve-credentials',
+      attempts: 0,
+    });
+  }
+  return blinkClientFor({
+    endpoint,
+    regionId: target.options.clusterRegion ?? target.region,
+    credentials: { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) },
+  });
+}
+
+export async function collectBlink(target: BlinkTarget, ctx: ProviderContext): Promise<TargetSnapshot> {
+  const startedMs = ctx.now();
+  const snapshot = emptySnapshot(target, startedMs);
+  try {
+    const client = await resolveBlinkClient(target, ctx);
+    const call: BlinkCallContext = {
+      now: ctx.now,
+      calls: snapshot.apiCalls,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    };
+    for (const project of target.options.projects) {
+      await collectProject(target, project, client, call, snapshot);
+    }
+  } catch (error) {
+    snapshot.errors.push(toCollectionError(error, 'collect', ctx.now()));
+    snapshot.complete = false;
+  }
+  snapshot.jobs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  snapshot.durationMs = ctx.now() - startedMs;
+  return snapshot;
+}
+
+async function collectProject(
+  target: BlinkTarget,
+  project: string,
+  client: BlinkClient,
+  call: BlinkCallContext,
+  snapshot: TargetSnapshot,
+): Promise<void> {
+  const options = target.options;
+  const nowMs = () => call.now();
+  const listed = await readAllPages<VendorJob>({
+    operation: 'ListJob',
+    what: 'jobs',
+    pageSize: options.pageSize,
+    concurrency: options.concurrency,
+    keyOf: (job) => job.JobName,
+    errors: snapshot.errors,
+    nowMs,
+    fetch: async (pageIndex) => {
+      const page = await client.call(
+        {
+          operation: 'ListJob',
+          method: 'GET',
+          segments: ['projects', project, 'jobs'],
+          query: [
+            ['pageIndex', String(pageIndex)],
+            ['pageSize', String(options.pageSize)],
+            // Leaves out code, SQL and plan JSON (DEMO L10938-10940); the schema drops them anyway.
+            ['isShowFullField', 'false'],
+          ],
+        },
+        listJobResponseSchema,
+        call,
+      );
+      return {
+        items: page.Jobs,
+        ...(page.TotalCount === undefined ? {} : { total: page.TotalCount }),
+        ...(page.TotalPage === undefined ? {} : { totalPages: page.TotalPage }),
+        ...(page.PageSize === undefined ? {} : { pageSize: page.PageSize }),
+      };
+    },
+  });
+  if (!listed.complete) snapshot.complete = false;
+
+  const wanted = createJobFilter(target.jobs);
+  const types = new Set(options.jobTypes);
+  const jobs = listed.items.filter(
+    (job) =>
+      wanted(job.JobName) &&
+      job.IsCommitted !== false &&
+      types.has(blinkJobKind(job.JobType) === 'flink-batch' ? 'FLINK_BATCH' : 'FLINK_STREAM'),
+  );
+  const streaming = jobs.filter((job) => blinkJobKind(job.JobType) === 'flink-stream');
+  const batch = jobs.filter((job) => blinkJobKind(job.JobType) === 'flink-batch');
+
+  const [streamSnaps, batchSnaps] = await Promise.all([
+    collectStreaming(target, project, streaming, client, call, snapshot),
+    collectBatch(target, project, batch, client, call, snapshot),
+  ]);
+  snapshot.jobs.push(...streamSnaps, ...batchSnaps);
+}
+
+function identity(target: BlinkTarget, base: JobBase, kind: JobKind) {
+  const scope = { kind: 'project' as const, id: base.project };
+  const name = base.job.JobName;
+  const facts: Record<string, string> = { project: base.project, kind };
+  if (base.job.ApiType) facts['apiType'] = base.job.ApiType.toUpperCase();
+  if (base.job.QueueName) facts['queue'] = base.job.QueueName;
+  if (base.job.ClusterId) facts['cluster'] = base.job.ClusterId;
+  if (base.job.EngineVersion) facts['engineVersion'] = base.job.EngineVersion;
+  return {
+    key: resourceKey({
+      provider: 'alibaba-blink',
+      region: target.region,
+      scope,
+      type: 'job',
+      vendorId: name,
+    }),
+    provider: 'alibaba-blink' as const,
+    targetId: target.id,
+    region: target.region,
+    scope,
+    name,
+    vendorId: name,
+    consoleUrl: blinkConsoleUrl(target.options.clusterRegion ?? target.region, base.project, name),
+    labels: { ...target.labels, ...facts },
+    type: 'job' as const,
+    kind,
+  };
+}
+
+function streamSnapshot(
+  target: BlinkTarget,
+  base: JobBase,
+  summary: VendorRunSummary | undefined,
+): JobSnapshot {
+  const vendorState = summary?.ActualState ?? 'UNKNOWN';
+  const { state, stateCause } = normalizeBlinkState(vendorState, summary?.ExpectState);
+  const snap: JobSnapshot = { ...identity(target, base, 'flink-stream'), state, vendorState };
+  if (stateCause) snap.stateCause = stateCause;
+  if (summary?.Id !== undefined) snap.instanceId = String(summary.Id);
+  const lastError = cleanText(summary?.LastErrorMessage);
+  if (lastError) snap.lastError = lastError;
+  if (state === 'FAILED' && summary?.LastErrorTime !== undefined) snap.stateSinceMs = summary.LastErrorTime;
+  return snap;
+}
+
+async function collectStreaming(
+  target: BlinkTarget,
+  project: string,
+  jobs: VendorJob[],
+  client: BlinkClient,
+  call: BlinkCallContext,
+  snapshot: TargetSnapshot,
+): Promise<JobSnapshot[]> {
+  if (jobs.length === 0) return [];
+  const options = target.options;
+  // Names with a comma cannot travel in the comma-separated list; they get a per-job read.
+  const listable = jobs.filter((job) => !job.JobName.includes(','));
+  const single = jobs.filter((job) => job.JobName.includes(','));
+  const chunks: VendorJob[][] = [];
+  for (let i = 0; i < listable.length; i += options.runSummaryBatchSize) {
+    chunks.push(listable.slice(i, i + options.runSummaryBatchSize));
+  }
+  const summaries = new Map<string, VendorRunSummary>();
+  const unread = new Set<string>();
+  await mapConcurrent(chunks, options.concurrency, async (chunk) => {
+    try {
+      const answer = await client.call(
+        {
+          operation: 'BatchGetInstanceRunSummary',
+          method: 'GET',
+          segments: ['projects', project, 'runsummary'],
+          query: [
+            ['jobNames', chunk.map((job) => job.JobName).join(',')],
+            ['jobType', 'FLINK_STREAM'],
+          ],
+        },
+        batchRunSummaryResponseSchema,
+        call,
+      );
+      for (const summary of answer.RunSummarys) if (summary.JobName) summaries.set(summary.JobName, summary);
+    } catch (error) {
+      snapshot.errors.push(toCollectionError(error, 'BatchGetInstanceRunSummary', call.now()));
+      for (const job of chunk) unread.add(job.JobName);
+    }
+  });
+  await mapConcurrent(single, options.concurrency, async (job) => {
+    try {
+      const answer = await client.call(
+        {
+          operation: 'GetInstanceRunSummary',
+          method: 'GET',
+          segments: ['projects', project, 'jobs', job.JobName, 'instances', CURRENT_INSTANCE, 'runsummary'],
+        },
+        runSummaryResponseSchema,
+        call,
+      );
+      if (answer.RunSummary) summaries.set(job.JobName, answer.RunSummary);
+    } catch (error) {
+      snapshot.errors.push(toCollectionError(error, 'GetInstanceRunSummary', call.now()));
+      unread.add(job.JobName);
+    }
+  });
+  // A job we could not read is left out, and the snapshot is incomplete so it is not taken for gone.
+  if (unread.size > 0) snapshot.complete = false;
+
+  const snaps = jobs
+    .filter((job) => !unread.has(job.JobName))
+    // Jobs the batch call silently ignored exist and are committed but have no instance: UNKNOWN.
+    .map((job) => streamSnapshot(target, { project, job }, summaries.get(job.JobName)));
+  const running = snaps.filter((s) => s.vendorState.toUpperCase() === 'RUNNING');
+  await mapConcurrent(running, options.concurrency, (snap) =>
+    readRunningDetails(target, project, snap, client, call, snapshot),
+  );
+  return snaps;
+}
+
+async function readRunningDetails(
+  target: BlinkTarget,
+  project: string,
+  snap: JobSnapshot,
+  client: BlinkClient,
+  call: BlinkCallContext,
+  snapshot: TargetSnapshot,
+): Promise<void> {
+  const instancePath = ['projects', project, 'jobs', snap.name, 'instances', CURRENT_INSTANCE];
+  const fail = (operation: string) => (error: unknown) => {
+    snapshot.errors.push(toCollectionError(error, operation, call.now()));
+  };
+
+  await client
+    .call(
+      { operation: 'GetInstanceCheckpoint', method: 'GET', segments: [...instancePath, 'checkpoints'] },
+      checkpointResponseSchema,
+      call,
+    )
+    .then((answer) => {
+      const doc = embedded(checkpointsDocSchema, answer.Checkpoints, 'GetInstanceCheckpoint', 'Checkpoints');
+      if (doc) snap.checkpoints = toCheckpointStats(doc);
+    })
+    .catch(fail('GetInstanceCheckpoint'));
+
+  await client
+    .call(
+      { operation: 'GetInstanceExceptions', method: 'GET', segments: [...instancePath, 'exceptions'] },
+      exceptionsResponseSchema,
+      call,
+    )
+    .then((answer) => {
+      const doc = embedded(exceptionsDocSchema, answer.Exceptions, 'GetInstanceExceptions', 'Exceptions');
+      if (!doc) return;
+      const cursorKey = `${target.id}\u0000${project}\u0000${snap.name}\u0000${snap.instanceId ?? ''}`;
+      snap.failovers = takeNewFailovers(cursorKey, toFailovers(doc));
+    })
+    .catch(fail('GetInstanceExceptions'));
+
+  const wanted = target.options.metrics;
+  if (wanted.length === 0) return;
+  const endMs = call.now();
+  const windowMs = Math.min(target.options.metricWindowMinutes * 60_000, METRIC_MAX_WINDOW_MS - 5 * 60_000);
+  const prefix = `blink.${project}.${snap.name}.`;
+  const query = {
+    start: endMs - windowMs,
+    end: endMs,
+    limit: 'avg:sample:50',
+    queries: wanted.map((metric) => ({
+      downsample: '60s-avg',
+      metric: `${prefix}${metric}`,
+      granularity: '60s',
+      aggregator: 'max',
+    })),
+  };
+  await client
+    .call(
+      {
+        operation: 'GetInstanceMetric',
+        method: 'POST',
+        segments: ['projects', project, 'jobs', snap.name, 'metric'],
+        query: [['instanceId', String(CURRENT_INSTANCE)]],
+        body: { metricJson: JSON.stringify(query) },
+      },
+      metricResponseSchema,
+      call,
+    )
+    .then((answer) => {
+      const samples = toMetricSamples(answer.Metrics, wanted, prefix, endMs);
+      if (samples.length > 0) snap.metrics = samples;
+    })
+    .catch(fail('GetInstanceMetric'));
+}
+
+/** Parses a JSON document embedded as a string; drift or garbage is an 'invalid-response' naming the field. */
+function embedded<S extends typeof checkpointsDocSchema | typeof exceptionsDocSchema>(
+  schema: S,
+  value: unknown,
+  operation: string,
+  field: string,
+): ReturnType<S['parse']> | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  let json: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      json = JSON.parse(value);
+    } catch {
+      throw new HttpCallError(`${operation}: ${field} is not valid JSON`, {
+        kind: 'invalid-response',
+        operation,
+        attempts: 1,
+      });
+    }
+  }
+  return parseVendor(schema, json, `${operation} ${field}`) as ReturnType<S['parse']>;
+}
+
+async function collectBatch(
+  target: BlinkTarget,
+  project: string,
+  jobs: VendorJob[],
+  client: BlinkClient,
+  call: BlinkCallContext,
+  snapshot: TargetSnapshot,
+): Promise<JobSnapshot[]> {
+  if (jobs.length === 0) return [];
+  const options = target.options;
+  const listed = await readAllPages<VendorInstance>({
+    operation: 'ListInstance',
+    what: 'instances',
+    pageSize: options.pageSize,
+    concurrency: options.concurrency,
+    keyOf: (instance) => `${instance.JobName}#${instance.Id ?? ''}`,
+    errors: snapshot.errors,
+    nowMs: () => call.now(),
+    fetch: async (pageIndex) => {
+      const page = await client.call(
+        {
+          operation: 'ListInstance',
+          method: 'GET',
+          segments: ['projects', project, 'instances'],
+          query: [
+            ['jobType', 'FLINK_BATCH'],
+            ['pageIndex', String(pageIndex)],
+            ['pageSize', String(options.pageSize)],
+          ],
+        },
+        listInstanceResponseSchema,
+        call,
+      );
+      return {
+        items: page.Instances,
+        ...(page.TotalCount === undefined ? {} : { total: page.TotalCount }),
+        ...(page.TotalPage === undefined ? {} : { totalPages: page.TotalPage }),
+        ...(page.PageSize === undefined ? {} : { pageSize: page.PageSize }),
+      };
+    },
+  });
+  if (!listed.complete) {
+    snapshot.complete = false;
+    // Without the full instance list a batch job's latest run is unknown: leave batch jobs out this poll.
+    if (listed.items.length === 0) return [];
+  }
+  const latest = new Map<string, VendorInstance>();
+  for (const instance of listed.items) {
+    const current = latest.get(instance.JobName);
+    const newer =
+      !current ||
+      (instance.StartTime ?? 0) > (current.StartTime ?? 0) ||
+      ((instance.StartTime ?? 0) === (current.StartTime ?? 0) && (instance.Id ?? 0) > (current.Id ?? 0));
+    if (newer) latest.set(instance.JobName, instance);
+  }
+  const snaps = jobs.map((job) => {
+    const instance = latest.get(job.JobName);
+    const vendorState = instance?.ActualState ?? 'UNKNOWN';
+    const { state, stateCause } = normalizeBlinkState(vendorState, instance?.ExpectState);
+    const snap: JobSnapshot = { ...identity(target, { project, job }, 'flink-batch'), state, vendorState };
+    if (stateCause) snap.stateCause = stateCause;
+    if (instance?.Id !== undefined) snap.instanceId = String(instance.Id);
+    if (instance?.StartTime !== undefined) snap.startedAtMs = instance.StartTime;
+    if (instance?.EndTime !== undefined && instance.EndTime > 0) {
+      snap.finishedAtMs = instance.EndTime;
+      snap.stateSinceMs = instance.EndTime;
+    } else if (instance?.StartTime !== undefined) snap.stateSinceMs = instance.StartTime;
+    const lastError = cleanText(instance?.LastErrorMessage);
+    if (lastError) snap.lastError = lastError;
+    return snap;
+  });
+  // The control plane may still say RUNNING after YARN finished the application: ask YARN.
+  const running = snaps.filter((s) => s.state === 'RUNNING' && s.instanceId !== undefined);
+  await mapConcurrent(running, options.concurrency, async (snap) => {
+    try {
+      const answer = await client.call(
+        {
+          operation: 'GetInstanceFinalState',
+          method: 'GET',
+          segments: [
+            'projects',
+            project,
+            'jobs',
+            snap.name,
+            'instances',
+            snap.instanceId as string,
+            'finalstate',
+          ],
+        },
+        finalStateResponseSchema,
+        call,
+      );
+      const final = (answer.Finalstate ?? '').toUpperCase();
+      if (final) snap.labels['yarnFinalState'] = final;
+      if (final === 'FAILED' || final === 'KILLED') {
+        snap.state = 'FAILED';
+        snap.stateCause = 'system';
+        snap.lastError ??= `YARN final state ${final}`;
+      }
+    } catch (error) {
+      snapshot.errors.push(toCollectionError(error, 'GetInstanceFinalState', call.now()));
+    }
+  });
+  return snaps;
+}
