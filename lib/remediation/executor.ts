@@ -134,7 +134,16 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
-const cleanText = (text: string) => scrubSecrets(trimErrorText(text, 300) ?? '');
+/** Dotted config keys (`fs.obs.secret.key=…`, `spark.hadoop.fs.s3a.access.key: …`) the shared scrubber misses. */
+const DOTTED_SECRET =
+  /([\w.-]*(?:secret|password|passwd|token|credential|access[._-]?key)[\w.-]*\s*[=:]\s*)(['"]?)[^\s'",;)]+\2/gi;
+
+/** Vendor text for events and the audit: flat, short, and without anything that looks like a credential. */
+const cleanText = (text: string) =>
+  scrubSecrets(trimErrorText(text, 300) ?? '').replace(
+    DOTTED_SECRET,
+    (_m, prefix: string) => `${prefix}<redacted>`,
+  );
 
 /** Long enough for every attempt the budget allows and its verification, so the lease outlives the work. */
 function leaseMsFor(policy: RemediationPolicy): number {
@@ -647,7 +656,8 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
             await finish(h, 'performed');
             return;
           }
-          const budgetLeft = attemptNo < budget.max;
+          // The local count bounds the loop even if the ledger could not be read back.
+          const budgetLeft = attemptNo < budget.max && h.summary.attempts < budget.max;
           const aborted = deps.signal?.aborted === true;
           if (!outcome.retryable || !budgetLeft || aborted) {
             const why = !outcome.retryable

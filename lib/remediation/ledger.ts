@@ -10,6 +10,7 @@ import { EMPTY_LEDGER, type JobLedger, type SkipCode } from './guards.js';
 const FINDING_PK = 'remediation#finding';
 const LEDGER_PK = 'remediation#job';
 const FINDING_RETENTION_SEC = 30 * 24 * 3600;
+const LEDGER_GRACE_SEC = 24 * 3600;
 const MAX_WRITE_TRIES = 5;
 
 export interface FindingRecord {
@@ -185,6 +186,7 @@ export function updateLedger(
     );
     const escalatedAtMs = change.escalatedAtMs ?? ledger.escalatedAtMs;
     const next: JobLedger = { actions, ...(escalatedAtMs === undefined ? {} : { escalatedAtMs }) };
-    return { next, result: next, expiresAtSec: Math.floor((nowMs + keepMs) / 1000) };
+    // A day of slack: the Store hides expired items by its own clock, which may run behind ours (sandbox).
+    return { next, result: next, expiresAtSec: Math.floor((nowMs + keepMs) / 1000) + LEDGER_GRACE_SEC };
   });
 }

@@ -1,0 +1,564 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../lib/observability/logger.js';
+import {
+  createRemediator,
+  formatHistory,
+  RemediationIncompleteError,
+  type RemediatorDeps,
+  remediationHistory,
+} from '../../lib/remediation/index.js';
+import { claimFinding } from '../../lib/remediation/ledger.js';
+import { createLocalStore, type Store } from '../../lib/state/index.js';
+import {
+  channel,
+  clock,
+  configWith,
+  failedOutcome,
+  finding,
+  providerDouble,
+  type Script,
+  T0,
+  verified,
+} from './helpers.js';
+
+/** Everything runs on a real dynalite Store; only the Provider is a test double. */
+let local: Awaited<ReturnType<typeof createLocalStore>>;
+let tableSeq = 0;
+
+beforeAll(async () => {
+  local = await createLocalStore({ tableName: 'remediation-0' });
+});
+afterAll(async () => {
+  await local?.stop();
+});
+
+async function freshStore(now: () => number): Promise<Store> {
+  const { createDocumentClient, createDynamoStore, ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION } =
+    await import('../../lib/state/index.js');
+  const client = createDocumentClient({
+    endpoint: local.endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const tableName = `remediation-${++tableSeq}`;
+  await ensureTable(client, tableName);
+  return createDynamoStore({ tableName, client, now });
+}
+
+const MIN = 60_000;
+
+const restartPolicy = (overrides: Record<string, unknown> = {}) => ({
+  name: 'restart-failed',
+  match: { types: ['job.failed'] },
+  action: { type: 'restart', params: { savepoint: true } },
+  mode: 'enforce',
+  guards: { budget: { max: 3, windowSeconds: 3600 }, cooldownSeconds: 0 },
+  retryBackoffSeconds: 5,
+  ...overrides,
+});
+
+interface Setup {
+  store: Store;
+  time: ReturnType<typeof clock>;
+  sink: ReturnType<typeof channel>;
+  calls: ReturnType<typeof providerDouble>['calls'];
+  sleeps: number[];
+  deps: RemediatorDeps;
+}
+
+let setup: Setup;
+
+async function prepare(remediation: Record<string, unknown>, script?: Script): Promise<Setup> {
+  const time = clock();
+  const store = await freshStore(time.now);
+  const sink = channel();
+  const { provider, calls } = providerDouble('huawei-dli', script);
+  const sleeps: number[] = [];
+  const deps: RemediatorDeps = {
+    config: configWith(remediation),
+    store,
+    providers: { 'huawei-dli': provider },
+    publish: sink.publish,
+    secrets: async () => 'never-used',
+    logger: silentLogger,
+    now: time.now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      time.advance(ms);
+    },
+    invocationId: 'inv-1',
+  };
+  setup = { store, time, sink, calls, sleeps, deps };
+  return setup;
+}
+
+describe('modes', () => {
+  it('dry-run (the default) calls no provider action and says what it would do, once per finding', async () => {
+    // Prepare
+    const { deps, sink, calls, store } = await prepare({ policies: [restartPolicy({ mode: undefined })] });
+    const remediator = createRemediator(deps);
+    // Act
+    const first = await remediator.handle([finding()]);
+    const again = await remediator.handle([finding()]);
+    // Assess
+    expect(calls).toHaveLength(0);
+    expect(sink.events).toHaveLength(1);
+    const [event] = sink.events;
+    expect(event?.data).toMatchObject({
+      type: 'remediation.performed',
+      severity: 'info',
+      values: {
+        mode: 'dry-run',
+        outcome: 'dry-run',
+        action: 'restart',
+        policy: 'restart-failed',
+        attempt: '1/3',
+      },
+    });
+    expect(event?.data.summary).toContain('would restart');
+    expect(event?.data.resource.key).toBe(finding().data.resource.key);
+    expect(first.decisions[0]?.decision).toBe('performed');
+    expect(again.decisions[0]?.decision).toBe('duplicate');
+    const history = await remediationHistory(store);
+    expect(history.map((r) => [r.decision, r.outcome, r.mode])).toEqual([
+      ['performed', 'dry-run', 'dry-run'],
+    ]);
+  });
+
+  it('enforce restarts, verifies and reports the attempt against the budget', async () => {
+    const { deps, sink, calls } = await prepare({ policies: [restartPolicy()] });
+    const report = await createRemediator(deps).handle([finding()]);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({
+      action: 'restart',
+      params: { savepoint: true },
+      resource: { kind: 'job', vendorId: 'id-etl-orders', scope: { kind: 'queue', id: 'q-prod' } },
+      verifyTimeoutMs: 300_000,
+      verifyIntervalMs: 10_000,
+    });
+    expect(sink.events.map((e) => [e.data.type, e.data.values.outcome, e.data.values.attempt])).toEqual([
+      ['remediation.performed', 'verified', '1/3'],
+    ]);
+    expect(sink.events[0]?.data.values.finalState).toBe('RUNNING');
+    expect(report.decisions[0]).toMatchObject({ decision: 'performed', attempts: 1, events: 1 });
+  });
+
+  it('a finding decided in dry-run is acted on once the policy is enforced', async () => {
+    const { deps, calls } = await prepare({ policies: [restartPolicy({ mode: 'dry-run' })] });
+    await createRemediator(deps).handle([finding()]);
+    expect(calls).toHaveLength(0);
+    const enforced = { ...deps, config: configWith({ policies: [restartPolicy()] }) };
+    await createRemediator(enforced).handle([finding()]);
+    await createRemediator(enforced).handle([finding()]);
+    expect(calls).toHaveLength(1);
+  });
+});
+
+describe('inputs', () => {
+  it('ignores remediation events and resolved findings, and counts findings no policy matches', async () => {
+    const { deps, sink, calls } = await prepare({ policies: [restartPolicy()] });
+    const remediator = createRemediator(deps);
+    await remediator.handle([finding()]);
+    const own = sink.events.slice();
+    const report = await remediator.handle([
+      ...own,
+      finding({ status: 'resolved', startsAtMs: T0 - MIN }),
+      finding({ type: 'job.stuck' }),
+    ]);
+    expect(report).toMatchObject({ received: 3, ignored: 2, unmatched: 1, decisions: [] });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('matches on provider, severity, labels, job globs and job kind', async () => {
+    const policy = restartPolicy({
+      match: {
+        types: ['job.failed'],
+        providers: ['huawei-dli'],
+        severities: ['critical'],
+        labels: { team: 'da*' },
+        jobs: { include: ['etl-*'], exclude: ['etl-test-*'] },
+        jobKinds: ['flink-stream'],
+      },
+    });
+    const { deps, calls } = await prepare({ policies: [policy] });
+    const remediator = createRemediator(deps);
+    const misses = [
+      finding({ job: 'etl-test-1' }),
+      finding({ job: 'report-daily' }),
+      finding({ job: 'etl-a', severity: 'warning' }),
+      finding({ job: 'etl-b', labels: { team: 'web' } }),
+      finding({ job: 'etl-c', jobKind: 'spark-batch' }),
+    ];
+    const report = await remediator.handle(misses);
+    expect(report.unmatched).toBe(5);
+    await remediator.handle([finding({ job: 'etl-orders' })]);
+    expect(calls.map((c) => c.resource.name)).toEqual(['etl-orders']);
+  });
+
+  it('skips, with a reason, what the provider cannot do or a target that is not configured', async () => {
+    const { deps, sink } = await prepare({
+      policies: [
+        restartPolicy({ name: 'kill-stuck', match: { types: ['job.stuck'] }, action: { type: 'kill' } }),
+        restartPolicy(),
+      ],
+    });
+    await createRemediator(deps).handle([
+      finding({ type: 'job.stuck' }),
+      finding({ job: 'x', targetId: 'gone' }),
+    ]);
+    expect(sink.events.map((e) => e.data.values.reasonCode)).toEqual([
+      'unsupported-action',
+      'unknown-target',
+    ]);
+    expect(sink.of('remediation.skipped')).toHaveLength(2);
+  });
+});
+
+describe('guards in the executor', () => {
+  it('never acts on a job a person stopped, and says so once', async () => {
+    const { deps, sink, calls } = await prepare({
+      policies: [restartPolicy({ fromStates: ['STOPPED', 'FAILED'] })],
+    });
+    const stopped = finding({
+      values: { state: 'STOPPED', vendorState: 'job_cancel_success', stateCause: 'user' },
+    });
+    const remediator = createRemediator(deps);
+    await remediator.handle([stopped]);
+    await remediator.handle([stopped]);
+    expect(calls).toHaveLength(0);
+    expect(sink.events).toHaveLength(1);
+    expect(sink.events[0]?.data).toMatchObject({
+      type: 'remediation.skipped',
+      values: { reasonCode: 'stopped-by-user', outcome: 'skipped' },
+    });
+    expect(sink.events[0]?.data.summary).toContain('by a person');
+  });
+
+  it('waits for the condition to persist, then acts on the same finding', async () => {
+    const { deps, sink, calls } = await prepare({
+      policies: [restartPolicy({ guards: { persistPolls: 3, cooldownSeconds: 0 } })],
+    });
+    const remediator = createRemediator(deps);
+    await remediator.handle([finding({ values: { pollsFiring: 1 } })]);
+    await remediator.handle([finding({ values: { pollsFiring: 2 } })]);
+    await remediator.handle([finding({ values: { pollsFiring: 3 } })]);
+    expect(calls).toHaveLength(1);
+    // One skip per reason, not one per poll.
+    expect(sink.events.map((e) => [e.data.type, e.data.values.reasonCode ?? e.data.values.outcome])).toEqual([
+      ['remediation.skipped', 'not-persisted'],
+      ['remediation.performed', 'verified'],
+    ]);
+  });
+
+  it("leaves a restart to the vendor's own auto-restart", async () => {
+    const { deps, sink, calls } = await prepare({ policies: [restartPolicy()] });
+    await createRemediator(deps).handle([finding({ values: { autoRestart: true } })]);
+    expect(calls).toHaveLength(0);
+    expect(sink.events[0]?.data.values.reasonCode).toBe('vendor-auto-restart');
+  });
+
+  it('does not act outside its time window', async () => {
+    const windows = { when: 'inside', ranges: [{ start: '22:00', end: '02:00' }] };
+    const { deps, sink, calls } = await prepare({ policies: [restartPolicy({ guards: { windows } })] });
+    await createRemediator(deps).handle([finding()]); // 03:00 UTC
+    expect(calls).toHaveLength(0);
+    expect(sink.events[0]?.data.values.reasonCode).toBe('time-window');
+  });
+
+  it('cools down between actions on one job', async () => {
+    const { deps, sink, calls, time } = await prepare({
+      policies: [
+        restartPolicy({ guards: { cooldownSeconds: 600, budget: { max: 5, windowSeconds: 3600 } } }),
+      ],
+    });
+    const remediator = createRemediator(deps);
+    await remediator.handle([finding({ startsAtMs: T0 })]);
+    time.advance(5 * MIN);
+    await remediator.handle([finding({ startsAtMs: T0 + 5 * MIN })]);
+    time.advance(6 * MIN);
+    await remediator.handle([finding({ startsAtMs: T0 + 5 * MIN })]);
+    expect(calls).toHaveLength(2);
+    expect(sink.events.map((e) => e.data.values.reasonCode ?? e.data.values.outcome)).toEqual([
+      'verified',
+      'cooldown',
+      'verified',
+    ]);
+  });
+
+  it('acts on none of the jobs when a run would exceed the blast radius', async () => {
+    const { deps, sink, calls } = await prepare({ blastRadius: { maxJobs: 5 }, policies: [restartPolicy()] });
+    const storm = Array.from({ length: 6 }, (_, i) => finding({ job: `etl-${i}` }));
+    await createRemediator(deps).handle(storm);
+    expect(calls).toHaveLength(0);
+    expect(sink.events).toHaveLength(6);
+    expect(new Set(sink.events.map((e) => e.data.values.reasonCode))).toEqual(new Set(['blast-radius']));
+    expect(sink.events[0]?.data.summary).toContain('6 jobs would be acted on');
+    // The findings are not burnt: once the storm is smaller, they are acted on.
+    await createRemediator(deps).handle(storm.slice(0, 2));
+    expect(calls).toHaveLength(2);
+  });
+
+  it("caps the share of a target's jobs", async () => {
+    const { deps, sink, calls } = await prepare({
+      blastRadius: { maxJobs: 50, maxTargetPercent: 25 },
+      policies: [restartPolicy()],
+    });
+    const three = Array.from({ length: 3 }, (_, i) =>
+      finding({ job: `etl-${i}`, values: { targetJobCount: 8 } }),
+    );
+    await createRemediator(deps).handle(three);
+    expect(calls).toHaveLength(0);
+    expect(sink.events[0]?.data.summary).toContain('3 of 8 jobs on target dli-prod');
+  });
+});
+
+describe('verify, retry and escalate', () => {
+  it('retries within the budget, then gives up with a critical event', async () => {
+    const { deps, sink, calls, sleeps } = await prepare({ policies: [restartPolicy()] }, () =>
+      failedOutcome(true),
+    );
+    const report = await createRemediator(deps).handle([finding()]);
+    expect(calls).toHaveLength(3);
+    expect(sleeps).toEqual([5000, 5000]);
+    expect(sink.events.map((e) => [e.data.type, e.data.severity, e.data.values.attempt])).toEqual([
+      ['remediation.failed', 'warning', '1/3'],
+      ['remediation.failed', 'warning', '2/3'],
+      ['remediation.failed', 'critical', null],
+    ]);
+    expect(sink.events[2]?.data.summary).toMatch(/^restart 3\/3 failed, giving up/);
+    expect(sink.events[2]?.data.values.outcome).toBe('gave-up');
+    expect(report.decisions[0]).toMatchObject({ decision: 'failed', attempts: 3 });
+  });
+
+  it('succeeds on a retry and reports which attempt worked', async () => {
+    const { deps, sink, calls } = await prepare({ policies: [restartPolicy()] }, (_r, n) =>
+      n === 1 ? failedOutcome(true) : verified(),
+    );
+    await createRemediator(deps).handle([finding()]);
+    expect(calls).toHaveLength(2);
+    expect(sink.events.map((e) => [e.data.type, e.data.values.attempt])).toEqual([
+      ['remediation.failed', '1/3'],
+      ['remediation.performed', '2/3'],
+    ]);
+  });
+
+  it('gives up at once when the vendor rejects the action', async () => {
+    const { deps, sink, calls } = await prepare({ policies: [restartPolicy()] }, () => ({
+      ok: false,
+      status: 'rejected',
+      message: 'DLI.0001: job state does not allow run',
+      durationMs: 100,
+      retryable: false,
+    }));
+    await createRemediator(deps).handle([finding()]);
+    expect(calls).toHaveLength(1);
+    expect(sink.events).toHaveLength(1);
+    expect(sink.events[0]?.data).toMatchObject({ type: 'remediation.failed', severity: 'critical' });
+    expect(sink.events[0]?.data.summary).toContain('restart 1/3 failed, giving up (not retryable; rejected');
+  });
+
+  it('a crash-looping job spends its budget across findings, then escalates once', async () => {
+    const { deps, sink, calls, time } = await prepare({ policies: [restartPolicy()] });
+    const remediator = createRemediator(deps);
+    for (let i = 0; i < 5; i++) {
+      await remediator.handle([finding({ startsAtMs: T0 + i * 10 * MIN })]);
+      time.advance(10 * MIN);
+    }
+    expect(calls).toHaveLength(3);
+    expect(sink.events.map((e) => [e.data.type, e.data.values.attempt ?? e.data.values.reasonCode])).toEqual([
+      ['remediation.performed', '1/3'],
+      ['remediation.performed', '2/3'],
+      ['remediation.performed', '3/3'],
+      ['remediation.failed', null],
+      ['remediation.skipped', 'budget-exhausted'],
+    ]);
+    expect(sink.events[3]?.data.severity).toBe('critical');
+    expect(sink.events[3]?.data.summary).toContain('3/3 actions on this job in the last 1h; giving up');
+    // The budget decays: an hour after the first restart, one action is available again.
+    time.advance(30 * MIN);
+    await remediator.handle([finding({ startsAtMs: T0 + 90 * MIN })]);
+    expect(calls).toHaveLength(4);
+  });
+
+  it('never copies secret-looking vendor text into events or the audit', async () => {
+    const { deps, sink, store } = await prepare({ policies: [restartPolicy()] }, () =>
+      failedOutcome(
+        false,
+        'submit failed: --conf spark.hadoop.fs.obs.secret.key=SuperSecret123 password=hunter2',
+      ),
+    );
+    await createRemediator(deps).handle([finding()]);
+    const text = JSON.stringify(sink.events) + JSON.stringify(await remediationHistory(store));
+    expect(text).not.toContain('SuperSecret123');
+    expect(text).not.toContain('hunter2');
+    expect(text).toContain('<redacted>');
+  });
+
+  it('a provider that throws is a failure that needs a person, not a crash', async () => {
+    const { deps, sink } = await prepare({ policies: [restartPolicy()] }, () => {
+      throw new TypeError('cannot read job_id of undefined');
+    });
+    await createRemediator(deps).handle([finding()]);
+    expect(sink.events.map((e) => [e.data.type, e.data.severity])).toEqual([
+      ['remediation.failed', 'critical'],
+    ]);
+  });
+});
+
+describe('act once', () => {
+  it('two concurrent invocations for one finding produce one action', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { deps, sink, calls } = await prepare({ policies: [restartPolicy()] }, async () => {
+      await gate;
+      return verified();
+    });
+    const a = createRemediator({ ...deps, invocationId: 'inv-a' });
+    const b = createRemediator({ ...deps, invocationId: 'inv-b' });
+    const pending = [a.handle([finding()]), b.handle([finding()])];
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    const reports = await Promise.all(pending);
+    expect(calls).toHaveLength(1);
+    expect(reports.map((r) => r.decisions[0]?.decision).sort()).toEqual(['duplicate', 'performed']);
+    expect(sink.of('remediation.performed')).toHaveLength(1);
+  });
+
+  it('two concurrent calls on one remediator instance also exclude each other', async () => {
+    const { deps, calls } = await prepare({ policies: [restartPolicy()] }, async () => {
+      await new Promise((r) => setTimeout(r, 100));
+      return verified();
+    });
+    const remediator = createRemediator(deps);
+    await Promise.all([
+      remediator.handle([finding()]),
+      remediator.handle([finding()]),
+      remediator.handle([finding(), finding()]),
+    ]);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('a different finding on a job being acted on is skipped as locked', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { deps, sink, calls } = await prepare(
+      {
+        policies: [
+          restartPolicy(),
+          restartPolicy({ name: 'restart-stalled', match: { types: ['checkpoint.stalled'] } }),
+        ],
+      },
+      async () => {
+        await gate;
+        return verified();
+      },
+    );
+    const a = createRemediator({ ...deps, invocationId: 'inv-a' }).handle([finding()]);
+    await new Promise((r) => setTimeout(r, 300));
+    const b = await createRemediator({ ...deps, invocationId: 'inv-b' }).handle([
+      finding({ type: 'checkpoint.stalled', values: { state: 'RUNNING' } }),
+    ]);
+    release();
+    await a;
+    expect(calls).toHaveLength(1);
+    expect(b.decisions[0]).toMatchObject({ decision: 'skipped', reasonCode: 'locked' });
+    expect(sink.of('remediation.skipped')[0]?.data.summary).toContain('another remediation holds this job');
+  });
+
+  it('a run that died after sending an action is escalated, not repeated', async () => {
+    const { deps, sink, calls, store, time } = await prepare({ policies: [restartPolicy()] });
+    const event = finding();
+    // A previous invocation claimed the finding and sent the restart, then vanished before verifying.
+    await claimFinding(store, {
+      fingerprint: event.data.fingerprint,
+      startsAtMs: event.data.startsAtMs,
+      owner: 'inv-dead#1',
+      mode: 'enforce',
+      policy: 'restart-failed',
+      leaseUntilMs: T0 + MIN,
+      nowMs: T0,
+    });
+    const { updateOwnedFinding } = await import('../../lib/remediation/ledger.js');
+    await updateOwnedFinding(
+      store,
+      { fingerprint: event.data.fingerprint, startsAtMs: event.data.startsAtMs, owner: 'inv-dead#1' },
+      { sentAtMs: T0, updatedAtMs: T0 },
+    );
+    // While its lease runs, the finding is someone else's.
+    expect((await createRemediator(deps).handle([event])).decisions[0]?.decision).toBe('duplicate');
+    time.advance(2 * MIN);
+    await createRemediator(deps).handle([event]);
+    expect(calls).toHaveLength(0);
+    expect(sink.events.map((e) => [e.data.type, e.data.severity, e.data.values.outcome])).toEqual([
+      ['remediation.failed', 'critical', 'interrupted'],
+    ]);
+  });
+
+  it('fails the invocation when the Store fails, so it is retried, and the retry is safe', async () => {
+    const { deps, calls } = await prepare({ policies: [restartPolicy()] });
+    let broken = true;
+    const flaky: Store = new Proxy(deps.store, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop === 'putMany' && broken)
+          return () => Promise.reject(new Error('ProvisionedThroughputExceededException'));
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    await expect(createRemediator({ ...deps, store: flaky }).handle([finding()])).rejects.toBeInstanceOf(
+      RemediationIncompleteError,
+    );
+    expect(calls).toHaveLength(1);
+    broken = false;
+    await createRemediator(deps).handle([finding()]);
+    expect(calls).toHaveLength(1);
+  });
+});
+
+describe('history', () => {
+  beforeEach(async () => {
+    await prepare({ policies: [restartPolicy()] });
+  });
+
+  it('lists decisions newest first, for all jobs or one job by name or key', async () => {
+    const { deps, store, time } = setup;
+    const remediator = createRemediator(deps);
+    await remediator.handle([finding({ job: 'etl-orders' })]);
+    time.advance(MIN);
+    await remediator.handle([
+      finding({ job: 'etl-users', values: { stateCause: 'user', state: 'STOPPED' } }),
+    ]);
+    const all = await remediationHistory(store);
+    expect(all.map((r) => r.job.name)).toEqual(['etl-users', 'etl-orders']);
+    const byName = await remediationHistory(store, { jobKey: 'etl-orders' });
+    expect(byName.map((r) => r.decision)).toEqual(['performed']);
+    const byKey = await remediationHistory(store, {
+      jobKey: finding({ job: 'etl-users' }).data.resource.key,
+    });
+    expect(byKey.map((r) => r.reasonCode)).toEqual(['stopped-by-user']);
+    expect(byName[0]).toMatchObject({
+      actor: 'jobwatch-remediator/inv-1',
+      action: 'restart',
+      mode: 'enforce',
+      outcome: 'verified',
+      attempt: '1/3',
+      trigger: { type: 'job.failed', startsAtMs: T0 },
+    });
+
+    const table = formatHistory(all);
+    const lines = table.split('\n');
+    expect(lines[0]).toMatch(
+      /^TIME \(UTC\)\s+DECISION\s+MODE\s+ACTION\s+JOB\s+ATTEMPT\s+OUTCOME\s+POLICY\s+REASON$/,
+    );
+    expect(lines[1]).toContain('2026-11-23 03:01:00  skipped');
+    expect(lines[1]).toContain('dli-prod/etl-users');
+    expect(lines[2]).toMatch(
+      /performed\s+enforce\s+restart\s+dli-prod\/etl-orders\s+1\/3\s+verified\s+restart-failed/,
+    );
+    expect(formatHistory([])).toBe('No remediation decisions recorded.');
+  });
+});
