@@ -1,20 +1,151 @@
 import { z } from 'zod';
+import { channelConfigSchema } from './channels/registry.js';
+import { matcherSchema } from './matchers.js';
+import { configSilenceSchema } from './silences.js';
 
 /**
  * Alerting configuration: channels (receivers), the routing tree, silences, inhibition and maintenance
- * windows. The alerts module owns this file; the first version only fixes the top-level keys.
+ * windows. Durations carry their unit in the name, as everywhere in jobwatch.yml.
  */
-export const channelSchema = z.looseObject({
-  name: z.string().min(1),
-  type: z.enum(['slack', 'dingtalk', 'feishu', 'wecom', 'webhook']),
-});
+
+/** Route options every route inherits from its parent unless it sets them (AM `DefaultRouteOpts`). */
+export const DEFAULT_ROUTE_OPTIONS = {
+  groupBy: ['alertname', 'target'],
+  groupWaitSeconds: 30,
+  groupIntervalSeconds: 300,
+  repeatIntervalSeconds: 4 * 3600,
+  /** Messages a route may send to one receiver per flush; the rest fold into one digest message. */
+  stormCap: 10,
+} as const;
+
+const routeFields = {
+  receiver: z.string().min(1).optional(),
+  /** Label names to group by; `['...']` groups by every label (one alert per group). */
+  groupBy: z.array(z.string().min(1)).optional(),
+  groupWaitSeconds: z.number().min(0).max(3600).optional(),
+  groupIntervalSeconds: z.number().min(1).max(86_400).optional(),
+  repeatIntervalSeconds: z
+    .number()
+    .min(60)
+    .max(30 * 86_400)
+    .optional(),
+  stormCap: z.number().int().min(1).max(1000).optional(),
+  /** All must match: label matchers like `team="data"` or `{name, op, value}`. */
+  matchers: z.array(matcherSchema).default([]),
+  /** Shorthands for the common matchers; each is "any of". */
+  providers: z.array(z.enum(['alibaba-blink', 'huawei-dli', 'huawei-mrs'])).optional(),
+  types: z.array(z.string().min(1)).optional(),
+  severities: z.array(z.enum(['critical', 'warning', 'info'])).optional(),
+  /** Job (resource) name globs (`etl-*`). */
+  jobs: z.array(z.string().min(1)).optional(),
+  /** Keep matching sibling routes after this one matched. */
+  continue: z.boolean().default(false),
+};
+
+export interface RouteConfig {
+  receiver?: string | undefined;
+  groupBy?: string[] | undefined;
+  groupWaitSeconds?: number | undefined;
+  groupIntervalSeconds?: number | undefined;
+  repeatIntervalSeconds?: number | undefined;
+  stormCap?: number | undefined;
+  matchers: z.output<typeof matcherSchema>[];
+  providers?: ('alibaba-blink' | 'huawei-dli' | 'huawei-mrs')[] | undefined;
+  types?: string[] | undefined;
+  severities?: ('critical' | 'warning' | 'info')[] | undefined;
+  jobs?: string[] | undefined;
+  continue: boolean;
+  routes: RouteConfig[];
+}
+
+export const routeSchema: z.ZodType<RouteConfig, unknown> = z.lazy(() =>
+  z.object({ ...routeFields, routes: z.array(routeSchema).default([]) }).strict(),
+) as unknown as z.ZodType<RouteConfig, unknown>;
+
+export const inhibitRuleSchema = z
+  .object({
+    /** Alerts that mute (e.g. an unhealthy cluster)… */
+    sourceMatchers: z.array(matcherSchema).min(1),
+    /** …mute these alerts (e.g. its jobs)… */
+    targetMatchers: z.array(matcherSchema).min(1),
+    /** …when these labels are equal on both. */
+    equal: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+export type InhibitRule = z.infer<typeof inhibitRuleSchema>;
+
+/**
+ * The default inhibit rule: a firing `cluster.unhealthy` or `queue.unhealthy` mutes the alerts of the
+ * jobs that run on it. Job events carry the `container` label (the key of their cluster or queue) and
+ * container events carry their own key as `container`, so "equal: [container]" pairs them.
+ */
+export const DEFAULT_INHIBIT_RULES: InhibitRule[] = [
+  {
+    sourceMatchers: [{ name: 'alertname', op: '=~', value: 'cluster\\.unhealthy|queue\\.unhealthy' }],
+    targetMatchers: [{ name: 'kind', op: '=', value: 'job' }],
+    equal: ['container'],
+  },
+];
+
+const DAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM (24h)');
+
+export const maintenanceWindowSchema = z
+  .object({
+    name: z.string().min(1),
+    /** IANA time zone the times are in, e.g. Asia/Shanghai. */
+    timeZone: z.string().refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'unknown IANA time zone'),
+    /** Days the window starts on; every day when omitted. */
+    weekdays: z.array(z.enum(DAY_NAMES)).default([...DAY_NAMES]),
+    /** Local start and end; an end at or before the start runs past midnight. */
+    start: clock,
+    end: clock,
+    /** Alerts muted during the window; all alerts when empty. */
+    matchers: z.array(matcherSchema).default([]),
+  })
+  .strict();
+export type MaintenanceWindow = z.infer<typeof maintenanceWindowSchema>;
 
 export const alertingSchema = z.object({
-  channels: z.array(channelSchema).default([]),
-  route: z.looseObject({ receiver: z.string() }).optional(),
-  silences: z.array(z.looseObject({})).default([]),
-  inhibitRules: z.array(z.looseObject({})).default([]),
-  maintenanceWindows: z.array(z.looseObject({})).default([]),
+  channels: z
+    .array(channelConfigSchema)
+    .default([])
+    .superRefine((channels, ctx) => {
+      const seen = new Set<string>();
+      channels.forEach((c, i) => {
+        if (seen.has(c.name))
+          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate channel name '${c.name}'` });
+        seen.add(c.name);
+      });
+    }),
+  route: routeSchema.optional(),
+  silences: z.array(configSilenceSchema).default([]),
+  inhibitRules: z.array(inhibitRuleSchema).default(DEFAULT_INHIBIT_RULES),
+  maintenanceWindows: z.array(maintenanceWindowSchema).default([]),
 });
 
 export type AlertingConfig = z.infer<typeof alertingSchema>;
+
+/** Problems a schema cannot see alone: receivers that no channel defines. One sentence each. */
+export function alertingProblems(config: AlertingConfig): string[] {
+  const names = new Set(config.channels.map((c) => c.name));
+  const problems: string[] = [];
+  const walk = (route: RouteConfig, path: string) => {
+    if (route.receiver && !names.has(route.receiver))
+      problems.push(
+        `${path}.receiver: no channel named '${route.receiver}' (channels: ${[...names].join(', ') || 'none'})`,
+      );
+    route.routes.forEach((child, i) => {
+      walk(child, `${path}.routes[${i}]`);
+    });
+  };
+  if (config.route) walk(config.route, 'route');
+  return problems;
+}

@@ -1,0 +1,125 @@
+/**
+ * DingTalk custom robot (自定义机器人): markdown message, optional HMAC-SHA256 signature, @mentions.
+ * https://open.dingtalk.com/document/orgapp/custom-robots-send-group-messages
+ */
+import { z } from 'zod';
+import { secretRef } from '../../../config/refs.js';
+import { markdownDocument, markdownMarkup } from '../render.js';
+import {
+  channelBase,
+  classifyStatus,
+  createPacer,
+  failureFromError,
+  hmacSha256Base64,
+  jsonBody,
+  vendorFailure,
+  WebhookPoster,
+  withQuery,
+} from '../shared.js';
+import { escapeMarkdown } from '../text.js';
+import type { AlertGroupMessage, Channel, ChannelDeps, NotifyResult } from '../types.js';
+
+/** Each robot may send 20 messages per minute; past that it is throttled for 10 minutes (errcode 130101). */
+export const DINGTALK_MESSAGES_PER_MINUTE = 20;
+/** The markdown text is limited to 20000 bytes (custom-robot message-type reference). */
+export const DINGTALK_MAX_MARKDOWN_BYTES = 20_000;
+/** errcode 130101: "send too fast, exceed 20 times per minute"; the robot is blocked for a while. */
+export const DINGTALK_THROTTLED_CODES = new Set([130101, 130102]);
+/** errcode -1: "system busy", worth a retry. */
+export const DINGTALK_RETRY_CODES = new Set([-1]);
+
+export const dingtalkConfigSchema = z
+  .object({
+    type: z.literal('dingtalk'),
+    ...channelBase,
+    /** The robot's 加签 secret (SEC…); when set, every request carries timestamp + sign. */
+    secret: secretRef.optional(),
+    atMobiles: z.array(z.string().regex(/^[0-9+-]{5,20}$/)).default([]),
+    atUserIds: z.array(z.string().regex(/^[\w.-]{1,64}$/)).default([]),
+    /** Mention everyone: off unless set, and then only for the severities below. */
+    atAll: z.boolean().default(false),
+    /** Mentions are added only when a firing alert has one of these severities. */
+    mentionSeverities: z.array(z.enum(['critical', 'warning', 'info'])).default(['critical']),
+  })
+  .strict();
+export type DingtalkConfig = z.infer<typeof dingtalkConfigSchema>;
+
+/** `sign` = Base64(HmacSHA256(key=secret, data=timestamp + "\n" + secret)), URL-encoded as a query value. */
+export function dingtalkSign(secret: string, timestampMs: number): string {
+  return hmacSha256Base64(secret, `${timestampMs}\n${secret}`);
+}
+
+const markup = markdownMarkup(escapeMarkdown);
+
+export function buildDingtalkPayload(config: DingtalkConfig, message: AlertGroupMessage) {
+  const mention = message.firing.some((a) => config.mentionSeverities.includes(a.severity));
+  const mentions = mention ? [...config.atMobiles, ...config.atUserIds].map((m) => `@${m}`).join(' ') : '';
+  const doc = markdownDocument(message, markup, {
+    maxBytes: DINGTALK_MAX_MARKDOWN_BYTES - Buffer.byteLength(mentions) - 4,
+    lineBreak: '\n\n',
+    heading: (title) => `#### ${title}`,
+  });
+  return {
+    payload: {
+      msgtype: 'markdown',
+      // The title only shows in the notification preview; keep it plain and short.
+      markdown: {
+        title: `jobwatch ${message.status}`,
+        text: mentions ? `${doc.text}\n\n${mentions}` : doc.text,
+      },
+      at: {
+        atMobiles: mention ? config.atMobiles : [],
+        atUserIds: mention ? config.atUserIds : [],
+        isAtAll: mention && config.atAll,
+      },
+    },
+    dropped: doc.dropped,
+  };
+}
+
+export function createDingtalkChannel(config: DingtalkConfig, deps: ChannelDeps): Channel {
+  const poster = new WebhookPoster(config.timeoutMs);
+  const pace = createPacer(DINGTALK_MESSAGES_PER_MINUTE, 60_000, deps);
+  return {
+    name: config.name,
+    type: 'dingtalk',
+    sendResolved: config.sendResolved,
+    async notify(message, signal): Promise<NotifyResult> {
+      let url: string;
+      let secret: string | undefined;
+      try {
+        url = await deps.secrets(config.url);
+        secret = config.secret ? await deps.secrets(config.secret) : undefined;
+      } catch {
+        return {
+          ok: false,
+          retry: true,
+          reason: 'secret-unavailable',
+          error: `${config.name}: a webhook secret could not be resolved`,
+        };
+      }
+      const { payload, dropped } = buildDingtalkPayload(config, message);
+      if (dropped > 0)
+        deps.logger.warn('dingtalk message truncated', { channel: config.name, droppedAlerts: dropped });
+      try {
+        await pace(signal);
+        const timestampMs = deps.now();
+        const target = secret
+          ? withQuery(url, { timestamp: String(timestampMs), sign: dingtalkSign(secret, timestampMs) })
+          : url;
+        const response = await poster.post(target, JSON.stringify(payload), 'dingtalk.send', signal);
+        const status = classifyStatus(config.name, response.status, response.headers, deps.now());
+        if (!status.ok) return status;
+        const body = jsonBody(response.body);
+        const code = Number(body?.['errcode'] ?? 0);
+        if (code === 0) return { ok: true };
+        const msg = String(body?.['errmsg'] ?? '');
+        if (DINGTALK_THROTTLED_CODES.has(code)) return vendorFailure(config.name, code, msg, true, 60_000);
+        return vendorFailure(config.name, code, msg, DINGTALK_RETRY_CODES.has(code));
+      } catch (error) {
+        return failureFromError(config.name, error, [url, secret]);
+      }
+    },
+    close: () => poster.close(),
+  };
+}

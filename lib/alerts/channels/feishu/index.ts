@@ -1,0 +1,121 @@
+/**
+ * Feishu / Lark custom bot (自定义机器人): interactive card, optional signature.
+ * https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot
+ */
+import { createHmac } from 'node:crypto';
+import { z } from 'zod';
+import { secretRef } from '../../../config/refs.js';
+import { markdownDocument, markdownMarkup, messageTitle } from '../render.js';
+import {
+  channelBase,
+  classifyStatus,
+  createPacer,
+  failureFromError,
+  jsonBody,
+  vendorFailure,
+  WebhookPoster,
+} from '../shared.js';
+import { escapeMarkdown, truncateRunes } from '../text.js';
+import type { AlertGroupMessage, Channel, ChannelDeps, NotifyResult } from '../types.js';
+
+/** A custom bot accepts 100 requests per minute and 5 per second. */
+export const FEISHU_MESSAGES_PER_SECOND = 5;
+/** The request body may be at most 20 KB; the card text gets what the envelope leaves. */
+export const FEISHU_MAX_BODY_BYTES = 20 * 1024;
+/** code 9499 / 11232: too many requests; worth a retry after a pause. */
+export const FEISHU_THROTTLED_CODES = new Set([9499, 11232]);
+
+export const feishuConfigSchema = z
+  .object({
+    type: z.literal('feishu'),
+    ...channelBase,
+    /** The bot's 签名校验 secret; when set, every request carries timestamp + sign. */
+    secret: secretRef.optional(),
+  })
+  .strict();
+export type FeishuConfig = z.infer<typeof feishuConfigSchema>;
+
+/** `sign` = Base64(HmacSHA256(key = timestamp + "\n" + secret, data = "")), timestamp in seconds. */
+export function feishuSign(secret: string, timestampSec: number): string {
+  return createHmac('sha256', `${timestampSec}\n${secret}`).update('').digest('base64');
+}
+
+const markup = markdownMarkup(escapeMarkdown);
+const TEMPLATES = { critical: 'red', warning: 'orange', info: 'blue' } as const;
+
+export function buildFeishuCard(message: AlertGroupMessage) {
+  const doc = markdownDocument(message, markup, {
+    // Leave room for the JSON envelope, escaping and the signature fields.
+    maxBytes: Math.floor(FEISHU_MAX_BODY_BYTES * 0.8),
+    lineBreak: '\n',
+    heading: () => '',
+  });
+  const worst = message.firing.find((a) => a.severity === 'critical')
+    ? 'critical'
+    : message.firing.find((a) => a.severity === 'warning')
+      ? 'warning'
+      : 'info';
+  return {
+    card: {
+      config: { wide_screen_mode: true },
+      header: {
+        // plain_text is not parsed for mentions or markup.
+        title: { tag: 'plain_text', content: truncateRunes(messageTitle(message), 100).text },
+        template: message.firing.length > 0 ? TEMPLATES[worst] : 'green',
+      },
+      elements: [{ tag: 'div', text: { tag: 'lark_md', content: doc.text.trim() } }],
+    },
+    dropped: doc.dropped,
+  };
+}
+
+export function createFeishuChannel(config: FeishuConfig, deps: ChannelDeps): Channel {
+  const poster = new WebhookPoster(config.timeoutMs);
+  const pace = createPacer(FEISHU_MESSAGES_PER_SECOND, 1000, deps);
+  return {
+    name: config.name,
+    type: 'feishu',
+    sendResolved: config.sendResolved,
+    async notify(message, signal): Promise<NotifyResult> {
+      let url: string;
+      let secret: string | undefined;
+      try {
+        url = await deps.secrets(config.url);
+        secret = config.secret ? await deps.secrets(config.secret) : undefined;
+      } catch {
+        return {
+          ok: false,
+          retry: true,
+          reason: 'secret-unavailable',
+          error: `${config.name}: a webhook secret could not be resolved`,
+        };
+      }
+      const { card, dropped } = buildFeishuCard(message);
+      if (dropped > 0)
+        deps.logger.warn('feishu card truncated', { channel: config.name, droppedAlerts: dropped });
+      try {
+        await pace(signal);
+        const timestampSec = Math.floor(deps.now() / 1000);
+        const body = {
+          ...(secret ? { timestamp: String(timestampSec), sign: feishuSign(secret, timestampSec) } : {}),
+          msg_type: 'interactive',
+          card,
+        };
+        const response = await poster.post(url, JSON.stringify(body), 'feishu.send', signal);
+        const status = classifyStatus(config.name, response.status, response.headers, deps.now());
+        if (!status.ok) return status;
+        const json = jsonBody(response.body);
+        // Newer bots answer {code, msg}; older ones {StatusCode, StatusMessage}.
+        const code = Number(json?.['code'] ?? json?.['StatusCode'] ?? 0);
+        if (code === 0) return { ok: true };
+        const msg = String(json?.['msg'] ?? json?.['StatusMessage'] ?? '');
+        return FEISHU_THROTTLED_CODES.has(code)
+          ? vendorFailure(config.name, code, msg, true, 1000)
+          : vendorFailure(config.name, code, msg, false);
+      } catch (error) {
+        return failureFromError(config.name, error, [url, secret]);
+      }
+    },
+    close: () => poster.close(),
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * The content of a message, written once: every channel renders the same facts in its own markup, and
+ * its markup functions do the escaping, so a job called `<!channel>` or `@all` pings nobody anywhere.
+ */
+
+import { formatDuration, formatSince, safeUrl, truncateBytes } from './text.js';
+import type { AlertGroupMessage, AlertView } from './types.js';
+
+export interface Markup {
+  /** Escapes untrusted text for this channel. */
+  text(raw: string): string;
+  /** Wraps already-escaped text in bold. */
+  bold(escaped: string): string;
+  /** A link with an untrusted title; the URL was checked by safeUrl. */
+  link(rawTitle: string, url: string): string;
+  /** Inline code for untrusted text (error messages). */
+  code(raw: string): string;
+}
+
+export const SEVERITY_ICON = { critical: '🔴', warning: '🟠', info: '🔵' } as const;
+const RESOLVED_ICON = '✅';
+
+/** Plain (unescaped) one-line title: `[FIRING:2] job.failed · target=prod-blink`. */
+export function messageTitle(message: AlertGroupMessage): string {
+  if (message.digest) {
+    const firing = message.digest.reduce((n, g) => n + g.firing, 0);
+    const resolved = message.digest.reduce((n, g) => n + g.resolved, 0);
+    return `[STORM DIGEST] ${message.digest.length} more groups: ${firing} firing, ${resolved} resolved`;
+  }
+  const parts: string[] = [];
+  if (message.firing.length > 0) parts.push(`FIRING:${message.firing.length}`);
+  if (message.resolved.length > 0) parts.push(`RESOLVED:${message.resolved.length}`);
+  if (parts.length === 0) parts.push('TEST');
+  const labels = Object.entries(message.groupLabels)
+    .map(([k, v]) => (k === 'alertname' ? v : `${k}=${v}`))
+    .join(' · ');
+  return `[${parts.join(', ')}] ${labels || 'jobwatch'}`;
+}
+
+/** Lines for one alert, in the channel's markup. */
+export function alertLines(view: AlertView, m: Markup, nowMs: number): string[] {
+  const lines: string[] = [];
+  const icon = view.status === 'resolved' ? RESOLVED_ICON : SEVERITY_ICON[view.severity];
+  lines.push(
+    `${icon} ${m.bold(m.text(view.status === 'resolved' ? 'RESOLVED' : view.severity.toUpperCase()))} ${m.text(view.title)}`,
+  );
+  const resource = `${view.resourceKind} ${m.bold(m.text(view.resourceName))} · ${m.text(view.targetId)} (${m.text(view.provider)}, ${m.text(view.region)})`;
+  lines.push(resource);
+  if (view.status === 'resolved') {
+    const endsAtMs = view.endsAtMs ?? nowMs;
+    lines.push(
+      m.text(`resolved ${formatSince(endsAtMs, nowMs)} after ${formatDuration(endsAtMs - view.startsAtMs)}`),
+    );
+  } else {
+    const state = view.state ? `state ${view.state} ` : '';
+    lines.push(m.text(`${state}since ${formatSince(view.startsAtMs, nowMs)}`));
+  }
+  if (view.summary && view.summary !== view.title) lines.push(m.text(view.summary));
+  if (view.remediation) {
+    const r = view.remediation;
+    const dry = r.dryRun ? ' (dry-run: nothing was changed)' : '';
+    lines.push(`${m.bold(m.text('Done:'))} ${m.text(`${r.action} → ${r.outcome}${dry}`)}`);
+    if (r.reason) lines.push(`${m.bold(m.text('Why:'))} ${m.text(r.reason)}`);
+  }
+  if (view.counts.length > 0) lines.push(m.text(view.counts.join(' · ')));
+  if (view.lastError) lines.push(`${m.text('last error: ')}${m.code(view.lastError)}`);
+  const links = view.links
+    .map((l) => ({ title: l.title, url: safeUrl(l.url) }))
+    .filter((l): l is { title: string; url: string } => l.url !== undefined)
+    .map((l) => m.link(l.title, l.url));
+  if (links.length > 0) lines.push(links.join(' · '));
+  return lines;
+}
+
+/** Section headings: firing first, then resolved, then the storm digest's one-liners. */
+export function digestLines(message: AlertGroupMessage, m: Markup): string[] {
+  if (!message.digest) return [];
+  return message.digest.map((g) => {
+    const labels = Object.entries(g.groupLabels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    return m.text(`• ${labels}: ${g.firing} firing, ${g.resolved} resolved`);
+  });
+}
+
+export function omittedLine(message: AlertGroupMessage, m: Markup): string | undefined {
+  return message.omitted > 0 ? m.text(`… and ${message.omitted} more alerts not shown`) : undefined;
+}
+
+/** Markdown markup for DingTalk, WeCom and Feishu lark_md; the escaping is theirs (escapeMarkdown). */
+export function markdownMarkup(esc: (raw: string) => string): Markup {
+  return {
+    text: esc,
+    bold: (s) => (s ? `**${s}**` : s),
+    link: (title, url) => `[${esc(title)}](${url.replace(/[()\s]/g, encodeURIComponent)})`,
+    // Code spans cannot hold escapes, so backticks and mentions are neutralised instead.
+    code: (raw) =>
+      `\`${raw
+        .replace(/[`\r\n]+/g, ' ')
+        .replace(/@/g, '@\u200b')
+        .replace(/</g, '‹')
+        .replace(/>/g, '›')}\``,
+  };
+}
+
+/**
+ * A markdown document that fits `maxBytes` (UTF-8) by dropping whole alerts from the end, never cutting
+ * through markup; the last resort (one huge alert) is a byte-aware cut of the whole text.
+ */
+export function markdownDocument(
+  message: AlertGroupMessage,
+  m: Markup,
+  options: {
+    maxBytes: number;
+    lineBreak: string;
+    heading: (escapedTitle: string) => string;
+    footer?: string;
+  },
+): { text: string; dropped: number } {
+  const head = options.heading(m.text(messageTitle(message)));
+  const chunks: { section: 'firing' | 'resolved' | 'digest'; text: string }[] = [];
+  for (const view of message.firing)
+    chunks.push({ section: 'firing', text: alertLines(view, m, message.nowMs).join(options.lineBreak) });
+  for (const view of message.resolved)
+    chunks.push({ section: 'resolved', text: alertLines(view, m, message.nowMs).join(options.lineBreak) });
+  const digest = digestLines(message, m);
+  if (digest.length > 0) chunks.push({ section: 'digest', text: digest.join(options.lineBreak) });
+
+  const compose = (count: number): string => {
+    const parts = [head];
+    let current = '';
+    for (const chunk of chunks.slice(0, count)) {
+      if (chunk.section !== current) {
+        current = chunk.section;
+        const label =
+          chunk.section === 'firing'
+            ? `Firing (${message.firing.length})`
+            : chunk.section === 'resolved'
+              ? `Resolved (${message.resolved.length})`
+              : 'Folded into this digest';
+        parts.push(m.bold(m.text(label)));
+      }
+      parts.push(chunk.text);
+    }
+    const more = omittedLine({ ...message, omitted: message.omitted + chunks.length - count }, m);
+    if (more) parts.push(more);
+    if (options.footer) parts.push(options.footer);
+    return parts.join(options.lineBreak + options.lineBreak);
+  };
+  for (let count = chunks.length; count >= 0; count--) {
+    const text = compose(count);
+    if (Buffer.byteLength(text, 'utf8') <= options.maxBytes) return { text, dropped: chunks.length - count };
+  }
+  return { text: truncateBytes(compose(0), options.maxBytes).text, dropped: chunks.length };
+}

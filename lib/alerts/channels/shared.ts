@@ -1,0 +1,217 @@
+/**
+ * What every channel shares: the base config fields, the one status classifier (AM `notify/util.go`
+ * `Retrier`), vendor error envelopes, posting through the project's HttpClient without ever exposing the
+ * URL, a per-webhook pacer for vendor rate limits, and secret scrubbing of error text.
+ */
+import { createHmac } from 'node:crypto';
+import { z } from 'zod';
+import { secretRef } from '../../config/refs.js';
+import { HttpClient } from '../../http/client.js';
+import { HttpCallError, kindForStatus, parseRetryAfterMs } from '../../http/errors.js';
+import type { ChannelDeps, NotifyResult } from './types.js';
+
+/** Fields every channel config has. */
+export const channelBase = {
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, _ and -'),
+  /** Incoming-webhook URL: it is a credential, so only a secret reference is accepted. */
+  url: secretRef,
+  /** Also notify when alerts resolve. */
+  sendResolved: z.boolean().default(true),
+  /** Time budget of one HTTP attempt. */
+  timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+};
+
+/** Status codes worth retrying besides 5xx and 429 (AM retries 408 too). */
+const RETRYABLE_4XX = new Set([408, 429]);
+
+/**
+ * The one HTTP status classifier for all channels: 2xx ok; 429 and 408 and 5xx retry (with the vendor's
+ * Retry-After when given); any other 4xx is a request we got wrong, and retrying cannot help.
+ */
+export function classifyStatus(
+  channel: string,
+  status: number,
+  headers: Record<string, string | string[] | undefined> = {},
+  nowMs = 0,
+): NotifyResult {
+  if (status >= 200 && status < 300) return { ok: true };
+  const retryAfterMs = parseRetryAfterMs(headers['retry-after'], nowMs);
+  return {
+    ok: false,
+    retry: status >= 500 || RETRYABLE_4XX.has(status),
+    reason: kindForStatus(status),
+    error: `${channel}: HTTP ${status}`,
+    status,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  };
+}
+
+/** A vendor error inside HTTP 200 (DingTalk `errcode`, Feishu `code`, WeCom `errcode`). */
+export function vendorFailure(
+  channel: string,
+  code: number | string,
+  message: string,
+  retry: boolean,
+  retryAfterMs?: number,
+): NotifyResult {
+  return {
+    ok: false,
+    retry,
+    reason: retry ? 'throttled' : 'vendor-error',
+    // Vendor messages are short fixed texts ("sign not match", "keywords not in content"); cap them anyway.
+    error: `${channel}: vendor error ${code}: ${message.slice(0, 120)}`,
+    status: 200,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  };
+}
+
+/** Replaces every occurrence of the given secrets (and their URL-encoded forms) in a text. */
+export function scrubKnown(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (!secret || secret.length < 4) continue;
+    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join('<secret>');
+  }
+  return out;
+}
+
+/** Makes a failure result from a thrown error, with every known secret scrubbed from its text. */
+export function failureFromError(
+  channel: string,
+  error: unknown,
+  secrets: readonly (string | undefined)[],
+): NotifyResult {
+  if (error instanceof HttpCallError) {
+    const retry = error.kind === 'timeout' || error.kind === 'unreachable' || error.kind === 'server-error';
+    return {
+      ok: false,
+      retry: retry || error.kind === 'throttled',
+      reason: error.kind,
+      error: scrubKnown(`${channel}: ${error.message}`, secrets),
+      ...(error.status === undefined ? {} : { status: error.status }),
+    };
+  }
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return {
+    ok: false,
+    retry: false,
+    reason: 'client-error',
+    error: scrubKnown(`${channel}: ${text}`, secrets).replace(/https?:\/\/\S+/g, '<redacted-url>'),
+  };
+}
+
+export interface PostResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/**
+ * Posts JSON through one keep-alive HttpClient per origin, with one attempt (the notifier's retry stage
+ * decides about retries, so that backoff and dead-lettering live in one place). Every status is returned
+ * to the caller's classifier; transport failures throw HttpCallError, whose text names only `operation`.
+ */
+export class WebhookPoster {
+  private readonly clients = new Map<string, HttpClient>();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  async post(
+    url: string,
+    body: string,
+    operation: string,
+    signal?: AbortSignal,
+    headers: Record<string, string> = {},
+  ): Promise<PostResult> {
+    const parsed = new URL(url);
+    let client = this.clients.get(parsed.origin);
+    if (!client) {
+      client = new HttpClient({
+        origin: parsed.origin,
+        headersTimeoutMs: this.timeoutMs,
+        bodyTimeoutMs: this.timeoutMs,
+        connectTimeoutMs: Math.min(this.timeoutMs, 5_000),
+        retry: { maxAttempts: 1 },
+        classify: () => ({ ok: true }),
+      });
+      this.clients.set(parsed.origin, client);
+    }
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const response = await client.request({
+      method: 'POST',
+      path: parsed.pathname,
+      query: [...parsed.searchParams.entries()],
+      headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+      body,
+      operation,
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+    return { status: response.status, headers: response.headers, body: response.body };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.clients.values()].map((c) => c.close()));
+    this.clients.clear();
+  }
+}
+
+/** Appends query parameters to a resolved webhook URL. */
+export function withQuery(url: string, params: Record<string, string>): string {
+  const parsed = new URL(url);
+  for (const [k, v] of Object.entries(params)) parsed.searchParams.set(k, v);
+  return parsed.toString();
+}
+
+/** Decodes a vendor JSON envelope; undefined when the body is not JSON. */
+export function jsonBody(body: Buffer): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function hmacSha256Base64(key: string, data: string): string {
+  return createHmac('sha256', key).update(data, 'utf8').digest('base64');
+}
+
+const defaultSleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+
+/**
+ * Keeps sends to one webhook under a vendor rate (`max` per `windowMs`) by waiting for a free slot. It
+ * only paces this process; the vendor's own throttling answer is still classified and retried. Vendor
+ * rates are about real time, so this uses the monotonic clock, not the injected (possibly simulated) one.
+ */
+export function createPacer(max: number, windowMs: number, deps: ChannelDeps) {
+  const sentAtMs: number[] = [];
+  const sleep = deps.sleep ?? defaultSleep;
+  let queue: Promise<void> = Promise.resolve();
+  return function pace(signal?: AbortSignal): Promise<void> {
+    const turn = queue.then(async () => {
+      for (;;) {
+        const now = performance.now();
+        while (sentAtMs.length > 0 && (sentAtMs[0] as number) <= now - windowMs) sentAtMs.shift();
+        if (sentAtMs.length < max) {
+          sentAtMs.push(now);
+          return;
+        }
+        await sleep((sentAtMs[0] as number) + windowMs - now, signal);
+      }
+    });
+    queue = turn.catch(() => undefined);
+    return turn;
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * Slack incoming webhooks through `@slack/webhook`: a Block Kit message per group. The library surfaces a
+ * 429 as an error without its headers, so a fetch wrapper keeps the last response's Retry-After.
+ */
+import { IncomingWebhook, IncomingWebhookHTTPError } from '@slack/webhook';
+import { z } from 'zod';
+import { alertLines, digestLines, type Markup, messageTitle, omittedLine } from '../render.js';
+import { channelBase, classifyStatus, createPacer, failureFromError, scrubKnown } from '../shared.js';
+import { escapeSlack, truncateRunes } from '../text.js';
+import type { AlertGroupMessage, Channel, ChannelDeps, NotifyResult } from '../types.js';
+
+/** https://api.slack.com/reference/block-kit/blocks#section: section text is at most 3000 characters. */
+export const SLACK_MAX_SECTION_CHARS = 3000;
+/** https://api.slack.com/reference/block-kit/blocks: a message holds at most 50 blocks. */
+export const SLACK_MAX_BLOCKS = 50;
+/** https://api.slack.com/reference/block-kit/blocks#header: header text is at most 150 characters. */
+export const SLACK_MAX_HEADER_CHARS = 150;
+/** https://api.slack.com/docs/rate-limits#incoming-webhooks: 1 message per second per webhook. */
+export const SLACK_MESSAGES_PER_SECOND = 1;
+
+export const slackConfigSchema = z
+  .object({
+    type: z.literal('slack'),
+    ...channelBase,
+    /** Display name override (works for legacy webhooks only). */
+    username: z.string().max(80).optional(),
+    iconEmoji: z
+      .string()
+      .regex(/^:[a-z0-9_+-]+:$/)
+      .optional(),
+  })
+  .strict();
+export type SlackConfig = z.infer<typeof slackConfigSchema>;
+
+const slackMarkup: Markup = {
+  text: escapeSlack,
+  bold: (s) => (s ? `*${s}*` : s),
+  // Inside <url|title> the title must not contain `|` or `>`; escapeSlack handled `>`.
+  link: (title, url) =>
+    `<${url.replace(/[|<>]/g, encodeURIComponent)}|${escapeSlack(title).replace(/\|/g, '¦')}>`,
+  code: (raw) => `\`${escapeSlack(raw).replace(/`/g, "'")}\``,
+};
+
+type Block = Record<string, unknown>;
+
+function section(text: string): Block {
+  return {
+    type: 'section',
+    text: { type: 'mrkdwn', text: truncateRunes(text, SLACK_MAX_SECTION_CHARS).text },
+  };
+}
+
+/** Builds the Block Kit payload within Slack's limits; exported for tests. */
+export function buildSlackPayload(message: AlertGroupMessage): {
+  text: string;
+  blocks: Block[];
+  dropped: number;
+} {
+  const title = messageTitle(message);
+  const blocks: Block[] = [
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: truncateRunes(defuse(title), SLACK_MAX_HEADER_CHARS).text,
+        emoji: true,
+      },
+    },
+  ];
+  const alertBlocks: Block[] = [];
+  if (message.firing.length > 0) alertBlocks.push(section(`*Firing (${message.firing.length})*`));
+  for (const view of message.firing)
+    alertBlocks.push(section(alertLines(view, slackMarkup, message.nowMs).join('\n')));
+  if (message.resolved.length > 0) alertBlocks.push(section(`*Resolved (${message.resolved.length})*`));
+  for (const view of message.resolved)
+    alertBlocks.push(section(alertLines(view, slackMarkup, message.nowMs).join('\n')));
+  const digest = digestLines(message, slackMarkup);
+  if (digest.length > 0) alertBlocks.push(section(`*Folded into this digest*\n${digest.join('\n')}`));
+
+  // Header + context + "more" line take 3 of the 50 blocks.
+  const room = SLACK_MAX_BLOCKS - 3;
+  const dropped = Math.max(0, alertBlocks.length - room);
+  blocks.push(...alertBlocks.slice(0, room));
+  const more = omittedLine({ ...message, omitted: message.omitted + dropped }, slackMarkup);
+  if (more) blocks.push(section(more));
+  blocks.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: escapeSlack(`jobwatch · ${message.receiver} · ${message.reason}`) }],
+  });
+  return { text: truncateRunes(escapeSlack(title), SLACK_MAX_SECTION_CHARS).text, blocks, dropped };
+}
+
+/** Header blocks are plain_text (no mrkdwn), so only mentions need defusing. */
+function defuse(text: string): string {
+  return text.replace(/@/g, '@\u200b').replace(/<!/g, '<\u200b!');
+}
+
+export function createSlackChannel(config: SlackConfig, deps: ChannelDeps): Channel {
+  const pace = createPacer(SLACK_MESSAGES_PER_SECOND, 1000, deps);
+  return {
+    name: config.name,
+    type: 'slack',
+    sendResolved: config.sendResolved,
+    async notify(message, signal): Promise<NotifyResult> {
+      let url: string | undefined;
+      try {
+        url = await deps.secrets(config.url);
+      } catch {
+        return {
+          ok: false,
+          retry: true,
+          reason: 'secret-unavailable',
+          error: `${config.name}: webhook URL secret could not be resolved`,
+        };
+      }
+      const payload = buildSlackPayload(message);
+      if (payload.dropped > 0)
+        deps.logger.warn('slack message truncated', { channel: config.name, droppedBlocks: payload.dropped });
+      let lastHeaders: Record<string, string> = {};
+      const fetchWithCapture: typeof fetch = async (input, init) => {
+        const timeout = AbortSignal.timeout(config.timeoutMs);
+        const response = await fetch(input, {
+          ...init,
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        });
+        lastHeaders = Object.fromEntries(response.headers.entries());
+        return response;
+      };
+      const webhook = new IncomingWebhook(url, {
+        fetch: fetchWithCapture,
+        ...(config.username ? { username: config.username } : {}),
+        ...(config.iconEmoji ? { icon_emoji: config.iconEmoji } : {}),
+      });
+      try {
+        await pace(signal);
+        await webhook.send({ text: payload.text, blocks: payload.blocks as never });
+        return { ok: true };
+      } catch (error) {
+        if (error instanceof IncomingWebhookHTTPError) {
+          const result = classifyStatus(config.name, error.statusCode, lastHeaders, deps.now());
+          if (!result.ok) {
+            // Slack's body is a short code (invalid_blocks, no_service); it helps the operator.
+            const code = /^[a-z_]{1,60}$/.test(error.body ?? '') ? ` (${error.body})` : '';
+            return { ...result, error: scrubKnown(`${result.error}${code}`, [url]) };
+          }
+          return result;
+        }
+        const failure = failureFromError(config.name, error, [url]);
+        // Network failures (no response) are worth retrying; the library wraps them as request errors.
+        return failure.ok ? failure : { ...failure, retry: true, reason: 'unreachable' };
+      }
+    },
+  };
+}

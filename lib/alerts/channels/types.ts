@@ -1,0 +1,93 @@
+import type { JobwatchEvent } from '../../events/schema.js';
+import type { FailureKind } from '../../http/errors.js';
+import type { Logger } from '../../observability/logger.js';
+import type { SecretResolver } from '../../providers/types.js';
+
+export const CHANNEL_TYPES = ['slack', 'dingtalk', 'feishu', 'wecom', 'webhook'] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
+
+/** Why a notification was sent; reasons make messages and tests readable (AM `needsUpdate`). */
+export type SendReason =
+  | 'first'
+  | 'new-firing'
+  | 'new-resolved'
+  | 'all-resolved'
+  | 'repeat'
+  | 'digest'
+  | 'test';
+
+/** One alert as a channel sees it: everything already chosen, trimmed and free of secrets. */
+export interface AlertView {
+  fingerprint: string;
+  type: string;
+  severity: 'critical' | 'warning' | 'info';
+  status: 'firing' | 'resolved';
+  title: string;
+  summary: string;
+  provider: string;
+  targetId: string;
+  region: string;
+  resourceName: string;
+  resourceKind: string;
+  /** Normalized state (e.g. FAILED) when the event carries one. */
+  state?: string;
+  startsAtMs: number;
+  endsAtMs?: number;
+  lastError?: string;
+  /** "restarts 2/5"-style figures derived from the event values. */
+  counts: string[];
+  /** What an automatic action did and why, for remediation.* events. */
+  remediation?: { action: string; outcome: string; reason?: string; dryRun?: boolean };
+  links: { title: string; url: string }[];
+  labels: Record<string, string>;
+  /** The CloudEvent itself, for the webhook channel. */
+  event: JobwatchEvent;
+}
+
+/** One notification: a group's firing and resolved alerts (or a digest of several groups). */
+export interface AlertGroupMessage {
+  receiver: string;
+  groupKey: string;
+  groupLabels: Record<string, string>;
+  reason: SendReason;
+  /** 'firing' while anything in the group fires. */
+  status: 'firing' | 'resolved';
+  firing: AlertView[];
+  resolved: AlertView[];
+  /** Groups folded into a storm digest: alerts listed above plus a one-line summary per group. */
+  digest?: { groupLabels: Record<string, string>; firing: number; resolved: number }[];
+  /** Alerts in the group beyond what one message can carry. */
+  omitted: number;
+  nowMs: number;
+}
+
+export type ChannelFailureReason = FailureKind | 'vendor-error' | 'too-large' | 'secret-unavailable';
+
+export type NotifyResult =
+  | { ok: true }
+  | {
+      ok: false;
+      /** Whether trying again could help (throttled, 5xx, timeouts, vendor busy codes). */
+      retry: boolean;
+      reason: ChannelFailureReason;
+      /** Safe to log: never contains the webhook URL, signing secret or request body. */
+      error: string;
+      status?: number;
+      retryAfterMs?: number;
+    };
+
+export interface Channel {
+  name: string;
+  type: ChannelType;
+  sendResolved: boolean;
+  notify(message: AlertGroupMessage, signal?: AbortSignal): Promise<NotifyResult>;
+  close?(): Promise<void>;
+}
+
+export interface ChannelDeps {
+  secrets: SecretResolver;
+  logger: Logger;
+  now: () => number;
+  /** Waits between rate-limited sends; injectable for tests. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}

@@ -1,0 +1,114 @@
+/**
+ * Generic webhook: the group's CloudEvents as one batch (application/cloudevents-batch+json), or an
+ * Alertmanager-compatible payload (version 4), with an optional HMAC-SHA256 signature header.
+ */
+import { createHmac } from 'node:crypto';
+import { z } from 'zod';
+import { secretRef } from '../../../config/refs.js';
+import { alertLabels } from '../../silences.js';
+import { channelBase, classifyStatus, failureFromError, WebhookPoster } from '../shared.js';
+import type { AlertGroupMessage, AlertView, Channel, ChannelDeps, NotifyResult } from '../types.js';
+
+export const WEBHOOK_SIGNATURE_HEADER = 'x-jobwatch-signature';
+export const WEBHOOK_TIMESTAMP_HEADER = 'x-jobwatch-timestamp';
+
+export const webhookChannelConfigSchema = z
+  .object({
+    type: z.literal('webhook'),
+    ...channelBase,
+    format: z.enum(['cloudevents', 'alertmanager']).default('cloudevents'),
+    /** Signs `<timestamp>.<body>` with HMAC-SHA256 into `X-Jobwatch-Signature: sha256=<hex>`. */
+    secret: secretRef.optional(),
+    /** At most this many alerts per request (0 = all), like AM's max_alerts. */
+    maxAlerts: z.number().int().min(0).default(0),
+  })
+  .strict();
+export type WebhookChannelConfig = z.infer<typeof webhookChannelConfigSchema>;
+
+export function webhookSignature(secret: string, timestampMs: number, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestampMs}.${body}`).digest('hex')}`;
+}
+
+function amAlert(view: AlertView) {
+  return {
+    status: view.status,
+    labels: alertLabels(view.event),
+    annotations: { summary: view.title, description: view.summary },
+    startsAt: new Date(view.startsAtMs).toISOString(),
+    endsAt: view.endsAtMs === undefined ? '0001-01-01T00:00:00Z' : new Date(view.endsAtMs).toISOString(),
+    generatorURL: view.links[0]?.url ?? '',
+    fingerprint: view.fingerprint,
+  };
+}
+
+function common(alerts: Record<string, string>[]): Record<string, string> {
+  if (alerts.length === 0) return {};
+  const [first, ...rest] = alerts as [Record<string, string>, ...Record<string, string>[]];
+  return Object.fromEntries(Object.entries(first).filter(([k, v]) => rest.every((a) => a[k] === v)));
+}
+
+export function buildWebhookBody(config: WebhookChannelConfig, message: AlertGroupMessage) {
+  let views = [...message.firing, ...message.resolved];
+  const truncated = config.maxAlerts > 0 ? Math.max(0, views.length - config.maxAlerts) : 0;
+  if (config.maxAlerts > 0) views = views.slice(0, config.maxAlerts);
+  if (config.format === 'cloudevents')
+    return { contentType: 'application/cloudevents-batch+json', body: views.map((v) => v.event), truncated };
+  const alerts = views.map(amAlert);
+  return {
+    contentType: 'application/json',
+    truncated,
+    body: {
+      version: '4',
+      groupKey: message.groupKey,
+      truncatedAlerts: truncated + message.omitted,
+      status: message.status,
+      receiver: message.receiver,
+      groupLabels: message.groupLabels,
+      commonLabels: common(alerts.map((a) => a.labels)),
+      commonAnnotations: common(alerts.map((a) => a.annotations)),
+      externalURL: '',
+      alerts,
+    },
+  };
+}
+
+export function createWebhookChannel(config: WebhookChannelConfig, deps: ChannelDeps): Channel {
+  const poster = new WebhookPoster(config.timeoutMs);
+  return {
+    name: config.name,
+    type: 'webhook',
+    sendResolved: config.sendResolved,
+    async notify(message, signal): Promise<NotifyResult> {
+      let url: string;
+      let secret: string | undefined;
+      try {
+        url = await deps.secrets(config.url);
+        secret = config.secret ? await deps.secrets(config.secret) : undefined;
+      } catch {
+        return {
+          ok: false,
+          retry: true,
+          reason: 'secret-unavailable',
+          error: `${config.name}: a webhook secret could not be resolved`,
+        };
+      }
+      const built = buildWebhookBody(config, message);
+      if (built.truncated > 0)
+        deps.logger.warn('webhook alerts truncated', { channel: config.name, truncated: built.truncated });
+      const body = JSON.stringify(built.body);
+      const timestampMs = deps.now();
+      const headers: Record<string, string> = { 'content-type': built.contentType };
+      if (secret) {
+        headers[WEBHOOK_TIMESTAMP_HEADER] = String(timestampMs);
+        headers[WEBHOOK_SIGNATURE_HEADER] = webhookSignature(secret, timestampMs, body);
+      }
+      try {
+        const response = await poster.post(url, body, 'webhook.send', signal, headers);
+        return classifyStatus(config.name, response.status, response.headers, deps.now());
+      } catch (error) {
+        return failureFromError(config.name, error, [url, secret]);
+      }
+    },
+    close: () => poster.close(),
+  };
+}

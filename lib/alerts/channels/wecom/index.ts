@@ -1,0 +1,97 @@
+/**
+ * WeCom (企业微信) group robot: markdown message within 4096 bytes.
+ * https://developer.work.weixin.qq.com/document/path/91770
+ */
+import { z } from 'zod';
+import { markdownDocument, markdownMarkup } from '../render.js';
+import {
+  channelBase,
+  classifyStatus,
+  createPacer,
+  failureFromError,
+  jsonBody,
+  vendorFailure,
+  WebhookPoster,
+} from '../shared.js';
+import { escapeMarkdown } from '../text.js';
+import type { AlertGroupMessage, Channel, ChannelDeps, NotifyResult } from '../types.js';
+
+/** "markdown.content 最长不超过4096个字节，必须是utf8编码". */
+export const WECOM_MAX_MARKDOWN_BYTES = 4096;
+/** "每个机器人发送的消息不能超过20条/分钟". */
+export const WECOM_MESSAGES_PER_MINUTE = 20;
+/** errcode 45009: api freq out of limit; -1: system busy. Both are worth a retry. */
+export const WECOM_RETRY_CODES = new Set([45009, -1]);
+
+export const wecomConfigSchema = z
+  .object({
+    type: z.literal('wecom'),
+    ...channelBase,
+    /** WeCom user ids to mention (`<@userid>`) when a critical alert fires. */
+    mentionUserIds: z.array(z.string().regex(/^[\w.-]{1,64}$/)).default([]),
+  })
+  .strict();
+export type WecomConfig = z.infer<typeof wecomConfigSchema>;
+
+const markup = markdownMarkup(escapeMarkdown);
+
+export function buildWecomPayload(config: WecomConfig, message: AlertGroupMessage) {
+  const mention = message.firing.some((a) => a.severity === 'critical');
+  const footer =
+    mention && config.mentionUserIds.length > 0
+      ? config.mentionUserIds.map((u) => `<@${u}>`).join(' ')
+      : undefined;
+  const doc = markdownDocument(message, markup, {
+    maxBytes: WECOM_MAX_MARKDOWN_BYTES,
+    lineBreak: '\n',
+    heading: (title) => `**${title}**`,
+    ...(footer ? { footer } : {}),
+  });
+  return { payload: { msgtype: 'markdown', markdown: { content: doc.text } }, dropped: doc.dropped };
+}
+
+export function createWecomChannel(config: WecomConfig, deps: ChannelDeps): Channel {
+  const poster = new WebhookPoster(config.timeoutMs);
+  const pace = createPacer(WECOM_MESSAGES_PER_MINUTE, 60_000, deps);
+  return {
+    name: config.name,
+    type: 'wecom',
+    sendResolved: config.sendResolved,
+    async notify(message, signal): Promise<NotifyResult> {
+      let url: string;
+      try {
+        url = await deps.secrets(config.url);
+      } catch {
+        return {
+          ok: false,
+          retry: true,
+          reason: 'secret-unavailable',
+          error: `${config.name}: webhook URL secret could not be resolved`,
+        };
+      }
+      const { payload, dropped } = buildWecomPayload(config, message);
+      if (dropped > 0)
+        deps.logger.warn('wecom message truncated', { channel: config.name, droppedAlerts: dropped });
+      try {
+        await pace(signal);
+        const response = await poster.post(url, JSON.stringify(payload), 'wecom.send', signal);
+        const status = classifyStatus(config.name, response.status, response.headers, deps.now());
+        if (!status.ok) return status;
+        const json = jsonBody(response.body);
+        const code = Number(json?.['errcode'] ?? 0);
+        if (code === 0) return { ok: true };
+        const retry = WECOM_RETRY_CODES.has(code);
+        return vendorFailure(
+          config.name,
+          code,
+          String(json?.['errmsg'] ?? ''),
+          retry,
+          retry ? 60_000 : undefined,
+        );
+      } catch (error) {
+        return failureFromError(config.name, error, [url]);
+      }
+    },
+    close: () => poster.close(),
+  };
+}

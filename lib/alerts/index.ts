@@ -1,0 +1,48 @@
+/** Alert routing and chat channels: the surface the runtime, the CLI and the operator API use. */
+export {
+  CHANNEL_FACTORIES,
+  type ChannelConfig,
+  channelConfigSchema,
+  createChannel,
+} from './channels/registry.js';
+export type {
+  AlertGroupMessage,
+  AlertView,
+  Channel,
+  ChannelDeps,
+  ChannelType,
+  NotifyResult,
+} from './channels/types.js';
+export { CHANNEL_TYPES } from './channels/types.js';
+export {
+  type AlertingConfig,
+  alertingProblems,
+  alertingSchema,
+  DEFAULT_INHIBIT_RULES,
+  DEFAULT_ROUTE_OPTIONS,
+} from './config.js';
+export { type NotificationLogEntry, needsUpdate } from './dedup.js';
+export { formatMatcher, type Matcher, matcherSchema, matchesAll } from './matchers.js';
+export {
+  createNotifier,
+  DEADLETTER_PK,
+  type DeadLetter,
+  GROUP_PK,
+  type Notifier,
+  type NotifierDeps,
+  type NotifyDetail,
+  type NotifyReport,
+  nlogPk,
+} from './notifier.js';
+export {
+  alertLabels,
+  canUpdateSilence,
+  createSilence,
+  expireSilence,
+  listSilences,
+  type Silence,
+  SilenceError,
+  type SilenceInput,
+  silenceInputSchema,
+  silenceState,
+} from './silences.js';

@@ -1,0 +1,118 @@
+/**
+ * The routing tree: depth-first matching with `continue` (AM `dispatch/route.go` `Match`), and options
+ * inherited from the parent, with the defaults in one object (DEFAULT_ROUTE_OPTIONS).
+ */
+import { createHash } from 'node:crypto';
+import { globToRegExp } from '../providers/shared.js';
+import { type AlertingConfig, DEFAULT_ROUTE_OPTIONS, type RouteConfig } from './config.js';
+import { type Matcher, matchesAll } from './matchers.js';
+
+export interface RouteOptions {
+  receiver: string;
+  groupBy: readonly string[];
+  groupWaitMs: number;
+  groupIntervalMs: number;
+  repeatIntervalMs: number;
+  stormCap: number;
+}
+
+export interface CompiledRoute {
+  /** Path in the tree: `root`, `root.0`, `root.0.2`; part of group keys. */
+  id: string;
+  matches: (labels: Record<string, string>) => boolean;
+  continue: boolean;
+  options: RouteOptions;
+  routes: CompiledRoute[];
+}
+
+function compileMatch(route: RouteConfig): (labels: Record<string, string>) => boolean {
+  const matchers = route.matchers as Matcher[];
+  const anyOf = (values: readonly string[] | undefined, label: string) =>
+    values === undefined
+      ? undefined
+      : (labels: Record<string, string>) => values.includes(labels[label] ?? '');
+  const jobRes = route.jobs?.map(globToRegExp);
+  const checks = [
+    anyOf(route.providers, 'provider'),
+    anyOf(route.types, 'alertname'),
+    anyOf(route.severities, 'severity'),
+    jobRes
+      ? (labels: Record<string, string>) => jobRes.some((re) => re.test(labels['resource'] ?? ''))
+      : undefined,
+  ].filter((c): c is (labels: Record<string, string>) => boolean => c !== undefined);
+  return (labels) => matchesAll(matchers, labels) && checks.every((check) => check(labels));
+}
+
+export function compileRoute(
+  route: RouteConfig,
+  parent: RouteOptions | undefined,
+  id = 'root',
+): CompiledRoute {
+  const base = parent ?? {
+    receiver: '',
+    groupBy: DEFAULT_ROUTE_OPTIONS.groupBy,
+    groupWaitMs: DEFAULT_ROUTE_OPTIONS.groupWaitSeconds * 1000,
+    groupIntervalMs: DEFAULT_ROUTE_OPTIONS.groupIntervalSeconds * 1000,
+    repeatIntervalMs: DEFAULT_ROUTE_OPTIONS.repeatIntervalSeconds * 1000,
+    stormCap: DEFAULT_ROUTE_OPTIONS.stormCap,
+  };
+  const options: RouteOptions = {
+    receiver: route.receiver ?? base.receiver,
+    groupBy: route.groupBy ?? base.groupBy,
+    groupWaitMs: route.groupWaitSeconds === undefined ? base.groupWaitMs : route.groupWaitSeconds * 1000,
+    groupIntervalMs:
+      route.groupIntervalSeconds === undefined ? base.groupIntervalMs : route.groupIntervalSeconds * 1000,
+    repeatIntervalMs:
+      route.repeatIntervalSeconds === undefined ? base.repeatIntervalMs : route.repeatIntervalSeconds * 1000,
+    stormCap: route.stormCap ?? base.stormCap,
+  };
+  return {
+    id,
+    // The root matches everything, whatever it says (AM does the same).
+    matches: parent ? compileMatch(route) : () => true,
+    continue: route.continue,
+    options,
+    routes: route.routes.map((child, i) => compileRoute(child, options, `${id}.${i}`)),
+  };
+}
+
+/**
+ * The tree to use: the configured one, or (no `route:`) one that sends everything to every channel.
+ */
+export function routeTree(config: Pick<AlertingConfig, 'route' | 'channels'>): CompiledRoute {
+  if (config.route) return compileRoute(config.route, undefined);
+  const fallback: RouteConfig = {
+    receiver: config.channels[0]?.name ?? '',
+    matchers: [],
+    continue: false,
+    routes: config.channels.map((c) => ({ receiver: c.name, matchers: [], continue: true, routes: [] })),
+  };
+  return compileRoute(fallback, undefined);
+}
+
+/** Depth-first: the deepest matching routes, stopping at the first match unless it says `continue`. */
+export function matchRoutes(route: CompiledRoute, labels: Record<string, string>): CompiledRoute[] {
+  if (!route.matches(labels)) return [];
+  const all: CompiledRoute[] = [];
+  for (const child of route.routes) {
+    const found = matchRoutes(child, labels);
+    all.push(...found);
+    if (found.length > 0 && !child.continue) break;
+  }
+  return all.length > 0 ? all : [route];
+}
+
+/** The labels a group is keyed on; `...` means every label. */
+export function groupLabelsFor(
+  groupBy: readonly string[],
+  labels: Record<string, string>,
+): Record<string, string> {
+  if (groupBy.includes('...'))
+    return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(groupBy.map((name) => [name, labels[name] ?? '']));
+}
+
+export function groupKeyFor(routeId: string, groupLabels: Record<string, string>): string {
+  const canonical = JSON.stringify(Object.entries(groupLabels).sort(([a], [b]) => a.localeCompare(b)));
+  return `${routeId}:${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`;
+}

@@ -1,0 +1,100 @@
+import type { JobwatchEvent } from '../events/schema.js';
+import { scrubSecrets, trimErrorText } from '../providers/shared.js';
+import type { AlertView } from './channels/types.js';
+
+/** Longest last-error text a message carries; the console link has the rest. */
+export const MAX_ERROR_CHARS = 300;
+
+const STATE_KEYS = ['state', 'jobState', 'health'];
+const ERROR_KEYS = ['lastError', 'error', 'message'];
+/** Value names that name a limit for another value: restarts + maxRestarts -> "restarts 2/5". */
+const LIMIT_PATTERNS: ((key: string) => string[])[] = [
+  (k) => [`max${k[0]?.toUpperCase()}${k.slice(1)}`, `${k}Max`, `${k}Limit`, `${k}_max`, `max_${k}`],
+];
+
+function humanize(key: string): string {
+  return key
+    .replace(/Ms$/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/_/g, ' ')
+    .toLowerCase();
+}
+
+/**
+ * "restarts 2/5"-style figures from an event's values: every number with a matching limit value, then
+ * other plain counts (names ending in Count or Failures). Remediation and state fields are rendered
+ * elsewhere.
+ */
+export function countsFromValues(values: JobwatchEvent['data']['values']): string[] {
+  const out: string[] = [];
+  const used = new Set<string>();
+  for (const [key, value] of Object.entries(values)) {
+    if (typeof value !== 'number' || used.has(key)) continue;
+    const limitKey = LIMIT_PATTERNS.flatMap((p) => p(key)).find((k) => typeof values[k] === 'number');
+    if (limitKey) {
+      out.push(`${humanize(key)} ${value}/${values[limitKey]}`);
+      used.add(key).add(limitKey);
+    }
+  }
+  for (const [key, value] of Object.entries(values)) {
+    if (typeof value !== 'number' || used.has(key)) continue;
+    if (/(Count|Failures|failures|count|restarts|Restarts|failovers|Failovers)$/.test(key))
+      out.push(`${humanize(key)} ${value}`);
+  }
+  return out.slice(0, 6);
+}
+
+function firstString(values: JobwatchEvent['data']['values'], keys: string[]): string | undefined {
+  for (const key of keys) {
+    const v = values[key];
+    if (typeof v === 'string' && v.trim() !== '') return v;
+  }
+  return undefined;
+}
+
+/** Builds what a channel renders from one event: trimmed, scrubbed, links chosen, counts derived. */
+export function toAlertView(event: JobwatchEvent): AlertView {
+  const d = event.data;
+  const rawError = firstString(d.values, ERROR_KEYS);
+  const lastError = rawError ? trimErrorText(scrubSecrets(rawError), MAX_ERROR_CHARS) : undefined;
+  const links = [...d.links];
+  const runbook = d.labels['runbook_url'] ?? d.labels['runbook'];
+  if (runbook && !links.some((l) => l.url === runbook)) links.push({ title: 'runbook', url: runbook });
+  const view: AlertView = {
+    fingerprint: d.fingerprint,
+    type: d.type,
+    severity: d.severity,
+    status: d.status,
+    title: d.title,
+    summary: d.summary,
+    provider: d.provider,
+    targetId: d.targetId,
+    region: d.region,
+    resourceName: d.resource.name,
+    resourceKind: d.resource.kind,
+    startsAtMs: d.startsAtMs,
+    counts: countsFromValues(d.values),
+    links,
+    labels: d.labels,
+    event,
+  };
+  const state = firstString(d.values, STATE_KEYS);
+  if (state) view.state = state;
+  if (d.endsAtMs !== undefined) view.endsAtMs = d.endsAtMs;
+  if (lastError) view.lastError = lastError;
+  if (d.type.startsWith('remediation.')) {
+    const action = firstString(d.values, ['action']) ?? 'action';
+    const outcome =
+      firstString(d.values, ['outcome', 'result', 'status']) ??
+      (d.type === 'remediation.performed' ? 'done' : d.type === 'remediation.skipped' ? 'skipped' : 'failed');
+    const reason = firstString(d.values, ['reason', 'why', 'policy']);
+    const dryRun = d.values['dryRun'];
+    view.remediation = {
+      action,
+      outcome,
+      ...(reason ? { reason: trimErrorText(scrubSecrets(reason), MAX_ERROR_CHARS) as string } : {}),
+      ...(typeof dryRun === 'boolean' ? { dryRun } : {}),
+    };
+  }
+  return view;
+}
