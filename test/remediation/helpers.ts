@@ -10,6 +10,13 @@ import { buildEvent, type JobwatchEvent } from '../../lib/events/index.js';
 import type { JobKind, ProviderId } from '../../lib/model/snapshot.js';
 import type { ActionName, ActionOutcome, ActionRequest, Provider } from '../../lib/providers/types.js';
 
+/** An outcome without its action name (the double fills it in); distributes over the union. */
+export type Scripted = ActionOutcome extends infer O
+  ? O extends ActionOutcome
+    ? Omit<O, 'action'>
+    : never
+  : never;
+
 export const T0 = Date.UTC(2026, 10, 23, 3, 0);
 export const PROJECT_ID = '0123456789abcdef0123456789abcdef';
 
@@ -96,12 +103,9 @@ export function finding(input: FindingInput = {}): JobwatchEvent {
   });
 }
 
-export type Script = (
-  request: ActionRequest,
-  call: number,
-) => Promise<Omit<ActionOutcome, 'action'>> | Omit<ActionOutcome, 'action'>;
+export type Script = (request: ActionRequest, call: number) => Promise<Scripted> | Scripted;
 
-export const verified = (finalState = 'RUNNING'): Omit<ActionOutcome, 'action'> => ({
+export const verified = (finalState = 'RUNNING'): Scripted => ({
   ok: true,
   status: 'verified',
   finalState,
@@ -109,10 +113,7 @@ export const verified = (finalState = 'RUNNING'): Omit<ActionOutcome, 'action'> 
   durationMs: 12_000,
 });
 
-export const failedOutcome = (
-  retryable = true,
-  message = 'job went back to FAILED',
-): Omit<ActionOutcome, 'action'> => ({
+export const failedOutcome = (retryable = true, message = 'job went back to FAILED'): Scripted => ({
   ok: false,
   status: 'failed',
   finalState: 'FAILED',
