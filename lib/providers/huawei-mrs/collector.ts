@@ -224,7 +224,7 @@ export function buildJobSnapshot(
       project: target.options.projectId,
       cluster: cluster.name,
       clusterId: cluster.id,
-      kind,
+      jobKind: kind,
       ...(job.job_type ? { jobType: job.job_type } : {}),
       ...(job.queue ? { queue: job.queue } : {}),
     },

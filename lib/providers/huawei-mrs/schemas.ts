@@ -11,7 +11,10 @@ import { z } from 'zod';
 import { looseNumber } from '../shared.js';
 
 /** A number that may arrive as a JSON number or a numeric string ("1564622673"); anything else is absent. */
-const looseNum = z.unknown().transform((v) => looseNumber(v));
+const looseNum = z
+  .unknown()
+  .optional()
+  .transform((v) => looseNumber(v));
 /** A string that may arrive as a number (ids and states are strings, but be lenient). */
 const looseStr = z
   .union([z.string(), z.number()])
