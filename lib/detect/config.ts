@@ -80,6 +80,8 @@ export const rulesOverrideSchema = z
   .strict();
 
 export type RulesOverride = z.infer<typeof rulesOverrideSchema>;
+/** A rules block as written in jobwatch.yml (before schema defaults apply). */
+export type RulesOverrideInput = z.input<typeof rulesOverrideSchema>;
 
 export interface Rules {
   hysteresis: { firePolls: number; resolvePolls: number };

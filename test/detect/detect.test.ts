@@ -311,7 +311,7 @@ describe('stored state', () => {
 
 describe('resolveRules', () => {
   // Each row states the precedence rule it checks.
-  const { target } = makeTarget({
+  const { target, defaults } = makeTarget({
     defaults: {
       stuck: { pendingMaxSeconds: 100 },
       metrics: [{ name: 'a', above: 1, forPolls: 3, severity: 'warning' }],
@@ -328,10 +328,6 @@ describe('resolveRules', () => {
       { match: 'etl-daily', rules: { stuck: { pendingMaxSeconds: 400 } } },
     ],
   });
-  const defaults = {
-    stuck: { pendingMaxSeconds: 100 },
-    metrics: [{ name: 'a', above: 1, forPolls: 3, severity: 'warning' as const }],
-  };
   it.each([
     // Without a job name, the target's rules sit on top of defaults.
     { job: undefined, pending: 200, severity: 'critical', metrics: ['a'] },

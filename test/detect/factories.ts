@@ -1,7 +1,7 @@
 /** Small builders for synthetic snapshots, and a driver that runs detect() over polls like the runtime. */
 import { parseConfig } from '../../lib/config/load.js';
 import type { TargetConfig } from '../../lib/config/schema.js';
-import type { RulesOverride } from '../../lib/detect/config.js';
+import type { RulesOverride, RulesOverrideInput } from '../../lib/detect/config.js';
 import { type DetectOutput, detect, type ResourceState, TARGET_STATE_KEY } from '../../lib/detect/index.js';
 import type { JobwatchEvent } from '../../lib/events/index.js';
 import {
@@ -18,11 +18,12 @@ export const MIN = 60 * SEC;
 
 const PROJECT = { kind: 'project' as const, id: '0123456789abcdef0123456789abcdef', name: 'analytics' };
 
+/** Rules as written in jobwatch.yml; they go through the real config loader. */
 export interface TargetOptions {
-  rules?: RulesOverride;
-  jobRules?: { match: string; rules: RulesOverride }[];
+  rules?: RulesOverrideInput;
+  jobRules?: { match: string; rules: RulesOverrideInput }[];
   labels?: Record<string, string>;
-  defaults?: RulesOverride;
+  defaults?: RulesOverrideInput;
 }
 
 /** A target built through the real config loader, so schema defaults apply exactly as in production. */
