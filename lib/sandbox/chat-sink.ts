@@ -1,0 +1,353 @@
+/**
+ * A local chat sink that behaves like each vendor's incoming webhook, on one loopback origin:
+ *   Slack     POST /slack/services/…     'ok'; 400 invalid_blocks past 50 blocks / 3000-char sections;
+ *                                        429 + Retry-After past 1 message/s per webhook
+ *   DingTalk  POST /dingtalk/robot/send  errcode inside HTTP 200: 310000 bad sign/timestamp,
+ *                                        130101 past 20 messages/min, 460101 oversize markdown
+ *   Feishu    POST /feishu/open-apis/bot/v2/hook/…  code inside HTTP 200: 19021 bad sign/timestamp
+ *   WeCom     POST /wecom/cgi-bin/webhook/send      errcode 40058 past 4096 bytes of markdown,
+ *                                        45009 past 20 messages/min
+ *   webhook   POST /webhook/…            JSON; 401 when the HMAC header is required and wrong
+ * Tests drive real requests at it; the demo prints what arrives.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type ChatChannel = 'slack' | 'dingtalk' | 'feishu' | 'wecom' | 'webhook';
+
+export interface ChatMessage {
+  channel: ChatChannel;
+  body: unknown;
+  atMs: number;
+}
+
+export interface ChatRequestLog {
+  channel: ChatChannel | 'unknown';
+  status: number;
+  /** The vendor's verdict: 'ok', or the error code/name it answered. */
+  verdict: string;
+  atMs: number;
+}
+
+export interface ChatSinkOptions {
+  /** Signing secrets the sink checks (DingTalk 加签, Feishu 签名校验, webhook HMAC); unchecked when absent. */
+  secrets?: { dingtalk?: string; feishu?: string; webhook?: string };
+  print?: (line: string) => void;
+  rateLimits?: { slackPerSecond?: number; dingtalkPerMinute?: number; wecomPerMinute?: number };
+  /** Clock for signature freshness; the wall clock by default. */
+  now?: () => number;
+  host?: string;
+}
+
+export interface ChatSink {
+  url: string;
+  /** Full webhook URLs (tokens included: they are the sink's fake secrets). */
+  endpoints: Record<ChatChannel, string>;
+  /** Accepted messages, in arrival order. */
+  messages: ChatMessage[];
+  /** Every request with the sink's verdict, accepted or not. */
+  requests: ChatRequestLog[];
+  /** Answers the next `count` requests of a channel with `status` (e.g. 500, or 429 with Retry-After). */
+  failNext(channel: ChatChannel, count: number, status: number, retryAfterSeconds?: number): void;
+  clear(): void;
+  stop(): Promise<void>;
+}
+
+/** Fake tokens; only valid against the sink. Tests search error texts for them. */
+export const CHAT_SINK_TOKENS = {
+  slack: 'T0SINK/B0SINK/sinkslacktoken0123456789',
+  dingtalk: 'sinkdingtalktoken0123456789abcdef',
+  feishu: 'sink-feishu-hook-0123-4567-89ab',
+  wecom: 'sink-wecom-key-0123-4567-89ab',
+  webhook: 'sinkwebhookpath0123456789',
+} as const;
+
+export const SLACK_SINK_MAX_BLOCKS = 50;
+export const SLACK_SINK_MAX_SECTION_CHARS = 3000;
+export const DINGTALK_SINK_MAX_BYTES = 20_000;
+export const WECOM_SINK_MAX_MARKDOWN_BYTES = 4096;
+/** DingTalk and Feishu accept a signature timestamp within one hour of their clock. */
+const SIGNATURE_WINDOW_MS = 3600_000;
+
+// biome-ignore lint/suspicious/noExplicitAny: payloads are inspected loosely, as the vendors do.
+type Loose = Record<string, any>;
+
+type Reply = { status: number; headers?: Record<string, string>; body: unknown; verdict: string };
+
+const ok = (body: unknown): Reply => ({ status: 200, body, verdict: 'ok' });
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+class Window {
+  private readonly times = new Map<string, number[]>();
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+  ) {}
+  /** Records a hit; false when over the limit. Uses the monotonic clock, like a vendor would use its own. */
+  allow(key: string): boolean {
+    const now = performance.now();
+    const list = (this.times.get(key) ?? []).filter((t) => t > now - this.windowMs);
+    if (list.length >= this.max) {
+      this.times.set(key, list);
+      return false;
+    }
+    list.push(now);
+    this.times.set(key, list);
+    return true;
+  }
+}
+
+/** Readable lines for a received message (the demo prints these). */
+export function describeChatMessage(channel: ChatChannel, body: unknown): string[] {
+  const b = (body ?? {}) as Loose;
+  const unslack = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  let lines: string[] = [];
+  if (channel === 'slack') {
+    for (const block of (b.blocks ?? []) as Loose[]) {
+      if (block.type === 'header') lines.push(String(block.text?.text ?? ''));
+      if (block.type === 'section') lines.push(...unslack(String(block.text?.text ?? '')).split('\n'));
+    }
+    if (lines.length === 0) lines.push(String(b.text ?? ''));
+  } else if (channel === 'dingtalk') {
+    lines = String(b.markdown?.text ?? b.text?.content ?? '').split(/\n+/);
+  } else if (channel === 'feishu') {
+    lines.push(String(b.card?.header?.title?.content ?? ''));
+    for (const el of (b.card?.elements ?? []) as Loose[])
+      lines.push(...String(el.text?.content ?? '').split('\n'));
+  } else if (channel === 'wecom') {
+    lines = String(b.markdown?.content ?? b.text?.content ?? '').split('\n');
+  } else {
+    const events = Array.isArray(body) ? body : (b.alerts ?? []);
+    lines.push(`${events.length} alert(s)${b.status ? ` ${b.status}` : ''}`);
+  }
+  return lines.map((l) => l.replace(/\u200b/g, '').trim()).filter((l) => l.length > 0);
+}
+
+export async function startChatSink(options: ChatSinkOptions = {}): Promise<ChatSink> {
+  const now = options.now ?? Date.now;
+  const slackRate = new Window(options.rateLimits?.slackPerSecond ?? 1, 1000);
+  const dingtalkRate = new Window(options.rateLimits?.dingtalkPerMinute ?? 20, 60_000);
+  const wecomRate = new Window(options.rateLimits?.wecomPerMinute ?? 20, 60_000);
+  const messages: ChatMessage[] = [];
+  const requests: ChatRequestLog[] = [];
+  const faults: { channel: ChatChannel; remaining: number; status: number; retryAfterSeconds?: number }[] =
+    [];
+
+  const accept = (channel: ChatChannel, body: unknown, reply: Reply): Reply => {
+    messages.push({ channel, body, atMs: now() });
+    if (options.print) {
+      const [first, ...rest] = describeChatMessage(channel, body);
+      options.print(`[${channel}] ${first ?? ''}`);
+      for (const line of rest.slice(0, 14)) options.print(`    ${line}`);
+      if (rest.length > 14) options.print(`    … (${rest.length - 14} more lines)`);
+    }
+    return reply;
+  };
+
+  function slack(path: string, json: Loose | undefined): Reply {
+    if (path !== `/slack/services/${CHAT_SINK_TOKENS.slack}`)
+      return { status: 404, body: 'no_service', verdict: 'no_service' };
+    if (!slackRate.allow(path))
+      return { status: 429, headers: { 'retry-after': '1' }, body: 'rate_limited', verdict: 'rate_limited' };
+    if (!json) return { status: 400, body: 'invalid_payload', verdict: 'invalid_payload' };
+    const blocks = json.blocks as Loose[] | undefined;
+    if (!json.text && !blocks) return { status: 400, body: 'no_text', verdict: 'no_text' };
+    if (blocks) {
+      const tooLong = blocks.some(
+        (b) => b.type === 'section' && String(b.text?.text ?? '').length > SLACK_SINK_MAX_SECTION_CHARS,
+      );
+      if (blocks.length > SLACK_SINK_MAX_BLOCKS || tooLong)
+        return { status: 400, body: 'invalid_blocks', verdict: 'invalid_blocks' };
+    }
+    return accept('slack', json, { status: 200, body: 'ok', verdict: 'ok' });
+  }
+
+  function dingtalk(url: URL, json: Loose | undefined): Reply {
+    if (url.searchParams.get('access_token') !== CHAT_SINK_TOKENS.dingtalk)
+      return ok({ errcode: 300001, errmsg: 'token is not exist' });
+    const secret = options.secrets?.dingtalk;
+    if (secret) {
+      const timestamp = Number(url.searchParams.get('timestamp'));
+      const sign = url.searchParams.get('sign') ?? '';
+      const expected = createHmac('sha256', secret).update(`${timestamp}\n${secret}`).digest('base64');
+      if (!Number.isFinite(timestamp) || Math.abs(now() - timestamp) > SIGNATURE_WINDOW_MS)
+        return { ...ok({ errcode: 310000, errmsg: 'timestamp is invalid' }), verdict: '310000' };
+      if (!safeEqual(sign, expected))
+        return { ...ok({ errcode: 310000, errmsg: 'sign not match' }), verdict: '310000' };
+    }
+    if (!dingtalkRate.allow('robot'))
+      return {
+        ...ok({ errcode: 130101, errmsg: 'send too fast, exceed 20 times per minute' }),
+        verdict: '130101',
+      };
+    if (!json || !['markdown', 'text', 'actionCard', 'link', 'feedCard'].includes(json.msgtype))
+      return { ...ok({ errcode: 40035, errmsg: 'invalid parameter' }), verdict: '40035' };
+    const text = String(json.markdown?.text ?? json.text?.content ?? '');
+    if (Buffer.byteLength(text) > DINGTALK_SINK_MAX_BYTES)
+      return { ...ok({ errcode: 460101, errmsg: 'message too long' }), verdict: '460101' };
+    return accept('dingtalk', json, ok({ errcode: 0, errmsg: 'ok' }));
+  }
+
+  function feishu(path: string, json: Loose | undefined): Reply {
+    if (path !== `/feishu/open-apis/bot/v2/hook/${CHAT_SINK_TOKENS.feishu}`)
+      return {
+        ...ok({ code: 19001, msg: 'param invalid: incoming webhook access token invalid' }),
+        verdict: '19001',
+      };
+    if (!json) return { ...ok({ code: 9499, msg: 'Bad Request' }), verdict: '9499' };
+    const secret = options.secrets?.feishu;
+    if (secret) {
+      const timestampSec = Number(json.timestamp);
+      const expected = createHmac('sha256', `${timestampSec}\n${secret}`).update('').digest('base64');
+      const fresh =
+        Number.isFinite(timestampSec) && Math.abs(now() - timestampSec * 1000) <= SIGNATURE_WINDOW_MS;
+      if (!fresh || !safeEqual(String(json.sign ?? ''), expected))
+        return {
+          ...ok({
+            code: 19021,
+            msg: 'sign match fail or timestamp is not within one hour from current time',
+          }),
+          verdict: '19021',
+        };
+    }
+    if (json.msg_type !== 'interactive' && json.msg_type !== 'text' && json.msg_type !== 'post')
+      return { ...ok({ code: 19002, msg: 'params error, msg_type need' }), verdict: '19002' };
+    return accept('feishu', json, ok({ code: 0, msg: 'success', data: {} }));
+  }
+
+  function wecom(url: URL, json: Loose | undefined): Reply {
+    if (url.searchParams.get('key') !== CHAT_SINK_TOKENS.wecom)
+      return { ...ok({ errcode: 93000, errmsg: 'invalid webhook url' }), verdict: '93000' };
+    if (!wecomRate.allow('robot'))
+      return { ...ok({ errcode: 45009, errmsg: 'api freq out of limit' }), verdict: '45009' };
+    if (!json || (json.msgtype !== 'markdown' && json.msgtype !== 'text'))
+      return { ...ok({ errcode: 40008, errmsg: 'invalid message type' }), verdict: '40008' };
+    const content = String(json.markdown?.content ?? json.text?.content ?? '');
+    if (Buffer.byteLength(content, 'utf8') > WECOM_SINK_MAX_MARKDOWN_BYTES)
+      return {
+        ...ok({ errcode: 40058, errmsg: 'markdown.content exceed max length 4096' }),
+        verdict: '40058',
+      };
+    return accept('wecom', json, ok({ errcode: 0, errmsg: 'ok' }));
+  }
+
+  function webhook(path: string, headers: IncomingMessage['headers'], raw: string): Reply {
+    if (path !== `/webhook/${CHAT_SINK_TOKENS.webhook}`)
+      return { status: 404, body: 'not found', verdict: '404' };
+    const secret = options.secrets?.webhook;
+    if (secret) {
+      const timestamp = String(headers['x-jobwatch-timestamp'] ?? '');
+      const expected = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${raw}`).digest('hex')}`;
+      if (!safeEqual(String(headers['x-jobwatch-signature'] ?? ''), expected))
+        return { status: 401, body: { error: 'bad signature' }, verdict: '401' };
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      return { status: 400, body: { error: 'body is not JSON' }, verdict: '400' };
+    }
+    return accept('webhook', json, { status: 202, body: { accepted: true }, verdict: 'ok' });
+  }
+
+  const channelOf = (path: string): ChatChannel | undefined => {
+    const first = path.split('/')[1];
+    return (['slack', 'dingtalk', 'feishu', 'wecom', 'webhook'] as const).find((c) => c === first);
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://sink');
+    const channel = channelOf(url.pathname);
+    let reply: Reply;
+    const fault = channel ? faults.find((f) => f.channel === channel && f.remaining > 0) : undefined;
+    if (req.method !== 'POST' || !channel) {
+      reply = { status: 404, body: 'not found', verdict: '404' };
+    } else if (fault) {
+      fault.remaining -= 1;
+      reply = {
+        status: fault.status,
+        headers:
+          fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) },
+        body: fault.status === 429 ? 'rate_limited' : 'injected failure',
+        verdict: `fault ${fault.status}`,
+      };
+    } else {
+      let json: Loose | undefined;
+      try {
+        json = JSON.parse(raw) as Loose;
+      } catch {
+        json = undefined;
+      }
+      if (channel === 'slack') reply = slack(url.pathname, json);
+      else if (channel === 'dingtalk') reply = dingtalk(url, json);
+      else if (channel === 'feishu') reply = feishu(url.pathname, json);
+      else if (channel === 'wecom') reply = wecom(url, json);
+      else reply = webhook(url.pathname, req.headers, raw);
+    }
+    requests.push({
+      channel: channel ?? 'unknown',
+      status: reply.status,
+      verdict: reply.verdict,
+      atMs: now(),
+    });
+    const payload = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+    res.writeHead(reply.status, {
+      'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json',
+      ...reply.headers,
+    });
+    res.end(payload);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end('sink error');
+    });
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host}:${port}`;
+  return {
+    url,
+    endpoints: {
+      slack: `${url}/slack/services/${CHAT_SINK_TOKENS.slack}`,
+      dingtalk: `${url}/dingtalk/robot/send?access_token=${CHAT_SINK_TOKENS.dingtalk}`,
+      feishu: `${url}/feishu/open-apis/bot/v2/hook/${CHAT_SINK_TOKENS.feishu}`,
+      wecom: `${url}/wecom/cgi-bin/webhook/send?key=${CHAT_SINK_TOKENS.wecom}`,
+      webhook: `${url}/webhook/${CHAT_SINK_TOKENS.webhook}`,
+    },
+    messages,
+    requests,
+    failNext(channel, count, status, retryAfterSeconds) {
+      faults.push({
+        channel,
+        remaining: count,
+        status,
+        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+      });
+    },
+    clear() {
+      messages.length = 0;
+      requests.length = 0;
+      faults.length = 0;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
