@@ -1,0 +1,482 @@
+/**
+ * DLI actions: stop / restart a Flink job (savepoints on request), cancel a Spark batch or a SQL job,
+ * restart a queue. DLI answers these calls before the work is done ("request dispatched"), so an answer
+ * only means "accepted": every action then polls the job or queue until the expected state or the timeout.
+ */
+import { z } from 'zod';
+import type { TargetConfig } from '../../config/schema.js';
+import { HttpCallError } from '../../http/errors.js';
+import type {
+  ActionName,
+  ActionOutcome,
+  ActionRequest,
+  ActionTarget,
+  ProviderActions,
+  ProviderContext,
+} from '../types.js';
+import { createDliApi, type DliApi, type DliTarget } from './client.js';
+import { flinkState } from './collector.js';
+
+const FLINK_ACTIONS: readonly ActionName[] = ['stop', 'restart'];
+const CANCEL_ACTIONS: readonly ActionName[] = ['cancel'];
+const QUEUE_ACTIONS: readonly ActionName[] = ['restart-queue'];
+
+const flinkParams = z
+  .object({
+    /** stop: take a savepoint first (`trigger_savepoint`). */
+    withSavepoint: z.boolean().default(false),
+    /** restart: resume from the latest savepoint (`resume_savepoint`); stopping first takes one. */
+    fromSavepoint: z.boolean().default(false),
+  })
+  .strict();
+const queueParams = z.object({ force: z.boolean().default(false) }).strict();
+const noParams = z.object({}).strict();
+
+function supports(resource: Pick<ActionTarget, 'kind' | 'jobKind'>): readonly ActionName[] {
+  if (resource.kind === 'queue') return QUEUE_ACTIONS;
+  if (resource.kind !== 'job') return [];
+  if (resource.jobKind === 'flink-stream') return FLINK_ACTIONS;
+  if (resource.jobKind === 'spark-batch' || resource.jobKind === 'sql') return CANCEL_ACTIONS;
+  return [];
+}
+
+class Verifier {
+  private readonly startedMs: number;
+  constructor(
+    private readonly ctx: ProviderContext,
+    private readonly request: ActionRequest,
+  ) {
+    this.startedMs = ctx.now();
+  }
+
+  elapsedMs(): number {
+    return this.ctx.now() - this.startedMs;
+  }
+
+  /**
+   * Polls `read` until `decide` says done or failed; sleeps `verifyIntervalMs` between reads (a sleep
+   * that ends early when the signal fires). Read failures are retried until the deadline.
+   */
+  async until<T>(
+    read: () => Promise<T>,
+    decide: (value: T, polls: number) => 'ok' | 'failed' | 'wait',
+    describe: (value: T) => string,
+  ): Promise<{ result: 'ok' | 'failed' | 'timeout'; last?: T; error?: unknown }> {
+    const interval = this.request.verifyIntervalMs ?? 5_000;
+    let last: T | undefined;
+    let lastError: unknown;
+    for (let polls = 1; ; polls++) {
+      try {
+        last = await read();
+        lastError = undefined;
+        const verdict = decide(last, polls);
+        if (verdict !== 'wait') return { result: verdict, last };
+      } catch (error) {
+        lastError = error;
+        if (this.ctx.signal?.aborted) break;
+      }
+      if (this.elapsedMs() >= this.request.verifyTimeoutMs) break;
+      const slept = await sleep(interval, this.ctx.signal);
+      if (!slept) break;
+    }
+    this.ctx.logger.debug('DLI action verification gave up', {
+      action: this.request.action,
+      last: last === undefined ? undefined : describe(last),
+    });
+    return {
+      result: 'timeout',
+      ...(last === undefined ? {} : { last }),
+      ...(lastError ? { error: lastError } : {}),
+    };
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+type Outcome = ActionOutcome;
+
+function rejected(action: ActionName, error: unknown, durationMs: number): Outcome {
+  const retryable =
+    error instanceof HttpCallError &&
+    ['throttled', 'server-error', 'timeout', 'unreachable'].includes(error.kind);
+  const message =
+    error instanceof HttpCallError
+      ? error.message
+      : error instanceof Error
+        ? `${error.name}: ${error.message}`
+        : 'request failed';
+  return { ok: false, status: 'rejected', action, message, durationMs, retryable };
+}
+
+function timedOut(
+  action: ActionName,
+  what: string,
+  finalState: string | undefined,
+  durationMs: number,
+): Outcome {
+  return {
+    ok: false,
+    status: 'timeout',
+    action,
+    ...(finalState ? { finalState } : {}),
+    message: `${what} was accepted but not confirmed in time${finalState ? ` (last state ${finalState})` : ''}`,
+    durationMs,
+    retryable: true,
+  };
+}
+
+async function flinkStatus(api: DliApi, jobId: number): Promise<string> {
+  return (await api.showFlinkJob(jobId)).status.toLowerCase();
+}
+
+const FLINK_RUNNABLE = new Set([
+  'job_init',
+  'job_cancel_success',
+  'job_running_exception',
+  'job_submit_fail',
+  'job_finish',
+  'job_idle',
+  'job_arrearage_stopped',
+]);
+
+async function stopFlink(
+  api: DliApi,
+  jobId: number,
+  withSavepoint: boolean,
+  verifier: Verifier,
+  action: ActionName,
+): Promise<Outcome | { stopped: true }> {
+  try {
+    await api.stopFlinkJob(jobId, withSavepoint);
+  } catch (error) {
+    return rejected(action, error, verifier.elapsedMs());
+  }
+  const verdict = await verifier.until(
+    () => flinkStatus(api, jobId),
+    (status) => (status === 'job_cancel_success' ? 'ok' : status === 'job_cancel_fail' ? 'failed' : 'wait'),
+    (status) => status,
+  );
+  if (verdict.result === 'ok') return { stopped: true };
+  if (verdict.result === 'failed') {
+    return {
+      ok: false,
+      status: 'failed',
+      action,
+      finalState: verdict.last ?? 'job_cancel_fail',
+      message: `DLI could not stop Flink job ${jobId} (job_cancel_fail)`,
+      durationMs: verifier.elapsedMs(),
+      retryable: true,
+    };
+  }
+  return timedOut(action, `stop of Flink job ${jobId}`, verdict.last, verifier.elapsedMs());
+}
+
+async function performFlink(api: DliApi, request: ActionRequest, verifier: Verifier): Promise<Outcome> {
+  const { action, resource } = request;
+  const jobId = Number(resource.vendorId);
+  if (!Number.isSafeInteger(jobId)) {
+    return {
+      ok: false,
+      status: 'rejected',
+      action,
+      message: 'Flink job id must be a number',
+      durationMs: 0,
+      retryable: false,
+    };
+  }
+  const params = flinkParams.safeParse(request.params);
+  if (!params.success) {
+    return {
+      ok: false,
+      status: 'rejected',
+      action,
+      message: `invalid params: ${params.error.issues[0]?.message}`,
+      durationMs: 0,
+      retryable: false,
+    };
+  }
+  const { withSavepoint, fromSavepoint } = params.data;
+
+  if (action === 'stop') {
+    const stopped = await stopFlink(api, jobId, withSavepoint, verifier, action);
+    if (!('stopped' in stopped)) return stopped;
+    return {
+      ok: true,
+      status: 'verified',
+      action,
+      finalState: 'STOPPED',
+      message: `Flink job ${jobId} stopped${withSavepoint ? ' with a savepoint' : ''}`,
+      durationMs: verifier.elapsedMs(),
+    };
+  }
+
+  // restart: read the state first, stop only a job that still runs, then run it.
+  let current: string;
+  try {
+    current = await flinkStatus(api, jobId);
+  } catch (error) {
+    return rejected(action, error, verifier.elapsedMs());
+  }
+  if (!FLINK_RUNNABLE.has(current)) {
+    const stopped = await stopFlink(api, jobId, withSavepoint || fromSavepoint, verifier, action);
+    if (!('stopped' in stopped)) return stopped;
+  }
+  try {
+    await api.runFlinkJob(jobId, fromSavepoint);
+  } catch (error) {
+    return rejected(action, error, verifier.elapsedMs());
+  }
+  let sawProgress = false;
+  const verdict = await verifier.until(
+    () => flinkStatus(api, jobId),
+    (status, polls) => {
+      if (status === 'job_running') return 'ok';
+      if (flinkState(status).state === 'PENDING') sawProgress = true;
+      // Right after the run request the old failure state may still show; it counts only after the job moved.
+      if (['job_submit_fail', 'job_running_exception'].includes(status) && (sawProgress || polls >= 3))
+        return 'failed';
+      return 'wait';
+    },
+    (status) => status,
+  );
+  if (verdict.result === 'ok') {
+    return {
+      ok: true,
+      status: 'verified',
+      action,
+      finalState: 'RUNNING',
+      message: `Flink job ${jobId} restarted${fromSavepoint ? ' from its latest savepoint' : ''} and is running`,
+      durationMs: verifier.elapsedMs(),
+    };
+  }
+  if (verdict.result === 'failed') {
+    return {
+      ok: false,
+      status: 'failed',
+      action,
+      finalState: verdict.last ?? 'job_submit_fail',
+      message: `Flink job ${jobId} did not come back: ${verdict.last}`,
+      durationMs: verifier.elapsedMs(),
+      retryable: false,
+    };
+  }
+  return timedOut(action, `run of Flink job ${jobId}`, verdict.last, verifier.elapsedMs());
+}
+
+async function performCancel(api: DliApi, request: ActionRequest, verifier: Verifier): Promise<Outcome> {
+  const { action, resource } = request;
+  const spark = resource.jobKind === 'spark-batch';
+  const what = `${spark ? 'Spark batch' : 'SQL job'} ${resource.vendorId}`;
+  try {
+    if (spark) await api.cancelSparkBatch(resource.vendorId);
+    else await api.cancelSqlJob(resource.vendorId);
+  } catch (error) {
+    return rejected(action, error, verifier.elapsedMs());
+  }
+  const read = spark
+    ? async () => (await api.sparkBatchState(resource.vendorId)).toLowerCase()
+    : async () => (await api.sqlJobStatus(resource.vendorId)).toUpperCase();
+  const done = spark ? ['dead'] : ['CANCELLED'];
+  const otherEnd = spark ? ['success'] : ['FINISHED', 'FAILED'];
+  const verdict = await verifier.until(
+    read,
+    (state) => (done.includes(state) ? 'ok' : otherEnd.includes(state) ? 'failed' : 'wait'),
+    (state) => state,
+  );
+  if (verdict.result === 'ok') {
+    return {
+      ok: true,
+      status: 'verified',
+      action,
+      finalState: 'STOPPED',
+      message: `${what} cancelled`,
+      durationMs: verifier.elapsedMs(),
+    };
+  }
+  if (verdict.result === 'failed') {
+    return {
+      ok: false,
+      status: 'failed',
+      action,
+      ...(verdict.last ? { finalState: verdict.last } : {}),
+      message: `${what} ended as ${verdict.last} before the cancel took effect`,
+      durationMs: verifier.elapsedMs(),
+      retryable: false,
+    };
+  }
+  return timedOut(action, `cancel of ${what}`, verdict.last, verifier.elapsedMs());
+}
+
+async function performQueueRestart(
+  api: DliApi,
+  request: ActionRequest,
+  verifier: Verifier,
+): Promise<Outcome> {
+  const { action, resource } = request;
+  const params = queueParams.safeParse(request.params);
+  if (!params.success) {
+    return {
+      ok: false,
+      status: 'rejected',
+      action,
+      message: `invalid params: ${params.error.issues[0]?.message}`,
+      durationMs: 0,
+      retryable: false,
+    };
+  }
+  const name = resource.vendorId;
+  // A restart already under way is not restarted again (the doc states no idempotency).
+  try {
+    const queue = (await api.listQueues()).find((q) => q.name.toLowerCase() === name.toLowerCase());
+    if (!queue)
+      return {
+        ok: false,
+        status: 'rejected',
+        action,
+        message: `queue ${name} not found`,
+        durationMs: verifier.elapsedMs(),
+        retryable: false,
+      };
+    if (queue.restarting) {
+      return {
+        ok: false,
+        status: 'rejected',
+        action,
+        message: `queue ${name} is already restarting`,
+        durationMs: verifier.elapsedMs(),
+        retryable: true,
+      };
+    }
+  } catch (error) {
+    return rejected(action, error, verifier.elapsedMs());
+  }
+  let asyncJobId: string | undefined;
+  try {
+    asyncJobId = await api.restartQueue(name, params.data.force);
+  } catch (error) {
+    return rejected(action, error, verifier.elapsedMs());
+  }
+  if (asyncJobId) {
+    const jobId = asyncJobId;
+    const verdict = await verifier.until(
+      async () => (await api.sqlJobStatus(jobId)).toUpperCase(),
+      (status) =>
+        status === 'FINISHED' ? 'ok' : status === 'FAILED' || status === 'CANCELLED' ? 'failed' : 'wait',
+      (status) => status,
+    );
+    if (verdict.result === 'ok') {
+      return {
+        ok: true,
+        status: 'verified',
+        action,
+        finalState: 'available',
+        message: `queue ${name} restarted (forced)`,
+        durationMs: verifier.elapsedMs(),
+      };
+    }
+    if (verdict.result === 'failed') {
+      return {
+        ok: false,
+        status: 'failed',
+        action,
+        ...(verdict.last ? { finalState: verdict.last } : {}),
+        message: `restart job of queue ${name} ended ${verdict.last}`,
+        durationMs: verifier.elapsedMs(),
+        retryable: true,
+      };
+    }
+    return timedOut(action, `restart of queue ${name}`, verdict.last, verifier.elapsedMs());
+  }
+  // Without a job id, the queue's `is_restarting` flag is the only signal: wait until it was seen set and
+  // then cleared, or never set within a couple of polls (a restart faster than the poll interval).
+  let sawRestarting = false;
+  const verdict = await verifier.until(
+    async () => (await api.listQueues()).find((q) => q.name.toLowerCase() === name.toLowerCase())?.restarting,
+    (restarting, polls) => {
+      if (restarting) sawRestarting = true;
+      if (restarting === undefined) return 'failed';
+      return !restarting && (sawRestarting || polls >= 2) ? 'ok' : 'wait';
+    },
+    (restarting) => (restarting ? 'restarting' : 'available'),
+  );
+  if (verdict.result === 'ok') {
+    return {
+      ok: true,
+      status: 'verified',
+      action,
+      finalState: 'available',
+      message: `queue ${name} restarted and available`,
+      durationMs: verifier.elapsedMs(),
+    };
+  }
+  if (verdict.result === 'failed') {
+    return {
+      ok: false,
+      status: 'failed',
+      action,
+      message: `queue ${name} disappeared during the restart`,
+      durationMs: verifier.elapsedMs(),
+      retryable: false,
+    };
+  }
+  return timedOut(
+    action,
+    `restart of queue ${name}`,
+    verdict.last ? 'restarting' : undefined,
+    verifier.elapsedMs(),
+  );
+}
+
+export const dliActions: ProviderActions = {
+  supports,
+  async perform(target: TargetConfig, request: ActionRequest, ctx: ProviderContext): Promise<Outcome> {
+    const { action, resource } = request;
+    if (target.provider !== 'huawei-dli' || !supports(resource).includes(action)) {
+      return {
+        ok: false,
+        status: 'unsupported',
+        action,
+        message: `${action} is not supported on DLI ${resource.kind}${resource.jobKind ? ` (${resource.jobKind})` : ''}; supported: ${supports(resource).join(', ') || 'none'}`,
+        durationMs: 0,
+        retryable: false,
+      };
+    }
+    if (
+      resource.kind !== 'queue' &&
+      resource.jobKind !== 'flink-stream' &&
+      !noParams.safeParse(request.params).success
+    ) {
+      return {
+        ok: false,
+        status: 'rejected',
+        action,
+        message: 'cancel takes no params',
+        durationMs: 0,
+        retryable: false,
+      };
+    }
+    const verifier = new Verifier(ctx, request);
+    let api: DliApi;
+    try {
+      api = await createDliApi(target as DliTarget, ctx);
+    } catch (error) {
+      return rejected(action, error, verifier.elapsedMs());
+    }
+    if (resource.kind === 'queue') return performQueueRestart(api, request, verifier);
+    if (resource.jobKind === 'flink-stream') return performFlink(api, request, verifier);
+    return performCancel(api, request, verifier);
+  },
+};

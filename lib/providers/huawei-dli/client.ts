@@ -1,0 +1,360 @@
+/**
+ * The DLI calls jobwatch makes, on top of the shared Huawei client (signing, envelopes and retries live
+ * there), with paging that accepts every reading of DLI's ambiguous position parameters and reports
+ * whether what it read matches the totals the API reported.
+ */
+import type { z } from 'zod';
+import type { TargetOf } from '../../config/schema.js';
+import { getHuaweiClient, type HuaweiClient, type HuaweiMethod } from '../huawei/index.js';
+import { parseVendor } from '../shared.js';
+import type { ProviderContext } from '../types.js';
+import { dliEndpointFor } from './config.js';
+import {
+  type DliFlinkJobDetail,
+  type DliFlinkJobItem,
+  type DliQueue,
+  type DliSparkBatch,
+  type DliSqlJob,
+  flinkDispatchSchema,
+  flinkJobDetailSchema,
+  flinkJobListSchema,
+  queueActionSchema,
+  queueListSchema,
+  sparkBatchListSchema,
+  sparkBatchStateSchema,
+  sparkCancelSchema,
+  sqlCancelSchema,
+  sqlJobListSchema,
+  sqlJobStatusSchema,
+} from './schemas.js';
+
+/** Operation names as the Huawei SDK names them: request log, fault injection and `apiCalls` use them. */
+export const DLI_OPERATIONS = {
+  listFlinkJobs: 'ListFlinkJobs',
+  showFlinkJob: 'ShowFlinkJob',
+  runFlinkJobs: 'BatchRunFlinkJobs',
+  stopFlinkJobs: 'BatchStopFlinkJobs',
+  listSparkJobs: 'ListSparkJobs',
+  showSparkJobStatus: 'ShowSparkJobStatus',
+  cancelSparkJob: 'CancelSparkJob',
+  listSqlJobs: 'ListSqlJobs',
+  showSqlJobStatus: 'ShowSqlJobStatus',
+  cancelSqlJob: 'CancelSqlJob',
+  listQueues: 'ListQueues',
+  restartQueue: 'RestartQueue',
+} as const;
+
+/** Flink list `limit` maximum (§9.7); SQL list `page-size` maximum (§7.3.5). Spark's is undocumented. */
+export const FLINK_PAGE_SIZE = 100;
+export const SQL_PAGE_SIZE = 100;
+export const SPARK_PAGE_SIZE = 100;
+/** Upper bound on pages per listing, so a vendor that never stops paging cannot hold a poll forever. */
+export const MAX_PAGES = 200;
+
+export type DliTarget = TargetOf<'huawei-dli'>;
+
+/** A listing read to the end (or not): `complete` is false when what was read != the reported total. */
+export interface Paged<T> {
+  items: T[];
+  total: number;
+  complete: boolean;
+  /** Which reading of the position parameter produced the data, for the incomplete message. */
+  reading: string;
+}
+
+export interface PageReading {
+  name: string;
+  /** Value of the position parameter for the k-th page (k from 0). */
+  position: (k: number) => number;
+}
+
+/**
+ * Reads every page, trying the readings in order: the first is the documented (or most likely) one; a
+ * reading whose next page is empty or repeats what was read gives way to the next reading. Stops as soon
+ * as the reported total is reached, so the right reading costs no extra call.
+ */
+export async function readAllPages<T>(options: {
+  pageSize: number;
+  readings: PageReading[];
+  fetch: (position: number) => Promise<{ items: T[]; total: number }>;
+  idOf: (item: T) => string;
+  maxPages?: number;
+}): Promise<Paged<T>> {
+  const seen = new Map<string, T>();
+  const maxPages = options.maxPages ?? MAX_PAGES;
+  let total: number | undefined;
+  let used = options.readings[0]?.name ?? 'default';
+  let calls = 0;
+  outer: for (const reading of options.readings) {
+    for (let k = 0; k < maxPages; k++) {
+      if (total !== undefined && seen.size >= total) break outer;
+      if (calls >= maxPages) break outer;
+      calls++;
+      const page = await options.fetch(reading.position(k));
+      total = page.total;
+      let added = 0;
+      for (const item of page.items) {
+        const id = options.idOf(item);
+        if (!seen.has(id)) {
+          seen.set(id, item);
+          added++;
+        }
+      }
+      if (added > 0) used = reading.name;
+      if (page.items.length === 0) break;
+      if (added === 0 && k > 0) break;
+      if (page.items.length < options.pageSize && added > 0 && seen.size >= total) break outer;
+    }
+  }
+  const items = [...seen.values()];
+  const reported = total ?? 0;
+  return { items, total: reported, complete: items.length === reported, reading: used };
+}
+
+const UUID_LIKE = /^[A-Za-z0-9-]{1,64}$/;
+const QUEUE_NAME = /^[A-Za-z0-9_]{1,128}$/;
+
+function pathId(value: string | number, pattern: RegExp, what: string): string {
+  const text = String(value);
+  if (!pattern.test(text)) throw new TypeError(`${what} has unexpected characters`);
+  return encodeURIComponent(text);
+}
+
+/** Typed DLI calls for one target; every response is validated, every call carries the poll's signal. */
+export class DliApi {
+  constructor(
+    private readonly client: HuaweiClient,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  private async call<S extends z.ZodType>(
+    schema: S,
+    operation: string,
+    method: HuaweiMethod,
+    path: string,
+    options: { query?: [string, string][]; body?: unknown } = {},
+  ): Promise<z.infer<S>> {
+    const json = await this.client.call(operation, method, path, {
+      ...options,
+      ...(this.signal ? { signal: this.signal } : {}),
+    });
+    return parseVendor(schema, json, operation);
+  }
+
+  /** Flink jobs, at the maximum page size; `offset` read as records first, then as a page index. */
+  listFlinkJobs(queue?: string): Promise<Paged<DliFlinkJobItem>> {
+    const base: [string, string][] = [['limit', String(FLINK_PAGE_SIZE)]];
+    if (queue) base.push(['queue_name', queue]);
+    return readAllPages({
+      pageSize: FLINK_PAGE_SIZE,
+      readings: [
+        { name: 'offset as records', position: (k) => k * FLINK_PAGE_SIZE },
+        { name: 'offset as page index', position: (k) => k },
+      ],
+      idOf: (job) => String(job.job_id),
+      fetch: async (offset) => {
+        const page = await this.call(
+          flinkJobListSchema,
+          DLI_OPERATIONS.listFlinkJobs,
+          'GET',
+          '/v1.0/{project_id}/streaming/jobs',
+          {
+            query: [...base, ['offset', String(offset)]],
+          },
+        );
+        return { items: page.job_list.jobs, total: page.job_list.total_count };
+      },
+    });
+  }
+
+  async showFlinkJob(jobId: number): Promise<DliFlinkJobDetail> {
+    const id = pathId(jobId, /^\d{1,19}$/, 'Flink job id');
+    const detail = await this.call(
+      flinkJobDetailSchema,
+      DLI_OPERATIONS.showFlinkJob,
+      'GET',
+      `/v1.0/{project_id}/streaming/jobs/${id}`,
+    );
+    return detail.job_detail;
+  }
+
+  /** One job per call: the answer has no job ids, so only a one-element batch is attributable. */
+  async runFlinkJob(jobId: number, resumeSavepoint: boolean): Promise<void> {
+    await this.call(
+      flinkDispatchSchema,
+      DLI_OPERATIONS.runFlinkJobs,
+      'POST',
+      '/v1.0/{project_id}/streaming/jobs/run',
+      {
+        body: { job_ids: [jobId], resume_savepoint: resumeSavepoint },
+      },
+    );
+  }
+
+  /** `trigger_savepoint` is the spelling of the doc's example and of the SDK (the table says `trigger_save_point`). */
+  async stopFlinkJob(jobId: number, triggerSavepoint: boolean): Promise<void> {
+    await this.call(
+      flinkDispatchSchema,
+      DLI_OPERATIONS.stopFlinkJobs,
+      'POST',
+      '/v1.0/{project_id}/streaming/jobs/stop',
+      {
+        body: { job_ids: [jobId], trigger_savepoint: triggerSavepoint },
+      },
+    );
+  }
+
+  /** Spark batches of one queue (recommended by the doc) or of the whole project; `from` is a record index. */
+  listSparkBatches(queue?: string): Promise<Paged<DliSparkBatch>> {
+    const base: [string, string][] = [['size', String(SPARK_PAGE_SIZE)]];
+    if (queue) base.push(['queue_name', queue]);
+    return readAllPages({
+      pageSize: SPARK_PAGE_SIZE,
+      readings: [
+        { name: 'from as records', position: (k) => k * SPARK_PAGE_SIZE },
+        { name: 'from as page index', position: (k) => k },
+      ],
+      idOf: (batch) => batch.id,
+      fetch: async (from) => {
+        const page = await this.call(
+          sparkBatchListSchema,
+          DLI_OPERATIONS.listSparkJobs,
+          'GET',
+          '/v2.0/{project_id}/batches',
+          {
+            query: [...base, ['from', String(from)]],
+          },
+        );
+        return { items: page.sessions, total: page.total };
+      },
+    });
+  }
+
+  async sparkBatchState(batchId: string): Promise<string> {
+    const id = pathId(batchId, UUID_LIKE, 'Spark batch id');
+    const state = await this.call(
+      sparkBatchStateSchema,
+      DLI_OPERATIONS.showSparkJobStatus,
+      'GET',
+      `/v2.0/{project_id}/batches/${id}/state`,
+    );
+    return state.state;
+  }
+
+  async cancelSparkBatch(batchId: string): Promise<void> {
+    const id = pathId(batchId, UUID_LIKE, 'Spark batch id');
+    await this.call(
+      sparkCancelSchema,
+      DLI_OPERATIONS.cancelSparkJob,
+      'DELETE',
+      `/v2.0/{project_id}/batches/${id}`,
+    );
+  }
+
+  /** SQL jobs; `current-page` read as 1-based first (implied by the doc), then 0-based. */
+  listSqlJobs(filter: { status?: string; startAfterMs?: number }): Promise<Paged<DliSqlJob>> {
+    const base: [string, string][] = [
+      ['page-size', String(SQL_PAGE_SIZE)],
+      ['job-type', 'ALL'],
+    ];
+    if (filter.status) base.push(['job-status', filter.status]);
+    if (filter.startAfterMs !== undefined) base.push(['start', String(Math.floor(filter.startAfterMs))]);
+    return readAllPages({
+      pageSize: SQL_PAGE_SIZE,
+      readings: [
+        { name: 'current-page from 1', position: (k) => k + 1 },
+        { name: 'current-page from 0', position: (k) => k },
+      ],
+      idOf: (job) => job.job_id,
+      fetch: async (pageNumber) => {
+        const page = await this.call(
+          sqlJobListSchema,
+          DLI_OPERATIONS.listSqlJobs,
+          'GET',
+          '/v1.0/{project_id}/jobs',
+          {
+            query: [...base, ['current-page', String(pageNumber)]],
+          },
+        );
+        return { items: page.jobs, total: page.job_count };
+      },
+    });
+  }
+
+  async sqlJobStatus(jobId: string): Promise<string> {
+    const id = pathId(jobId, UUID_LIKE, 'SQL job id');
+    const status = await this.call(
+      sqlJobStatusSchema,
+      DLI_OPERATIONS.showSqlJobStatus,
+      'GET',
+      `/v1.0/{project_id}/jobs/${id}/status`,
+    );
+    return status.status;
+  }
+
+  async cancelSqlJob(jobId: string): Promise<void> {
+    const id = pathId(jobId, UUID_LIKE, 'SQL job id');
+    await this.call(sqlCancelSchema, DLI_OPERATIONS.cancelSqlJob, 'DELETE', `/v1.0/{project_id}/jobs/${id}`);
+  }
+
+  /** Every queue type (`queue_type` defaults to `sql` otherwise); the list is not paged by default. */
+  async listQueues(): Promise<DliQueue[]> {
+    const list = await this.call(
+      queueListSchema,
+      DLI_OPERATIONS.listQueues,
+      'GET',
+      '/v1.0/{project_id}/queues',
+      {
+        query: [['queue_type', 'all']],
+      },
+    );
+    return list.queues;
+  }
+
+  /** Returns the async job id when the vendor gives one (`force: true`). */
+  async restartQueue(queueName: string, force: boolean): Promise<string | undefined> {
+    const name = pathId(queueName, QUEUE_NAME, 'queue name');
+    const answer = await this.call(
+      queueActionSchema,
+      DLI_OPERATIONS.restartQueue,
+      'PUT',
+      `/v1.0/{project_id}/queues/${name}/action`,
+      {
+        body: { action: 'restart', force },
+      },
+    );
+    return answer.job_id;
+  }
+}
+
+/** Resolves the target's credentials and returns its API, counting every HTTP attempt in `apiCalls`. */
+export async function createDliApi(
+  target: DliTarget,
+  ctx: ProviderContext,
+  apiCalls?: Record<string, number>,
+): Promise<DliApi> {
+  const endpoint = target.endpoint ?? dliEndpointFor(target.region);
+  if (!endpoint) throw new TypeError(`no DLI endpoint known for region ${target.region}; set endpoint`);
+  const [accessKeyId, secretAccessKey, securityToken] = await Promise.all([
+    ctx.secrets(target.credentials.accessKeyId),
+    ctx.secrets(target.credentials.secretAccessKey),
+    target.credentials.securityToken
+      ? ctx.secrets(target.credentials.securityToken)
+      : Promise.resolve(undefined),
+  ]);
+  const client = getHuaweiClient({
+    endpoint,
+    credentials: { accessKeyId, secretAccessKey, ...(securityToken ? { securityToken } : {}) },
+    projectId: target.options.projectId,
+    now: ctx.now,
+    concurrency: target.options.concurrency,
+    ...(apiCalls
+      ? {
+          onCall: (operation: string) => {
+            apiCalls[operation] = (apiCalls[operation] ?? 0) + 1;
+          },
+        }
+      : {}),
+  });
+  return new DliApi(client, ctx.signal);
+}
