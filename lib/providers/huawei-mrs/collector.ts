@@ -65,7 +65,10 @@ export function normalizeJobState(
 }
 
 /** True once an execution will not change again. */
-export function isFinalExecution(job: Pick<MrsJobExecution, 'job_state' | 'job_result'>): boolean {
+export function isFinalExecution(job: {
+  job_state?: string | undefined;
+  job_result?: string | undefined;
+}): boolean {
   const { state } = normalizeJobState(job.job_state, job.job_result);
   return state === 'SUCCEEDED' || state === 'FAILED' || state === 'STOPPED';
 }
@@ -89,7 +92,7 @@ export function hostHealthy(status: string | undefined): boolean {
 }
 
 export function clusterHealth(
-  cluster: Pick<MrsCluster, 'clusterState' | 'scale'>,
+  cluster: { clusterState?: string | undefined; scale?: string | undefined },
   hosts: HostStatus[] | undefined,
 ): ContainerHealth {
   const base = CLUSTER_STATE_HEALTH[(cluster.clusterState ?? '').trim().toLowerCase()] ?? 'UNKNOWN';

@@ -6,7 +6,7 @@
  * Scenarios:
  * - `test`: deterministic, driven by `clock.advance()` (timeline in `buildTestWorld`).
  * - `demo`: wall-speed; a job fails ~20 s after start, a job sits in ACCEPTED, the prod cluster turns
- *   abnormal at ~75 s and recovers at ~150 s, an hourly-style job crash-loops from ~2 min; resubmitting the
+ *   abnormal at ~75 s and recovers at ~5 min, an hourly-style job crash-loops from ~2 min; resubmitting the
  *   failed job succeeds.
  * - `fleet`: `fleet.mrsClusters` (10) clusters with `fleet.mrsJobs` (10,000) jobs, ~3 % failed, ~1 % stuck,
  *   one cluster in twenty abnormal.
@@ -273,7 +273,7 @@ function buildDemoWorld(t0: number): MrsWorld {
           errorInfo: 'ResourceManager unreachable on master node',
           downHosts: [`${prod.slice(0, 8)}-c2`],
         },
-        { fromMs: t0 + 150_000, state: 'running' },
+        { fromMs: t0 + 300_000, state: 'running' },
       ],
     },
     {
