@@ -348,15 +348,16 @@ const rows: Row[] = [
     ],
     expect: [[], ['checkpoint.failed:firing:warning'], []],
   },
-  // A new instance restarts the counters: 0 on the new instance is nothing, 2 later is 2 new failures.
+  // A new instance restarts the counters: its whole count is new (5 here), not the difference to the old one (3).
   {
     rule: 'counter reset on instance change',
+    options: { rules: { checkpoint: { failuresToFire: 4 } } },
     polls: [
-      { jobs: [cp({ failedCount: 7 }, { instanceId: 'i-1' })] },
-      { jobs: [cp({ failedCount: 0 }, { instanceId: 'i-2' })] },
-      { jobs: [cp({ failedCount: 2 }, { instanceId: 'i-2' })] },
+      { jobs: [cp({ failedCount: 2 }, { instanceId: 'i-1' })] },
+      { jobs: [cp({ failedCount: 5 }, { instanceId: 'i-2' })] },
+      { jobs: [cp({ failedCount: 5 }, { instanceId: 'i-2' })] },
     ],
-    expect: [[], [], ['checkpoint.failed:firing:warning']],
+    expect: [[], ['checkpoint.failed:firing:warning'], []],
   },
   // Checkpoint ids restart with a new instance: id 1 of the new instance is new although below the old cursor.
   {
