@@ -145,7 +145,7 @@ export function markdownDocument(
     const more = omittedLine({ ...message, omitted: message.omitted + chunks.length - count }, m);
     if (more) parts.push(more);
     if (options.footer) parts.push(options.footer);
-    return parts.join(options.lineBreak + options.lineBreak);
+    return parts.join('\n\n');
   };
   for (let count = chunks.length; count >= 0; count--) {
     const text = compose(count);

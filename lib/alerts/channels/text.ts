@@ -56,7 +56,9 @@ export function escapeMarkdown(text: string): string {
       .replace(/&/g, '&amp;')
       .replace(/</g, '&lt;')
       .replace(/>/g, '&gt;')
-      .replace(/([\\`*_{}[\]()#+!|~])/g, '\\$1'),
+      .replace(/([\\`*_[\]|~])/g, '\\$1')
+      // Heading, list and quote markers only count at the start of a line.
+      .replace(/^(\s*)([#+-])/, '$1\\$2'),
   );
 }
 

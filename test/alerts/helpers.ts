@@ -1,0 +1,118 @@
+import { parseConfig } from '../../lib/config/load.js';
+import type { Config } from '../../lib/config/schema.js';
+import { createSecretResolver } from '../../lib/config/secrets.js';
+import { buildEvent, type EventInput } from '../../lib/events/build.js';
+import type { JobwatchEvent } from '../../lib/events/schema.js';
+import type { ChatChannel, ChatSink } from '../../lib/sandbox/chat-sink.js';
+
+export const T0 = Date.parse('2026-11-23T10:00:00Z');
+
+/** Secrets the sink checks, and env references to them and to the sink's webhook URLs. */
+export const SINK_SECRETS = {
+  dingtalk: 'SECdingtalk-signing-secret-0123456789',
+  feishu: 'feishu-signing-secret-0123456789',
+  webhook: 'webhook-hmac-secret-0123456789',
+};
+
+export function sinkEnv(sink: ChatSink): NodeJS.ProcessEnv {
+  return {
+    SLACK_URL: sink.endpoints.slack,
+    DINGTALK_URL: sink.endpoints.dingtalk,
+    FEISHU_URL: sink.endpoints.feishu,
+    WECOM_URL: sink.endpoints.wecom,
+    WEBHOOK_URL: sink.endpoints.webhook,
+    DINGTALK_SECRET: SINK_SECRETS.dingtalk,
+    FEISHU_SECRET: SINK_SECRETS.feishu,
+    WEBHOOK_SECRET: SINK_SECRETS.webhook,
+  };
+}
+
+export const secretsFor = (env: NodeJS.ProcessEnv) => createSecretResolver({ env });
+
+/** One channel config per type, pointing at the sink through env references (as jobwatch.yml would). */
+export const CHANNEL_CONFIGS: Record<ChatChannel, Record<string, unknown>> = {
+  slack: { name: 'slack', type: 'slack', url: 'env:SLACK_URL' },
+  dingtalk: { name: 'dingtalk', type: 'dingtalk', url: 'env:DINGTALK_URL', secret: 'env:DINGTALK_SECRET' },
+  feishu: { name: 'feishu', type: 'feishu', url: 'env:FEISHU_URL', secret: 'env:FEISHU_SECRET' },
+  wecom: { name: 'wecom', type: 'wecom', url: 'env:WECOM_URL' },
+  webhook: {
+    name: 'webhook',
+    type: 'webhook',
+    url: 'env:WEBHOOK_URL',
+    secret: 'env:WEBHOOK_SECRET',
+    format: 'alertmanager',
+  },
+};
+
+/** Builds config through the production loader, validation on. */
+export function configWith(alerting: Record<string, unknown>): Config {
+  return parseConfig({ ...alerting }, 'test');
+}
+
+let counter = 0;
+
+/** A job event; `name` doubles as the resource key unless `key` is given. */
+export function jobEvent(
+  overrides: Partial<EventInput> & { name?: string; key?: string; container?: string } = {},
+): JobwatchEvent {
+  const name = overrides.name ?? `job-${++counter}`;
+  const labels = { ...(overrides.container ? { container: overrides.container } : {}), ...overrides.labels };
+  return buildEvent({
+    type: 'job.failed',
+    provider: 'alibaba-blink',
+    targetId: 'prod-blink',
+    region: 'cn-hangzhou',
+    severity: 'critical',
+    status: 'firing',
+    title: `Job ${name} failed`,
+    summary: `Job ${name} reached FAILED`,
+    startsAtMs: T0,
+    values: { state: 'FAILED', restarts: 2, maxRestarts: 5, lastError: 'java.lang.RuntimeException: boom' },
+    links: [{ title: 'console', url: 'https://realtime-compute.console.aliyun.com/job/1' }],
+    ...overrides,
+    labels,
+    resource: overrides.resource ?? {
+      key: overrides.key ?? `alibaba-blink/cn-hangzhou/project:p1/job:${name}`,
+      kind: 'job',
+      name,
+      vendorId: name,
+      scope: { kind: 'project', id: 'p1', name: 'p1' },
+    },
+  });
+}
+
+/** The same finding, resolved at `atMs`. */
+export function resolvedOf(event: JobwatchEvent, atMs: number): JobwatchEvent {
+  const d = event.data;
+  return buildEvent({
+    type: d.type as EventInput['type'],
+    provider: d.provider,
+    targetId: d.targetId,
+    region: d.region,
+    resource: d.resource,
+    severity: d.severity,
+    status: 'resolved',
+    title: d.title,
+    summary: d.summary,
+    labels: d.labels,
+    links: d.links,
+    values: d.values,
+    startsAtMs: d.startsAtMs,
+    endsAtMs: atMs,
+  });
+}
+
+export function containerEvent(kind: 'cluster' | 'queue', name: string, key: string): JobwatchEvent {
+  return buildEvent({
+    type: kind === 'cluster' ? 'cluster.unhealthy' : 'queue.unhealthy',
+    provider: kind === 'cluster' ? 'huawei-mrs' : 'huawei-dli',
+    targetId: 'prod-huawei',
+    region: 'cn-north-4',
+    severity: 'critical',
+    status: 'firing',
+    title: `${kind} ${name} unhealthy`,
+    summary: `${kind} ${name} is abnormal`,
+    startsAtMs: T0,
+    resource: { key, kind, name, vendorId: name, scope: { kind, id: name, name } },
+  });
+}
