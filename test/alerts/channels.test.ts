@@ -147,7 +147,12 @@ describe.each(TYPES)('channel conformance: %s', (type) => {
   });
 
   it('leaks no secret when the vendor rejects the request', async () => {
-    const wrong = { ...env, DINGTALK_SECRET: 'SECwrong', FEISHU_SECRET: 'wrong', WEBHOOK_SECRET: 'wrong' };
+    const wrong: NodeJS.ProcessEnv = {
+      ...env,
+      DINGTALK_SECRET: 'SECwrong-secret',
+      FEISHU_SECRET: 'wrong-secret',
+      WEBHOOK_SECRET: 'wrong-secret',
+    };
     for (const key of ['SLACK_URL', 'WECOM_URL']) wrong[key] = String(env[key]).replace(/sink/g, 'sonk');
     const channel = channelFor(type, wrong);
     const result = await channel.notify(message());
@@ -155,6 +160,7 @@ describe.each(TYPES)('channel conformance: %s', (type) => {
     if (result.ok) return;
     expect(result.retry).toBe(false);
     assertLeaksNoSecret(result.error);
+    expect(result.error).not.toMatch(/sonk|wrong-secret/);
     await channel.close?.();
   });
 
@@ -236,7 +242,7 @@ describe('vendor specifics', () => {
     const channel = channelFor('wecom', env);
     const events = Array.from({ length: 30 }, (_, i) => jobEvent({ name: `任务-${i}-${'名'.repeat(30)}` }));
     expect(await channel.notify(message(events))).toEqual({ ok: true });
-    const content = (sink.messages[0]?.body as { markdown: { content: string } }).markdown.content;
+    const content = (sink.messages[0]!.body as { markdown: { content: string } }).markdown.content;
     expect(Buffer.byteLength(content)).toBeLessThanOrEqual(4096);
   });
 
@@ -254,7 +260,7 @@ describe('vendor specifics', () => {
     expect(body.alerts.map((a) => a.status)).toEqual(['firing', 'resolved']);
     const ce = channelFor('webhook', env, { format: 'cloudevents' });
     expect(await ce.notify(message())).toEqual({ ok: true });
-    expect((sink.messages[1]?.body as { specversion: string }[])[0]?.specversion).toBe('1.0');
+    expect((sink.messages[1]!.body as { specversion: string }[])[0]?.specversion).toBe('1.0');
   });
 
   it('Slack: the sink answers 429 + Retry-After past 1 message/s, and the channel paces itself under it', async () => {
