@@ -81,7 +81,6 @@ interface FlinkDetailFacts {
   fingerprint: string;
   queue?: string;
   autoRestart?: NativeAutoRestart;
-  checkpointIntervalMs?: number;
 }
 const MAX_DETAIL_CACHE = 20_000;
 const detailCache = new Map<string, FlinkDetailFacts>();
@@ -225,14 +224,10 @@ async function collectFlink(state: CollectState, accept: (name: string) => boole
     if (changed || (facts === undefined && FLINK_DETAIL_STATES.has(mapped.state))) {
       try {
         const detail = await api.showFlinkJob(job.job_id);
-        const interval = detail.job_config?.checkpoint_interval;
         facts = {
           fingerprint,
           ...(detail.queue_name ? { queue: detail.queue_name } : {}),
           ...(autoRestartOf(detail.job_config) ? { autoRestart: autoRestartOf(detail.job_config) } : {}),
-          ...(detail.job_config?.checkpoint_enabled && interval
-            ? { checkpointIntervalMs: interval * 1000 }
-            : {}),
         };
         rememberDetail(cacheKey, facts);
       } catch (error) {
@@ -264,7 +259,6 @@ function flinkSnapshot(
       vendorId,
       job.name,
       {
-        kind: 'flink',
         ...(job.job_type ? { jobType: job.job_type } : {}),
         ...(queue ? { queue } : {}),
         ...(job.has_savepoint === undefined ? {} : { hasSavepoint: String(job.has_savepoint) }),
@@ -280,7 +274,6 @@ function flinkSnapshot(
     ...(startedAtMs ? { startedAtMs, instanceId: String(startedAtMs) } : {}),
     ...(lastError ? { lastError } : {}),
     ...(autoRestart ? { autoRestart } : {}),
-    ...(facts?.checkpointIntervalMs ? { checkpoints: { intervalMs: facts.checkpointIntervalMs } } : {}),
     ...(containerKey ? { containerKey } : {}),
   };
 }
@@ -324,7 +317,7 @@ async function collectSpark(state: CollectState, accept: (name: string) => boole
         'job',
         batch.id,
         name,
-        { kind: 'spark', ...(queue ? { queue } : {}) },
+        queue ? { queue } : {},
         `${consoleBase(target.region)}/jobs/spark`,
       ),
       type: 'job',
@@ -381,7 +374,7 @@ async function collectSql(state: CollectState, accept: (name: string) => boolean
         'job',
         job.job_id,
         name,
-        { kind: 'sql', ...(job.job_type ? { jobType: job.job_type } : {}), ...(queue ? { queue } : {}) },
+        { ...(job.job_type ? { jobType: job.job_type } : {}), ...(queue ? { queue } : {}) },
         `${consoleBase(target.region)}/jobs/sql`,
       ),
       type: 'job',
@@ -422,7 +415,6 @@ async function collectQueues(state: CollectState): Promise<ContainerSnapshot[]> 
           queue.name,
           queue.name,
           {
-            kind: 'queue',
             queue: queue.name,
             ...(queue.type ? { queueType: queue.type } : {}),
             ...(queue.resourceMode === undefined ? {} : { dedicated: String(queue.resourceMode === 1) }),

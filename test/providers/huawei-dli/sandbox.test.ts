@@ -1,0 +1,162 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { closeHuaweiClients } from '../../../lib/providers/huawei/index.js';
+import { clearDliDetailCache } from '../../../lib/providers/huawei-dli/collector.js';
+import { DLI_SANDBOX_PLANTED_SECRETS } from '../../../lib/providers/huawei-dli/sandbox.js';
+import { count, type DliHarness, MINUTE, SECOND, startDliHarness, summarize } from './helpers.js';
+
+afterAll(async () => {
+  await closeHuaweiClients();
+});
+
+function expectNoSecrets(value: unknown): void {
+  const text = JSON.stringify(value);
+  for (const secret of [
+    ...DLI_SANDBOX_PLANTED_SECRETS,
+    'SANDBOXAKID',
+    'sandbox-secret-key',
+    'INSERT INTO',
+    'CREATE TABLE',
+  ]) {
+    expect(text).not.toContain(secret);
+  }
+}
+
+describe('DLI collector against the sandbox', () => {
+  let h: DliHarness;
+  beforeAll(async () => {
+    clearDliDetailCache();
+    h = await startDliHarness();
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  it('reads every listing across pages, checks totals, and maps the jobs', async () => {
+    const { snapshot } = await h.poll();
+    expect(snapshot.errors).toEqual([]);
+    expect(snapshot.complete).toBe(true);
+
+    const flink = snapshot.jobs.filter((j) => j.kind === 'flink-stream');
+    const spark = snapshot.jobs.filter((j) => j.kind === 'spark-batch');
+    const sql = snapshot.jobs.filter((j) => j.kind === 'sql');
+    // 125 Flink jobs at 100 per page, 113 Spark batches (110 old ones outside the window), 122 SQL jobs.
+    expect(flink).toHaveLength(125);
+    expect(spark.map((j) => j.name).sort()).toEqual(['daily-report', 'hourly-agg', 'long-batch']);
+    expect(sql).toHaveLength(122);
+    expect(snapshot.apiCalls).toMatchObject({
+      ListFlinkJobs: 2,
+      ListSparkJobs: 2,
+      ListSqlJobs: 3,
+      ListQueues: 1,
+    });
+    // Details only for the unhealthy-looking jobs: stuck-submit (PENDING) and nightly-stop (STOPPING).
+    expect(snapshot.apiCalls.ShowFlinkJob).toBe(2);
+    expect(h.sandbox.callCounts('huawei-dli')).toEqual(snapshot.apiCalls);
+
+    const byName = new Map(snapshot.jobs.map((j) => [j.name, j]));
+    expect(byName.get('orders-etl')).toMatchObject({ state: 'RUNNING', vendorState: 'job_running' });
+    expect(byName.get('stuck-submit')).toMatchObject({
+      state: 'PENDING',
+      labels: expect.objectContaining({ queue: 'general_queue', env: 'sandbox', jobType: 'flink_sql_job' }),
+      autoRestart: { enabled: false, fromCheckpoint: false },
+    });
+    expect(byName.get('nightly-stop')).toMatchObject({ state: 'STOPPING', vendorState: 'job_cancelling' });
+    expect(byName.get('draft-job')).toMatchObject({ state: 'STOPPED', stateCause: 'user' });
+    expect(byName.get('hourly-agg')).toMatchObject({ state: 'SUCCEEDED', vendorState: 'Success' });
+    expect(byName.get('orders-etl')?.key).toBe(
+      'huawei-dli/cn-north-4/project:d1a5a4d1ce0f4d6d9c3e5b7a2f8e6c10/job:1001',
+    );
+
+    expect(snapshot.containers.map((c) => `${c.name}:${c.health}`).sort()).toEqual([
+      'etl_queue:HEALTHY',
+      'general_queue:HEALTHY',
+      'sql_queue:HEALTHY',
+    ]);
+    expect(snapshot.containers.find((c) => c.name === 'general_queue')?.capacity).toEqual({
+      cuCount: 64,
+      cuSpec: 64,
+    });
+    expectNoSecrets(snapshot);
+  });
+
+  it('fires each finding exactly once across repeated polls, and resolves the ones that recover', async () => {
+    // Poll every 30 s of simulated time for 20 minutes.
+    for (let t = 30 * SECOND; t <= 20 * MINUTE; t += 30 * SECOND) {
+      h.clock.advance(30 * SECOND);
+      const { snapshot } = await h.poll();
+      expect(snapshot.errors).toEqual([]);
+      expectNoSecrets(snapshot);
+    }
+    const events = h.events;
+    expectNoSecrets(events);
+    // Nothing else fired: every line below is one finding, in the order the story unfolds.
+    expect(summarize(events).map((s) => s.replace(/\/insert\/[0-9a-f-]+/, '/insert/<id>'))).toEqual([
+      'job.failed sql_queue/insert/<id> firing',
+      'job.failed clickstream-agg firing',
+      'job.failed daily-report firing',
+      'queue.unhealthy sql_queue firing',
+      'queue.unhealthy sql_queue resolved',
+      'job.failed clickstream-agg resolved',
+      'job.stuck stuck-submit firing',
+    ]);
+    expect(count(events, 'job.failed clickstream-agg firing')).toBe(1);
+    expect(count(events, 'job.failed clickstream-agg resolved')).toBe(1);
+    expect(count(events, 'job.failed daily-report firing')).toBe(1);
+    const sqlFailed = summarize(events).filter((s) => s.startsWith('job.failed sql_queue/insert/'));
+    expect(sqlFailed).toHaveLength(1);
+    expect(count(events, 'job.stuck stuck-submit firing')).toBe(1);
+    expect(count(events, 'queue.unhealthy sql_queue firing')).toBe(1);
+    expect(count(events, 'queue.unhealthy sql_queue resolved')).toBe(1);
+    expect(summarize(events).filter((s) => s.startsWith('source.unreachable'))).toEqual([]);
+
+    const failed = events.find(
+      (e) => e.data.type === 'job.failed' && e.data.resource.name === 'clickstream-agg',
+    );
+    expect(failed?.data.summary).toContain('sink connection refused');
+    expect(failed?.data.summary).not.toContain('sandbox-flink-secret');
+    const spark = events.find((e) => e.data.type === 'job.failed' && e.data.resource.name === 'daily-report');
+    expect(spark?.data.summary).toContain('disk quota exceeded');
+  });
+});
+
+describe('DLI paging readings', () => {
+  let h: DliHarness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('falls back to offset-as-page and 0-based current-page and still reads everything', async () => {
+    h = await startDliHarness({ fleet: { dliFlinkOffsetAsPage: 1, dliSqlPageFromZero: 1 } });
+    const { snapshot } = await h.poll();
+    expect(snapshot.errors).toEqual([]);
+    expect(snapshot.complete).toBe(true);
+    expect(snapshot.jobs.filter((j) => j.kind === 'flink-stream')).toHaveLength(125);
+    expect(snapshot.jobs.filter((j) => j.kind === 'sql')).toHaveLength(122);
+  });
+
+  it('reports a listing that does not add up as incomplete instead of silently skipping', async () => {
+    h = await startDliHarness();
+    // Schema-valid answer whose total promises more than the pages deliver.
+    h.sandbox.faults.inject({
+      provider: 'huawei-dli',
+      operation: 'ListQueues',
+      kind: 'drift',
+      body: { is_success: true, queues: [{ queue_name: 'only_one', cu_count: 16, is_restarting: false }] },
+    });
+    h.sandbox.faults.inject({
+      provider: 'huawei-dli',
+      operation: 'ListSparkJobs',
+      kind: 'drift',
+      body: { from: 0, total: 5, sessions: [{ id: 'a1', state: 'running' }] },
+      times: 10,
+    });
+    const { snapshot } = await h.poll();
+    expect(snapshot.complete).toBe(false);
+    const incomplete = snapshot.errors.filter((e) => e.kind === 'incomplete');
+    expect(incomplete).toHaveLength(1);
+    expect(incomplete[0]?.message).toContain('read 1 of the 5');
+    expect(snapshot.containers.map((c) => c.name)).toEqual(['only_one']);
+    expect(snapshot.jobs.filter((j) => j.kind === 'flink-stream')).toHaveLength(125);
+  });
+});
