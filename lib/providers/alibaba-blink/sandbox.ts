@@ -212,8 +212,8 @@ function buildWorld(options: SandboxPluginOptions): World {
       stream('demo_project', 'ads_attribution', {
         kind: 'delay-climbs',
         fromMs: t(15),
-        untilMs: t(180),
-        perMinuteMs: 600_000,
+        untilMs: t(420),
+        perMinuteMs: 300_000,
       }),
     );
     addJob(world, stream('demo_project', 'legacy_report', { kind: 'user-paused' }, 'DATASTREAM'));

@@ -278,6 +278,29 @@ describe('vendor failures become snapshot errors', () => {
   });
 });
 
+describe('demo scenario', () => {
+  it('aged 3 minutes (as `jobwatch poll --once` runs it), shows every kind of finding', async () => {
+    harness = await startBlinkSandbox({ scenario: 'demo' });
+    const run = detector(harness.config, harness.target);
+    harness.clock.advance(3 * 60_000);
+    const baseline = await harness.collect();
+    expect(baseline.errors).toEqual([]);
+    const lines = [...eventLines(run(baseline, harness.clock.now()))];
+    // Detection baselines checkpoint failures at first sight; the next checkpoint (10 s interval) fails anew.
+    harness.clock.advance(10_000);
+    lines.push(...eventLines(run(await harness.collect(), harness.clock.now())));
+    expect(lines.sort()).toEqual(
+      [
+        'checkpoint.failed firing inventory_sync',
+        'checkpoint.stalled firing inventory_sync',
+        'failover.burst firing clicks_sessionize',
+        'job.failed firing payments_agg',
+        'metric.threshold firing ads_attribution',
+      ].sort(),
+    );
+  });
+});
+
 describe('fleet scenario', () => {
   it('serves a large fleet with a few percent unhealthy, read completely', async () => {
     harness = await startBlinkSandbox({ scenario: 'fleet', fleet: { blinkJobs: 1000, blinkProjects: 2 } });
