@@ -153,3 +153,52 @@ describe('MRS sandbox: 45 minutes of polls through detect()', () => {
     );
   });
 });
+
+describe('MRS sandbox: narrow window and explicit clusters', () => {
+  let h: MrsHarness;
+  beforeAll(async () => {
+    h = await startMrsHarness({
+      target: (t) => ({
+        ...t,
+        options: {
+          ...(t.options as object),
+          recentWindowSeconds: 60,
+          clusters: [TEST_CLUSTER_PROD, 'no-such-cluster'],
+        },
+      }),
+    });
+  });
+  afterAll(() => h.stop());
+
+  it('reads configured clusters by id; an unknown id is an error while the others still report', async () => {
+    h.sandbox.resetLog();
+    const { snapshot } = await h.poll();
+    expect(snapshot.containers.map((c) => c.name)).toEqual(['mrs-prod']);
+    expect(h.sandbox.callCounts('huawei-mrs').ListClusters).toBeUndefined();
+    expect(snapshot.errors.map((e) => [e.operation, e.kind, e.vendorCode])).toEqual([
+      ['ShowClusterDetails', 'client-error', '12000003'],
+      ['ShowJobExeListNew', 'client-error', '12000003'],
+      ['ShowJobExeListNew', 'client-error', '12000003'],
+    ]);
+    expect(snapshot.complete).toBe(false);
+    // Unfinished runs are listed whatever their age; finished ones only inside the 60 s window.
+    expect(snapshot.jobs.map((j) => j.name).sort()).toEqual([
+      'daily-etl',
+      'hive-report',
+      'long-distcp',
+      'user-adhoc',
+    ]);
+  });
+
+  it('a run submitted before the window that then fails is still seen failing (detail follow-up)', async () => {
+    // daily-etl run 1 was submitted at T0-2 min and fails at T0+2 min: no listing returns it any more.
+    h.clock.set(T0 + 3 * MINUTE);
+    h.sandbox.resetLog();
+    const { snapshot, events } = await h.poll();
+    expect(snapshot.jobs.find((j) => j.name === 'daily-etl')).toMatchObject({ state: 'FAILED' });
+    // user-adhoc vanished too and was followed up, but it ended (T0+1 min) before the window (T0+2 min).
+    expect(h.sandbox.callCounts('huawei-mrs').ShowSingleJobExe).toBe(2);
+    expect(snapshot.jobs.find((j) => j.name === 'user-adhoc')).toBeUndefined();
+    expect(summarize(events)).toContain('job.failed daily-etl firing');
+  });
+});
