@@ -84,13 +84,17 @@ export const policyMatchSchema = z
   })
   .strict();
 
-export const policyActionSchema = z
-  .object({
-    type: z.enum(ACTION_NAMES),
-    /** Passed to the provider, which validates them (e.g. `{ savepoint: true }`). */
-    params: z.record(z.string(), z.unknown()).default({}),
-  })
-  .strict();
+/** `action: restart`, or `action: { type: restart, params: {...} }` when the action takes parameters. */
+export const policyActionSchema = z.union([
+  z.enum(ACTION_NAMES).transform((type) => ({ type, params: {} as Record<string, unknown> })),
+  z
+    .object({
+      type: z.enum(ACTION_NAMES),
+      /** Passed to the provider, which validates them (e.g. Blink `{ triggerCheckpoint: true }`). */
+      params: z.record(z.string(), z.unknown()).default({}),
+    })
+    .strict(),
+]);
 
 export const policyGuardsSchema = z
   .object({
@@ -131,7 +135,7 @@ export const policySchema = z
     verify: z
       .object({
         timeoutSeconds: z.number().int().min(1).max(840).default(300),
-        intervalSeconds: z.number().int().min(1).default(10),
+        intervalSeconds: z.number().min(0.1).default(10),
       })
       .strict()
       .default({ timeoutSeconds: 300, intervalSeconds: 10 }),

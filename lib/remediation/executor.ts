@@ -695,7 +695,7 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
               resource: h.resource,
               params: h.policy.action.params,
               verifyTimeoutMs: h.policy.verify.timeoutSeconds * 1000,
-              verifyIntervalMs: h.policy.verify.intervalSeconds * 1000,
+              verifyIntervalMs: Math.round(h.policy.verify.intervalSeconds * 1000),
             },
             ctx,
           );

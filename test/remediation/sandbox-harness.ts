@@ -1,0 +1,118 @@
+/**
+ * The whole path against the vendor emulators: provider collect -> detect -> remediate -> provider action,
+ * over real loopback sockets, with the real Store on dynalite. Nothing of ours is faked.
+ */
+import { type Config, parseConfig, type TargetConfig } from '../../lib/config/index.js';
+import { createSecretResolver } from '../../lib/config/secrets.js';
+import { detect, type ResourceState } from '../../lib/detect/index.js';
+import type { JobwatchEvent } from '../../lib/events/index.js';
+import { silentLogger } from '../../lib/observability/logger.js';
+import type { Provider, ProviderContext } from '../../lib/providers/types.js';
+import { createRemediator, type Remediator } from '../../lib/remediation/index.js';
+import {
+  createSimClock,
+  type RequestLogEntry,
+  SANDBOX_ENV,
+  type Sandbox,
+  type SandboxPlugin,
+  type SimClock,
+  startSandbox,
+} from '../../lib/sandbox/index.js';
+import { createLocalStore, type Store } from '../../lib/state/index.js';
+import { channel } from './helpers.js';
+
+export const SANDBOX_T0 = Date.UTC(2026, 10, 23, 8, 0, 0);
+
+export interface RemediationHarness {
+  sandbox: Sandbox;
+  clock: SimClock;
+  config: Config;
+  target: TargetConfig;
+  store: Store;
+  /** What a provider call needs (sandbox credentials, simulated clock). */
+  ctx: ProviderContext;
+  sink: ReturnType<typeof channel>;
+  /** One collect + detect round; detection state is kept across calls. */
+  poll(): Promise<JobwatchEvent[]>;
+  /** Polls (advancing `stepMs` each time) until a firing finding of `type` on `job` appears. */
+  pollUntil(
+    type: string,
+    job: string,
+    options?: { maxPolls?: number; stepMs?: number },
+  ): Promise<JobwatchEvent>;
+  remediator(invocationId?: string): Remediator;
+  /** Requests the emulator saw for these operations, since `fromIndex` in the request log. */
+  calls(operations: readonly string[], fromIndex?: number): RequestLogEntry[];
+  stop(): Promise<void>;
+}
+
+export async function startRemediationHarness(options: {
+  plugin: SandboxPlugin;
+  provider: Provider;
+  remediation: Record<string, unknown>;
+  /** Simulated seconds per wall second: vendors' asynchronous transitions need time to pass. */
+  speed: number;
+}): Promise<RemediationHarness> {
+  const clock = createSimClock({ speed: options.speed, startMs: SANDBOX_T0 });
+  const sandbox = await startSandbox({ plugins: [options.plugin], scenario: 'test', clock });
+  const local = await createLocalStore({ now: () => clock.now() });
+  const targets = sandbox.targets().map((t) => ({
+    ...t,
+    rules: { ...(t.rules as object | undefined), stateChanged: { enabled: true } },
+  }));
+  const config = parseConfig({ targets, remediation: options.remediation }, 'sandbox');
+  const target = config.targets[0] as TargetConfig;
+  const secrets = createSecretResolver({ env: { ...SANDBOX_ENV } });
+  const ctx: ProviderContext = { now: () => clock.now(), secrets, logger: silentLogger };
+  const sink = channel();
+  let state = new Map<string, ResourceState>();
+  let invocations = 0;
+
+  const poll = async () => {
+    const snapshot = await options.provider.collect(target, ctx);
+    const out = detect({ target, snapshot, previous: state, nowMs: clock.now() });
+    state = out.next;
+    for (const key of out.removed) state.delete(key);
+    return out.events;
+  };
+
+  return {
+    sandbox,
+    clock,
+    config,
+    target,
+    store: local.store,
+    ctx,
+    sink,
+    poll,
+    async pollUntil(type, job, { maxPolls = 12, stepMs = 30_000 } = {}) {
+      for (let i = 0; i < maxPolls; i++) {
+        const hit = (await poll()).find(
+          (e) => e.data.type === type && e.data.resource.name === job && e.data.status === 'firing',
+        );
+        if (hit) return hit;
+        clock.advance(stepMs);
+      }
+      throw new Error(`no firing ${type} on ${job} after ${maxPolls} polls`);
+    },
+    remediator: (invocationId) =>
+      createRemediator({
+        config,
+        store: local.store,
+        providers: { [options.provider.id]: options.provider },
+        publish: sink.publish,
+        secrets,
+        logger: silentLogger,
+        now: () => clock.now(),
+        // Backoff between attempts passes in simulated time only.
+        sleep: async (ms) => clock.advance(ms),
+        invocationId: invocationId ?? `sandbox-${++invocations}`,
+      }),
+    calls: (operations, fromIndex = 0) =>
+      sandbox.requests.slice(fromIndex).filter((r) => operations.includes(r.operation)),
+    async stop() {
+      await sandbox.stop();
+      await local.stop();
+    },
+  };
+}
