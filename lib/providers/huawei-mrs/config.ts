@@ -13,8 +13,8 @@ export const mrsOptionsSchema = z
     /** How far back (by submitted time) finished job executions are read each poll; unfinished ones always are. */
     recentWindowSeconds: z.number().int().positive().default(3600),
     /**
-     * A job RUNNING longer than this is stuck; unset means no limit. Same meaning as
-     * `rules.stuck.runningMaxSeconds`, which detection reads (and which wins when both are set).
+     * Meant as this target's default for `rules.stuck.runningMaxSeconds`. Detection does not read provider
+     * options (yet): set `rules.stuck.runningMaxSeconds` on the target, which is what takes effect.
      */
     runningMaxSeconds: z.number().int().positive().optional(),
     /** Records per page when listing job executions (`limit`) and hosts (`pageSize`). */
