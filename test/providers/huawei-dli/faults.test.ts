@@ -1,0 +1,160 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig, type TargetConfig } from '../../../lib/config/index.js';
+import { createSecretResolver } from '../../../lib/config/secrets.js';
+import { detect, type ResourceState } from '../../../lib/detect/index.js';
+import type { JobwatchEvent } from '../../../lib/events/index.js';
+import { silentLogger } from '../../../lib/observability/logger.js';
+import { closeHuaweiClients } from '../../../lib/providers/huawei/index.js';
+import { clearDliDetailCache } from '../../../lib/providers/huawei-dli/collector.js';
+import { huaweiDliProvider } from '../../../lib/providers/huawei-dli/index.js';
+import { SANDBOX_ENV } from '../../../lib/sandbox/index.js';
+import { type DliHarness, startDliHarness, summarize } from './helpers.js';
+
+let h: DliHarness;
+beforeEach(async () => {
+  clearDliDetailCache();
+  h = await startDliHarness();
+});
+afterEach(async () => {
+  await h.stop();
+});
+afterAll(async () => {
+  await closeHuaweiClients();
+});
+
+describe('DLI collector under vendor faults', () => {
+  it('retries a 429 with Retry-After and then succeeds', async () => {
+    h.sandbox.faults.inject({
+      provider: 'huawei-dli',
+      operation: 'ListQueues',
+      kind: 'status',
+      status: 429,
+      retryAfterSeconds: 1,
+      times: 1,
+    });
+    const started = Date.now();
+    const { snapshot } = await h.poll();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(snapshot.errors).toEqual([]);
+    expect(snapshot.apiCalls.ListQueues).toBe(2);
+    expect(snapshot.containers).toHaveLength(3);
+  });
+
+  it('a throttled listing that stays throttled becomes an error and a source.unreachable event; the rest is still read', async () => {
+    h.sandbox.faults.inject({
+      provider: 'huawei-dli',
+      operation: 'ListQueues',
+      kind: 'status',
+      status: 429,
+      retryAfterSeconds: 0,
+    });
+    const { snapshot, events } = await h.poll();
+    expect(snapshot.complete).toBe(false);
+    expect(snapshot.errors).toHaveLength(1);
+    expect(snapshot.errors[0]).toMatchObject({
+      kind: 'throttled',
+      operation: 'ListQueues',
+      status: 429,
+      vendorCode: 'APIGW.0308',
+      attempts: 3,
+    });
+    expect(snapshot.apiCalls.ListQueues).toBe(3);
+    expect(snapshot.jobs.length).toBeGreaterThan(200);
+    expect(summarize(events)).toContain('source.unreachable huawei-dli-sandbox firing');
+  });
+
+  it('500s are retried, then reported as server-error with the vendor code', async () => {
+    h.sandbox.faults.inject({
+      provider: 'huawei-dli',
+      operation: 'ListSparkJobs',
+      kind: 'status',
+      status: 500,
+    });
+    const { snapshot } = await h.poll();
+    expect(snapshot.errors).toEqual([
+      expect.objectContaining({
+        kind: 'server-error',
+        operation: 'ListSparkJobs',
+        status: 500,
+        vendorCode: 'DLI.0999',
+        attempts: 3,
+      }),
+    ]);
+    expect(snapshot.jobs.some((j) => j.kind === 'spark-batch')).toBe(false);
+    expect(snapshot.jobs.some((j) => j.kind === 'flink-stream')).toBe(true);
+  });
+
+  it('malformed JSON and schema drift are invalid-response errors naming the field', async () => {
+    h.sandbox.faults.inject({
+      provider: 'huawei-dli',
+      operation: 'ListSqlJobs',
+      kind: 'malformed',
+      body: '{"jobs": [',
+    });
+    h.sandbox.faults.inject({
+      provider: 'huawei-dli',
+      operation: 'ListFlinkJobs',
+      kind: 'drift',
+      body: {
+        is_success: 'true',
+        job_list: { total_count: 1, jobs: [{ job_id: 'x', name: 'n', status: 'job_running' }] },
+      },
+    });
+    const { snapshot } = await h.poll();
+    const byOp = Object.fromEntries(snapshot.errors.map((e) => [e.operation, e]));
+    expect(byOp.ListSqlJobs?.kind).toBe('invalid-response');
+    expect(byOp.ListFlinkJobs?.kind).toBe('invalid-response');
+    expect(byOp.ListFlinkJobs?.message).toContain('job_list.jobs[0].job_id');
+    expect(snapshot.containers).toHaveLength(3);
+  });
+
+  it('a request that hangs ends as a timeout at the poll deadline', async () => {
+    h.sandbox.faults.inject({ provider: 'huawei-dli', operation: 'ListQueues', kind: 'timeout', ms: 3_000 });
+    const ctx = { ...h.ctx, signal: AbortSignal.timeout(800) };
+    const snapshot = await huaweiDliProvider.collect(h.target, ctx);
+    expect(snapshot.errors).toEqual([expect.objectContaining({ kind: 'timeout', operation: 'ListQueues' })]);
+    expect(snapshot.jobs.length).toBeGreaterThan(200);
+  });
+
+  it('a wrong secret key is a vendor-shaped 401 for that target only; the other target still reports', async () => {
+    const [good] = h.sandbox.targets();
+    const bad = {
+      ...good,
+      id: 'dli-bad-key',
+      credentials: { accessKeyId: 'env:JOBWATCH_SANDBOX_AK', secretAccessKey: 'env:WRONG_SK' },
+    };
+    const config = parseConfig({ targets: [good, bad] });
+    const ctx = {
+      now: () => h.clock.now(),
+      secrets: createSecretResolver({ env: { ...SANDBOX_ENV, WRONG_SK: 'not-the-key' } }),
+      logger: silentLogger,
+    };
+    const events: JobwatchEvent[] = [];
+    const snapshots = await Promise.all(
+      config.targets.map((t: TargetConfig) => huaweiDliProvider.collect(t, ctx)),
+    );
+    for (const [i, target] of config.targets.entries()) {
+      const snapshot = snapshots[i];
+      if (!snapshot) throw new Error('missing snapshot');
+      const out = detect({
+        target,
+        snapshot,
+        previous: new Map<string, ResourceState>(),
+        nowMs: h.clock.now(),
+      });
+      events.push(...out.events);
+    }
+    const [okSnap, badSnap] = snapshots;
+    expect(okSnap?.errors).toEqual([]);
+    expect(okSnap?.jobs.length).toBeGreaterThan(200);
+    expect(badSnap?.jobs).toEqual([]);
+    expect(
+      badSnap?.errors.every((e) => e.kind === 'auth' && e.status === 401 && e.vendorCode === 'APIGW.0301'),
+    ).toBe(true);
+    expect(JSON.stringify(badSnap)).not.toContain('not-the-key');
+    const unreachable = events.filter((e) => e.data.type === 'source.unreachable');
+    expect(unreachable.map((e) => e.data.targetId)).toEqual(['dli-bad-key']);
+    // Auth failures are not retried.
+    expect(badSnap?.apiCalls.ListQueues).toBe(1);
+  });
+});
