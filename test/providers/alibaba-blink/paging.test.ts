@@ -1,0 +1,110 @@
+/**
+ * ListJob paging where the manual is vague: a server that caps the page size without saying so, one that
+ * counts pages from 0, totals as strings, a total the pages do not add up to, and no total at all.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../lib/config/load.js';
+import { silentLogger } from '../../../lib/observability/logger.js';
+import { alibabaBlinkProvider } from '../../../lib/providers/alibaba-blink/index.js';
+
+type Quirk = 'capped' | 'zero-based' | 'short-total' | 'no-total';
+const JOBS = Array.from({ length: 23 }, (_, i) => `job_${String(i).padStart(2, '0')}`);
+
+let server: Server;
+let endpoint = '';
+const listCalls: string[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    req.resume();
+    const url = new URL(req.url ?? '/', 'http://x');
+    const quirk = url.pathname.split('/')[4] as Quirk;
+    let body: Record<string, unknown>;
+    if (url.pathname.endsWith('/runsummary')) {
+      body = { RunSummarys: { RunSummary: [] } };
+    } else {
+      listCalls.push(`${quirk} ${url.searchParams.get('pageIndex')}`);
+      const asked = Number(url.searchParams.get('pageSize'));
+      const index = Number(url.searchParams.get('pageIndex'));
+      const size = quirk === 'capped' ? 7 : asked;
+      const page = quirk === 'zero-based' ? index : index - 1;
+      const items = JOBS.slice(page * size, page * size + size).map((name) => ({
+        jobName: name,
+        jobType: 'flink_stream',
+        isCommitted: 'true',
+      }));
+      body = { requestId: 'r', jobs: { job: items } };
+      if (quirk === 'capped') body['totalCount'] = String(JOBS.length);
+      if (quirk === 'zero-based') Object.assign(body, { TotalCount: JOBS.length, PageIndex: index });
+      if (quirk === 'short-total') Object.assign(body, { TotalCount: 25, PageSize: size });
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+async function collect(quirk: Quirk) {
+  const config = parseConfig({
+    targets: [
+      {
+        id: `paging-${quirk}`,
+        provider: 'alibaba-blink',
+        region: 'cn-beijing',
+        endpoint,
+        credentials: { accessKeyId: 'env:AK', secretAccessKey: 'env:SK' },
+        options: { projects: [quirk], jobTypes: ['FLINK_STREAM'], pageSize: 10 },
+      },
+    ],
+  });
+  listCalls.length = 0;
+  return alibabaBlinkProvider.collect(config.targets[0]!, {
+    now: () => 1_700_000_000_000,
+    secrets: async () => 'x',
+    logger: silentLogger,
+  });
+}
+
+describe('ListJob paging, every reading', () => {
+  it('a server that silently caps the page size (and sends the total as a string) is read to the end', async () => {
+    const snapshot = await collect('capped');
+    expect(snapshot.errors).toEqual([]);
+    expect(snapshot.complete).toBe(true);
+    expect(snapshot.jobs.map((j) => j.name)).toEqual(JOBS);
+    expect(snapshot.apiCalls['ListJob']).toBe(4);
+  });
+
+  it('a server counting pages from 0 is read to the end', async () => {
+    const snapshot = await collect('zero-based');
+    expect(snapshot.errors).toEqual([]);
+    expect(snapshot.complete).toBe(true);
+    expect(snapshot.jobs).toHaveLength(23);
+    expect(listCalls).toContain('zero-based 0');
+  });
+
+  it('a reported total the pages never reach is an incomplete error, with the jobs that were read', async () => {
+    const snapshot = await collect('short-total');
+    expect(snapshot.complete).toBe(false);
+    expect(snapshot.errors).toEqual([
+      expect.objectContaining({
+        kind: 'incomplete',
+        operation: 'ListJob',
+        message: 'ListJob: read 23 jobs but the API reported 25',
+      }),
+    ]);
+    expect(snapshot.jobs).toHaveLength(23);
+  });
+
+  it('without a total, reads until a short page', async () => {
+    const snapshot = await collect('no-total');
+    expect(snapshot.errors).toEqual([]);
+    expect(snapshot.jobs).toHaveLength(23);
+    expect(listCalls).toEqual(['no-total 1', 'no-total 2', 'no-total 3']);
+    // Committed jobs the run summary ignored: known to exist, state unknown.
+    expect(snapshot.jobs[0]).toMatchObject({ state: 'UNKNOWN', vendorState: 'UNKNOWN' });
+  });
+});
