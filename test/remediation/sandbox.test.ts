@@ -228,3 +228,102 @@ describe.each(CASES)('$id sandbox', (c) => {
     expect(h.sink.of('remediation.performed')).toHaveLength(1);
   });
 });
+
+describe('huawei-dli sandbox: a crash loop across findings', () => {
+  const run = landed('huawei-dli') ? it : it.skip;
+
+  run(
+    'each new failure spends one restart; the fourth within the hour escalates instead of acting',
+    async () => {
+      // Prepare: one Flink job that fails a minute after every run, as a bad deploy would.
+      const { createDliEmulator } = await import('../../lib/providers/huawei-dli/sandbox.js');
+      const { huaweiDliProvider } = await import('../../lib/providers/huawei-dli/index.js');
+      const HOUR = 3_600_000;
+      const plugin: SandboxPlugin = {
+        provider: 'huawei-dli',
+        create: ({ clock }) => {
+          const t0 = clock.now();
+          return createDliEmulator(
+            {
+              flink: [
+                {
+                  id: 7001,
+                  name: 'bad-deploy',
+                  jobType: 'flink_jar_job',
+                  queue: 'general_queue',
+                  createMs: t0 - 2 * HOUR,
+                  phases: [
+                    { atMs: 0, status: 'job_running', startMs: t0 - HOUR },
+                    { atMs: t0 + 60_000, status: 'job_running_exception', startMs: t0 - HOUR, desc: 'OOM' },
+                  ],
+                  hasSavepoint: true,
+                  restartWhenException: false,
+                  resumeCheckpoint: false,
+                  resumeMaxNum: -1,
+                  failsAfterRunMs: 60_000,
+                },
+              ],
+              spark: [],
+              sql: [],
+              queues: [
+                {
+                  name: 'general_queue',
+                  type: 'general',
+                  cuCount: 16,
+                  createMs: t0 - 30 * 24 * HOUR,
+                  restarts: [],
+                },
+              ],
+              flinkOffsetAsPage: false,
+              sqlPageFromZero: false,
+            },
+            clock,
+          );
+        },
+      };
+      const remediation = {
+        policies: [
+          {
+            name: 'restart-failed',
+            match: { types: ['job.failed'] },
+            action: 'restart',
+            mode: 'enforce',
+            guards: { cooldownSeconds: 60, budget: { max: 3, windowSeconds: 3600 } },
+            verify: { timeoutSeconds: 120, intervalSeconds: 0.2 },
+          },
+        ],
+      };
+      harness = await startRemediationHarness({
+        plugin,
+        provider: huaweiDliProvider,
+        remediation,
+        speed: 30,
+      });
+      const h = harness;
+      const remediator = h.remediator();
+
+      // Act: poll, hand every finding to the remediator, as the pipeline does, for a simulated half hour.
+      const findings: JobwatchEvent[] = [];
+      for (let i = 0; i < 60 && h.sink.of('remediation.failed').length === 0; i++) {
+        const events = await h.poll();
+        findings.push(...events.filter((e) => e.data.type === 'job.failed' && e.data.status === 'firing'));
+        await remediator.handle(events);
+        h.clock.advance(30_000);
+      }
+
+      // Assess: three restarts reached DLI, one per failure, then a critical give-up and no fourth run.
+      expect(findings.length).toBe(4);
+      expect(new Set(findings.map((f) => f.data.startsAtMs)).size).toBe(4);
+      expect(h.calls(['BatchRunFlinkJobs'])).toHaveLength(3);
+      expect(
+        h.sink.events.map((e) => `${e.data.type} ${e.data.severity} ${e.data.values.attempt ?? '-'}`),
+      ).toEqual([
+        'remediation.performed info 1/3',
+        'remediation.performed info 2/3',
+        'remediation.performed info 3/3',
+        'remediation.failed critical -',
+      ]);
+      expect(h.sink.events[3]?.data.summary).toContain('3/3 actions on this job in the last 1h; giving up');
+    },
+  );
+});
