@@ -94,7 +94,7 @@ export function reconcile(input: ReconcileInput): {
         seen: 0,
         absent: 0,
         firing: false,
-        startsAtMs: finding.startsAtMs,
+        startsAtMs: wholeMs(finding.startsAtMs, nowMs),
         ...(finding.discriminator ? { discriminator: finding.discriminator } : {}),
       };
     }
@@ -161,7 +161,7 @@ function firingEvent(
     summary: finding.summary,
     labels: context.labels,
     links: links(context),
-    values: { ...context.baseValues, ...finding.values, pollsFiring: condition.seen },
+    values: finiteValues({ ...context.baseValues, ...finding.values, pollsFiring: condition.seen }),
     ...(finding.discriminator ? { discriminator: finding.discriminator } : {}),
     startsAtMs: condition.startsAtMs,
     atMs,
@@ -189,11 +189,22 @@ function resolvedEvent(
     summary: `${condition.title ?? condition.type} has cleared${reason ? ` (${reason})` : ''}.`,
     labels: context.labels,
     links: links(context),
-    values: { ...context.baseValues, pollsFiring: condition.seen, durationSeconds: lasted },
+    values: finiteValues({ ...context.baseValues, pollsFiring: condition.seen, durationSeconds: lasted }),
     ...(condition.discriminator ? { discriminator: condition.discriminator } : {}),
     startsAtMs: condition.startsAtMs,
     endsAtMs: Math.max(endsAtMs, condition.startsAtMs),
   });
+}
+
+/** Vendor figures can be NaN or fractional; an event must not fail validation because of them. */
+export function wholeMs(value: number, fallbackMs: number): number {
+  return Number.isFinite(value) ? Math.round(value) : Math.round(fallbackMs);
+}
+
+function finiteValues(values: Values): Values {
+  return Object.fromEntries(
+    Object.entries(values).filter(([, v]) => typeof v !== 'number' || Number.isFinite(v)),
+  );
 }
 
 function links(context: EventContext): { title: string; url: string }[] {

@@ -102,8 +102,10 @@ export function cleanText(text: string | undefined, max = MAX_ERROR_CHARS): stri
   return text ? trimErrorText(scrubSecrets(text), max) : undefined;
 }
 
+/** ISO time for event values; a vendor's garbage timestamp must not throw. */
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? 'unknown' : date.toISOString();
 }
 
 /** "45 s", "10 min", "2 h 5 min", "3 d 4 h". */

@@ -62,25 +62,29 @@ export function detect(input: DetectInput): DetectOutput {
   const removed: string[] = [];
   const present = new Set<string>();
   const targetRules = resolveRules(target, input.defaults);
+  const prior = (key: string): ResourceState | undefined => {
+    const state = previous.get(key);
+    return isResourceState(state) ? state : undefined;
+  };
 
   for (const job of snapshot.jobs) {
     if (present.has(job.key)) continue;
     present.add(job.key);
     const rules = resolveRules(target, input.defaults, job.name);
-    const result = evaluateJob(job, previous.get(job.key), rules, context);
+    const result = evaluateJob(job, prior(job.key), rules, context);
     events.push(...result.events);
     next.set(job.key, result.state);
   }
   for (const container of snapshot.containers) {
     if (present.has(container.key)) continue;
     present.add(container.key);
-    const result = evaluateContainer(container, previous.get(container.key), targetRules, context);
+    const result = evaluateContainer(container, prior(container.key), targetRules, context);
     events.push(...result.events);
     next.set(container.key, result.state);
   }
 
   const targetKey = TARGET_STATE_KEY(target.id);
-  const source = evaluateSource(targetKey, previous.get(targetKey), targetRules, context);
+  const source = evaluateSource(targetKey, prior(targetKey), targetRules, context);
   events.push(...source.events);
   if (Object.keys(source.state.conditions).length > 0) next.set(targetKey, source.state);
   else if (previous.has(targetKey)) removed.push(targetKey);
@@ -88,6 +92,11 @@ export function detect(input: DetectInput): DetectOutput {
   const gone = [...previous.keys()].filter((key) => key !== targetKey && !present.has(key)).sort();
   for (const key of gone) {
     const state = previous.get(key) as ResourceState;
+    // A stored item this version cannot read is dropped rather than allowed to fail the whole poll.
+    if (!isResourceState(state)) {
+      removed.push(key);
+      continue;
+    }
     // An incomplete listing cannot tell "gone" from "not read": keep the state untouched.
     if (!snapshot.complete) {
       next.set(key, state);
@@ -104,6 +113,17 @@ export function detect(input: DetectInput): DetectOutput {
     return before === undefined || stableStringify(before) !== stableStringify(next.get(key));
   });
   return { events, next, changed, removed };
+}
+
+function isResourceState(value: unknown): value is ResourceState {
+  const state = value as Partial<ResourceState> | undefined;
+  return (
+    typeof state === 'object' &&
+    state !== null &&
+    typeof state.ref?.key === 'string' &&
+    typeof state.conditions === 'object' &&
+    state.conditions !== null
+  );
 }
 
 /** A resource missing from a complete snapshot: its conditions count as absent and resolve as usual. */

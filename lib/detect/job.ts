@@ -51,7 +51,15 @@ export function evaluateJob(
     before?.instanceId !== undefined && job.instanceId !== undefined && before.instanceId !== job.instanceId;
 
   const track = trackState(job, before, rules, nowMs);
-  const sinceMs = job.stateSinceMs ?? track.sinceMs;
+  // Since when the job is in its current (possibly not yet confirmed) state.
+  const sinceMs =
+    job.stateSinceMs ??
+    (job.state === track.state
+      ? track.sinceMs
+      : job.state === track.pendingState
+        ? track.pendingSinceMs
+        : nowMs) ??
+    nowMs;
 
   const container = unhealthyContainerOf(job, context);
   const labels = eventLabels(
@@ -124,14 +132,18 @@ function trackState(job: JobSnapshot, before: JobTrack | undefined, rules: Rules
   const track: JobTrack = before ? { ...before } : { state: job.state, sinceMs: job.stateSinceMs ?? nowMs };
   delete track.pendingState;
   delete track.pendingSeen;
+  delete track.pendingSinceMs;
   if (before && job.state !== before.state && job.state !== 'UNKNOWN') {
-    const seen = (before.pendingState === job.state ? (before.pendingSeen ?? 0) : 0) + 1;
+    const continued = before.pendingState === job.state;
+    const seen = (continued ? (before.pendingSeen ?? 0) : 0) + 1;
+    const pendingSinceMs = job.stateSinceMs ?? (continued ? before.pendingSinceMs : undefined) ?? nowMs;
     if (seen >= rules.hysteresis.firePolls) {
       track.state = job.state;
-      track.sinceMs = job.stateSinceMs ?? nowMs;
+      track.sinceMs = pendingSinceMs;
     } else {
       track.pendingState = job.state;
       track.pendingSeen = seen;
+      track.pendingSinceMs = pendingSinceMs;
     }
   }
   if (job.instanceId !== undefined) track.instanceId = job.instanceId;

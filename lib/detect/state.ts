@@ -33,8 +33,10 @@ export interface JobTrack {
   state: JobState;
   /** When the confirmed state began: vendor time when known, else the poll that confirmed it. */
   sinceMs: number;
+  /** A state change seen but not yet confirmed: which state, for how many polls, since when. */
   pendingState?: JobState;
   pendingSeen?: number;
+  pendingSinceMs?: number;
   instanceId?: string;
   progress?: number;
   progressSinceMs?: number;

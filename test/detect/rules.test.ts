@@ -219,6 +219,16 @@ const rows: Row[] = [
     ],
     expect: [[], [], [], ['job.stuck:firing:warning']],
   },
+  // An unconfirmed state (firePolls 2) is aged from the first poll that saw it, not from the previous state's start.
+  {
+    rule: 'PENDING age under firePolls 2',
+    options: { rules: { hysteresis: { firePolls: 2 }, stuck: { pendingMaxSeconds: 120 } } },
+    polls: [
+      { jobs: [running({ stateSinceMs: undefined })] },
+      ...[1, 2, 3, 4, 5].map(() => ({ jobs: [job({ state: 'PENDING' })] })),
+    ],
+    expect: [[], [], [], [], [], ['job.stuck:firing:warning']],
+  },
   // STOPPING longer than pendingMaxSeconds is a stuck transition too.
   {
     rule: 'STOPPING too long',

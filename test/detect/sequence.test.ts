@@ -195,3 +195,52 @@ describe('properties', () => {
     );
   });
 });
+
+describe('garbage tolerance', () => {
+  const odd = fc.oneof(
+    fc.constant(Number.NaN),
+    fc.constant(Number.POSITIVE_INFINITY),
+    fc.double({ min: -1e13, max: 1e13 }),
+    fc.integer({ min: T0 - 3_600_000, max: T0 + 3_600_000 }),
+  );
+  it('vendor numbers that are NaN, infinite, negative or fractional never make detect() throw', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(odd, odd, odd, odd), { minLength: 1, maxLength: 6 }), (polls) => {
+        const driver = new Driver({
+          rules: {
+            stuck: { pendingMaxSeconds: 0.5, runningMaxSeconds: 1.5, noProgressSeconds: 0.25 },
+            checkpoint: { stallAfterSeconds: 0.75 },
+            metrics: [{ name: 'delay', above: 1, forPolls: 1 }],
+          },
+        });
+        polls.forEach(([a, b, c, d], m) => {
+          const events = driver.poll({
+            at: m,
+            jobs: [
+              makeJob({
+                state: m % 2 ? 'FAILED' : 'PENDING',
+                kind: 'spark-batch',
+                stateSinceMs: a,
+                startedAtMs: b,
+                finishedAtMs: c,
+                progress: d,
+                checkpoints: {
+                  intervalMs: a,
+                  timeoutMs: b,
+                  lastCompletedAtMs: c,
+                  failedCount: d,
+                  recentFailures: [{ id: d, atMs: a }],
+                },
+                failovers: [{ atMs: b, message: 'x' }],
+                metrics: [{ name: 'delay', value: d, atMs: c }],
+              }),
+            ],
+            errors: [makeError({ atMs: a })],
+          });
+          for (const event of events) expect(parseEvent(event)).toEqual(event);
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
