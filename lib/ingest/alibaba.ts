@@ -26,6 +26,8 @@ export interface AlarmContext {
   targetId: string;
   region: string;
   nowMs: number;
+  /** Huawei project of the target, which scopes DLI queues and MRS clusters as the collectors do. */
+  projectId?: string;
 }
 
 /** `ignore`: a well-formed callback jobwatch has nothing to say about (answered 200, not 400). */
@@ -86,9 +88,9 @@ function resourceFor(
   }
   const queue = get('queueName', 'queue_name', 'queue');
   const cluster = get('clusterId', 'cluster_id', 'cluster');
-  if (queue && context.provider === 'huawei-dli') {
+  if (queue && context.provider === 'huawei-dli' && context.projectId) {
     const id = clip(queue, 128) as string;
-    const scope = { kind: 'queue' as const, id };
+    const scope = { kind: 'project' as const, id: context.projectId };
     const type = 'queue' as const;
     return {
       key: resourceKey({ provider: context.provider, region: context.region, scope, type, vendorId: id }),
@@ -98,9 +100,9 @@ function resourceFor(
       scope,
     };
   }
-  if (cluster && context.provider === 'huawei-mrs') {
+  if (cluster && context.provider === 'huawei-mrs' && context.projectId) {
     const id = clip(cluster, 128) as string;
-    const scope = { kind: 'cluster' as const, id };
+    const scope = { kind: 'project' as const, id: context.projectId };
     const type = 'cluster' as const;
     return {
       key: resourceKey({ provider: context.provider, region: context.region, scope, type, vendorId: id }),

@@ -132,17 +132,27 @@ function severity(level: string | undefined): Severity {
 }
 
 /**
- * The event for one alarm. The resource key comes from resourceKey() with the parts the DLI and MRS
- * collectors identify containers by (queue scope + queue name; cluster scope + cluster id), so routing,
- * grouping and inhibition treat the alarm and a polled finding on the same queue or cluster alike. The discriminator is the
- * alarm's metric, so one metric's OK never resolves another metric's alarm.
+ * The event for one alarm. The resource key is the one the DLI and MRS collectors give the same queue or
+ * cluster (project scope, queue name / cluster id), so routing, grouping and inhibition (the `container`
+ * label) treat the alarm and a polled finding on that queue or cluster alike.
+ *
+ * The fingerprint adds the alarm's metric as discriminator by default, so one metric's OK never resolves
+ * another metric's alarm on the same queue. With `sharedFingerprint` it is exactly the fingerprint
+ * detection gives its own `queue.unhealthy` / `cluster.unhealthy` finding (no discriminator): the alarm
+ * and the polled finding are then one alert, and any OK resolves it.
  */
 export function cloudEyeEventInput(
   alarm: CloudEyeAlarm,
-  context: { targetId: string; region: string; messageAtMs: number },
+  context: {
+    targetId: string;
+    region: string;
+    projectId: string;
+    messageAtMs: number;
+    sharedFingerprint?: boolean;
+  },
 ): EventInput {
   const provider = alarm.kind === 'queue' ? 'huawei-dli' : 'huawei-mrs';
-  const scope = { kind: alarm.kind, id: alarm.resourceId };
+  const scope = { kind: 'project' as const, id: context.projectId };
   const key = resourceKey({
     provider,
     region: context.region,
@@ -164,7 +174,7 @@ export function cloudEyeEventInput(
       kind: alarm.kind,
       name: alarm.resourceName,
       vendorId: alarm.resourceId,
-      scope: alarm.resourceName === alarm.resourceId ? scope : { ...scope, name: alarm.resourceName },
+      scope,
     },
     severity: alarm.severity,
     status: alarm.status,
@@ -181,7 +191,7 @@ export function cloudEyeEventInput(
       metric: alarm.metric,
       ...(alarm.currentValue === undefined ? {} : { currentValue: alarm.currentValue }),
     },
-    discriminator: `cloud-eye:${alarm.metric}`,
+    ...(context.sharedFingerprint ? {} : { discriminator: `cloud-eye:${alarm.metric}` }),
     startsAtMs: atMs,
     ...(firing ? {} : { endsAtMs: atMs }),
     atMs,

@@ -75,6 +75,11 @@ export const webhookSchema = z
           .min(60)
           .max(7 * 86400)
           .default(86400),
+        /**
+         * Give Cloud Eye alarms exactly the fingerprint of detection's own queue/cluster finding (one alert
+         * for both; any OK resolves it) instead of one fingerprint per alarm metric.
+         */
+        sharedFingerprint: z.boolean().default(false),
         /** topic URN -> target id, when the topic's project and region do not identify the target. */
         targets: z.record(z.string(), z.string()).default({}),
       })

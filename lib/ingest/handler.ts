@@ -226,7 +226,9 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
         cloudEyeEventInput(parsed.alarm, {
           targetId: target.id,
           region: target.region,
+          projectId: projectOf(target).projectId ?? topic?.projectId ?? 'unknown',
           messageAtMs: sentAtMs,
+          sharedFingerprint: smn.sharedFingerprint,
         }),
       ]);
       return acceptedResponse(await acceptEvents(events, 'huawei-smn', acceptDeps));
@@ -299,6 +301,7 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
       targetId: target?.id ?? arms.targetId ?? 'arms',
       region: target?.region ?? 'unknown',
       nowMs: deps.now(),
+      ...projectOf(target),
     };
     const inputs = payload.alerts.map((alert) => armsEventInput(alert, payload, context));
     return acceptedResponse(await acceptEvents(build(inputs), 'alibaba-arms', acceptDeps));
@@ -401,6 +404,11 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
       return errorResponse(error, path, deps.logger);
     }
   };
+}
+
+function projectOf(target: TargetConfig | undefined): { projectId?: string } {
+  const projectId = (target?.options as { projectId?: unknown } | undefined)?.projectId;
+  return typeof projectId === 'string' ? { projectId } : {};
 }
 
 function errorResponse(error: unknown, path: string, logger: Logger): APIGatewayProxyStructuredResultV2 {

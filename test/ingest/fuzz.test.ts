@@ -241,7 +241,7 @@ const request = fc.record({
 
 type FuzzRequest = typeof request extends fc.Arbitrary<infer T> ? T : never;
 
-function toEvent(r: FuzzRequest): APIGatewayProxyEventV2 {
+function toEvent(r: Omit<FuzzRequest, 'sourceIp'> & { sourceIp: string }): APIGatewayProxyEventV2 {
   const path = `${r.route}${r.suffix}`.replace(/\/\/+/g, '/');
   const event = apiEvent(r.method, path, {
     ...(r.body === undefined ? {} : { body: r.body }),

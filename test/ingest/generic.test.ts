@@ -50,7 +50,7 @@ function eventInput(overrides: Record<string, unknown> = {}) {
 function signed(
   body: string,
   timestampSec = Math.floor(h.clock.nowMs / 1000),
-  secret = SECRETS.JW_EVENTS_SECRET,
+  secret: string = SECRETS.JW_EVENTS_SECRET,
 ) {
   const ts = String(timestampSec);
   return {

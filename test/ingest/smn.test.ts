@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildEvent } from '../../lib/events/build.js';
 import { fingerprint } from '../../lib/events/fingerprint.js';
 import { INGEST_DEADLETTER_PK } from '../../lib/ingest/accept.js';
+import { cloudEyeEventInput, parseCloudEyeAlarm } from '../../lib/ingest/cloud-eye.js';
 import { SMN_DEDUPE_PK } from '../../lib/ingest/handler.js';
 import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-server.js';
 import { smnStringToSign } from '../../lib/ingest/smn.js';
@@ -10,6 +12,7 @@ import {
   cloudEyeQueueAlarm,
   type Harness,
   makeSigningCert,
+  PROJECT_ID,
   REGION,
   responseJson,
   type SigningCert,
@@ -149,7 +152,7 @@ describe('Huawei SMN ingest over HTTP', () => {
     const key = resourceKey({
       provider: 'huawei-dli',
       region: REGION,
-      scope: { kind: 'queue', id: 'etl_queue' },
+      scope: { kind: 'project', id: PROJECT_ID },
       type: 'queue',
       vendorId: 'etl_queue',
     });
@@ -341,6 +344,39 @@ describe('Huawei SMN ingest as API Gateway v2 events', () => {
     );
     expect(response.statusCode).toBe(200);
     expect(responseJson(response).status).toBe('accepted');
+  });
+});
+
+describe('Cloud Eye alarm to event', () => {
+  it('shares detection’s fingerprint (no discriminator) only when sharedFingerprint is set', () => {
+    const parsed = parseCloudEyeAlarm(cloudEyeQueueAlarm('alarm', '2026-11-23T05:00:00Z'));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const context = { targetId: 'dli-prod', region: REGION, projectId: PROJECT_ID, messageAtMs: 1 };
+    const key = `huawei-dli/${REGION}/project:${PROJECT_ID}/queue:etl_queue`;
+    expect(buildEvent(cloudEyeEventInput(parsed.alarm, context)).data.fingerprint).toBe(
+      fingerprint('queue.unhealthy', key, 'cloud-eye:queue_cu_usage'),
+    );
+    expect(
+      buildEvent(cloudEyeEventInput(parsed.alarm, { ...context, sharedFingerprint: true })).data.fingerprint,
+    ).toBe(fingerprint('queue.unhealthy', key));
+  });
+
+  it('reads both the recommended template and SMN-style capitalised keys, and says why it ignores others', () => {
+    expect(parseCloudEyeAlarm('plain text alarm')).toMatchObject({ ok: false });
+    expect(parseCloudEyeAlarm(JSON.stringify({ namespace: 'SYS.ECS', alarm_status: 'alarm' }))).toMatchObject(
+      {
+        ok: false,
+        reason: expect.stringContaining('SYS.ECS'),
+      },
+    );
+    expect(
+      parseCloudEyeAlarm(
+        JSON.stringify({ Namespace: 'SYS.DLI', ResourceName: 'q1', AlarmStatus: 'ok', MetricName: 'm' }),
+      ),
+    ).toMatchObject({
+      ok: true,
+      alarm: { kind: 'queue', resourceId: 'q1', status: 'resolved', metric: 'm' },
+    });
   });
 });
 
