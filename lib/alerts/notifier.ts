@@ -516,14 +516,15 @@ export function createNotifier(deps: NotifierDeps): Notifier {
           groupLabels: { route: first.route.id },
           reason: 'digest',
           status: held.some((c) => c.firing.length > 0) ? 'firing' : 'resolved',
-          firing: [],
+          // The most severe alerts of the folded groups, then one line per group.
+          firing: held.flatMap((c) => c.firing).slice(0, MAX_ALERTS_PER_MESSAGE),
           resolved: [],
           digest: held.map((c) => ({
             groupLabels: c.item.data.groupLabels,
             firing: c.firing.length,
             resolved: c.resolved.length,
           })),
-          omitted: 0,
+          omitted: Math.max(0, held.reduce((n, c) => n + c.firing.length, 0) - MAX_ALERTS_PER_MESSAGE),
           nowMs,
         };
       } else {
