@@ -40,20 +40,31 @@ const sleepWithSignal: Sleep = (ms, signal) =>
     );
   });
 
+/** Strings, numbers and booleans as strings; undefined when anything else (nested objects) is present. */
+function allScalars(values: unknown[]): string[] | undefined {
+  const out: string[] = [];
+  for (const v of values) {
+    if (typeof v === 'string') out.push(v);
+    else if (typeof v === 'number' || typeof v === 'boolean') out.push(String(v));
+    else return undefined;
+  }
+  return out;
+}
+
 /**
  * Arguments as MRS renders them in a detail: a JSON array, or Java's `List.toString()`
  * (`[--class, x, obs://b/app.jar]`). The latter cannot tell an argument containing ", " apart from two.
  */
 export function parseArguments(value: unknown): string[] | undefined {
   if (value === undefined || value === null) return [];
-  if (Array.isArray(value)) return value.map(String);
+  if (Array.isArray(value)) return allScalars(value);
   if (typeof value !== 'string') return undefined;
   const text = value.trim();
   if (text === '' || text === '[]') return [];
   if (text.startsWith('[')) {
     try {
       const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed)) return parsed.map(String);
+      if (Array.isArray(parsed)) return allScalars(parsed);
     } catch {
       // Not JSON: Java's List.toString() below.
     }
@@ -70,9 +81,9 @@ export function parseArguments(value: unknown): string[] | undefined {
 export function parseProperties(value: unknown): Record<string, string> | undefined {
   if (value === undefined || value === null) return {};
   if (typeof value === 'object' && !Array.isArray(value)) {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
-    );
+    const entries = Object.entries(value as Record<string, unknown>);
+    const values = allScalars(entries.map(([, v]) => v));
+    return values && Object.fromEntries(entries.map(([k], i) => [k, values[i] as string]));
   }
   if (typeof value !== 'string') return undefined;
   const text = value.trim();
@@ -84,13 +95,14 @@ export function parseProperties(value: unknown): Record<string, string> | undefi
     // Not JSON: Java's Map.toString() below.
   }
   if (!text.startsWith('{') || !text.endsWith('}')) return undefined;
-  const out: Record<string, string> = {};
+  const entries: [string, string][] = [];
   for (const pair of text.slice(1, -1).split(', ')) {
     const eq = pair.indexOf('=');
     if (eq <= 0) return undefined;
-    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+    entries.push([pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()]);
   }
-  return out;
+  // fromEntries defines own properties, so a key like `__proto__` stays a key.
+  return Object.fromEntries(entries);
 }
 
 /** Vendor failure text safe for an outcome: kind, status, code, scrubbed message. */
