@@ -241,7 +241,7 @@ export function armsEventInput(alert: AlertmanagerAlert, common: AlertmanagerPay
   const endsAtMs = alert.status === 'resolved' ? (timeMs(alert.endsAt) ?? context.nowMs) : undefined;
   const keptLabels: Record<string, string> = { source: 'arms' };
   for (const [k, v] of Object.entries(labels).slice(0, MAX_LABELS)) {
-    if (/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(k)) keptLabels[k] = clip(v, 256) ?? '';
+    if (/^(?!__proto__$)[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(k)) keptLabels[k] = clip(v, 256) ?? '';
   }
   const input: EventInput = {
     type,

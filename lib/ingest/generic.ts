@@ -44,7 +44,7 @@ export const ingestEventInputSchema = z
     summary: z.string().max(4000),
     labels: z
       .record(
-        z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'must be a label name'),
+        z.string().regex(/^(?!__proto__$)[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'must be a label name'),
         z.string().max(256),
       )
       .refine((l) => Object.keys(l).length <= 32, 'at most 32 labels')

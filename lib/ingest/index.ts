@@ -1,5 +1,11 @@
 export { type AcceptResult, type DeadLetterItem, INGEST_DEADLETTER_PK } from './accept.js';
-export { DEFAULT_MAX_BODY_BYTES, DEFAULT_SMN_HOSTS, type WebhookConfig, webhookSchema } from './config.js';
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_SMN_HOSTS,
+  type WebhookConfig,
+  webhookProblems,
+  webhookSchema,
+} from './config.js';
 export { IngestHttpError } from './errors.js';
 export {
   createWebhookHandler,
