@@ -4,7 +4,7 @@
  * job's stored track so every failure is counted once, by id or time, never once per poll.
  */
 import { buildEvent, type JobwatchEvent } from '../events/index.js';
-import type { JobKind, JobSnapshot } from '../model/snapshot.js';
+import type { JobKind, JobSnapshot, JobState } from '../model/snapshot.js';
 import { type EventContext, type Finding, reconcile } from './conditions.js';
 import type { Rules } from './config.js';
 import {
@@ -31,6 +31,9 @@ export const BATCH_LIKE_KINDS: ReadonlySet<JobKind> = new Set([
   'spark-sql',
   'distcp',
 ]);
+
+/** States in which a job that had failed is back to normal ("recovered" rather than "no longer failed"). */
+const RECOVERED_STATES: ReadonlySet<JobState> = new Set(['PENDING', 'RUNNING', 'SUCCEEDED']);
 
 /** Checkpoint id cursor meaning "ids are tracked and none has failed yet". */
 const NO_FAILED_ID = -1;
@@ -111,8 +114,12 @@ export function evaluateJob(
     thresholds: (type, discriminator) => thresholdsFor(rules, type, discriminator),
     context: eventContext,
     nowMs,
-    resolvedTitle: (c) =>
-      c.type === 'job.failed' ? `Job ${job.name} recovered (${job.state})` : `Resolved: ${c.title ?? c.type}`,
+    resolvedTitle: (c) => {
+      if (c.type !== 'job.failed') return `Resolved: ${c.title ?? c.type}`;
+      return RECOVERED_STATES.has(job.state)
+        ? `Job ${job.name} recovered (${job.state})`
+        : `Job ${job.name} no longer failed (${job.state})`;
+    },
   });
   events.push(...reconciled.events);
 
@@ -168,7 +175,7 @@ function stateChangedEvent(
   track: JobTrack,
   context: EventContext,
 ): JobwatchEvent {
-  const expected = job.stateCause === 'user' || !['FAILED', 'STOPPED'].includes(track.state);
+  const expected = !isUnexpectedStop(track.state, job.stateCause);
   const cause = job.stateCause ? ` (by ${job.stateCause})` : '';
   return buildEvent({
     type: 'job.state_changed',
@@ -187,12 +194,14 @@ function stateChangedEvent(
   });
 }
 
-/** FAILED, or STOPPED by the system, is unexpected; a person's stop or pause is not a failure. */
+/** FAILED, or STOPPED by the system, is unexpected; a person's stop or pause, or a stop of unknown cause, is not. */
+function isUnexpectedStop(state: JobState, cause: JobSnapshot['stateCause']): boolean {
+  return state === 'FAILED' || (state === 'STOPPED' && cause === 'system');
+}
+
 function jobFailedFindings(job: JobSnapshot, rules: Rules, sinceMs: number): Finding[] {
-  if (!rules.jobFailed.enabled) return [];
+  if (!rules.jobFailed.enabled || !isUnexpectedStop(job.state, job.stateCause)) return [];
   const failed = job.state === 'FAILED';
-  const systemStop = job.state === 'STOPPED' && job.stateCause === 'system';
-  if (!failed && !systemStop) return [];
   const error = cleanText(job.lastError);
   return [
     {

@@ -182,6 +182,25 @@ describe('event contents', () => {
     expect(resolved?.id).not.toBe(fired?.id);
   });
 
+  it('a failed job a person then stops is "no longer failed", not "recovered"', () => {
+    const driver = new Driver();
+    driver.poll({ jobs: [makeJob({ state: 'FAILED' })] });
+    driver.poll({ jobs: [makeJob({ state: 'STOPPED', stateCause: 'user' })] });
+    const [resolved] = driver.poll({ jobs: [makeJob({ state: 'STOPPED', stateCause: 'user' })] });
+    expect(resolved?.data.title).toBe('Job orders-etl no longer failed (STOPPED)');
+  });
+
+  it('a system stop is an unexpected state change', () => {
+    const driver = new Driver({ rules: { stateChanged: { enabled: true } } });
+    driver.poll({ jobs: [makeJob()] });
+    const events = driver.poll({ jobs: [makeJob({ state: 'STOPPED', stateCause: 'system' })] });
+    expect(events.map((e) => [e.data.type, e.data.values.expected])).toEqual([
+      ['job.state_changed', false],
+      ['job.failed', undefined],
+    ]);
+    expect(events[1]?.data.title).toBe('Job orders-etl stopped unexpectedly');
+  });
+
   it('state_changed says whether the change was expected', () => {
     const driver = new Driver({ rules: { stateChanged: { enabled: true } } });
     driver.poll({ jobs: [makeJob()] });
