@@ -85,8 +85,8 @@ export const policyMatchSchema = z
   .strict();
 
 /** `action: restart`, or `action: { type: restart, params: {...} }` when the action takes parameters. */
-export const policyActionSchema = z.union([
-  z.enum(ACTION_NAMES).transform((type) => ({ type, params: {} as Record<string, unknown> })),
+export const policyActionSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? { type: value } : value),
   z
     .object({
       type: z.enum(ACTION_NAMES),
@@ -94,7 +94,7 @@ export const policyActionSchema = z.union([
       params: z.record(z.string(), z.unknown()).default({}),
     })
     .strict(),
-]);
+);
 
 export const policyGuardsSchema = z
   .object({
