@@ -138,6 +138,7 @@ export function parseRoaAuthorization(
 
 /** POP gateway codes that mean "slow down" (retried with backoff) and "your credentials are wrong". */
 const THROTTLING_CODE = /^Throttling/i;
+const SUCCESS_CODE = /^(200|0|OK|Success)$/i;
 const UNAVAILABLE_CODE = /^(ServiceUnavailable|InternalError|UnknownError)/i;
 const AUTH_CODE =
   /^(SignatureDoesNotMatch|IncompleteSignature|InvalidAccessKeyId|InvalidAccessKeySecret|InvalidSecurityToken|SignatureNonceUsed|InvalidTimeStamp|Forbidden|NoPermission|InvalidAuthorization)/i;
@@ -156,8 +157,9 @@ export function classifyFoasResponse(response: HttpResponse): ResponseVerdict {
     envelope = undefined;
   }
   const code = envelope?.Code ?? envelope?.ErrorCode;
-  if (ok && !code) return { ok: true };
-  if (ok && code && !envelope?.Message && !envelope?.ErrorMsg) return { ok: true };
+  // A 2xx is an error only when it carries an error envelope (a code other than a success marker).
+  if (ok && (!code || SUCCESS_CODE.test(code) || (!envelope?.Message && !envelope?.ErrorMsg)))
+    return { ok: true };
   const message = envelope?.Message ?? envelope?.ErrorMsg;
   let kind = ok ? 'client-error' : kindForStatus(response.status);
   if (code && THROTTLING_CODE.test(code)) kind = 'throttled';
@@ -179,6 +181,26 @@ export interface BlinkCallContext {
   signal?: AbortSignal;
   /** Attempts per operation, for `TargetSnapshot.apiCalls`. */
   calls?: Record<string, number>;
+  /** Bounds the calls in flight for one target, however the collector nests its loops. */
+  limit?: Limiter;
+}
+
+export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
+
+/** At most `max` tasks run at once; the others wait in arrival order. */
+export function createLimiter(max: number): Limiter {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
 }
 
 export interface BlinkCall {
@@ -241,18 +263,20 @@ export class BlinkClient {
       if (ctx.calls) ctx.calls[call.operation] = (ctx.calls[call.operation] ?? 0) + attempts;
     };
     try {
-      const response = await this.http.request({
-        method: call.method,
-        path,
-        query: call.query ?? [],
-        headers: {
-          date: new Date(ctx.now()).toUTCString(),
-          ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
-        },
-        ...(body === undefined ? {} : { body }),
-        operation: call.operation,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
+      const send = () =>
+        this.http.request({
+          method: call.method,
+          path,
+          query: call.query ?? [],
+          headers: {
+            date: new Date(ctx.now()).toUTCString(),
+            ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+          },
+          ...(body === undefined ? {} : { body }),
+          operation: call.operation,
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+        });
+      const response = await (ctx.limit ? ctx.limit(send) : send());
       count(response.attempts);
       return parseVendor(schema, parseJsonBody(response.body, call.operation), call.operation);
     } catch (error) {

@@ -28,7 +28,7 @@ import {
   trimErrorText,
 } from '../shared.js';
 import type { ProviderContext } from '../types.js';
-import { type BlinkCallContext, type BlinkClient, blinkClientFor } from './client.js';
+import { type BlinkCallContext, type BlinkClient, blinkClientFor, createLimiter } from './client.js';
 import { blinkEndpointFor } from './config.js';
 import {
   batchRunSummaryResponseSchema,
@@ -377,6 +377,7 @@ export async function collectBlink(target: BlinkTarget, ctx: ProviderContext): P
     const call: BlinkCallContext = {
       now: ctx.now,
       calls: snapshot.apiCalls,
+      limit: createLimiter(target.options.concurrency),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     };
     for (const project of target.options.projects) {
@@ -720,7 +721,10 @@ async function collectBatch(
       ((instance.StartTime ?? 0) === (current.StartTime ?? 0) && (instance.Id ?? 0) > (current.Id ?? 0));
     if (newer) latest.set(instance.JobName, instance);
   }
-  const snaps = jobs.map((job) => {
+  // With a partial listing, a job whose run was not read is left out rather than reported UNKNOWN (which
+  // would resolve its findings); the snapshot is already marked incomplete.
+  const readable = listed.complete ? jobs : jobs.filter((job) => latest.has(job.JobName));
+  const snaps = readable.map((job) => {
     const instance = latest.get(job.JobName);
     const vendorState = instance?.ActualState ?? 'UNKNOWN';
     const { state, stateCause } = normalizeBlinkState(vendorState, instance?.ExpectState);

@@ -30,7 +30,7 @@ export interface Harness {
 
 export async function startBlinkSandbox(
   options: {
-    scenario?: 'test' | 'fleet';
+    scenario?: 'test' | 'demo' | 'fleet';
     fleet?: FleetSpec;
     extraTargets?: (t: Record<string, unknown>) => Record<string, unknown>[];
   } = {},

@@ -9,21 +9,45 @@ import { parseConfig } from '../../../lib/config/load.js';
 import { silentLogger } from '../../../lib/observability/logger.js';
 import { alibabaBlinkProvider } from '../../../lib/providers/alibaba-blink/index.js';
 
-type Quirk = 'capped' | 'zero-based' | 'short-total' | 'no-total';
+type Quirk = 'capped' | 'zero-based' | 'short-total' | 'no-total' | 'busy';
 const JOBS = Array.from({ length: 23 }, (_, i) => `job_${String(i).padStart(2, '0')}`);
 
 let server: Server;
 let endpoint = '';
 const listCalls: string[] = [];
+let inFlight = 0;
+let maxInFlight = 0;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = createServer(async (req, res) => {
     req.resume();
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
     const url = new URL(req.url ?? '/', 'http://x');
     const quirk = url.pathname.split('/')[4] as Quirk;
     let body: Record<string, unknown>;
     if (url.pathname.endsWith('/runsummary')) {
-      body = { RunSummarys: { RunSummary: [] } };
+      const names = quirk === 'busy' ? (url.searchParams.get('jobNames') ?? '').split(',') : [];
+      body = {
+        RunSummarys: {
+          RunSummary: names.map((n, i) => ({
+            JobName: n,
+            Id: i,
+            ActualState: 'RUNNING',
+            ExpectState: 'RUNNING',
+          })),
+        },
+      };
+    } else if (/(checkpoints|exceptions|finalstate)$/.test(url.pathname)) {
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      body = { RequestId: 'r' };
+    } else if (url.pathname.endsWith('/instances')) {
+      const instances = JOBS.filter((_, i) => i % 2 === 1).map((name, i) => ({
+        JobName: name,
+        Id: 900 + i,
+        ActualState: 'RUNNING',
+      }));
+      body = { Instances: { Instance: instances }, TotalCount: instances.length };
     } else {
       listCalls.push(`${quirk} ${url.searchParams.get('pageIndex')}`);
       const asked = Number(url.searchParams.get('pageSize'));
@@ -32,7 +56,8 @@ beforeAll(async () => {
       const page = quirk === 'zero-based' ? index : index - 1;
       const items = JOBS.slice(page * size, page * size + size).map((name) => ({
         jobName: name,
-        jobType: 'flink_stream',
+        // The busy project has both kinds: streaming and batch reads run side by side.
+        jobType: quirk === 'busy' && Number(name.slice(4)) % 2 === 1 ? 'FLINK_BATCH' : 'flink_stream',
         isCommitted: 'true',
       }));
       body = { requestId: 'r', jobs: { job: items } };
@@ -40,6 +65,7 @@ beforeAll(async () => {
       if (quirk === 'zero-based') Object.assign(body, { TotalCount: JOBS.length, PageIndex: index });
       if (quirk === 'short-total') Object.assign(body, { TotalCount: 25, PageSize: size });
     }
+    inFlight--;
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   });
@@ -48,7 +74,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-async function collect(quirk: Quirk) {
+async function collect(quirk: Quirk, concurrency = 8) {
   const config = parseConfig({
     targets: [
       {
@@ -57,7 +83,13 @@ async function collect(quirk: Quirk) {
         region: 'cn-beijing',
         endpoint,
         credentials: { accessKeyId: 'env:AK', secretAccessKey: 'env:SK' },
-        options: { projects: [quirk], jobTypes: ['FLINK_STREAM'], pageSize: 10 },
+        options: {
+          projects: [quirk],
+          jobTypes: quirk === 'busy' ? ['FLINK_STREAM', 'FLINK_BATCH'] : ['FLINK_STREAM'],
+          pageSize: 10,
+          runSummaryBatchSize: 5,
+          concurrency,
+        },
       },
     ],
   });
@@ -106,5 +138,20 @@ describe('ListJob paging, every reading', () => {
     expect(listCalls).toEqual(['no-total 1', 'no-total 2', 'no-total 3']);
     // Committed jobs the run summary ignored: known to exist, state unknown.
     expect(snapshot.jobs[0]).toMatchObject({ state: 'UNKNOWN', vendorState: 'UNKNOWN' });
+  });
+
+  it('never has more calls in flight than options.concurrency', async () => {
+    maxInFlight = 0;
+    const snapshot = await collect('busy', 3);
+    expect(snapshot.errors).toEqual([]);
+    expect(snapshot.jobs.every((j) => j.state === 'RUNNING')).toBe(true);
+    expect(snapshot.apiCalls).toMatchObject({
+      BatchGetInstanceRunSummary: 3,
+      GetInstanceCheckpoint: 12,
+      GetInstanceExceptions: 12,
+      ListInstance: 1,
+      GetInstanceFinalState: 11,
+    });
+    expect(maxInFlight).toBe(3);
   });
 });
