@@ -400,28 +400,34 @@ function buildFleetWorld(t0: number, fleet: Record<string, number> | undefined):
   return world;
 }
 
-/** The execution as the V2 API shows it at `nowMs`, or undefined before it was submitted. */
-export function executionView(e: SimExecution, nowMs: number): Record<string, unknown> | undefined {
+interface ExecutionStatus {
+  state: string;
+  result: string;
+  startedMs: number;
+  finishedMs: number;
+}
+
+/** State and result of an execution at `nowMs` (cheap: list filters use it before building views). */
+function executionStatus(e: SimExecution, nowMs: number): ExecutionStatus | undefined {
   if (nowMs < e.submittedMs) return undefined;
-  let state = 'ACCEPTED';
-  let result = 'UNDEFINED';
-  let finishedMs = 0;
+  const startedMs = e.runningFromMs !== undefined && nowMs >= e.runningFromMs ? e.runningFromMs : 0;
   const killed =
     e.killedAtMs !== undefined &&
     nowMs >= e.killedAtMs &&
     (e.endsAtMs === undefined || e.killedAtMs < e.endsAtMs);
-  const startedMs = e.runningFromMs !== undefined && nowMs >= e.runningFromMs ? e.runningFromMs : 0;
-  if (killed) {
-    state = 'KILLED';
-    result = 'KILLED';
-    finishedMs = e.killedAtMs as number;
-  } else if (e.endsAtMs !== undefined && nowMs >= e.endsAtMs) {
-    result = e.result ?? 'SUCCEEDED';
-    state = result === 'KILLED' ? 'KILLED' : 'FINISHED';
-    finishedMs = e.endsAtMs;
-  } else if (startedMs) {
-    state = 'RUNNING';
+  if (killed) return { state: 'KILLED', result: 'KILLED', startedMs, finishedMs: e.killedAtMs as number };
+  if (e.endsAtMs !== undefined && nowMs >= e.endsAtMs) {
+    const result = e.result ?? 'SUCCEEDED';
+    return { state: result === 'KILLED' ? 'KILLED' : 'FINISHED', result, startedMs, finishedMs: e.endsAtMs };
   }
+  return { state: startedMs ? 'RUNNING' : 'ACCEPTED', result: 'UNDEFINED', startedMs, finishedMs: 0 };
+}
+
+/** The execution as the V2 API shows it at `nowMs`, or undefined before it was submitted. */
+export function executionView(e: SimExecution, nowMs: number): Record<string, unknown> | undefined {
+  const status = executionStatus(e, nowMs);
+  if (!status) return undefined;
+  const { state, result, startedMs, finishedMs } = status;
   const progress =
     result === 'SUCCEEDED'
       ? 100
@@ -618,36 +624,23 @@ export function createMrsEmulator(
             const want = q.get(field);
             return want === null || want === '' || String(value).toUpperCase() === want.toUpperCase();
           };
-          const views: Record<string, unknown>[] = [];
+          const matching: SimExecution[] = [];
           for (const e of world.executions.get(c.id) ?? []) {
             if (e.submittedMs < begin || e.submittedMs > end) continue;
-            const v = executionView(e, nowMs);
-            if (!v) continue;
-            if (
-              !eq('job_state', v.job_state) ||
-              !eq('job_result', v.job_result) ||
-              !eq('job_type', v.job_type)
-            )
-              continue;
-            if (
-              !eq('job_name', v.job_name) ||
-              !eq('job_id', v.job_id) ||
-              !eq('queue', v.queue) ||
-              !eq('user', v.user)
-            )
-              continue;
-            views.push(v);
+            const st = executionStatus(e, nowMs);
+            if (!st || !eq('job_state', st.state) || !eq('job_result', st.result)) continue;
+            if (!eq('job_type', e.type) || !eq('job_name', e.name) || !eq('job_id', e.id)) continue;
+            if (!eq('queue', e.queue) || !eq('user', e.user)) continue;
+            matching.push(e);
           }
-          if ((q.get('sort_by') ?? 'desc').toLowerCase() === 'asc') views.reverse();
+          if ((q.get('sort_by') ?? 'desc').toLowerCase() === 'asc') matching.reverse();
           const limit = Math.max(1, intParam(q, 'limit', 10));
           const offset = intParam(q, 'offset', offsetMode === 'records-from-0' ? 0 : 1);
           const start =
             offsetMode === 'records-from-0' ? Math.max(0, offset) : (Math.max(1, offset) - 1) * limit;
+          const page = matching.slice(start, start + limit).map((e) => executionView(e, nowMs));
           // 202 is what the docs say this API answers ("compatibility with earlier versions").
-          return {
-            status: 202,
-            body: { total_record: views.length, job_list: views.slice(start, start + limit) },
-          };
+          return { status: 202, body: { total_record: matching.length, job_list: page } };
         }),
     },
     {
