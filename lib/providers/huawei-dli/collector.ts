@@ -272,6 +272,8 @@ function flinkSnapshot(
     ...(mapped.cause ? { stateCause: mapped.cause } : {}),
     // Each run has its own start time: a job failing again after a restart is a new failure.
     ...(startedAtMs ? { startedAtMs, instanceId: String(startedAtMs) } : {}),
+    // A job still submitting has been pending since it was started.
+    ...(startedAtMs && mapped.state === 'PENDING' ? { stateSinceMs: startedAtMs } : {}),
     ...(lastError ? { lastError } : {}),
     ...(autoRestart ? { autoRestart } : {}),
     ...(containerKey ? { containerKey } : {}),
@@ -326,6 +328,9 @@ async function collectSpark(state: CollectState, accept: (name: string) => boole
       vendorState: batch.state,
       ...(mapped.cause ? { stateCause: mapped.cause } : {}),
       ...(startedAtMs ? { startedAtMs } : {}),
+      ...(startedAtMs && mapped.state === 'PENDING' && mapped.cause === undefined
+        ? { stateSinceMs: startedAtMs }
+        : {}),
       ...(finished && positive(batch.update_time) ? { finishedAtMs: batch.update_time } : {}),
       ...(lastError ? { lastError } : {}),
       ...(containerKey ? { containerKey } : {}),
@@ -383,6 +388,7 @@ async function collectSql(state: CollectState, accept: (name: string) => boolean
       vendorState: job.status,
       ...(mapped.cause ? { stateCause: mapped.cause } : {}),
       ...(startedAtMs ? { startedAtMs } : {}),
+      ...(startedAtMs && mapped.state === 'PENDING' ? { stateSinceMs: startedAtMs } : {}),
       ...(finishedAtMs ? { finishedAtMs } : {}),
       ...(lastError ? { lastError } : {}),
       ...(containerKey ? { containerKey } : {}),

@@ -173,7 +173,7 @@ function scriptedWorld(t0: number, demo: boolean): DliWorld {
       ],
       { queue: 'general_queue', jobType: 'flink_jar_job' },
     ),
-    flinkJob(1003, 'stuck-submit', t0, [{ atMs: 0, status: 'job_submitting', startMs: 0 }], {
+    flinkJob(1003, 'stuck-submit', t0, [{ atMs: 0, status: 'job_submitting', startMs: t0 - 20 * MIN }], {
       jobType: 'flink_sql_job',
     }),
     flinkJob(1004, 'draft-job', t0, [{ atMs: 0, status: 'job_init', startMs: 0 }]),
@@ -296,7 +296,7 @@ function scriptedWorld(t0: number, demo: boolean): DliWorld {
       type: 'sql',
       cuCount: 16,
       createMs: t0 - 30 * 24 * HOUR,
-      restarts: [[at(120 * SEC, 60 * SEC), at(240 * SEC, 120 * SEC)]],
+      restarts: [[at(120 * SEC, 50 * SEC), at(240 * SEC, 240 * SEC)]],
     },
     { name: 'general_queue', type: 'general', cuCount: 64, createMs: t0 - 30 * 24 * HOUR, restarts: [] },
     { name: 'etl_queue', type: 'sql', cuCount: 16, createMs: t0 - 30 * 24 * HOUR, restarts: [] },

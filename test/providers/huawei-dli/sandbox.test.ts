@@ -91,13 +91,13 @@ describe('DLI collector against the sandbox', () => {
     expectNoSecrets(events);
     // Nothing else fired: every line below is one finding, in the order the story unfolds.
     expect(summarize(events).map((s) => s.replace(/\/insert\/[0-9a-f-]+/, '/insert/<id>'))).toEqual([
+      'job.stuck stuck-submit firing',
       'job.failed sql_queue/insert/<id> firing',
       'job.failed clickstream-agg firing',
       'job.failed daily-report firing',
       'queue.unhealthy sql_queue firing',
       'queue.unhealthy sql_queue resolved',
       'job.failed clickstream-agg resolved',
-      'job.stuck stuck-submit firing',
     ]);
     expect(count(events, 'job.failed clickstream-agg firing')).toBe(1);
     expect(count(events, 'job.failed clickstream-agg resolved')).toBe(1);
