@@ -78,3 +78,39 @@ export async function acceptEvents(
 export function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
+
+/**
+ * Re-publishes dead-lettered ingest events (oldest first, at most `limit`) and deletes each one the bus
+ * took; events the bus refuses again stay parked. Meant for a scheduled function (e.g. flush) or the CLI.
+ * Subscribers are idempotent (event ids are deterministic), so a replay racing another is harmless.
+ */
+export async function replayIngestDeadLetters(
+  deps: AcceptDeps,
+  options: { limit?: number } = {},
+): Promise<{ replayed: number; remaining: number }> {
+  const items = await deps.store.query<DeadLetterItem>(INGEST_DEADLETTER_PK, {
+    limit: options.limit ?? 100,
+    consistent: true,
+  });
+  if (items.length === 0) return { replayed: 0, remaining: 0 };
+  let refused: Set<string>;
+  try {
+    const result = await deps.bus.publish(items.map((item) => item.data.event));
+    refused = new Set(result.failed.map((f) => f.event.id));
+  } catch (error) {
+    deps.logger.warn('ingest dead letter replay failed', { error: describe(error) });
+    return { replayed: 0, remaining: items.length };
+  }
+  const replayed = items.filter((item) => !refused.has(item.data.event.id));
+  // Delete only the version that was replayed: a newer write under the same key stays.
+  await Promise.all(
+    replayed.map((item) =>
+      deps.store.delete(item.pk, item.sk, { ifVersion: item.version }).catch(() => undefined),
+    ),
+  );
+  await recordRecentEvents(
+    deps.store,
+    replayed.map((item) => item.data.event),
+  ).catch(() => undefined);
+  return { replayed: replayed.length, remaining: items.length - replayed.length };
+}

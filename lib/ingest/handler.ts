@@ -149,7 +149,12 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
   async function huaweiSmn(request: IngestRequest) {
     const smn = settings.huaweiSmn;
     if (!smn) throw notFound('the Huawei SMN endpoint is not enabled (webhook.huaweiSmn)');
-    const message = validate(smnMessageSchema, parseJson(request), 'SMN message');
+    const body = parseJson(request);
+    const type = (body as { type?: unknown } | null)?.type;
+    // Console-side subscription events: informational, signed with an undocumented key set; no event.
+    if (type === 'HttpSubscriptionUserConfirm' || type === 'HttpSubscriptionUserUnsubscribe')
+      return json(200, { status: 'ignored', reason: `message type ${type} needs no action` });
+    const message = validate(smnMessageSchema, body, 'SMN message');
     const headerType = request.headers['x-smn-message-type'];
     if (headerType !== undefined && headerType !== message.type)
       throw badRequest('X-SMN-MESSAGE-TYPE header does not match the message type');

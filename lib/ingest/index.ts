@@ -1,4 +1,9 @@
-export { type AcceptResult, type DeadLetterItem, INGEST_DEADLETTER_PK } from './accept.js';
+export {
+  type AcceptResult,
+  type DeadLetterItem,
+  INGEST_DEADLETTER_PK,
+  replayIngestDeadLetters,
+} from './accept.js';
 export {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_SMN_HOSTS,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { INGEST_DEADLETTER_PK } from '../../lib/ingest/accept.js';
+import { INGEST_DEADLETTER_PK, replayIngestDeadLetters } from '../../lib/ingest/accept.js';
 import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-server.js';
 import { signPayload } from '../../lib/ingest/signing.js';
+import { silentLogger } from '../../lib/observability/logger.js';
 import { apiEvent, type Harness, responseJson, SECRETS, startHarness } from './helpers.js';
 
 let h: Harness;
@@ -150,6 +151,25 @@ describe('generic signed ingest', () => {
     expect(
       parked.some((p) => p.data.event.subject === input.resource.key && p.data.reason.includes('refused')),
     ).toBe(true);
+  });
+
+  it('replays dead-lettered events once the bus is back, and deletes only what the bus took', async () => {
+    h.bus.failing = 'refuse';
+    const input = eventInput();
+    const body = JSON.stringify(input);
+    expect(
+      (await h.handler(apiEvent('POST', '/ingest/events', { body, headers: signed(body) }))).statusCode,
+    ).toBe(202);
+    const deps = { bus: h.bus, store: h.store, logger: silentLogger, now: () => h.clock.nowMs };
+    // Still down: nothing leaves the dead letter.
+    const stillDown = await replayIngestDeadLetters(deps);
+    expect(stillDown.replayed).toBe(0);
+    expect(stillDown.remaining).toBeGreaterThan(0);
+    h.bus.failing = 'no';
+    const replay = await replayIngestDeadLetters(deps);
+    expect(replay.remaining).toBe(0);
+    expect(h.bus.published.map((e) => e.subject)).toContain(input.resource.key);
+    expect(await h.store.query(INGEST_DEADLETTER_PK)).toHaveLength(0);
   });
 
   it('answers a method other than POST with 405 and an unknown path with 404', async () => {

@@ -278,6 +278,8 @@ describe('Huawei SMN ingest over HTTP', () => {
       `${origin.url}/smn/certificate/current.pem`,
     );
     expect(await post(otherProject)).toMatchObject({ status: 200, json: { status: 'ignored' } });
+    const userConfirm = await post({ type: 'HttpSubscriptionUserConfirm', message: 'x' });
+    expect(userConfirm).toMatchObject({ status: 200, json: { status: 'ignored' } });
     expect(h.bus.published).toHaveLength(0);
   });
 
