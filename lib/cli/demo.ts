@@ -10,7 +10,7 @@ import { startChatSink } from '../sandbox/chat-sink.js';
 import { createSimClock } from '../sandbox/clock.js';
 import { startSandbox } from '../sandbox/server.js';
 import { SANDBOX_ENV } from '../sandbox/types.js';
-import { DEMO_ENV, demoConfig } from './demo-config.js';
+import { DEMO_SINK_SECRETS, demoConfig, demoEnv } from './demo-config.js';
 import { formatEventLine } from './output.js';
 import { waitForStop } from './signals.js';
 import { openStore } from './store.js';
@@ -28,8 +28,11 @@ export async function startDemo(options: {
   durationMs?: number;
 }): Promise<number> {
   const { io } = options;
-  const sink = await startChatSink({ print: (line) => io.out(`  chat ▸ ${line}`) });
-  Object.assign(process.env, SANDBOX_ENV, DEMO_ENV(sink.endpoints));
+  const sink = await startChatSink({
+    secrets: DEMO_SINK_SECRETS,
+    print: (line) => io.out(`  chat ▸ ${line}`),
+  });
+  Object.assign(process.env, SANDBOX_ENV, demoEnv(sink.endpoints));
   const clock = createSimClock({ speed: 1 });
   const sandbox = await startSandbox({
     plugins: ALL_PROVIDERS.map((p) => p.sandbox),

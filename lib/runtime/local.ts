@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Config, TargetConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { PollReport } from './pipeline.js';
@@ -26,6 +27,8 @@ export function startLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const timers: NodeJS.Timeout[] = [];
   const running = new Map<string, Promise<void>>();
   const abort = new AbortController();
+  // Every in-flight vendor call listens on this one signal; hundreds at once are expected, not a leak.
+  setMaxListeners(0, abort.signal);
 
   const pollOne = (target: TargetConfig) => {
     // A slow target skips a beat rather than overlapping itself, as a reserved-concurrency Lambda would.

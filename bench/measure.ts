@@ -1,0 +1,93 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { FleetSpec } from '../lib/sandbox/types.js';
+
+/** Wall time, CPU time and peak RSS of one async stage of this process. */
+export async function measure<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; wallMs: number; cpuMs: number; peakRssMb: number }> {
+  let peak = process.memoryUsage.rss();
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 10);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  try {
+    const result = await fn();
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return { result, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: peak / 1024 / 1024 };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+export interface SandboxChild {
+  endpoints: Record<string, string>;
+  targets: Record<string, unknown>[];
+  counts(): Promise<Record<string, Record<string, number>>>;
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the sandbox fleet in a child process (see sandbox-process.ts). */
+export function startSandboxChild(fleet: FleetSpec, latencyMs: number): Promise<SandboxChild> {
+  const child: ChildProcess = fork(fileURLToPath(new URL('./sandbox-process.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_FLEET: JSON.stringify(fleet), BENCH_LATENCY_MS: String(latencyMs) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let nextId = 0;
+  const ask = <T>(type: string, pick: (m: Record<string, unknown>) => T) =>
+    new Promise<T>((resolve) => {
+      const id = ++nextId;
+      const onMessage = (m: Record<string, unknown>) => {
+        if (m.type === type && m.id === id) {
+          child.off('message', onMessage);
+          resolve(pick(m));
+        }
+      };
+      child.on('message', onMessage);
+      child.send({ type, id });
+    });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`sandbox process exited with ${code}`)));
+    child.once(
+      'message',
+      (m: { type: string; endpoints: Record<string, string>; targets: Record<string, unknown>[] }) => {
+        if (m.type !== 'ready') return reject(new Error('unexpected message from sandbox process'));
+        child.removeAllListeners('exit');
+        resolve({
+          endpoints: m.endpoints,
+          targets: m.targets,
+          counts: () => ask('counts', (msg) => msg.counts as Record<string, Record<string, number>>),
+          reset: () => ask('reset', () => undefined),
+          stop: () =>
+            new Promise<void>((done) => {
+              child.once('exit', () => done());
+              child.send({ type: 'stop' });
+            }),
+        });
+      },
+    );
+  });
+}
+
+export function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : c)))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
+  const line = (r: (string | number)[]) =>
+    `| ${r.map((c, i) => String(c).padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [
+    line(cells[0]!),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...cells.slice(1).map(line),
+  ].join('\n');
+}
+
+export function formatNumber(n: number): string {
+  if (Number.isInteger(n)) return n.toLocaleString('en-US');
+  return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+}

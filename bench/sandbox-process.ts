@@ -1,0 +1,37 @@
+/**
+ * The sandbox fleet in its own process, so the benchmark's CPU and memory figures are jobwatch's alone.
+ * Talks to the parent over IPC: sends { ready, endpoints, targets }, answers { counts } and { reset }.
+ */
+import { ALL_PROVIDERS } from '../lib/providers/registry.js';
+import { createSimClock } from '../lib/sandbox/clock.js';
+import { startSandbox } from '../lib/sandbox/server.js';
+import type { FleetSpec } from '../lib/sandbox/types.js';
+
+const fleet = JSON.parse(process.env.BENCH_FLEET ?? '{}') as FleetSpec;
+const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 50);
+
+const sandbox = await startSandbox({
+  plugins: ALL_PROVIDERS.map((p) => p.sandbox),
+  scenario: 'fleet',
+  fleet,
+  latencyMs,
+  clock: createSimClock({ speed: 1 }),
+  maxLogEntries: 2_000_000,
+});
+
+process.on('message', (message: { type: string; id: number }) => {
+  if (message.type === 'counts') {
+    const byProvider: Record<string, Record<string, number>> = {};
+    for (const entry of sandbox.requests) {
+      const perProvider = (byProvider[entry.provider] ??= {});
+      perProvider[entry.operation] = (perProvider[entry.operation] ?? 0) + 1;
+    }
+    process.send?.({ type: 'counts', id: message.id, counts: byProvider });
+  } else if (message.type === 'reset') {
+    sandbox.resetLog();
+    process.send?.({ type: 'reset', id: message.id });
+  } else if (message.type === 'stop') {
+    void sandbox.stop().then(() => process.exit(0));
+  }
+});
+process.send?.({ type: 'ready', endpoints: sandbox.endpoints(), targets: sandbox.targets() });
