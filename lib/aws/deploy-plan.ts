@@ -1,0 +1,275 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../config/load.js';
+import { SECRET_REF_PATTERN } from '../config/refs.js';
+import type { Config } from '../config/schema.js';
+import { BUS_SOURCE } from '../events/envelope.js';
+import { CLOUDEVENT_TYPE_PREFIX, EVENT_TYPE_NAMES } from '../events/types.js';
+
+/**
+ * What serverless.yml cannot know by itself, computed from jobwatch.yml at package time (through
+ * scripts/serverless-config.cjs): one poll schedule per target, the remediate rule's event pattern, and
+ * the exact SSM parameter / Secrets Manager ARNs each function may read. Never resolves a secret: only
+ * references are read, so no secret value can reach the template.
+ */
+
+export const CONFIG_FILE = 'jobwatch.yml';
+export const EXAMPLE_CONFIG_FILE = 'jobwatch.example.yml';
+
+export type FunctionName = 'poll' | 'notify' | 'remediate' | 'flush' | 'webhook';
+export const FUNCTION_NAMES: FunctionName[] = ['poll', 'notify', 'remediate', 'flush', 'webhook'];
+
+/** Which functions read the secrets found under each top-level config key (others: notify and flush). */
+export const SECRET_CONSUMERS: Record<string, FunctionName[]> = {
+  targets: ['poll', 'remediate'],
+  webhook: ['webhook'],
+  channels: ['notify', 'flush'],
+};
+const DEFAULT_CONSUMERS: FunctionName[] = ['notify', 'flush'];
+
+/** Remediation never reacts to its own events (lib/remediation/policy.ts `isTrigger`). */
+const TRIGGER_TYPES = EVENT_TYPE_NAMES.filter((type) => !type.startsWith('remediation.'));
+
+type CfnValue = string | { 'Fn::Sub': string } | { 'Fn::GetAtt': [string, string] };
+
+export interface IamStatement {
+  Effect: 'Allow';
+  Action: string[];
+  Resource: CfnValue[];
+}
+
+export interface SecretReference {
+  reference: string;
+  /** Where in the config it was found, e.g. `targets[0].credentials.accessKeyId`. */
+  path: string;
+}
+
+export interface DeployPlan {
+  configFile: string;
+  pollEvents: { schedule: { rate: string[]; input: { targetId: string }; description: string } }[];
+  remediateEvent: {
+    eventBridge: {
+      eventBus: { Ref: string };
+      enabled: boolean;
+      pattern: Record<string, unknown>;
+      retryPolicy: { maximumEventAge: number; maximumRetryAttempts: number };
+      deadLetterQueueArn: { 'Fn::GetAtt': [string, string] };
+    };
+  };
+  secretStatements: Record<FunctionName, IamStatement[]>;
+  /** CloudFormation resources: one execution role per function (osls has no per-function statements). */
+  roleResources: { Resources: Record<string, unknown> };
+  /** Problems worth printing at package time that do not stop it. */
+  warnings: string[];
+}
+
+/** Picks jobwatch.yml when present, else the example, so a clean clone packages offline. */
+export function deployedConfigFile(serviceDir: string): string {
+  return existsSync(join(serviceDir, CONFIG_FILE)) ? CONFIG_FILE : EXAMPLE_CONFIG_FILE;
+}
+
+export async function planDeploymentFromDir(serviceDir: string): Promise<DeployPlan> {
+  const configFile = deployedConfigFile(serviceDir);
+  return planDeployment(await loadConfig(join(serviceDir, configFile)), configFile);
+}
+
+export function planDeployment(config: Config, configFile: string): DeployPlan {
+  const warnings: string[] = [];
+  const pollEvents = config.targets.map((target) => {
+    const seconds = target.pollIntervalSeconds ?? config.defaults.pollIntervalSeconds;
+    const minutes = Math.max(1, Math.ceil(seconds / 60));
+    if (seconds % 60 !== 0)
+      warnings.push(
+        `target ${target.id}: pollIntervalSeconds ${seconds} rounded up to ${minutes} minute(s) (EventBridge schedules have minute granularity)`,
+      );
+    return {
+      schedule: {
+        rate: [minutes === 1 ? 'rate(1 minute)' : `rate(${minutes} minutes)`],
+        input: { targetId: target.id },
+        description: `jobwatch: poll target ${target.id}`,
+      },
+    };
+  });
+
+  const secretStatements = Object.fromEntries(
+    FUNCTION_NAMES.map((name) => [name, [] as IamStatement[]]),
+  ) as Record<FunctionName, IamStatement[]>;
+  const byFunction = new Map<FunctionName, { ssm: Set<string>; secrets: Set<string> }>();
+  for (const { reference, path } of findSecretReferences(config)) {
+    if (reference.startsWith('env:')) {
+      warnings.push(
+        `${path}: '${reference}' is read from the Lambda environment, which serverless.yml never fills with secrets; use ssm:/… or secretsmanager:… for deployed functions`,
+      );
+      continue;
+    }
+    const top = path.split(/[.[]/)[0] ?? '';
+    for (const fn of SECRET_CONSUMERS[top] ?? DEFAULT_CONSUMERS) {
+      const entry = byFunction.get(fn) ?? { ssm: new Set(), secrets: new Set() };
+      byFunction.set(fn, entry);
+      if (reference.startsWith('ssm:')) entry.ssm.add(ssmParameterArn(reference));
+      else entry.secrets.add(secretArn(reference));
+    }
+  }
+  for (const [fn, { ssm, secrets }] of byFunction) {
+    if (ssm.size > 0)
+      secretStatements[fn].push({
+        Effect: 'Allow',
+        Action: ['ssm:GetParameter'],
+        Resource: [...ssm].sort().map((arn) => ({ 'Fn::Sub': arn })),
+      });
+    if (secrets.size > 0)
+      secretStatements[fn].push({
+        Effect: 'Allow',
+        Action: ['secretsmanager:GetSecretValue'],
+        Resource: [...secrets].sort().map((arn) => ({ 'Fn::Sub': arn })),
+      });
+  }
+
+  const policyTypes = remediationTriggerTypes(config);
+  return {
+    configFile,
+    pollEvents,
+    remediateEvent: {
+      eventBridge: {
+        eventBus: { Ref: 'EventBus' },
+        // No policy, no rule traffic: the function stays deployed for when one is added.
+        enabled: policyTypes.length > 0,
+        pattern: remediatePattern(policyTypes.length > 0 ? policyTypes : TRIGGER_TYPES),
+        retryPolicy: { maximumEventAge: 3600, maximumRetryAttempts: 10 },
+        deadLetterQueueArn: { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] },
+      },
+    },
+    secretStatements,
+    roleResources: { Resources: executionRoles(secretStatements) },
+    warnings,
+  };
+}
+
+const capitalised = (name: FunctionName) => `${name[0]!.toUpperCase()}${name.slice(1)}`;
+const getAtt = (resource: string, attribute = 'Arn'): CfnValue => ({ 'Fn::GetAtt': [resource, attribute] });
+
+/** The Store's calls (lib/state/dynamo.ts): every write is UpdateItem, batches are BatchGet/BatchWrite. */
+const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:BatchGetItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
+
+/** What each function touches besides its own log group and secrets; each line names its reason. */
+const FUNCTION_NEEDS: Record<FunctionName, IamStatement[]> = {
+  poll: [
+    allow(TABLE_ACTIONS, getAtt('StateTable')),
+    allow(['events:PutEvents'], getAtt('EventBus')), // findings to the bus
+    allow(['sqs:SendMessage'], getAtt('FailedInvocationsQueue')), // async on-failure destination
+  ],
+  notify: [
+    allow(TABLE_ACTIONS, getAtt('StateTable')),
+    allow(['sqs:SendMessage'], getAtt('FailedInvocationsQueue')),
+  ],
+  remediate: [
+    allow(TABLE_ACTIONS, getAtt('StateTable')),
+    allow(['events:PutEvents'], getAtt('EventBus')), // remediation.* outcomes back to the channels
+    allow(['sqs:SendMessage'], getAtt('FailedInvocationsQueue')),
+  ],
+  flush: [
+    allow(TABLE_ACTIONS, getAtt('StateTable')),
+    allow(['sqs:SendMessage'], getAtt('FailedInvocationsQueue')),
+  ],
+  webhook: [
+    allow(TABLE_ACTIONS, getAtt('StateTable')),
+    allow(['events:PutEvents'], getAtt('EventBus')), // pushed vendor alarms become events
+    allow(['lambda:InvokeFunction'], getAtt('PollLambdaFunction')), // operator API "poll this target now"
+  ],
+};
+
+function allow(actions: string[], ...resources: CfnValue[]): IamStatement {
+  return { Effect: 'Allow', Action: actions, Resource: resources };
+}
+
+function executionRoles(secretStatements: Record<FunctionName, IamStatement[]>): Record<string, unknown> {
+  const resources: Record<string, unknown> = {};
+  for (const fn of FUNCTION_NAMES) {
+    const logGroup = `${capitalised(fn)}LogGroup`;
+    resources[`${capitalised(fn)}ExecutionRole`] = {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        Description: `jobwatch ${fn}: least privilege for this function only`,
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: `jobwatch-${fn}`,
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                // The log group osls creates for this function (its Arn already ends in `:*`).
+                allow(['logs:CreateLogStream', 'logs:PutLogEvents'], getAtt(logGroup)),
+                ...FUNCTION_NEEDS[fn],
+                ...secretStatements[fn],
+              ],
+            },
+          },
+        ],
+      },
+    };
+  }
+  return resources;
+}
+
+/** The event types some remediation policy could match (`match.types`), in catalog order. */
+export function remediationTriggerTypes(config: Config): string[] {
+  const wanted = new Set<string>();
+  for (const policy of config.remediation.policies as { match?: { types?: string[] } }[]) {
+    // A policy without a type list (an older schema) could match any trigger.
+    for (const type of policy.match?.types ?? TRIGGER_TYPES) wanted.add(type);
+  }
+  return TRIGGER_TYPES.filter((type) => wanted.has(type));
+}
+
+/** EventBridge pattern: jobwatch events of those types, firing only (resolved findings need no action). */
+export function remediatePattern(types: readonly string[]): Record<string, unknown> {
+  return {
+    source: [BUS_SOURCE],
+    'detail-type': types.map((type) => `${CLOUDEVENT_TYPE_PREFIX}${type}`),
+    detail: { data: { status: ['firing'] } },
+  };
+}
+
+/** Every string in the config that is a secret reference, with the path where it sits. */
+export function findSecretReferences(config: unknown): SecretReference[] {
+  const found: SecretReference[] = [];
+  const walk = (value: unknown, path: string) => {
+    if (typeof value === 'string') {
+      if (SECRET_REF_PATTERN.test(value)) found.push({ reference: value, path });
+    } else if (Array.isArray(value)) {
+      for (const [i, item] of value.entries()) walk(item, `${path}[${i}]`);
+    } else if (value && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) walk(inner, path ? `${path}.${key}` : key);
+    }
+  };
+  walk(config, '');
+  return found;
+}
+
+/** `ssm:/jobwatch/prod/ak` -> the parameter's ARN (parameter names keep their path, minus the first slash). */
+export function ssmParameterArn(reference: string): string {
+  const name = reference.slice('ssm:'.length).replace(/^\//, '');
+  return `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${name}`;
+}
+
+/**
+ * `secretsmanager:name[#key]` -> the secret's ARN. Secrets Manager appends six random characters to a
+ * secret's name in its ARN, matched by `-??????`; a full ARN is kept as it is.
+ */
+export function secretArn(reference: string): string {
+  const id = reference.slice('secretsmanager:'.length).split('#')[0] ?? '';
+  if (id.startsWith('arn:')) return id;
+  return `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${id}-??????`;
+}
