@@ -270,6 +270,8 @@ export class BlinkClient {
           query: call.query ?? [],
           headers: {
             date: new Date(ctx.now()).toUTCString(),
+            // The manual's `RegionId` header parameter (names are case-insensitive); the signer adds x-acs-region-id.
+            regionid: this.options.regionId,
             ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
           },
           ...(body === undefined ? {} : { body }),
