@@ -288,10 +288,8 @@ export class MrsApi {
           jobListSchema,
           [...filter, ...params],
         );
-        return {
-          items: page.job_list,
-          ...(page.total_record === undefined ? {} : { total: page.total_record }),
-        };
+        const total = page.total_record ?? page.totalRecord;
+        return { items: page.job_list, ...(total === undefined ? {} : { total }) };
       },
     });
   }

@@ -72,6 +72,8 @@ export type MrsJobExecution = z.infer<typeof jobExecutionSchema>;
 export const jobListSchema = z
   .object({
     total_record: looseNum,
+    /** V1.1's job-exe list spells it camelCase; accept that reading too. */
+    totalRecord: looseNum,
     job_list: z
       .array(jobExecutionSchema)
       .nullish()

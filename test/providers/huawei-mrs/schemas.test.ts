@@ -200,3 +200,10 @@ describe('rebuilding a submission from a detail', () => {
     expect(parseProperties('{broken}')).toBeUndefined();
   });
 });
+
+describe('key casing', () => {
+  it('accepts totalRecord (camelCase, as V1.1 spells it) for the job list total', () => {
+    const list = parseVendor(jobListSchema, { totalRecord: '3', job_list: [] }, 'ShowJobExeListNew');
+    expect(list.totalRecord).toBe(3);
+  });
+});
