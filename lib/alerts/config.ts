@@ -76,14 +76,15 @@ export type InhibitRule = z.infer<typeof inhibitRuleSchema>;
 
 /**
  * The default inhibit rule: a firing `cluster.unhealthy` or `queue.unhealthy` mutes the alerts of the
- * jobs that run on it. Job events carry the `container` label (the key of their cluster or queue) and
- * container events carry their own key as `container`, so "equal: [container]" pairs them.
+ * jobs that run on it. Detection labels a job event with `container: <cluster or queue name>` when that
+ * container is unhealthy, and a container's own events read `container` as their name, so
+ * "equal: [target, container]" pairs them within one target.
  */
 export const DEFAULT_INHIBIT_RULES: InhibitRule[] = [
   {
     sourceMatchers: [{ name: 'alertname', op: '=~', value: 'cluster\\.unhealthy|queue\\.unhealthy' }],
     targetMatchers: [{ name: 'kind', op: '=', value: 'job' }],
-    equal: ['container'],
+    equal: ['target', 'container'],
   },
 ];
 

@@ -271,7 +271,8 @@ export function silencedBy(
  * the built-ins, which win so that an event label cannot pretend to be another alert:
  * `alertname` (event type), `severity`, `status`, `provider`, `target`, `region`, `resource` (name),
  * `kind` (job/cluster/queue/target), `job` (name, for job events), `scope_kind`/`scope` and
- * `cluster`/`queue` (for resources on or being a cluster/queue).
+ * `cluster`/`queue` (for resources on or being a cluster/queue), and `container` (a cluster's or queue's
+ * own name, matching the `container` label detection puts on the jobs running on it).
  */
 export function alertLabels(event: JobwatchEvent): Record<string, string> {
   const d = event.data;
@@ -289,7 +290,8 @@ export function alertLabels(event: JobwatchEvent): Record<string, string> {
   if (d.resource.kind === 'job') labels['job'] = d.resource.name;
   if (d.resource.kind === 'cluster' || d.resource.kind === 'queue') {
     labels[d.resource.kind] = d.resource.name;
-    labels['container'] ??= d.resource.key;
+    // Detection labels a job event with its unhealthy cluster's or queue's name as `container`.
+    labels['container'] ??= d.resource.name;
   }
   if (d.resource.scope.kind === 'cluster' || d.resource.scope.kind === 'queue')
     labels[d.resource.scope.kind] ??= d.resource.scope.name ?? d.resource.scope.id;

@@ -1,5 +1,6 @@
 import type { JobwatchEvent } from '../events/schema.js';
 import { scrubSecrets, trimErrorText } from '../providers/shared.js';
+import { formatDuration } from './channels/text.js';
 import type { AlertView } from './channels/types.js';
 
 /** Longest last-error text a message carries; the console link has the rest. */
@@ -7,6 +8,15 @@ export const MAX_ERROR_CHARS = 300;
 
 const STATE_KEYS = ['state', 'jobState', 'health'];
 const ERROR_KEYS = ['lastError', 'error', 'message'];
+/** Detection's own value pairs: (value, limit, label, unit). */
+const KNOWN_PAIRS: [string, string, string, 'count' | 'seconds'][] = [
+  ['newFailovers', 'burstCount', 'failovers', 'count'],
+  ['stuckSeconds', 'limitSeconds', 'stuck', 'seconds'],
+  ['lastCheckpointAgeSeconds', 'stallLimitSeconds', 'no checkpoint for', 'seconds'],
+  ['attempt', 'maxAttempts', 'attempt', 'count'],
+];
+/** Context figures that are not about this alert. */
+const IGNORED = new Set(['targetJobCount', 'pollsFiring', 'windowSeconds', 'intervalSeconds']);
 /** Value names that name a limit for another value: restarts + maxRestarts -> "restarts 2/5". */
 const LIMIT_PATTERNS: ((key: string) => string[])[] = [
   (k) => [`max${k[0]?.toUpperCase()}${k.slice(1)}`, `${k}Max`, `${k}Limit`, `${k}_max`, `max_${k}`],
@@ -27,7 +37,18 @@ function humanize(key: string): string {
  */
 export function countsFromValues(values: JobwatchEvent['data']['values']): string[] {
   const out: string[] = [];
-  const used = new Set<string>();
+  const used = new Set<string>(IGNORED);
+  for (const [key, limit, label, unit] of KNOWN_PAIRS) {
+    const value = values[key];
+    const max = values[limit];
+    if (typeof value !== 'number' || typeof max !== 'number') continue;
+    out.push(
+      unit === 'seconds'
+        ? `${label} ${formatDuration(value * 1000)} (limit ${formatDuration(max * 1000)})`
+        : `${label} ${value}/${max}`,
+    );
+    used.add(key).add(limit);
+  }
   for (const [key, value] of Object.entries(values)) {
     if (typeof value !== 'number' || used.has(key)) continue;
     const limitKey = LIMIT_PATTERNS.flatMap((p) => p(key)).find((k) => typeof values[k] === 'number');
@@ -38,7 +59,7 @@ export function countsFromValues(values: JobwatchEvent['data']['values']): strin
   }
   for (const [key, value] of Object.entries(values)) {
     if (typeof value !== 'number' || used.has(key)) continue;
-    if (/(Count|Failures|failures|count|restarts|Restarts|failovers|Failovers)$/.test(key))
+    if (/(Count|Failures|failures|count|restarts|Restarts|failovers|Failovers|Checkpoints)$/.test(key))
       out.push(`${humanize(key)} ${value}`);
   }
   return out.slice(0, 6);
@@ -88,7 +109,7 @@ export function toAlertView(event: JobwatchEvent): AlertView {
       firstString(d.values, ['outcome', 'result', 'status']) ??
       (d.type === 'remediation.performed' ? 'done' : d.type === 'remediation.skipped' ? 'skipped' : 'failed');
     const reason = firstString(d.values, ['reason', 'why', 'policy']);
-    const dryRun = d.values['dryRun'];
+    const dryRun = d.values['dryRun'] ?? (d.values['mode'] === 'dry-run' ? true : undefined);
     view.remediation = {
       action,
       outcome,

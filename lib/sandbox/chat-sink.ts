@@ -126,7 +126,15 @@ export function describeChatMessage(channel: ChatChannel, body: unknown): string
     const events = Array.isArray(body) ? body : (b.alerts ?? []);
     lines.push(`${events.length} alert(s)${b.status ? ` ${b.status}` : ''}`);
   }
-  return lines.map((l) => l.replace(/\u200b/g, '').trim()).filter((l) => l.length > 0);
+  const unmarkdown = (l: string) =>
+    channel === 'slack' || channel === 'webhook'
+      ? l
+      : l
+          .replace(/\\([\\`*_[\]|~#+-])/g, '$1')
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>')
+          .replace(/&amp;/g, '&');
+  return lines.map((l) => unmarkdown(l.replace(/\u200b/g, '')).trim()).filter((l) => l.length > 0);
 }
 
 export async function startChatSink(options: ChatSinkOptions = {}): Promise<ChatSink> {

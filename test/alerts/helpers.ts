@@ -106,7 +106,7 @@ export function containerEvent(kind: 'cluster' | 'queue', name: string, key: str
   return buildEvent({
     type: kind === 'cluster' ? 'cluster.unhealthy' : 'queue.unhealthy',
     provider: kind === 'cluster' ? 'huawei-mrs' : 'huawei-dli',
-    targetId: 'prod-huawei',
+    targetId: 'prod-blink',
     region: 'cn-north-4',
     severity: 'critical',
     status: 'firing',

@@ -207,17 +207,18 @@ describe('muting', () => {
 
   it('an unhealthy cluster inhibits its own jobs (default rule), not jobs elsewhere', async () => {
     const n = notifier();
-    const cluster = 'huawei-mrs/cn-north-4/cluster:c1/cluster:c1';
     await n.handle([
-      containerEvent('cluster', 'c1', cluster),
-      jobEvent({ name: 'on-c1', container: cluster }),
-      jobEvent({ name: 'on-c2', container: 'huawei-mrs/cn-north-4/cluster:c2/cluster:c2' }),
+      containerEvent('cluster', 'c1', 'huawei-mrs/cn-north-4/cluster:c1/cluster:c1'),
+      jobEvent({ name: 'on-c1', container: 'c1' }),
+      jobEvent({ name: 'on-c2', container: 'c2' }),
+      // Same cluster name on another target: not the same cluster.
+      jobEvent({ name: 'elsewhere', container: 'c1', targetId: 'other-target' }),
     ]);
     nowMs += 30_000;
     const r = await n.flush();
     expect(r.suppressed).toBe(1);
     const all = received().flatMap((b) => b.alerts.map((a) => a.labels['resource']));
-    expect(all.sort()).toEqual(['c1', 'on-c2']);
+    expect(all.sort()).toEqual(['c1', 'elsewhere', 'on-c2']);
   });
 
   it('a maintenance window mutes in its own time zone', async () => {

@@ -55,7 +55,8 @@ export function alertLines(view: AlertView, m: Markup, nowMs: number): string[] 
     const state = view.state ? `state ${view.state} ` : '';
     lines.push(m.text(`${state}since ${formatSince(view.startsAtMs, nowMs)}`));
   }
-  if (view.summary && view.summary !== view.title) lines.push(m.text(view.summary));
+  if (view.summary && view.summary !== view.title && view.summary !== view.remediation?.reason)
+    lines.push(m.text(view.summary));
   if (view.remediation) {
     const r = view.remediation;
     const dry = r.dryRun ? ' (dry-run: nothing was changed)' : '';

@@ -176,6 +176,9 @@ export function hmacSha256Base64(key: string, data: string): string {
   return createHmac('sha256', key).update(data, 'utf8').digest('base64');
 }
 
+/** The vendor's window starts when our request arrives, not when we sent it; keep clear of its edge. */
+const PACER_MARGIN_MS = 100;
+
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -208,7 +211,7 @@ export function createPacer(max: number, windowMs: number, deps: ChannelDeps) {
           sentAtMs.push(now);
           return;
         }
-        await sleep((sentAtMs[0] as number) + windowMs - now, signal);
+        await sleep((sentAtMs[0] as number) + windowMs - now + PACER_MARGIN_MS, signal);
       }
     });
     queue = turn.catch(() => undefined);
