@@ -289,7 +289,7 @@ async function readAllPages<T>(options: {
       const results = await mapConcurrent(rest, options.concurrency, (index) => options.fetch(index));
       for (const page of results) add(page);
       // A 0-based server answered page 1 with the second page: read page 0 too.
-      if (seen.size < total && first.items.length > 0) add(await options.fetch(0));
+      if (seen.size < total) add(await options.fetch(0));
       if (seen.size !== total) {
         options.errors.push({
           kind: 'incomplete',

@@ -9,7 +9,7 @@ import { parseConfig } from '../../../lib/config/load.js';
 import { silentLogger } from '../../../lib/observability/logger.js';
 import { alibabaBlinkProvider } from '../../../lib/providers/alibaba-blink/index.js';
 
-type Quirk = 'capped' | 'zero-based' | 'short-total' | 'no-total' | 'busy';
+type Quirk = 'capped' | 'zero-based' | 'zero-based-small' | 'short-total' | 'no-total' | 'busy';
 const JOBS = Array.from({ length: 23 }, (_, i) => `job_${String(i).padStart(2, '0')}`);
 
 let server: Server;
@@ -53,8 +53,9 @@ beforeAll(async () => {
       const asked = Number(url.searchParams.get('pageSize'));
       const index = Number(url.searchParams.get('pageIndex'));
       const size = quirk === 'capped' ? 7 : asked;
-      const page = quirk === 'zero-based' ? index : index - 1;
-      const items = JOBS.slice(page * size, page * size + size).map((name) => ({
+      const page = quirk.startsWith('zero-based') ? index : index - 1;
+      const all = quirk === 'zero-based-small' ? JOBS.slice(0, 6) : JOBS;
+      const items = all.slice(page * size, page * size + size).map((name) => ({
         jobName: name,
         // The busy project has both kinds: streaming and batch reads run side by side.
         jobType: quirk === 'busy' && Number(name.slice(4)) % 2 === 1 ? 'FLINK_BATCH' : 'flink_stream',
@@ -62,7 +63,7 @@ beforeAll(async () => {
       }));
       body = { requestId: 'r', jobs: { job: items } };
       if (quirk === 'capped') body['totalCount'] = String(JOBS.length);
-      if (quirk === 'zero-based') Object.assign(body, { TotalCount: JOBS.length, PageIndex: index });
+      if (quirk.startsWith('zero-based')) Object.assign(body, { TotalCount: all.length, PageIndex: index });
       if (quirk === 'short-total') Object.assign(body, { TotalCount: 25, PageSize: size });
     }
     inFlight--;
@@ -116,6 +117,13 @@ describe('ListJob paging, every reading', () => {
     expect(snapshot.complete).toBe(true);
     expect(snapshot.jobs).toHaveLength(23);
     expect(listCalls).toContain('zero-based 0');
+  });
+
+  it('a 0-based server whose page 1 is empty (fewer jobs than a page) is read too', async () => {
+    const snapshot = await collect('zero-based-small');
+    expect(snapshot.errors).toEqual([]);
+    expect(snapshot.jobs).toHaveLength(6);
+    expect(listCalls).toEqual(['zero-based-small 1', 'zero-based-small 0']);
   });
 
   it('a reported total the pages never reach is an incomplete error, with the jobs that were read', async () => {
