@@ -41,6 +41,9 @@ import {
 } from './guards.js';
 import {
   claimFinding,
+  deferFinding,
+  dropDeferred,
+  dueDeferred,
   type FindingRecord,
   jobLeaseName,
   readLedger,
@@ -91,6 +94,8 @@ export interface RemediationReport {
   ignored: number;
   /** Firing findings no policy matched. */
   unmatched: number;
+  /** Findings deferred by an earlier invocation (cooldown, lock, time window, blast radius) looked at again. */
+  reconsidered: number;
   decisions: DecisionSummary[];
   published: number;
   publishErrors: number;
@@ -120,6 +125,8 @@ interface Held extends Candidate {
 }
 
 const ACT_CONCURRENCY = 4;
+/** Skips that pass with time: the finding is looked at again by later invocations until decided or resolved. */
+const DEFERRABLE: ReadonlySet<SkipCode> = new Set(['cooldown', 'locked', 'time-window', 'blast-radius']);
 const LEASE_MARGIN_MS = 60_000;
 
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
@@ -192,6 +199,7 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
         received: events.length,
         ignored: 0,
         unmatched: 0,
+        reconsidered: 0,
         decisions: [],
         published: 0,
         publishErrors: 0,
@@ -316,6 +324,7 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
 
       /** A skip before the finding was claimed: said once per finding and reason, then kept quiet. */
       const skipUnclaimed = async (c: Candidate, verdict: Extract<GuardVerdict, { pass: false }>) => {
+        await deferOrDrop(c, verdict.code);
         const isNews = await recordSkip(deps.store, {
           fingerprint: c.event.data.fingerprint,
           startsAtMs: c.event.data.startsAtMs,
@@ -340,6 +349,7 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
 
       /** A skip of a finding this call owns: the claim is handed back so a later poll may act. */
       const skipClaimed = async (h: Held, verdict: Extract<GuardVerdict, { pass: false }>) => {
+        await deferOrDrop(h, verdict.code, h.ledger);
         await updateOwnedFinding(deps.store, findingRef(h), {
           state: 'skipped',
           reasonCode: verdict.code,
@@ -354,8 +364,27 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
         } else await publishSkip(h, verdict);
       };
 
-      const finish = (c: Candidate, decision: RemediationDecision) =>
-        updateOwnedFinding(deps.store, findingRef(c), { state: 'done', decision, updatedAtMs: deps.now() });
+      const finish = async (c: Candidate, decision: RemediationDecision) => {
+        await updateOwnedFinding(deps.store, findingRef(c), {
+          state: 'done',
+          decision,
+          updatedAtMs: deps.now(),
+        });
+        await dropDeferred(deps.store, c.event.data.fingerprint, c.event.data.startsAtMs);
+      };
+
+      /** Keeps a finding for another look when its skip passes with time; forgets it otherwise. */
+      async function deferOrDrop(c: Candidate, code: SkipCode, ledger?: JobLedger) {
+        const { fingerprint, startsAtMs } = c.event.data;
+        if (!DEFERRABLE.has(code)) return dropDeferred(deps.store, fingerprint, startsAtMs);
+        const nowMs = deps.now();
+        const lastMs = ledger?.actions.at(-1)?.atMs;
+        const retryAtMs =
+          code === 'cooldown' && lastMs !== undefined
+            ? lastMs + c.policy.guards.cooldownSeconds * 1000
+            : nowMs;
+        await deferFinding(deps.store, { event: c.event, code, retryAtMs, nowMs });
+      }
 
       const release = (c: Candidate) =>
         deps.store.releaseLease(jobLeaseName(c.event.data.resource.key), owner).catch((error: unknown) => {
@@ -381,10 +410,22 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
         await finish(h, 'failed');
       };
 
+      // 0. A resolved finding is no longer worth acting on, even if it was deferred.
+      const resolved = new Set<string>();
+      for (const event of events) {
+        if (event.data.status !== 'resolved' || event.data.type.startsWith('remediation.')) continue;
+        resolved.add(`${event.data.fingerprint}#${event.data.startsAtMs}`);
+        await dropDeferred(deps.store, event.data.fingerprint, event.data.startsAtMs);
+      }
+      const due = (await dueDeferred(deps.store, deps.now())).filter(
+        (e) => !resolved.has(`${e.data.fingerprint}#${e.data.startsAtMs}`),
+      );
+
       // 1. Match and the guards that need only the event.
       const seen = new Set<string>();
       const candidates: Candidate[] = [];
-      for (const event of events) {
+      for (const [index, event] of [...events, ...due].entries()) {
+        const reconsidered = index >= events.length;
         if (!isTrigger(event)) {
           report.ignored += 1;
           continue;
@@ -392,9 +433,11 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
         const findingId = `${event.data.fingerprint}#${event.data.startsAtMs}`;
         if (seen.has(findingId)) continue;
         seen.add(findingId);
+        if (reconsidered) report.reconsidered += 1;
         const policy = findPolicy(remediation, event);
         if (!policy) {
-          report.unmatched += 1;
+          if (reconsidered) await dropDeferred(deps.store, event.data.fingerprint, event.data.startsAtMs);
+          else report.unmatched += 1;
           continue;
         }
         const c: Candidate = {

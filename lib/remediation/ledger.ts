@@ -3,6 +3,7 @@
  * startsAtMs) and one ledger per job (the budget and cooldown). Both are written with conditional writes, so
  * two invocations never both believe they own a finding.
  */
+import type { JobwatchEvent } from '../events/schema.js';
 import { ConditionFailedError, type Store, type StoreItem } from '../state/store.js';
 import type { RemediationMode } from './config.js';
 import { EMPTY_LEDGER, type JobLedger, type SkipCode } from './guards.js';
@@ -189,4 +190,47 @@ export function updateLedger(
     // A day of slack: the Store hides expired items by its own clock, which may run behind ours (sandbox).
     return { next, result: next, expiresAtSec: Math.floor((nowMs + keepMs) / 1000) + LEDGER_GRACE_SEC };
   });
+}
+
+const DEFERRED_PK = 'remediation#deferred';
+const DEFERRED_RETENTION_SEC = 24 * 3600;
+
+/**
+ * A finding skipped for a reason that passes with time (cooldown, lock, time window, blast radius). Detection
+ * publishes a finding once, so without this a cooled-down job would never be acted on; with it, later
+ * invocations look again until the finding is decided or resolves.
+ */
+export interface DeferredFinding {
+  event: JobwatchEvent;
+  code: SkipCode;
+  /** Not worth looking again before this (the end of a cooldown). */
+  retryAtMs: number;
+  deferredAtMs: number;
+}
+
+export async function deferFinding(
+  store: Store,
+  input: { event: JobwatchEvent; code: SkipCode; retryAtMs: number; nowMs: number },
+): Promise<void> {
+  const { event } = input;
+  await store.put<DeferredFinding>({
+    pk: DEFERRED_PK,
+    sk: findingKey(event.data.fingerprint, event.data.startsAtMs),
+    data: { event, code: input.code, retryAtMs: input.retryAtMs, deferredAtMs: input.nowMs },
+    expiresAtSec: Math.floor(input.nowMs / 1000) + DEFERRED_RETENTION_SEC,
+  });
+}
+
+export function dropDeferred(store: Store, fingerprint: string, startsAtMs: number): Promise<void> {
+  return store.delete(DEFERRED_PK, findingKey(fingerprint, startsAtMs));
+}
+
+/** Deferred findings due for another look, oldest first. */
+export async function dueDeferred(store: Store, nowMs: number, limit = 100): Promise<JobwatchEvent[]> {
+  const items = await store.query<DeferredFinding>(DEFERRED_PK, { consistent: true });
+  return items
+    .filter((item) => item.data.retryAtMs <= nowMs)
+    .sort((a, b) => a.data.deferredAtMs - b.data.deferredAtMs)
+    .slice(0, limit)
+    .map((item) => item.data.event);
 }

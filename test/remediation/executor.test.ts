@@ -275,14 +275,31 @@ describe('guards in the executor', () => {
     await remediator.handle([finding({ startsAtMs: T0 })]);
     time.advance(5 * MIN);
     await remediator.handle([finding({ startsAtMs: T0 + 5 * MIN })]);
-    time.advance(6 * MIN);
-    await remediator.handle([finding({ startsAtMs: T0 + 5 * MIN })]);
+    // Detection publishes a finding once: the deferred one is looked at again by later invocations.
+    time.advance(3 * MIN);
+    const early = await remediator.handle([]);
+    expect(early.reconsidered).toBe(0);
+    time.advance(3 * MIN);
+    const due = await remediator.handle([]);
+    expect(due.reconsidered).toBe(1);
     expect(calls).toHaveLength(2);
     expect(sink.events.map((e) => e.data.values.reasonCode ?? e.data.values.outcome)).toEqual([
       'verified',
       'cooldown',
       'verified',
     ]);
+  });
+
+  it('a deferred finding that resolves is never acted on', async () => {
+    const windows = { when: 'inside', ranges: [{ start: '04:00', end: '05:00' }] };
+    const { deps, calls, time } = await prepare({ policies: [restartPolicy({ guards: { windows } })] });
+    const remediator = createRemediator(deps);
+    await remediator.handle([finding({ job: 'a' }), finding({ job: 'b' })]); // 03:00: outside the window
+    await remediator.handle([finding({ job: 'a', status: 'resolved' })]);
+    time.advance(61 * MIN); // 04:01: inside
+    const report = await remediator.handle([]);
+    expect(report.reconsidered).toBe(1);
+    expect(calls.map((c) => c.resource.name)).toEqual(['b']);
   });
 
   it('acts on none of the jobs when a run would exceed the blast radius', async () => {
@@ -293,9 +310,13 @@ describe('guards in the executor', () => {
     expect(sink.events).toHaveLength(6);
     expect(new Set(sink.events.map((e) => e.data.values.reasonCode))).toEqual(new Set(['blast-radius']));
     expect(sink.events[0]?.data.summary).toContain('6 jobs would be acted on');
-    // The findings are not burnt: once the storm is smaller, they are acted on.
-    await createRemediator(deps).handle(storm.slice(0, 2));
-    expect(calls).toHaveLength(2);
+    // The findings are deferred, not burnt: once most of the storm resolves, the rest are acted on.
+    const resolved = storm
+      .slice(2)
+      .map((e) => finding({ job: e.data.resource.name, status: 'resolved', startsAtMs: e.data.startsAtMs }));
+    const report = await createRemediator(deps).handle(resolved);
+    expect(report.reconsidered).toBe(2);
+    expect(calls.map((c) => c.resource.name).sort()).toEqual(['etl-0', 'etl-1']);
   });
 
   it("caps the share of a target's jobs", async () => {
