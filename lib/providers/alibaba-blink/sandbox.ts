@@ -219,7 +219,8 @@ function buildWorld(options: SandboxPluginOptions): World {
     addJob(world, stream('demo_project', 'legacy_report', { kind: 'user-paused' }, 'DATASTREAM'));
     world.projects = ['demo_project'];
     world.targetOptions = { metrics: ['delay', 'task_failover.rate'] };
-    world.targetRules = { ...delayRule, hysteresis: { firePolls: 1, resolvePolls: 2 } };
+    // One breaching poll is enough in the demo, so `jobwatch poll --once` shows the delay finding too.
+    world.targetRules = { metrics: [{ name: 'delay', above: 300_000, forPolls: 1, severity: 'warning' }] };
   } else {
     const total = Math.max(1, Math.floor(options.fleet?.['blinkJobs'] ?? 1000));
     const projectCount = Math.max(1, Math.floor(options.fleet?.['blinkProjects'] ?? 1));
