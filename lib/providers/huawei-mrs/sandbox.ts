@@ -8,8 +8,9 @@
  * - `demo`: wall-speed; a job fails ~20 s after start, a job sits in ACCEPTED, the prod cluster turns
  *   abnormal at ~75 s and recovers at ~5 min, an hourly-style job crash-loops from ~2 min; resubmitting the
  *   failed job succeeds.
- * - `fleet`: `fleet.mrsClusters` (10) clusters with `fleet.mrsJobs` (10,000) jobs, ~3 % failed, ~1 % stuck,
- *   one cluster in twenty abnormal.
+ * - `fleet`: `fleet.mrsClusters` (20) clusters with `fleet.mrsJobs` (5,000) jobs; `fleet.mrsUnhealthyPercent`
+ *   (else `fleet.unhealthyPercent`, else 4) of them unhealthy: three quarters failed, one quarter stuck in
+ *   ACCEPTED; one cluster in twenty abnormal.
  */
 import { randomUUID } from 'node:crypto';
 import type { SimClock } from '../../sandbox/clock.js';
@@ -348,8 +349,11 @@ function bucketOf(i: number): number {
 
 function buildFleetWorld(t0: number, fleet: Record<string, number> | undefined): MrsWorld {
   const world = emptyWorld();
-  const clusterCount = Math.max(1, fleet?.mrsClusters ?? 10);
-  const jobCount = Math.max(0, fleet?.mrsJobs ?? 10_000);
+  const clusterCount = Math.max(1, fleet?.mrsClusters ?? 20);
+  const jobCount = Math.max(0, fleet?.mrsJobs ?? 5_000);
+  // Unhealthy share in hundredths of a percent: three quarters failed, one quarter stuck in ACCEPTED.
+  const unhealthy = Math.round((fleet?.mrsUnhealthyPercent ?? fleet?.unhealthyPercent ?? 4) * 100);
+  const failedBelow = Math.round(unhealthy * 0.75);
   for (let c = 0; c < clusterCount; c++) {
     const id = `f1ee7000-${String(c).padStart(4, '0')}-4000-8000-000000000000`;
     world.clusters.push({
@@ -366,7 +370,7 @@ function buildFleetWorld(t0: number, fleet: Record<string, number> | undefined):
   const list: SimExecution[] = [];
   for (let i = 0; i < jobCount; i++) {
     const cluster = world.clusters[i % clusterCount] as SimCluster;
-    const b = bucketOf(i) % 100;
+    const b = bucketOf(i) % 10_000;
     const submittedMs = t0 - (5 + (i % 50)) * MINUTE;
     const base = {
       id: `f1ee7000-0000-4000-8000-${String(i).padStart(12, '0')}`,
@@ -375,7 +379,7 @@ function buildFleetWorld(t0: number, fleet: Record<string, number> | undefined):
       clusterId: cluster.id,
       submittedMs,
     };
-    if (b < 3)
+    if (b < failedBelow)
       list.push(
         execution({
           ...base,
@@ -384,8 +388,8 @@ function buildFleetWorld(t0: number, fleet: Record<string, number> | undefined):
           result: 'FAILED',
         }),
       );
-    else if (b < 4) list.push(execution({ ...base, submittedMs: t0 - 30 * MINUTE }));
-    else if (b < 50) list.push(execution({ ...base, runningFromMs: submittedMs + 10_000 }));
+    else if (b < unhealthy) list.push(execution({ ...base, submittedMs: t0 - 30 * MINUTE }));
+    else if (b < 5_000) list.push(execution({ ...base, runningFromMs: submittedMs + 10_000 }));
     else
       list.push(
         execution({

@@ -43,12 +43,19 @@ export async function startMrsHarness(
     /** Merged into the generated target (e.g. rules, options). */
     target?: (t: Record<string, unknown>) => Record<string, unknown>;
     env?: Record<string, string>;
+    scenario?: 'test' | 'fleet';
+    fleet?: Record<string, number>;
   } = {},
 ): Promise<MrsHarness> {
   const clock = createSimClock({ speed: 0, startMs: T0 });
   let world: MrsWorld | undefined;
   const plugin = createMrsSandboxPlugin({ ...options.plugin, onWorld: (w) => (world = w) });
-  const sandbox = await startSandbox({ plugins: [plugin], scenario: 'test', clock });
+  const sandbox = await startSandbox({
+    plugins: [plugin],
+    scenario: options.scenario ?? 'test',
+    clock,
+    ...(options.fleet ? { fleet: options.fleet } : {}),
+  });
   const targets = sandbox.targets().map((t) => (options.target ? options.target(t) : t));
   const config = parseConfig({ targets });
   const target = config.targets[0] as TargetConfig;

@@ -202,3 +202,31 @@ describe('MRS sandbox: narrow window and explicit clusters', () => {
     expect(summarize(events)).toContain('job.failed daily-etl firing');
   });
 });
+
+describe('MRS sandbox: fleet of 10,000 jobs', () => {
+  let h: MrsHarness;
+  beforeAll(async () => {
+    h = await startMrsHarness({
+      scenario: 'fleet',
+      fleet: { mrsClusters: 10, mrsJobs: 10_000, unhealthyPercent: 4 },
+    });
+  });
+  afterAll(() => h.stop());
+
+  it('is read completely, with a few percent unhealthy and one abnormal cluster', async () => {
+    const { snapshot, events } = await h.poll();
+    expect(snapshot.errors).toEqual([]);
+    expect(snapshot.complete).toBe(true);
+    expect(snapshot.jobs).toHaveLength(10_000);
+    expect(snapshot.containers.filter((c) => c.health === 'UNHEALTHY').map((c) => c.name)).toEqual([
+      'mrs-fleet-007',
+    ]);
+    const failed = snapshot.jobs.filter((j) => j.state === 'FAILED').length;
+    const pending = snapshot.jobs.filter((j) => j.state === 'PENDING').length;
+    expect(failed).toBeGreaterThan(200);
+    expect(failed).toBeLessThan(400);
+    expect(pending).toBeGreaterThan(50);
+    expect(pending).toBeLessThan(150);
+    expect(events.filter((e) => e.data.type === 'job.failed')).toHaveLength(failed);
+  });
+});
