@@ -23,8 +23,9 @@ process.on('message', (message: { type: string; id: number }) => {
   if (message.type === 'counts') {
     const byProvider: Record<string, Record<string, number>> = {};
     for (const entry of sandbox.requests) {
-      const perProvider = (byProvider[entry.provider] ??= {});
+      const perProvider = byProvider[entry.provider] ?? {};
       perProvider[entry.operation] = (perProvider[entry.operation] ?? 0) + 1;
+      byProvider[entry.provider] = perProvider;
     }
     process.send?.({ type: 'counts', id: message.id, counts: byProvider });
   } else if (message.type === 'reset') {
