@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import type { TargetOf } from '../../config/schema.js';
 import { getHuaweiClient, type HuaweiClient, type HuaweiMethod } from '../huawei/index.js';
-import { parseVendor } from '../shared.js';
+import { mapConcurrent, parseVendor } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { dliEndpointFor } from './config.js';
 import {
@@ -70,8 +70,9 @@ export interface PageReading {
 
 /**
  * Reads every page, trying the readings in order: the first is the documented (or most likely) one; a
- * reading whose next page is empty or repeats what was read gives way to the next reading. Stops as soon
- * as the reported total is reached, so the right reading costs no extra call.
+ * reading whose next page is empty or repeats what was read gives way to the next reading. Once the first
+ * reading is confirmed by a second page of new items, the remaining pages are fetched concurrently. Stops
+ * as soon as the reported total is reached, so the right reading costs no extra call.
  */
 export async function readAllPages<T>(options: {
   pageSize: number;
@@ -79,31 +80,47 @@ export async function readAllPages<T>(options: {
   fetch: (position: number) => Promise<{ items: T[]; total: number }>;
   idOf: (item: T) => string;
   maxPages?: number;
+  concurrency?: number;
 }): Promise<Paged<T>> {
   const seen = new Map<string, T>();
   const maxPages = options.maxPages ?? MAX_PAGES;
   let total: number | undefined;
   let used = options.readings[0]?.name ?? 'default';
   let calls = 0;
-  outer: for (const reading of options.readings) {
-    for (let k = 0; k < maxPages; k++) {
-      if (total !== undefined && seen.size >= total) break outer;
-      if (calls >= maxPages) break outer;
-      calls++;
-      const page = await options.fetch(reading.position(k));
-      total = page.total;
-      let added = 0;
-      for (const item of page.items) {
-        const id = options.idOf(item);
-        if (!seen.has(id)) {
-          seen.set(id, item);
-          added++;
-        }
+  const read = async (reading: PageReading, k: number): Promise<{ size: number; added: number }> => {
+    calls++;
+    const page = await options.fetch(reading.position(k));
+    total = page.total;
+    let added = 0;
+    for (const item of page.items) {
+      const id = options.idOf(item);
+      if (!seen.has(id)) {
+        seen.set(id, item);
+        added++;
       }
-      if (added > 0) used = reading.name;
-      if (page.items.length === 0) break;
-      if (added === 0 && k > 0) break;
-      if (page.items.length < options.pageSize && added > 0 && seen.size >= total) break outer;
+    }
+    if (added > 0) used = reading.name;
+    return { size: page.items.length, added };
+  };
+  const done = () => total !== undefined && seen.size >= total;
+
+  const [primary, ...fallbacks] = options.readings;
+  if (primary) {
+    const first = await read(primary, 0);
+    if (!done() && first.size > 0) {
+      const second = await read(primary, 1);
+      const pages = Math.min(Math.ceil((total ?? 0) / options.pageSize), maxPages);
+      if (!done() && second.added > 0 && pages > 2) {
+        const rest = Array.from({ length: pages - 2 }, (_, i) => i + 2);
+        await mapConcurrent(rest, options.concurrency ?? 4, (k) => read(primary, k));
+      }
+    }
+  }
+  outer: for (const reading of fallbacks) {
+    for (let k = 0; k < maxPages; k++) {
+      if (done() || calls >= maxPages * 2) break outer;
+      const page = await read(reading, k);
+      if (page.size === 0 || (page.added === 0 && k > 0)) break;
     }
   }
   const items = [...seen.values()];
@@ -125,6 +142,8 @@ export class DliApi {
   constructor(
     private readonly client: HuaweiClient,
     private readonly signal?: AbortSignal,
+    /** Pages fetched at once after the first two. */
+    private readonly concurrency = 4,
   ) {}
 
   private async call<S extends z.ZodType>(
@@ -146,6 +165,7 @@ export class DliApi {
     const base: [string, string][] = [['limit', String(FLINK_PAGE_SIZE)]];
     if (queue) base.push(['queue_name', queue]);
     return readAllPages({
+      concurrency: this.concurrency,
       pageSize: FLINK_PAGE_SIZE,
       readings: [
         { name: 'offset as records', position: (k) => k * FLINK_PAGE_SIZE },
@@ -209,6 +229,7 @@ export class DliApi {
     const base: [string, string][] = [['size', String(SPARK_PAGE_SIZE)]];
     if (queue) base.push(['queue_name', queue]);
     return readAllPages({
+      concurrency: this.concurrency,
       pageSize: SPARK_PAGE_SIZE,
       readings: [
         { name: 'from as records', position: (k) => k * SPARK_PAGE_SIZE },
@@ -260,6 +281,7 @@ export class DliApi {
     if (filter.status) base.push(['job-status', filter.status]);
     if (filter.startAfterMs !== undefined) base.push(['start', String(Math.floor(filter.startAfterMs))]);
     return readAllPages({
+      concurrency: this.concurrency,
       pageSize: SQL_PAGE_SIZE,
       readings: [
         { name: 'current-page from 1', position: (k) => k + 1 },
@@ -356,5 +378,5 @@ export async function createDliApi(
         }
       : {}),
   });
-  return new DliApi(client, ctx.signal);
+  return new DliApi(client, ctx.signal, target.options.concurrency);
 }

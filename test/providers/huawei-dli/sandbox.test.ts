@@ -160,3 +160,31 @@ describe('DLI paging readings', () => {
     expect(snapshot.jobs.filter((j) => j.kind === 'flink-stream')).toHaveLength(125);
   });
 });
+
+describe('DLI fleet scenario', () => {
+  it('serves and collects 10,000 Flink jobs completely, a few percent unhealthy', async () => {
+    const h = await startDliHarness({
+      scenario: 'fleet',
+      fleet: { dliFlinkJobs: 10_000, dliSparkJobs: 200, dliSqlJobs: 200, dliQueues: 4 },
+    });
+    try {
+      h.clock.advance(15 * MINUTE);
+      const { snapshot } = await h.poll();
+      expect(snapshot.errors).toEqual([]);
+      expect(snapshot.complete).toBe(true);
+      const flink = snapshot.jobs.filter((j) => j.kind === 'flink-stream');
+      expect(flink).toHaveLength(10_000);
+      expect(snapshot.apiCalls.ListFlinkJobs).toBe(100);
+      const failed = flink.filter((j) => j.state === 'FAILED').length;
+      expect(failed).toBeGreaterThan(100);
+      expect(failed).toBeLessThan(600);
+      // Detail calls only for the failed ones, and only once while they stay unchanged.
+      expect(snapshot.apiCalls.ShowFlinkJob).toBe(failed);
+      h.clock.advance(MINUTE);
+      const second = await h.poll();
+      expect(second.snapshot.apiCalls.ShowFlinkJob ?? 0).toBe(0);
+    } finally {
+      await h.stop();
+    }
+  });
+});
