@@ -42,8 +42,11 @@ export interface HuaweiClient {
   call(operation: string, method: HuaweiMethod, path: string, options?: HuaweiCallOptions): Promise<unknown>;
 }
 
-/** Vendor codes meaning "server-side system error" although they arrive as HTTP 400 (DLI digest §1.9). */
-const SERVER_ERROR_CODE = /^[A-Z]+\.0999$/;
+/**
+ * Vendor codes meaning "server-side system error" although they arrive as HTTP 400 (DLI digest §1.9; the
+ * seed also spells it `DLI_0999` once, in table 6-45).
+ */
+const SERVER_ERROR_CODE = /^[A-Z]+[._]0999$/;
 /** API gateway throttling ("APIGW.0308 The request is throttled"), whatever the status. */
 const THROTTLE_CODES = new Set(['APIGW.0308']);
 

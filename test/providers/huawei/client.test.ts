@@ -155,6 +155,16 @@ describe('HuaweiClient', () => {
     expect(calls).toEqual(['ListQueues', 'ListQueues']);
   });
 
+  it('retries the DLI_0999 spelling too', async () => {
+    let n = 0;
+    handler = () =>
+      n++ === 0
+        ? { status: 400, body: JSON.stringify({ error_code: 'DLI_0999', error_msg: 'busy' }) }
+        : { status: 200, body: '{}' };
+    await expect(client().call('ListQueues', 'GET', '/v1.0/{project_id}/queues')).resolves.toEqual({});
+    expect(seen).toHaveLength(2);
+  });
+
   it('treats is_success false (boolean or string) inside HTTP 200 as a rejection, not retried', async () => {
     for (const flag of [false, 'false']) {
       seen = [];
