@@ -41,7 +41,7 @@ export const DLI_OPERATIONS = {
   showSqlJobStatus: 'ShowSqlJobStatus',
   cancelSqlJob: 'CancelSqlJob',
   listQueues: 'ListQueues',
-  restartQueue: 'RestartQueue',
+  restartQueue: 'RunQueueAction',
 } as const;
 
 /** Flink list `limit` maximum (§9.7); SQL list `page-size` maximum (§7.3.5). Spark's is undocumented. */

@@ -143,12 +143,12 @@ describe('DLI actions against the sandbox', () => {
   it('restarts a SQL queue (plain and forced) and verifies; a general queue is refused by DLI', async () => {
     const plain = await perform(request('restart-queue', queueTarget('etl_queue')));
     expect(plain).toMatchObject({ ok: true, status: 'verified', finalState: 'available' });
-    expect(distinctInOrder(operations())).toEqual(['ListQueues', 'RestartQueue', 'ListQueues']);
+    expect(distinctInOrder(operations())).toEqual(['ListQueues', 'RunQueueAction', 'ListQueues']);
 
     h.sandbox.resetLog();
     const forced = await perform(request('restart-queue', queueTarget('etl_queue'), { force: true }));
     expect(forced).toMatchObject({ ok: true, status: 'verified' });
-    expect(distinctInOrder(operations())).toEqual(['ListQueues', 'RestartQueue', 'ShowSqlJobStatus']);
+    expect(distinctInOrder(operations())).toEqual(['ListQueues', 'RunQueueAction', 'ShowSqlJobStatus']);
 
     const general = await perform(request('restart-queue', queueTarget('general_queue')));
     expect(general).toMatchObject({ ok: false, status: 'rejected', retryable: false });
