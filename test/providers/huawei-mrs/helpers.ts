@@ -43,7 +43,7 @@ export async function startMrsHarness(
     /** Merged into the generated target (e.g. rules, options). */
     target?: (t: Record<string, unknown>) => Record<string, unknown>;
     env?: Record<string, string>;
-    scenario?: 'test' | 'fleet';
+    scenario?: 'test' | 'fleet' | 'demo';
     fleet?: Record<string, number>;
   } = {},
 ): Promise<MrsHarness> {
