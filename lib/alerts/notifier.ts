@@ -17,6 +17,7 @@ import type { SecretResolver } from '../providers/types.js';
 import { ConditionFailedError, type Store, type StoreItem } from '../state/store.js';
 import { createChannel } from './channels/registry.js';
 import type { AlertGroupMessage, AlertView, Channel, NotifyResult, SendReason } from './channels/types.js';
+import { alertingProblems } from './config.js';
 import { type DedupReason, type NotificationLogEntry, needsUpdate } from './dedup.js';
 import {
   composeMuters,
@@ -184,6 +185,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         ...(deps.sleep ? { sleep: deps.sleep } : {}),
       }),
     );
+  for (const problem of alertingProblems(config)) logger.error('alerting config problem', { problem });
   const retry: RetryPolicy = { ...DEFAULT_NOTIFY_RETRY, ...deps.retry };
   const sleep = deps.sleep ?? defaultSleep;
   const random = deps.random ?? Math.random;

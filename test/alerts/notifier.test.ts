@@ -277,6 +277,19 @@ describe('storms and failures', () => {
     expect((await n.flush()).sent).toBe(1);
   });
 
+  it("honours Slack's 429 Retry-After, then delivers", async () => {
+    sink.failNext('slack', 1, 429, 1);
+    const n = notifier({
+      channels: [CHANNEL_CONFIGS.slack],
+      route: { ...ROUTE, receiver: 'slack', groupWaitSeconds: 0 },
+    });
+    const started = performance.now();
+    const r = await n.handle([jobEvent({ name: 'a' })]);
+    expect(r).toMatchObject({ sent: 1, failed: 0 });
+    expect(sink.requests.map((q) => q.status)).toEqual([429, 200]);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
   it('does not retry a 4xx', async () => {
     sink.failNext('webhook', 100, 400);
     const n = notifier({ route: { ...ROUTE, groupWaitSeconds: 0 } });
