@@ -246,7 +246,7 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
             triggerFingerprint: data.fingerprint,
             ...(detail.finalState ? { finalState: detail.finalState } : {}),
           },
-          discriminator: `${data.fingerprint}@${data.startsAtMs}/${c.policy.name}/${detail.outcome}/${detail.attempt ?? ''}`,
+          discriminator: `${data.fingerprint}@${data.startsAtMs}/${c.policy.name}/${detail.outcome}/${detail.attempt ?? detail.reasonCode ?? ''}`,
           startsAtMs: nowMs,
         });
         c.summary.decision = decision;
@@ -394,10 +394,8 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
           });
         });
 
-      const escalate = async (
-        h: Held,
-        detail: { reason: string; title: string; outcome: Outcome } & object,
-      ) => {
+      /** Gives up on the job until its budget window passes: one critical event that asks for a person. */
+      const escalate = async (h: Held, detail: { reason: string; title: string; outcome: Outcome }) => {
         const keepMs = h.policy.guards.budget.windowSeconds * 1000;
         await updateLedger(
           deps.store,
