@@ -27,6 +27,8 @@ export interface SandboxChild {
   endpoints: Record<string, string>;
   targets: Record<string, unknown>[];
   counts(): Promise<Record<string, Record<string, number>>>;
+  /** CPU the sandbox process spent since the last reset: when it nears wall time, the sandbox is the bottleneck. */
+  cpuMs(): Promise<number>;
   reset(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -63,6 +65,7 @@ export function startSandboxChild(fleet: FleetSpec, latencyMs: number): Promise<
           endpoints: m.endpoints,
           targets: m.targets,
           counts: () => ask('counts', (msg) => msg.counts as Record<string, Record<string, number>>),
+          cpuMs: () => ask('counts', (msg) => msg.cpuMs as number),
           reset: () => ask('reset', () => undefined),
           stop: () =>
             new Promise<void>((done) => {

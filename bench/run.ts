@@ -96,6 +96,7 @@ const coldCounts = await sandbox.counts();
 await sandbox.reset();
 const warm = await measure(cycle);
 const counts = await sandbox.counts();
+const sandboxCpuMs = await sandbox.cpuMs();
 
 const concurrencyOf = (target: TargetConfig) => (target.options as { concurrency?: number }).concurrency ?? 8;
 const rows: (string | number)[][] = [];
@@ -134,6 +135,7 @@ out(
       'max target wall / its bound',
       'CPU ms',
       'peak RSS MB',
+      'sandbox CPU ms',
     ],
     [
       [
@@ -148,6 +150,7 @@ out(
         '',
         cold.cpuMs,
         cold.peakRssMb,
+        '',
       ],
       [
         'warm',
@@ -164,6 +167,7 @@ out(
         ).toFixed(2),
         warm.cpuMs,
         warm.peakRssMb,
+        sandboxCpuMs,
       ],
     ],
   ),

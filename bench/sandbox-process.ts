@@ -19,6 +19,8 @@ const sandbox = await startSandbox({
   maxLogEntries: 2_000_000,
 });
 
+let cpuAtReset = process.cpuUsage();
+
 process.on('message', (message: { type: string; id: number }) => {
   if (message.type === 'counts') {
     const byProvider: Record<string, Record<string, number>> = {};
@@ -27,9 +29,16 @@ process.on('message', (message: { type: string; id: number }) => {
       perProvider[entry.operation] = (perProvider[entry.operation] ?? 0) + 1;
       byProvider[entry.provider] = perProvider;
     }
-    process.send?.({ type: 'counts', id: message.id, counts: byProvider });
+    const cpu = process.cpuUsage(cpuAtReset);
+    process.send?.({
+      type: 'counts',
+      id: message.id,
+      counts: byProvider,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+    });
   } else if (message.type === 'reset') {
     sandbox.resetLog();
+    cpuAtReset = process.cpuUsage();
     process.send?.({ type: 'reset', id: message.id });
   } else if (message.type === 'stop') {
     void sandbox.stop().then(() => process.exit(0));
