@@ -89,7 +89,7 @@ function resourceFor(
   const queue = get('queueName', 'queue_name', 'queue');
   const cluster = get('clusterId', 'cluster_id', 'cluster');
   if (queue && context.provider === 'huawei-dli' && context.projectId) {
-    const id = clip(queue, 128) as string;
+    const id = clip(queue.toLowerCase(), 128) as string;
     const scope = { kind: 'project' as const, id: context.projectId };
     const type = 'queue' as const;
     return {

@@ -61,13 +61,15 @@ export function parseCloudEyeAlarm(message: string): CloudEyeParse {
       ? (dims.get('queuename') ?? name ?? dims.get('queueid') ?? text(fields, 'resource_id', 'instance_id'))
       : (dims.get('clusterid') ?? text(fields, 'resource_id', 'instance_id'));
   if (!id) return { ok: false, reason: `no ${kind} id in the alarm` };
+  // DLI queue names are case-insensitive and stored lower-cased (DLI API reference, queue_name).
+  const resourceId = kind === 'queue' ? id.toLowerCase() : id;
   const metric = text(fields, 'metric_name', 'metric') ?? 'unknown';
   return {
     ok: true,
     alarm: {
       kind,
-      resourceId: clip(id, 128) as string,
-      resourceName: clip(name ?? id, 128) as string,
+      resourceId: clip(resourceId, 128) as string,
+      resourceName: clip(kind === 'queue' ? resourceId : (name ?? id), 128) as string,
       status,
       severity: severity(text(fields, 'alarm_level', 'level', 'severity')),
       metric: clip(metric, 128) as string,

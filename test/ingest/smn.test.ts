@@ -373,7 +373,7 @@ describe('Cloud Eye alarm to event', () => {
     );
     expect(
       parseCloudEyeAlarm(
-        JSON.stringify({ Namespace: 'SYS.DLI', ResourceName: 'q1', AlarmStatus: 'ok', MetricName: 'm' }),
+        JSON.stringify({ Namespace: 'SYS.DLI', ResourceName: 'Q1', AlarmStatus: 'ok', MetricName: 'm' }),
       ),
     ).toMatchObject({
       ok: true,
