@@ -12,13 +12,13 @@ import type { TargetConfig } from '../config/schema.js';
 import type { JobwatchEvent } from '../events/index.js';
 import type { ContainerSnapshot, TargetSnapshot } from '../model/snapshot.js';
 import { type EventContext, reconcile } from './conditions.js';
-import type { RulesOverride } from './config.js';
+import type { Rules, RulesOverride } from './config.js';
 import { evaluateContainer } from './container.js';
 import type { DetectContext } from './describe.js';
 import { evaluateJob } from './job.js';
-import { resolveRules, thresholdsFor } from './rules.js';
+import { createRulesResolver, thresholdsFor } from './rules.js';
 import { evaluateSource } from './source.js';
-import { compact, type ResourceState, stableStringify } from './state.js';
+import { compact, type ResourceState, sameJson } from './state.js';
 
 export type { Rules, RulesOverride } from './config.js';
 export { DEFAULT_RULES, mergeRules } from './config.js';
@@ -61,7 +61,8 @@ export function detect(input: DetectInput): DetectOutput {
   const next = new Map<string, ResourceState>();
   const removed: string[] = [];
   const present = new Set<string>();
-  const targetRules = resolveRules(target, input.defaults);
+  const rulesFor = createRulesResolver(target, input.defaults);
+  const targetRules = rulesFor(undefined);
   const prior = (key: string): ResourceState | undefined => {
     const state = previous.get(key);
     return isResourceState(state) ? state : undefined;
@@ -70,7 +71,7 @@ export function detect(input: DetectInput): DetectOutput {
   for (const job of snapshot.jobs) {
     if (present.has(job.key)) continue;
     present.add(job.key);
-    const rules = resolveRules(target, input.defaults, job.name);
+    const rules = rulesFor(job.name);
     const result = evaluateJob(job, prior(job.key), rules, context);
     events.push(...result.events);
     next.set(job.key, result.state);
@@ -102,7 +103,7 @@ export function detect(input: DetectInput): DetectOutput {
       next.set(key, state);
       continue;
     }
-    const result = resolveGone(state, input, context);
+    const result = resolveGone(state, input, context, rulesFor);
     events.push(...result.events);
     if (Object.keys(result.state.conditions).length > 0) next.set(key, result.state);
     else removed.push(key);
@@ -110,7 +111,7 @@ export function detect(input: DetectInput): DetectOutput {
 
   const changed = [...next.keys()].filter((key) => {
     const before = previous.get(key);
-    return before === undefined || stableStringify(before) !== stableStringify(next.get(key));
+    return before === undefined || !sameJson(before, next.get(key));
   });
   return { events, next, changed, removed };
 }
@@ -131,12 +132,9 @@ function resolveGone(
   state: ResourceState,
   input: DetectInput,
   context: DetectContext,
+  rulesFor: (jobName: string | undefined) => Rules,
 ): { state: ResourceState; events: JobwatchEvent[] } {
-  const rules = resolveRules(
-    input.target,
-    input.defaults,
-    state.ref.kind === 'job' ? state.ref.name : undefined,
-  );
+  const rules = rulesFor(state.ref.kind === 'job' ? state.ref.name : undefined);
   const eventContext: EventContext = {
     provider: input.snapshot.provider,
     targetId: input.target.id,

@@ -16,9 +16,29 @@ export function resolveRules(
   defaults: RulesOverride | undefined,
   jobName?: string,
 ): Rules {
-  const jobRule =
-    jobName === undefined ? undefined : target.jobRules?.find((r) => globToRegExp(r.match).test(jobName));
-  return mergeRules(DEFAULT_RULES, defaults, target.rules, jobRule?.rules);
+  return createRulesResolver(target, defaults)(jobName);
+}
+
+/**
+ * resolveRules for many jobs of one target: globs are compiled once and jobs matching the same `jobRules`
+ * entry share one (read-only) Rules object.
+ */
+export function createRulesResolver(
+  target: Pick<TargetConfig, 'rules' | 'jobRules'>,
+  defaults: RulesOverride | undefined,
+): (jobName: string | undefined) => Rules {
+  const jobRules = target.jobRules ?? [];
+  const globs = jobRules.map((r) => globToRegExp(r.match));
+  const cache = new Map<number, Rules>();
+  return (jobName) => {
+    const index = jobName === undefined ? -1 : globs.findIndex((glob) => glob.test(jobName));
+    let rules = cache.get(index);
+    if (!rules) {
+      rules = mergeRules(DEFAULT_RULES, defaults, target.rules, jobRules[index]?.rules);
+      cache.set(index, rules);
+    }
+    return rules;
+  };
 }
 
 /**

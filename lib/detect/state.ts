@@ -61,17 +61,34 @@ export function conditionKey(type: EventType, discriminator?: string): string {
   return discriminator ? `${type}|${discriminator}` : type;
 }
 
-/** JSON with sorted keys: a state read back from DynamoDB (maps are unordered) compares equal to itself. */
-export function stableStringify(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+/**
+ * Structural equality of two JSON values, ignoring key order (a state read back from DynamoDB, whose maps
+ * are unordered, equals the state that was written) and members that are undefined.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => sameJson(item, b[i]));
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = new Set([...Object.keys(left), ...Object.keys(right)]);
+  for (const key of keys) if (!sameJson(left[key], right[key])) return false;
+  return true;
 }
 
-/** Drops undefined members so the stored item and the in-memory state are the same JSON. */
-export function compact<T extends object>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+/**
+ * A copy without undefined members: the DynamoDB document client refuses them, and the stored item and
+ * the in-memory state must be the same JSON.
+ */
+export function compact<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(compact) as T;
+  const out: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value as Record<string, unknown>)) {
+    if (member !== undefined) out[key] = compact(member);
+  }
+  return out as T;
 }
