@@ -55,8 +55,9 @@ export function alertLines(view: AlertView, m: Markup, nowMs: number): string[] 
     const state = view.state ? `state ${view.state} ` : '';
     lines.push(m.text(`${state}since ${formatSince(view.startsAtMs, nowMs)}`));
   }
-  if (view.summary && view.summary !== view.title && view.summary !== view.remediation?.reason)
-    lines.push(m.text(view.summary));
+  // The last error gets its own line, so a summary that repeats it stops before it.
+  const summary = view.lastError ? view.summary.replace(/\s*Last error:.*$/s, '') : view.summary;
+  if (summary && summary !== view.title && summary !== view.remediation?.reason) lines.push(m.text(summary));
   if (view.remediation) {
     const r = view.remediation;
     const dry = r.dryRun ? ' (dry-run: nothing was changed)' : '';
