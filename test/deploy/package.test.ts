@@ -1,0 +1,370 @@
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PackagedService, packageService, resourcesOfType } from './helpers.js';
+
+/**
+ * `serverless package --stage ci` for real (osls + serverless-esbuild, offline, no AWS credentials), then the
+ * generated CloudFormation is checked. One run uses a jobwatch.yml written here (three targets, secrets in
+ * SSM, Secrets Manager and, as a canary, the environment); one uses no jobwatch.yml (the example config).
+ */
+
+const CANARY = 'canary-SECRET-7f3e9c1d5b';
+
+const CONFIG = `
+version: 1
+defaults:
+  pollIntervalSeconds: 300
+targets:
+  - id: blink-a
+    provider: alibaba-blink
+    region: cn-hangzhou
+    pollIntervalSeconds: 60
+    credentials:
+      accessKeyId: ssm:/jw/ci/blink/ak
+      secretAccessKey: ssm:/jw/ci/blink/sk
+    options: { projects: [rt-prod] }
+  - id: dli-b
+    provider: huawei-dli
+    region: cn-north-4
+    pollIntervalSeconds: 90
+    credentials:
+      accessKeyId: secretsmanager:jw/ci/huawei#ak
+      secretAccessKey: secretsmanager:arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:jw/ci/huawei-sk-AbCdEf
+    options: { projectId: 0123456789abcdef0123456789abcdef }
+  - id: mrs-c
+    provider: huawei-mrs
+    region: cn-north-4
+    credentials:
+      accessKeyId: env:JOBWATCH_CANARY_AK
+      secretAccessKey: ssm:/jw/ci/mrs/sk
+    options: { projectId: 0123456789abcdef0123456789abcdef }
+channels:
+  - name: oncall
+    type: slack
+    url: ssm:/jw/ci/slack/url
+route:
+  receiver: oncall
+remediation:
+  policies:
+    - name: restart-stuck-or-failed
+      match: { types: [job.stuck, job.failed] }
+      action: { type: restart }
+    - name: stop-stalled
+      match: { types: [checkpoint.stalled], providers: [huawei-dli] }
+      action: { type: stop }
+`;
+
+const FUNCTIONS = ['poll', 'notify', 'remediate', 'flush', 'webhook'] as const;
+const ASYNC_FUNCTIONS = ['poll', 'notify', 'remediate', 'flush'] as const;
+const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
+const getAtt = (resource: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [resource, attribute] });
+
+let custom: PackagedService;
+let example: PackagedService;
+
+beforeAll(async () => {
+  [custom, example] = await Promise.all([
+    packageService({ config: CONFIG, env: { JOBWATCH_CANARY_AK: CANARY } }),
+    packageService({}),
+  ]);
+}, 300_000);
+
+afterAll(async () => {
+  for (const run of [custom, example]) if (run) await rm(run.dir, { recursive: true, force: true });
+});
+
+describe('functions', () => {
+  it.each(FUNCTIONS)('%s: node 22 on arm64, its own role, its own handler', (fn) => {
+    const lambda = custom.template.Resources[`${cap(fn)}LambdaFunction`]!;
+    expect(lambda.Type).toBe('AWS::Lambda::Function');
+    expect(lambda.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: `functions/${fn}.handler`,
+      Role: getAtt(`${cap(fn)}ExecutionRole`),
+    });
+    expect(lambda.Properties.Environment.Variables).toMatchObject({
+      JOBWATCH_TABLE: { Ref: 'StateTable' },
+      JOBWATCH_BUS: { Ref: 'EventBus' },
+      JOBWATCH_CONFIG_FILE: 'jobwatch.yml',
+    });
+  });
+
+  it('flush runs one at a time; poll has the longest budget of the event-driven functions but remediate', () => {
+    const props = (fn: string) => custom.template.Resources[`${cap(fn)}LambdaFunction`]!.Properties;
+    expect(props('flush').ReservedConcurrentExecutions).toBe(1);
+    expect(props('poll').Timeout).toBe(60);
+    expect(props('remediate').Timeout).toBe(120);
+    expect(props('webhook').Timeout).toBeLessThanOrEqual(29);
+  });
+
+  it('every log group keeps 30 days', () => {
+    for (const fn of FUNCTIONS)
+      expect(custom.template.Resources[`${cap(fn)}LogGroup`]!.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('webhook is on the HTTP API: /ingest/{source} (POST) and /api/{proxy+}', () => {
+    const routes = resourcesOfType(custom.template, 'AWS::ApiGatewayV2::Route').map(
+      ([, r]) => r.Properties.RouteKey,
+    );
+    expect(routes.sort()).toEqual(['ANY /api/{proxy+}', 'POST /ingest/{source}']);
+  });
+});
+
+describe('schedules', () => {
+  const rulesTargeting = (run: PackagedService, fn: string) =>
+    resourcesOfType(run.template, 'AWS::Events::Rule').filter(([, rule]) =>
+      rule.Properties.Targets.some(
+        (t: { Arn: unknown }) => JSON.stringify(t.Arn) === JSON.stringify(getAtt(`${cap(fn)}LambdaFunction`)),
+      ),
+    );
+
+  it('one poll schedule per target, each passing {"targetId"}, at the target interval in whole minutes', () => {
+    const schedules = Object.fromEntries(
+      rulesTargeting(custom, 'poll').map(([, rule]) => [
+        JSON.parse(rule.Properties.Targets[0].Input).targetId,
+        rule.Properties.ScheduleExpression,
+      ]),
+    );
+    expect(schedules).toEqual({
+      'blink-a': 'rate(1 minute)',
+      'dli-b': 'rate(2 minutes)', // 90 s rounded up: EventBridge schedules have minute granularity
+      'mrs-c': 'rate(5 minutes)', // the default
+    });
+  });
+
+  it('without jobwatch.yml the example config drives the schedules', () => {
+    const targets = rulesTargeting(example, 'poll').map(
+      ([, r]) => JSON.parse(r.Properties.Targets[0].Input).targetId,
+    );
+    expect(targets.sort()).toEqual(['blink-prod', 'dli-prod']);
+    expect(
+      example.template.Resources.PollLambdaFunction!.Properties.Environment.Variables.JOBWATCH_CONFIG_FILE,
+    ).toBe('jobwatch.example.yml');
+  });
+
+  it('flush every minute', () => {
+    const [rule] = rulesTargeting(custom, 'flush');
+    expect(rule?.[1].Properties.ScheduleExpression).toBe('rate(1 minute)');
+  });
+});
+
+describe('bus', () => {
+  const busRule = (fn: string) => {
+    const rules = resourcesOfType(custom.template, 'AWS::Events::Rule').filter(
+      ([, rule]) =>
+        rule.Properties.EventBusName?.Ref === 'EventBus' &&
+        JSON.stringify(rule.Properties.Targets[0].Arn) === JSON.stringify(getAtt(`${cap(fn)}LambdaFunction`)),
+    );
+    expect(rules).toHaveLength(1);
+    return rules[0]![1].Properties;
+  };
+
+  it('the custom bus exists', () => {
+    expect(custom.template.Resources.EventBus).toMatchObject({
+      Type: 'AWS::Events::EventBus',
+      Properties: { Name: 'jobwatch-ci' },
+    });
+  });
+
+  it('notify gets every jobwatch event', () => {
+    expect(busRule('notify').EventPattern).toEqual({ source: ['jobwatch'] });
+  });
+
+  it('remediate gets only firing events of the types some policy matches, in catalog order', () => {
+    const rule = busRule('remediate');
+    expect(rule.State).toBe('ENABLED');
+    expect(rule.EventPattern).toEqual({
+      source: ['jobwatch'],
+      'detail-type': ['io.jobwatch.job.failed', 'io.jobwatch.job.stuck', 'io.jobwatch.checkpoint.stalled'],
+      detail: { data: { status: ['firing'] } },
+    });
+  });
+
+  it.each(['notify', 'remediate'])('%s rule retries, then dead-letters to SQS', (fn) => {
+    const target = busRule(fn).Targets[0];
+    expect(target.DeadLetterConfig).toEqual({ Arn: getAtt('EventsDeadLetterQueue') });
+    expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+  });
+
+  it('only rules on our bus may write to the events DLQ', () => {
+    const policy =
+      custom.template.Resources.EventsDeadLetterQueuePolicy!.Properties.PolicyDocument.Statement[0];
+    expect(policy.Principal).toEqual({ Service: 'events.amazonaws.com' });
+    expect(policy.Condition.ArnLike['aws:SourceArn']['Fn::Sub']).toMatch(/:rule\/jobwatch-ci\/\*$/);
+  });
+});
+
+describe('dead letters and alarms', () => {
+  it.each(ASYNC_FUNCTIONS)('%s: failed async invocations go to the failed-invocations queue', (fn) => {
+    const config = custom.template.Resources[`${cap(fn)}LambdaEvConf`]!;
+    expect(config.Type).toBe('AWS::Lambda::EventInvokeConfig');
+    expect(config.Properties.DestinationConfig.OnFailure.Destination).toEqual(
+      getAtt('FailedInvocationsQueue'),
+    );
+  });
+
+  it('both queues keep messages 14 days and alarm when not empty', () => {
+    const alarms = resourcesOfType(custom.template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    for (const queue of ['EventsDeadLetterQueue', 'FailedInvocationsQueue']) {
+      expect(custom.template.Resources[queue]!.Properties.MessageRetentionPeriod).toBe(1_209_600);
+      const alarm = alarms.find(
+        (a) =>
+          JSON.stringify(a.Dimensions) ===
+          JSON.stringify([{ Name: 'QueueName', Value: getAtt(queue, 'QueueName') }]),
+      );
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+      expect(alarm?.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    }
+  });
+
+  it('poll errors alarm: a metric filter on the poll log group feeds it', () => {
+    const filter = custom.template.Resources.PollErrorsMetricFilter!.Properties;
+    expect(filter.LogGroupName).toEqual({ Ref: 'PollLogGroup' });
+    const [transform] = filter.MetricTransformations;
+    const alarm = custom.template.Resources.PollErrorsAlarm!.Properties;
+    expect([alarm.Namespace, alarm.MetricName]).toEqual([transform.MetricNamespace, transform.MetricName]);
+    expect(custom.template.Resources.PollFunctionErrorsAlarm!.Properties).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'PollLambdaFunction' } }],
+    });
+  });
+});
+
+describe('table', () => {
+  it('on demand, TTL on expiresAtSec, point-in-time recovery, (pk, sk)', () => {
+    const table = custom.template.Resources.StateTable!;
+    expect(table.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAtSec', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    });
+    expect(table.Properties.ProvisionedThroughput).toBeUndefined();
+  });
+});
+
+describe('IAM', () => {
+  interface Statement {
+    role: string;
+    Action: string[];
+    Resource: unknown[];
+  }
+  const statementsOf = (run: PackagedService): Statement[] =>
+    resourcesOfType(run.template, 'AWS::IAM::Role').flatMap(([name, role]) =>
+      (role.Properties.Policies ?? []).flatMap((p: { PolicyDocument: { Statement: unknown[] } }) =>
+        p.PolicyDocument.Statement.map((s) => ({
+          role: name,
+          ...(s as { Action: string[]; Resource: unknown[] }),
+        })),
+      ),
+    );
+  const roleStatements = (fn: string) =>
+    statementsOf(custom).filter((s) => s.role === `${cap(fn)}ExecutionRole`);
+  const resourcesFor = (fn: string, action: string) =>
+    roleStatements(fn)
+      .filter((s) => s.Action.includes(action))
+      .flatMap((s) =>
+        s.Resource.map((r) => (typeof r === 'string' ? r : ((r as { 'Fn::Sub'?: string })['Fn::Sub'] ?? r))),
+      );
+
+  it('one role per function and no default role', () => {
+    const roles = resourcesOfType(custom.template, 'AWS::IAM::Role').map(([name]) => name);
+    expect(roles.sort()).toEqual(FUNCTIONS.map((fn) => `${cap(fn)}ExecutionRole`).sort());
+  });
+
+  it('no statement grants a wildcard action or resource', () => {
+    for (const run of [custom, example]) {
+      const statements = statementsOf(run);
+      expect(statements.length).toBeGreaterThan(20);
+      for (const s of statements) {
+        for (const action of s.Action) expect(action, `${s.role} ${action}`).not.toMatch(/\*/);
+        for (const resource of s.Resource) expect(resource, s.role).not.toBe('*');
+      }
+    }
+  });
+
+  it('each function reads exactly the secrets its part of the config references', () => {
+    const ssm = (path: string) =>
+      `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${path}`;
+    const pollSecrets = {
+      ssm: [ssm('jw/ci/blink/ak'), ssm('jw/ci/blink/sk'), ssm('jw/ci/mrs/sk')],
+      sm: [
+        `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:jw/ci/huawei-??????`,
+        'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:jw/ci/huawei-sk-AbCdEf',
+      ],
+    };
+    for (const fn of ['poll', 'remediate']) {
+      expect(resourcesFor(fn, 'ssm:GetParameter').sort()).toEqual(pollSecrets.ssm.sort());
+      expect(resourcesFor(fn, 'secretsmanager:GetSecretValue').sort()).toEqual(pollSecrets.sm.sort());
+    }
+    for (const fn of ['notify', 'flush']) {
+      expect(resourcesFor(fn, 'ssm:GetParameter')).toEqual([ssm('jw/ci/slack/url')]);
+      expect(resourcesFor(fn, 'secretsmanager:GetSecretValue')).toEqual([]);
+    }
+    expect(resourcesFor('webhook', 'ssm:GetParameter')).toEqual([]);
+    expect(resourcesFor('webhook', 'secretsmanager:GetSecretValue')).toEqual([]);
+  });
+
+  it('table, bus and queue access is named, and only where used', () => {
+    const has = (fn: string, action: string, resource: unknown) =>
+      roleStatements(fn).some(
+        (s) =>
+          s.Action.includes(action) && s.Resource.some((r) => JSON.stringify(r) === JSON.stringify(resource)),
+      );
+    for (const fn of FUNCTIONS) expect(has(fn, 'dynamodb:UpdateItem', getAtt('StateTable')), fn).toBe(true);
+    for (const fn of ['poll', 'remediate', 'webhook'])
+      expect(has(fn, 'events:PutEvents', getAtt('EventBus')), fn).toBe(true);
+    for (const fn of ['notify', 'flush'])
+      expect(roleStatements(fn).some((s) => s.Action.includes('events:PutEvents'))).toBe(false);
+    for (const fn of ASYNC_FUNCTIONS)
+      expect(has(fn, 'sqs:SendMessage', getAtt('FailedInvocationsQueue')), fn).toBe(true);
+    expect(has('webhook', 'lambda:InvokeFunction', getAtt('PollLambdaFunction'))).toBe(true);
+  });
+});
+
+describe('secrets never reach the template or the packages', () => {
+  it('the canary (an env: secret present while packaging) appears nowhere', () => {
+    expect(custom.texts.length).toBeGreaterThan(10);
+    for (const { where, text } of custom.texts) expect(text.includes(CANARY), where).toBe(false);
+  });
+
+  it('the env: reference is flagged at package time', () => {
+    const output = custom.texts.find((t) => t.where === 'serverless output')!.text;
+    expect(output).toMatch(/targets\[2\]\.credentials\.accessKeyId: 'env:JOBWATCH_CANARY_AK'/);
+  });
+
+  it('no Lambda environment variable carries a secret or a secret reference', () => {
+    for (const [, lambda] of resourcesOfType(custom.template, 'AWS::Lambda::Function')) {
+      for (const value of Object.values(lambda.Properties.Environment.Variables))
+        expect(JSON.stringify(value)).not.toMatch(/ssm:|secretsmanager:|env:|canary/i);
+    }
+  });
+});
+
+describe('packages', () => {
+  it.each(FUNCTIONS)('%s: minified ESM bundle with a source map and the config, under 1 MB zipped', (fn) => {
+    const zip = custom.zips[fn]!;
+    expect(zip.bytes).toBeLessThan(1024 * 1024);
+    expect(Object.keys(zip.files).sort()).toEqual([
+      `functions/${fn}.mjs`,
+      `functions/${fn}.mjs.map`,
+      'jobwatch.yml',
+    ]);
+    expect(zip.files['jobwatch.yml']).toBe(CONFIG);
+    const bundle = zip.files[`functions/${fn}.mjs`]!;
+    expect(bundle).toMatch(/\/\/# sourceMappingURL=.+\.map/);
+    // @aws-sdk is left to the Lambda runtime: imported, not bundled.
+    expect(bundle).toMatch(/from"@aws-sdk\/client-dynamodb"/);
+    expect(bundle).not.toMatch(/class DynamoDBClient extends/);
+  });
+});
