@@ -186,6 +186,20 @@ export function toFailovers(doc: VendorExceptionsDoc): FailoverException[] {
   return [...byTime.values()].sort((a, b) => a.atMs - b.atMs);
 }
 
+/** Units from the manual's metric table (Metric名称对应表), where it gives one. */
+const METRIC_UNITS: Record<string, string> = {
+  delay: 'ms',
+  fetched_delay: 'ms',
+  no_data_delay: 'ms',
+  lastCheckpointDuration: 'ms',
+  watermarkLatency: 'ms',
+  'input.tt.readLatency': 'ms',
+  lastCheckpointSize: 'byte',
+  'inBps.rate': 'byte/s',
+  'tps.rate': 'records/s',
+  'sink.outTps.rate': 'records/s',
+};
+
 /** Latest point of each series, named by the configured metric (`blink.{p}.{j}.` stripped). */
 export function toMetricSamples(
   metrics: { MetricName: string; Dps?: Record<string, unknown> | null; Summary?: number }[],
@@ -209,7 +223,8 @@ export function toMetricSamples(
       if (!latest || atMs > latest.atMs) latest = { atMs, value };
     }
     if (!latest && metric.Summary !== undefined) latest = { atMs: nowMs, value: metric.Summary };
-    if (latest) samples.push({ name, value: latest.value, atMs: latest.atMs });
+    const unit = METRIC_UNITS[name];
+    if (latest) samples.push({ name, value: latest.value, atMs: latest.atMs, ...(unit ? { unit } : {}) });
   }
   return samples;
 }

@@ -232,7 +232,7 @@ describe('digest examples served over HTTP become a snapshot', () => {
       instanceId: '214650',
       checkpoints: { lastCompletedId: 61440, failedCount: 0, intervalMs: 180000 },
       failovers: [],
-      metrics: [{ name: 'delay', value: 495900896, atMs: 1574250000000 }],
+      metrics: [{ name: 'delay', value: 495900896, atMs: 1574250000000, unit: 'ms' }],
       labels: {
         project: 'bayes_team',
         kind: 'flink-stream',
