@@ -282,6 +282,7 @@ function checkpointFailures(
   const prev = before?.checkpoint;
   const reset =
     instanceChanged ||
+    movedOn(prev?.instanceId, job.instanceId) ||
     (stats.failedCount !== undefined &&
       prev?.failedCount !== undefined &&
       stats.failedCount < prev.failedCount) ||
@@ -292,6 +293,8 @@ function checkpointFailures(
   const idCursor = reset ? NO_FAILED_ID : prev?.maxFailedId;
 
   const cursor: NonNullable<JobTrack['checkpoint']> = {};
+  const cursorInstance = job.instanceId ?? prev?.instanceId;
+  if (cursorInstance !== undefined) cursor.instanceId = cursorInstance;
   const maxFailedId = listed ? Math.max(idCursor ?? NO_FAILED_ID, ...listed.map((f) => f.id)) : idCursor;
   if (maxFailedId !== undefined) cursor.maxFailedId = maxFailedId;
   const failedCount = stats.failedCount ?? (reset ? undefined : prev?.failedCount);
@@ -397,11 +400,13 @@ function failoverBurst(
   const listed = job.failovers;
   const listedMax = listed && listed.length > 0 ? Math.max(...listed.map((f) => f.atMs)) : undefined;
 
-  let recentMs = instanceChanged ? [] : [...(prev?.recentMs ?? [])];
+  // The cursor remembers its instance: a restart seen while no failovers were listed still re-baselines.
+  const rebaseline = instanceChanged || movedOn(prev?.instanceId, job.instanceId);
+  let recentMs = rebaseline ? [] : [...(prev?.recentMs ?? [])];
   let cursorMs = prev?.cursorMs;
   let fresh: NonNullable<JobSnapshot['failovers']> = [];
   if (listed) {
-    if (instanceChanged) {
+    if (rebaseline) {
       cursorMs = maxOf(cursorMs, listedMax);
     } else {
       fresh = listed.filter((f) =>
@@ -414,7 +419,16 @@ function failoverBurst(
     .filter((t) => t > nowMs - windowMs)
     .sort((a, b) => a - b)
     .slice(-MAX_FAILOVERS_KEPT);
-  const cursor = listed || prev ? { ...(cursorMs === undefined ? {} : { cursorMs }), recentMs } : undefined;
+  // The cursor moves to a new instance only with a listing to baseline on; until then the next listing re-baselines.
+  const cursorInstance = listed ? (job.instanceId ?? prev?.instanceId) : prev?.instanceId;
+  const cursor =
+    listed || prev
+      ? {
+          ...(cursorMs === undefined ? {} : { cursorMs }),
+          recentMs,
+          ...(cursorInstance === undefined ? {} : { instanceId: cursorInstance }),
+        }
+      : undefined;
 
   if (!failover.enabled || job.state !== 'RUNNING' || recentMs.length < failover.burstCount) {
     return { findings: [], ...(cursor ? { cursor } : {}) };
@@ -484,6 +498,11 @@ function metricFindings(job: JobSnapshot, rules: Rules): Finding[] {
     });
   });
   return findings;
+}
+
+/** Both instance ids known and different. */
+function movedOn(before: string | undefined, now: string | undefined): boolean {
+  return before !== undefined && now !== undefined && before !== now;
 }
 
 function maxOf(a: number | undefined, b: number | undefined): number | undefined {

@@ -40,10 +40,13 @@ export interface JobTrack {
   instanceId?: string;
   progress?: number;
   progressSinceMs?: number;
-  /** Checkpoint cursors: highest failed checkpoint id counted, last cumulative failed count, last completed id. */
-  checkpoint?: { maxFailedId?: number; failedCount?: number; lastCompletedId?: number };
-  /** Failover cursor (newest `atMs` counted) and the times of counted failovers still inside the window. */
-  failover?: { cursorMs?: number; recentMs: number[] };
+  /**
+   * Checkpoint cursors: highest failed checkpoint id counted, last cumulative failed count, last completed
+   * id, and the instance they belong to.
+   */
+  checkpoint?: { maxFailedId?: number; failedCount?: number; lastCompletedId?: number; instanceId?: string };
+  /** Failover cursor (newest `atMs` counted), times of counted failovers still inside the window, instance. */
+  failover?: { cursorMs?: number; recentMs: number[]; instanceId?: string };
 }
 
 export interface ResourceState {

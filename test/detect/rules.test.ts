@@ -390,6 +390,16 @@ const rows: Row[] = [
     ],
     expect: [[], ['checkpoint.failed:firing:warning']],
   },
+  // The cursor remembers its instance: a restart seen while the vendor listed no checkpoint data still resets it.
+  {
+    rule: 'reset across a poll without checkpoint data',
+    polls: [
+      { jobs: [cp({ recentFailures: [{ id: 40, atMs: at(-3) }] }, { instanceId: 'i-1' })] },
+      { jobs: [job({ state: 'PENDING', instanceId: 'i-2' })] },
+      { jobs: [cp({ recentFailures: [{ id: 2, atMs: at(1.5) }] }, { instanceId: 'i-2' })] },
+    ],
+    expect: [[], [], ['checkpoint.failed:firing:warning']],
+  },
   // Fewer new failures than failuresToFire in one poll do not fire.
   {
     rule: 'failuresToFire threshold',
@@ -511,6 +521,27 @@ const rows: Row[] = [
           running({
             instanceId: 'i-2',
             failovers: [0.1, 0.2, 0.3, 0.4, 0.5].map((m) => ({ atMs: at(m), message: 'old' })),
+          }),
+        ],
+      },
+    ],
+    expect: [[], [], []],
+  },
+  // ... also when the restart happened on a poll that listed no failovers.
+  {
+    rule: 'instance change re-baselines failovers across a poll without failover data',
+    polls: [
+      { at: 0, jobs: [running({ instanceId: 'i-1', failovers: [] })] },
+      { at: 1, jobs: [job({ state: 'PENDING', instanceId: 'i-2' })] },
+      {
+        at: 2,
+        jobs: [
+          running({
+            instanceId: 'i-2',
+            failovers: [1.1, 1.2, 1.3, 1.4].map((m) => ({
+              atMs: at(m),
+              message: 'history of the new instance',
+            })),
           }),
         ],
       },
