@@ -8,7 +8,7 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { HttpClient, type HttpResponse, parseJsonBody, type ResponseVerdict } from '../../http/client.js';
 import { HttpCallError, kindForStatus } from '../../http/errors.js';
-import { parseVendor } from '../shared.js';
+import { parseVendor, scrubSecrets, trimErrorText } from '../shared.js';
 import { errorEnvelopeSchema } from './schemas.js';
 
 export const FOAS_API_VERSION = '2018-11-11';
@@ -139,6 +139,7 @@ export function parseRoaAuthorization(
 /** POP gateway codes that mean "slow down" (retried with backoff) and "your credentials are wrong". */
 const THROTTLING_CODE = /^Throttling/i;
 const SUCCESS_CODE = /^(200|0|OK|Success)$/i;
+const ERROR_KEY = /"(code|errorcode)"\s*:/i;
 const UNAVAILABLE_CODE = /^(ServiceUnavailable|InternalError|UnknownError)/i;
 const AUTH_CODE =
   /^(SignatureDoesNotMatch|IncompleteSignature|InvalidAccessKeyId|InvalidAccessKeySecret|InvalidSecurityToken|SignatureNonceUsed|InvalidTimeStamp|Forbidden|NoPermission|InvalidAuthorization)/i;
@@ -149,7 +150,8 @@ export function classifyFoasResponse(response: HttpResponse): ResponseVerdict {
   let envelope: z.infer<typeof errorEnvelopeSchema> | undefined;
   try {
     const text = response.body.toString('utf8');
-    if (text.startsWith('{')) {
+    // Success bodies can be large (checkpoint documents): only parse them when an error code is in sight.
+    if (text.startsWith('{') && (!ok || ERROR_KEY.test(text))) {
       const parsed = errorEnvelopeSchema.safeParse(JSON.parse(text));
       if (parsed.success) envelope = parsed.data;
     }
@@ -160,7 +162,10 @@ export function classifyFoasResponse(response: HttpResponse): ResponseVerdict {
   // A 2xx is an error only when it carries an error envelope (a code other than a success marker).
   if (ok && (!code || SUCCESS_CODE.test(code) || (!envelope?.Message && !envelope?.ErrorMsg)))
     return { ok: true };
-  const message = envelope?.Message ?? envelope?.ErrorMsg;
+  // SignatureDoesNotMatch messages echo the server's string to sign, which carries x-acs-* headers (an STS
+  // token among them): keep only the sentence before it, scrubbed.
+  const raw = (envelope?.Message ?? envelope?.ErrorMsg)?.split(/server string to sign/i)[0];
+  const message = raw ? trimErrorText(scrubSecrets(raw), 300) : undefined;
   let kind = ok ? 'client-error' : kindForStatus(response.status);
   if (code && THROTTLING_CODE.test(code)) kind = 'throttled';
   else if (code && AUTH_CODE.test(code)) kind = 'auth';
