@@ -11,10 +11,14 @@ export const dliOptionsSchema = z
     projectId: z.string().regex(/^[0-9a-f]{32}$/, 'must be the 32-character project id of the region'),
     /** What to watch; all by default. */
     watch: z.array(z.enum(['flink', 'spark', 'sql', 'queues'])).default(['flink', 'spark', 'sql', 'queues']),
-    /** Queues to watch; every queue of the project when omitted. */
-    queues: z.array(z.string().min(1)).optional(),
-    /** How far back finished SQL and Spark jobs are read each poll. */
+    /** Queues to watch; every queue of the project when omitted. DLI names: letters, digits and `_`. */
+    queues: z
+      .array(z.string().regex(/^[A-Za-z0-9_]{1,128}$/, 'must be a DLI queue name (letters, digits, _)'))
+      .min(1)
+      .optional(),
+    /** How far back finished SQL and Spark jobs are read each poll (the SQL list filters on start time). */
     recentWindowSeconds: z.number().int().positive().default(3600),
+    /** Requests in flight per target (pages after the first two, Flink details); also the pool size. */
     concurrency: z.number().int().min(1).max(64).default(8),
   })
   .strict();

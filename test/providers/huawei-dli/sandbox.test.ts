@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../lib/config/index.js';
 import { closeHuaweiClients } from '../../../lib/providers/huawei/index.js';
 import { clearDliDetailCache } from '../../../lib/providers/huawei-dli/collector.js';
 import { DLI_SANDBOX_PLANTED_SECRETS } from '../../../lib/providers/huawei-dli/sandbox.js';
@@ -186,5 +187,41 @@ describe('DLI fleet scenario', () => {
     } finally {
       await h.stop();
     }
+  });
+});
+
+describe('DLI queue-scoped target', () => {
+  it('lists Flink and Spark jobs per queue and keeps only the chosen queues', async () => {
+    const h = await startDliHarness({
+      target: (t) => ({ ...t, options: { ...(t.options as object), queues: ['general_queue'] } }),
+    });
+    try {
+      const { snapshot } = await h.poll();
+      expect(snapshot.errors).toEqual([]);
+      expect(snapshot.containers.map((c) => c.name)).toEqual(['general_queue']);
+      expect(snapshot.jobs.filter((j) => j.kind === 'sql')).toEqual([]);
+      const flink = snapshot.jobs.filter((j) => j.kind === 'flink-stream');
+      expect(flink).toHaveLength(125);
+      // The queue comes from the per-queue listing, so every job knows its queue without a detail call.
+      expect(
+        flink.every(
+          (j) => j.labels.queue === 'general_queue' && j.containerKey?.endsWith('queue:general_queue'),
+        ),
+      ).toBe(true);
+      expect(h.sandbox.requests.filter((r) => r.operation === 'ListFlinkJobs')).toHaveLength(2);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('refuses a queue name DLI could not have', () => {
+    const target = {
+      id: 'dli',
+      provider: 'huawei-dli',
+      region: 'cn-north-4',
+      credentials: { accessKeyId: 'env:AK', secretAccessKey: 'env:SK' },
+      options: { projectId: '0123456789abcdef0123456789abcdef', queues: ['bad/queue'] },
+    };
+    expect(() => parseConfig({ targets: [target] })).toThrow(/targets\[0\]\.options\.queues\[0\]/);
   });
 });
