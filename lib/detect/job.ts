@@ -3,7 +3,7 @@
  * stalls, failover bursts and metric thresholds. Cursors (checkpoint ids, failover times) live in the
  * job's stored track so every failure is counted once, by id or time, never once per poll.
  */
-import { buildEvent, type JobwatchEvent } from '../events/index.js';
+import type { JobwatchEvent } from '../events/index.js';
 import type { JobKind, JobSnapshot, JobState } from '../model/snapshot.js';
 import { type EventContext, type Finding, reconcile } from './conditions.js';
 import type { Rules } from './config.js';
@@ -31,6 +31,9 @@ export const BATCH_LIKE_KINDS: ReadonlySet<JobKind> = new Set([
   'spark-sql',
   'distcp',
 ]);
+
+/** States a job is meant to be in: a change into one of them needs no reminder. */
+const SETTLED_STATES: ReadonlySet<JobState> = new Set(['RUNNING', 'SUCCEEDED']);
 
 /** States in which a job that had failed is back to normal ("recovered" rather than "no longer failed"). */
 const RECOVERED_STATES: ReadonlySet<JobState> = new Set(['PENDING', 'RUNNING', 'SUCCEEDED']);
@@ -81,11 +84,8 @@ export function evaluateJob(
     baseValues: jobBaseValues(job, sinceMs, context),
   };
 
-  if (before && track.state !== before.state && rules.stateChanged.enabled) {
-    events.push(stateChangedEvent(job, before.state, track, eventContext));
-  }
-
   const findings: Finding[] = [];
+  findings.push(...stateChangedFindings(job, before, track, rules));
   findings.push(...jobFailedFindings(job, rules, sinceMs));
   findings.push(...stuckFindings(job, rules, sinceMs, track, nowMs));
   const checkpoint = checkpointFailures(job, before, instanceChanged, rules, nowMs);
@@ -169,29 +169,33 @@ function trackState(job: JobSnapshot, before: JobTrack | undefined, rules: Rules
   return track;
 }
 
-function stateChangedEvent(
+/**
+ * job.state_changed, informational. A change into RUNNING or SUCCEEDED is news once and resolves after
+ * `resolvePolls`; a change into any other state stays firing while the job stays there (the router may
+ * remind), and the next change resolves it and fires anew. So every firing event gets its resolve.
+ */
+function stateChangedFindings(
   job: JobSnapshot,
-  from: string,
+  before: JobTrack | undefined,
   track: JobTrack,
-  context: EventContext,
-): JobwatchEvent {
-  const expected = !isUnexpectedStop(track.state, job.stateCause);
+  rules: Rules,
+): Finding[] {
+  if (!rules.stateChanged.enabled) return [];
+  const changed = before !== undefined && track.state !== before.state;
+  if (!changed && SETTLED_STATES.has(track.state)) return [];
+  const from = changed ? before.state : 'previous state';
   const cause = job.stateCause ? ` (by ${job.stateCause})` : '';
-  return buildEvent({
-    type: 'job.state_changed',
-    provider: context.provider,
-    targetId: context.targetId,
-    region: context.region,
-    resource: context.ref,
-    severity: 'info',
-    status: 'firing',
-    title: `Job ${job.name} ${from} → ${track.state}${cause}`,
-    summary: `${describeJob(job)} moved from ${from} to ${track.state} (vendor state ${job.vendorState})${cause}.`,
-    labels: context.labels,
-    links: context.consoleUrl ? [{ title: 'console', url: context.consoleUrl }] : [],
-    values: { ...context.baseValues, from, to: track.state, expected, pollsFiring: 1 },
-    startsAtMs: track.sinceMs,
-  });
+  return [
+    {
+      type: 'job.state_changed',
+      severity: 'info',
+      title: `Job ${job.name} ${from} → ${track.state}${cause}`,
+      summary: `${describeJob(job)} moved from ${from} to ${track.state} (vendor state ${job.vendorState})${cause}.`,
+      values: { from, to: track.state, expected: !isUnexpectedStop(track.state, job.stateCause) },
+      startsAtMs: track.sinceMs,
+      occurrence: `${track.state}@${track.sinceMs}`,
+    },
+  ];
 }
 
 /** FAILED, or STOPPED by the system, is unexpected; a person's stop or pause, or a stop of unknown cause, is not. */

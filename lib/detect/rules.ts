@@ -47,6 +47,8 @@ export function createRulesResolver(
  */
 export function thresholdsFor(rules: Rules, type: EventType, discriminator: string | undefined): Thresholds {
   const { firePolls, resolvePolls } = rules.hysteresis;
+  // The state change itself was already confirmed over firePolls polls.
+  if (type === 'job.state_changed') return { firePolls: 1, resolvePolls };
   if (type === 'metric.threshold') {
     const rule = metricRuleByDiscriminator(rules, discriminator);
     if (rule)

@@ -74,7 +74,9 @@ const rows: Row[] = [
     polls: [{ jobs: [running()] }, { jobs: [job({ state: 'STOPPED' })] }],
     expect: [[], []],
   },
-  // With stateChanged enabled, every confirmed change of normalized state is one info event.
+  // With stateChanged enabled, every confirmed change is one info event; it lasts while the job stays in a
+  // state other than RUNNING/SUCCEEDED, the next change resolves it, and a change back to RUNNING resolves
+  // after resolvePolls, so every firing event has its resolve.
   {
     rule: 'state changes are informational when enabled',
     options: { rules: { stateChanged: { enabled: true } } },
@@ -83,8 +85,17 @@ const rows: Row[] = [
       { jobs: [job({ state: 'PAUSED', stateCause: 'user' })] },
       { jobs: [job({ state: 'PAUSED', stateCause: 'user' })] },
       { jobs: [running()] },
+      { jobs: [running()] },
+      { jobs: [running()] },
     ],
-    expect: [[], ['job.state_changed:firing:info'], [], ['job.state_changed:firing:info']],
+    expect: [
+      [],
+      ['job.state_changed:firing:info'],
+      [],
+      ['job.state_changed:resolved:info', 'job.state_changed:firing:info'],
+      [],
+      ['job.state_changed:resolved:info'],
+    ],
   },
   // stateChanged is off by default: a user pause is silent.
   {

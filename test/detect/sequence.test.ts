@@ -109,13 +109,12 @@ describe('multi-poll sequence', () => {
 
 /**
  * Invariants of any run: every event is a valid CloudEvent; per fingerprint, a resolve follows a firing,
- * and firing repeats only to escalate severity (state_changed events are point-in-time and exempt).
+ * and firing repeats only to escalate severity.
  */
 function assertInvariants(events: JobwatchEvent[]): void {
   const last = new Map<string, JobwatchEvent>();
   for (const event of events) {
     expect(parseEvent(event)).toEqual(event);
-    if (event.data.type === 'job.state_changed') continue;
     const previous = last.get(event.data.fingerprint);
     if (event.data.status === 'resolved') {
       expect(previous?.data.status, `resolve without firing: ${event.data.title}`).toBe('firing');
