@@ -62,6 +62,8 @@ interface FlinkJob {
   restartWhenException: boolean;
   resumeCheckpoint: boolean;
   resumeMaxNum: number;
+  /** After a run action: how long until the job fails again (a crash loop the restart does not cure). */
+  failsAfterRunMs?: number;
 }
 interface SparkBatch {
   id: string;
@@ -522,6 +524,14 @@ export function createDliEmulator(world: DliWorld, clock: SimClock) {
               { atMs: nowMs, status: 'job_submitting', startMs: nowMs },
               { atMs: nowMs + 5 * SEC, status: 'job_running', startMs: nowMs },
             ];
+            if (job.failsAfterRunMs !== undefined) {
+              phases.push({
+                atMs: nowMs + job.failsAfterRunMs,
+                status: 'job_running_exception',
+                startMs: nowMs,
+                desc: 'failed again after restart',
+              });
+            }
             rewrite(job.phases, nowMs, phases);
             return { is_success: 'true', message: '作业提交请求下发成功' };
           }),
