@@ -63,8 +63,9 @@ export function parseArguments(value: unknown): string[] | undefined {
   if (text === '' || text === '[]') return [];
   if (text.startsWith('[')) {
     try {
+      // Only an array of JSON strings is read as JSON: `[1.0, 2]` is Java's rendering of "1.0" and "2".
       const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed)) return allScalars(parsed);
+      if (Array.isArray(parsed) && parsed.every((a) => typeof a === 'string')) return parsed;
     } catch {
       // Not JSON: Java's List.toString() below.
     }

@@ -191,6 +191,9 @@ describe('rebuilding a submission from a detail', () => {
     expect(parseArguments('[]')).toEqual([]);
     expect(parseArguments(undefined)).toEqual([]);
     expect(parseArguments('not a list')).toBeUndefined();
+    // Numbers keep their spelling: Java's rendering, not JSON numbers.
+    expect(parseArguments('[1.0, 0100, 1e3]')).toEqual(['1.0', '0100', '1e3']);
+    expect(parseArguments('[null]')).toEqual(['null']);
   });
   it('reads properties as JSON, a JSON string, or Java Map.toString()', () => {
     expect(parseProperties('{}')).toEqual({});
