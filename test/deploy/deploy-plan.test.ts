@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import {
+  findSecretReferences,
+  planDeployment,
+  remediatePattern,
+  secretArn,
+  ssmParameterArn,
+} from '../../lib/aws/deploy-plan.js';
+import { parseConfigText } from '../../lib/config/load.js';
+
+/** Configs go through the production loader, validation on (C7N's `load_policy` habit). */
+const config = (yaml: string) => parseConfigText(yaml, 'test.yml');
+
+const target = (id: string, extra = '') => `
+  - id: ${id}
+    provider: huawei-dli
+    region: cn-north-4
+    credentials: { accessKeyId: ssm:/jw/${id}/ak, secretAccessKey: ssm:/jw/${id}/sk }
+    options: { projectId: 0123456789abcdef0123456789abcdef }
+${extra}`;
+
+describe('planDeployment', () => {
+  it.each([
+    // EventBridge rates are whole minutes: anything between rounds up, never down (never polls faster).
+    [60, 'rate(1 minute)', false],
+    [30, 'rate(1 minute)', true],
+    [90, 'rate(2 minutes)', true],
+    [3600, 'rate(60 minutes)', false],
+  ])('pollIntervalSeconds %i -> %s (warns: %s)', (seconds, rate, warns) => {
+    const plan = planDeployment(
+      config(`targets:${target('a', `    pollIntervalSeconds: ${seconds}`)}`),
+      'jobwatch.yml',
+    );
+    expect(plan.pollEvents).toEqual([
+      { schedule: { rate: [rate], input: { targetId: 'a' }, description: 'jobwatch: poll target a' } },
+    ]);
+    expect(plan.warnings.some((w) => w.includes('rounded up'))).toBe(warns);
+  });
+
+  it('no targets, no poll schedules; no policies, remediate rule disabled (but valid)', () => {
+    const plan = planDeployment(config('{}'), 'jobwatch.example.yml');
+    expect(plan.pollEvents).toEqual([]);
+    expect(plan.remediateEvent.eventBridge.enabled).toBe(false);
+    const types = plan.remediateEvent.eventBridge.pattern['detail-type'] as string[];
+    expect(types.length).toBeGreaterThan(5);
+    expect(types.some((t) => t.includes('remediation.'))).toBe(false);
+  });
+
+  it('env: references are warned about and granted nothing', () => {
+    const plan = planDeployment(
+      config(`targets:
+  - id: a
+    provider: huawei-dli
+    region: cn-north-4
+    credentials: { accessKeyId: env:AK, secretAccessKey: env:SK }
+    options: { projectId: 0123456789abcdef0123456789abcdef }
+`),
+      'jobwatch.yml',
+    );
+    expect(plan.warnings.filter((w) => w.includes('env:'))).toHaveLength(2);
+    expect(plan.secretStatements.poll).toEqual([]);
+  });
+
+  it('roles: each function gets its own statements plus only its secrets', () => {
+    const plan = planDeployment(config(`targets:${target('a')}`), 'jobwatch.yml');
+    const roles = plan.roleResources.Resources as Record<
+      string,
+      { Properties: { Policies: { PolicyDocument: { Statement: unknown[] } }[] } }
+    >;
+    const statements = (role: string) => roles[role]!.Properties.Policies[0]!.PolicyDocument.Statement;
+    expect(JSON.stringify(statements('PollExecutionRole'))).toContain('parameter/jw/a/ak');
+    expect(JSON.stringify(statements('NotifyExecutionRole'))).not.toContain('parameter/');
+    expect(JSON.stringify(statements('WebhookExecutionRole'))).not.toContain('parameter/');
+  });
+});
+
+describe('secret references', () => {
+  it('are found anywhere in the config, with their path', () => {
+    expect(
+      findSecretReferences({
+        targets: [{ credentials: { accessKeyId: 'ssm:/a', secretAccessKey: 'not a ref' } }],
+        channels: [{ url: 'secretsmanager:hooks#slack' }],
+        note: 'env:HOME is not a whole-string ref',
+      }),
+    ).toEqual([
+      { reference: 'ssm:/a', path: 'targets[0].credentials.accessKeyId' },
+      { reference: 'secretsmanager:hooks#slack', path: 'channels[0].url' },
+    ]);
+  });
+
+  it.each([
+    ['ssm:/jobwatch/prod/ak', 'parameter/jobwatch/prod/ak'],
+    ['ssm:/top', 'parameter/top'],
+  ])('%s -> an SSM parameter ARN ending %s', (ref, tail) => {
+    expect(ssmParameterArn(ref)).toBe(
+      `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:${tail}`,
+    );
+  });
+
+  it.each([
+    // Secrets Manager appends 6 random characters to names in ARNs; the JSON key is not part of the id.
+    [
+      'secretsmanager:jw/huawei#ak',
+      `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:jw/huawei-??????`,
+    ],
+    [
+      'secretsmanager:arn:aws:secretsmanager:eu-west-1:1:secret:x-AbCdEf#k',
+      'arn:aws:secretsmanager:eu-west-1:1:secret:x-AbCdEf',
+    ],
+  ])('%s -> %s', (ref, arn) => {
+    expect(secretArn(ref)).toBe(arn);
+  });
+});
+
+describe('remediatePattern', () => {
+  it('matches firing jobwatch events of the given CloudEvent types', () => {
+    expect(remediatePattern(['job.failed'])).toEqual({
+      source: ['jobwatch'],
+      'detail-type': ['io.jobwatch.job.failed'],
+      detail: { data: { status: ['firing'] } },
+    });
+  });
+});
