@@ -1,9 +1,19 @@
+import type { Notifier } from '../lib/alerts/index.js';
 import { lambdaServices } from '../lib/runtime/lambda.js';
+import { replayAllDeadLetters } from '../lib/runtime/publish.js';
 import { createNotifierFor } from '../lib/runtime/services.js';
 
-/** Scheduled: sends alert groups that are due even when no new event arrived. */
+let notifier: Notifier | undefined;
+
+/** Scheduled: sends alert groups that are due even when no new event arrived, and replays dead letters. */
 export async function handler() {
   const services = await lambdaServices();
-  const report = await createNotifierFor(services).flush();
-  return { sent: report.sent, failed: report.failed };
+  notifier ??= createNotifierFor(services);
+  const [report, replay] = await Promise.all([notifier.flush(), replayAllDeadLetters(services)]);
+  return {
+    sent: report.sent,
+    failed: report.failed,
+    replayed: replay.replayed,
+    stillParked: replay.remaining,
+  };
 }

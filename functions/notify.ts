@@ -1,11 +1,16 @@
+import type { Notifier } from '../lib/alerts/index.js';
 import { parseEventBridgeEvent } from '../lib/events/envelope.js';
 import { lambdaServices } from '../lib/runtime/lambda.js';
 import { createNotifierFor } from '../lib/runtime/services.js';
+
+/** Channels (and their HTTP pools) live as long as the container, like the other clients. */
+let notifier: Notifier | undefined;
 
 /** One EventBridge event -> the alert router. A malformed event throws, so it ends in the dead-letter queue. */
 export async function handler(event: unknown) {
   const jobwatchEvent = parseEventBridgeEvent(event);
   const services = await lambdaServices();
-  const report = await createNotifierFor(services).handle([jobwatchEvent]);
+  notifier ??= createNotifierFor(services);
+  const report = await notifier.handle([jobwatchEvent]);
   return { sent: report.sent, failed: report.failed, suppressed: report.suppressed };
 }

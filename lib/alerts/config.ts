@@ -134,19 +134,34 @@ export const alertingSchema = z.object({
 
 export type AlertingConfig = z.infer<typeof alertingSchema>;
 
+/** A problem a schema cannot see alone, with the path of the field it is about. */
+export interface AlertingProblem {
+  path: (string | number)[];
+  message: string;
+}
+
 /** Problems a schema cannot see alone: receivers that no channel defines. One sentence each. */
-export function alertingProblems(config: AlertingConfig): string[] {
+export function alertingIssues(config: AlertingConfig): AlertingProblem[] {
   const names = new Set(config.channels.map((c) => c.name));
-  const problems: string[] = [];
-  const walk = (route: RouteConfig, path: string) => {
+  const problems: AlertingProblem[] = [];
+  const walk = (route: RouteConfig, path: (string | number)[]) => {
     if (route.receiver && !names.has(route.receiver))
-      problems.push(
-        `${path}.receiver: no channel named '${route.receiver}' (channels: ${[...names].join(', ') || 'none'})`,
-      );
+      problems.push({
+        path: [...path, 'receiver'],
+        message: `no channel named '${route.receiver}' (channels: ${[...names].join(', ') || 'none'})`,
+      });
     route.routes.forEach((child, i) => {
-      walk(child, `${path}.routes[${i}]`);
+      walk(child, [...path, 'routes', i]);
     });
   };
-  if (config.route) walk(config.route, 'route');
+  if (config.route) walk(config.route, ['route']);
   return problems;
+}
+
+/** The same problems as one line each: `route.routes[0].receiver: no channel named …`. */
+export function alertingProblems(config: AlertingConfig): string[] {
+  return alertingIssues(config).map(
+    (p) =>
+      `${p.path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`)).join('')}: ${p.message}`,
+  );
 }

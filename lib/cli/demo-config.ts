@@ -6,6 +6,9 @@ export const DEMO_SINK_SECRETS = {
   feishu: 'demo-feishu-signing-secret',
 } as const;
 
+/** Bearer token of the demo's operator API (silences, poll now, recent events); local and fake. */
+export const DEMO_OPERATOR_TOKEN = 'demo-operator-token';
+
 /** Environment the demo config's `env:` references point at: the chat sink's webhook URLs and secrets. */
 export function demoEnv(endpoints: Record<ChatChannel, string>): Record<string, string> {
   return {
@@ -16,6 +19,7 @@ export function demoEnv(endpoints: Record<ChatChannel, string>): Record<string, 
     JOBWATCH_DEMO_FEISHU_SECRET: DEMO_SINK_SECRETS.feishu,
     JOBWATCH_DEMO_WECOM_URL: endpoints.wecom,
     JOBWATCH_DEMO_WEBHOOK_URL: endpoints.webhook,
+    JOBWATCH_DEMO_OPERATOR_TOKEN: DEMO_OPERATOR_TOKEN,
   };
 }
 
@@ -60,6 +64,7 @@ export function demoConfig(targets: Record<string, unknown>[]): Record<string, u
         { types: ['source.unreachable'], receiver: 'demo-webhook' },
       ],
     },
+    webhook: { operator: { tokens: ['env:JOBWATCH_DEMO_OPERATOR_TOKEN'] } },
     remediation: {
       mode: 'dry-run',
       policies: [

@@ -10,7 +10,7 @@ import { startChatSink } from '../sandbox/chat-sink.js';
 import { createSimClock } from '../sandbox/clock.js';
 import { startSandbox } from '../sandbox/server.js';
 import { SANDBOX_ENV } from '../sandbox/types.js';
-import { DEMO_SINK_SECRETS, demoConfig, demoEnv } from './demo-config.js';
+import { DEMO_OPERATOR_TOKEN, DEMO_SINK_SECRETS, demoConfig, demoEnv } from './demo-config.js';
 import { formatEventLine } from './output.js';
 import { waitForStop } from './signals.js';
 import { openStore } from './store.js';
@@ -45,11 +45,12 @@ export async function startDemo(options: {
   await rm(dir, { recursive: true, force: true });
   const opened = await openStore(config, { dir });
   const logger = createStderrLogger((process.env.JOBWATCH_LOG_LEVEL as 'info') ?? 'warn');
+  const secrets = createSecretResolver();
   const pipeline = createLocalPipeline({
     config,
     store: opened.store,
     providers: PROVIDERS_BY_ID,
-    secrets: createSecretResolver(),
+    secrets,
     logger,
     now: clock.now,
   });
@@ -59,20 +60,24 @@ export async function startDemo(options: {
     io.out(`  sandbox ${provider.padEnd(14)} ${endpoint}`);
   io.out(`  chat sink            ${sink.url}   (Slack, DingTalk, Feishu, WeCom, webhook)`);
   io.out(`  state                ${opened.describe}`);
-  io.out(
-    `Polling every ${DEMO_POLL_MS / 1000} s. Expect a failure, its alert, and a remediation within a minute. Ctrl-C to stop.\n`,
-  );
 
-  const runtime = startLocalRuntime({
+  const runtime = await startLocalRuntime({
     config,
     pipeline,
     logger,
     pollEveryMs: () => DEMO_POLL_MS,
     flushEveryMs: DEMO_FLUSH_MS,
+    webhook: { port: 0, store: opened.store, secrets, now: clock.now },
     onReport: (report) => {
       for (const event of report.events) io.out(formatEventLine(event));
     },
   });
+  io.out(
+    `  webhook + operator   ${runtime.webhookUrl}   (try: curl -H 'authorization: Bearer ${DEMO_OPERATOR_TOKEN}' ${runtime.webhookUrl}/api/events?limit=3)`,
+  );
+  io.out(
+    `Polling every ${DEMO_POLL_MS / 1000} s. Expect a failure, its alert, and a remediation within a minute. Ctrl-C to stop.\n`,
+  );
   await waitForStop(options.durationMs);
   io.out('\nstopping…');
   await runtime.stop();

@@ -56,7 +56,8 @@ a local chat sink and a demo configuration, so you see alerts and a remediation 
 Options:
   --config FILE       Config file (default ./jobwatch.yml, if it exists)
   --poll-seconds N    Poll every N seconds instead of each target's interval (local runs only)
-  --duration N        Stop after N seconds (default: run until Ctrl-C)`,
+  --duration N        Stop after N seconds (default: run until Ctrl-C)
+  --webhook-port N    Port of the local webhook function (default 8787; 0 picks a free one)`,
   poll: `Usage: jobwatch poll --once [--config FILE] [--json] [--target ID]... [--deliver]
 
 Runs one poll cycle (collect, detect, publish) over every target. Events are printed, one per line;
@@ -121,6 +122,7 @@ async function commandStart(args: string[]): Promise<number> {
       config: { type: 'string' },
       'poll-seconds': { type: 'string' },
       duration: { type: 'string' },
+      'webhook-port': { type: 'string', default: '8787' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -131,26 +133,29 @@ async function commandStart(args: string[]): Promise<number> {
 
   const logger = createStderrLogger((process.env.JOBWATCH_LOG_LEVEL as 'info') ?? 'info');
   const opened = await openStore(config);
+  const secrets = createSecretResolver();
   const pipeline = createLocalPipeline({
     config,
     store: opened.store,
     providers: PROVIDERS_BY_ID,
-    secrets: createSecretResolver(),
+    secrets,
     logger,
     now: Date.now,
   });
   io.out(`jobwatch: ${config.targets.length} target(s), state in ${opened.describe}. Ctrl-C to stop.`);
   const pollSeconds = values['poll-seconds'] ? Number(values['poll-seconds']) : undefined;
-  const runtime = startLocalRuntime({
+  const runtime = await startLocalRuntime({
     config,
     pipeline,
     logger,
     flushEveryMs: 10_000,
+    webhook: { port: Number(values['webhook-port']), store: opened.store, secrets, now: Date.now },
     ...(pollSeconds ? { pollEveryMs: () => pollSeconds * 1000 } : {}),
     onReport: (report) => {
       for (const event of report.events) io.out(formatEventLine(event));
     },
   });
+  io.out(`webhook function (ingest and operator API) on ${runtime.webhookUrl}`);
   await waitForStop(durationMs);
   await runtime.stop();
   await opened.close();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { alertingSchema } from '../alerts/config.js';
+import { alertingIssues, alertingSchema } from '../alerts/config.js';
 import { jobRulesSchema, rulesOverrideSchema } from '../detect/config.js';
-import { webhookSchema } from '../ingest/config.js';
+import { webhookIssues, webhookSchema } from '../ingest/config.js';
 import { blinkEndpointFor, blinkOptionsSchema } from '../providers/alibaba-blink/config.js';
 import { dliEndpointFor, dliOptionsSchema } from '../providers/huawei-dli/config.js';
 import { mrsEndpointFor, mrsOptionsSchema } from '../providers/huawei-mrs/config.js';
@@ -90,6 +90,8 @@ export const configSchema = z
         });
       seen.add(target.id);
     });
+    for (const issue of [...alertingIssues(config), ...webhookIssues(config)])
+      ctx.addIssue({ code: 'custom', ...issue });
   });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -121,18 +121,23 @@ export type WebhookConfig = z.infer<typeof webhookSchema>;
  * Problems the schema cannot see alone: target ids named in `webhook:` that no target defines. One
  * sentence each, for the config loader to report with the schema's own problems.
  */
-export function webhookProblems(config: {
+export function webhookIssues(config: {
   webhook?: WebhookConfig | undefined;
   targets: readonly { id: string }[];
-}): string[] {
+}): { path: (string | number)[]; message: string }[] {
   const ids = new Set(config.targets.map((t) => t.id));
-  const problems: string[] = [];
-  const check = (path: string, id: string | undefined) => {
-    if (id !== undefined && !ids.has(id)) problems.push(`${path}: no target with id '${id}'`);
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const check = (path: (string | number)[], id: string | undefined) => {
+    if (id !== undefined && !ids.has(id)) issues.push({ path, message: `no target with id '${id}'` });
   };
-  check('webhook.alibabaCloudMonitor.targetId', config.webhook?.alibabaCloudMonitor?.targetId);
-  check('webhook.alibabaArms.targetId', config.webhook?.alibabaArms?.targetId);
+  check(['webhook', 'alibabaCloudMonitor', 'targetId'], config.webhook?.alibabaCloudMonitor?.targetId);
+  check(['webhook', 'alibabaArms', 'targetId'], config.webhook?.alibabaArms?.targetId);
   for (const [urn, id] of Object.entries(config.webhook?.huaweiSmn?.targets ?? {}))
-    check(`webhook.huaweiSmn.targets['${urn}']`, id);
-  return problems;
+    check(['webhook', 'huaweiSmn', 'targets', urn], id);
+  return issues;
+}
+
+/** The same problems as one line each, naming the field. */
+export function webhookProblems(config: Parameters<typeof webhookIssues>[0]): string[] {
+  return webhookIssues(config).map((i) => `${i.path.join('.')}: ${i.message}`);
 }

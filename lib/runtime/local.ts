@@ -1,7 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import type { Config, TargetConfig } from '../config/schema.js';
+import { createWebhookHandler } from '../ingest/handler.js';
+import { startWebhookServer, type WebhookServer } from '../ingest/http-server.js';
 import type { Logger } from '../observability/logger.js';
+import type { SecretResolver } from '../providers/types.js';
+import type { Store } from '../state/store.js';
 import type { PollReport } from './pipeline.js';
+import { replayAllDeadLetters } from './publish.js';
 import type { LocalPipeline } from './services.js';
 
 export interface LocalRuntimeOptions {
@@ -12,9 +17,13 @@ export interface LocalRuntimeOptions {
   pollEveryMs?: (target: TargetConfig) => number;
   flushEveryMs?: number;
   onReport?: (report: PollReport) => void;
+  /** Serves the webhook function (ingest and operator API) on loopback; off when omitted. */
+  webhook?: { port: number; store: Store; secrets: SecretResolver; now: () => number };
 }
 
 export interface LocalRuntime {
+  /** The webhook server's base URL, when one was asked for. */
+  webhookUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -22,7 +31,7 @@ export interface LocalRuntime {
  * Runs the same pipeline the Lambda functions run, on each target's schedule, in one process: the
  * scheduler stands in for EventBridge Scheduler and the flush timer for the scheduled `flush` function.
  */
-export function startLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { config, pipeline, logger } = options;
   const timers: NodeJS.Timeout[] = [];
   const running = new Map<string, Promise<void>>();
@@ -57,8 +66,18 @@ export function startLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     setInterval(() => {
       if (flushing) return;
       flushing = true;
-      pipeline.notifier
-        .flush()
+      // The scheduled flush function's two jobs: groups now due, and events parked in dead letters.
+      Promise.all([
+        pipeline.notifier.flush(),
+        options.webhook
+          ? replayAllDeadLetters({
+              bus: pipeline.bus,
+              store: options.webhook.store,
+              logger,
+              now: options.webhook.now,
+            })
+          : undefined,
+      ])
         .catch((error: unknown) => logger.error('flush failed', { error: String(error) }))
         .finally(() => {
           flushing = false;
@@ -66,9 +85,32 @@ export function startLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     }, options.flushEveryMs ?? 60_000),
   );
 
+  let webhook: WebhookServer | undefined;
+  if (options.webhook) {
+    const handler = createWebhookHandler({
+      config,
+      store: options.webhook.store,
+      bus: pipeline.bus,
+      secrets: options.webhook.secrets,
+      logger,
+      now: options.webhook.now,
+      triggerPoll: async (targetId) => {
+        const target = config.targets.find((t) => t.id === targetId);
+        if (target) pollOne(target);
+      },
+    });
+    webhook = await startWebhookServer({
+      handler,
+      port: options.webhook.port,
+      ...(config.webhook?.maxBodyBytes ? { maxBodyBytes: config.webhook.maxBodyBytes } : {}),
+    });
+  }
+
   return {
+    ...(webhook ? { webhookUrl: webhook.url } : {}),
     async stop() {
       for (const timer of timers) clearInterval(timer);
+      await webhook?.stop();
       abort.abort(new Error('local runtime stopping'));
       await Promise.allSettled([...running.values()]);
       await pipeline.settle();

@@ -6,7 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Provider, SecretResolver } from '../providers/types.js';
 import type { Store } from '../state/store.js';
 import type { EventBus } from './bus.js';
-import { recordRecentEvents } from './recent-events.js';
+import { DEADLETTER_PKS, publishOrPark } from './publish.js';
 
 export interface PollDeps {
   config: Config;
@@ -34,8 +34,6 @@ export interface PollReport {
 }
 
 const detectPk = (targetId: string) => `detect#${targetId}`;
-export const BUS_DEADLETTER_PK = 'deadletter#bus';
-const DEADLETTER_RETENTION_SEC = 14 * 24 * 3600;
 
 /**
  * One poll of one target: collect -> detect -> publish -> persist. Publishing comes before persisting the
@@ -56,7 +54,10 @@ export async function pollTarget(target: TargetConfig, deps: PollDeps): Promise<
     nowMs: deps.now(),
   });
 
-  const deadLettered = await publishOrDeadLetter(output.events, deps);
+  const { deferred: deadLettered } = await publishOrPark(output.events, deps, {
+    pk: DEADLETTER_PKS.poll,
+    source: target.id,
+  });
   await persist(target.id, output, deps.store);
 
   const report: PollReport = {
@@ -137,33 +138,6 @@ async function collectSafely(target: TargetConfig, deps: PollDeps): Promise<Targ
     deps.logger.error('collector threw', { target: target.id, error: describe(error) });
     return failed(`collector failed: ${describe(error)}`);
   }
-}
-
-async function publishOrDeadLetter(events: JobwatchEvent[], deps: PollDeps): Promise<number> {
-  if (events.length === 0) return 0;
-  let failed: { event: JobwatchEvent; reason: string }[];
-  try {
-    failed = (await deps.bus.publish(events)).failed;
-  } catch (error) {
-    failed = events.map((event) => ({ event, reason: describe(error) }));
-  }
-  if (failed.length > 0) {
-    deps.logger.error('events dead-lettered', { count: failed.length, reason: failed[0]?.reason });
-    await deps.store.putMany(
-      failed.map(({ event, reason }) => ({
-        pk: BUS_DEADLETTER_PK,
-        sk: `${event.time}#${event.id}`,
-        data: { event, reason },
-        expiresAtSec: Math.floor(deps.now() / 1000) + DEADLETTER_RETENTION_SEC,
-      })),
-    );
-  }
-  const delivered = new Set(failed.map((f) => f.event.id));
-  await recordRecentEvents(
-    deps.store,
-    events.filter((e) => !delivered.has(e.id)),
-  ).catch((error: unknown) => deps.logger.warn('recent events not recorded', { error: describe(error) }));
-  return failed.length;
 }
 
 async function persist(targetId: string, output: DetectOutput, store: Store): Promise<void> {

@@ -131,9 +131,13 @@ describe('routing tree', () => {
   });
 
   it('a receiver no channel defines is a config problem, named', async () => {
-    const { alertingProblems } = await import('../../lib/alerts/config.js');
-    const bad = configWith({ channels: [], route: { receiver: 'ghost' } });
+    const { alertingProblems, alertingSchema } = await import('../../lib/alerts/config.js');
+    const bad = alertingSchema.parse({ channels: [], route: { receiver: 'ghost' } });
     expect(alertingProblems(bad)).toEqual(["route.receiver: no channel named 'ghost' (channels: none)"]);
+    // The loader refuses such a config outright, naming the field.
+    expect(() => configWith({ channels: [], route: { receiver: 'ghost' } })).toThrow(
+      "route.receiver: no channel named 'ghost' (channels: none)",
+    );
   });
 });
 

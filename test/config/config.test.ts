@@ -101,3 +101,13 @@ describe('secret references', () => {
     await expect(resolve('vault:x')).rejects.not.toThrow(/value-123/);
   });
 });
+
+describe('alerting references', () => {
+  it('rejects a route whose receiver no channel defines, naming the route', () => {
+    const found = problems({
+      channels: [{ name: 'oncall', type: 'slack', url: 'env:SLACK_URL' }],
+      route: { receiver: 'oncall', routes: [{ receiver: 'ghost', types: ['job.failed'] }] },
+    });
+    expect(found).toEqual(["route.routes[0].receiver: no channel named 'ghost' (channels: oncall)"]);
+  });
+});

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { ConfigError, parseConfigText } from '../../lib/config/load.js';
 import { webhookProblems, webhookSchema } from '../../lib/ingest/config.js';
 import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-server.js';
@@ -97,16 +98,18 @@ webhook:
     }
   });
 
-  it('reports target ids that no target defines', () => {
-    const config = parseConfigText(
-      `${base}
+  it('reports target ids that no target defines, and the loader refuses them', () => {
+    const text = `${base}
 webhook:
   alibabaArms: { tokens: [env:T], targetId: blink-prod }
   huaweiSmn: { targets: { 'urn:smn:cn-north-4:0a419ac94f80f2c62f14c01e34000001:t': dli-prod } }
-`,
-      'ok.yml',
-    );
+`;
+    const parsed = parseYaml(text) as { webhook: unknown; targets: { id: string }[] };
+    const config = { webhook: webhookSchema.parse(parsed.webhook), targets: parsed.targets };
     expect(webhookProblems(config)).toEqual(["webhook.alibabaArms.targetId: no target with id 'blink-prod'"]);
+    expect(() => parseConfigText(text, 'ok.yml')).toThrow(
+      "webhook.alibabaArms.targetId: no target with id 'blink-prod'",
+    );
   });
 });
 
