@@ -1,6 +1,15 @@
 import { rm } from 'node:fs/promises';
+import type { APIGatewayProxyEventV2, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PackagedService, packageService, resourcesOfType } from './helpers.js';
+import {
+  createDocumentClient,
+  ensureTable,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalDynamo,
+  startLocalDynamo,
+} from '../../lib/state/index.js';
+import { invokePackagedHandler, type PackagedService, packageService, resourcesOfType } from './helpers.js';
 
 /**
  * `serverless package --stage ci` for real (osls + serverless-esbuild, offline, no AWS credentials), then the
@@ -366,5 +375,94 @@ describe('packages', () => {
     // @aws-sdk is left to the Lambda runtime: imported, not bundled.
     expect(bundle).toMatch(/from"@aws-sdk\/client-dynamodb"/);
     expect(bundle).not.toMatch(/class DynamoDBClient extends/);
+  });
+});
+
+describe('the packaged bundles run as Lambda runs them', () => {
+  let dynamo: LocalDynamo;
+  let lambdaEnv: Record<string, string>;
+  beforeAll(async () => {
+    dynamo = await startLocalDynamo();
+    const client = createDocumentClient({
+      endpoint: dynamo.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    await ensureTable(client, 'jobwatch-ci');
+    client.destroy();
+    lambdaEnv = {
+      JOBWATCH_TABLE: 'jobwatch-ci',
+      JOBWATCH_BUS: 'jobwatch-ci',
+      JOBWATCH_CONFIG_FILE: 'jobwatch.yml',
+      JOBWATCH_POLL_FUNCTION: 'jobwatch-ci-poll',
+      POWERTOOLS_SERVICE_NAME: 'jobwatch',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      // Nothing else may leave the machine: the other AWS services point at a closed port.
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    };
+  });
+  afterAll(async () => {
+    await dynamo?.stop();
+  });
+
+  it('flush, on a real ScheduledEvent, loads the bundled config and reads the table', async () => {
+    const event: ScheduledEvent = {
+      version: '0',
+      id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '123456789012',
+      time: '2026-01-01T00:00:00Z',
+      region: 'ap-southeast-1',
+      resources: ['arn:aws:events:ap-southeast-1:123456789012:rule/jobwatch-ci-flush'],
+      detail: {},
+    };
+    const result = await invokePackagedHandler({
+      files: custom.zips.flush!.files,
+      fn: 'flush',
+      event,
+      env: lambdaEnv,
+    });
+    expect(result).toMatchObject({ sent: 0, failed: 0 });
+  });
+
+  it('webhook, on a real API Gateway v2 event, answers without a 5xx', async () => {
+    const event: APIGatewayProxyEventV2 = {
+      version: '2.0',
+      routeKey: 'POST /ingest/{source}',
+      rawPath: '/ingest/nowhere',
+      rawQueryString: '',
+      headers: { 'content-type': 'application/json', host: 'abc.execute-api.local' },
+      requestContext: {
+        accountId: '123456789012',
+        apiId: 'abc',
+        domainName: 'abc.execute-api.local',
+        domainPrefix: 'abc',
+        http: {
+          method: 'POST',
+          path: '/ingest/nowhere',
+          protocol: 'HTTP/1.1',
+          sourceIp: '192.0.2.1',
+          userAgent: 'test',
+        },
+        requestId: 'r1',
+        routeKey: 'POST /ingest/{source}',
+        stage: '$default',
+        time: '01/Jan/2026:00:00:00 +0000',
+        timeEpoch: Date.UTC(2026, 0, 1),
+      },
+      body: '{}',
+      isBase64Encoded: false,
+    };
+    const result = (await invokePackagedHandler({
+      files: custom.zips.webhook!.files,
+      fn: 'webhook',
+      event,
+      env: lambdaEnv,
+    })) as { statusCode: number; body: string };
+    expect(result.statusCode).toBeGreaterThanOrEqual(400);
+    expect(result.statusCode).toBeLessThan(500);
+    expect(() => JSON.parse(result.body)).not.toThrow();
   });
 });
