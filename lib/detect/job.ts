@@ -19,7 +19,14 @@ import {
   unhealthyContainerOf,
 } from './describe.js';
 import { metricDiscriminators, thresholdsFor } from './rules.js';
-import { compact, type JobTrack, type ResourceState, STATE_VERSION } from './state.js';
+import {
+  type ConditionState,
+  compact,
+  conditionKey,
+  type JobTrack,
+  type ResourceState,
+  STATE_VERSION,
+} from './state.js';
 
 /** Kinds that are expected to finish; `runningMaxSeconds` applies only to these. */
 export const BATCH_LIKE_KINDS: ReadonlySet<JobKind> = new Set([
@@ -85,7 +92,7 @@ export function evaluateJob(
   };
 
   const findings: Finding[] = [];
-  findings.push(...stateChangedFindings(job, before, track, rules));
+  findings.push(...stateChangedFindings(job, before, track, rules, previous?.conditions ?? {}));
   findings.push(...jobFailedFindings(job, rules, sinceMs));
   findings.push(...stuckFindings(job, rules, sinceMs, track, nowMs));
   const checkpoint = checkpointFailures(job, before, instanceChanged, rules, nowMs);
@@ -179,10 +186,13 @@ function stateChangedFindings(
   before: JobTrack | undefined,
   track: JobTrack,
   rules: Rules,
+  conditions: Readonly<Record<string, ConditionState>>,
 ): Finding[] {
   if (!rules.stateChanged.enabled) return [];
   const changed = before !== undefined && track.state !== before.state;
-  if (!changed && SETTLED_STATES.has(track.state)) return [];
+  // Without a change this poll, the finding only keeps an open one alive (never opens one on first sight).
+  if (!changed && (SETTLED_STATES.has(track.state) || !conditions[conditionKey('job.state_changed')]))
+    return [];
   const from = changed ? before.state : 'previous state';
   const cause = job.stateCause ? ` (by ${job.stateCause})` : '';
   return [

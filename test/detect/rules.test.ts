@@ -97,6 +97,13 @@ const rows: Row[] = [
       ['job.state_changed:resolved:info'],
     ],
   },
+  // A job first seen in some state has not changed state: nothing to report.
+  {
+    rule: 'no state change at first sight',
+    options: { rules: { stateChanged: { enabled: true } } },
+    polls: [{ jobs: [job({ state: 'STOPPING' })] }, { jobs: [job({ state: 'STOPPING' })] }],
+    expect: [[], []],
+  },
   // stateChanged is off by default: a user pause is silent.
   {
     rule: 'state changes are silent by default',
