@@ -15,7 +15,13 @@ import {
 } from '../../lib/aws/bus.js';
 import { loadDeployedConfig } from '../../lib/aws/config.js';
 import { deadlineSignal } from '../../lib/aws/deadline.js';
-import { eventLogKeys } from '../../lib/aws/observability.js';
+import {
+  createLambdaLogger,
+  createLambdaMetrics,
+  eventLogKeys,
+  METRIC,
+  METRIC_UNIT,
+} from '../../lib/aws/observability.js';
 import { buildEvent } from '../../lib/events/build.js';
 import { parseEventBridgeEvent } from '../../lib/events/envelope.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
@@ -202,5 +208,54 @@ describe('eventLogKeys', () => {
       eventType: 'job.failed',
       eventStatus: 'firing',
     });
+  });
+});
+
+describe('Powertools factories', () => {
+  /** Powertools writes JSON lines to stdout; capture them for the duration of `act`. */
+  function captureStdout(act: () => void): Record<string, unknown>[] {
+    const lines: string[] = [];
+    const original = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      act();
+    } finally {
+      process.stdout.write = original;
+    }
+    return lines
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+  }
+
+  it('the logger writes structured JSON with the event keys', () => {
+    const e = event(3);
+    const [line] = captureStdout(() => createLambdaLogger().info('event published', eventLogKeys(e)));
+    expect(line).toMatchObject({
+      level: 'INFO',
+      message: 'event published',
+      service: 'jobwatch',
+      fingerprint: e.data.fingerprint,
+      targetId: 'dli-prod',
+    });
+  });
+
+  it('metrics are EMF in namespace jobwatch', () => {
+    const [emf] = captureStdout(() => {
+      const metrics = createLambdaMetrics();
+      metrics.addDimension('provider', 'huawei-dli');
+      metrics.addMetric(METRIC.pollDuration, METRIC_UNIT.Milliseconds, 1234);
+      metrics.publishStoredMetrics();
+    });
+    const directive = (
+      emf as { _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] } }
+    )._aws.CloudWatchMetrics[0]!;
+    expect(directive.Namespace).toBe('jobwatch');
+    expect(directive.Metrics.map((m) => m.Name)).toEqual(['PollDuration']);
+    expect(emf).toMatchObject({ PollDuration: 1234, provider: 'huawei-dli', service: 'jobwatch' });
   });
 });
