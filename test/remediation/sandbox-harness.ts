@@ -38,7 +38,7 @@ export interface RemediationHarness {
   pollUntil(
     type: string,
     job: string,
-    options?: { maxPolls?: number; stepMs?: number },
+    options?: { maxPolls?: number; stepMs?: number; where?: (event: JobwatchEvent) => boolean },
   ): Promise<JobwatchEvent>;
   remediator(invocationId?: string): Remediator;
   /** Requests the emulator saw for these operations, since `fromIndex` in the request log. */
@@ -85,10 +85,11 @@ export async function startRemediationHarness(options: {
     ctx,
     sink,
     poll,
-    async pollUntil(type, job, { maxPolls = 12, stepMs = 30_000 } = {}) {
+    async pollUntil(type, job, { maxPolls = 12, stepMs = 30_000, where = () => true } = {}) {
       for (let i = 0; i < maxPolls; i++) {
         const hit = (await poll()).find(
-          (e) => e.data.type === type && e.data.resource.name === job && e.data.status === 'firing',
+          (e) =>
+            e.data.type === type && e.data.resource.name === job && e.data.status === 'firing' && where(e),
         );
         if (hit) return hit;
         clock.advance(stepMs);

@@ -192,7 +192,10 @@ describe.each(CASES)('$id sandbox', (c) => {
       await h.poll();
       await c.userStop.cause(h, provider);
     }
-    const changed = await h.pollUntil('job.state_changed', c.userStop.job);
+    // The change into the stopped or paused state (detection also reports a job's first sighting).
+    const changed = await h.pollUntil('job.state_changed', c.userStop.job, {
+      where: (e) => e.data.values.to === 'STOPPED' || e.data.values.to === 'PAUSED',
+    });
     expect(changed.data.values.stateCause).toBe('user');
     const mark = h.sandbox.requests.length;
     await h.remediator().handle([changed]);
@@ -239,47 +242,58 @@ describe('huawei-dli sandbox: a crash loop across findings', () => {
       const { createDliEmulator } = await import('../../lib/providers/huawei-dli/sandbox.js');
       const { huaweiDliProvider } = await import('../../lib/providers/huawei-dli/index.js');
       const HOUR = 3_600_000;
+      type World = Parameters<typeof createDliEmulator>[0];
+      let world: World | undefined;
       const plugin: SandboxPlugin = {
         provider: 'huawei-dli',
         create: ({ clock }) => {
           const t0 = clock.now();
-          return createDliEmulator(
-            {
-              flink: [
-                {
-                  id: 7001,
-                  name: 'bad-deploy',
-                  jobType: 'flink_jar_job',
-                  queue: 'general_queue',
-                  createMs: t0 - 2 * HOUR,
-                  phases: [
-                    { atMs: 0, status: 'job_running', startMs: t0 - HOUR },
-                    { atMs: t0 + 60_000, status: 'job_running_exception', startMs: t0 - HOUR, desc: 'OOM' },
-                  ],
-                  hasSavepoint: true,
-                  restartWhenException: false,
-                  resumeCheckpoint: false,
-                  resumeMaxNum: -1,
-                  failsAfterRunMs: 60_000,
-                },
-              ],
-              spark: [],
-              sql: [],
-              queues: [
-                {
-                  name: 'general_queue',
-                  type: 'general',
-                  cuCount: 16,
-                  createMs: t0 - 30 * 24 * HOUR,
-                  restarts: [],
-                },
-              ],
-              flinkOffsetAsPage: false,
-              sqlPageFromZero: false,
-            },
-            clock,
-          );
+          world = {
+            flink: [
+              {
+                id: 7001,
+                name: 'bad-deploy',
+                jobType: 'flink_jar_job',
+                queue: 'general_queue',
+                createMs: t0 - 2 * HOUR,
+                phases: [
+                  { atMs: 0, status: 'job_running', startMs: t0 - HOUR },
+                  { atMs: t0 + 60_000, status: 'job_running_exception', startMs: t0 - HOUR, desc: 'OOM' },
+                ],
+                hasSavepoint: true,
+                restartWhenException: false,
+                resumeCheckpoint: false,
+                resumeMaxNum: -1,
+              },
+            ],
+            spark: [],
+            sql: [],
+            queues: [
+              {
+                name: 'general_queue',
+                type: 'general',
+                cuCount: 16,
+                createMs: t0 - 30 * 24 * HOUR,
+                restarts: [],
+              },
+            ],
+            flinkOffsetAsPage: false,
+            sqlPageFromZero: false,
+          };
+          return createDliEmulator(world, clock);
         },
+      };
+      /** The bad deploy: every run the emulator starts fails again a minute later. */
+      const failAgainAfterRuns = () => {
+        const phases = world?.flink[0]?.phases ?? [];
+        const last = phases.at(-1);
+        if (last?.status === 'job_running')
+          phases.push({
+            atMs: last.atMs + 60_000,
+            status: 'job_running_exception',
+            startMs: last.atMs,
+            desc: 'OOM again',
+          });
       };
       const remediation = {
         policies: [
@@ -308,6 +322,7 @@ describe('huawei-dli sandbox: a crash loop across findings', () => {
         const events = await h.poll();
         findings.push(...events.filter((e) => e.data.type === 'job.failed' && e.data.status === 'firing'));
         await remediator.handle(events);
+        failAgainAfterRuns();
         h.clock.advance(30_000);
       }
 
