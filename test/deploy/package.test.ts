@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -27,6 +28,7 @@ targets:
   - id: blink-a
     provider: alibaba-blink
     region: cn-hangzhou
+    endpoint: http://127.0.0.1:9
     pollIntervalSeconds: 60
     credentials:
       accessKeyId: ssm:/jw/ci/blink/ak
@@ -425,6 +427,29 @@ describe('the packaged bundles run as Lambda runs them', () => {
       env: lambdaEnv,
     });
     expect(result).toMatchObject({ sent: 0, failed: 0 });
+  });
+
+  it('poll, with its schedule input, survives every dependency being down and dead-letters its events', async () => {
+    // The vendor endpoint, SSM and EventBridge all refuse connections; only DynamoDB (dynalite) is up.
+    const result = await invokePackagedHandler({
+      files: custom.zips.poll!.files,
+      fn: 'poll',
+      event: { targetId: 'blink-a' },
+      env: lambdaEnv,
+    });
+    expect(result).toEqual({ targetId: 'blink-a', ok: false, jobs: 0, events: 1, deadLettered: 1 });
+    // The finding was not lost: it waits in the table (wherever the runtime parks refused events).
+    const client = createDocumentClient({
+      endpoint: dynamo.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const scan = await client.send(new ScanCommand({ TableName: 'jobwatch-ci' }));
+    client.destroy();
+    const parked = (scan.Items ?? []).filter((item) => item.data?.event?.data?.type === 'source.unreachable');
+    expect(parked).toHaveLength(1);
+    expect(parked[0]!.data.event.data.targetId).toBe('blink-a');
+    expect(parked[0]!.data.reason).toEqual(expect.any(String));
   });
 
   it('webhook, on a real API Gateway v2 event, answers without a 5xx', async () => {
