@@ -12,11 +12,6 @@ export const mrsOptionsSchema = z
     clusters: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an MRS cluster id')).optional(),
     /** How far back (by submitted time) finished job executions are read each poll; unfinished ones always are. */
     recentWindowSeconds: z.number().int().positive().default(3600),
-    /**
-     * Meant as this target's default for `rules.stuck.runningMaxSeconds`. Detection does not read provider
-     * options (yet): set `rules.stuck.runningMaxSeconds` on the target, which is what takes effect.
-     */
-    runningMaxSeconds: z.number().int().positive().optional(),
     /** Records per page when listing job executions (`limit`) and hosts (`pageSize`). */
     pageSize: z.number().int().min(1).max(1000).default(100),
     /** Read each cluster's host list (one extra call per cluster per poll). */
