@@ -653,6 +653,16 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
         await finish(h, 'performed');
       }
 
+      /**
+       * Extends the job lease to cover one more attempt: work queued behind other jobs, or a long retry, must
+       * not outlive the lock. Undefined when someone else holds it now.
+       */
+      async function renewLease(h: Held): Promise<number | undefined> {
+        const leaseMs = leaseMsFor(h.policy);
+        const lease = await deps.store.acquireLease(jobLeaseName(h.resource.key), owner, leaseMs, deps.now());
+        return lease.acquired ? lease.expiresAtMs : undefined;
+      }
+
       async function enforce(h: Held) {
         const { budget } = h.policy.guards;
         const keepMs = budget.windowSeconds * 1000;
@@ -666,6 +676,15 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
         for (;;) {
           const attemptNo = budgetUsed(ledger, budget, deps.now()) + 1;
           const attempt = `${attemptNo}/${budget.max}`;
+          const leaseUntilMs = await renewLease(h);
+          if (leaseUntilMs === undefined) {
+            await escalate(h, {
+              outcome: 'interrupted',
+              title: `${capital(verb(h))} of ${h.event.data.resource.name} stopped: lock lost`,
+              reason: `the lock on this job was lost before ${verb(h)} ${attempt}; not acting without it, check the job`,
+            });
+            return;
+          }
           const startedMs = deps.now();
           // Counted and marked before the call: a crash after sending must neither free budget nor act again.
           ledger = await updateLedger(
@@ -677,6 +696,7 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
           );
           await updateOwnedFinding(deps.store, findingRef(h), {
             sentAtMs: startedMs,
+            leaseUntilMs,
             updatedAtMs: startedMs,
           });
           h.summary.attempts += 1;

@@ -490,6 +490,27 @@ describe('act once', () => {
     expect(sink.of('remediation.skipped')[0]?.data.summary).toContain('another remediation holds this job');
   });
 
+  it('stops retrying when its job lock was lost during the backoff', async () => {
+    const { deps, sink, calls, store, time } = await prepare({ policies: [restartPolicy()] }, () =>
+      failedOutcome(true),
+    );
+    const jobKey = finding().data.resource.key;
+    const remediator = createRemediator({
+      ...deps,
+      sleep: async () => {
+        // A stalled invocation: its lease runs out and another one takes the job.
+        time.advance(60 * MIN);
+        await store.acquireLease(`remediation#job#${jobKey}`, 'intruder', 60_000, time.now());
+      },
+    });
+    await remediator.handle([finding()]);
+    expect(calls).toHaveLength(1);
+    expect(sink.events.map((e) => [e.data.type, e.data.severity, e.data.values.outcome])).toEqual([
+      ['remediation.failed', 'warning', 'failed'],
+      ['remediation.failed', 'critical', 'interrupted'],
+    ]);
+  });
+
   it('a run that died after sending an action is escalated, not repeated', async () => {
     const { deps, sink, calls, store, time } = await prepare({ policies: [restartPolicy()] });
     const event = finding();
