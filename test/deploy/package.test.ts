@@ -1,7 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, ScheduledEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildEvent } from '../../lib/events/build.js';
+import type { JobwatchEvent } from '../../lib/events/schema.js';
 import {
   createDocumentClient,
   ensureTable,
@@ -450,6 +452,72 @@ describe('the packaged bundles run as Lambda runs them', () => {
     expect(parked).toHaveLength(1);
     expect(parked[0]!.data.event.data.targetId).toBe('blink-a');
     expect(parked[0]!.data.reason).toEqual(expect.any(String));
+  });
+
+  it.each(['notify', 'remediate'])('%s, on a real EventBridge event from the bus', async (fn) => {
+    const finding = buildEvent({
+      type: 'job.failed',
+      provider: 'huawei-dli',
+      targetId: 'dli-b',
+      region: 'cn-north-4',
+      resource: {
+        key: 'huawei-dli/dli-b/job/42',
+        kind: 'job',
+        name: 'etl-42',
+        vendorId: '42',
+        scope: { kind: 'queue', id: 'q1' },
+      },
+      severity: 'critical',
+      status: 'firing',
+      title: 'etl-42 failed',
+      summary: 'FAILED',
+      startsAtMs: Date.UTC(2026, 0, 1),
+      atMs: Date.UTC(2026, 0, 1),
+    });
+    const event: EventBridgeEvent<string, JobwatchEvent> = {
+      version: '0',
+      id: 'a1b2c3',
+      'detail-type': finding.type,
+      source: 'jobwatch',
+      account: '123456789012',
+      time: finding.time,
+      region: 'ap-southeast-1',
+      resources: [],
+      detail: finding,
+    };
+    const result = (await invokePackagedHandler({
+      files: custom.zips[fn]!.files,
+      fn,
+      event,
+      env: lambdaEnv,
+    })) as Record<string, unknown>;
+    if (fn === 'notify') {
+      // Grouped, not yet sent (group wait): the alert now lives in the table under the alert keys.
+      expect(result).toMatchObject({ sent: 0, failed: 0 });
+      const client = createDocumentClient({
+        endpoint: dynamo.endpoint,
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+      });
+      const scan = await client.send(new ScanCommand({ TableName: 'jobwatch-ci' }));
+      client.destroy();
+      const alertItems = (scan.Items ?? []).filter(
+        (item) =>
+          String(item.pk).startsWith('alert#') &&
+          JSON.stringify(item.data).includes(finding.data.fingerprint),
+      );
+      expect(alertItems.length).toBeGreaterThan(0);
+    } else {
+      // The policy matched; dry-run is the default, so nothing acted, and the decision is reported.
+      expect(result.received).toBe(1);
+      expect(result.decisions).toEqual([
+        expect.objectContaining({
+          policy: 'restart-stuck-or-failed',
+          mode: 'dry-run',
+          fingerprint: finding.data.fingerprint,
+        }),
+      ]);
+    }
   });
 
   it('webhook, on a real API Gateway v2 event, answers without a 5xx', async () => {
