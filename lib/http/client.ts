@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher, errors as undiciErrors } from 'undici';
 import { type FailureKind, HttpCallError, kindForStatus, parseRetryAfterMs } from './errors.js';
+import { sleep } from './sleep.js';
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
@@ -87,20 +88,6 @@ export function defaultClassify(response: HttpResponse): ResponseVerdict {
   };
 }
 
-const sleepDefault = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-
 /** Full-jitter exponential backoff (AWS architecture blog's "full jitter"). */
 export function backoffDelayMs(attempt: number, retry: RetryOptions, random: () => number): number {
   const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
@@ -142,7 +129,7 @@ export class HttpClient {
     this.origin = options.origin.replace(/\/+$/, '');
     this.host = new URL(this.origin).host;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
-    this.sleep = options.sleep ?? sleepDefault;
+    this.sleep = options.sleep ?? sleep;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.agent = new Agent({
