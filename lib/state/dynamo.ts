@@ -110,6 +110,8 @@ class DynamoStore implements Store {
 
   async query<T>(pk: string, options: QueryOptions = {}) {
     const items: StoreItem<T>[] = [];
+    // DynamoDB rejects Limit < 1; asking for nothing returns nothing.
+    if (options.limit !== undefined && options.limit < 1) return items;
     const names: Record<string, string> = { '#pk': 'pk' };
     const values: Record<string, unknown> = { ':pk': pk };
     let keyCondition = '#pk = :pk';

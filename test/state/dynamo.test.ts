@@ -373,6 +373,10 @@ describe('query', () => {
     expect(items.map((i) => i.data)).toEqual([11, 10, 9, 8]);
   });
 
+  it('a limit of 0 returns nothing (DynamoDB would reject Limit 0)', async () => {
+    expect(await store.query('remediation#audit', { limit: 0 })).toEqual([]);
+  });
+
   it('paginates past the 1 MB page limit and past a limit spanning pages', async () => {
     // Prepare: 150 items of ~10 KB = ~1.5 MB, more than one Query page.
     let queryCalls = 0;
