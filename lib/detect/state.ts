@@ -73,12 +73,20 @@ export function sameJson(a: unknown, b: unknown): boolean {
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, i) => sameJson(item, b[i]));
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
   }
+  // Two passes over own keys instead of a key set: this runs for every resource on every poll.
   const left = a as Record<string, unknown>;
   const right = b as Record<string, unknown>;
-  const keys = new Set([...Object.keys(left), ...Object.keys(right)]);
-  for (const key of keys) if (!sameJson(left[key], right[key])) return false;
+  for (const key in left) {
+    if (!Object.hasOwn(left, key)) continue;
+    if (!sameJson(left[key], right[key])) return false;
+  }
+  for (const key in right) {
+    if (!Object.hasOwn(right, key) || Object.hasOwn(left, key)) continue;
+    if (right[key] !== undefined) return false;
+  }
   return true;
 }
 
@@ -89,9 +97,13 @@ export function sameJson(a: unknown, b: unknown): boolean {
 export function compact<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(compact) as T;
+  const source = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [key, member] of Object.entries(value as Record<string, unknown>)) {
-    if (member !== undefined) out[key] = compact(member);
+  for (const key in source) {
+    if (!Object.hasOwn(source, key)) continue;
+    const member = source[key];
+    if (member === undefined) continue;
+    out[key] = member === null || typeof member !== 'object' ? member : compact(member);
   }
   return out as T;
 }

@@ -1,7 +1,15 @@
-import type { ProviderId } from '../model/snapshot.js';
+import { JOB_KINDS, PROVIDERS, type ProviderId } from '../model/snapshot.js';
 import { eventId, fingerprint } from './fingerprint.js';
 import { type EventData, type JobwatchEvent, jobwatchEventSchema, type ResourceRef } from './schema.js';
-import { CLOUDEVENT_TYPE_PREFIX, type EventStatus, type EventType, type Severity } from './types.js';
+import {
+  CLOUDEVENT_TYPE_PREFIX,
+  EVENT_STATUSES,
+  EVENT_TYPE_NAMES,
+  type EventStatus,
+  type EventType,
+  SEVERITIES,
+  type Severity,
+} from './types.js';
 
 export interface EventInput {
   type: EventType;
@@ -24,7 +32,13 @@ export interface EventInput {
   atMs?: number;
 }
 
-/** Builds and validates one CloudEvent. Throws on invalid input: detection bugs must be loud. */
+/**
+ * Builds and validates one CloudEvent. Throws on invalid input: detection bugs must be loud.
+ *
+ * Detection builds tens of thousands of events per poll, so validation is a direct check of the schema's
+ * constraints (`checkedEvent`) rather than a zod parse; only input that fails it goes through
+ * `jobwatchEventSchema.parse`, which throws the usual ZodError naming the field (ingest reports those).
+ */
 export function buildEvent(input: EventInput): JobwatchEvent {
   const fp = fingerprint(input.type, input.resource.key, input.discriminator);
   const atMs =
@@ -46,7 +60,7 @@ export function buildEvent(input: EventInput): JobwatchEvent {
     startsAtMs: input.startsAtMs,
     ...(input.endsAtMs === undefined ? {} : { endsAtMs: input.endsAtMs }),
   };
-  return jobwatchEventSchema.parse({
+  const candidate = {
     specversion: '1.0',
     id: eventId(fp, input.status, atMs),
     source: `jobwatch/${input.provider}/${input.targetId}`,
@@ -55,7 +69,162 @@ export function buildEvent(input: EventInput): JobwatchEvent {
     time: new Date(atMs).toISOString(),
     datacontenttype: 'application/json',
     data,
-  });
+  } as const;
+  return checkedEvent(candidate) ?? jobwatchEventSchema.parse(candidate);
+}
+
+const TYPE_NAMES: ReadonlySet<string> = new Set(EVENT_TYPE_NAMES);
+const PROVIDER_NAMES: ReadonlySet<string> = new Set(PROVIDERS);
+const JOB_KIND_NAMES: ReadonlySet<string> = new Set(JOB_KINDS);
+const SEVERITY_NAMES: ReadonlySet<string> = new Set(SEVERITIES);
+const STATUS_NAMES: ReadonlySet<string> = new Set(EVENT_STATUSES);
+const REF_KINDS: ReadonlySet<string> = new Set(['job', 'cluster', 'queue', 'target']);
+const SCOPE_KINDS: ReadonlySet<string> = new Set(['project', 'cluster', 'queue', 'target']);
+const FINGERPRINT = /^[0-9a-f]{16}$/;
+/** What `Date#toISOString` gives for years 0000-9999, the only ones `z.iso.datetime` accepts. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isEventValue = (value: unknown) =>
+  value === null ||
+  typeof value === 'string' ||
+  typeof value === 'boolean' ||
+  (typeof value === 'number' && Number.isFinite(value));
+
+function copyRecord<T>(
+  value: unknown,
+  valid: (member: unknown) => member is T,
+): Record<string, T> | undefined {
+  if (!isObject(value)) return undefined;
+  const out: Record<string, T> = {};
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const member = value[key];
+    if (!valid(member)) return undefined;
+    out[key] = member;
+  }
+  return out;
+}
+
+/**
+ * The event as `jobwatchEventSchema.parse` would return it (same members, same order, unknown members
+ * dropped), or undefined when any constraint of the schema does not hold. Never looser than the schema:
+ * the test suite compares both on valid and invalid events.
+ */
+export function checkedEvent(candidate: {
+  id: string;
+  source: string;
+  type: string;
+  subject: string;
+  time: string;
+  data: EventData;
+}): JobwatchEvent | undefined {
+  const { data } = candidate;
+  const resource: unknown = data.resource;
+  if (!isObject(resource)) return undefined;
+  const scope = resource.scope;
+  if (!isObject(scope)) return undefined;
+  if (
+    !isString(resource.key) ||
+    resource.key.length === 0 ||
+    !isString(resource.kind) ||
+    !REF_KINDS.has(resource.kind) ||
+    !isString(resource.name) ||
+    !isString(resource.vendorId) ||
+    (resource.instanceId !== undefined && !isString(resource.instanceId)) ||
+    (resource.jobKind !== undefined &&
+      !(isString(resource.jobKind) && JOB_KIND_NAMES.has(resource.jobKind))) ||
+    !isString(scope.kind) ||
+    !SCOPE_KINDS.has(scope.kind) ||
+    !isString(scope.id) ||
+    (scope.name !== undefined && !isString(scope.name))
+  )
+    return undefined;
+  if (
+    !isString(data.type) ||
+    !TYPE_NAMES.has(data.type) ||
+    !isString(data.provider) ||
+    !PROVIDER_NAMES.has(data.provider) ||
+    !isString(data.targetId) ||
+    !isString(data.region) ||
+    !isString(data.severity) ||
+    !SEVERITY_NAMES.has(data.severity) ||
+    !isString(data.status) ||
+    !STATUS_NAMES.has(data.status) ||
+    !isString(data.title) ||
+    !isString(data.summary) ||
+    !Number.isSafeInteger(data.startsAtMs) ||
+    (data.endsAtMs !== undefined && !Number.isSafeInteger(data.endsAtMs)) ||
+    !isString(data.fingerprint) ||
+    !FINGERPRINT.test(data.fingerprint) ||
+    !Array.isArray(data.links)
+  )
+    return undefined;
+  if (
+    !isString(candidate.id) ||
+    candidate.id.length === 0 ||
+    !isString(candidate.source) ||
+    candidate.source.length === 0 ||
+    !isString(candidate.subject) ||
+    candidate.subject.length === 0 ||
+    !isString(candidate.type) ||
+    !candidate.type.startsWith(CLOUDEVENT_TYPE_PREFIX) ||
+    !isString(candidate.time) ||
+    !ISO_TIME.test(candidate.time)
+  )
+    return undefined;
+  const labels = copyRecord(data.labels, isString);
+  const values = copyRecord(
+    data.values,
+    isEventValue as (v: unknown) => v is string | number | boolean | null,
+  );
+  if (!labels || !values) return undefined;
+  const links: { title: string; url: string }[] = [];
+  for (const link of data.links as unknown[]) {
+    if (!isObject(link) || !isString(link.title) || !isString(link.url)) return undefined;
+    links.push({ title: link.title, url: link.url });
+  }
+  const ref: ResourceRef = {
+    key: resource.key,
+    kind: resource.kind as ResourceRef['kind'],
+    name: resource.name,
+    vendorId: resource.vendorId,
+    ...(resource.instanceId === undefined ? {} : { instanceId: resource.instanceId }),
+    ...(resource.jobKind === undefined ? {} : { jobKind: resource.jobKind as ResourceRef['jobKind'] }),
+    scope: {
+      kind: scope.kind as ResourceRef['scope']['kind'],
+      id: scope.id,
+      ...(scope.name === undefined ? {} : { name: scope.name }),
+    },
+  };
+  return {
+    specversion: '1.0',
+    id: candidate.id,
+    source: candidate.source,
+    type: candidate.type,
+    subject: candidate.subject,
+    time: candidate.time,
+    datacontenttype: 'application/json',
+    data: {
+      type: data.type,
+      provider: data.provider,
+      targetId: data.targetId,
+      region: data.region,
+      resource: ref,
+      severity: data.severity,
+      status: data.status,
+      title: data.title,
+      summary: data.summary,
+      labels,
+      links,
+      values,
+      fingerprint: data.fingerprint,
+      startsAtMs: data.startsAtMs,
+      ...(data.endsAtMs === undefined ? {} : { endsAtMs: data.endsAtMs }),
+    },
+  };
 }
 
 export function parseEvent(input: unknown): JobwatchEvent {

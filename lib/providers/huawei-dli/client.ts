@@ -68,11 +68,17 @@ export interface PageReading {
   position: (k: number) => number;
 }
 
+/** The reading that worked last time, per endpoint and listing, so a warm poll trusts it from page one. */
+const workingReading = new Map<string, string>();
+const MAX_REMEMBERED_READINGS = 1_000;
+
 /**
  * Reads every page, trying the readings in order: the first is the documented (or most likely) one; a
- * reading whose next page is empty or repeats what was read gives way to the next reading. Once the first
- * reading is confirmed by a second page of new items, the remaining pages are fetched concurrently. Stops
- * as soon as the reported total is reached, so the right reading costs no extra call.
+ * reading whose next page is empty or repeats what was read gives way to the next reading. A reading is
+ * trusted once a second page of new items confirms it, or at once when it worked for the same listing
+ * before (`memoKey`, warm process): then every remaining page is fetched concurrently right after the
+ * first, which gives the total. Stops as soon as the reported total is reached, so the right reading costs
+ * no extra call.
  */
 export async function readAllPages<T>(options: {
   pageSize: number;
@@ -81,11 +87,17 @@ export async function readAllPages<T>(options: {
   idOf: (item: T) => string;
   maxPages?: number;
   concurrency?: number;
+  /** Remembers the working reading under this key (endpoint + listing). */
+  memoKey?: string;
 }): Promise<Paged<T>> {
   const seen = new Map<string, T>();
   const maxPages = options.maxPages ?? MAX_PAGES;
   let total: number | undefined;
-  let used = options.readings[0]?.name ?? 'default';
+  const remembered = options.memoKey === undefined ? undefined : workingReading.get(options.memoKey);
+  const ordered = [...options.readings].sort(
+    (a, b) => Number(b.name === remembered) - Number(a.name === remembered),
+  );
+  let used = ordered[0]?.name ?? 'default';
   let calls = 0;
   const read = async (reading: PageReading, k: number): Promise<{ size: number; added: number }> => {
     calls++;
@@ -103,16 +115,21 @@ export async function readAllPages<T>(options: {
     return { size: page.items.length, added };
   };
   const done = () => total !== undefined && seen.size >= total;
+  const readRest = async (reading: PageReading, from: number) => {
+    const pages = Math.min(Math.ceil((total ?? 0) / options.pageSize), maxPages);
+    if (done() || pages <= from) return;
+    const rest = Array.from({ length: pages - from }, (_, i) => i + from);
+    await mapConcurrent(rest, options.concurrency ?? 4, (k) => read(reading, k));
+  };
 
-  const [primary, ...fallbacks] = options.readings;
+  const [primary, ...fallbacks] = ordered;
   if (primary) {
     const first = await read(primary, 0);
     if (!done() && first.size > 0) {
-      const second = await read(primary, 1);
-      const pages = Math.min(Math.ceil((total ?? 0) / options.pageSize), maxPages);
-      if (!done() && second.added > 0 && pages > 2) {
-        const rest = Array.from({ length: pages - 2 }, (_, i) => i + 2);
-        await mapConcurrent(rest, options.concurrency ?? 4, (k) => read(primary, k));
+      if (primary.name === remembered) await readRest(primary, 1);
+      else {
+        const second = await read(primary, 1);
+        if (!done() && second.added > 0) await readRest(primary, 2);
       }
     }
   }
@@ -125,7 +142,12 @@ export async function readAllPages<T>(options: {
   }
   const items = [...seen.values()];
   const reported = total ?? 0;
-  return { items, total: reported, complete: items.length === reported, reading: used };
+  const complete = items.length === reported;
+  if (complete && options.memoKey !== undefined && items.length > 0) {
+    if (workingReading.size >= MAX_REMEMBERED_READINGS) workingReading.clear();
+    workingReading.set(options.memoKey, used);
+  }
+  return { items, total: reported, complete, reading: used };
 }
 
 const UUID_LIKE = /^[A-Za-z0-9-]{1,64}$/;
@@ -166,6 +188,7 @@ export class DliApi {
     if (queue) base.push(['queue_name', queue]);
     return readAllPages({
       concurrency: this.concurrency,
+      memoKey: `${this.client.endpoint}|${DLI_OPERATIONS.listFlinkJobs}`,
       pageSize: FLINK_PAGE_SIZE,
       readings: [
         { name: 'offset as records', position: (k) => k * FLINK_PAGE_SIZE },
@@ -230,6 +253,7 @@ export class DliApi {
     if (queue) base.push(['queue_name', queue]);
     return readAllPages({
       concurrency: this.concurrency,
+      memoKey: `${this.client.endpoint}|${DLI_OPERATIONS.listSparkJobs}`,
       pageSize: SPARK_PAGE_SIZE,
       readings: [
         { name: 'from as records', position: (k) => k * SPARK_PAGE_SIZE },
@@ -282,6 +306,7 @@ export class DliApi {
     if (filter.startAfterMs !== undefined) base.push(['start', String(Math.floor(filter.startAfterMs))]);
     return readAllPages({
       concurrency: this.concurrency,
+      memoKey: `${this.client.endpoint}|${DLI_OPERATIONS.listSqlJobs}`,
       pageSize: SQL_PAGE_SIZE,
       readings: [
         { name: 'current-page from 1', position: (k) => k + 1 },

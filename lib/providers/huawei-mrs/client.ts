@@ -10,7 +10,7 @@ import {
   type HuaweiCredentials,
   type RetryOptions,
 } from '../huawei/index.js';
-import { parseVendor } from '../shared.js';
+import { mapConcurrent, parseVendor } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { mrsEndpointFor } from './config.js';
 import {
@@ -119,6 +119,8 @@ const MAX_PAGES_WITHOUT_TOTAL = 1000;
 /**
  * Reads every page, deduplicating by id. Readings are tried in order until the count matches the reported
  * total; a reading ends on an empty page or on a page with nothing new (a server ignoring the offset).
+ * Once a reading is trusted (it worked last time for this listing, or its second page was all new) and the
+ * total is known, the remaining pages are fetched `concurrency` at a time instead of one after another.
  */
 export async function readAllPages<T>(options: {
   readings: PageReading[];
@@ -127,22 +129,21 @@ export async function readAllPages<T>(options: {
   memoKey: string;
   fetch: (params: [string, string][]) => Promise<{ items: T[]; total?: number }>;
   idOf: (item: T) => string;
+  /** Pages in flight once the reading is trusted; 1 reads strictly one page after another. */
+  concurrency?: number;
 }): Promise<PagedResult<T>> {
   const remembered = workingReading.get(options.memoKey);
   const readings = [...options.readings].sort(
     (a, b) => Number(b.name === remembered) - Number(a.name === remembered),
   );
+  const concurrency = options.concurrency ?? 1;
   const byId = new Map<string, T>();
   let total: number | undefined;
   let lastReading = readings[0]?.name ?? 'none';
   for (const reading of readings) {
     lastReading = reading.name;
     const seen = new Set<string>();
-    for (let k = 0; ; k++) {
-      const maxPages =
-        total === undefined ? MAX_PAGES_WITHOUT_TOTAL : Math.ceil(total / options.pageSize) + 2;
-      if (k >= maxPages) break;
-      const page = await options.fetch(reading.params(k, options.pageSize));
+    const take = (page: { items: T[]; total?: number }) => {
       if (page.total !== undefined) total = page.total;
       let fresh = 0;
       for (const item of page.items) {
@@ -153,18 +154,39 @@ export async function readAllPages<T>(options: {
         }
         if (!byId.has(key)) byId.set(key, item);
       }
+      return fresh;
+    };
+    const finished = () => {
+      workingReading.set(options.memoKey, reading.name);
+      return {
+        items: [...byId.values()],
+        ...(total === undefined ? {} : { total }),
+        complete: true,
+        reading: reading.name,
+      };
+    };
+    for (let k = 0; ; k++) {
+      const maxPages =
+        total === undefined ? MAX_PAGES_WITHOUT_TOTAL : Math.ceil(total / options.pageSize) + 2;
+      if (k >= maxPages) break;
+      const page = await options.fetch(reading.params(k, options.pageSize));
+      const fresh = take(page);
       // Without a reported total, a short page is the only end marker there is.
       const done = total !== undefined ? byId.size >= total : page.items.length < options.pageSize;
-      if (done) {
-        workingReading.set(options.memoKey, reading.name);
-        return {
-          items: [...byId.values()],
-          ...(total === undefined ? {} : { total }),
-          complete: true,
-          reading: reading.name,
-        };
-      }
+      if (done) return finished();
       if (page.items.length === 0 || fresh === 0) break;
+      const trusted = (k === 0 && reading.name === remembered) || (k === 1 && fresh === options.pageSize);
+      if (trusted && concurrency > 1 && total !== undefined) {
+        const last = Math.ceil(total / options.pageSize) - 1;
+        const rest = Array.from({ length: Math.max(0, last - k) }, (_, i) => k + 1 + i);
+        const pages = await mapConcurrent(rest, concurrency, (index) =>
+          options.fetch(reading.params(index, options.pageSize)),
+        );
+        for (const more of pages) take(more);
+        if (byId.size >= (total ?? 0)) return finished();
+        // Short of the total: carry on one page at a time after the last one read.
+        k = last;
+      }
     }
   }
   const complete = total === undefined ? false : byId.size >= total;
@@ -193,6 +215,8 @@ export class MrsApi {
   private readonly client: HuaweiClient;
   private readonly signal: AbortSignal | undefined;
   private readonly endpoint: string;
+  /** Pages in flight for one listing; the pool (sized by the same figure) bounds the whole target. */
+  private readonly pageConcurrency: number;
 
   constructor(options: MrsApiOptions) {
     this.client = getHuaweiClient({
@@ -206,6 +230,7 @@ export class MrsApi {
     });
     this.signal = options.signal;
     this.endpoint = options.endpoint;
+    this.pageConcurrency = options.concurrency ?? 4;
   }
 
   private async get<S extends z.ZodType>(
@@ -225,6 +250,7 @@ export class MrsApi {
   listClusters(pageSize: number): Promise<PagedResult<MrsCluster>> {
     return readAllPages({
       readings: PAGE_NUMBER_READINGS,
+      concurrency: this.pageConcurrency,
       pageSize,
       memoKey: `${this.endpoint}|${MRS_OPERATIONS.listClusters}`,
       idOf: (c) => c.clusterId,
@@ -255,6 +281,7 @@ export class MrsApi {
   listHosts(clusterId: string, pageSize: number): Promise<PagedResult<MrsHost>> {
     return readAllPages<MrsHost>({
       readings: PAGE_NUMBER_READINGS,
+      concurrency: this.pageConcurrency,
       pageSize,
       memoKey: `${this.endpoint}|${MRS_OPERATIONS.listHosts}`,
       idOf: (h) => h.id ?? h.name ?? JSON.stringify([h.type, h.status]),
@@ -278,6 +305,7 @@ export class MrsApi {
   ): Promise<PagedResult<MrsJobExecution>> {
     return readAllPages({
       readings: JOB_LIST_READINGS,
+      concurrency: this.pageConcurrency,
       pageSize,
       memoKey: `${this.endpoint}|${MRS_OPERATIONS.listJobs}`,
       idOf: (j) => j.job_id,

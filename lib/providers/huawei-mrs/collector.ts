@@ -365,21 +365,53 @@ async function collectCluster(
   jobFilter: (name: string) => boolean,
   fail: (error: CollectionError) => void,
 ): Promise<{ container?: ContainerSnapshot; jobs: JobSnapshot[] }> {
+  const jobsWanted = !NO_JOBS_STATES.has((cluster.info?.clusterState ?? '').toLowerCase());
+  const nowMs = ctx.now();
+  const windowBeginMs = nowMs - target.options.recentWindowSeconds * 1000;
+  // Two listings: everything submitted in the window, plus every unfinished execution however old.
+  const listings: [string, [string, string][]][] = [
+    [
+      'recent',
+      [
+        ['submitted_time_begin', String(windowBeginMs)],
+        ['sort_by', 'desc'],
+      ],
+    ],
+    [
+      'unfinished',
+      [
+        ['job_result', 'UNDEFINED'],
+        ['sort_by', 'desc'],
+      ],
+    ],
+  ];
+  // Hosts and both job listings go out together (the pool bounds the target's calls); their outcomes are
+  // applied afterwards in a fixed order, so errors are listed as before.
+  const hostsRead =
+    cluster.info && target.options.hosts && jobsWanted
+      ? settle(api.listHosts(cluster.id, target.options.pageSize), ctx)
+      : undefined;
+  const listed = jobsWanted
+    ? listings.map(([what, filter]) => ({
+        what,
+        read: settle(api.listJobs(cluster.id, filter, target.options.pageSize), ctx),
+      }))
+    : [];
+
   let container: ContainerSnapshot | undefined;
   if (cluster.info) {
     let hosts: HostStatus[] | undefined;
-    if (target.options.hosts && !NO_JOBS_STATES.has((cluster.info.clusterState ?? '').toLowerCase())) {
-      try {
-        const listed = await api.listHosts(cluster.id, target.options.pageSize);
-        if (!listed.complete) fail(incompleteError(MRS_OPERATIONS.listHosts, 'hosts', listed, ctx.now()));
-        hosts = listed.items.map((h) => ({
+    if (hostsRead) {
+      const read = await hostsRead;
+      if (read.ok) {
+        if (!read.value.complete)
+          fail(incompleteError(MRS_OPERATIONS.listHosts, 'hosts', read.value, ctx.now()));
+        hosts = read.value.items.map((h) => ({
           name: h.name ?? h.id ?? 'unnamed',
           status: h.status ?? 'unknown',
           healthy: hostHealthy(h.status),
         }));
-      } catch (error) {
-        fail(toCollectionError(error, MRS_OPERATIONS.listHosts, ctx.now()));
-      }
+      } else fail(toCollectionError(read.error, MRS_OPERATIONS.listHosts, read.atMs));
     }
     container = buildClusterSnapshot(target, cluster.info, hosts);
   }
@@ -400,42 +432,23 @@ async function collectCluster(
   if (NO_JOBS_STATES.has((ref.state ?? '').toLowerCase()))
     return { ...(container ? { container } : {}), jobs: [] };
 
-  const nowMs = ctx.now();
-  const windowBeginMs = nowMs - target.options.recentWindowSeconds * 1000;
-  // Two listings: everything submitted in the window, plus every unfinished execution however old.
-  const listings: [string, [string, string][]][] = [
-    [
-      'recent',
-      [
-        ['submitted_time_begin', String(windowBeginMs)],
-        ['sort_by', 'desc'],
-      ],
-    ],
-    [
-      'unfinished',
-      [
-        ['job_result', 'UNDEFINED'],
-        ['sort_by', 'desc'],
-      ],
-    ],
-  ];
   const executions = new Map<string, MrsJobExecution>();
-  for (const [what, filter] of listings) {
-    try {
-      const listed = await api.listJobs(cluster.id, filter, target.options.pageSize);
-      if (!listed.complete)
-        fail(
-          incompleteError(
-            MRS_OPERATIONS.listJobs,
-            `${what} job executions of cluster ${ref.name}`,
-            listed,
-            ctx.now(),
-          ),
-        );
-      for (const job of listed.items) executions.set(job.job_id, job);
-    } catch (error) {
-      fail(toCollectionError(error, MRS_OPERATIONS.listJobs, ctx.now()));
+  for (const { what, read: pending } of listed) {
+    const read = await pending;
+    if (!read.ok) {
+      fail(toCollectionError(read.error, MRS_OPERATIONS.listJobs, read.atMs));
+      continue;
     }
+    if (!read.value.complete)
+      fail(
+        incompleteError(
+          MRS_OPERATIONS.listJobs,
+          `${what} job executions of cluster ${ref.name}`,
+          read.value,
+          ctx.now(),
+        ),
+      );
+    for (const job of read.value.items) executions.set(job.job_id, job);
   }
   await followUpVanished(target, api, ctx, cluster.id, executions, fail);
   const jobs: JobSnapshot[] = [];
@@ -447,6 +460,18 @@ async function collectCluster(
     jobs.push(buildJobSnapshot(target, ref, job));
   }
   return { ...(container ? { container } : {}), jobs };
+}
+
+/** A call's outcome without throwing, with the time it failed. */
+async function settle<T>(
+  promise: Promise<T>,
+  ctx: ProviderContext,
+): Promise<{ ok: true; value: T } | { ok: false; error: unknown; atMs: number }> {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    return { ok: false, error, atMs: ctx.now() };
+  }
 }
 
 /**
