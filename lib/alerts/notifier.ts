@@ -12,6 +12,7 @@ import type { Config } from '../config/schema.js';
 import { buildEvent } from '../events/build.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import { backoffDelayMs } from '../http/client.js';
+import { sleep as defaultSleep } from '../http/sleep.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretResolver } from '../providers/types.js';
 import { ConditionFailedError, type Store, type StoreItem } from '../state/store.js';
@@ -149,20 +150,6 @@ function mergeReports(into: NotifyReport, from: NotifyReport): NotifyReport {
 
 const eventAtMs = (event: JobwatchEvent) => Date.parse(event.time);
 const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 } as const;
-
-const defaultSleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 
 /** Finds routes for `events` and merges them into groups; exported for the flush-only Lambda and tests. */
 export function createNotifier(deps: NotifierDeps): Notifier {

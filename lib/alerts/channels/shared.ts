@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { secretRef } from '../../config/refs.js';
 import { HttpClient } from '../../http/client.js';
 import { HttpCallError, kindForStatus, parseRetryAfterMs } from '../../http/errors.js';
+import { sleep as defaultSleep } from '../../http/sleep.js';
 import type { ChannelDeps, NotifyResult } from './types.js';
 
 /** Fields every channel config has. */
@@ -178,20 +179,6 @@ export function hmacSha256Base64(key: string, data: string): string {
 
 /** The vendor's window starts when our request arrives, not when we sent it; keep clear of its edge. */
 const PACER_MARGIN_MS = 100;
-
-const defaultSleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 
 /**
  * Keeps sends to one webhook under a vendor rate (`max` per `windowMs`) by waiting for a free slot. It

@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import type { TargetConfig } from '../../config/schema.js';
 import { HttpCallError } from '../../http/errors.js';
+import { sleep } from '../../http/sleep.js';
+import { finishOutcome, isRetryableFailure, type OutcomeBody, pollUntil } from '../actions-shared.js';
 import type {
   ActionName,
   ActionOutcome,
@@ -52,22 +54,8 @@ export function blinkSupportedActions(
   return [];
 }
 
-const sleepFor = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-
 class ActionStop extends Error {
-  constructor(readonly outcome: Omit<Extract<ActionOutcome, { ok: false }>, 'action' | 'durationMs'>) {
+  constructor(readonly outcome: Exclude<OutcomeBody, { ok: true }>) {
     super(outcome.message);
   }
 }
@@ -137,33 +125,43 @@ const actualOf = (summary: VendorRunSummary) => (summary.ActualState ?? 'UNKNOWN
  * or start creates a new instance). FAILED while waiting for anything else ends the wait as failed.
  */
 async function waitFor(s: Session, want: string, notInstance?: number): Promise<VendorRunSummary> {
-  const interval = s.request.verifyIntervalMs ?? 5_000;
-  const deadline = s.startedMs + s.request.verifyTimeoutMs;
-  for (;;) {
-    const summary = await readSummary(s);
-    const actual = actualOf(summary);
-    const fresh = notInstance === undefined || summary.Id === undefined || summary.Id !== notInstance;
-    if (actual === want && fresh) return summary;
-    if (actual === 'FAILED' && want !== 'FAILED' && fresh) {
-      throw new ActionStop({
-        ok: false,
-        status: 'failed',
-        finalState: 'FAILED',
-        message: `job ${s.job} reached FAILED while waiting for ${want}`,
-        retryable: false,
-      });
-    }
-    if (s.ctx.now() + interval > deadline) {
-      throw new ActionStop({
-        ok: false,
-        status: 'timeout',
-        finalState: normalizeBlinkState(summary.ActualState, summary.ExpectState).state,
-        message: `job ${s.job} still ${actual} after ${s.request.verifyTimeoutMs} ms, expected ${want}`,
-        retryable: true,
-      });
-    }
-    await sleepFor(interval, s.ctx.signal);
+  const fresh = (summary: VendorRunSummary) =>
+    notInstance === undefined || summary.Id === undefined || summary.Id !== notInstance;
+  // A failed read ends the action at once (the client has retried it already).
+  const polled = await pollUntil({
+    read: () => readSummary(s),
+    decide: (summary) => {
+      const actual = actualOf(summary);
+      if (actual === want && fresh(summary)) return 'done';
+      return actual === 'FAILED' && want !== 'FAILED' && fresh(summary) ? 'failed' : 'wait';
+    },
+    now: s.ctx.now,
+    sleep,
+    signal: s.ctx.signal,
+    startedMs: s.startedMs,
+    verifyTimeoutMs: s.request.verifyTimeoutMs,
+    verifyIntervalMs: s.request.verifyIntervalMs,
+    retryReads: false,
+  });
+  const summary = polled.last as VendorRunSummary;
+  if (polled.result === 'done') return summary;
+  if (polled.result === 'failed') {
+    throw new ActionStop({
+      ok: false,
+      status: 'failed',
+      finalState: 'FAILED',
+      message: `job ${s.job} reached FAILED while waiting for ${want}`,
+      retryable: false,
+    });
   }
+  if (polled.aborted) throw s.ctx.signal?.reason;
+  throw new ActionStop({
+    ok: false,
+    status: 'timeout',
+    finalState: normalizeBlinkState(summary.ActualState, summary.ExpectState).state,
+    message: `job ${s.job} still ${actualOf(summary)} after ${s.request.verifyTimeoutMs} ms, expected ${want}`,
+    retryable: true,
+  });
 }
 
 function reject(message: string): never {
@@ -247,12 +245,10 @@ const PERFORM: Partial<Record<ActionName, (s: Session) => Promise<string>>> = {
   'restart-from-checkpoint': restartFromCheckpoint,
 };
 
-function failureOutcome(
-  error: unknown,
-): Omit<Extract<ActionOutcome, { ok: false }>, 'action' | 'durationMs'> {
+function failureOutcome(error: unknown): OutcomeBody {
   if (error instanceof ActionStop) return error.outcome;
   if (error instanceof HttpCallError) {
-    const retryable = ['throttled', 'server-error', 'timeout', 'unreachable'].includes(error.kind);
+    const retryable = isRetryableFailure(error);
     return {
       ok: false,
       status: retryable ? 'failed' : 'rejected',
@@ -277,13 +273,7 @@ export const blinkActions: ProviderActions = {
   async perform(target: TargetConfig, request: ActionRequest, ctx: ProviderContext): Promise<ActionOutcome> {
     const startedMs = ctx.now();
     const action = request.action;
-    const done = (
-      outcome: Omit<Extract<ActionOutcome, { ok: false }>, 'action' | 'durationMs'>,
-    ): ActionOutcome => ({
-      ...outcome,
-      action,
-      durationMs: ctx.now() - startedMs,
-    });
+    const done = (outcome: OutcomeBody): ActionOutcome => finishOutcome(action, startedMs, ctx.now, outcome);
     const handler = PERFORM[action];
     if (
       target.provider !== 'alibaba-blink' ||
@@ -333,14 +323,11 @@ export const blinkActions: ProviderActions = {
       };
       const message = await handler(session);
       const final = await readSummary(session);
-      return {
+      return done({
         ok: true,
-        status: 'verified',
-        action,
         finalState: normalizeBlinkState(final.ActualState, final.ExpectState).state,
         message: `${request.resource.name}: ${message}`,
-        durationMs: ctx.now() - startedMs,
-      };
+      });
     } catch (error) {
       return done(failureOutcome(error));
     }

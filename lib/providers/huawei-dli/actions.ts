@@ -6,6 +6,18 @@
 import { z } from 'zod';
 import type { TargetConfig } from '../../config/schema.js';
 import { HttpCallError } from '../../http/errors.js';
+import { sleep } from '../../http/sleep.js';
+import {
+  failedOutcome,
+  isRetryableFailure,
+  type PollResult,
+  type PollVerdict,
+  pollUntil,
+  rejectedOutcome,
+  timedOutOutcome,
+  unsupportedOutcome,
+  verifiedOutcome,
+} from '../actions-shared.js';
 import type {
   ActionName,
   ActionOutcome,
@@ -53,72 +65,42 @@ class Verifier {
     return this.ctx.now() - this.startedMs;
   }
 
-  /**
-   * Polls `read` until `decide` says done or failed; sleeps `verifyIntervalMs` between reads (a sleep
-   * that ends early when the signal fires). Read failures are retried until the deadline.
-   */
+  /** Polls `read` from the action's start until `decide` says done or failed, or the verify timeout. */
   async until<T>(
     read: () => Promise<T>,
-    decide: (value: T, polls: number) => 'ok' | 'failed' | 'wait',
+    decide: (value: T, polls: number) => PollVerdict,
     describe: (value: T) => string,
-  ): Promise<{ result: 'ok' | 'failed' | 'timeout'; last?: T; error?: unknown }> {
-    const interval = this.request.verifyIntervalMs ?? 5_000;
-    let last: T | undefined;
-    let lastError: unknown;
-    for (let polls = 1; ; polls++) {
-      try {
-        last = await read();
-        lastError = undefined;
-        const verdict = decide(last, polls);
-        if (verdict !== 'wait') return { result: verdict, last };
-      } catch (error) {
-        lastError = error;
-        if (this.ctx.signal?.aborted) break;
-      }
-      if (this.elapsedMs() >= this.request.verifyTimeoutMs) break;
-      const slept = await sleep(interval, this.ctx.signal);
-      if (!slept) break;
-    }
-    this.ctx.logger.debug('DLI action verification gave up', {
-      action: this.request.action,
-      last: last === undefined ? undefined : describe(last),
+  ): Promise<PollResult<T>> {
+    const polled = await pollUntil({
+      read,
+      decide,
+      now: this.ctx.now,
+      sleep,
+      signal: this.ctx.signal,
+      startedMs: this.startedMs,
+      verifyTimeoutMs: this.request.verifyTimeoutMs,
+      verifyIntervalMs: this.request.verifyIntervalMs,
     });
-    return {
-      result: 'timeout',
-      ...(last === undefined ? {} : { last }),
-      ...(lastError ? { error: lastError } : {}),
-    };
+    if (polled.result === 'timeout') {
+      this.ctx.logger.debug('DLI action verification gave up', {
+        action: this.request.action,
+        last: polled.last === undefined ? undefined : describe(polled.last),
+      });
+    }
+    return polled;
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 type Outcome = ActionOutcome;
 
 function rejected(action: ActionName, error: unknown, durationMs: number): Outcome {
-  const retryable =
-    error instanceof HttpCallError &&
-    ['throttled', 'server-error', 'timeout', 'unreachable'].includes(error.kind);
   const message =
     error instanceof HttpCallError
       ? error.message
       : error instanceof Error
         ? `${error.name}: ${error.message}`
         : 'request failed';
-  return { ok: false, status: 'rejected', action, message, durationMs, retryable };
+  return rejectedOutcome({ action, message, durationMs, retryable: isRetryableFailure(error) });
 }
 
 function timedOut(
@@ -127,15 +109,12 @@ function timedOut(
   finalState: string | undefined,
   durationMs: number,
 ): Outcome {
-  return {
-    ok: false,
-    status: 'timeout',
+  return timedOutOutcome({
     action,
-    ...(finalState ? { finalState } : {}),
+    finalState: finalState || undefined,
     message: `${what} was accepted but not confirmed in time${finalState ? ` (last state ${finalState})` : ''}`,
     durationMs,
-    retryable: true,
-  };
+  });
 }
 
 async function flinkStatus(api: DliApi, jobId: number): Promise<string> {
@@ -166,20 +145,18 @@ async function stopFlink(
   }
   const verdict = await verifier.until(
     () => flinkStatus(api, jobId),
-    (status) => (status === 'job_cancel_success' ? 'ok' : status === 'job_cancel_fail' ? 'failed' : 'wait'),
+    (status) => (status === 'job_cancel_success' ? 'done' : status === 'job_cancel_fail' ? 'failed' : 'wait'),
     (status) => status,
   );
-  if (verdict.result === 'ok') return { stopped: true };
+  if (verdict.result === 'done') return { stopped: true };
   if (verdict.result === 'failed') {
-    return {
-      ok: false,
-      status: 'failed',
+    return failedOutcome({
       action,
       finalState: verdict.last ?? 'job_cancel_fail',
       message: `DLI could not stop Flink job ${jobId} (job_cancel_fail)`,
       durationMs: verifier.elapsedMs(),
       retryable: true,
-    };
+    });
   }
   return timedOut(action, `stop of Flink job ${jobId}`, verdict.last, verifier.elapsedMs());
 }
@@ -188,39 +165,31 @@ async function performFlink(api: DliApi, request: ActionRequest, verifier: Verif
   const { action, resource } = request;
   const jobId = Number(resource.vendorId);
   if (!Number.isSafeInteger(jobId)) {
-    return {
-      ok: false,
-      status: 'rejected',
+    return rejectedOutcome({
       action,
       message: 'Flink job id must be a number',
       durationMs: 0,
-      retryable: false,
-    };
+    });
   }
   const params = flinkParams.safeParse(request.params);
   if (!params.success) {
-    return {
-      ok: false,
-      status: 'rejected',
+    return rejectedOutcome({
       action,
       message: `invalid params: ${params.error.issues[0]?.message}`,
       durationMs: 0,
-      retryable: false,
-    };
+    });
   }
   const { withSavepoint, fromSavepoint } = params.data;
 
   if (action === 'stop') {
     const stopped = await stopFlink(api, jobId, withSavepoint, verifier, action);
     if (!('stopped' in stopped)) return stopped;
-    return {
-      ok: true,
-      status: 'verified',
+    return verifiedOutcome({
       action,
       finalState: 'STOPPED',
       message: `Flink job ${jobId} stopped${withSavepoint ? ' with a savepoint' : ''}`,
       durationMs: verifier.elapsedMs(),
-    };
+    });
   }
 
   // restart: read the state first, stop only a job that still runs, then run it.
@@ -243,7 +212,7 @@ async function performFlink(api: DliApi, request: ActionRequest, verifier: Verif
   const verdict = await verifier.until(
     () => flinkStatus(api, jobId),
     (status, polls) => {
-      if (status === 'job_running') return 'ok';
+      if (status === 'job_running') return 'done';
       if (flinkState(status).state === 'PENDING') sawProgress = true;
       // Right after the run request the old failure state may still show; it counts only after the job moved.
       if (['job_submit_fail', 'job_running_exception'].includes(status) && (sawProgress || polls >= 3))
@@ -252,26 +221,21 @@ async function performFlink(api: DliApi, request: ActionRequest, verifier: Verif
     },
     (status) => status,
   );
-  if (verdict.result === 'ok') {
-    return {
-      ok: true,
-      status: 'verified',
+  if (verdict.result === 'done') {
+    return verifiedOutcome({
       action,
       finalState: 'RUNNING',
       message: `Flink job ${jobId} restarted${fromSavepoint ? ' from its latest savepoint' : ''} and is running`,
       durationMs: verifier.elapsedMs(),
-    };
+    });
   }
   if (verdict.result === 'failed') {
-    return {
-      ok: false,
-      status: 'failed',
+    return failedOutcome({
       action,
       finalState: verdict.last ?? 'job_submit_fail',
       message: `Flink job ${jobId} did not come back: ${verdict.last}`,
       durationMs: verifier.elapsedMs(),
-      retryable: false,
-    };
+    });
   }
   return timedOut(action, `run of Flink job ${jobId}`, verdict.last, verifier.elapsedMs());
 }
@@ -293,29 +257,24 @@ async function performCancel(api: DliApi, request: ActionRequest, verifier: Veri
   const otherEnd = spark ? ['success'] : ['FINISHED', 'FAILED'];
   const verdict = await verifier.until(
     read,
-    (state) => (done.includes(state) ? 'ok' : otherEnd.includes(state) ? 'failed' : 'wait'),
+    (state) => (done.includes(state) ? 'done' : otherEnd.includes(state) ? 'failed' : 'wait'),
     (state) => state,
   );
-  if (verdict.result === 'ok') {
-    return {
-      ok: true,
-      status: 'verified',
+  if (verdict.result === 'done') {
+    return verifiedOutcome({
       action,
       finalState: 'STOPPED',
       message: `${what} cancelled`,
       durationMs: verifier.elapsedMs(),
-    };
+    });
   }
   if (verdict.result === 'failed') {
-    return {
-      ok: false,
-      status: 'failed',
+    return failedOutcome({
       action,
-      ...(verdict.last ? { finalState: verdict.last } : {}),
+      finalState: verdict.last || undefined,
       message: `${what} ended as ${verdict.last} before the cancel took effect`,
       durationMs: verifier.elapsedMs(),
-      retryable: false,
-    };
+    });
   }
   return timedOut(action, `cancel of ${what}`, verdict.last, verifier.elapsedMs());
 }
@@ -328,37 +287,29 @@ async function performQueueRestart(
   const { action, resource } = request;
   const params = queueParams.safeParse(request.params);
   if (!params.success) {
-    return {
-      ok: false,
-      status: 'rejected',
+    return rejectedOutcome({
       action,
       message: `invalid params: ${params.error.issues[0]?.message}`,
       durationMs: 0,
-      retryable: false,
-    };
+    });
   }
   const name = resource.vendorId;
   // A restart already under way is not restarted again (the doc states no idempotency).
   try {
     const queue = (await api.listQueues()).find((q) => q.name.toLowerCase() === name.toLowerCase());
     if (!queue)
-      return {
-        ok: false,
-        status: 'rejected',
+      return rejectedOutcome({
         action,
         message: `queue ${name} not found`,
         durationMs: verifier.elapsedMs(),
-        retryable: false,
-      };
+      });
     if (queue.restarting) {
-      return {
-        ok: false,
-        status: 'rejected',
+      return rejectedOutcome({
         action,
         message: `queue ${name} is already restarting`,
         durationMs: verifier.elapsedMs(),
         retryable: true,
-      };
+      });
     }
   } catch (error) {
     return rejected(action, error, verifier.elapsedMs());
@@ -374,29 +325,25 @@ async function performQueueRestart(
     const verdict = await verifier.until(
       async () => (await api.sqlJobStatus(jobId)).toUpperCase(),
       (status) =>
-        status === 'FINISHED' ? 'ok' : status === 'FAILED' || status === 'CANCELLED' ? 'failed' : 'wait',
+        status === 'FINISHED' ? 'done' : status === 'FAILED' || status === 'CANCELLED' ? 'failed' : 'wait',
       (status) => status,
     );
-    if (verdict.result === 'ok') {
-      return {
-        ok: true,
-        status: 'verified',
+    if (verdict.result === 'done') {
+      return verifiedOutcome({
         action,
         finalState: 'available',
         message: `queue ${name} restarted (forced)`,
         durationMs: verifier.elapsedMs(),
-      };
+      });
     }
     if (verdict.result === 'failed') {
-      return {
-        ok: false,
-        status: 'failed',
+      return failedOutcome({
         action,
-        ...(verdict.last ? { finalState: verdict.last } : {}),
+        finalState: verdict.last || undefined,
         message: `restart job of queue ${name} ended ${verdict.last}`,
         durationMs: verifier.elapsedMs(),
         retryable: true,
-      };
+      });
     }
     return timedOut(action, `restart of queue ${name}`, verdict.last, verifier.elapsedMs());
   }
@@ -408,29 +355,24 @@ async function performQueueRestart(
     (restarting, polls) => {
       if (restarting) sawRestarting = true;
       if (restarting === undefined) return 'failed';
-      return !restarting && (sawRestarting || polls >= 2) ? 'ok' : 'wait';
+      return !restarting && (sawRestarting || polls >= 2) ? 'done' : 'wait';
     },
     (restarting) => (restarting ? 'restarting' : 'available'),
   );
-  if (verdict.result === 'ok') {
-    return {
-      ok: true,
-      status: 'verified',
+  if (verdict.result === 'done') {
+    return verifiedOutcome({
       action,
       finalState: 'available',
       message: `queue ${name} restarted and available`,
       durationMs: verifier.elapsedMs(),
-    };
+    });
   }
   if (verdict.result === 'failed') {
-    return {
-      ok: false,
-      status: 'failed',
+    return failedOutcome({
       action,
       message: `queue ${name} disappeared during the restart`,
       durationMs: verifier.elapsedMs(),
-      retryable: false,
-    };
+    });
   }
   return timedOut(
     action,
@@ -445,28 +387,22 @@ export const dliActions: ProviderActions = {
   async perform(target: TargetConfig, request: ActionRequest, ctx: ProviderContext): Promise<Outcome> {
     const { action, resource } = request;
     if (target.provider !== 'huawei-dli' || !supports(resource).includes(action)) {
-      return {
-        ok: false,
-        status: 'unsupported',
+      return unsupportedOutcome({
         action,
         message: `${action} is not supported on DLI ${resource.kind}${resource.jobKind ? ` (${resource.jobKind})` : ''}; supported: ${supports(resource).join(', ') || 'none'}`,
         durationMs: 0,
-        retryable: false,
-      };
+      });
     }
     if (
       resource.kind !== 'queue' &&
       resource.jobKind !== 'flink-stream' &&
       !noParams.safeParse(request.params).success
     ) {
-      return {
-        ok: false,
-        status: 'rejected',
+      return rejectedOutcome({
         action,
         message: 'cancel takes no params',
         durationMs: 0,
-        retryable: false,
-      };
+      });
     }
     const verifier = new Verifier(ctx, request);
     let api: DliApi;

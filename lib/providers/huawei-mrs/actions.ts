@@ -15,6 +15,8 @@
  */
 import type { TargetConfig } from '../../config/schema.js';
 import { HttpCallError } from '../../http/errors.js';
+import { sleep as defaultSleep, type Sleep } from '../../http/sleep.js';
+import { finishOutcome, isRetryableFailure, type OutcomeBody, pollUntil } from '../actions-shared.js';
 import { scrubSecrets, trimErrorText } from '../shared.js';
 import type { ActionName, ActionOutcome, ActionRequest, ProviderActions, ProviderContext } from '../types.js';
 import { connectMrs, type MrsApi } from './client.js';
@@ -22,23 +24,6 @@ import { isFinalExecution, normalizeJobState } from './collector.js';
 import type { MrsJobExecution } from './schemas.js';
 
 export const MRS_JOB_ACTIONS: readonly ActionName[] = ['kill', 'resubmit'];
-const DEFAULT_VERIFY_INTERVAL_MS = 5_000;
-
-type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
-
-const sleepWithSignal: Sleep = (ms, signal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 
 /** Strings, numbers and booleans as strings; undefined when anything else (nested objects) is present. */
 function allScalars(values: unknown[]): string[] | undefined {
@@ -109,10 +94,9 @@ export function parseProperties(value: unknown): Record<string, string> | undefi
 /** Vendor failure text safe for an outcome: kind, status, code, scrubbed message. */
 function describe(error: unknown): { message: string; retryable: boolean; rejected: boolean } {
   if (error instanceof HttpCallError) {
-    const retryable = ['throttled', 'server-error', 'timeout', 'unreachable'].includes(error.kind);
     return {
       message: trimErrorText(scrubSecrets(error.message)) ?? error.kind,
-      retryable,
+      retryable: isRetryableFailure(error),
       rejected: error.kind === 'client-error',
     };
   }
@@ -129,7 +113,7 @@ export interface MrsActionsOptions {
 }
 
 export function createMrsActions(options: MrsActionsOptions = {}): ProviderActions {
-  const sleep = options.sleep ?? sleepWithSignal;
+  const sleep = options.sleep ?? defaultSleep;
 
   return {
     supports: (resource) => (resource.kind === 'job' ? MRS_JOB_ACTIONS : []),
@@ -141,20 +125,8 @@ export function createMrsActions(options: MrsActionsOptions = {}): ProviderActio
     ): Promise<ActionOutcome> {
       const startedMs = ctx.now();
       const { action, resource } = request;
-      const done = (
-        outcome:
-          | { ok: true; finalState?: string; message: string }
-          | {
-              ok: false;
-              status: 'rejected' | 'failed' | 'timeout' | 'unsupported';
-              finalState?: string;
-              message: string;
-              retryable: boolean;
-            },
-      ): ActionOutcome =>
-        outcome.ok
-          ? { ...outcome, status: 'verified', action, durationMs: ctx.now() - startedMs }
-          : { ...outcome, action, durationMs: ctx.now() - startedMs };
+      const done = (outcome: OutcomeBody): ActionOutcome =>
+        finishOutcome(action, startedMs, ctx.now, outcome);
 
       if (
         target.provider !== 'huawei-mrs' ||
@@ -183,39 +155,36 @@ export function createMrsActions(options: MrsActionsOptions = {}): ProviderActio
         jobId: string,
         settled: (job: MrsJobExecution) => { ok: boolean; message: string } | undefined,
       ): Promise<ActionOutcome> => {
-        const deadlineMs = ctx.now() + request.verifyTimeoutMs;
-        const intervalMs = request.verifyIntervalMs ?? DEFAULT_VERIFY_INTERVAL_MS;
-        let last: MrsJobExecution | undefined;
-        let lastError: string | undefined;
-        for (;;) {
-          try {
-            last = await api.showJob(clusterId, jobId);
-            lastError = undefined;
-            const verdict = settled(last);
-            const finalState = vendorState(last);
-            if (verdict?.ok) return done({ ok: true, finalState, message: verdict.message });
-            if (verdict)
-              return done({
-                ok: false,
-                status: 'failed',
-                finalState,
-                message: verdict.message,
-                retryable: false,
-              });
-          } catch (error) {
-            lastError = describe(error).message;
-          }
-          if (ctx.now() + intervalMs > deadlineMs) break;
-          try {
-            await sleep(intervalMs, ctx.signal);
-          } catch {
-            break;
-          }
-        }
+        let verdict: { ok: boolean; message: string } | undefined;
+        const polled = await pollUntil({
+          read: () => api.showJob(clusterId, jobId),
+          decide: (job) => {
+            verdict = settled(job);
+            return verdict === undefined ? 'wait' : verdict.ok ? 'done' : 'failed';
+          },
+          now: ctx.now,
+          sleep,
+          signal: ctx.signal,
+          startedMs: ctx.now(),
+          verifyTimeoutMs: request.verifyTimeoutMs,
+          verifyIntervalMs: request.verifyIntervalMs,
+        });
+        const finalState = polled.last && vendorState(polled.last);
+        if (polled.result === 'done' && verdict)
+          return done({ ok: true, finalState, message: verdict.message });
+        if (polled.result === 'failed' && verdict)
+          return done({
+            ok: false,
+            status: 'failed',
+            finalState,
+            message: verdict.message,
+            retryable: false,
+          });
+        const lastError = polled.error === undefined ? undefined : describe(polled.error).message;
         return done({
           ok: false,
           status: 'timeout',
-          ...(last ? { finalState: vendorState(last) } : {}),
+          finalState,
           message: `not verified within ${Math.round(request.verifyTimeoutMs / 1000)} s${lastError ? ` (last error: ${lastError})` : ''}`,
           retryable: true,
         });
