@@ -26,11 +26,11 @@ describe('sleep', () => {
     const remove = signal.removeEventListener.bind(signal);
     signal.addEventListener = ((type: string, listener: unknown, options?: unknown) => {
       added.push(listener);
-      add(type, listener as EventListener, options as AddEventListenerOptions);
+      add(type, listener as () => void, options as { once?: boolean });
     }) as typeof signal.addEventListener;
     signal.removeEventListener = ((type: string, listener: unknown) => {
       removed.push(listener);
-      remove(type, listener as EventListener);
+      remove(type, listener as () => void);
     }) as typeof signal.removeEventListener;
     for (let i = 0; i < 3; i++) await sleep(1, signal);
     expect(added).toHaveLength(3);
