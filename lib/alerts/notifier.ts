@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { buildEvent } from '../events/build.js';
 import type { JobwatchEvent } from '../events/schema.js';
+import { isNotificationOnly } from '../events/types.js';
 import { backoffDelayMs } from '../http/client.js';
 import { sleep as defaultSleep } from '../http/sleep.js';
 import type { Logger } from '../observability/logger.js';
@@ -35,6 +36,9 @@ import { toAlertView } from './view.js';
 export const GROUP_PK = 'alert#group';
 export const nlogPk = (receiver: string) => `alert#nlog#${receiver}`;
 export const DEADLETTER_PK = 'alert#deadletter';
+/** Ids of one-shot notifications already sent, so redeliveries are not sent again. */
+export const ONE_SHOT_PK = 'alert#oneshot';
+const ONE_SHOT_RETENTION_SEC = 2 * 24 * 3600;
 /** Alerts listed in one message; the rest are counted ("… and 12 more"). */
 export const MAX_ALERTS_PER_MESSAGE = 20;
 const NLOG_RETENTION_SEC = 5 * 24 * 3600;
@@ -249,7 +253,14 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     throw new NotifierError(`group ${target.sk}: too many concurrent writes`);
   }
 
-  async function ingest(events: JobwatchEvent[], nowMs: number): Promise<void> {
+  async function ingest(incoming: JobwatchEvent[], nowMs: number): Promise<void> {
+    const oneShots = incoming.filter((e) => isNotificationOnly(e.data.type));
+    const alreadySent = new Set(
+      oneShots.length === 0
+        ? []
+        : (await store.getMany(oneShots.map((e) => ({ pk: ONE_SHOT_PK, sk: e.id })))).map((item) => item.sk),
+    );
+    const events = incoming.filter((e) => !alreadySent.has(e.id));
     const byGroup = new Map<
       string,
       { target: ReturnType<typeof groupsFor>[number]; events: JobwatchEvent[] }
@@ -539,7 +550,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
             data: logEntry,
             expiresAtSec: Math.floor((nowMs + route.repeatIntervalMs) / 1000) + NLOG_RETENTION_SEC,
           });
-          await advanceGroup(c.item.sk, resolvedHandled(c.item.data), nowMs + route.groupIntervalMs);
+          await rememberOneShots(c.item.data, nowMs);
+          await advanceGroup(c.item.sk, handledBySend(c.item.data), nowMs + route.groupIntervalMs);
           if (!quiet) report.sent += digest ? 0 : 1;
           report.details.push(
             detail(c, digest ? 'digested' : quiet ? 'skipped' : 'sent', digest ? 'digest' : c.reason),
@@ -572,6 +584,33 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     } finally {
       await Promise.all(held.map((c) => store.releaseLease(`alert#send#${c.item.sk}`, owner)));
     }
+  }
+
+  /**
+   * One-shot notifications leave their group once sent, so a late redelivery of the same event could open
+   * it again; a short-lived record of each sent one-shot id makes ingest ignore it.
+   */
+  async function rememberOneShots(state: GroupState, nowMs: number): Promise<void> {
+    const ids = Object.values(state.alerts)
+      .filter((a) => isNotificationOnly(a.event.data.type))
+      .map((a) => a.event.id);
+    await store.putMany(
+      ids.map((id) => ({
+        pk: ONE_SHOT_PK,
+        sk: id,
+        data: { sentAtMs: nowMs },
+        expiresAtSec: Math.floor(nowMs / 1000) + ONE_SHOT_RETENTION_SEC,
+      })),
+    );
+  }
+
+  /** After a successful send: resolved alerts, and one-shot notifications (remediation decisions), are done. */
+  function handledBySend(state: GroupState): Map<string, string> {
+    return new Map(
+      Object.values(state.alerts)
+        .filter((a) => a.event.data.status === 'resolved' || isNotificationOnly(a.event.data.type))
+        .map((a) => [a.event.data.fingerprint, a.event.id]),
+    );
   }
 
   function resolvedHandled(state: GroupState): Map<string, string> {

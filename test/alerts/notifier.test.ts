@@ -109,6 +109,21 @@ describe('grouping and timing', () => {
     expect((await n.flush()).sent).toBe(0);
   });
 
+  it('sends a remediation decision once: it is a fact, not a condition, so it is never repeated', async () => {
+    const n = notifier({ route: { ...ROUTE, groupWaitSeconds: 0 } });
+    const decision = jobEvent({
+      name: 'a',
+      type: 'remediation.performed',
+      severity: 'info',
+      title: 'Restarted a',
+    });
+    expect((await n.handle([decision])).sent).toBe(1);
+    nowMs += 5 * 3600_000;
+    expect((await n.flush()).sent).toBe(0);
+    expect((await n.handle([decision])).sent).toBe(0); // a redelivery of the same event is not news either
+    expect(received()).toHaveLength(1);
+  });
+
   it('repeats a still-firing group after repeat_interval', async () => {
     const n = notifier({ route: { ...ROUTE, groupWaitSeconds: 0 } });
     await n.handle([jobEvent({ name: 'a' })]);
