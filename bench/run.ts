@@ -34,6 +34,7 @@ const { values } = parseArgs({
     'mrs-clusters': { type: 'string', default: '20' },
     'mrs-jobs': { type: 'string', default: '5000' },
     'unhealthy-percent': { type: 'string', default: '3' },
+    'blink-running-percent': { type: 'string', default: '60' },
     'naive-sample': { type: 'string', default: '60' },
     'roa-calls': { type: 'string', default: '400' },
     'detect-jobs': { type: 'string', default: '20000' },
@@ -50,6 +51,7 @@ const unhealthy = Number(values['unhealthy-percent']);
 const fleet = {
   blinkJobs: size('blink-jobs'),
   blinkUnhealthyPercent: unhealthy,
+  blinkRunningPercent: Number(values['blink-running-percent']),
   dliFlinkJobs: size('dli-flink'),
   dliSparkJobs: size('dli-spark'),
   dliSqlJobs: size('dli-sql'),
@@ -63,7 +65,7 @@ const totalJobs =
 const out = (line = '') => process.stdout.write(`${line}\n`);
 out(`# jobwatch benchmark (${new Date().toISOString()}, node ${process.version})`);
 out(
-  `fleet: blink ${fleet.blinkJobs} jobs; dli ${fleet.dliFlinkJobs} flink + ${fleet.dliSparkJobs} spark + ${fleet.dliSqlJobs} sql; mrs ${fleet.mrsClusters} clusters / ${fleet.mrsJobs} jobs; ${totalJobs} jobs in all; ${unhealthy}% unhealthy; sandbox latency ${latencyMs} ms per request`,
+  `fleet: blink ${fleet.blinkJobs} jobs (${fleet.blinkRunningPercent}% running); dli ${fleet.dliFlinkJobs} flink + ${fleet.dliSparkJobs} spark + ${fleet.dliSqlJobs} sql; mrs ${fleet.mrsClusters} clusters / ${fleet.mrsJobs} jobs; ${totalJobs} jobs in all; ${unhealthy}% unhealthy; sandbox latency ${latencyMs} ms per request`,
 );
 
 const startSetup = performance.now();

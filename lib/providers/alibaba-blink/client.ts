@@ -235,6 +235,9 @@ export class BlinkClient {
     this.nonce = options.nonce ?? randomUUID;
     this.http = new HttpClient({
       origin: options.endpoint,
+      // The collector's limiter bounds calls per target (options.concurrency, at most 64); the pool must not
+      // be the tighter bound, or calls queue twice.
+      connections: 64,
       retry: options.retry,
       ...(options.sleep ? { sleep: options.sleep } : {}),
       classify: classifyFoasResponse,

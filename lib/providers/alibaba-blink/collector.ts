@@ -23,6 +23,7 @@ import {
   looseNumber,
   mapConcurrent,
   parseVendor,
+  resolveCredentials,
   scrubSecrets,
   toCollectionError,
   trimErrorText,
@@ -275,18 +276,21 @@ async function readAllPages<T>(options: {
   fetch: (pageIndex: number) => Promise<Page<T>>;
   errors: CollectionError[];
   nowMs: () => number;
+  /** Called with each page's new items as the page arrives, so later calls need not wait for the last page. */
+  onNew?: (items: T[]) => void;
 }): Promise<{ items: T[]; complete: boolean }> {
   const seen = new Map<string, T>();
   const add = (page: Page<T>) => {
-    let added = 0;
+    const fresh: T[] = [];
     for (const item of page.items) {
       const key = options.keyOf(item);
       if (!seen.has(key)) {
         seen.set(key, item);
-        added++;
+        fresh.push(item);
       }
     }
-    return added;
+    if (fresh.length > 0) options.onNew?.(fresh);
+    return fresh.length;
   };
   try {
     const first = await options.fetch(1);
@@ -301,8 +305,9 @@ async function readAllPages<T>(options: {
         Math.max(first.totalPages ?? 0, Math.ceil(total / Math.max(1, size))),
       );
       const rest = Array.from({ length: Math.max(0, pages - 1) }, (_, i) => i + 2);
-      const results = await mapConcurrent(rest, options.concurrency, (index) => options.fetch(index));
-      for (const page of results) add(page);
+      await mapConcurrent(rest, options.concurrency, async (index) => {
+        add(await options.fetch(index));
+      });
       // A 0-based server answered page 1 with the second page: read page 0 too.
       if (seen.size < total) add(await options.fetch(0));
       if (seen.size !== total) {
@@ -360,27 +365,11 @@ export async function resolveBlinkClient(target: BlinkTarget, ctx: ProviderConte
       attempts: 0,
     });
   }
-  let accessKeyId: string;
-  let accessKeySecret: string;
-  let securityToken: string | undefined;
-  try {
-    [accessKeyId, accessKeySecret, securityToken] = await Promise.all([
-      ctx.secrets(target.credentials.accessKeyId),
-      ctx.secrets(target.credentials.secretAccessKey),
-      target.credentials.securityToken ? ctx.secrets(target.credentials.securityToken) : undefined,
-    ]);
-  } catch (error) {
-    // Resolver messages name the reference (env:NAME), never a value.
-    throw new HttpCallError(`credentials: ${error instanceof Error ? error.message : String(error)}`, {
-      kind: 'auth',
-      operation: 'resolve-credentials',
-      attempts: 0,
-    });
-  }
+  const { secretAccessKey, ...credentials } = await resolveCredentials(target, ctx);
   return blinkClientFor({
     endpoint,
     regionId: target.options.clusterRegion ?? target.region,
-    credentials: { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) },
+    credentials: { ...credentials, accessKeySecret: secretAccessKey },
   });
 }
 
@@ -407,6 +396,12 @@ export async function collectBlink(target: BlinkTarget, ctx: ProviderContext): P
   return snapshot;
 }
 
+/**
+ * One project as a pipeline bounded by the target's limiter: each ListJob page's streaming jobs join
+ * BatchGetInstanceRunSummary chunks as the page arrives, each chunk's running jobs get their per-job reads
+ * as soon as the chunk answers, and ListInstance starts with the first batch job seen. The call list is
+ * the same as reading phase after phase; only the waiting between phases is gone.
+ */
 async function collectProject(
   target: BlinkTarget,
   project: string,
@@ -416,6 +411,11 @@ async function collectProject(
 ): Promise<void> {
   const options = target.options;
   const nowMs = () => call.now();
+  const wanted = createJobFilter(target.jobs);
+  const types = new Set(options.jobTypes);
+  const streaming = streamingPipeline(target, project, client, call, snapshot);
+  const batch: VendorJob[] = [];
+  let instances: Promise<{ items: VendorInstance[]; complete: boolean }> | undefined;
   const listed = await readAllPages<VendorJob>({
     operation: 'ListJob',
     what: 'jobs',
@@ -424,6 +424,18 @@ async function collectProject(
     keyOf: (job) => job.JobName,
     errors: snapshot.errors,
     nowMs,
+    onNew: (items) => {
+      for (const job of items) {
+        if (!wanted(job.JobName) || job.IsCommitted === false) continue;
+        const kind = blinkJobKind(job.JobType);
+        if (!types.has(kind === 'flink-batch' ? 'FLINK_BATCH' : 'FLINK_STREAM')) continue;
+        if (kind === 'flink-stream') streaming.add(job);
+        else {
+          batch.push(job);
+          instances ??= listBatchInstances(target, project, client, call, snapshot);
+        }
+      }
+    },
     fetch: async (pageIndex) => {
       const page = await client.call(
         {
@@ -450,20 +462,9 @@ async function collectProject(
   });
   if (!listed.complete) snapshot.complete = false;
 
-  const wanted = createJobFilter(target.jobs);
-  const types = new Set(options.jobTypes);
-  const jobs = listed.items.filter(
-    (job) =>
-      wanted(job.JobName) &&
-      job.IsCommitted !== false &&
-      types.has(blinkJobKind(job.JobType) === 'flink-batch' ? 'FLINK_BATCH' : 'FLINK_STREAM'),
-  );
-  const streaming = jobs.filter((job) => blinkJobKind(job.JobType) === 'flink-stream');
-  const batch = jobs.filter((job) => blinkJobKind(job.JobType) === 'flink-batch');
-
   const [streamSnaps, batchSnaps] = await Promise.all([
-    collectStreaming(target, project, streaming, client, call, snapshot),
-    collectBatch(target, project, batch, client, call, snapshot),
+    streaming.finish(),
+    instances ? collectBatch(target, project, batch, instances, client, call, snapshot) : [],
   ]);
   snapshot.jobs.push(...streamSnaps, ...batchSnaps);
 }
@@ -513,75 +514,96 @@ function streamSnapshot(
   return snap;
 }
 
-async function collectStreaming(
+function streamingPipeline(
   target: BlinkTarget,
   project: string,
-  jobs: VendorJob[],
   client: BlinkClient,
   call: BlinkCallContext,
   snapshot: TargetSnapshot,
-): Promise<JobSnapshot[]> {
-  if (jobs.length === 0) return [];
+): { add: (job: VendorJob) => void; finish: () => Promise<JobSnapshot[]> } {
   const options = target.options;
-  // Names with a comma cannot travel in the comma-separated list; they get a per-job read.
-  const listable = jobs.filter((job) => !job.JobName.includes(','));
-  const single = jobs.filter((job) => job.JobName.includes(','));
-  const chunks: VendorJob[][] = [];
-  for (let i = 0; i < listable.length; i += options.runSummaryBatchSize) {
-    chunks.push(listable.slice(i, i + options.runSummaryBatchSize));
-  }
-  const summaries = new Map<string, VendorRunSummary>();
-  const unread = new Set<string>();
-  await mapConcurrent(chunks, options.concurrency, async (chunk) => {
-    try {
-      const answer = await client.call(
-        {
-          operation: 'BatchGetInstanceRunSummary',
-          method: 'GET',
-          segments: ['projects', project, 'runsummary'],
-          query: [
-            ['jobNames', chunk.map((job) => job.JobName).join(',')],
-            ['jobType', 'FLINK_STREAM'],
-          ],
-        },
-        batchRunSummaryResponseSchema,
-        call,
-      );
-      for (const summary of answer.RunSummarys) if (summary.JobName) summaries.set(summary.JobName, summary);
-    } catch (error) {
-      snapshot.errors.push(toCollectionError(error, 'BatchGetInstanceRunSummary', call.now()));
-      for (const job of chunk) unread.add(job.JobName);
-    }
-  });
-  await mapConcurrent(single, options.concurrency, async (job) => {
-    try {
-      const answer = await client.call(
-        {
-          operation: 'GetInstanceRunSummary',
-          method: 'GET',
-          segments: ['projects', project, 'jobs', job.JobName, 'instances', CURRENT_INSTANCE, 'runsummary'],
-        },
-        runSummaryResponseSchema,
-        call,
-      );
-      if (answer.RunSummary) summaries.set(job.JobName, answer.RunSummary);
-    } catch (error) {
-      snapshot.errors.push(toCollectionError(error, 'GetInstanceRunSummary', call.now()));
-      unread.add(job.JobName);
-    }
-  });
-  // A job we could not read is left out, and the snapshot is incomplete so it is not taken for gone.
-  if (unread.size > 0) snapshot.complete = false;
-
-  const snaps = jobs
-    .filter((job) => !unread.has(job.JobName))
+  const snaps: JobSnapshot[] = [];
+  const work: Promise<void>[] = [];
+  let buffer: VendorJob[] = [];
+  let unread = 0;
+  const settled = (job: VendorJob, summary: VendorRunSummary | undefined) => {
     // Jobs the batch call silently ignored exist and are committed but have no instance: UNKNOWN.
-    .map((job) => streamSnapshot(target, { project, job }, summaries.get(job.JobName)));
-  const running = snaps.filter((s) => s.vendorState.toUpperCase() === 'RUNNING');
-  await mapConcurrent(running, options.concurrency, (snap) =>
-    readRunningDetails(target, project, snap, client, call, snapshot),
-  );
-  return snaps;
+    const snap = streamSnapshot(target, { project, job }, summary);
+    snaps.push(snap);
+    if (snap.vendorState.toUpperCase() === 'RUNNING')
+      work.push(readRunningDetails(target, project, snap, client, call, snapshot));
+  };
+  const sendChunk = (chunk: VendorJob[]) => {
+    work.push(
+      client
+        .call(
+          {
+            operation: 'BatchGetInstanceRunSummary',
+            method: 'GET',
+            segments: ['projects', project, 'runsummary'],
+            query: [
+              ['jobNames', chunk.map((job) => job.JobName).join(',')],
+              ['jobType', 'FLINK_STREAM'],
+            ],
+          },
+          batchRunSummaryResponseSchema,
+          call,
+        )
+        .then(
+          (answer) => {
+            const summaries = new Map<string, VendorRunSummary>();
+            for (const summary of answer.RunSummarys)
+              if (summary.JobName) summaries.set(summary.JobName, summary);
+            for (const job of chunk) settled(job, summaries.get(job.JobName));
+          },
+          (error: unknown) => {
+            snapshot.errors.push(toCollectionError(error, 'BatchGetInstanceRunSummary', call.now()));
+            unread += chunk.length;
+          },
+        ),
+    );
+  };
+  // Names with a comma cannot travel in the comma-separated list; they get a per-job read.
+  const sendSingle = (job: VendorJob) => {
+    work.push(
+      client
+        .call(
+          {
+            operation: 'GetInstanceRunSummary',
+            method: 'GET',
+            segments: ['projects', project, 'jobs', job.JobName, 'instances', CURRENT_INSTANCE, 'runsummary'],
+          },
+          runSummaryResponseSchema,
+          call,
+        )
+        .then(
+          (answer) => settled(job, answer.RunSummary ?? undefined),
+          (error: unknown) => {
+            snapshot.errors.push(toCollectionError(error, 'GetInstanceRunSummary', call.now()));
+            unread += 1;
+          },
+        ),
+    );
+  };
+  return {
+    add(job) {
+      if (job.JobName.includes(',')) return sendSingle(job);
+      buffer.push(job);
+      if (buffer.length >= options.runSummaryBatchSize) {
+        sendChunk(buffer);
+        buffer = [];
+      }
+    },
+    async finish() {
+      if (buffer.length > 0) sendChunk(buffer);
+      buffer = [];
+      // Work grows while it is awaited (a chunk's answer adds its running jobs' reads).
+      for (let i = 0; i < work.length; i++) await work[i];
+      // A job we could not read is left out, and the snapshot is incomplete so it is not taken for gone.
+      if (unread > 0) snapshot.complete = false;
+      return snaps;
+    },
+  };
 }
 
 async function readRunningDetails(
@@ -597,7 +619,8 @@ async function readRunningDetails(
     snapshot.errors.push(toCollectionError(error, operation, call.now()));
   };
 
-  await client
+  // The three reads go out together; the target's limiter decides when each is sent.
+  const checkpoint = client
     .call(
       { operation: 'GetInstanceCheckpoint', method: 'GET', segments: [...instancePath, 'checkpoints'] },
       checkpointResponseSchema,
@@ -609,7 +632,7 @@ async function readRunningDetails(
     })
     .catch(fail('GetInstanceCheckpoint'));
 
-  await client
+  const exceptions = client
     .call(
       { operation: 'GetInstanceExceptions', method: 'GET', segments: [...instancePath, 'exceptions'] },
       exceptionsResponseSchema,
@@ -624,7 +647,10 @@ async function readRunningDetails(
     .catch(fail('GetInstanceExceptions'));
 
   const wanted = target.options.metrics;
-  if (wanted.length === 0) return;
+  if (wanted.length === 0) {
+    await Promise.all([checkpoint, exceptions]);
+    return;
+  }
   const endMs = call.now();
   const windowMs = Math.min(target.options.metricWindowMinutes * 60_000, METRIC_MAX_WINDOW_MS - 5 * 60_000);
   const prefix = `blink.${project}.${snap.name}.`;
@@ -639,7 +665,7 @@ async function readRunningDetails(
       aggregator: 'max',
     })),
   };
-  await client
+  const metrics = client
     .call(
       {
         operation: 'GetInstanceMetric',
@@ -656,6 +682,7 @@ async function readRunningDetails(
       if (samples.length > 0) snap.metrics = samples;
     })
     .catch(fail('GetInstanceMetric'));
+  await Promise.all([checkpoint, exceptions, metrics]);
 }
 
 /** Parses a JSON document embedded as a string; drift or garbage is an 'invalid-response' naming the field. */
@@ -681,17 +708,15 @@ function embedded<S extends typeof checkpointsDocSchema | typeof exceptionsDocSc
   return parseVendor(schema, json, `${operation} ${field}`) as ReturnType<S['parse']>;
 }
 
-async function collectBatch(
+function listBatchInstances(
   target: BlinkTarget,
   project: string,
-  jobs: VendorJob[],
   client: BlinkClient,
   call: BlinkCallContext,
   snapshot: TargetSnapshot,
-): Promise<JobSnapshot[]> {
-  if (jobs.length === 0) return [];
+): Promise<{ items: VendorInstance[]; complete: boolean }> {
   const options = target.options;
-  const listed = await readAllPages<VendorInstance>({
+  return readAllPages<VendorInstance>({
     operation: 'ListInstance',
     what: 'instances',
     pageSize: options.pageSize,
@@ -722,6 +747,20 @@ async function collectBatch(
       };
     },
   });
+}
+
+async function collectBatch(
+  target: BlinkTarget,
+  project: string,
+  jobs: VendorJob[],
+  instances: Promise<{ items: VendorInstance[]; complete: boolean }>,
+  client: BlinkClient,
+  call: BlinkCallContext,
+  snapshot: TargetSnapshot,
+): Promise<JobSnapshot[]> {
+  if (jobs.length === 0) return [];
+  const options = target.options;
+  const listed = await instances;
   if (!listed.complete) {
     snapshot.complete = false;
     // Without the full instance list a batch job's latest run is unknown: leave batch jobs out this poll.

@@ -225,11 +225,27 @@ function buildWorld(options: SandboxPluginOptions): World {
     const total = Math.max(1, Math.floor(options.fleet?.['blinkJobs'] ?? 1000));
     const projectCount = Math.max(1, Math.floor(options.fleet?.['blinkProjects'] ?? 1));
     const unhealthyPercent = options.fleet?.['blinkUnhealthyPercent'] ?? 3;
+    // Issue 11: about 60 % of a real fleet is running; the rest was stopped by a user or is a finished batch.
+    const runningPercent = options.fleet?.['blinkRunningPercent'] ?? 60;
     const minute = 60_000;
     for (let p = 0; p < projectCount; p++) world.projects.push(`fleet_${p}`);
     for (let i = 0; i < total; i++) {
       const project = world.projects[i % projectCount] as string;
       const name = `job_${String(i).padStart(5, '0')}`;
+      if ((i * 61 + 7) % 100 >= runningPercent) {
+        if (i % 2 === 0) addJob(world, stream(project, name, { kind: 'user-paused' }));
+        else
+          addJob(world, {
+            ...stream(project, name, {
+              kind: 'batch',
+              startMs: t0 - 120 * minute,
+              durationMs: 30 * minute,
+              outcome: 'SUCCESS',
+            }),
+            type: 'FLINK_BATCH',
+          });
+        continue;
+      }
       const unhealthy = (i * 37) % 100 < unhealthyPercent;
       let profile: Profile = { kind: 'healthy' };
       if (unhealthy) {

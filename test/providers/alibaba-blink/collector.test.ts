@@ -303,7 +303,10 @@ describe('demo scenario', () => {
 
 describe('fleet scenario', () => {
   it('serves a large fleet with a few percent unhealthy, read completely', async () => {
-    harness = await startBlinkSandbox({ scenario: 'fleet', fleet: { blinkJobs: 1000, blinkProjects: 2 } });
+    harness = await startBlinkSandbox({
+      scenario: 'fleet',
+      fleet: { blinkJobs: 1000, blinkProjects: 2, blinkRunningPercent: 100 },
+    });
     harness.clock.advance(60_000);
     const snapshot = await harness.collect();
     expect(snapshot.errors).toEqual([]);
