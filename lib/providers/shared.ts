@@ -1,11 +1,13 @@
 /**
  * Building blocks every provider's collector uses, written once: job filters, vendor-response parsing,
- * bounded concurrency, and turning failures into snapshot errors.
+ * bounded concurrency, credential resolution, and turning failures into snapshot errors.
  */
 import type { z } from 'zod';
 import { formatPath } from '../config/load.js';
+import type { CredentialsRef } from '../config/refs.js';
 import { HttpCallError } from '../http/errors.js';
 import type { CollectionError } from '../model/snapshot.js';
+import type { ProviderContext } from './types.js';
 
 /** Shell-style glob (`*`, `?`) matched against the whole name. */
 export function globToRegExp(glob: string): RegExp {
@@ -117,4 +119,46 @@ export function scrubSecrets(text: string): string {
   out = out.replace(SECRET_PATTERNS[0] as RegExp, (_m, prefix: string) => `${prefix}<redacted>`);
   out = out.replace(SECRET_PATTERNS[1] as RegExp, '<redacted>');
   return out;
+}
+
+export interface ResolvedCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  securityToken?: string;
+}
+
+/**
+ * Resolves a target's credential references through ctx.secrets. A failure is an 'auth' HttpCallError
+ * whose text is the resolver's, which names the reference (env:NAME), never a value.
+ */
+export async function resolveCredentials(
+  target: { credentials: CredentialsRef },
+  ctx: Pick<ProviderContext, 'secrets'>,
+): Promise<ResolvedCredentials> {
+  const { credentials } = target;
+  try {
+    const [accessKeyId, secretAccessKey, securityToken] = await Promise.all([
+      ctx.secrets(credentials.accessKeyId),
+      ctx.secrets(credentials.secretAccessKey),
+      credentials.securityToken ? ctx.secrets(credentials.securityToken) : undefined,
+    ]);
+    return { accessKeyId, secretAccessKey, ...(securityToken ? { securityToken } : {}) };
+  } catch (error) {
+    throw new HttpCallError(`credentials: ${error instanceof Error ? error.message : String(error)}`, {
+      kind: 'auth',
+      operation: 'resolve-credentials',
+      attempts: 0,
+    });
+  }
+}
+
+/** The snapshot error of a poll that could not start: credentials or endpoint unresolved. */
+export function setupFailure(error: unknown, atMs: number): CollectionError {
+  const detail = error instanceof Error ? error.message : String(error);
+  return {
+    kind: 'auth',
+    operation: 'ResolveCredentials',
+    message: `credentials or endpoint could not be resolved: ${trimErrorText(scrubSecrets(detail), 300) ?? 'error'}`,
+    atMs,
+  };
 }

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import type { TargetOf } from '../../config/schema.js';
 import { getHuaweiClient, type HuaweiClient, type HuaweiMethod } from '../huawei/index.js';
-import { mapConcurrent, parseVendor } from '../shared.js';
+import { mapConcurrent, parseVendor, resolveCredentials } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { dliEndpointFor } from './config.js';
 import {
@@ -382,16 +382,9 @@ export async function createDliApi(
 ): Promise<DliApi> {
   const endpoint = target.endpoint ?? dliEndpointFor(target.region);
   if (!endpoint) throw new TypeError(`no DLI endpoint known for region ${target.region}; set endpoint`);
-  const [accessKeyId, secretAccessKey, securityToken] = await Promise.all([
-    ctx.secrets(target.credentials.accessKeyId),
-    ctx.secrets(target.credentials.secretAccessKey),
-    target.credentials.securityToken
-      ? ctx.secrets(target.credentials.securityToken)
-      : Promise.resolve(undefined),
-  ]);
   const client = getHuaweiClient({
     endpoint,
-    credentials: { accessKeyId, secretAccessKey, ...(securityToken ? { securityToken } : {}) },
+    credentials: await resolveCredentials(target, ctx),
     projectId: target.options.projectId,
     now: ctx.now,
     concurrency: target.options.concurrency,

@@ -12,7 +12,14 @@ import type {
   TargetSnapshot,
 } from '../../model/snapshot.js';
 import { resourceKey } from '../../model/snapshot.js';
-import { createJobFilter, mapConcurrent, scrubSecrets, toCollectionError, trimErrorText } from '../shared.js';
+import {
+  createJobFilter,
+  mapConcurrent,
+  scrubSecrets,
+  setupFailure,
+  toCollectionError,
+  trimErrorText,
+} from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { createDliApi, DLI_OPERATIONS, type DliApi, type DliTarget, type Paged } from './client.js';
 import type { DliFlinkJobDetail, DliFlinkJobItem, DliQueue, DliSparkBatch, DliSqlJob } from './schemas.js';
@@ -456,12 +463,7 @@ export async function collectDli(target: DliTarget, ctx: ProviderContext): Promi
   try {
     api = await createDliApi(target, ctx, apiCalls);
   } catch (error) {
-    snapshot.errors.push({
-      kind: 'auth',
-      operation: 'ResolveCredentials',
-      message: `credentials or endpoint could not be resolved (${error instanceof Error ? error.name : 'error'})`,
-      atMs: ctx.now(),
-    });
+    snapshot.errors.push(setupFailure(error, ctx.now()));
     snapshot.complete = false;
     snapshot.durationMs = ctx.now() - startedMs;
     return snapshot;

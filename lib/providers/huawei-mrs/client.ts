@@ -10,7 +10,7 @@ import {
   type HuaweiCredentials,
   type RetryOptions,
 } from '../huawei/index.js';
-import { mapConcurrent, parseVendor } from '../shared.js';
+import { mapConcurrent, parseVendor, resolveCredentials } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { mrsEndpointFor } from './config.js';
 import {
@@ -364,14 +364,9 @@ export async function connectMrs(
 ): Promise<MrsApi> {
   const endpoint = target.endpoint ?? mrsEndpointFor(target.region);
   if (!endpoint) throw new TypeError(`no MRS endpoint for region ${target.region}`);
-  const [accessKeyId, secretAccessKey, securityToken] = await Promise.all([
-    ctx.secrets(target.credentials.accessKeyId),
-    ctx.secrets(target.credentials.secretAccessKey),
-    target.credentials.securityToken ? ctx.secrets(target.credentials.securityToken) : undefined,
-  ]);
   return new MrsApi({
     endpoint,
-    credentials: { accessKeyId, secretAccessKey, ...(securityToken ? { securityToken } : {}) },
+    credentials: await resolveCredentials(target, ctx),
     projectId: target.options.projectId,
     now: ctx.now,
     concurrency: target.options.concurrency,

@@ -20,7 +20,14 @@ import {
   type Scope,
   type TargetSnapshot,
 } from '../../model/snapshot.js';
-import { createJobFilter, mapConcurrent, scrubSecrets, toCollectionError, trimErrorText } from '../shared.js';
+import {
+  createJobFilter,
+  mapConcurrent,
+  scrubSecrets,
+  setupFailure,
+  toCollectionError,
+  trimErrorText,
+} from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { connectMrs, MRS_OPERATIONS, type MrsApi, type PagedResult } from './client.js';
 import type { MrsCluster, MrsJobExecution } from './schemas.js';
@@ -304,12 +311,7 @@ export async function collectMrs(target: TargetConfig, ctx: ProviderContext): Pr
         },
       });
     } catch (error) {
-      fail({
-        kind: 'auth',
-        operation: 'ResolveCredentials',
-        message: `credentials could not be resolved: ${error instanceof Error ? error.message : String(error)}`,
-        atMs: ctx.now(),
-      });
+      fail(setupFailure(error, ctx.now()));
       return snapshot;
     }
     const clusters = await readClusters(target, api, ctx, fail);
