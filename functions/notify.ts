@@ -1,4 +1,6 @@
 import type { Notifier } from '../lib/alerts/index.js';
+import { recordNotify } from '../lib/aws/metrics.js';
+import { eventLogKeys } from '../lib/aws/observability.js';
 import { parseEventBridgeEvent } from '../lib/events/envelope.js';
 import { lambdaServices } from '../lib/runtime/lambda.js';
 import { createNotifierFor } from '../lib/runtime/services.js';
@@ -10,7 +12,14 @@ let notifier: Notifier | undefined;
 export async function handler(event: unknown) {
   const jobwatchEvent = parseEventBridgeEvent(event);
   const services = await lambdaServices();
-  notifier ??= createNotifierFor(services);
-  const report = await notifier.handle([jobwatchEvent]);
-  return { sent: report.sent, failed: report.failed, suppressed: report.suppressed };
+  services.logger.appendKeys(eventLogKeys(jobwatchEvent));
+  try {
+    notifier ??= createNotifierFor(services);
+    const report = await notifier.handle([jobwatchEvent]);
+    recordNotify(services.metrics, report);
+    return { sent: report.sent, failed: report.failed, suppressed: report.suppressed };
+  } finally {
+    services.metrics.publishStoredMetrics();
+    services.logger.resetKeys();
+  }
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { deadlineSignal } from '../lib/aws/deadline.js';
+import { recordPoll } from '../lib/aws/metrics.js';
 import { lambdaServices } from '../lib/runtime/lambda.js';
 import { pollTarget } from '../lib/runtime/pipeline.js';
 
@@ -12,12 +13,19 @@ export async function handler(event: unknown, context: Context) {
   const services = await lambdaServices();
   const target = services.config.targets.find((t) => t.id === targetId);
   if (!target) throw new Error(`unknown target '${targetId}'`);
-  const report = await pollTarget(target, { ...services, signal: deadlineSignal(context, 2_000) });
-  return {
-    targetId,
-    ok: report.ok,
-    jobs: report.jobs,
-    events: report.events.length,
-    deadLettered: report.deadLettered,
-  };
+  services.logger.appendKeys({ targetId, provider: target.provider });
+  try {
+    const report = await pollTarget(target, { ...services, signal: deadlineSignal(context, 2_000) });
+    recordPoll(services.metrics, report);
+    return {
+      targetId,
+      ok: report.ok,
+      jobs: report.jobs,
+      events: report.events.length,
+      deadLettered: report.deadLettered,
+    };
+  } finally {
+    services.metrics.publishStoredMetrics();
+    services.logger.resetKeys();
+  }
 }

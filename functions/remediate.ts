@@ -1,15 +1,35 @@
+import type { Context } from 'aws-lambda';
+import { deadlineSignal } from '../lib/aws/deadline.js';
+import { recordRemediation } from '../lib/aws/metrics.js';
+import { eventLogKeys } from '../lib/aws/observability.js';
 import { parseEventBridgeEvent } from '../lib/events/envelope.js';
 import { lambdaServices } from '../lib/runtime/lambda.js';
 import { createRemediatorFor, remediationAccepts } from '../lib/runtime/services.js';
 
-/** One EventBridge event -> remediation; its decisions are published back to the bus for the channels. */
-export async function handler(event: unknown) {
+/**
+ * One EventBridge event -> remediation; its decisions are published back to the bus for the channels.
+ * A Store failure throws (RemediationIncompleteError), so EventBridge retries: claims make that safe.
+ */
+export async function handler(event: unknown, context: Context) {
   const jobwatchEvent = parseEventBridgeEvent(event);
   if (!remediationAccepts(jobwatchEvent)) return { skipped: 'not a firing finding' };
   const services = await lambdaServices();
-  const remediator = createRemediatorFor(services, async (events) => {
-    const result = await services.bus.publish(events);
-    if (result.failed.length > 0) throw new Error(`${result.failed.length} remediation events not published`);
-  });
-  return remediator.handle([jobwatchEvent]);
+  services.logger.appendKeys(eventLogKeys(jobwatchEvent));
+  try {
+    const remediator = createRemediatorFor(
+      services,
+      async (events) => {
+        const result = await services.bus.publish(events);
+        if (result.failed.length > 0)
+          throw new Error(`${result.failed.length} remediation events not published`);
+      },
+      { invocationId: context.awsRequestId, signal: deadlineSignal(context, 5_000) },
+    );
+    const report = await remediator.handle([jobwatchEvent]);
+    recordRemediation(services.metrics, report);
+    return report;
+  } finally {
+    services.metrics.publishStoredMetrics();
+    services.logger.resetKeys();
+  }
 }

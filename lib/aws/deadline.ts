@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Context } from 'aws-lambda';
 
 /** Time left for wrapping up (logging, dead-lettering, returning a report) after the signal fires. */
@@ -23,5 +24,8 @@ export function deadlineSignal(
     );
   }
   // AbortSignal.timeout's timer is unref'd: it never keeps a finished invocation (or a test) alive.
-  return AbortSignal.timeout(budgetMs);
+  const signal = AbortSignal.timeout(budgetMs);
+  // Every in-flight vendor call listens on this one signal; hundreds at once are expected, not a leak.
+  setMaxListeners(0, signal);
+  return signal;
 }

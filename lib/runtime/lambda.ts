@@ -1,6 +1,6 @@
 import { createEventBridgeBus } from '../aws/bus.js';
 import { loadDeployedConfig } from '../aws/config.js';
-import { createLambdaLogger } from '../aws/observability.js';
+import { createLambdaLogger, createLambdaMetrics } from '../aws/observability.js';
 import type { Config } from '../config/schema.js';
 import { createSecretResolver } from '../config/secrets.js';
 import { PROVIDERS_BY_ID } from '../providers/registry.js';
@@ -15,6 +15,7 @@ export interface LambdaServices {
   bus: EventBus;
   secrets: SecretResolver;
   logger: ReturnType<typeof createLambdaLogger>;
+  metrics: ReturnType<typeof createLambdaMetrics>;
   providers: Partial<Record<Config['targets'][number]['provider'], Provider>>;
   now: () => number;
 }
@@ -40,6 +41,7 @@ export function lambdaServices(): Promise<LambdaServices> {
       bus: createEventBridgeBus({ busName: requiredEnv('JOBWATCH_BUS') }),
       secrets: createSecretResolver(),
       logger: createLambdaLogger(),
+      metrics: createLambdaMetrics(),
       providers: PROVIDERS_BY_ID,
       now: Date.now,
     };

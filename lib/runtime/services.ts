@@ -36,8 +36,10 @@ export function createNotifierFor(deps: CoreDeps): Notifier {
 export function createRemediatorFor(
   deps: CoreDeps,
   publish: (events: JobwatchEvent[]) => Promise<void>,
+  invocation: { invocationId?: string; signal?: AbortSignal } = {},
 ): Remediator {
   return createRemediator({
+    ...invocation,
     config: deps.config,
     store: deps.store,
     providers: deps.providers,
