@@ -108,11 +108,23 @@ export function groupLabelsFor(
   labels: Record<string, string>,
 ): Record<string, string> {
   if (groupBy.includes('...'))
-    return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+    return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => collator.compare(a, b)));
   return Object.fromEntries(groupBy.map((name) => [name, labels[name] ?? '']));
 }
 
 export function groupKeyFor(routeId: string, groupLabels: Record<string, string>): string {
-  const canonical = JSON.stringify(Object.entries(groupLabels).sort(([a], [b]) => a.localeCompare(b)));
-  return `${routeId}:${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`;
+  const canonical = JSON.stringify(Object.entries(groupLabels).sort(([a], [b]) => collator.compare(a, b)));
+  let digest = groupDigests.get(canonical);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+    // Groups recur alert after alert; a bounded memo saves the hash (the key is the same either way).
+    if (groupDigests.size >= MAX_GROUP_DIGESTS) groupDigests.clear();
+    groupDigests.set(canonical, digest);
+  }
+  return `${routeId}:${digest}`;
 }
+
+/** `String#localeCompare` without arguments is this collator's compare, minus a collator per call. */
+const collator = new Intl.Collator();
+const MAX_GROUP_DIGESTS = 50_000;
+const groupDigests = new Map<string, string>();

@@ -201,10 +201,13 @@ export function wholeMs(value: number, fallbackMs: number): number {
   return Number.isFinite(value) ? Math.round(value) : Math.round(fallbackMs);
 }
 
+/** Drops non-finite numbers in place: callers pass a fresh object (one allocation less per event). */
 function finiteValues(values: Values): Values {
-  return Object.fromEntries(
-    Object.entries(values).filter(([, v]) => typeof v !== 'number' || Number.isFinite(v)),
-  );
+  for (const key in values) {
+    const value = values[key];
+    if (typeof value === 'number' && !Number.isFinite(value)) delete values[key];
+  }
+  return values;
 }
 
 function links(context: EventContext): { title: string; url: string }[] {

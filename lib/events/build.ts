@@ -98,14 +98,11 @@ function copyRecord<T>(
   valid: (member: unknown) => member is T,
 ): Record<string, T> | undefined {
   if (!isObject(value)) return undefined;
-  const out: Record<string, T> = {};
   for (const key in value) {
-    if (!Object.hasOwn(value, key)) continue;
-    const member = value[key];
-    if (!valid(member)) return undefined;
-    out[key] = member;
+    if (Object.hasOwn(value, key) && !valid(value[key])) return undefined;
   }
-  return out;
+  // A spread copies own enumerable members in one go (a fresh object, as zod returns).
+  return { ...(value as Record<string, T>) };
 }
 
 /**
