@@ -205,3 +205,85 @@ export function createPacer(max: number, windowMs: number, deps: ChannelDeps) {
     return turn;
   };
 }
+
+/** A channel's webhook URL and optional signing secret, resolved; a failure is a retryable result. */
+export async function resolveWebhook(
+  config: { name: string; url: string; secret?: string | undefined },
+  deps: ChannelDeps,
+): Promise<{ ok: true; url: string; secret?: string } | { ok: false; result: NotifyResult }> {
+  try {
+    const url = await deps.secrets(config.url);
+    const secret = config.secret ? await deps.secrets(config.secret) : undefined;
+    return { ok: true, url, ...(secret === undefined ? {} : { secret }) };
+  } catch {
+    return {
+      ok: false,
+      result: {
+        ok: false,
+        retry: true,
+        reason: 'secret-unavailable',
+        error: `${config.name}: ${config.secret ? 'a webhook secret' : 'webhook URL secret'} could not be resolved`,
+      },
+    };
+  }
+}
+
+/** How a vendor reports failure inside HTTP 200 (DingTalk and WeCom `errcode`, Feishu `code`). */
+export interface VendorEnvelope {
+  /** Keys of the result code, the first present one wins; 0 or none is success. */
+  codeKeys: readonly string[];
+  messageKeys: readonly string[];
+  /** For a code worth retrying, the wait the vendor imposes (if any); undefined when retrying cannot help. */
+  retryFor: (code: number) => { retryAfterMs?: number } | undefined;
+}
+
+/** Classifies a vendor envelope: ok on code 0 (or none), else a vendor failure. */
+export function envelopeResult(
+  channel: string,
+  json: Record<string, unknown> | undefined,
+  envelope: VendorEnvelope,
+): NotifyResult {
+  const pick = (keys: readonly string[]) =>
+    keys.map((k) => json?.[k]).find((v) => v !== undefined && v !== null);
+  const code = Number(pick(envelope.codeKeys) ?? 0);
+  if (code === 0) return { ok: true };
+  const retry = envelope.retryFor(code);
+  return vendorFailure(
+    channel,
+    code,
+    String(pick(envelope.messageKeys) ?? ''),
+    retry !== undefined,
+    retry?.retryAfterMs,
+  );
+}
+
+export interface WebhookSend {
+  /** The channel's name, which prefixes every error text. */
+  channel: string;
+  poster: WebhookPoster;
+  operation: string;
+  now: () => number;
+  signal?: AbortSignal | undefined;
+  /** Every resolved secret (URL, signing key): scrubbed from error texts. */
+  secrets: readonly (string | undefined)[];
+  /** Waits for a slot under the vendor's rate limit. */
+  pace?: (signal?: AbortSignal) => Promise<void>;
+  /** Builds the request after pacing, so that signature timestamps are fresh when it leaves. */
+  request: () => { url: string; body: string; headers?: Record<string, string> };
+  /** The vendor's envelope inside HTTP 200; without it the status alone decides. */
+  envelope?: VendorEnvelope;
+}
+
+/** Pace, sign, post JSON, classify the status and the vendor envelope: one send of a webhook channel. */
+export async function sendWebhook(send: WebhookSend): Promise<NotifyResult> {
+  try {
+    await send.pace?.(send.signal);
+    const { url, body, headers } = send.request();
+    const response = await send.poster.post(url, body, send.operation, send.signal, headers);
+    const status = classifyStatus(send.channel, response.status, response.headers, send.now());
+    if (!status.ok || !send.envelope) return status;
+    return envelopeResult(send.channel, jsonBody(response.body), send.envelope);
+  } catch (error) {
+    return failureFromError(send.channel, error, send.secrets);
+  }
+}

@@ -7,12 +7,11 @@ import { secretRef } from '../../../config/refs.js';
 import { markdownDocument, markdownMarkup } from '../render.js';
 import {
   channelBase,
-  classifyStatus,
   createPacer,
-  failureFromError,
   hmacSha256Base64,
-  jsonBody,
-  vendorFailure,
+  resolveWebhook,
+  sendWebhook,
+  type VendorEnvelope,
   WebhookPoster,
   withQuery,
 } from '../shared.js';
@@ -27,6 +26,17 @@ export const DINGTALK_MAX_MARKDOWN_BYTES = 20_000;
 export const DINGTALK_THROTTLED_CODES = new Set([130101, 130102]);
 /** errcode -1: "system busy", worth a retry. */
 export const DINGTALK_RETRY_CODES = new Set([-1]);
+
+const DINGTALK_ENVELOPE: VendorEnvelope = {
+  codeKeys: ['errcode'],
+  messageKeys: ['errmsg'],
+  retryFor: (code) =>
+    DINGTALK_THROTTLED_CODES.has(code)
+      ? { retryAfterMs: 60_000 }
+      : DINGTALK_RETRY_CODES.has(code)
+        ? {}
+        : undefined,
+};
 
 export const dingtalkConfigSchema = z
   .object({
@@ -85,40 +95,31 @@ export function createDingtalkChannel(config: DingtalkConfig, deps: ChannelDeps)
     type: 'dingtalk',
     sendResolved: config.sendResolved,
     async notify(message, signal): Promise<NotifyResult> {
-      let url: string;
-      let secret: string | undefined;
-      try {
-        url = await deps.secrets(config.url);
-        secret = config.secret ? await deps.secrets(config.secret) : undefined;
-      } catch {
-        return {
-          ok: false,
-          retry: true,
-          reason: 'secret-unavailable',
-          error: `${config.name}: a webhook secret could not be resolved`,
-        };
-      }
+      const resolved = await resolveWebhook(config, deps);
+      if (!resolved.ok) return resolved.result;
+      const { url, secret } = resolved;
       const { payload, dropped } = buildDingtalkPayload(config, message);
       if (dropped > 0)
         deps.logger.warn('dingtalk message truncated', { channel: config.name, droppedAlerts: dropped });
-      try {
-        await pace(signal);
-        const timestampMs = deps.now();
-        const target = secret
-          ? withQuery(url, { timestamp: String(timestampMs), sign: dingtalkSign(secret, timestampMs) })
-          : url;
-        const response = await poster.post(target, JSON.stringify(payload), 'dingtalk.send', signal);
-        const status = classifyStatus(config.name, response.status, response.headers, deps.now());
-        if (!status.ok) return status;
-        const body = jsonBody(response.body);
-        const code = Number(body?.['errcode'] ?? 0);
-        if (code === 0) return { ok: true };
-        const msg = String(body?.['errmsg'] ?? '');
-        if (DINGTALK_THROTTLED_CODES.has(code)) return vendorFailure(config.name, code, msg, true, 60_000);
-        return vendorFailure(config.name, code, msg, DINGTALK_RETRY_CODES.has(code));
-      } catch (error) {
-        return failureFromError(config.name, error, [url, secret]);
-      }
+      return sendWebhook({
+        channel: config.name,
+        poster,
+        operation: 'dingtalk.send',
+        now: deps.now,
+        signal,
+        secrets: [url, secret],
+        pace,
+        request: () => {
+          const timestampMs = deps.now();
+          return {
+            url: secret
+              ? withQuery(url, { timestamp: String(timestampMs), sign: dingtalkSign(secret, timestampMs) })
+              : url,
+            body: JSON.stringify(payload),
+          };
+        },
+        envelope: DINGTALK_ENVELOPE,
+      });
     },
     close: () => poster.close(),
   };

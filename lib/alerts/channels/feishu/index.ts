@@ -8,11 +8,10 @@ import { secretRef } from '../../../config/refs.js';
 import { markdownDocument, markdownMarkup, messageTitle } from '../render.js';
 import {
   channelBase,
-  classifyStatus,
   createPacer,
-  failureFromError,
-  jsonBody,
-  vendorFailure,
+  resolveWebhook,
+  sendWebhook,
+  type VendorEnvelope,
   WebhookPoster,
 } from '../shared.js';
 import { escapeMarkdown, truncateRunes } from '../text.js';
@@ -24,6 +23,13 @@ export const FEISHU_MESSAGES_PER_SECOND = 5;
 export const FEISHU_MAX_BODY_BYTES = 20 * 1024;
 /** code 9499 / 11232: too many requests; worth a retry after a pause. */
 export const FEISHU_THROTTLED_CODES = new Set([9499, 11232]);
+
+const FEISHU_ENVELOPE: VendorEnvelope = {
+  // Newer bots answer {code, msg}; older ones {StatusCode, StatusMessage}.
+  codeKeys: ['code', 'StatusCode'],
+  messageKeys: ['msg', 'StatusMessage'],
+  retryFor: (code) => (FEISHU_THROTTLED_CODES.has(code) ? { retryAfterMs: 1000 } : undefined),
+};
 
 export const feishuConfigSchema = z
   .object({
@@ -77,44 +83,31 @@ export function createFeishuChannel(config: FeishuConfig, deps: ChannelDeps): Ch
     type: 'feishu',
     sendResolved: config.sendResolved,
     async notify(message, signal): Promise<NotifyResult> {
-      let url: string;
-      let secret: string | undefined;
-      try {
-        url = await deps.secrets(config.url);
-        secret = config.secret ? await deps.secrets(config.secret) : undefined;
-      } catch {
-        return {
-          ok: false,
-          retry: true,
-          reason: 'secret-unavailable',
-          error: `${config.name}: a webhook secret could not be resolved`,
-        };
-      }
+      const resolved = await resolveWebhook(config, deps);
+      if (!resolved.ok) return resolved.result;
+      const { url, secret } = resolved;
       const { card, dropped } = buildFeishuCard(message);
       if (dropped > 0)
         deps.logger.warn('feishu card truncated', { channel: config.name, droppedAlerts: dropped });
-      try {
-        await pace(signal);
-        const timestampSec = Math.floor(deps.now() / 1000);
-        const body = {
-          ...(secret ? { timestamp: String(timestampSec), sign: feishuSign(secret, timestampSec) } : {}),
-          msg_type: 'interactive',
-          card,
-        };
-        const response = await poster.post(url, JSON.stringify(body), 'feishu.send', signal);
-        const status = classifyStatus(config.name, response.status, response.headers, deps.now());
-        if (!status.ok) return status;
-        const json = jsonBody(response.body);
-        // Newer bots answer {code, msg}; older ones {StatusCode, StatusMessage}.
-        const code = Number(json?.['code'] ?? json?.['StatusCode'] ?? 0);
-        if (code === 0) return { ok: true };
-        const msg = String(json?.['msg'] ?? json?.['StatusMessage'] ?? '');
-        return FEISHU_THROTTLED_CODES.has(code)
-          ? vendorFailure(config.name, code, msg, true, 1000)
-          : vendorFailure(config.name, code, msg, false);
-      } catch (error) {
-        return failureFromError(config.name, error, [url, secret]);
-      }
+      return sendWebhook({
+        channel: config.name,
+        poster,
+        operation: 'feishu.send',
+        now: deps.now,
+        signal,
+        secrets: [url, secret],
+        pace,
+        request: () => {
+          const timestampSec = Math.floor(deps.now() / 1000);
+          const body = {
+            ...(secret ? { timestamp: String(timestampSec), sign: feishuSign(secret, timestampSec) } : {}),
+            msg_type: 'interactive',
+            card,
+          };
+          return { url, body: JSON.stringify(body) };
+        },
+        envelope: FEISHU_ENVELOPE,
+      });
     },
     close: () => poster.close(),
   };

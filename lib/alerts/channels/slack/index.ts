@@ -5,7 +5,14 @@
 import { IncomingWebhook, IncomingWebhookHTTPError } from '@slack/webhook';
 import { z } from 'zod';
 import { alertLines, digestLines, type Markup, messageTitle, omittedLine } from '../render.js';
-import { channelBase, classifyStatus, createPacer, failureFromError, scrubKnown } from '../shared.js';
+import {
+  channelBase,
+  classifyStatus,
+  createPacer,
+  failureFromError,
+  resolveWebhook,
+  scrubKnown,
+} from '../shared.js';
 import { escapeSlack, truncateRunes } from '../text.js';
 import type { AlertGroupMessage, Channel, ChannelDeps, NotifyResult } from '../types.js';
 
@@ -102,17 +109,9 @@ export function createSlackChannel(config: SlackConfig, deps: ChannelDeps): Chan
     type: 'slack',
     sendResolved: config.sendResolved,
     async notify(message, signal): Promise<NotifyResult> {
-      let url: string | undefined;
-      try {
-        url = await deps.secrets(config.url);
-      } catch {
-        return {
-          ok: false,
-          retry: true,
-          reason: 'secret-unavailable',
-          error: `${config.name}: webhook URL secret could not be resolved`,
-        };
-      }
+      const resolved = await resolveWebhook(config, deps);
+      if (!resolved.ok) return resolved.result;
+      const { url } = resolved;
       const payload = buildSlackPayload(message);
       if (payload.dropped > 0)
         deps.logger.warn('slack message truncated', { channel: config.name, droppedBlocks: payload.dropped });

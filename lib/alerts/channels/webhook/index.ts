@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { secretRef } from '../../../config/refs.js';
 import { alertLabels } from '../../silences.js';
-import { channelBase, classifyStatus, failureFromError, WebhookPoster } from '../shared.js';
+import { channelBase, resolveWebhook, sendWebhook, WebhookPoster } from '../shared.js';
 import type { AlertGroupMessage, AlertView, Channel, ChannelDeps, NotifyResult } from '../types.js';
 
 export const WEBHOOK_SIGNATURE_HEADER = 'x-jobwatch-signature';
@@ -79,35 +79,30 @@ export function createWebhookChannel(config: WebhookChannelConfig, deps: Channel
     type: 'webhook',
     sendResolved: config.sendResolved,
     async notify(message, signal): Promise<NotifyResult> {
-      let url: string;
-      let secret: string | undefined;
-      try {
-        url = await deps.secrets(config.url);
-        secret = config.secret ? await deps.secrets(config.secret) : undefined;
-      } catch {
-        return {
-          ok: false,
-          retry: true,
-          reason: 'secret-unavailable',
-          error: `${config.name}: a webhook secret could not be resolved`,
-        };
-      }
+      const resolved = await resolveWebhook(config, deps);
+      if (!resolved.ok) return resolved.result;
+      const { url, secret } = resolved;
       const built = buildWebhookBody(config, message);
       if (built.truncated > 0)
         deps.logger.warn('webhook alerts truncated', { channel: config.name, truncated: built.truncated });
-      const body = JSON.stringify(built.body);
-      const timestampMs = deps.now();
-      const headers: Record<string, string> = { 'content-type': built.contentType };
-      if (secret) {
-        headers[WEBHOOK_TIMESTAMP_HEADER] = String(timestampMs);
-        headers[WEBHOOK_SIGNATURE_HEADER] = webhookSignature(secret, timestampMs, body);
-      }
-      try {
-        const response = await poster.post(url, body, 'webhook.send', signal, headers);
-        return classifyStatus(config.name, response.status, response.headers, deps.now());
-      } catch (error) {
-        return failureFromError(config.name, error, [url, secret]);
-      }
+      return sendWebhook({
+        channel: config.name,
+        poster,
+        operation: 'webhook.send',
+        now: deps.now,
+        signal,
+        secrets: [url, secret],
+        request: () => {
+          const body = JSON.stringify(built.body);
+          const timestampMs = deps.now();
+          const headers: Record<string, string> = { 'content-type': built.contentType };
+          if (secret) {
+            headers[WEBHOOK_TIMESTAMP_HEADER] = String(timestampMs);
+            headers[WEBHOOK_SIGNATURE_HEADER] = webhookSignature(secret, timestampMs, body);
+          }
+          return { url, body, headers };
+        },
+      });
     },
     close: () => poster.close(),
   };

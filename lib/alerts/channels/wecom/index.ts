@@ -6,11 +6,10 @@ import { z } from 'zod';
 import { markdownDocument, markdownMarkup } from '../render.js';
 import {
   channelBase,
-  classifyStatus,
   createPacer,
-  failureFromError,
-  jsonBody,
-  vendorFailure,
+  resolveWebhook,
+  sendWebhook,
+  type VendorEnvelope,
   WebhookPoster,
 } from '../shared.js';
 import { escapeMarkdown } from '../text.js';
@@ -22,6 +21,12 @@ export const WECOM_MAX_MARKDOWN_BYTES = 4096;
 export const WECOM_MESSAGES_PER_MINUTE = 20;
 /** errcode 45009: api freq out of limit; -1: system busy. Both are worth a retry. */
 export const WECOM_RETRY_CODES = new Set([45009, -1]);
+
+const WECOM_ENVELOPE: VendorEnvelope = {
+  codeKeys: ['errcode'],
+  messageKeys: ['errmsg'],
+  retryFor: (code) => (WECOM_RETRY_CODES.has(code) ? { retryAfterMs: 60_000 } : undefined),
+};
 
 export const wecomConfigSchema = z
   .object({
@@ -58,39 +63,23 @@ export function createWecomChannel(config: WecomConfig, deps: ChannelDeps): Chan
     type: 'wecom',
     sendResolved: config.sendResolved,
     async notify(message, signal): Promise<NotifyResult> {
-      let url: string;
-      try {
-        url = await deps.secrets(config.url);
-      } catch {
-        return {
-          ok: false,
-          retry: true,
-          reason: 'secret-unavailable',
-          error: `${config.name}: webhook URL secret could not be resolved`,
-        };
-      }
+      const resolved = await resolveWebhook(config, deps);
+      if (!resolved.ok) return resolved.result;
+      const { url } = resolved;
       const { payload, dropped } = buildWecomPayload(config, message);
       if (dropped > 0)
         deps.logger.warn('wecom message truncated', { channel: config.name, droppedAlerts: dropped });
-      try {
-        await pace(signal);
-        const response = await poster.post(url, JSON.stringify(payload), 'wecom.send', signal);
-        const status = classifyStatus(config.name, response.status, response.headers, deps.now());
-        if (!status.ok) return status;
-        const json = jsonBody(response.body);
-        const code = Number(json?.['errcode'] ?? 0);
-        if (code === 0) return { ok: true };
-        const retry = WECOM_RETRY_CODES.has(code);
-        return vendorFailure(
-          config.name,
-          code,
-          String(json?.['errmsg'] ?? ''),
-          retry,
-          retry ? 60_000 : undefined,
-        );
-      } catch (error) {
-        return failureFromError(config.name, error, [url]);
-      }
+      return sendWebhook({
+        channel: config.name,
+        poster,
+        operation: 'wecom.send',
+        now: deps.now,
+        signal,
+        secrets: [url],
+        pace,
+        request: () => ({ url, body: JSON.stringify(payload) }),
+        envelope: WECOM_ENVELOPE,
+      });
     },
     close: () => poster.close(),
   };
