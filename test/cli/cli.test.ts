@@ -9,7 +9,10 @@ import { parseEvent } from '../../lib/events/index.js';
 const run = promisify(execFile);
 const BIN = resolve('bin/jobwatch.mjs');
 
-async function jobwatch(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function jobwatch(
+  args: string[],
+  cwd?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
       cwd: cwd ?? process.cwd(),
@@ -54,7 +57,9 @@ describe('jobwatch CLI', () => {
     );
     const { code, stderr } = await jobwatch(['config', 'validate', file]);
     expect(code).toBe(2);
-    expect(stderr).toContain('targets[0].options.recentWindowSeconds: Invalid input: expected number, received string');
+    expect(stderr).toContain(
+      'targets[0].options.recentWindowSeconds: Invalid input: expected number, received string',
+    );
   });
 
   it('config validate accepts a valid file', async () => {
@@ -74,7 +79,12 @@ describe('jobwatch CLI', () => {
     const first = await jobwatch(['poll', '--once', '--json'], dir);
     const second = await jobwatch(['poll', '--once', '--json'], dir);
     expect([0, 3]).toContain(first.code);
-    const parse = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((line) => parseEvent(JSON.parse(line)));
+    const parse = (stdout: string) =>
+      stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => parseEvent(JSON.parse(line)));
     const a = parse(first.stdout);
     const b = parse(second.stdout);
     expect(a.length).toBeGreaterThan(0);
