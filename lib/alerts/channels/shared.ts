@@ -9,7 +9,7 @@ import { secretRef } from '../../config/refs.js';
 import { HttpClient } from '../../http/client.js';
 import { HttpCallError, kindForStatus, parseRetryAfterMs } from '../../http/errors.js';
 import { sleep as defaultSleep } from '../../http/sleep.js';
-import type { ChannelDeps, NotifyResult } from './types.js';
+import type { AlertGroupMessage, Channel, ChannelDeps, ChannelType, NotifyResult } from './types.js';
 
 /** Fields every channel config has. */
 export const channelBase = {
@@ -286,4 +286,61 @@ export async function sendWebhook(send: WebhookSend): Promise<NotifyResult> {
   } catch (error) {
     return failureFromError(send.channel, error, send.secrets);
   }
+}
+
+export interface WebhookChannelSpec<P> {
+  type: ChannelType;
+  /** Operation name in errors and HTTP call counts. */
+  operation: string;
+  /** The vendor's rate limit, which the channel keeps under by waiting. */
+  rate?: { max: number; windowMs: number };
+  envelope?: VendorEnvelope;
+  /** Renders the message once; alerts that did not fit are counted in `dropped` and logged. */
+  render: (message: AlertGroupMessage) => { payload: P; dropped: number };
+  /** The request for a rendered payload, built after pacing so that signature timestamps are fresh. */
+  request: (
+    payload: P,
+    webhook: { url: string; secret?: string },
+    nowMs: number,
+  ) => { url: string; body: string; headers?: Record<string, string> };
+}
+
+/** A JSON-over-webhook channel (DingTalk, Feishu, WeCom, generic webhook) from what is its own. */
+export function webhookChannel<P>(
+  config: {
+    name: string;
+    url: string;
+    secret?: string | undefined;
+    sendResolved: boolean;
+    timeoutMs: number;
+  },
+  deps: ChannelDeps,
+  spec: WebhookChannelSpec<P>,
+): Channel {
+  const poster = new WebhookPoster(config.timeoutMs);
+  const pace = spec.rate ? createPacer(spec.rate.max, spec.rate.windowMs, deps) : undefined;
+  return {
+    name: config.name,
+    type: spec.type,
+    sendResolved: config.sendResolved,
+    async notify(message, signal): Promise<NotifyResult> {
+      const resolved = await resolveWebhook(config, deps);
+      if (!resolved.ok) return resolved.result;
+      const { payload, dropped } = spec.render(message);
+      if (dropped > 0)
+        deps.logger.warn(`${spec.type} message truncated`, { channel: config.name, droppedAlerts: dropped });
+      return sendWebhook({
+        channel: config.name,
+        poster,
+        operation: spec.operation,
+        now: deps.now,
+        signal,
+        secrets: [resolved.url, resolved.secret],
+        ...(pace ? { pace } : {}),
+        request: () => spec.request(payload, resolved, deps.now()),
+        ...(spec.envelope ? { envelope: spec.envelope } : {}),
+      });
+    },
+    close: () => poster.close(),
+  };
 }

@@ -5,18 +5,9 @@
 import { z } from 'zod';
 import { secretRef } from '../../../config/refs.js';
 import { markdownDocument, markdownMarkup } from '../render.js';
-import {
-  channelBase,
-  createPacer,
-  hmacSha256Base64,
-  resolveWebhook,
-  sendWebhook,
-  type VendorEnvelope,
-  WebhookPoster,
-  withQuery,
-} from '../shared.js';
+import { channelBase, hmacSha256Base64, type VendorEnvelope, webhookChannel, withQuery } from '../shared.js';
 import { escapeMarkdown } from '../text.js';
-import type { AlertGroupMessage, Channel, ChannelDeps, NotifyResult } from '../types.js';
+import type { AlertGroupMessage, Channel, ChannelDeps } from '../types.js';
 
 /** Each robot may send 20 messages per minute; past that it is throttled for 10 minutes (errcode 130101). */
 export const DINGTALK_MESSAGES_PER_MINUTE = 20;
@@ -88,39 +79,17 @@ export function buildDingtalkPayload(config: DingtalkConfig, message: AlertGroup
 }
 
 export function createDingtalkChannel(config: DingtalkConfig, deps: ChannelDeps): Channel {
-  const poster = new WebhookPoster(config.timeoutMs);
-  const pace = createPacer(DINGTALK_MESSAGES_PER_MINUTE, 60_000, deps);
-  return {
-    name: config.name,
+  return webhookChannel(config, deps, {
     type: 'dingtalk',
-    sendResolved: config.sendResolved,
-    async notify(message, signal): Promise<NotifyResult> {
-      const resolved = await resolveWebhook(config, deps);
-      if (!resolved.ok) return resolved.result;
-      const { url, secret } = resolved;
-      const { payload, dropped } = buildDingtalkPayload(config, message);
-      if (dropped > 0)
-        deps.logger.warn('dingtalk message truncated', { channel: config.name, droppedAlerts: dropped });
-      return sendWebhook({
-        channel: config.name,
-        poster,
-        operation: 'dingtalk.send',
-        now: deps.now,
-        signal,
-        secrets: [url, secret],
-        pace,
-        request: () => {
-          const timestampMs = deps.now();
-          return {
-            url: secret
-              ? withQuery(url, { timestamp: String(timestampMs), sign: dingtalkSign(secret, timestampMs) })
-              : url,
-            body: JSON.stringify(payload),
-          };
-        },
-        envelope: DINGTALK_ENVELOPE,
-      });
-    },
-    close: () => poster.close(),
-  };
+    operation: 'dingtalk.send',
+    rate: { max: DINGTALK_MESSAGES_PER_MINUTE, windowMs: 60_000 },
+    envelope: DINGTALK_ENVELOPE,
+    render: (message) => buildDingtalkPayload(config, message),
+    request: (payload, { url, secret }, timestampMs) => ({
+      url: secret
+        ? withQuery(url, { timestamp: String(timestampMs), sign: dingtalkSign(secret, timestampMs) })
+        : url,
+      body: JSON.stringify(payload),
+    }),
+  });
 }

@@ -6,16 +6,9 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { secretRef } from '../../../config/refs.js';
 import { markdownDocument, markdownMarkup, messageTitle } from '../render.js';
-import {
-  channelBase,
-  createPacer,
-  resolveWebhook,
-  sendWebhook,
-  type VendorEnvelope,
-  WebhookPoster,
-} from '../shared.js';
+import { channelBase, type VendorEnvelope, webhookChannel } from '../shared.js';
 import { escapeMarkdown, truncateRunes } from '../text.js';
-import type { AlertGroupMessage, Channel, ChannelDeps, NotifyResult } from '../types.js';
+import type { AlertGroupMessage, Channel, ChannelDeps } from '../types.js';
 
 /** A custom bot accepts 100 requests per minute and 5 per second. */
 export const FEISHU_MESSAGES_PER_SECOND = 5;
@@ -76,39 +69,23 @@ export function buildFeishuCard(message: AlertGroupMessage) {
 }
 
 export function createFeishuChannel(config: FeishuConfig, deps: ChannelDeps): Channel {
-  const poster = new WebhookPoster(config.timeoutMs);
-  const pace = createPacer(FEISHU_MESSAGES_PER_SECOND, 1000, deps);
-  return {
-    name: config.name,
+  return webhookChannel(config, deps, {
     type: 'feishu',
-    sendResolved: config.sendResolved,
-    async notify(message, signal): Promise<NotifyResult> {
-      const resolved = await resolveWebhook(config, deps);
-      if (!resolved.ok) return resolved.result;
-      const { url, secret } = resolved;
+    operation: 'feishu.send',
+    rate: { max: FEISHU_MESSAGES_PER_SECOND, windowMs: 1000 },
+    envelope: FEISHU_ENVELOPE,
+    render: (message) => {
       const { card, dropped } = buildFeishuCard(message);
-      if (dropped > 0)
-        deps.logger.warn('feishu card truncated', { channel: config.name, droppedAlerts: dropped });
-      return sendWebhook({
-        channel: config.name,
-        poster,
-        operation: 'feishu.send',
-        now: deps.now,
-        signal,
-        secrets: [url, secret],
-        pace,
-        request: () => {
-          const timestampSec = Math.floor(deps.now() / 1000);
-          const body = {
-            ...(secret ? { timestamp: String(timestampSec), sign: feishuSign(secret, timestampSec) } : {}),
-            msg_type: 'interactive',
-            card,
-          };
-          return { url, body: JSON.stringify(body) };
-        },
-        envelope: FEISHU_ENVELOPE,
-      });
+      return { payload: card, dropped };
     },
-    close: () => poster.close(),
-  };
+    request: (card, { url, secret }, nowMs) => {
+      const timestampSec = Math.floor(nowMs / 1000);
+      const body = {
+        ...(secret ? { timestamp: String(timestampSec), sign: feishuSign(secret, timestampSec) } : {}),
+        msg_type: 'interactive',
+        card,
+      };
+      return { url, body: JSON.stringify(body) };
+    },
+  });
 }

@@ -6,8 +6,8 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { secretRef } from '../../../config/refs.js';
 import { alertLabels } from '../../silences.js';
-import { channelBase, resolveWebhook, sendWebhook, WebhookPoster } from '../shared.js';
-import type { AlertGroupMessage, AlertView, Channel, ChannelDeps, NotifyResult } from '../types.js';
+import { channelBase, webhookChannel } from '../shared.js';
+import type { AlertGroupMessage, AlertView, Channel, ChannelDeps } from '../types.js';
 
 export const WEBHOOK_SIGNATURE_HEADER = 'x-jobwatch-signature';
 export const WEBHOOK_TIMESTAMP_HEADER = 'x-jobwatch-timestamp';
@@ -73,37 +73,21 @@ export function buildWebhookBody(config: WebhookChannelConfig, message: AlertGro
 }
 
 export function createWebhookChannel(config: WebhookChannelConfig, deps: ChannelDeps): Channel {
-  const poster = new WebhookPoster(config.timeoutMs);
-  return {
-    name: config.name,
+  return webhookChannel(config, deps, {
     type: 'webhook',
-    sendResolved: config.sendResolved,
-    async notify(message, signal): Promise<NotifyResult> {
-      const resolved = await resolveWebhook(config, deps);
-      if (!resolved.ok) return resolved.result;
-      const { url, secret } = resolved;
+    operation: 'webhook.send',
+    render: (message) => {
       const built = buildWebhookBody(config, message);
-      if (built.truncated > 0)
-        deps.logger.warn('webhook alerts truncated', { channel: config.name, truncated: built.truncated });
-      return sendWebhook({
-        channel: config.name,
-        poster,
-        operation: 'webhook.send',
-        now: deps.now,
-        signal,
-        secrets: [url, secret],
-        request: () => {
-          const body = JSON.stringify(built.body);
-          const timestampMs = deps.now();
-          const headers: Record<string, string> = { 'content-type': built.contentType };
-          if (secret) {
-            headers[WEBHOOK_TIMESTAMP_HEADER] = String(timestampMs);
-            headers[WEBHOOK_SIGNATURE_HEADER] = webhookSignature(secret, timestampMs, body);
-          }
-          return { url, body, headers };
-        },
-      });
+      return { payload: built, dropped: built.truncated };
     },
-    close: () => poster.close(),
-  };
+    request: (built, { url, secret }, timestampMs) => {
+      const body = JSON.stringify(built.body);
+      const headers: Record<string, string> = { 'content-type': built.contentType };
+      if (secret) {
+        headers[WEBHOOK_TIMESTAMP_HEADER] = String(timestampMs);
+        headers[WEBHOOK_SIGNATURE_HEADER] = webhookSignature(secret, timestampMs, body);
+      }
+      return { url, body, headers };
+    },
+  });
 }

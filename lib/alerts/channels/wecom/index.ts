@@ -4,16 +4,9 @@
  */
 import { z } from 'zod';
 import { markdownDocument, markdownMarkup } from '../render.js';
-import {
-  channelBase,
-  createPacer,
-  resolveWebhook,
-  sendWebhook,
-  type VendorEnvelope,
-  WebhookPoster,
-} from '../shared.js';
+import { channelBase, type VendorEnvelope, webhookChannel } from '../shared.js';
 import { escapeMarkdown } from '../text.js';
-import type { AlertGroupMessage, Channel, ChannelDeps, NotifyResult } from '../types.js';
+import type { AlertGroupMessage, Channel, ChannelDeps } from '../types.js';
 
 /** "markdown.content 最长不超过4096个字节，必须是utf8编码". */
 export const WECOM_MAX_MARKDOWN_BYTES = 4096;
@@ -56,31 +49,12 @@ export function buildWecomPayload(config: WecomConfig, message: AlertGroupMessag
 }
 
 export function createWecomChannel(config: WecomConfig, deps: ChannelDeps): Channel {
-  const poster = new WebhookPoster(config.timeoutMs);
-  const pace = createPacer(WECOM_MESSAGES_PER_MINUTE, 60_000, deps);
-  return {
-    name: config.name,
+  return webhookChannel(config, deps, {
     type: 'wecom',
-    sendResolved: config.sendResolved,
-    async notify(message, signal): Promise<NotifyResult> {
-      const resolved = await resolveWebhook(config, deps);
-      if (!resolved.ok) return resolved.result;
-      const { url } = resolved;
-      const { payload, dropped } = buildWecomPayload(config, message);
-      if (dropped > 0)
-        deps.logger.warn('wecom message truncated', { channel: config.name, droppedAlerts: dropped });
-      return sendWebhook({
-        channel: config.name,
-        poster,
-        operation: 'wecom.send',
-        now: deps.now,
-        signal,
-        secrets: [url],
-        pace,
-        request: () => ({ url, body: JSON.stringify(payload) }),
-        envelope: WECOM_ENVELOPE,
-      });
-    },
-    close: () => poster.close(),
-  };
+    operation: 'wecom.send',
+    rate: { max: WECOM_MESSAGES_PER_MINUTE, windowMs: 60_000 },
+    envelope: WECOM_ENVELOPE,
+    render: (message) => buildWecomPayload(config, message),
+    request: (payload, { url }) => ({ url, body: JSON.stringify(payload) }),
+  });
 }
