@@ -107,6 +107,17 @@ function describe(error: unknown): { message: string; retryable: boolean; reject
   };
 }
 
+/** A vendor call that failed: rejected when the request was wrong, failed otherwise. */
+function errorBody(error: unknown): OutcomeBody {
+  const d = describe(error);
+  return {
+    ok: false,
+    status: d.rejected ? 'rejected' : 'failed',
+    message: d.message,
+    retryable: d.retryable,
+  };
+}
+
 export interface MrsActionsOptions {
   /** Injected in tests to advance a simulated clock; must reject when the signal aborts. */
   sleep?: Sleep;
@@ -194,13 +205,7 @@ export function createMrsActions(options: MrsActionsOptions = {}): ProviderActio
       try {
         current = await api.showJob(clusterId, executionId);
       } catch (error) {
-        const d = describe(error);
-        return done({
-          ok: false,
-          status: d.rejected ? 'rejected' : 'failed',
-          message: d.message,
-          retryable: d.retryable,
-        });
+        return done(errorBody(error));
       }
 
       if (action === 'kill') {
@@ -216,13 +221,7 @@ export function createMrsActions(options: MrsActionsOptions = {}): ProviderActio
         try {
           await api.killJob(clusterId, executionId);
         } catch (error) {
-          const d = describe(error);
-          return done({
-            ok: false,
-            status: d.rejected ? 'rejected' : 'failed',
-            message: d.message,
-            retryable: d.retryable,
-          });
+          return done(errorBody(error));
         }
         return verify(executionId, (job) =>
           isFinalExecution(job)
@@ -274,13 +273,7 @@ export function createMrsActions(options: MrsActionsOptions = {}): ProviderActio
         }
         newJobId = result.job_id;
       } catch (error) {
-        const d = describe(error);
-        return done({
-          ok: false,
-          status: d.rejected ? 'rejected' : 'failed',
-          message: d.message,
-          retryable: d.retryable,
-        });
+        return done(errorBody(error));
       }
       ctx.logger.info('mrs resubmitted job', {
         cluster: clusterId,
