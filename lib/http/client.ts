@@ -20,6 +20,8 @@ export interface HttpResponse {
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
   attempts: number;
+  /** The body parsed as JSON, when a classifier already parsed it: requestJson then skips a second parse. */
+  json?: unknown;
 }
 
 /** A vendor's verdict on a response that arrived: fine, or a failure that may be worth retrying. */
@@ -208,7 +210,7 @@ export class HttpClient {
     const response = await this.request(request);
     return {
       status: response.status,
-      json: parseJsonBody(response.body, request.operation),
+      json: 'json' in response ? response.json : parseJsonBody(response.body, request.operation),
       headers: response.headers,
     };
   }

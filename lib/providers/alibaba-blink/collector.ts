@@ -526,12 +526,30 @@ function streamingPipeline(
   const work: Promise<void>[] = [];
   let buffer: VendorJob[] = [];
   let unread = 0;
+  // Running jobs wait here for one of `concurrency` readers, so pending work (and memory) stays bounded
+  // however large the fleet; each reader sends a job's three reads together and the limiter paces them.
+  const running: JobSnapshot[] = [];
+  let next = 0;
+  let readers = 0;
+  const reader = async () => {
+    readers++;
+    try {
+      while (next < running.length) {
+        const snap = running[next] as JobSnapshot;
+        running[next++] = undefined as unknown as JobSnapshot;
+        await readRunningDetails(target, project, snap, client, call, snapshot);
+      }
+    } finally {
+      readers--;
+    }
+  };
   const settled = (job: VendorJob, summary: VendorRunSummary | undefined) => {
     // Jobs the batch call silently ignored exist and are committed but have no instance: UNKNOWN.
     const snap = streamSnapshot(target, { project, job }, summary);
     snaps.push(snap);
-    if (snap.vendorState.toUpperCase() === 'RUNNING')
-      work.push(readRunningDetails(target, project, snap, client, call, snapshot));
+    if (snap.vendorState.toUpperCase() !== 'RUNNING') return;
+    running.push(snap);
+    if (readers < options.concurrency) work.push(reader());
   };
   const sendChunk = (chunk: VendorJob[]) => {
     work.push(

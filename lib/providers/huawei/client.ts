@@ -118,7 +118,10 @@ function tryJson(body: Buffer): unknown {
 export function classifyHuaweiResponse(response: HttpResponse): ResponseVerdict {
   const requestId = requestIdOf(response);
   const ok = response.status >= 200 && response.status < 300;
-  const failure = huaweiEnvelopeFailure(tryJson(response.body));
+  const json = tryJson(response.body);
+  // Kept on the response, so the caller does not parse the body a second time.
+  if (json !== undefined) response.json = json;
+  const failure = huaweiEnvelopeFailure(json);
   if (ok && !failure) return { ok: true };
   const code = failure?.code;
   let kind = ok ? 'client-error' : kindForStatus(response.status);
