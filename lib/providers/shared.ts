@@ -107,18 +107,20 @@ export function trimErrorText(text: string | undefined, max = 500): string | und
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-const SECRET_PATTERNS: RegExp[] = [
-  /((?:password|passwd|pwd|secret|token|access[_-]?key(?:[_-]?id)?|secret[_-]?key|credential|ak|sk)\s*[=:]\s*)(['"]?)[^\s'",;)]+\2/gi,
-  /\b(LTAI[0-9A-Za-z]{12,30})\b/g,
-  /\b([A-Z0-9]{20})\b(?=.*\bsecret)/g,
-];
+/**
+ * `key=value` / `key: value` pairs whose key names a credential, plain or dotted as in Hadoop/Spark/Flink
+ * properties (`password=`, `fs.obs.secret.key=`, `spark.hadoop.fs.s3a.access.key:`), plus bare `ak=`/`sk=`.
+ */
+const KEYED_SECRET =
+  /((?:[\w.-]*(?:password|passwd|pwd|secret|token|credential|access[._-]?key(?:[._-]?id)?)[\w.-]*|\bak|\bsk)\s*[=:]\s*)(['"]?)[^\s'",;)]+\2/gi;
+/** Alibaba Cloud AccessKey ids. */
+const ALIBABA_AK_ID = /\bLTAI[0-9A-Za-z]{12,30}\b/g;
 
 /** Scrubs secret-looking fragments (key=value credentials, Alibaba AK ids) from free text vendors return. */
 export function scrubSecrets(text: string): string {
-  let out = text;
-  out = out.replace(SECRET_PATTERNS[0] as RegExp, (_m, prefix: string) => `${prefix}<redacted>`);
-  out = out.replace(SECRET_PATTERNS[1] as RegExp, '<redacted>');
-  return out;
+  return text
+    .replace(KEYED_SECRET, (_m, prefix: string) => `${prefix}<redacted>`)
+    .replace(ALIBABA_AK_ID, '<redacted>');
 }
 
 export interface ResolvedCredentials {

@@ -141,16 +141,8 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
-/** Dotted config keys (`fs.obs.secret.key=…`, `spark.hadoop.fs.s3a.access.key: …`) the shared scrubber misses. */
-const DOTTED_SECRET =
-  /([\w.-]*(?:secret|password|passwd|token|credential|access[._-]?key)[\w.-]*\s*[=:]\s*)(['"]?)[^\s'",;)]+\2/gi;
-
 /** Vendor text for events and the audit: flat, short, and without anything that looks like a credential. */
-const cleanText = (text: string) =>
-  scrubSecrets(trimErrorText(text, 300) ?? '').replace(
-    DOTTED_SECRET,
-    (_m, prefix: string) => `${prefix}<redacted>`,
-  );
+const cleanText = (text: string) => scrubSecrets(trimErrorText(text, 300) ?? '');
 
 /** Long enough for every attempt the budget allows and its verification, so the lease outlives the work. */
 function leaseMsFor(policy: RemediationPolicy): number {
