@@ -93,7 +93,8 @@ async function cycle(): Promise<TargetSnapshot[]> {
 
 // 1. One full collection cycle, cold (first) and warm (second: pools and JIT warm, as in a warm Lambda).
 await sandbox.reset();
-const cold = await measure(cycle);
+// Only the cold cycle's figures are kept: holding its snapshots would inflate the warm cycle's peak RSS.
+const cold = await measure(cycle).then(({ result: _, ...figures }) => figures);
 const coldCounts = await sandbox.counts();
 await sandbox.reset();
 const warm = await measure(cycle);
