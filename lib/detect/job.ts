@@ -106,11 +106,12 @@ export function evaluateJob(
   // UNKNOWN tells nothing about the job: conditions that depend on its state neither fire nor resolve.
   // Likewise a RUNNING job whose metric sample is missing this poll: a data gap is not a recovery.
   const unknown = job.state === 'UNKNOWN';
-  const sampled = new Set((job.metrics ?? []).map((m) => m.name));
-  const metricNames = new Map(metricDiscriminators(rules).map((d, i) => [d, rules.metrics[i]?.name]));
+  const discriminators = metricDiscriminators(rules);
   const metricGap = (discriminator: string | undefined) => {
-    const name = metricNames.get(discriminator ?? '');
-    return job.state === 'RUNNING' && name !== undefined && !sampled.has(name);
+    if (job.state !== 'RUNNING') return false;
+    const index = discriminators.indexOf(discriminator ?? '');
+    const name = index < 0 ? undefined : rules.metrics[index]?.name;
+    return name !== undefined && !(job.metrics ?? []).some((m) => m.name === name);
   };
   const reconciled = reconcile({
     previous: previous?.conditions ?? {},

@@ -62,10 +62,19 @@ export function thresholdsFor(rules: Rules, type: EventType, discriminator: stri
 
 /** Metric conditions are discriminated by metric name; a second rule on the same metric gets `name#index`. */
 export function metricDiscriminators(rules: Rules): string[] {
+  // Rules objects are shared read-only by every job they apply to: work the names out once per metrics list.
+  const known = discriminatorsByMetrics.get(rules.metrics);
+  if (known) return known;
   const counts = new Map<string, number>();
   for (const rule of rules.metrics) counts.set(rule.name, (counts.get(rule.name) ?? 0) + 1);
-  return rules.metrics.map((rule, i) => ((counts.get(rule.name) ?? 0) > 1 ? `${rule.name}#${i}` : rule.name));
+  const names = rules.metrics.map((rule, i) =>
+    (counts.get(rule.name) ?? 0) > 1 ? `${rule.name}#${i}` : rule.name,
+  );
+  discriminatorsByMetrics.set(rules.metrics, names);
+  return names;
 }
+
+const discriminatorsByMetrics = new WeakMap<Rules['metrics'], string[]>();
 
 function metricRuleByDiscriminator(rules: Rules, discriminator: string | undefined) {
   const names = metricDiscriminators(rules);
