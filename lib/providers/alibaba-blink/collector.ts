@@ -18,6 +18,7 @@ import {
   resourceKey,
   type TargetSnapshot,
 } from '../../model/snapshot.js';
+import { type Page, type PageReading, readPages } from '../paging.js';
 import {
   createJobFilter,
   looseNumber,
@@ -260,12 +261,11 @@ export function resetFailoverCursors(): void {
 // Paging: pages are 1-based per the manual; a server that counts from 0, ignores pageSize or repeats a page
 // is still read completely, and anything short of the reported total is an 'incomplete' error.
 
-interface Page<T> {
-  items: T[];
-  total?: number;
-  totalPages?: number;
-  pageSize?: number;
-}
+/** Pages as the manual counts them (from 1), then from 0 for a server that does not. */
+const PAGE_INDEX_READINGS: PageReading<number>[] = [
+  { name: 'pages from 1', params: (k) => k + 1 },
+  { name: 'pages from 0', params: (k) => k },
+];
 
 async function readAllPages<T>(options: {
   operation: string;
@@ -279,58 +279,37 @@ async function readAllPages<T>(options: {
   /** Called with each page's new items as the page arrives, so later calls need not wait for the last page. */
   onNew?: (items: T[]) => void;
 }): Promise<{ items: T[]; complete: boolean }> {
-  const seen = new Map<string, T>();
-  const add = (page: Page<T>) => {
-    const fresh: T[] = [];
-    for (const item of page.items) {
-      const key = options.keyOf(item);
-      if (!seen.has(key)) {
-        seen.set(key, item);
-        fresh.push(item);
-      }
-    }
-    if (fresh.length > 0) options.onNew?.(fresh);
-    return fresh.length;
-  };
+  const read: T[] = [];
   try {
-    const first = await options.fetch(1);
-    add(first);
-    const total = first.total;
-    if (total !== undefined) {
-      // The server's own page size wins when it differs from what we asked for.
-      const size =
-        first.pageSize && first.pageSize > 0 ? first.pageSize : first.items.length || options.pageSize;
-      const pages = Math.min(
-        MAX_PAGES,
-        Math.max(first.totalPages ?? 0, Math.ceil(total / Math.max(1, size))),
-      );
-      const rest = Array.from({ length: Math.max(0, pages - 1) }, (_, i) => i + 2);
-      await mapConcurrent(rest, options.concurrency, async (index) => {
-        add(await options.fetch(index));
+    const listed = await readPages({
+      readings: PAGE_INDEX_READINGS,
+      fetch: options.fetch,
+      idOf: options.keyOf,
+      pageSize: options.pageSize,
+      concurrency: options.concurrency,
+      maxPages: MAX_PAGES,
+      trustFirstPage: true,
+      onNew: (items) => {
+        read.push(...items);
+        options.onNew?.(items);
+      },
+    });
+    if (!listed.complete) {
+      const expected =
+        listed.total === undefined
+          ? 'the listing never ended on a short page'
+          : `the API reported ${listed.total}`;
+      options.errors.push({
+        kind: 'incomplete',
+        operation: options.operation,
+        message: `${options.operation}: read ${listed.items.length} ${options.what} but ${expected}`,
+        atMs: options.nowMs(),
       });
-      // A 0-based server answered page 1 with the second page: read page 0 too.
-      if (seen.size < total) add(await options.fetch(0));
-      if (seen.size !== total) {
-        options.errors.push({
-          kind: 'incomplete',
-          operation: options.operation,
-          message: `${options.operation}: read ${seen.size} ${options.what} but the API reported ${total}`,
-          atMs: options.nowMs(),
-        });
-        return { items: [...seen.values()], complete: false };
-      }
-      return { items: [...seen.values()], complete: true };
     }
-    // No total reported: read until a short page or a page with nothing new.
-    let last = first;
-    for (let index = 2; index <= MAX_PAGES && last.items.length >= options.pageSize; index++) {
-      last = await options.fetch(index);
-      if (add(last) === 0) break;
-    }
-    return { items: [...seen.values()], complete: true };
+    return { items: listed.items, complete: listed.complete };
   } catch (error) {
     options.errors.push(toCollectionError(error, options.operation, options.nowMs()));
-    return { items: [...seen.values()], complete: false };
+    return { items: read, complete: false };
   }
 }
 

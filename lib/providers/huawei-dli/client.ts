@@ -6,7 +6,8 @@
 import type { z } from 'zod';
 import type { TargetOf } from '../../config/schema.js';
 import { getHuaweiClient, type HuaweiClient, type HuaweiMethod } from '../huawei/index.js';
-import { mapConcurrent, parseVendor, resolveCredentials } from '../shared.js';
+import { type PagedResult, type ReadPagesOptions, readPages } from '../paging.js';
+import { parseVendor, resolveCredentials } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { dliEndpointFor } from './config.js';
 import {
@@ -54,100 +55,14 @@ export const MAX_PAGES = 200;
 export type DliTarget = TargetOf<'huawei-dli'>;
 
 /** A listing read to the end (or not): `complete` is false when what was read != the reported total. */
-export interface Paged<T> {
-  items: T[];
+export interface Paged<T> extends PagedResult<T> {
   total: number;
-  complete: boolean;
-  /** Which reading of the position parameter produced the data, for the incomplete message. */
-  reading: string;
 }
 
-export interface PageReading {
-  name: string;
-  /** Value of the position parameter for the k-th page (k from 0). */
-  position: (k: number) => number;
-}
-
-/** The reading that worked last time, per endpoint and listing, so a warm poll trusts it from page one. */
-const workingReading = new Map<string, string>();
-const MAX_REMEMBERED_READINGS = 1_000;
-
-/**
- * Reads every page, trying the readings in order: the first is the documented (or most likely) one; a
- * reading whose next page is empty or repeats what was read gives way to the next reading. A reading is
- * trusted once a second page of new items confirms it, or at once when it worked for the same listing
- * before (`memoKey`, warm process): then every remaining page is fetched concurrently right after the
- * first, which gives the total. Stops as soon as the reported total is reached, so the right reading costs
- * no extra call.
- */
-export async function readAllPages<T>(options: {
-  pageSize: number;
-  readings: PageReading[];
-  fetch: (position: number) => Promise<{ items: T[]; total: number }>;
-  idOf: (item: T) => string;
-  maxPages?: number;
-  concurrency?: number;
-  /** Remembers the working reading under this key (endpoint + listing). */
-  memoKey?: string;
-}): Promise<Paged<T>> {
-  const seen = new Map<string, T>();
-  const maxPages = options.maxPages ?? MAX_PAGES;
-  let total: number | undefined;
-  const remembered = options.memoKey === undefined ? undefined : workingReading.get(options.memoKey);
-  const ordered = [...options.readings].sort(
-    (a, b) => Number(b.name === remembered) - Number(a.name === remembered),
-  );
-  let used = ordered[0]?.name ?? 'default';
-  let calls = 0;
-  const read = async (reading: PageReading, k: number): Promise<{ size: number; added: number }> => {
-    calls++;
-    const page = await options.fetch(reading.position(k));
-    total = page.total;
-    let added = 0;
-    for (const item of page.items) {
-      const id = options.idOf(item);
-      if (!seen.has(id)) {
-        seen.set(id, item);
-        added++;
-      }
-    }
-    if (added > 0) used = reading.name;
-    return { size: page.items.length, added };
-  };
-  const done = () => total !== undefined && seen.size >= total;
-  const readRest = async (reading: PageReading, from: number) => {
-    const pages = Math.min(Math.ceil((total ?? 0) / options.pageSize), maxPages);
-    if (done() || pages <= from) return;
-    const rest = Array.from({ length: pages - from }, (_, i) => i + from);
-    await mapConcurrent(rest, options.concurrency ?? 4, (k) => read(reading, k));
-  };
-
-  const [primary, ...fallbacks] = ordered;
-  if (primary) {
-    const first = await read(primary, 0);
-    if (!done() && first.size > 0) {
-      if (primary.name === remembered) await readRest(primary, 1);
-      else {
-        const second = await read(primary, 1);
-        if (!done() && second.added > 0) await readRest(primary, 2);
-      }
-    }
-  }
-  outer: for (const reading of fallbacks) {
-    for (let k = 0; k < maxPages; k++) {
-      if (done() || calls >= maxPages * 2) break outer;
-      const page = await read(reading, k);
-      if (page.size === 0 || (page.added === 0 && k > 0)) break;
-    }
-  }
-  const items = [...seen.values()];
-  const reported = total ?? 0;
-  const complete = items.length === reported;
-  if (complete && options.memoKey !== undefined && items.length > 0) {
-    if (workingReading.size >= MAX_REMEMBERED_READINGS) workingReading.clear();
-    workingReading.set(options.memoKey, used);
-  }
-  return { items, total: reported, complete, reading: used };
+/** DLI listings always report a total; the shared reader with DLI's page bound and the total made plain. */
+async function readDliPages<T>(options: ReadPagesOptions<T, number>): Promise<Paged<T>> {
+  const read = await readPages({ maxPages: MAX_PAGES, ...options });
+  return { ...read, total: read.total ?? 0 };
 }
 
 const UUID_LIKE = /^[A-Za-z0-9-]{1,64}$/;
@@ -186,13 +101,13 @@ export class DliApi {
   listFlinkJobs(queue?: string): Promise<Paged<DliFlinkJobItem>> {
     const base: [string, string][] = [['limit', String(FLINK_PAGE_SIZE)]];
     if (queue) base.push(['queue_name', queue]);
-    return readAllPages({
+    return readDliPages({
       concurrency: this.concurrency,
       memoKey: `${this.client.endpoint}|${DLI_OPERATIONS.listFlinkJobs}`,
       pageSize: FLINK_PAGE_SIZE,
       readings: [
-        { name: 'offset as records', position: (k) => k * FLINK_PAGE_SIZE },
-        { name: 'offset as page index', position: (k) => k },
+        { name: 'offset as records', params: (k, size) => k * size },
+        { name: 'offset as page index', params: (k) => k },
       ],
       idOf: (job) => String(job.job_id),
       fetch: async (offset) => {
@@ -251,13 +166,13 @@ export class DliApi {
   listSparkBatches(queue?: string): Promise<Paged<DliSparkBatch>> {
     const base: [string, string][] = [['size', String(SPARK_PAGE_SIZE)]];
     if (queue) base.push(['queue_name', queue]);
-    return readAllPages({
+    return readDliPages({
       concurrency: this.concurrency,
       memoKey: `${this.client.endpoint}|${DLI_OPERATIONS.listSparkJobs}`,
       pageSize: SPARK_PAGE_SIZE,
       readings: [
-        { name: 'from as records', position: (k) => k * SPARK_PAGE_SIZE },
-        { name: 'from as page index', position: (k) => k },
+        { name: 'from as records', params: (k, size) => k * size },
+        { name: 'from as page index', params: (k) => k },
       ],
       idOf: (batch) => batch.id,
       fetch: async (from) => {
@@ -304,13 +219,13 @@ export class DliApi {
     ];
     if (filter.status) base.push(['job-status', filter.status]);
     if (filter.startAfterMs !== undefined) base.push(['start', String(Math.floor(filter.startAfterMs))]);
-    return readAllPages({
+    return readDliPages({
       concurrency: this.concurrency,
       memoKey: `${this.client.endpoint}|${DLI_OPERATIONS.listSqlJobs}`,
       pageSize: SQL_PAGE_SIZE,
       readings: [
-        { name: 'current-page from 1', position: (k) => k + 1 },
-        { name: 'current-page from 0', position: (k) => k },
+        { name: 'current-page from 1', params: (k) => k + 1 },
+        { name: 'current-page from 0', params: (k) => k },
       ],
       idOf: (job) => job.job_id,
       fetch: async (pageNumber) => {

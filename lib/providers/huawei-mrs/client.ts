@@ -10,7 +10,8 @@ import {
   type HuaweiCredentials,
   type RetryOptions,
 } from '../huawei/index.js';
-import { mapConcurrent, parseVendor, resolveCredentials } from '../shared.js';
+import { type PagedResult, type PageReading, readPages } from '../paging.js';
+import { parseVendor, resolveCredentials } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { mrsEndpointFor } from './config.js';
 import {
@@ -43,18 +44,14 @@ function id(value: string, what: string): string {
   return value;
 }
 
-/** One way of reading a paged API's position parameters. */
-export interface PageReading {
-  name: string;
-  /** Query parameters for the k-th page (k from 0) of `size` records. */
-  params(k: number, size: number): [string, string][];
-}
+/** One way of reading MRS's position parameters: the query parameters of the k-th page. */
+export type MrsPageReading = PageReading<[string, string][]>;
 
 /**
  * V2 job list `offset`: records from 0 (SDK comment: default 0), pages from 1 (docs: default 1), pages from 0,
  * records from 1. The first reading is the SDK's; the others only run when totals do not add up.
  */
-export const JOB_LIST_READINGS: PageReading[] = [
+export const JOB_LIST_READINGS: MrsPageReading[] = [
   {
     name: 'records-from-0',
     params: (k, size) => [
@@ -86,7 +83,7 @@ export const JOB_LIST_READINGS: PageReading[] = [
 ];
 
 /** V1.1 cluster and host lists: `currentPage` from 1 (documented default) or from 0. */
-export const PAGE_NUMBER_READINGS: PageReading[] = [
+export const PAGE_NUMBER_READINGS: MrsPageReading[] = [
   {
     name: 'pages-from-1',
     params: (k, size) => [
@@ -102,101 +99,6 @@ export const PAGE_NUMBER_READINGS: PageReading[] = [
     ],
   },
 ];
-
-export interface PagedResult<T> {
-  items: T[];
-  /** The total the API reported last; undefined when it reported none. */
-  total?: number;
-  /** Every record was read and the count matches the reported total. */
-  complete: boolean;
-  reading: string;
-}
-
-/** The reading that worked last time, per endpoint and operation, so warm polls start with it. */
-const workingReading = new Map<string, string>();
-const MAX_PAGES_WITHOUT_TOTAL = 1000;
-
-/**
- * Reads every page, deduplicating by id. Readings are tried in order until the count matches the reported
- * total; a reading ends on an empty page or on a page with nothing new (a server ignoring the offset).
- * Once a reading is trusted (it worked last time for this listing, or its second page was all new) and the
- * total is known, the remaining pages are fetched `concurrency` at a time instead of one after another.
- */
-export async function readAllPages<T>(options: {
-  readings: PageReading[];
-  pageSize: number;
-  /** Remembers the working reading under this key (endpoint + operation). */
-  memoKey: string;
-  fetch: (params: [string, string][]) => Promise<{ items: T[]; total?: number }>;
-  idOf: (item: T) => string;
-  /** Pages in flight once the reading is trusted; 1 reads strictly one page after another. */
-  concurrency?: number;
-}): Promise<PagedResult<T>> {
-  const remembered = workingReading.get(options.memoKey);
-  const readings = [...options.readings].sort(
-    (a, b) => Number(b.name === remembered) - Number(a.name === remembered),
-  );
-  const concurrency = options.concurrency ?? 1;
-  const byId = new Map<string, T>();
-  let total: number | undefined;
-  let lastReading = readings[0]?.name ?? 'none';
-  for (const reading of readings) {
-    lastReading = reading.name;
-    const seen = new Set<string>();
-    const take = (page: { items: T[]; total?: number }) => {
-      if (page.total !== undefined) total = page.total;
-      let fresh = 0;
-      for (const item of page.items) {
-        const key = options.idOf(item);
-        if (!seen.has(key)) {
-          seen.add(key);
-          fresh++;
-        }
-        if (!byId.has(key)) byId.set(key, item);
-      }
-      return fresh;
-    };
-    const finished = () => {
-      workingReading.set(options.memoKey, reading.name);
-      return {
-        items: [...byId.values()],
-        ...(total === undefined ? {} : { total }),
-        complete: true,
-        reading: reading.name,
-      };
-    };
-    for (let k = 0; ; k++) {
-      const maxPages =
-        total === undefined ? MAX_PAGES_WITHOUT_TOTAL : Math.ceil(total / options.pageSize) + 2;
-      if (k >= maxPages) break;
-      const page = await options.fetch(reading.params(k, options.pageSize));
-      const fresh = take(page);
-      // Without a reported total, a short page is the only end marker there is.
-      const done = total !== undefined ? byId.size >= total : page.items.length < options.pageSize;
-      if (done) return finished();
-      if (page.items.length === 0 || fresh === 0) break;
-      const trusted = (k === 0 && reading.name === remembered) || (k === 1 && fresh === options.pageSize);
-      if (trusted && concurrency > 1 && total !== undefined) {
-        const last = Math.ceil(total / options.pageSize) - 1;
-        const rest = Array.from({ length: Math.max(0, last - k) }, (_, i) => k + 1 + i);
-        const pages = await mapConcurrent(rest, concurrency, (index) =>
-          options.fetch(reading.params(index, options.pageSize)),
-        );
-        for (const more of pages) take(more);
-        if (byId.size >= (total ?? 0)) return finished();
-        // Short of the total: carry on one page at a time after the last one read.
-        k = last;
-      }
-    }
-  }
-  const complete = total === undefined ? false : byId.size >= total;
-  return {
-    items: [...byId.values()],
-    ...(total === undefined ? {} : { total }),
-    complete,
-    reading: lastReading,
-  };
-}
 
 export interface MrsApiOptions {
   endpoint: string;
@@ -248,7 +150,7 @@ export class MrsApi {
 
   /** Every existing cluster (deleted ones excluded by `clusterState=existing`). */
   listClusters(pageSize: number): Promise<PagedResult<MrsCluster>> {
-    return readAllPages({
+    return readPages({
       readings: PAGE_NUMBER_READINGS,
       concurrency: this.pageConcurrency,
       pageSize,
@@ -279,7 +181,7 @@ export class MrsApi {
   }
 
   listHosts(clusterId: string, pageSize: number): Promise<PagedResult<MrsHost>> {
-    return readAllPages<MrsHost>({
+    return readPages({
       readings: PAGE_NUMBER_READINGS,
       concurrency: this.pageConcurrency,
       pageSize,
@@ -303,7 +205,7 @@ export class MrsApi {
     filter: [string, string][],
     pageSize: number,
   ): Promise<PagedResult<MrsJobExecution>> {
-    return readAllPages({
+    return readPages({
       readings: JOB_LIST_READINGS,
       concurrency: this.pageConcurrency,
       pageSize,

@@ -20,6 +20,7 @@ import {
   type Scope,
   type TargetSnapshot,
 } from '../../model/snapshot.js';
+import type { PagedResult } from '../paging.js';
 import {
   createJobFilter,
   mapConcurrent,
@@ -29,7 +30,7 @@ import {
   trimErrorText,
 } from '../shared.js';
 import type { ProviderContext } from '../types.js';
-import { connectMrs, MRS_OPERATIONS, type MrsApi, type PagedResult } from './client.js';
+import { connectMrs, MRS_OPERATIONS, type MrsApi } from './client.js';
 import type { MrsCluster, MrsJobExecution } from './schemas.js';
 
 const PROVIDER = 'huawei-mrs' as const;

@@ -1,11 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseArguments, parseProperties } from '../../../lib/providers/huawei-mrs/actions.js';
-import {
-  JOB_LIST_READINGS,
-  PAGE_NUMBER_READINGS,
-  readAllPages,
-} from '../../../lib/providers/huawei-mrs/client.js';
+import { JOB_LIST_READINGS, PAGE_NUMBER_READINGS } from '../../../lib/providers/huawei-mrs/client.js';
+import { readPages as readAllPages } from '../../../lib/providers/paging.js';
 
 /** An in-memory list server that reads its position parameter one way (the paging logic is pure over fetch). */
 function server(
