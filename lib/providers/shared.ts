@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { formatPath } from '../config/load.js';
 import type { CredentialsRef } from '../config/refs.js';
 import { HttpCallError } from '../http/errors.js';
-import type { CollectionError } from '../model/snapshot.js';
+import type { CollectionError, ProviderId, TargetSnapshot } from '../model/snapshot.js';
 import type { ProviderContext } from './types.js';
 
 /** Shell-style glob (`*`, `?`) matched against the whole name. */
@@ -162,5 +162,24 @@ export function setupFailure(error: unknown, atMs: number): CollectionError {
     operation: 'ResolveCredentials',
     message: `credentials or endpoint could not be resolved: ${trimErrorText(scrubSecrets(detail), 300) ?? 'error'}`,
     atMs,
+  };
+}
+
+/** A target's snapshot before anything is read: complete until a listing or call says otherwise. */
+export function emptySnapshot(
+  target: { id: string; provider: ProviderId; region: string },
+  nowMs: number,
+): TargetSnapshot {
+  return {
+    targetId: target.id,
+    provider: target.provider,
+    region: target.region,
+    collectedAtMs: nowMs,
+    durationMs: 0,
+    jobs: [],
+    containers: [],
+    errors: [],
+    complete: true,
+    apiCalls: {},
   };
 }

@@ -21,6 +21,7 @@ import {
 import { type Page, type PageReading, readPages } from '../paging.js';
 import {
   createJobFilter,
+  emptySnapshot,
   looseNumber,
   mapConcurrent,
   parseVendor,
@@ -318,21 +319,6 @@ async function readAllPages<T>(options: {
 interface JobBase {
   project: string;
   job: VendorJob;
-}
-
-function emptySnapshot(target: BlinkTarget, startedMs: number): TargetSnapshot {
-  return {
-    targetId: target.id,
-    provider: 'alibaba-blink',
-    region: target.region,
-    collectedAtMs: startedMs,
-    durationMs: 0,
-    jobs: [],
-    containers: [],
-    errors: [],
-    complete: true,
-    apiCalls: {},
-  };
 }
 
 export async function resolveBlinkClient(target: BlinkTarget, ctx: ProviderContext): Promise<BlinkClient> {

@@ -14,6 +14,7 @@ import type {
 import { resourceKey } from '../../model/snapshot.js';
 import {
   createJobFilter,
+  emptySnapshot,
   mapConcurrent,
   scrubSecrets,
   setupFailure,
@@ -446,19 +447,8 @@ async function collectQueues(state: CollectState): Promise<ContainerSnapshot[]> 
 
 export async function collectDli(target: DliTarget, ctx: ProviderContext): Promise<TargetSnapshot> {
   const startedMs = ctx.now();
-  const apiCalls: Record<string, number> = {};
-  const snapshot: TargetSnapshot = {
-    targetId: target.id,
-    provider: PROVIDER,
-    region: target.region,
-    collectedAtMs: startedMs,
-    durationMs: 0,
-    jobs: [],
-    containers: [],
-    errors: [],
-    complete: true,
-    apiCalls,
-  };
+  const snapshot = emptySnapshot(target, startedMs);
+  const apiCalls = snapshot.apiCalls;
   let api: DliApi;
   try {
     api = await createDliApi(target, ctx, apiCalls);

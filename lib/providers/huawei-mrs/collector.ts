@@ -23,6 +23,7 @@ import {
 import type { PagedResult } from '../paging.js';
 import {
   createJobFilter,
+  emptySnapshot,
   mapConcurrent,
   scrubSecrets,
   setupFailure,
@@ -286,18 +287,7 @@ function incompleteError(
 /** Collects one MRS target. Never throws. */
 export async function collectMrs(target: TargetConfig, ctx: ProviderContext): Promise<TargetSnapshot> {
   const startedMs = ctx.now();
-  const snapshot: TargetSnapshot = {
-    targetId: target.id,
-    provider: PROVIDER,
-    region: target.region,
-    collectedAtMs: startedMs,
-    durationMs: 0,
-    jobs: [],
-    containers: [],
-    errors: [],
-    complete: true,
-    apiCalls: {},
-  };
+  const snapshot = emptySnapshot(target, startedMs);
   const fail = (error: CollectionError) => {
     snapshot.errors.push(error);
     snapshot.complete = false;
