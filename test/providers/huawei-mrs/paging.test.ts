@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseArguments, parseProperties } from '../../../lib/providers/huawei-mrs/actions.js';
 import { JOB_LIST_READINGS, PAGE_NUMBER_READINGS } from '../../../lib/providers/huawei-mrs/client.js';
-import { readPages as readAllPages } from '../../../lib/providers/paging.js';
+import { readPages } from '../../../lib/providers/paging.js';
 
 /** An in-memory list server that reads its position parameter one way (the paging logic is pure over fetch). */
 function server(
@@ -36,7 +36,7 @@ function server(
 }
 
 let memo = 0;
-describe('readAllPages', () => {
+describe('readPages with the MRS readings', () => {
   it('reads every record exactly once whichever way the server reads offset', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -47,7 +47,7 @@ describe('readAllPages', () => {
         >,
         async (records, pageSize, mode) => {
           const s = server(records, mode, 'offset');
-          const out = await readAllPages({
+          const out = await readPages({
             readings: JOB_LIST_READINGS,
             pageSize,
             memoKey: `prop-${memo++}`,
@@ -66,7 +66,7 @@ describe('readAllPages', () => {
 
   it('costs exactly ceil(n / size) calls once the working reading is known', async () => {
     const key = 'remembered';
-    await readAllPages({
+    await readPages({
       readings: PAGE_NUMBER_READINGS,
       pageSize: 10,
       memoKey: key,
@@ -74,7 +74,7 @@ describe('readAllPages', () => {
       idOf: (r) => r.id,
     });
     const s = server(35, 'pages-from-0', 'currentPage');
-    const out = await readAllPages({
+    const out = await readPages({
       readings: PAGE_NUMBER_READINGS,
       pageSize: 10,
       memoKey: key,
@@ -87,7 +87,7 @@ describe('readAllPages', () => {
 
   it('a reported total that is never reached is incomplete, after bounded calls', async () => {
     const s = server(30, 'records-from-0', 'offset', 45);
-    const out = await readAllPages({
+    const out = await readPages({
       readings: JOB_LIST_READINGS,
       pageSize: 10,
       memoKey: 'liar',
@@ -101,7 +101,7 @@ describe('readAllPages', () => {
 
   it('a server that ignores offset is caught (no endless loop)', async () => {
     let calls = 0;
-    const out = await readAllPages({
+    const out = await readPages({
       readings: JOB_LIST_READINGS,
       pageSize: 5,
       memoKey: 'ignores-offset',
