@@ -3,6 +3,7 @@ import { type DetectOutput, detect, type ResourceState } from '../detect/index.j
 import type { JobwatchEvent } from '../events/schema.js';
 import type { TargetSnapshot } from '../model/snapshot.js';
 import type { Logger } from '../observability/logger.js';
+import { emptySnapshot } from '../providers/shared.js';
 import type { Provider, SecretResolver } from '../providers/types.js';
 import type { Store } from '../state/store.js';
 import type { EventBus } from './bus.js';
@@ -114,16 +115,9 @@ async function collectSafely(target: TargetConfig, deps: PollDeps): Promise<Targ
   const provider = deps.providers[target.provider];
   const atMs = deps.now();
   const failed = (message: string): TargetSnapshot => ({
-    targetId: target.id,
-    provider: target.provider,
-    region: target.region,
-    collectedAtMs: atMs,
-    durationMs: 0,
-    jobs: [],
-    containers: [],
+    ...emptySnapshot(target, atMs),
     errors: [{ kind: 'invalid-response', operation: 'collect', message, atMs }],
     complete: false,
-    apiCalls: {},
   });
   if (!provider) return failed(`provider ${target.provider} is not available`);
   try {
