@@ -1,95 +1,11 @@
-import { type Config, parseConfig, type TargetConfig } from '../../../lib/config/index.js';
-import { createSecretResolver } from '../../../lib/config/secrets.js';
-import { detect, type ResourceState } from '../../../lib/detect/index.js';
-import type { JobwatchEvent } from '../../../lib/events/index.js';
-import type { TargetSnapshot } from '../../../lib/model/snapshot.js';
-import { silentLogger } from '../../../lib/observability/logger.js';
 import { huaweiDliProvider } from '../../../lib/providers/huawei-dli/index.js';
 import { huaweiDliSandboxPlugin } from '../../../lib/providers/huawei-dli/sandbox.js';
-import type { ProviderContext } from '../../../lib/providers/types.js';
-import {
-  createSimClock,
-  type FleetSpec,
-  SANDBOX_ENV,
-  type Sandbox,
-  type ScenarioName,
-  type SimClock,
-  startSandbox,
-} from '../../../lib/sandbox/index.js';
+import { type HarnessOptions, type ProviderHarness, startProviderHarness } from '../harness.js';
 
-/** 2026-11-23T08:00:00Z: a fixed start so every run sees the same timeline. */
-export const T0 = Date.UTC(2026, 10, 23, 8, 0, 0);
-export const SECOND = 1000;
-export const MINUTE = 60 * SECOND;
+export { count, MINUTE, SECOND, summarize, T0 } from '../harness.js';
+export type DliHarness = ProviderHarness;
 
-export interface DliHarness {
-  sandbox: Sandbox;
-  clock: SimClock;
-  config: Config;
-  target: TargetConfig;
-  ctx: ProviderContext;
-  /** One collect + detect round, keeping detection state across calls. */
-  poll(): Promise<{ snapshot: TargetSnapshot; events: JobwatchEvent[] }>;
-  events: JobwatchEvent[];
-  stop(): Promise<void>;
-}
-
-export async function startDliHarness(
-  options: {
-    scenario?: ScenarioName;
-    fleet?: FleetSpec;
-    speed?: number;
-    target?: (t: Record<string, unknown>) => Record<string, unknown>;
-    env?: Record<string, string>;
-  } = {},
-): Promise<DliHarness> {
-  const clock = createSimClock({ speed: options.speed ?? 0, startMs: T0 });
-  const sandbox = await startSandbox({
-    plugins: [huaweiDliSandboxPlugin],
-    scenario: options.scenario ?? 'test',
-    clock,
-    ...(options.fleet ? { fleet: options.fleet } : {}),
-  });
-  const targets = sandbox.targets().map((t) => (options.target ? options.target(t) : t));
-  const config = parseConfig({ targets });
-  const target = config.targets[0] as TargetConfig;
-  const ctx: ProviderContext = {
-    now: () => clock.now(),
-    secrets: createSecretResolver({ env: { ...SANDBOX_ENV, ...options.env } }),
-    logger: silentLogger,
-  };
-  let state = new Map<string, ResourceState>();
-  const events: JobwatchEvent[] = [];
-  return {
-    sandbox,
-    clock,
-    config,
-    target,
-    ctx,
-    events,
-    async poll() {
-      const snapshot = await huaweiDliProvider.collect(target, ctx);
-      const out = detect({
-        target,
-        ...(config.defaults.rules ? { defaults: config.defaults.rules } : {}),
-        snapshot,
-        previous: state,
-        nowMs: clock.now(),
-      });
-      state = out.next;
-      for (const key of out.removed) state.delete(key);
-      events.push(...out.events);
-      return { snapshot, events: out.events };
-    },
-    stop: () => sandbox.stop(),
-  };
-}
-
-/** `type name status` per event, for readable assertions. */
-export function summarize(events: JobwatchEvent[]): string[] {
-  return events.map((e) => `${e.data.type} ${e.data.resource.name} ${e.data.status}`);
-}
-
-export function count(events: JobwatchEvent[], line: string): number {
-  return summarize(events).filter((s) => s === line).length;
+/** The DLI emulator and a collect + detect poll over real sockets (see ../harness.ts). */
+export function startDliHarness(options: HarnessOptions = {}): Promise<DliHarness> {
+  return startProviderHarness(huaweiDliProvider, huaweiDliSandboxPlugin, options);
 }

@@ -1,0 +1,104 @@
+import { type Config, parseConfig, type TargetConfig } from '../../lib/config/index.js';
+import { createSecretResolver } from '../../lib/config/secrets.js';
+import { detect, type ResourceState } from '../../lib/detect/index.js';
+import type { JobwatchEvent } from '../../lib/events/index.js';
+import type { TargetSnapshot } from '../../lib/model/snapshot.js';
+import { silentLogger } from '../../lib/observability/logger.js';
+import type { Provider, ProviderContext } from '../../lib/providers/types.js';
+import {
+  createSimClock,
+  type FleetSpec,
+  SANDBOX_ENV,
+  type Sandbox,
+  type SandboxPlugin,
+  type ScenarioName,
+  type SimClock,
+  startSandbox,
+} from '../../lib/sandbox/index.js';
+
+/** 2026-11-23T08:00:00Z: a fixed start so every run sees the same timeline. */
+export const T0 = Date.UTC(2026, 10, 23, 8, 0, 0);
+export const SECOND = 1000;
+export const MINUTE = 60 * SECOND;
+
+export interface ProviderHarness {
+  sandbox: Sandbox;
+  clock: SimClock;
+  config: Config;
+  target: TargetConfig;
+  ctx: ProviderContext;
+  /** One collect + detect round, keeping detection state across calls. */
+  poll(): Promise<{ snapshot: TargetSnapshot; events: JobwatchEvent[] }>;
+  events: JobwatchEvent[];
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  scenario?: ScenarioName;
+  fleet?: FleetSpec;
+  /** Simulated clock speed; 0 (the default) moves only on clock.advance(). */
+  speed?: number;
+  /** Rewrites the generated target (e.g. rules, options) before the real config parser sees it. */
+  target?: (t: Record<string, unknown>) => Record<string, unknown>;
+  env?: Record<string, string>;
+}
+
+/**
+ * One provider's emulator on loopback, its target built through the real config parser, and a poll that
+ * runs the provider's collector and detection over real sockets, as the runtime does.
+ */
+export async function startProviderHarness(
+  provider: Provider,
+  plugin: SandboxPlugin,
+  options: HarnessOptions = {},
+): Promise<ProviderHarness> {
+  const clock = createSimClock({ speed: options.speed ?? 0, startMs: T0 });
+  const sandbox = await startSandbox({
+    plugins: [plugin],
+    scenario: options.scenario ?? 'test',
+    clock,
+    ...(options.fleet ? { fleet: options.fleet } : {}),
+  });
+  const targets = sandbox.targets().map((t) => (options.target ? options.target(t) : t));
+  const config = parseConfig({ targets });
+  const target = config.targets[0] as TargetConfig;
+  const ctx: ProviderContext = {
+    now: () => clock.now(),
+    secrets: createSecretResolver({ env: { ...SANDBOX_ENV, ...options.env } }),
+    logger: silentLogger,
+  };
+  let state = new Map<string, ResourceState>();
+  const events: JobwatchEvent[] = [];
+  return {
+    sandbox,
+    clock,
+    config,
+    target,
+    ctx,
+    events,
+    async poll() {
+      const snapshot = await provider.collect(target, ctx);
+      const out = detect({
+        target,
+        ...(config.defaults.rules ? { defaults: config.defaults.rules } : {}),
+        snapshot,
+        previous: state,
+        nowMs: clock.now(),
+      });
+      state = out.next;
+      for (const key of out.removed) state.delete(key);
+      events.push(...out.events);
+      return { snapshot, events: out.events };
+    },
+    stop: () => sandbox.stop(),
+  };
+}
+
+/** `type name status` per event, for readable assertions. */
+export function summarize(events: JobwatchEvent[]): string[] {
+  return events.map((e) => `${e.data.type} ${e.data.resource.name} ${e.data.status}`);
+}
+
+export function count(events: JobwatchEvent[], line: string): number {
+  return summarize(events).filter((s) => s === line).length;
+}
