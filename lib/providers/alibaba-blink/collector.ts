@@ -233,32 +233,6 @@ export function toMetricSamples(
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Failover cursor: each failover of an instance is reported once per warm process. Detection keeps its own
-// cursor too, so a cold start that repeats the last few is harmless.
-
-const failoverCursors = new Map<string, number>();
-const MAX_CURSORS = 50_000;
-
-function takeNewFailovers(key: string, failovers: FailoverException[]): FailoverException[] {
-  const cursor = failoverCursors.get(key) ?? Number.NEGATIVE_INFINITY;
-  const fresh = failovers.filter((f) => f.atMs > cursor);
-  if (fresh.length > 0) {
-    failoverCursors.delete(key);
-    if (failoverCursors.size >= MAX_CURSORS) {
-      const oldest = failoverCursors.keys().next().value;
-      if (oldest !== undefined) failoverCursors.delete(oldest);
-    }
-    failoverCursors.set(key, Math.max(...fresh.map((f) => f.atMs)));
-  }
-  return fresh;
-}
-
-/** Test hook: forget failover cursors (a cold start). */
-export function resetFailoverCursors(): void {
-  failoverCursors.clear();
-}
-
-// ---------------------------------------------------------------------------------------------------------
 // Paging: pages are 1-based per the manual; a server that counts from 0, ignores pageSize or repeats a page
 // is still read completely, and anything short of the reported total is an 'incomplete' error.
 
@@ -624,8 +598,8 @@ async function readRunningDetails(
     .then((answer) => {
       const doc = embedded(exceptionsDocSchema, answer.Exceptions, 'GetInstanceExceptions', 'Exceptions');
       if (!doc) return;
-      const cursorKey = `${target.id}\u0000${project}\u0000${snap.name}\u0000${snap.instanceId ?? ''}`;
-      snap.failovers = takeNewFailovers(cursorKey, toFailovers(doc));
+      // All listed failovers, every poll: detection's stored per-job cursor decides which are new.
+      snap.failovers = toFailovers(doc);
     })
     .catch(fail('GetInstanceExceptions'));
 

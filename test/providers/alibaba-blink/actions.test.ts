@@ -3,7 +3,6 @@
  * sandbox's request log (what the vendor actually received) and the next snapshot.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { resetFailoverCursors } from '../../../lib/providers/alibaba-blink/collector.js';
 import { alibabaBlinkProvider } from '../../../lib/providers/alibaba-blink/index.js';
 import type { ActionName, ActionRequest } from '../../../lib/providers/types.js';
 import { actionTarget, detector, eventLines, type Harness, jobByName, startBlinkSandbox } from './helpers.js';
@@ -12,7 +11,6 @@ let harness: Harness | undefined;
 afterEach(async () => {
   await harness?.stop();
   harness = undefined;
-  resetFailoverCursors();
 });
 
 const actions = alibabaBlinkProvider.actions;

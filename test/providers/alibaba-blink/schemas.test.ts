@@ -11,7 +11,6 @@ import type { TargetOf } from '../../../lib/config/schema.js';
 import { silentLogger } from '../../../lib/observability/logger.js';
 import {
   normalizeBlinkState,
-  resetFailoverCursors,
   toCheckpointStats,
   toFailovers,
 } from '../../../lib/providers/alibaba-blink/collector.js';
@@ -199,7 +198,6 @@ describe('digest examples served over HTTP become a snapshot', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('collects job ss2 with checkpoints and the delay metric', async () => {
-    resetFailoverCursors();
     const config = parseConfig({
       targets: [
         {
