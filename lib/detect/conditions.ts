@@ -107,7 +107,7 @@ export function reconcile(input: ReconcileInput): {
       condition.firing = true;
       condition.severity = finding.severity;
       condition.title = finding.title;
-      events.push(firingEvent(context, condition, finding, condition.startsAtMs));
+      events.push(firingEvent(context, condition, finding, condition.startsAtMs, nowMs));
     } else if (
       condition.firing &&
       SEVERITY_RANK[finding.severity] > SEVERITY_RANK[condition.severity ?? finding.severity]
@@ -115,7 +115,7 @@ export function reconcile(input: ReconcileInput): {
       // An escalation is news: same fingerprint, observed now, so the event id differs from the first one.
       condition.severity = finding.severity;
       condition.title = finding.title;
-      events.push(firingEvent(context, condition, finding, nowMs));
+      events.push(firingEvent(context, condition, finding, nowMs, nowMs));
     }
     next[key] = condition;
   }
@@ -148,6 +148,7 @@ function firingEvent(
   condition: ConditionState,
   finding: Finding,
   atMs: number,
+  observedAtMs: number,
 ): JobwatchEvent {
   return buildEvent({
     type: finding.type,
@@ -165,6 +166,7 @@ function firingEvent(
     ...(finding.discriminator ? { discriminator: finding.discriminator } : {}),
     startsAtMs: condition.startsAtMs,
     atMs,
+    observedAtMs,
   });
 }
 
@@ -193,6 +195,7 @@ function resolvedEvent(
     ...(condition.discriminator ? { discriminator: condition.discriminator } : {}),
     startsAtMs: condition.startsAtMs,
     endsAtMs: Math.max(endsAtMs, condition.startsAtMs),
+    observedAtMs: input.nowMs,
   });
 }
 

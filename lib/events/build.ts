@@ -28,8 +28,10 @@ export interface EventInput {
   discriminator?: string;
   startsAtMs: number;
   endsAtMs?: number;
-  /** Observation time; defaults to endsAtMs for resolved events, else startsAtMs. */
+  /** Event time (and id); defaults to endsAtMs for resolved events, else startsAtMs. */
   atMs?: number;
+  /** When jobwatch saw it (the poll's now); what a redelivered event's age is measured from. */
+  observedAtMs?: number;
 }
 
 /**
@@ -59,6 +61,7 @@ export function buildEvent(input: EventInput): JobwatchEvent {
     fingerprint: fp,
     startsAtMs: input.startsAtMs,
     ...(input.endsAtMs === undefined ? {} : { endsAtMs: input.endsAtMs }),
+    ...(input.observedAtMs === undefined ? {} : { observedAtMs: input.observedAtMs }),
   };
   const candidate = {
     specversion: '1.0',
@@ -154,6 +157,7 @@ export function checkedEvent(candidate: {
     !isString(data.summary) ||
     !Number.isSafeInteger(data.startsAtMs) ||
     (data.endsAtMs !== undefined && !Number.isSafeInteger(data.endsAtMs)) ||
+    (data.observedAtMs !== undefined && !Number.isSafeInteger(data.observedAtMs)) ||
     !isString(data.fingerprint) ||
     !FINGERPRINT.test(data.fingerprint) ||
     !Array.isArray(data.links)
@@ -220,6 +224,7 @@ export function checkedEvent(candidate: {
       fingerprint: data.fingerprint,
       startsAtMs: data.startsAtMs,
       ...(data.endsAtMs === undefined ? {} : { endsAtMs: data.endsAtMs }),
+      ...(data.observedAtMs === undefined ? {} : { observedAtMs: data.observedAtMs }),
     },
   };
 }

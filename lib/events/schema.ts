@@ -36,6 +36,11 @@ export const eventDataSchema = z.object({
   /** When the condition started firing (epoch ms), and when it ended for a resolved event. */
   startsAtMs: z.number().int(),
   endsAtMs: z.number().int().optional(),
+  /**
+   * When jobwatch observed what this event says (the poll or webhook that made it), whatever the vendor's
+   * own timestamps: how old an event is (a redelivery, a replay) is measured from here.
+   */
+  observedAtMs: z.number().int().optional(),
 });
 
 /** CloudEvents 1.0 JSON envelope (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md). */

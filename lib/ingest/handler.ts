@@ -132,7 +132,7 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
   function build(inputs: EventInput[]): JobwatchEvent[] {
     return inputs.map((input, i) => {
       try {
-        return buildEvent(input);
+        return buildEvent({ ...input, observedAtMs: input.observedAtMs ?? deps.now() });
       } catch (error) {
         throw badRequest(`event ${i} is not a valid event: ${firstLine(error)}`);
       }
