@@ -1,6 +1,11 @@
+import { RE2JS, RE2JSException } from 're2js';
 import { z } from 'zod';
 
-/** One label matcher, as in Alertmanager: equality, inequality, and fully anchored regular expressions. */
+/**
+ * One label matcher, as in Alertmanager: equality, inequality, and fully anchored regular expressions.
+ * Regular expressions use RE2 syntax (Go's regexp, which Alertmanager and Prometheus use) and are matched
+ * by RE2JS in time linear in the label's length: an operator's `(a+)+$` cannot stall the notifier.
+ */
 export interface Matcher {
   name: string;
   value: string;
@@ -12,12 +17,18 @@ export const MATCHER_OPS = ['=', '!=', '=~', '!~'] as const;
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const MATCHER_TEXT = /^\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/;
 
-function validRegex(source: string): boolean {
+/** The longest regular expression a matcher may hold; longer ones are refused as input. */
+export const MAX_REGEX_LENGTH = 1024;
+
+/** Why `source` is not a usable matcher regex, or undefined when it is. */
+export function regexProblem(source: string): string | undefined {
+  if (source.length > MAX_REGEX_LENGTH) return `is longer than ${MAX_REGEX_LENGTH} characters`;
   try {
-    new RegExp(`^(?:${source})$`);
-    return true;
-  } catch {
-    return false;
+    compiled(source);
+    return undefined;
+  } catch (error) {
+    if (error instanceof RE2JSException) return error.message.replace(/^error parsing regexp: /, '');
+    throw error;
   }
 }
 
@@ -51,28 +62,47 @@ export const matcherSchema = z
     }),
   ])
   .superRefine((matcher, ctx) => {
-    if ((matcher.op === '=~' || matcher.op === '!~') && !validRegex(matcher.value))
+    if (matcher.op !== '=~' && matcher.op !== '!~') return;
+    const problem = regexProblem(matcher.value);
+    if (problem)
       ctx.addIssue({
         code: 'custom',
         path: ['value'],
-        message: `invalid regular expression '${matcher.value}'`,
+        message: `invalid regular expression '${matcher.value.slice(0, 100)}': ${problem} (RE2 syntax, as in Alertmanager)`,
       });
   });
 
-const regexCache = new Map<string, RegExp>();
+const regexCache = new Map<string, RE2JS>();
 
-function anchored(source: string): RegExp {
+function compiled(source: string): RE2JS {
   let re = regexCache.get(source);
   if (!re) {
-    // Anchored like Prometheus: `etl-.*` must match the whole value, not a substring.
-    re = new RegExp(`^(?:${source})$`);
+    re = RE2JS.compile(source);
     if (regexCache.size > 1000) regexCache.clear();
     regexCache.set(source, re);
   }
   return re;
 }
 
-/** Whether one matcher accepts a label set; a missing label reads as the empty string (as in AM). */
+/**
+ * Whether `actual` matches all of `source` (anchored like Prometheus: `etl-.*` must match the whole value,
+ * not a substring). A pattern that does not compile (a silence stored before patterns were checked)
+ * matches nothing.
+ */
+function fullMatch(source: string, actual: string): boolean | undefined {
+  if (source.length > MAX_REGEX_LENGTH) return undefined;
+  try {
+    return compiled(source).matches(actual);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether one matcher accepts a label set; a missing label reads as the empty string (as in AM). A regex
+ * matcher whose pattern does not compile accepts nothing, for `=~` and `!~` alike: a broken silence or
+ * inhibit rule mutes nothing, and a broken route matcher sends its alerts to the parent route.
+ */
 export function matchesOne(matcher: Matcher, labels: Record<string, string>): boolean {
   const actual = labels[matcher.name] ?? '';
   switch (matcher.op) {
@@ -81,9 +111,9 @@ export function matchesOne(matcher: Matcher, labels: Record<string, string>): bo
     case '!=':
       return actual !== matcher.value;
     case '=~':
-      return anchored(matcher.value).test(actual);
+      return fullMatch(matcher.value, actual) === true;
     case '!~':
-      return !anchored(matcher.value).test(actual);
+      return fullMatch(matcher.value, actual) === false;
   }
 }
 
