@@ -2,7 +2,7 @@
  * The sandbox fleet in its own process, so the benchmark's CPU and memory figures are jobwatch's alone.
  * Talks to the parent over IPC: sends { ready, endpoints, targets }, answers { counts } and { reset }.
  */
-import { ALL_PROVIDERS } from '../lib/providers/registry.js';
+import { ALL_EMULATORS } from '../lib/providers/emulators.js';
 import { createSimClock } from '../lib/sandbox/clock.js';
 import { startSandbox } from '../lib/sandbox/server.js';
 import type { FleetSpec } from '../lib/sandbox/types.js';
@@ -11,7 +11,7 @@ const fleet = JSON.parse(process.env.BENCH_FLEET ?? '{}') as FleetSpec;
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 50);
 
 const sandbox = await startSandbox({
-  plugins: ALL_PROVIDERS.map((p) => p.sandbox),
+  plugins: ALL_EMULATORS,
   scenario: 'fleet',
   fleet,
   latencyMs,

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { parseConfig } from '../config/load.js';
 import { createSecretResolver } from '../config/secrets.js';
 import { createStderrLogger } from '../observability/logger.js';
-import { ALL_PROVIDERS, PROVIDERS_BY_ID } from '../providers/registry.js';
+import { ALL_EMULATORS } from '../providers/emulators.js';
+import { PROVIDERS_BY_ID } from '../providers/registry.js';
 import { startLocalRuntime } from '../runtime/local.js';
 import { createLocalPipeline } from '../runtime/services.js';
 import { startChatSink } from '../sandbox/chat-sink.js';
@@ -35,7 +36,7 @@ export async function startDemo(options: {
   Object.assign(process.env, SANDBOX_ENV, demoEnv(sink.endpoints));
   const clock = createSimClock({ speed: 1 });
   const sandbox = await startSandbox({
-    plugins: ALL_PROVIDERS.map((p) => p.sandbox),
+    plugins: ALL_EMULATORS,
     scenario: 'demo',
     clock,
   });

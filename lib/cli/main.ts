@@ -5,7 +5,8 @@ import type { Config } from '../config/schema.js';
 import { createSecretResolver } from '../config/secrets.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import { createStderrLogger, type Logger } from '../observability/logger.js';
-import { ALL_PROVIDERS, PROVIDERS_BY_ID } from '../providers/registry.js';
+import { ALL_EMULATORS } from '../providers/emulators.js';
+import { PROVIDERS_BY_ID } from '../providers/registry.js';
 import { formatHistory, remediationHistory } from '../remediation/index.js';
 import type { EventBus } from '../runtime/bus.js';
 import { startLocalRuntime } from '../runtime/local.js';
@@ -235,7 +236,7 @@ async function pollSandboxSetup(logger: Logger) {
   Object.assign(process.env, SANDBOX_ENV);
   const clock = createSimClock({ speed: 0 });
   const sandbox = await startSandbox({
-    plugins: ALL_PROVIDERS.map((p) => p.sandbox),
+    plugins: ALL_EMULATORS,
     scenario: 'demo',
     clock,
   });
@@ -289,7 +290,7 @@ async function commandSandbox(args: string[]): Promise<number> {
   if (!['demo', 'test', 'fleet'].includes(scenario))
     throw new UsageError(`unknown scenario '${values.scenario}'`);
   const sandbox = await startSandbox({
-    plugins: ALL_PROVIDERS.map((p) => p.sandbox),
+    plugins: ALL_EMULATORS,
     scenario,
     clock: createSimClock({ speed: 1 }),
     latencyMs: values['latency-ms'] ? Number(values['latency-ms']) : 0,

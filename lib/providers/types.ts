@@ -2,7 +2,6 @@ import type { z } from 'zod';
 import type { TargetConfig } from '../config/schema.js';
 import type { JobKind, JobState, ProviderId, TargetSnapshot } from '../model/snapshot.js';
 import type { Logger } from '../observability/logger.js';
-import type { SandboxPlugin } from '../sandbox/types.js';
 
 /** Resolves `env:NAME`, `ssm:/path` and `secretsmanager:name` references. Values never reach logs or events. */
 export type SecretResolver = (reference: string) => Promise<string>;
@@ -87,6 +86,4 @@ export interface Provider {
   /** Never throws: vendor failures are `errors` in the snapshot. */
   collect(target: TargetConfig, ctx: ProviderContext): Promise<TargetSnapshot>;
   actions: ProviderActions;
-  /** Emulated endpoints and scripted scenarios for the sandbox. */
-  sandbox: SandboxPlugin;
 }

@@ -2,8 +2,15 @@ import { rm } from 'node:fs/promises';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_OPERATOR_TOKEN, DEMO_SINK_SECRETS } from '../../lib/cli/demo-config.js';
 import { buildEvent } from '../../lib/events/build.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
+import { BLINK_SANDBOX_PLANTED_SECRET } from '../../lib/providers/alibaba-blink/sandbox.js';
+import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
+import { DLI_SANDBOX_PLANTED_SECRETS } from '../../lib/providers/huawei-dli/sandbox.js';
+import { MRS_SANDBOX_PROPERTY_SECRET } from '../../lib/providers/huawei-mrs/sandbox.js';
+import { CHAT_SINK_TOKENS } from '../../lib/sandbox/chat-sink.js';
+import { SANDBOX_CREDENTIALS } from '../../lib/sandbox/types.js';
 import {
   createDocumentClient,
   ensureTable,
@@ -379,6 +386,35 @@ describe('packages', () => {
     // @aws-sdk is left to the Lambda runtime: imported, not bundled.
     expect(bundle).toMatch(/from"@aws-sdk\/client-dynamodb"/);
     expect(bundle).not.toMatch(/class DynamoDBClient extends/);
+  });
+
+  // The emulators and their demo credentials are for tests, the demo and the bench only (issue 16 §3).
+  const EMULATOR_MARKERS: string[] = [
+    SANDBOX_CREDENTIALS.accessKeyId,
+    SANDBOX_CREDENTIALS.accessKeySecret,
+    BLINK_SANDBOX_PLANTED_SECRET,
+    ...DLI_SANDBOX_PLANTED_SECRETS,
+    MRS_SANDBOX_PROPERTY_SECRET,
+    ...Object.values(CHAT_SINK_TOKENS),
+    ...Object.values(DEMO_SINK_SECRETS),
+    DEMO_OPERATOR_TOKEN,
+    // Emulator code: the Blink emulator's host id, and emulator modules named in the source maps.
+    'foas.sandbox.local',
+    ...ALL_EMULATORS.map((e) => `lib/providers/${e.provider}/sandbox.ts`),
+    'lib/providers/emulators.ts',
+    'lib/sandbox/server.ts',
+    'lib/sandbox/chat-sink.ts',
+    'lib/cli/demo',
+  ];
+
+  it.each(FUNCTIONS)('%s: no emulator code and no demo credentials in the package', (fn) => {
+    for (const run of [custom, example]) {
+      const files = Object.entries(run.zips[fn]!.files);
+      expect(files.length).toBeGreaterThan(1);
+      for (const [name, text] of files)
+        for (const marker of EMULATOR_MARKERS)
+          expect(text.includes(marker), `${name}: ${marker}`).toBe(false);
+    }
   });
 });
 

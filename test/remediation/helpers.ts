@@ -143,7 +143,6 @@ export function providerDouble(
         return { ...outcome, action: request.action } as ActionOutcome;
       },
     },
-    sandbox: { provider: id, create: () => ({ routes: [], targets: () => [] }) },
   };
   return { provider, calls };
 }

@@ -7,7 +7,6 @@ import type { Provider } from '../types.js';
 import { blinkActions } from './actions.js';
 import { collectBlink } from './collector.js';
 import { blinkEndpointFor, blinkOptionsSchema } from './config.js';
-import { alibabaBlinkSandboxPlugin } from './sandbox.js';
 
 export const alibabaBlinkProvider: Provider = {
   id: 'alibaba-blink',
@@ -40,7 +39,4 @@ export const alibabaBlinkProvider: Provider = {
     return collectBlink(target as TargetOf<'alibaba-blink'>, ctx);
   },
   actions: blinkActions,
-  sandbox: alibabaBlinkSandboxPlugin,
 };
-
-export { alibabaBlinkSandboxPlugin } from './sandbox.js';

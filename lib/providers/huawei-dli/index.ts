@@ -5,7 +5,6 @@ import { dliActions } from './actions.js';
 import type { DliTarget } from './client.js';
 import { collectDli } from './collector.js';
 import { dliEndpointFor, dliOptionsSchema } from './config.js';
-import { huaweiDliSandboxPlugin } from './sandbox.js';
 
 export const huaweiDliProvider: Provider = {
   id: 'huawei-dli',
@@ -18,7 +17,4 @@ export const huaweiDliProvider: Provider = {
     return collectDli(target as DliTarget, ctx);
   },
   actions: dliActions,
-  sandbox: huaweiDliSandboxPlugin,
 };
-
-export { huaweiDliSandboxPlugin } from './sandbox.js';

@@ -3,7 +3,6 @@ import type { Provider } from '../types.js';
 import { mrsActions } from './actions.js';
 import { collectMrs } from './collector.js';
 import { mrsEndpointFor, mrsOptionsSchema } from './config.js';
-import { huaweiMrsSandboxPlugin } from './sandbox.js';
 
 export const huaweiMrsProvider: Provider = {
   id: 'huawei-mrs',
@@ -12,5 +11,4 @@ export const huaweiMrsProvider: Provider = {
   endpointFor: mrsEndpointFor,
   collect: collectMrs,
   actions: mrsActions,
-  sandbox: huaweiMrsSandboxPlugin,
 };

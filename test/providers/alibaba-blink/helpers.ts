@@ -6,6 +6,7 @@ import type { JobwatchEvent } from '../../../lib/events/index.js';
 import type { JobSnapshot, TargetSnapshot } from '../../../lib/model/snapshot.js';
 import { silentLogger } from '../../../lib/observability/logger.js';
 import { alibabaBlinkProvider } from '../../../lib/providers/alibaba-blink/index.js';
+import { alibabaBlinkSandboxPlugin } from '../../../lib/providers/alibaba-blink/sandbox.js';
 import type { ActionTarget, ProviderContext } from '../../../lib/providers/types.js';
 import {
   createSimClock,
@@ -37,7 +38,7 @@ export async function startBlinkSandbox(
 ): Promise<Harness> {
   const clock = createSimClock({ speed: 0, startMs: T0 });
   const sandbox = await startSandbox({
-    plugins: [alibabaBlinkProvider.sandbox],
+    plugins: [alibabaBlinkSandboxPlugin],
     scenario: options.scenario ?? 'test',
     clock,
     ...(options.fleet ? { fleet: options.fleet } : {}),
