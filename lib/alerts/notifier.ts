@@ -22,6 +22,13 @@ import type { AlertGroupMessage, AlertView, Channel, NotifyResult, SendReason } 
 import { alertingProblems } from './config.js';
 import { type DedupReason, type NotificationLogEntry, needsUpdate } from './dedup.js';
 import {
+  DEFAULT_NOTIFY_RETRY,
+  type RetryPolicy,
+  type SendBudget,
+  sendLeaseMs,
+  startSendBudget,
+} from './lease.js';
+import {
   composeMuters,
   createInhibitor,
   createMaintenanceMuter,
@@ -43,24 +50,10 @@ const ONE_SHOT_RETENTION_SEC = 2 * 24 * 3600;
 export const MAX_ALERTS_PER_MESSAGE = 20;
 const NLOG_RETENTION_SEC = 5 * 24 * 3600;
 const DEADLETTER_RETENTION_SEC = 14 * 24 * 3600;
-/** Longer than one send with all its retries; a crashed sender's lease runs out after this. */
-const SEND_LEASE_MS = 120_000;
 const MAX_WRITE_CONFLICTS = 10;
+const MAX_CHANNEL_TIMEOUT_MS = 60_000;
 
-export interface RetryPolicy {
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  /** A Retry-After longer than this is not waited for here: the group is tried again at its next flush. */
-  maxRetryAfterMs: number;
-}
-
-export const DEFAULT_NOTIFY_RETRY: RetryPolicy = {
-  maxAttempts: 4,
-  baseDelayMs: 1_000,
-  maxDelayMs: 10_000,
-  maxRetryAfterMs: 30_000,
-};
+export { DEFAULT_NOTIFY_RETRY, type RetryPolicy } from './lease.js';
 
 export interface NotifierDeps {
   config: Config;
@@ -181,6 +174,12 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const sleep = deps.sleep ?? defaultSleep;
   const random = deps.random ?? Math.random;
   const configSilences = silencesFromConfig(config.silences);
+  /** Per receiver: its attempts time out after the channel's timeoutMs, so its lease follows from that. */
+  const leaseMsByReceiver = new Map(config.channels.map((c) => [c.name, sendLeaseMs(retry, c.timeoutMs)]));
+
+  /** Every receiver is a configured channel; the fallback is the longest timeout a channel may have. */
+  const leaseMsFor = (receiver: string | undefined) =>
+    leaseMsByReceiver.get(receiver ?? '') ?? sendLeaseMs(retry, MAX_CHANNEL_TIMEOUT_MS);
 
   // ---- ingest ----------------------------------------------------------------------------------------
 
@@ -379,15 +378,19 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     };
   }
 
-  /** Sends with retries and backoff; honours Retry-After up to retry.maxRetryAfterMs. */
+  /**
+   * Sends with retries and backoff; honours Retry-After up to retry.maxRetryAfterMs. Within `budget` only:
+   * each attempt is cut off when it runs out, and no wait starts that would end after it.
+   */
   async function sendWithRetry(
     channel: Channel,
     message: AlertGroupMessage,
+    budget: SendBudget,
   ): Promise<{ result: NotifyResult; attempts: number }> {
     let result: NotifyResult = { ok: false, retry: false, reason: 'client-error', error: 'not attempted' };
     for (let attempt = 1; attempt <= retry.maxAttempts; attempt++) {
       try {
-        result = await channel.notify(message, deps.signal);
+        result = await channel.notify(message, budget.signal(deps.signal));
       } catch (error) {
         // Channels should not throw; if one does, its text may hold anything, so it is not reported.
         logger.error('channel threw', { channel: channel.name, error: (error as Error)?.name });
@@ -402,6 +405,9 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       if (result.retryAfterMs !== undefined && result.retryAfterMs > retry.maxRetryAfterMs)
         return { result, attempts: attempt };
       const delay = Math.max(result.retryAfterMs ?? 0, backoffDelayMs(attempt, retry, random));
+      // Past the budget the lease may lapse and another notifier send the same message: stop here, the
+      // group is tried again at its next interval.
+      if (delay >= budget.remainingMs()) return { result, attempts: attempt };
       try {
         await sleep(delay, deps.signal);
       } catch {
@@ -482,8 +488,12 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   ): Promise<NotifyReport> {
     const report = emptyReport();
     const held: Candidate[] = [];
+    const leaseMs = leaseMsFor(candidates[0]?.item.data.receiver);
+    // Started before the first lease is taken, so the send ends inside every lease of the batch.
+    const budget = startSendBudget(leaseMs);
     for (const c of candidates) {
-      const lease = await store.acquireLease(`alert#send#${c.item.sk}`, owner, SEND_LEASE_MS, nowMs);
+      // The clock now, not the flush's start: a digest's leases are taken after the individual sends.
+      const lease = await store.acquireLease(`alert#send#${c.item.sk}`, owner, leaseMs, deps.now());
       if (!lease.acquired) {
         report.details.push(detail(c, 'skipped', 'another invocation is sending this group'));
         continue;
@@ -534,7 +544,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       const quiet = !digest && message.firing.length === 0 && !channel.sendResolved;
       const outcome = quiet
         ? { result: { ok: true } as NotifyResult, attempts: 0 }
-        : await sendWithRetry(channel, message);
+        : await sendWithRetry(channel, message, budget);
       if (outcome.result.ok) {
         for (const c of held) {
           const logEntry: NotificationLogEntry = {
@@ -746,7 +756,11 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         omitted: 0,
         nowMs,
       };
-      const { result, attempts } = await sendWithRetry(channel, message);
+      const { result, attempts } = await sendWithRetry(
+        channel,
+        message,
+        startSendBudget(leaseMsFor(receiver)),
+      );
       const report = emptyReport();
       const base = { receiver, groupKey: 'test', reason: 'test', firing: 1, resolved: 0, attempts };
       if (result.ok) {
