@@ -27,6 +27,8 @@ const DEMO_FLUSH_MS = 2_000;
 export async function startDemo(options: {
   io: { out: (line: string) => void };
   durationMs?: number;
+  /** The webhook function's port; 0 picks a free one. */
+  webhookPort?: number;
 }): Promise<number> {
   const { io } = options;
   const sink = await startChatSink({
@@ -68,7 +70,7 @@ export async function startDemo(options: {
     logger,
     pollEveryMs: () => DEMO_POLL_MS,
     flushEveryMs: DEMO_FLUSH_MS,
-    webhook: { port: 0, store: opened.store, secrets, now: clock.now },
+    webhook: { port: options.webhookPort ?? 0, store: opened.store, secrets, now: clock.now },
     onReport: (report) => {
       for (const event of report.events) io.out(formatEventLine(event));
     },

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, parseConfig } from '../config/load.js';
+import { ConfigError, configWarnings, loadConfig, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createSecretResolver } from '../config/secrets.js';
 import type { JobwatchEvent } from '../events/schema.js';
@@ -15,6 +15,7 @@ import { createLocalPipeline, createNotifierFor } from '../runtime/services.js';
 import { createSimClock } from '../sandbox/clock.js';
 import { startSandbox } from '../sandbox/server.js';
 import { SANDBOX_ENV } from '../sandbox/types.js';
+import { choiceFlag, numberFlag, UsageError } from './args.js';
 import { startDemo } from './demo.js';
 import { formatEventLine } from './output.js';
 import { waitForStop } from './signals.js';
@@ -46,8 +47,12 @@ Commands:
   alert test <receiver>      Send a test message through one configured receiver
   remediation history        Print the remediation audit trail
 
-Run 'jobwatch <command> --help' for a command's options.
-Exit codes: 0 ok, 1 unexpected failure, 2 usage or invalid config, 3 a vendor API was unreachable.`,
+Run 'jobwatch <command> --help' for a command's options; 'jobwatch --version' prints the version.
+Exit codes: 0 ok, 1 unexpected failure, 2 usage or invalid config, 3 a vendor API was unreachable.
+
+Environment:
+  JOBWATCH_LOG_LEVEL   debug|info|warn|error: the level of the JSON log lines written to stderr
+                       (default warn for one-shot commands, info for 'start' with a config).`,
   start: `Usage: jobwatch start [--config FILE] [--poll-seconds N]
 
 Runs the poll, notify, remediate and flush functions on their schedules in this process, against the
@@ -58,7 +63,9 @@ Options:
   --config FILE       Config file (default ./jobwatch.yml, if it exists)
   --poll-seconds N    Poll every N seconds instead of each target's interval (local runs only)
   --duration N        Stop after N seconds (default: run until Ctrl-C)
-  --webhook-port N    Port of the local webhook function (default 8787; 0 picks a free one)`,
+  --webhook-port N    Port of the local webhook function (default 8787 with a config, a free port in
+                      the demo; 0 picks a free one)
+  -h, --help          This help`,
   poll: `Usage: jobwatch poll --once [--config FILE] [--json] [--target ID]... [--deliver]
 
 Runs one poll cycle (collect, detect, publish) over every target. Events are printed, one per line;
@@ -77,10 +84,15 @@ Options:
 
 Validates FILE (default ./jobwatch.yml). Each problem is printed with the path of the bad field.
 Exit code 0 when valid, 2 when not.`,
-  sandbox: `Usage: jobwatch sandbox [--scenario demo|test|fleet] [--latency-ms N]
+  sandbox: `Usage: jobwatch sandbox [--scenario demo|test|fleet] [--latency-ms N] [--duration N]
 
 Starts the emulators of the vendor APIs on loopback and prints their endpoints and a targets: block
-to paste into jobwatch.yml (credentials: env:JOBWATCH_SANDBOX_AK / env:JOBWATCH_SANDBOX_SK).`,
+to paste into jobwatch.yml (credentials: env:JOBWATCH_SANDBOX_AK / env:JOBWATCH_SANDBOX_SK).
+
+Options:
+  --scenario NAME   demo (default: scripted failures), test, or fleet (thousands of jobs)
+  --latency-ms N    Added latency per vendor call (default 0)
+  --duration N      Stop after N seconds (default: run until Ctrl-C)`,
   alert: `Usage: jobwatch alert test <receiver> [--config FILE]
 
 Sends a test message through the named receiver (a channel in the config).`,
@@ -88,10 +100,6 @@ Sends a test message through the named receiver (a channel in the config).`,
 
 Prints every remediation decision (performed, skipped with its reason, failed), newest first.`,
 };
-
-class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 interface Io {
   out: (line: string) => void;
@@ -123,14 +131,18 @@ async function commandStart(args: string[]): Promise<number> {
       config: { type: 'string' },
       'poll-seconds': { type: 'string' },
       duration: { type: 'string' },
-      'webhook-port': { type: 'string', default: '8787' },
+      'webhook-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return help('start');
-  const durationMs = values.duration ? Number(values.duration) * 1000 : undefined;
+  const durationSeconds = numberFlag('duration', values.duration, { min: 1, max: 31_536_000 });
+  const durationMs = durationSeconds === undefined ? undefined : durationSeconds * 1000;
+  const webhookPort = numberFlag('webhook-port', values['webhook-port'], { min: 0, max: 65_535 });
+  const pollSeconds = numberFlag('poll-seconds', values['poll-seconds'], { min: 1, max: 86_400 });
   const config = await readConfig(values.config, false);
-  if (!config) return startDemo({ io, durationMs });
+  if (!config) return startDemo({ io, durationMs, webhookPort: webhookPort ?? 0 });
+  for (const warning of configWarnings(config)) io.err(`jobwatch: warning: ${warning}`);
 
   const logger = createStderrLogger((process.env.JOBWATCH_LOG_LEVEL as 'info') ?? 'info');
   const opened = await openStore(config);
@@ -144,13 +156,12 @@ async function commandStart(args: string[]): Promise<number> {
     now: Date.now,
   });
   io.out(`jobwatch: ${config.targets.length} target(s), state in ${opened.describe}. Ctrl-C to stop.`);
-  const pollSeconds = values['poll-seconds'] ? Number(values['poll-seconds']) : undefined;
   const runtime = await startLocalRuntime({
     config,
     pipeline,
     logger,
     flushEveryMs: 10_000,
-    webhook: { port: Number(values['webhook-port']), store: opened.store, secrets, now: Date.now },
+    webhook: { port: webhookPort ?? 8787, store: opened.store, secrets, now: Date.now },
     ...(pollSeconds ? { pollEveryMs: () => pollSeconds * 1000 } : {}),
     onReport: (report) => {
       for (const event of report.events) io.out(formatEventLine(event));
@@ -251,9 +262,12 @@ const SANDBOX_AGE_MS = 3 * 60_000;
 
 async function commandConfig(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'validate' || rest.includes('--help') || rest.includes('-h')) {
-    help('config');
-    return sub === 'validate' ? EXIT.ok : EXIT.usage;
+  if (sub === '--help' || sub === '-h' || rest.includes('--help') || rest.includes('-h'))
+    return help('config');
+  if (sub !== 'validate') {
+    throw new UsageError(
+      sub === undefined ? 'config needs a subcommand: validate' : `unknown config subcommand '${sub}'`,
+    );
   }
   const file = rest[0] ?? DEFAULT_CONFIG;
   try {
@@ -261,6 +275,7 @@ async function commandConfig(args: string[]): Promise<number> {
     io.out(
       `${file}: valid (${config.targets.length} targets, ${config.channels.length} channels, ${config.remediation.policies.length} remediation policies)`,
     );
+    for (const warning of configWarnings(config)) io.err(`${file}: warning: ${warning}`);
     return EXIT.ok;
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -286,21 +301,21 @@ async function commandSandbox(args: string[]): Promise<number> {
     },
   });
   if (values.help) return help('sandbox');
-  const scenario = values.scenario as 'demo' | 'test' | 'fleet';
-  if (!['demo', 'test', 'fleet'].includes(scenario))
-    throw new UsageError(`unknown scenario '${values.scenario}'`);
+  const scenario = choiceFlag('scenario', values.scenario, ['demo', 'test', 'fleet'] as const);
+  const latencyMs = numberFlag('latency-ms', values['latency-ms'], { min: 0, max: 60_000 }) ?? 0;
+  const durationSeconds = numberFlag('duration', values.duration, { min: 1, max: 31_536_000 });
   const sandbox = await startSandbox({
     plugins: ALL_EMULATORS,
     scenario,
     clock: createSimClock({ speed: 1 }),
-    latencyMs: values['latency-ms'] ? Number(values['latency-ms']) : 0,
+    latencyMs,
   });
   for (const [provider, endpoint] of Object.entries(sandbox.endpoints()))
     io.out(`${provider.padEnd(14)} ${endpoint}`);
   io.out('\n# targets for jobwatch.yml (export the two variables below first)');
   for (const [name, value] of Object.entries(SANDBOX_ENV)) io.out(`# export ${name}=${value}`);
   io.out((await import('yaml')).stringify({ targets: sandbox.targets() }));
-  await waitForStop(values.duration ? Number(values.duration) * 1000 : undefined);
+  await waitForStop(durationSeconds === undefined ? undefined : durationSeconds * 1000);
   await sandbox.stop();
   return EXIT.ok;
 }
@@ -332,8 +347,18 @@ async function commandAlert(args: string[]): Promise<number> {
       now: Date.now,
     });
     const report = await notifier.test(receiver);
-    io.out(`${receiver}: sent ${report.sent}, failed ${report.failed}`);
-    return report.failed === 0 ? EXIT.ok : EXIT.failure;
+    if (report.failed === 0) {
+      io.out(`${receiver}: sent a test message`);
+      return EXIT.ok;
+    }
+    for (const detail of report.details) {
+      const attempts =
+        detail.attempts === undefined
+          ? ''
+          : ` (after ${detail.attempts} attempt${detail.attempts === 1 ? '' : 's'})`;
+      io.err(`${receiver}: not sent${attempts}: ${detail.error ?? detail.reason ?? 'unknown reason'}`);
+    }
+    return EXIT.failure;
   } finally {
     await opened.close();
   }
@@ -359,7 +384,7 @@ async function commandRemediation(args: string[]): Promise<number> {
   try {
     const records = await remediationHistory(opened.store, {
       ...(values.job ? { jobKey: values.job } : {}),
-      limit: values.limit ? Number(values.limit) : 100,
+      limit: numberFlag('limit', values.limit, { min: 1, max: 10_000 }) ?? 100,
     });
     io.out(formatHistory(records));
     return EXIT.ok;
@@ -389,6 +414,11 @@ export async function main(argv: string[]): Promise<number> {
         return await commandAlert(rest);
       case 'remediation':
         return await commandRemediation(rest);
+      case '--version':
+      case '-v':
+      case 'version':
+        io.out(`jobwatch ${packageVersion()}`);
+        return EXIT.ok;
       case undefined:
       case 'help':
       case '--help':
@@ -406,7 +436,22 @@ export async function main(argv: string[]): Promise<number> {
       io.err(`jobwatch: ${(error as Error).message}\nRun 'jobwatch --help' for usage.`);
       return EXIT.usage;
     }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      const port = (error as { port?: number }).port;
+      io.err(
+        `jobwatch: port ${port ?? ''} is already in use (another jobwatch start?). Pass --webhook-port N with a free port, or --webhook-port 0 to pick one.`,
+      );
+      return EXIT.usage;
+    }
     io.err(`jobwatch: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
     return EXIT.failure;
   }
+}
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version?: string;
+  };
+  return manifest.version ?? 'unknown';
 }

@@ -88,7 +88,8 @@ export function failureFromError(
       ok: false,
       retry: retry || error.kind === 'throttled',
       reason: error.kind,
-      error: scrubKnown(`${channel}: ${error.message}`, secrets),
+      // One send is one attempt here; the notifier counts and reports the attempts itself.
+      error: scrubKnown(`${channel}: ${error.message.replace(/ failed after \d+ attempts?:/, ':')}`, secrets),
       ...(error.status === undefined ? {} : { status: error.status }),
     };
   }
@@ -211,21 +212,73 @@ export async function resolveWebhook(
   config: { name: string; url: string; secret?: string | undefined },
   deps: ChannelDeps,
 ): Promise<{ ok: true; url: string; secret?: string } | { ok: false; result: NotifyResult }> {
+  let reference = config.url;
   try {
     const url = await deps.secrets(config.url);
+    reference = config.secret ?? reference;
     const secret = config.secret ? await deps.secrets(config.secret) : undefined;
+    if (!isHttpUrl(url))
+      return {
+        ok: false,
+        result: {
+          ok: false,
+          retry: false,
+          reason: 'client-error',
+          error: `${config.name}: the webhook URL from ${config.url} is not an http(s) URL; fix the value behind that reference`,
+        },
+      };
     return { ok: true, url, ...(secret === undefined ? {} : { secret }) };
-  } catch {
+  } catch (error) {
+    // The resolver's own words name the reference and why (never the value); an unset env var will not
+    // set itself, so only the AWS-backed references are worth retrying.
+    const why =
+      error instanceof Error && error.message.includes(reference)
+        ? error.message
+        : `secret reference ${reference} could not be resolved`;
     return {
       ok: false,
       result: {
         ok: false,
-        retry: true,
+        retry: !reference.startsWith('env:'),
         reason: 'secret-unavailable',
-        error: `${config.name}: ${config.secret ? 'a webhook secret' : 'webhook URL secret'} could not be resolved`,
+        error: `${config.name}: ${why}`,
       },
     };
   }
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+/** Keys under which chat vendors put an error code and message in a failed answer's JSON body. */
+const ERROR_CODE_KEYS = ['errcode', 'code', 'StatusCode', 'error_code'] as const;
+const ERROR_MESSAGE_KEYS = ['errmsg', 'msg', 'message', 'StatusMessage', 'error', 'error_msg'] as const;
+
+/** ` (errcode 310000: sign not match)` from a failed answer's body, trimmed; '' when it says nothing. */
+export function vendorDetail(
+  body: Buffer | string | undefined,
+  secrets: readonly (string | undefined)[],
+): string {
+  const json = body === undefined ? undefined : jsonBody(Buffer.isBuffer(body) ? body : Buffer.from(body));
+  if (!json) return '';
+  const codeKey = ERROR_CODE_KEYS.find(
+    (k) => json[k] !== undefined && json[k] !== null && typeof json[k] !== 'object',
+  );
+  const messageKey = ERROR_MESSAGE_KEYS.find((k) => typeof json[k] === 'string' && json[k] !== '');
+  if (!codeKey && !messageKey) return '';
+  const code = codeKey ? `${codeKey} ${String(json[codeKey]).slice(0, 40)}` : '';
+  const message = messageKey
+    ? scrubKnown(String(json[messageKey]), secrets)
+        .replace(/https?:\/\/\S+/g, '<redacted-url>')
+        .slice(0, 200)
+    : '';
+  return ` (${[code, message].filter(Boolean).join(': ')})`;
 }
 
 /** How a vendor reports failure inside HTTP 200 (DingTalk and WeCom `errcode`, Feishu `code`). */
@@ -281,7 +334,9 @@ export async function sendWebhook(send: WebhookSend): Promise<NotifyResult> {
     const { url, body, headers } = send.request();
     const response = await send.poster.post(url, body, send.operation, send.signal, headers);
     const status = classifyStatus(send.channel, response.status, response.headers, send.now());
-    if (!status.ok || !send.envelope) return status;
+    if (!status.ok)
+      return { ...status, error: `${status.error}${vendorDetail(response.body, send.secrets)}` };
+    if (!send.envelope) return status;
     return envelopeResult(send.channel, jsonBody(response.body), send.envelope);
   } catch (error) {
     return failureFromError(send.channel, error, send.secrets);
