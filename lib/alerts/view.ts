@@ -101,6 +101,8 @@ export function toAlertView(event: JobwatchEvent): AlertView {
   };
   const state = firstString(d.values, STATE_KEYS);
   if (state) view.state = state;
+  const since = typeof d.values['since'] === 'string' ? Date.parse(d.values['since']) : Number.NaN;
+  if (state && Number.isFinite(since)) view.stateSinceMs = since;
   if (d.endsAtMs !== undefined) view.endsAtMs = d.endsAtMs;
   if (lastError) view.lastError = lastError;
   if (d.type.startsWith('remediation.')) {
@@ -109,7 +111,13 @@ export function toAlertView(event: JobwatchEvent): AlertView {
       firstString(d.values, ['outcome', 'result', 'status']) ??
       (d.type === 'remediation.performed' ? 'done' : d.type === 'remediation.skipped' ? 'skipped' : 'failed');
     const reason = firstString(d.values, ['reason', 'why', 'policy']);
-    const dryRun = d.values['dryRun'] ?? (d.values['mode'] === 'dry-run' ? true : undefined);
+    // Only a performed decision can be a dry run; a skip changed nothing whatever the policy's mode, and
+    // labelling an enforced policy's skip "dry-run" misleads the reader about what is enforced.
+    const dryRun =
+      d.type !== 'remediation.performed'
+        ? undefined
+        : (d.values['dryRun'] ??
+          (d.values['outcome'] === 'dry-run' || d.values['mode'] === 'dry-run' ? true : undefined));
     view.remediation = {
       action,
       outcome,

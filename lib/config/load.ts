@@ -41,7 +41,9 @@ export function formatIssues(error: z.ZodError): string[] {
       continue;
     }
     const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    const keys = unknownKeys.some((key) => !issue.message.includes(key)) ? ` (${unknownKeys.join(', ')})` : '';
+    const keys = unknownKeys.some((key) => !issue.message.includes(key))
+      ? ` (${unknownKeys.join(', ')})`
+      : '';
     lines.push(`${formatPath(issue.path)}: ${issue.message}${keys}${found(issue)}`);
   }
   return lines;

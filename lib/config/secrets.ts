@@ -30,7 +30,10 @@ export function createSecretResolver(
     }
     const hit = cache.get(reference);
     if (hit && hit.expiresAtMs > now()) return hit.value;
-    const value = fetchAwsSecret(reference);
+    const value = fetchAwsSecret(reference).catch((error: unknown) => {
+      if (error instanceof SecretResolutionError) throw error;
+      throw new SecretResolutionError(`secret reference ${reference}: ${awsReason(error)}`, { cause: error });
+    });
     cache.set(reference, { value, expiresAtMs: now() + ttlMs });
     value.catch(() => cache.delete(reference));
     return value;
@@ -60,4 +63,15 @@ async function fetchAwsSecret(reference: string): Promise<string> {
     return value;
   }
   throw new SecretResolutionError(`unsupported secret reference scheme in '${reference.split(':')[0]}:…'`);
+}
+
+/** Why AWS refused, in words that say what to do; the SDK's own message can be a page long. */
+function awsReason(error: unknown): string {
+  const name = (error as { name?: string }).name ?? '';
+  if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(String(error)))
+    return 'no AWS credentials (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use env: references locally)';
+  if (name === 'ParameterNotFound' || name === 'ResourceNotFoundException') return 'not found in AWS';
+  if (name === 'AccessDeniedException' || name === 'AccessDenied') return 'access denied by IAM';
+  if (/region/i.test(String((error as Error).message ?? ''))) return 'no AWS region (set AWS_REGION)';
+  return `AWS error ${name || 'unknown'}`;
 }

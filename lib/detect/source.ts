@@ -1,5 +1,6 @@
 /** source.unreachable: the vendor API itself failing, one condition per target. */
 import type { JobwatchEvent } from '../events/index.js';
+import type { CollectionError } from '../model/snapshot.js';
 import { type EventContext, type Finding, reconcile, type Values } from './conditions.js';
 import type { Rules } from './config.js';
 import { cleanText, type DetectContext, eventLabels, targetRef } from './describe.js';
@@ -54,10 +55,15 @@ export function evaluateSource(
     if (statuses.length > 0) values.statuses = statuses.join(', ');
     const message = cleanText(first?.message);
     if (message) values.lastError = message;
+    const configOnly = snapshot.errors.every((e) => e.kind === 'config');
+    values.reason = first ? collectionErrorReason(first) : 'unknown';
     findings.push({
       type: 'source.unreachable',
       severity: pollsFailing >= rules.sourceUnreachable.criticalAfterPolls ? 'critical' : 'warning',
-      title: `${snapshot.provider} API failing for target ${target.id}`,
+      // A secret that does not resolve is ours to fix, not the vendor being down: the title says which.
+      title: configOnly
+        ? `configuration problem for target ${target.id}: ${values.reason}`
+        : `${snapshot.provider} API failing for target ${target.id}: ${values.reason}`,
       summary: `${snapshot.errors.length} failed call(s) to ${snapshot.provider} (${snapshot.region}): ${listed}${more}${
         snapshot.complete ? '' : '; the snapshot is incomplete, so missing jobs are kept as they were'
       }.`,
@@ -81,4 +87,47 @@ export function evaluateSource(
     conditions: reconciled.conditions,
   });
   return { state, events: reconciled.events };
+}
+
+/**
+ * Why a call failed, in the words an on-call engineer needs first: DNS, refused, TLS, timeout, throttled,
+ * HTTP status with the vendor's code, or the configuration reference that did not resolve.
+ */
+export function collectionErrorReason(error: CollectionError): string {
+  const code = error.vendorCode ? ` ${error.vendorCode}` : '';
+  const status = error.status === undefined ? '' : `HTTP ${error.status}`;
+  const text = error.message ?? '';
+  switch (error.kind) {
+    case 'config':
+      return cleanConfigText(text);
+    case 'unreachable':
+      if (/ENOTFOUND|EAI_AGAIN/.test(text)) return 'DNS lookup failed';
+      if (/ECONNREFUSED/.test(text)) return 'connection refused';
+      if (/ECONNRESET|socket hang up|UND_ERR_SOCKET/.test(text)) return 'connection reset';
+      if (/CERT|TLS|SSL|self.signed/i.test(text)) return 'TLS handshake failed';
+      return 'network unreachable';
+    case 'timeout':
+      return 'timed out';
+    case 'throttled':
+      return `throttled (${status || 'HTTP 429'}${code})`;
+    case 'auth':
+      return `authentication refused (${status || 'auth'}${code})`;
+    case 'server-error':
+      return `vendor server error (${status || '5xx'}${code})`;
+    case 'client-error':
+      return `request refused (${status || '4xx'}${code})`;
+    case 'invalid-response':
+      return 'unexpected response (schema drift or garbage)';
+    case 'incomplete':
+      return 'listing incomplete';
+  }
+}
+
+/** Our own message naming a reference; only whitespace is folded and the length capped. */
+function cleanConfigText(text: string): string {
+  const folded = text
+    .replace(/^credentials: /, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return folded.length > 200 ? `${folded.slice(0, 197)}...` : folded || 'configuration problem';
 }

@@ -160,6 +160,8 @@ export const COLLECTION_ERROR_KINDS = [
   'client-error',
   'invalid-response',
   'incomplete',
+  /** Not the vendor: our own configuration (a secret reference that does not resolve, no endpoint). */
+  'config',
 ] as const;
 export type CollectionErrorKind = (typeof COLLECTION_ERROR_KINDS)[number];
 

@@ -146,9 +146,11 @@ export async function resolveCredentials(
     ]);
     return { accessKeyId, secretAccessKey, ...(securityToken ? { securityToken } : {}) };
   } catch (error) {
+    // The resolver names the reference that failed and why, never a value: a configuration problem, not
+    // the vendor being down, so it is kept verbatim (the scrubber would take the reference for a secret).
     throw new HttpCallError(`credentials: ${error instanceof Error ? error.message : String(error)}`, {
-      kind: 'auth',
-      operation: 'resolve-credentials',
+      kind: 'config',
+      operation: 'ResolveCredentials',
       attempts: 0,
     });
   }
@@ -157,8 +159,15 @@ export async function resolveCredentials(
 /** The snapshot error of a poll that could not start: credentials or endpoint unresolved. */
 export function setupFailure(error: unknown, atMs: number): CollectionError {
   const detail = error instanceof Error ? error.message : String(error);
+  if (error instanceof HttpCallError && error.kind === 'config')
+    return {
+      kind: 'config',
+      operation: error.operation,
+      message: trimErrorText(detail, 300) ?? 'error',
+      atMs,
+    };
   return {
-    kind: 'auth',
+    kind: 'config',
     operation: 'ResolveCredentials',
     message: `credentials or endpoint could not be resolved: ${trimErrorText(scrubSecrets(detail), 300) ?? 'error'}`,
     atMs,

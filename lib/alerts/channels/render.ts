@@ -53,7 +53,7 @@ export function alertLines(view: AlertView, m: Markup, nowMs: number): string[] 
     );
   } else {
     const state = view.state ? `state ${view.state} ` : '';
-    lines.push(m.text(`${state}since ${formatSince(view.startsAtMs, nowMs)}`));
+    lines.push(m.text(`${state}since ${formatSince(view.stateSinceMs ?? view.startsAtMs, nowMs)}`));
   }
   // The last error gets its own line, so a summary that repeats it stops before it.
   const summary = view.lastError ? view.summary.replace(/\s*Last error:.*$/s, '') : view.summary;

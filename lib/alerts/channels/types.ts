@@ -31,6 +31,8 @@ export interface AlertView {
   resourceKind: string;
   /** Normalized state (e.g. FAILED) when the event carries one. */
   state?: string;
+  /** When the resource entered `state` (a stuck job's alert starts later than its state did). */
+  stateSinceMs?: number;
   startsAtMs: number;
   endsAtMs?: number;
   lastError?: string;
