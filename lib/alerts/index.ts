@@ -21,12 +21,11 @@ export {
   DEFAULT_INHIBIT_RULES,
   DEFAULT_ROUTE_OPTIONS,
 } from './config.js';
+export { clearDeadLetters, DEADLETTER_PK, type DeadLetter, listDeadLetters } from './deadletters.js';
 export { type NotificationLogEntry, needsUpdate } from './dedup.js';
 export { formatMatcher, type Matcher, matcherSchema, matchesAll } from './matchers.js';
 export {
   createNotifier,
-  DEADLETTER_PK,
-  type DeadLetter,
   GROUP_PK,
   type Notifier,
   type NotifierDeps,

@@ -20,6 +20,7 @@ import { ConditionFailedError, type Store, type StoreItem } from '../state/store
 import { createChannel } from './channels/registry.js';
 import type { AlertGroupMessage, AlertView, Channel, NotifyResult, SendReason } from './channels/types.js';
 import { alertingProblems } from './config.js';
+import { clearDeadLetters, type DeadLetter, listDeadLetters, recordDeadLetter } from './deadletters.js';
 import { type DedupReason, type NotificationLogEntry, needsUpdate } from './dedup.js';
 import {
   DEFAULT_NOTIFY_RETRY,
@@ -42,17 +43,16 @@ import { toAlertView } from './view.js';
 
 export const GROUP_PK = 'alert#group';
 export const nlogPk = (receiver: string) => `alert#nlog#${receiver}`;
-export const DEADLETTER_PK = 'alert#deadletter';
 /** Ids of one-shot notifications already sent, so redeliveries are not sent again. */
 export const ONE_SHOT_PK = 'alert#oneshot';
 const ONE_SHOT_RETENTION_SEC = 2 * 24 * 3600;
 /** Alerts listed in one message; the rest are counted ("… and 12 more"). */
 export const MAX_ALERTS_PER_MESSAGE = 20;
 const NLOG_RETENTION_SEC = 5 * 24 * 3600;
-const DEADLETTER_RETENTION_SEC = 14 * 24 * 3600;
 const MAX_WRITE_CONFLICTS = 10;
 const MAX_CHANNEL_TIMEOUT_MS = 60_000;
 
+export { DEADLETTER_PK, type DeadLetter } from './deadletters.js';
 export { DEFAULT_NOTIFY_RETRY, type RetryPolicy } from './lease.js';
 
 export interface NotifierDeps {
@@ -116,18 +116,6 @@ export interface GroupState {
   createdAtMs: number;
   /** When the group is next due: created + group_wait, then every group_interval. */
   nextFlushAtMs: number;
-}
-
-export interface DeadLetter {
-  receiver: string;
-  groupKey: string;
-  message: AlertGroupMessage;
-  error: string;
-  reason: string;
-  attempts: number;
-  failures: number;
-  firstFailedAtMs: number;
-  lastFailedAtMs: number;
 }
 
 export class NotifierError extends Error {
@@ -417,42 +405,6 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     return { result, attempts: retry.maxAttempts };
   }
 
-  async function deadLetter(
-    message: AlertGroupMessage,
-    failure: Extract<NotifyResult, { ok: false }>,
-    attempts: number,
-    nowMs: number,
-  ): Promise<void> {
-    const fingerprints = [...message.firing, ...message.resolved]
-      .map((a) => a.fingerprint)
-      .sort()
-      .join(',');
-    const sk = `${message.receiver}#${message.groupKey}#${groupKeyFor('m', { fingerprints, status: message.status })}`;
-    for (let attempt = 0; attempt < MAX_WRITE_CONFLICTS; attempt++) {
-      const current = await store.get<DeadLetter>(DEADLETTER_PK, sk, { consistent: true });
-      const data: DeadLetter = {
-        receiver: message.receiver,
-        groupKey: message.groupKey,
-        message,
-        error: failure.error,
-        reason: failure.reason,
-        attempts,
-        failures: (current?.data.failures ?? 0) + 1,
-        firstFailedAtMs: current?.data.firstFailedAtMs ?? nowMs,
-        lastFailedAtMs: nowMs,
-      };
-      try {
-        await store.put(
-          { pk: DEADLETTER_PK, sk, data, expiresAtSec: Math.floor(nowMs / 1000) + DEADLETTER_RETENTION_SEC },
-          current ? { ifVersion: current.version } : { ifAbsent: true },
-        );
-        return;
-      } catch (error) {
-        if (!(error instanceof ConditionFailedError)) throw error;
-      }
-    }
-  }
-
   /** After a flush decision: next due time, and resolved alerts the log has dealt with are dropped. */
   async function advanceGroup(sk: string, handledResolved: Map<string, string>, nextFlushAtMs: number) {
     for (let attempt = 0; attempt < MAX_WRITE_CONFLICTS; attempt++) {
@@ -484,6 +436,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     digest: boolean,
     owner: string,
     muter: Muter,
+    undelivered: readonly StoreItem<DeadLetter>[],
     nowMs: number,
   ): Promise<NotifyReport> {
     const report = emptyReport();
@@ -568,6 +521,11 @@ export function createNotifier(deps: NotifierDeps): Notifier {
           );
         }
         if (digest) report.sent += 1;
+        await clearDeadLetters(
+          store,
+          undelivered,
+          held.map((c) => c.item.sk),
+        );
         return report;
       }
       const failure = outcome.result;
@@ -579,7 +537,17 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         error: failure.error,
         attempts: outcome.attempts,
       });
-      await deadLetter(message, failure, outcome.attempts, nowMs);
+      await recordDeadLetter(store, {
+        groups: held.map((c) => ({
+          sk: c.item.sk,
+          receiver: c.item.data.receiver,
+          groupKey: c.item.data.groupKey,
+          message: digest ? messageFor(c, nowMs) : message,
+        })),
+        failure,
+        attempts: outcome.attempts,
+        nowMs,
+      });
       report.deadLettered += 1;
       for (const c of held) {
         // Tried again at the next group interval; the log is untouched, so the decision stands.
@@ -652,6 +620,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       due.map((g) => ({ pk: nlogPk(g.data.receiver), sk: g.data.groupKey })),
     );
     const entryByKey = new Map(entries.map((e) => [`${e.pk}|${e.sk}`, e]));
+    const undelivered = await listDeadLetters(store);
 
     const byRoute = new Map<string, Candidate[]>();
     for (const item of due) {
@@ -661,6 +630,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         // The config changed under this group; its alerts will arrive again on a current route.
         logger.warn('dropping group of a route or receiver no longer configured', { group: item.sk });
         await store.delete(GROUP_PK, item.sk, { ifVersion: item.version }).catch(() => undefined);
+        await clearDeadLetters(store, undelivered, [item.sk]);
         continue;
       }
       const entry = entryByKey.get(`${nlogPk(item.data.receiver)}|${item.data.groupKey}`);
@@ -670,6 +640,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         // Nothing to say (all muted, resolved before first send, nothing new): move the timer, drop
         // resolved alerts the log no longer needs.
         await advanceGroup(item.sk, resolvedHandled(item.data), nowMs + route.options.groupIntervalMs);
+        // What failed to go out earlier is no longer news (resolved before it was ever delivered, muted).
+        await clearDeadLetters(store, undelivered, [item.sk]);
         if (evaluated.suppressed > 0)
           report.details.push({
             receiver: item.data.receiver,
@@ -697,14 +669,16 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       );
       const individual = candidates.length > cap ? candidates.slice(0, cap - 1) : candidates;
       const folded = candidates.length > cap ? candidates.slice(cap - 1) : [];
-      const results = await Promise.all(individual.map((c) => deliver([c], false, owner, muter, nowMs)));
+      const results = await Promise.all(
+        individual.map((c) => deliver([c], false, owner, muter, undelivered, nowMs)),
+      );
       for (const r of results) mergeReports(report, r);
       if (folded.length > 0) {
         logger.warn('storm cap reached; folding groups into one digest', {
           route: (folded[0] as Candidate).route.id,
           folded: folded.length,
         });
-        mergeReports(report, await deliver(folded, true, owner, muter, nowMs));
+        mergeReports(report, await deliver(folded, true, owner, muter, undelivered, nowMs));
       }
     }
     return report;
