@@ -62,7 +62,7 @@ export const webhookSchema = z
           .default(['sha256']),
         /** Only for tests and private endpoints: allow `http:` certificate and subscription URLs. */
         allowHttp: z.boolean().default(false),
-        /** How long a message id is remembered, and the oldest message accepted. */
+        /** How long a message id is remembered, and the oldest message accepted (any message type). */
         dedupeSeconds: z
           .number()
           .int()
@@ -75,6 +75,10 @@ export const webhookSchema = z
           .min(60)
           .max(7 * 86400)
           .default(86400),
+        /** How long a failed certificate download is remembered (one fetch per address per window). */
+        certFailureCacheSeconds: z.number().int().min(1).max(3600).default(30),
+        /** How far ahead of this server's clock a message's timestamp may be; further is refused. */
+        clockSkewSeconds: z.number().int().min(0).max(3600).default(300),
         /**
          * Give Cloud Eye alarms exactly the fingerprint of detection's own queue/cluster finding (one alert
          * for both; any OK resolves it) instead of one fingerprint per alarm metric.

@@ -34,7 +34,7 @@ import {
   notFound,
   unauthorized,
 } from './errors.js';
-import { confirmSmnSubscription, fetchCertificatePem } from './fetch.js';
+import { confirmSmnSubscription, fetchCertificatePem, IngestFetchError } from './fetch.js';
 import { text } from './fields.js';
 import { ingestBodySchema, toEventInput } from './generic.js';
 import { authenticateOperator, handleOperator, methodNotAllowed } from './operator.js';
@@ -56,6 +56,7 @@ import {
   parseTopicUrn,
   type SmnMessage,
   smnMessageSchema,
+  timestampProblem,
   verifySmnSignature,
 } from './smn.js';
 
@@ -101,6 +102,7 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
   const certificates = new CertificateCache(
     deps.fetchCertificate ?? ((url) => fetchCertificatePem(url)),
     (settings.huaweiSmn?.certCacheSeconds ?? 86_400) * 1000,
+    (settings.huaweiSmn?.certFailureCacheSeconds ?? 30) * 1000,
   );
   const confirm = deps.confirmSubscription ?? ((url: string) => confirmSmnSubscription(url));
   const ipLists = {
@@ -146,6 +148,11 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
 
   // ---- Huawei SMN -------------------------------------------------------------------------------------
 
+  /**
+   * Everything about an SMN message that needs no network is checked before its certificate is fetched:
+   * shape, topic, certificate and subscribe URL allow-lists, timestamp window. An unauthenticated sender
+   * can then make jobwatch fetch at most one certificate per allowed address and cache window.
+   */
   async function huaweiSmn(request: IngestRequest) {
     const smn = settings.huaweiSmn;
     if (!smn) throw notFound('the Huawei SMN endpoint is not enabled (webhook.huaweiSmn)');
@@ -162,10 +169,24 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
       throw forbidden('topic_urn is not an accepted topic');
     const certUrl = allowedUrl(message.signing_cert_url, smn.certHosts, smn.allowHttp);
     if (!certUrl.ok) throw forbidden(`signing_cert_url ${certUrl.reason}`);
+    const subscribeUrl =
+      message.type === 'SubscriptionConfirmation' ? allowedSubscribeUrl(message, smn) : undefined;
+    const sentAtMs = parseSmnTimestampMs(message.timestamp);
+    if (sentAtMs === undefined) throw badRequest('timestamp: not a date');
+    const late = timestampProblem(sentAtMs, deps.now(), {
+      maxAgeMs: smn.dedupeSeconds * 1000,
+      maxAheadMs: smn.clockSkewSeconds * 1000,
+    });
+    if (late) throw badRequest(`timestamp: ${late}`);
     let certificate: Awaited<ReturnType<CertificateCache['get']>>;
     try {
-      certificate = await certificates.get(certUrl.url.href, deps.now());
+      certificate = await certificates.get(certUrl.url, deps.now());
     } catch (error) {
+      if (error instanceof IngestFetchError && error.permanent) {
+        // Retrying cannot help until the certificate at that address changes: the sender must hear a 4xx.
+        deps.logger.warn('SMN signing certificate unusable', { error: describe(error) });
+        throw badRequest(`signing_cert_url: ${error.message}`);
+      }
       deps.logger.warn('SMN signing certificate unavailable', { error: describe(error) });
       throw new IngestUnavailableError('signing certificate unavailable', { cause: error });
     }
@@ -174,20 +195,24 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
     if (!verifySmnSignature(message, certificate, smn.signatureHashes))
       throw forbidden('SMN signature does not match the message');
 
-    if (message.type === 'SubscriptionConfirmation') return smnConfirm(message, smn);
+    if (subscribeUrl) return smnConfirm(message, subscribeUrl);
     if (message.type === 'UnsubscribeConfirmation') {
       deps.logger.warn('SMN subscription cancelled', { topic: message.topic_urn });
       return json(200, { status: 'acknowledged', type: message.type });
     }
-    return smnNotification(message, smn);
+    return smnNotification(message, sentAtMs, smn);
   }
 
-  async function smnConfirm(message: SmnMessage, smn: NonNullable<WebhookConfig['huaweiSmn']>) {
+  function allowedSubscribeUrl(message: SmnMessage, smn: NonNullable<WebhookConfig['huaweiSmn']>): URL {
     if (!message.subscribe_url) throw badRequest('subscribe_url: required for a SubscriptionConfirmation');
     const target = allowedUrl(message.subscribe_url, smn.subscribeHosts, smn.allowHttp);
     if (!target.ok) throw forbidden(`subscribe_url ${target.reason}`);
+    return target.url;
+  }
+
+  async function smnConfirm(message: SmnMessage, subscribeUrl: URL) {
     try {
-      await confirm(target.url.href);
+      await confirm(subscribeUrl.href);
     } catch (error) {
       deps.logger.warn('SMN subscription confirmation failed', { error: describe(error) });
       throw new IngestUnavailableError('subscription confirmation failed', { cause: error });
@@ -196,14 +221,20 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
     return json(200, { status: 'confirmed', topic: message.topic_urn });
   }
 
-  async function smnNotification(message: SmnMessage, smn: NonNullable<WebhookConfig['huaweiSmn']>) {
+  async function smnNotification(
+    message: SmnMessage,
+    sentAtMs: number,
+    smn: NonNullable<WebhookConfig['huaweiSmn']>,
+  ) {
     const nowMs = deps.now();
-    const sentAtMs = parseSmnTimestampMs(message.timestamp);
-    if (sentAtMs === undefined) throw badRequest('timestamp: not a date');
-    // Older than the dedupe memory, a replay could not be recognised: refuse it.
-    if (nowMs - sentAtMs > smn.dedupeSeconds * 1000)
-      throw badRequest(`timestamp: message is older than ${smn.dedupeSeconds} seconds`);
-    const claim = await claimOnce(SMN_DEDUPE_PK, message.message_id, nowMs, smn.dedupeSeconds);
+    // The message is acceptable until sentAtMs + dedupeSeconds (huaweiSmn checked the window), so its id
+    // is remembered at least that long, also when it was dated a little ahead of this clock.
+    const claim = await claimOnce(
+      SMN_DEDUPE_PK,
+      message.message_id,
+      nowMs,
+      Math.ceil((Math.max(nowMs, sentAtMs) - nowMs) / 1000) + smn.dedupeSeconds,
+    );
     if (!claim) return json(200, { status: 'duplicate', messageId: message.message_id });
     try {
       const parsed = parseCloudEyeAlarm(message.message);

@@ -14,12 +14,13 @@
  *   "subject": "SMN", "topic_urn": "urn:smn:cn-north-4:0a419ac94f80f2c62f14c01e34000000:jobwatch",
  *   "message_id": "d84bd6629ef04513ad2e37bffd6e17cb", "message": "{\"...\": \"...\"}",
  *   "unsubscribe_url": "https://smn.cn-north-4.myhuaweicloud.com/smn/subscription/unsubscribe?...",
- *   "signing_cert_url": "https://smn.cn-north-4.myhuaweicloud.com/smn/oauth/certificate?...",
+ *   "signing_cert_url": "https://smn.cn-north-4.myhuaweicloud.com/smn/oauth/certificate",
  *   "timestamp": "2019-08-12T14:40:55Z"
  * }
  */
 import { verify, X509Certificate } from 'node:crypto';
 import { z } from 'zod';
+import { IngestFetchError } from './fetch.js';
 
 export const SMN_MESSAGE_TYPES = [
   'Notification',
@@ -38,7 +39,11 @@ const TOPIC_URN = /^urn:smn:([a-z0-9-]+):([0-9a-f]{32}):([^:\s]{1,256})$/;
 
 export const smnMessageSchema = z.looseObject({
   type: z.enum(SMN_MESSAGE_TYPES),
-  signature: z.string().min(1).max(4096),
+  signature: z
+    .string()
+    .min(1)
+    .max(4096)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64'),
   signature_version: z.string().regex(/^v1$/i, "must be 'v1'"),
   signing_cert_url: z.string().min(1).max(2048),
   message_id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a message id (letters, digits, - and _)'),
@@ -93,30 +98,92 @@ export function parseSmnTimestampMs(value: string): number | undefined {
 }
 
 /**
- * Signing certificates by URL, kept for `ttlMs`. A failed fetch is not cached, so the next message retries.
- * Concurrent requests for one URL share one fetch.
+ * The cache key (and the address fetched) for a signing certificate URL: scheme, host (with a non-default
+ * port) and path. The query and fragment are left out, so varying them cannot make jobwatch fetch again.
+ */
+export function certificateAddress(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname}`;
+}
+
+interface CacheEntry {
+  cert: Promise<X509Certificate>;
+  expiresAtMs: number;
+  failed: boolean;
+}
+
+/**
+ * Signing certificates by address (certificateAddress), kept for `ttlMs`. A failed download is kept for
+ * `failureTtlMs`, so a flood of messages naming a missing or broken certificate causes one outbound fetch
+ * per address and window, not one per message. Concurrent requests for one address share one fetch.
+ * When full, failed entries are dropped before good ones, so junk addresses cannot push out the real one.
  */
 export class CertificateCache {
-  private readonly entries = new Map<string, { cert: Promise<X509Certificate>; expiresAtMs: number }>();
+  private readonly entries = new Map<string, CacheEntry>();
 
   constructor(
     private readonly fetchPem: (url: string) => Promise<string>,
     private readonly ttlMs: number,
+    private readonly failureTtlMs: number,
     private readonly maxEntries = 64,
   ) {}
 
-  get(url: string, nowMs: number): Promise<X509Certificate> {
-    const hit = this.entries.get(url);
+  get(url: URL, nowMs: number): Promise<X509Certificate> {
+    const address = certificateAddress(url);
+    const hit = this.entries.get(address);
     if (hit && hit.expiresAtMs > nowMs) return hit.cert;
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    const cert = this.fetchPem(url).then((pem) => new X509Certificate(pem));
-    this.entries.set(url, { cert, expiresAtMs: nowMs + this.ttlMs });
-    cert.catch(() => this.entries.delete(url));
-    return cert;
+    this.entries.delete(address);
+    if (this.entries.size >= this.maxEntries) this.evictOne();
+    const entry: CacheEntry = {
+      cert: this.fetchPem(address).then(parseCertificate),
+      expiresAtMs: nowMs + this.ttlMs,
+      failed: false,
+    };
+    entry.cert.catch(() => {
+      entry.failed = true;
+      entry.expiresAtMs = nowMs + this.failureTtlMs;
+    });
+    this.entries.set(address, entry);
+    return entry.cert;
   }
+
+  private evictOne(): void {
+    let victim: string | undefined;
+    for (const [address, entry] of this.entries) {
+      if (entry.failed) {
+        victim = address;
+        break;
+      }
+      victim ??= address;
+    }
+    if (victim !== undefined) this.entries.delete(victim);
+  }
+}
+
+function parseCertificate(pem: string): X509Certificate {
+  try {
+    return new X509Certificate(pem);
+  } catch (error) {
+    throw new IngestFetchError('the downloaded certificate is not a valid X.509 certificate', true, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Why a message's timestamp is outside [now - maxAgeMs, now + maxAheadMs], or undefined when inside. Past:
+ * a replay older than the dedupe memory could not be recognised. Future: a message dated ahead would
+ * outlive that memory, and a sender's clock is never that far off.
+ */
+export function timestampProblem(
+  sentAtMs: number,
+  nowMs: number,
+  limits: { maxAgeMs: number; maxAheadMs: number },
+): string | undefined {
+  if (nowMs - sentAtMs > limits.maxAgeMs)
+    return `message is older than ${Math.round(limits.maxAgeMs / 1000)} seconds`;
+  if (sentAtMs - nowMs > limits.maxAheadMs)
+    return `message is dated more than ${Math.round(limits.maxAheadMs / 1000)} seconds ahead of this server's clock`;
+  return undefined;
 }
 
 /** Whether the certificate is inside its validity period at `nowMs`. */

@@ -83,10 +83,15 @@ export function makeSigningCert(days = 2, name = 'smn-test'): SigningCert {
   }
 }
 
-/** Local stand-in for SMN's certificate and subscription endpoints, counting every hit. */
+/**
+ * Local stand-in for SMN's certificate and subscription endpoints, counting every hit. Besides the
+ * certificate (`/smn/certificate...`) it serves a page that is not a PEM (`/smn/not-pem...`), a 500
+ * (`/smn/broken...`) and 404 for anything else; `requests` lists every request's path and query.
+ */
 export interface SmnOrigin {
   url: string;
   certHits: number;
+  requests: string[];
   subscribeHits: string[];
   setCert(pem: string): void;
   stop(): Promise<void>;
@@ -97,6 +102,7 @@ export async function startSmnOrigin(certPem: string): Promise<SmnOrigin> {
   const origin: SmnOrigin = {
     url: '',
     certHits: 0,
+    requests: [],
     subscribeHits: [],
     setCert: (pem) => {
       cert = pem;
@@ -108,6 +114,17 @@ export async function startSmnOrigin(certPem: string): Promise<SmnOrigin> {
       }),
   };
   const server: Server = createServer((req, res) => {
+    origin.requests.push(req.url ?? '');
+    if (req.url?.startsWith('/smn/not-pem')) {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><body>Welcome</body></html>');
+      return;
+    }
+    if (req.url?.startsWith('/smn/broken')) {
+      res.writeHead(500);
+      res.end();
+      return;
+    }
     if (req.url?.startsWith('/smn/certificate')) {
       origin.certHits += 1;
       res.writeHead(200, { 'content-type': 'application/x-pem-file' });

@@ -60,6 +60,8 @@ async function post(body: unknown, headers: Record<string, string> = {}) {
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
 function notification(message: string, id = nextId(), certUrl = `${origin.url}/smn/certificate/current.pem`) {
   return smnMessage(
     {
@@ -107,7 +109,7 @@ describe('Huawei SMN ingest over HTTP', () => {
       {
         type: 'SubscriptionConfirmation',
         message_id: nextId(),
-        timestamp: '2026-11-23T05:00:00Z',
+        timestamp: iso(h.clock.nowMs - 5_000),
         message: 'You are invited to subscribe to topic jobwatch-alarms.',
         subscribe_url: subscribeUrl,
       },
@@ -128,7 +130,7 @@ describe('Huawei SMN ingest over HTTP', () => {
       {
         type: 'SubscriptionConfirmation',
         message_id: nextId(),
-        timestamp: '2026-11-23T05:00:00Z',
+        timestamp: iso(h.clock.nowMs - 5_000),
         message: 'subscribe',
         subscribe_url: 'http://evil.example.com/smn/subscription/confirm?token=abc',
       },
@@ -439,5 +441,127 @@ describe('SMN certificate checks', () => {
     } finally {
       await down.stop();
     }
+  });
+});
+
+describe('SMN checks before any certificate fetch', () => {
+  const fetchesOf = (path: string) =>
+    origin.requests.filter((r) => new URL(r, origin.url).pathname === path).length;
+  const alarm = () => cloudEyeQueueAlarm('alarm', iso(h.clock.nowMs));
+
+  it('20 forged messages whose certificate URL differs only in query or fragment cause one fetch', async () => {
+    const path = '/smn/certificate/varied.pem';
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const certUrl = `${origin.url}${path}?v=${i}&token=${i * 7}${i % 2 ? `#f${i}` : ''}`;
+      const forged = smnMessage(
+        {
+          type: 'Notification',
+          message_id: nextId(),
+          subject: 's',
+          timestamp: iso(h.clock.nowMs),
+          message: alarm(),
+        },
+        rogue.keyPem,
+        certUrl,
+      );
+      statuses.push((await post(forged)).status);
+    }
+    expect(new Set(statuses)).toEqual(new Set([403]));
+    // One fetch, of the address without query or fragment.
+    expect(origin.requests.filter((r) => r.startsWith(path))).toEqual([path]);
+    expect(h.bus.published).toHaveLength(0);
+  });
+
+  it('a message with a bad shape, topic, certificate host or timestamp is refused without a fetch', async () => {
+    const before = origin.requests.length;
+    const certUrl = `${origin.url}/smn/certificate/unfetched.pem`;
+    const signed = (fields: Record<string, string>) =>
+      smnMessage(
+        {
+          type: 'Notification',
+          message_id: nextId(),
+          subject: 's',
+          timestamp: iso(h.clock.nowMs),
+          message: 'm',
+          ...fields,
+        },
+        cert.keyPem,
+        certUrl,
+      );
+    const refusals = [
+      { ...signed({}), signature: 'not base64!' },
+      { ...signed({}), topic_urn: 'urn:smn:x' },
+      { ...signed({}), signing_cert_url: 'https://evil.example.com/cert.pem' },
+      signed({ timestamp: 'yesterday-ish' }),
+      signed({ timestamp: iso(h.clock.nowMs - 4 * 86_400_000) }),
+      signed({ timestamp: iso(h.clock.nowMs + 3_600_000) }),
+    ];
+    for (const body of refusals) expect((await post(body)).status).toBeGreaterThanOrEqual(400);
+    for (const body of refusals) expect((await post(body)).status).toBeLessThan(500);
+    expect(origin.requests.length).toBe(before);
+  });
+
+  it.each([
+    ['/smn/missing.pem', 'answered HTTP 404'],
+    ['/smn/not-pem/cert.pem', 'is not a PEM certificate'],
+  ])(
+    'a certificate at %s is a 400 naming signing_cert_url, remembered for certFailureCacheSeconds',
+    async (path, reason) => {
+      const send = () => post(notification(alarm(), nextId(), `${origin.url}${path}?n=${seq}`));
+      const first = await send();
+      expect(first.status).toBe(400);
+      expect((first.json.error as { message: string }).message).toMatch(
+        new RegExp(`^signing_cert_url: .*${reason}`),
+      );
+      expect((await send()).status).toBe(400);
+      expect(fetchesOf(path)).toBe(1);
+      // Short: after the failure window (30 s by default) the address is tried again.
+      h.clock.nowMs += 31_000;
+      expect((await send()).status).toBe(400);
+      expect(fetchesOf(path)).toBe(2);
+      expect(h.bus.published).toHaveLength(0);
+    },
+  );
+
+  it('a certificate host answering 500 is a 503 (retry later), also remembered briefly', async () => {
+    const path = '/smn/broken/cert.pem';
+    const send = () => post(notification(alarm(), nextId(), `${origin.url}${path}`));
+    expect((await send()).status).toBe(503);
+    expect((await send()).status).toBe(503);
+    expect(fetchesOf(path)).toBe(1);
+  });
+
+  it('refuses a correctly signed message dated a year ahead; one a minute ahead is accepted and remembered', async () => {
+    const certUrl = `${origin.url}/smn/certificate/current.pem`;
+    const dated = (aheadMs: number) =>
+      smnMessage(
+        {
+          type: 'Notification',
+          message_id: nextId(),
+          subject: 's',
+          timestamp: iso(h.clock.nowMs + aheadMs),
+          message: cloudEyeQueueAlarm('alarm', iso(h.clock.nowMs), 'ahead_q'),
+        },
+        cert.keyPem,
+        certUrl,
+      );
+    const before = origin.requests.length;
+    const yearAhead = await post(dated(365 * 86_400_000));
+    expect(yearAhead.status).toBe(400);
+    expect((yearAhead.json.error as { message: string }).message).toBe(
+      "timestamp: message is dated more than 300 seconds ahead of this server's clock",
+    );
+    expect(origin.requests.length).toBe(before);
+    expect(h.bus.published).toHaveLength(0);
+
+    const minuteAhead = dated(60_000);
+    expect((await post(minuteAhead)).status).toBe(200);
+    expect(h.bus.published).toHaveLength(1);
+    // Acceptable until its own timestamp + dedupeSeconds, so its id is remembered at least that long.
+    const claim = await h.store.get(SMN_DEDUPE_PK, minuteAhead.message_id as string);
+    expect(claim?.expiresAtSec).toBeGreaterThanOrEqual(
+      Math.floor(Date.parse(minuteAhead.timestamp as string) / 1000) + 3 * 86_400,
+    );
   });
 });
