@@ -50,8 +50,11 @@ export interface EventContext {
 export interface ReconcileInput {
   previous: Readonly<Record<string, ConditionState>>;
   findings: Finding[];
-  /** Conditions about which this poll says nothing (e.g. job state UNKNOWN): kept exactly as they were. */
-  held?: (condition: ConditionState) => boolean;
+  /**
+   * Conditions about which this poll says nothing (their evidence is missing): kept exactly as they were,
+   * counters included, with no event, whatever this poll's findings say about them.
+   */
+  held?: (condition: Pick<ConditionState, 'type' | 'discriminator'>) => boolean;
   thresholds: (type: EventType, discriminator: string | undefined) => Thresholds;
   context: EventContext;
   nowMs: number;
@@ -73,6 +76,7 @@ export function reconcile(input: ReconcileInput): {
   const seenKeys = new Set<string>();
 
   for (const finding of input.findings) {
+    if (input.held?.(finding)) continue;
     const key = conditionKey(finding.type, finding.discriminator);
     if (seenKeys.has(key)) continue;
     seenKeys.add(key);

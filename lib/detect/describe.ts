@@ -85,6 +85,9 @@ export function jobBaseValues(job: JobSnapshot, sinceMs: number, context: Detect
   };
   if (job.stateCause) values.stateCause = job.stateCause;
   if (job.autoRestart) values.autoRestart = job.autoRestart.enabled;
+  // What this poll could not read, so a reader (or a remediation guard) knows the facts are partial.
+  if (job.missing && job.missing.length > 0)
+    values.missingEvidence = [...new Set(job.missing)].sort().join(',');
   if (job.startedAtMs !== undefined) values.startedAt = iso(job.startedAtMs);
   if (job.finishedAtMs !== undefined) values.finishedAt = iso(job.finishedAtMs);
   const lastError = cleanText(job.lastError);

@@ -18,6 +18,7 @@ import {
   jobRef,
   unhealthyContainerOf,
 } from './describe.js';
+import { evidenceHold, missingEvidence } from './evidence.js';
 import { metricDiscriminators, thresholdsFor } from './rules.js';
 import {
   type ConditionState,
@@ -63,7 +64,9 @@ export function evaluateJob(
   const instanceChanged =
     before?.instanceId !== undefined && job.instanceId !== undefined && before.instanceId !== job.instanceId;
 
-  const track = trackState(job, before, rules, nowMs);
+  const missing = missingEvidence(job);
+  // Without state evidence nothing about the state moves, not even a pending change's count.
+  const track = missing.has('state') && before ? { ...before } : trackState(job, before, rules, nowMs);
   // Since when the job is in its current (possibly not yet confirmed) state.
   const sinceMs =
     job.stateSinceMs ??
@@ -95,30 +98,25 @@ export function evaluateJob(
   findings.push(...stateChangedFindings(job, before, track, rules, previous?.conditions ?? {}));
   findings.push(...jobFailedFindings(job, rules, sinceMs));
   findings.push(...stuckFindings(job, rules, sinceMs, track, nowMs));
-  const checkpoint = checkpointFailures(job, before, instanceChanged, rules, nowMs);
-  if (checkpoint.cursor) track.checkpoint = checkpoint.cursor;
-  findings.push(...checkpoint.findings, ...checkpointStallFindings(job, rules, track, nowMs));
-  const failover = failoverBurst(job, before, instanceChanged, rules, nowMs);
-  if (failover.cursor) track.failover = failover.cursor;
-  findings.push(...failover.findings);
+  // Cursors move only on evidence read this poll: failures not read now are counted when they are.
+  if (!missing.has('checkpoints')) {
+    const checkpoint = checkpointFailures(job, before, instanceChanged, rules, nowMs);
+    if (checkpoint.cursor) track.checkpoint = checkpoint.cursor;
+    findings.push(...checkpoint.findings);
+  }
+  findings.push(...checkpointStallFindings(job, rules, track, nowMs));
+  if (!missing.has('failovers')) {
+    const failover = failoverBurst(job, before, instanceChanged, rules, nowMs);
+    if (failover.cursor) track.failover = failover.cursor;
+    findings.push(...failover.findings);
+  }
   findings.push(...metricFindings(job, rules));
 
-  // UNKNOWN tells nothing about the job: conditions that depend on its state neither fire nor resolve.
-  // Likewise a RUNNING job whose metric sample is missing this poll: a data gap is not a recovery.
-  const unknown = job.state === 'UNKNOWN';
-  const discriminators = metricDiscriminators(rules);
-  const metricGap = (discriminator: string | undefined) => {
-    if (job.state !== 'RUNNING') return false;
-    const index = discriminators.indexOf(discriminator ?? '');
-    const name = index < 0 ? undefined : rules.metrics[index]?.name;
-    return name !== undefined && !(job.metrics ?? []).some((m) => m.name === name);
-  };
   const reconciled = reconcile({
     previous: previous?.conditions ?? {},
     findings,
-    held: (c) =>
-      (unknown && c.type !== 'checkpoint.failed') ||
-      (c.type === 'metric.threshold' && metricGap(c.discriminator)),
+    // A condition whose evidence this poll lacks neither fires nor resolves.
+    held: evidenceHold(job, rules),
     thresholds: (type, discriminator) => thresholdsFor(rules, type, discriminator),
     context: eventContext,
     nowMs,

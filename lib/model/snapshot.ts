@@ -103,6 +103,16 @@ export interface NativeAutoRestart {
   fromCheckpoint?: boolean;
 }
 
+/**
+ * What a job snapshot is made of, read by read: its state, its checkpoint statistics, its failover
+ * exceptions, its metric samples, and vendor facts from a detail read (queue, native auto-restart). A kind
+ * the collector could not read this poll (the read failed, returned garbage, or was skipped because an
+ * earlier read failed) is listed in `JobSnapshot.missing`: detection then holds every condition decided
+ * from it, since a missing answer is not a healthy one.
+ */
+export const EVIDENCE = ['state', 'checkpoints', 'failovers', 'metrics', 'details'] as const;
+export type Evidence = (typeof EVIDENCE)[number];
+
 export interface JobSnapshot extends ResourceIdentity {
   type: 'job';
   kind: JobKind;
@@ -128,6 +138,11 @@ export interface JobSnapshot extends ResourceIdentity {
   autoRestart?: NativeAutoRestart;
   /** Key of the cluster or queue snapshot the job runs on, for context and inhibition. */
   containerKey?: string;
+  /**
+   * Evidence this poll could not read (see EVIDENCE). Absent when every read the job needed answered; a
+   * kind the collector never reads for this job (no checkpoints for a batch job) is not missing.
+   */
+  missing?: Evidence[];
 }
 
 export const CONTAINER_HEALTH = ['HEALTHY', 'DEGRADED', 'UNHEALTHY', 'UNKNOWN'] as const;

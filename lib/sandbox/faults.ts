@@ -6,6 +6,8 @@ export interface Fault {
   provider?: ProviderId;
   /** Operation name (route's `operation`); all operations when omitted. */
   operation?: string;
+  /** Only requests whose decoded path contains this text, e.g. one job's name for a per-job read. */
+  pathIncludes?: string;
   kind: FaultKind;
   /** latency: extra delay; timeout: how long to hold the request before destroying it. */
   ms?: number;
@@ -34,13 +36,14 @@ export class FaultInjector {
    * Faults that apply to this request, consuming one use of each: every matching latency fault, plus the
    * first matching fault of another kind (so faults injected in sequence hit successive requests).
    */
-  take(provider: ProviderId, operation: string): Fault[] {
+  take(provider: ProviderId, operation: string, path = ''): Fault[] {
     const hits: Fault[] = [];
     let answered = false;
     for (const fault of this.faults) {
       if (fault.remaining <= 0) continue;
       if (fault.provider && fault.provider !== provider) continue;
       if (fault.operation && fault.operation !== operation) continue;
+      if (fault.pathIncludes !== undefined && !path.includes(fault.pathIncludes)) continue;
       if (fault.kind !== 'latency') {
         if (answered) continue;
         answered = true;

@@ -110,7 +110,7 @@ class ProviderServer {
 
     if (this.sandbox.latencyMs > 0) await sleep(this.sandbox.latencyMs);
     let response: SandboxResponse | undefined;
-    for (const fault of this.sandbox.faults.take(this.provider, operation)) {
+    for (const fault of this.sandbox.faults.take(this.provider, operation, request.path)) {
       if (fault.kind === 'latency') await sleep(fault.ms ?? 1000);
       if (fault.kind === 'timeout') {
         await sleep(fault.ms ?? 30_000);

@@ -10,6 +10,8 @@ import {
   type CheckpointFailure,
   type CheckpointStats,
   type CollectionError,
+  EVIDENCE,
+  type Evidence,
   type FailoverException,
   type JobKind,
   type JobSnapshot,
@@ -486,6 +488,8 @@ function streamingPipeline(
     // Jobs the batch call silently ignored exist and are committed but have no instance: UNKNOWN.
     const snap = streamSnapshot(target, { project, job }, summary);
     snaps.push(snap);
+    // Without a known state the running job's reads are not made: what they would tell is missing too.
+    if (snap.state === 'UNKNOWN') markMissing(snap, 'state', ...runningReads(target));
     if (snap.vendorState.toUpperCase() !== 'RUNNING') return;
     running.push(snap);
     if (readers < options.concurrency) work.push(reader());
@@ -563,6 +567,25 @@ function streamingPipeline(
   };
 }
 
+/** What the per-job reads of a running streaming job bring, metrics only when some are configured. */
+function runningReads(target: BlinkTarget): Evidence[] {
+  return target.options.metrics.length > 0
+    ? ['checkpoints', 'failovers', 'metrics']
+    : ['checkpoints', 'failovers'];
+}
+
+function markMissing(snap: JobSnapshot, ...evidence: Evidence[]): void {
+  const missing = new Set([...(snap.missing ?? []), ...evidence]);
+  // In the model's order whatever order the reads fail in, so snapshots compare equal across runs.
+  snap.missing = EVIDENCE.filter((e) => missing.has(e));
+}
+
+/**
+ * GetInstanceCheckpoint, GetInstanceExceptions and GetInstanceMetric for one running job. A read that fails
+ * or answers garbage is a collection error and leaves its evidence missing, so detection holds what it
+ * decides (a failed read is not a healthy one). So is an answer without its document: the API always sends
+ * one (the exceptions document is an empty one when nothing failed over).
+ */
 async function readRunningDetails(
   target: BlinkTarget,
   project: string,
@@ -572,8 +595,9 @@ async function readRunningDetails(
   snapshot: TargetSnapshot,
 ): Promise<void> {
   const instancePath = ['projects', project, 'jobs', snap.name, 'instances', CURRENT_INSTANCE];
-  const fail = (operation: string) => (error: unknown) => {
+  const fail = (operation: string, evidence: Evidence) => (error: unknown) => {
     snapshot.errors.push(toCollectionError(error, operation, call.now()));
+    markMissing(snap, evidence);
   };
 
   // The three reads go out together; the target's limiter decides when each is sent.
@@ -586,8 +610,9 @@ async function readRunningDetails(
     .then((answer) => {
       const doc = embedded(checkpointsDocSchema, answer.Checkpoints, 'GetInstanceCheckpoint', 'Checkpoints');
       if (doc) snap.checkpoints = toCheckpointStats(doc);
+      else markMissing(snap, 'checkpoints');
     })
-    .catch(fail('GetInstanceCheckpoint'));
+    .catch(fail('GetInstanceCheckpoint', 'checkpoints'));
 
   const exceptions = client
     .call(
@@ -597,11 +622,11 @@ async function readRunningDetails(
     )
     .then((answer) => {
       const doc = embedded(exceptionsDocSchema, answer.Exceptions, 'GetInstanceExceptions', 'Exceptions');
-      if (!doc) return;
+      if (!doc) return markMissing(snap, 'failovers');
       // All listed failovers, every poll: detection's stored per-job cursor decides which are new.
       snap.failovers = toFailovers(doc);
     })
-    .catch(fail('GetInstanceExceptions'));
+    .catch(fail('GetInstanceExceptions', 'failovers'));
 
   const wanted = target.options.metrics;
   if (wanted.length === 0) {
@@ -638,7 +663,7 @@ async function readRunningDetails(
       const samples = toMetricSamples(answer.Metrics, wanted, prefix, endMs);
       if (samples.length > 0) snap.metrics = samples;
     })
-    .catch(fail('GetInstanceMetric'));
+    .catch(fail('GetInstanceMetric', 'metrics'));
   await Promise.all([checkpoint, exceptions, metrics]);
 }
 
@@ -781,6 +806,8 @@ async function collectBatch(
       }
     } catch (error) {
       snapshot.errors.push(toCollectionError(error, 'GetInstanceFinalState', call.now()));
+      // The control plane's RUNNING is what YARN was asked to confirm: unconfirmed, it is no evidence.
+      markMissing(snap, 'state');
     }
   });
   return snaps;
