@@ -176,6 +176,7 @@ const FUNCTION_NEEDS: Record<FunctionName, IamStatement[]> = {
   ],
   flush: [
     allow(TABLE_ACTIONS, getAtt('StateTable')),
+    allow(['events:PutEvents'], getAtt('EventBus')), // dead-lettered events replayed to the bus
     allow(['sqs:SendMessage'], getAtt('FailedInvocationsQueue')),
   ],
   webhook: [

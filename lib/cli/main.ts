@@ -9,6 +9,7 @@ import { ALL_EMULATORS } from '../providers/emulators.js';
 import { PROVIDERS_BY_ID } from '../providers/registry.js';
 import { formatHistory, remediationHistory } from '../remediation/index.js';
 import type { EventBus } from '../runtime/bus.js';
+import { type DeadLetterRow, listEveryDeadLetter, retryNotificationsNow } from '../runtime/dead-letters.js';
 import { startLocalRuntime } from '../runtime/local.js';
 import { pollAll } from '../runtime/pipeline.js';
 import { createLocalPipeline, createNotifierFor } from '../runtime/services.js';
@@ -46,6 +47,7 @@ Commands:
   sandbox                    Run the vendor API emulators alone and print their endpoints
   alert test <receiver>      Send a test message through one configured receiver
   remediation history        Print the remediation audit trail
+  deadletters list|replay    Show what could not be delivered, or deliver it now
 
 Run 'jobwatch <command> --help' for a command's options; 'jobwatch --version' prints the version.
 Exit codes: 0 ok, 1 unexpected failure, 2 usage or invalid config, 3 a vendor API was unreachable.
@@ -99,6 +101,17 @@ Sends a test message through the named receiver (a channel in the config).`,
   remediation: `Usage: jobwatch remediation history [--job KEY_OR_NAME] [--limit N] [--config FILE]
 
 Prints every remediation decision (performed, skipped with its reason, failed), newest first.`,
+  deadletters: `Usage: jobwatch deadletters list [--json] [--config FILE]
+       jobwatch deadletters replay [--config FILE]
+
+list prints, oldest first, every dead letter in the state store: events the bus refused (poll,
+ingest), events notify or remediate could not take (notify, remediate), and notifications a channel
+would not accept (notification). The flush function replays the event kinds every run and retries
+notifications at each group interval; each is deleted once delivered.
+
+replay delivers them now, in this process: events go to the notifier and remediation as the bus would
+deliver them (an event older than what jobwatch already handled changes nothing), and each undelivered
+alert group is sent with what it holds now. Exit code 0 when nothing is left, 1 when some remain.`,
 };
 
 interface Io {
@@ -393,6 +406,57 @@ async function commandRemediation(args: string[]): Promise<number> {
   }
 }
 
+async function commandDeadletters(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const sub = positionals[0];
+  if (values.help || (sub !== 'list' && sub !== 'replay')) {
+    help('deadletters');
+    return values.help ? EXIT.ok : EXIT.usage;
+  }
+  // Replaying sends through the configured channels, so it needs the config; listing does not.
+  const config = (await readConfig(values.config, sub === 'replay')) ?? parseConfig({}, 'defaults');
+  const opened = await openStore(config);
+  try {
+    if (sub === 'replay') {
+      const pipeline = createLocalPipeline({
+        config,
+        store: opened.store,
+        providers: PROVIDERS_BY_ID,
+        secrets: createSecretResolver(),
+        logger: logLevel(false),
+        now: Date.now,
+      });
+      const notifications = await retryNotificationsNow(opened.store, Date.now());
+      const events = await pipeline.replayDeadLetters();
+      await pipeline.settle();
+      const flushed = await pipeline.notifier.flush();
+      await pipeline.notifier.close();
+      io.out(
+        `replayed ${events.replayed} event(s); retried ${notifications.due} alert group(s): ${flushed.sent} sent, ${flushed.failed} failed; ${notifications.obsolete} obsolete record(s) dropped`,
+      );
+    }
+    const rows = await listEveryDeadLetter(opened.store);
+    if (sub === 'list' && values.json) for (const row of rows) io.out(JSON.stringify(row));
+    else if (sub === 'list') for (const row of rows) io.out(formatDeadLetterRow(row));
+    if (!values.json) io.out(rows.length === 0 ? 'no dead letters' : `${rows.length} dead letter(s)`);
+    return sub === 'replay' && rows.length > 0 ? EXIT.failure : EXIT.ok;
+  } finally {
+    await opened.close();
+  }
+}
+
+function formatDeadLetterRow(row: DeadLetterRow): string {
+  return `${new Date(row.atMs).toISOString()} ${row.kind.padEnd(12)} ${row.subject}: ${row.reason}`;
+}
+
 function help(topic: string): number {
   io.out(HELP[topic] ?? HELP.main ?? '');
   return EXIT.ok;
@@ -414,6 +478,8 @@ export async function main(argv: string[]): Promise<number> {
         return await commandAlert(rest);
       case 'remediation':
         return await commandRemediation(rest);
+      case 'deadletters':
+        return await commandDeadletters(rest);
       case '--version':
       case '-v':
       case 'version':

@@ -6,7 +6,6 @@ import type { Logger } from '../observability/logger.js';
 import type { SecretResolver } from '../providers/types.js';
 import type { Store } from '../state/store.js';
 import type { PollReport } from './pipeline.js';
-import { replayAllDeadLetters } from './publish.js';
 import type { LocalPipeline } from './services.js';
 
 export interface LocalRuntimeOptions {
@@ -67,17 +66,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       if (flushing) return;
       flushing = true;
       // The scheduled flush function's two jobs: groups now due, and events parked in dead letters.
-      Promise.all([
-        pipeline.notifier.flush(),
-        options.webhook
-          ? replayAllDeadLetters({
-              bus: pipeline.bus,
-              store: options.webhook.store,
-              logger,
-              now: options.webhook.now,
-            })
-          : undefined,
-      ])
+      Promise.all([pipeline.notifier.flush(), pipeline.replayDeadLetters()])
         .catch((error: unknown) => logger.error('flush failed', { error: String(error) }))
         .finally(() => {
           flushing = false;

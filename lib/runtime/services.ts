@@ -6,6 +6,7 @@ import type { Provider, SecretResolver } from '../providers/types.js';
 import { createRemediator, type Remediator } from '../remediation/index.js';
 import type { Store } from '../state/store.js';
 import type { EventBus } from './bus.js';
+import { isSubscriberName, parkForSubscriber, replayEveryDeadLetter } from './dead-letters.js';
 import { LocalBus, type Subscriber } from './local-bus.js';
 import { type PollReport, pollAll } from './pipeline.js';
 
@@ -57,6 +58,8 @@ export interface LocalPipeline {
   poll(targetIds?: string[], signal?: AbortSignal): Promise<PollReport[]>;
   /** Waits until every event published so far has reached notify and remediate. */
   settle(): Promise<void>;
+  /** The flush function's second job: parked events re-published, or handed back to their subscriber. */
+  replayDeadLetters(): Promise<{ replayed: number; remaining: number }>;
 }
 
 /**
@@ -86,13 +89,8 @@ export function createLocalPipeline(
     logger: deps.logger,
     ...(options.duplicateDeliveries ? { duplicateDeliveries: true } : {}),
     onDeadLetter: async (subscriber, events, reason) => {
-      await deps.store.putMany(
-        events.map((event) => ({
-          pk: `deadletter#${subscriber}`,
-          sk: `${event.time}#${event.id}`,
-          data: { event, reason },
-        })),
-      );
+      if (isSubscriberName(subscriber))
+        await parkForSubscriber(deps.store, subscriber, events, reason, deps.now());
     },
   });
   const localBus = bus;
@@ -114,6 +112,17 @@ export function createLocalPipeline(
       });
     },
     settle: () => localBus.drain(),
+    replayDeadLetters: () =>
+      replayEveryDeadLetter({
+        bus: localBus,
+        store: deps.store,
+        logger: deps.logger,
+        now: deps.now,
+        deliver: {
+          notify: async (events) => void (await notifier.handle(events)),
+          remediate: async (events) => void (await remediator.handle(events)),
+        },
+      }),
   };
 }
 

@@ -342,9 +342,10 @@ describe('IAM', () => {
           s.Action.includes(action) && s.Resource.some((r) => JSON.stringify(r) === JSON.stringify(resource)),
       );
     for (const fn of FUNCTIONS) expect(has(fn, 'dynamodb:UpdateItem', getAtt('StateTable')), fn).toBe(true);
-    for (const fn of ['poll', 'remediate', 'webhook'])
+    // flush replays dead-lettered events to the bus (issue 14, defect 6).
+    for (const fn of ['poll', 'remediate', 'webhook', 'flush'])
       expect(has(fn, 'events:PutEvents', getAtt('EventBus')), fn).toBe(true);
-    for (const fn of ['notify', 'flush'])
+    for (const fn of ['notify'])
       expect(roleStatements(fn).some((s) => s.Action.includes('events:PutEvents'))).toBe(false);
     for (const fn of ASYNC_FUNCTIONS)
       expect(has(fn, 'sqs:SendMessage', getAtt('FailedInvocationsQueue')), fn).toBe(true);

@@ -1,0 +1,126 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEADLETTER_PK, GROUP_PK } from '../../lib/alerts/index.js';
+import type { JobwatchEvent } from '../../lib/events/schema.js';
+import { silentLogger } from '../../lib/observability/logger.js';
+import {
+  listEveryDeadLetter,
+  parkForSubscriber,
+  redeliverParked,
+  retryNotificationsNow,
+  SUBSCRIBER_DEADLETTER_PKS,
+} from '../../lib/runtime/dead-letters.js';
+import { createLocalPipeline } from '../../lib/runtime/services.js';
+import { type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
+import { createLocalStore } from '../../lib/state/local.js';
+import type { Store } from '../../lib/state/store.js';
+import {
+  CHANNEL_CONFIGS,
+  configWith,
+  jobEvent,
+  SINK_SECRETS,
+  secretsFor,
+  sinkEnv,
+  T0,
+} from '../alerts/helpers.js';
+
+let sink: ChatSink;
+let env: NodeJS.ProcessEnv;
+let local: Awaited<ReturnType<typeof createLocalStore>>;
+let store: Store;
+let nowMs = T0;
+
+beforeAll(async () => {
+  sink = await startChatSink({ secrets: SINK_SECRETS, now: () => nowMs });
+  env = sinkEnv(sink);
+});
+afterAll(async () => sink.stop());
+beforeEach(async () => {
+  nowMs = T0;
+  sink.clear();
+  local = await createLocalStore({ now: () => nowMs });
+  store = local.store;
+});
+afterEach(async () => {
+  await store.close();
+  await local.stop();
+});
+
+function pipeline(route: Record<string, unknown> = {}) {
+  return createLocalPipeline({
+    config: configWith({
+      channels: [CHANNEL_CONFIGS.webhook],
+      route: { receiver: 'webhook', groupWaitSeconds: 0, groupIntervalSeconds: 300, ...route },
+    }),
+    store,
+    providers: {},
+    secrets: secretsFor(env),
+    logger: silentLogger,
+    now: () => nowMs,
+  });
+}
+
+const parked = (pk: string) => store.query<{ event: JobwatchEvent }>(pk, { consistent: true });
+
+describe('dead letters of notify and remediate', () => {
+  it('are handed back to their subscriber by the flush job, delivered once, then deleted', async () => {
+    const p = pipeline();
+    const failed = jobEvent({ name: 'etl-orders' });
+    const acted = jobEvent({ name: 'etl-billing' });
+    await parkForSubscriber(store, 'notify', [failed], 'NotifierError: store unavailable', nowMs);
+    await parkForSubscriber(store, 'remediate', [acted], 'RemediationIncompleteError: audit', nowMs);
+    // Parked as they came: same id, times and observation, so a late replay is judged by its age.
+    expect((await parked(SUBSCRIBER_DEADLETTER_PKS.notify))[0]?.data.event).toEqual(failed);
+    expect((await listEveryDeadLetter(store)).map((r) => r.kind).sort()).toEqual(['notify', 'remediate']);
+
+    expect(await p.replayDeadLetters()).toEqual({ replayed: 2, remaining: 0 });
+    await p.settle();
+    expect(sink.messages.map((m) => JSON.stringify(m.body).includes('etl-orders'))).toEqual([true]);
+    expect(await listEveryDeadLetter(store)).toEqual([]);
+    // Nothing left: the next flush delivers nothing twice.
+    expect(await p.replayDeadLetters()).toEqual({ replayed: 0, remaining: 0 });
+    expect(sink.messages).toHaveLength(1);
+    await p.notifier.close();
+  });
+
+  it('keep an event that still fails, oldest first, without holding back the others', async () => {
+    const events = ['a', 'b', 'c'].map((name, i) => jobEvent({ name, startsAtMs: T0 + i * 1000 }));
+    await parkForSubscriber(store, 'notify', events, 'NotifierError: boom', nowMs);
+    const seen: string[] = [];
+    const result = await redeliverParked({ store, logger: silentLogger }, 'notify', async ([event]) => {
+      seen.push(event?.data.resource.name ?? '');
+      if (event?.data.resource.name === 'b') throw new Error('still failing');
+    });
+    expect(result).toEqual({ replayed: 2, remaining: 1 });
+    expect(seen).toEqual(['a', 'b', 'c']);
+    expect(
+      (await parked(SUBSCRIBER_DEADLETTER_PKS.notify)).map((i) => i.data.event.data.resource.name),
+    ).toEqual(['b']);
+  });
+});
+
+describe('undelivered notifications', () => {
+  it('are listed, and an operator replay sends their group now and clears them', async () => {
+    sink.failNext('webhook', 1, 400);
+    const p = pipeline();
+    await p.notifier.handle([jobEvent({ name: 'etl-orders' })]);
+    const [row] = await listEveryDeadLetter(store);
+    expect(row).toMatchObject({ kind: 'notification', subject: 'webhook firing: 1 firing, 0 resolved' });
+    expect(row?.reason).toContain('HTTP 400');
+
+    // Not due again for a group interval; the operator does not wait for it.
+    nowMs += 1_000;
+    expect(await retryNotificationsNow(store, nowMs)).toEqual({ due: 1, obsolete: 0 });
+    expect(await p.notifier.flush()).toMatchObject({ sent: 1 });
+    expect(await store.query(DEADLETTER_PK, { consistent: true })).toEqual([]);
+  });
+
+  it('drops a record whose group is gone', async () => {
+    sink.failNext('webhook', 1, 400);
+    const p = pipeline();
+    await p.notifier.handle([jobEvent({ name: 'etl-orders' })]);
+    const [group] = await store.query(GROUP_PK, { consistent: true });
+    await store.delete(GROUP_PK, group?.sk ?? '');
+    expect(await retryNotificationsNow(store, nowMs)).toEqual({ due: 0, obsolete: 1 });
+    expect(await listEveryDeadLetter(store)).toEqual([]);
+  });
+});
