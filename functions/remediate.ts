@@ -7,12 +7,13 @@ import { lambdaServices } from '../lib/runtime/lambda.js';
 import { createRemediatorFor, remediationAccepts } from '../lib/runtime/services.js';
 
 /**
- * One EventBridge event -> remediation; its decisions are published back to the bus for the channels.
+ * One EventBridge event -> remediation; its decisions are published back to the bus for the channels. A
+ * resolved finding is recorded, so a late or replayed firing of it is never acted on.
  * A Store failure throws (RemediationIncompleteError), so EventBridge retries: claims make that safe.
  */
 export async function handler(event: unknown, context: Context) {
   const jobwatchEvent = parseEventBridgeEvent(event);
-  if (!remediationAccepts(jobwatchEvent)) return { skipped: 'not a firing finding' };
+  if (!remediationAccepts(jobwatchEvent)) return { skipped: 'not a finding' };
   const services = await lambdaServices();
   services.logger.appendKeys(eventLogKeys(jobwatchEvent));
   try {

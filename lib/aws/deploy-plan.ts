@@ -234,12 +234,14 @@ export function remediationTriggerTypes(config: Config): string[] {
   return TRIGGER_TYPES.filter((type) => wanted.has(type));
 }
 
-/** EventBridge pattern: jobwatch events of those types, firing only (resolved findings need no action). */
+/**
+ * EventBridge pattern: jobwatch events of those types, firing and resolved: a resolve is what tells the
+ * remediator a finding is over, so a late or replayed firing of it is not acted on.
+ */
 export function remediatePattern(types: readonly string[]): Record<string, unknown> {
   return {
     source: [BUS_SOURCE],
     'detail-type': types.map((type) => `${CLOUDEVENT_TYPE_PREFIX}${type}`),
-    detail: { data: { status: ['firing'] } },
   };
 }
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { TargetConfig } from '../config/schema.js';
-import type { JobKind, JobState, ProviderId, TargetSnapshot } from '../model/snapshot.js';
+import type { ContainerHealth, JobKind, JobState, ProviderId, TargetSnapshot } from '../model/snapshot.js';
 import type { Logger } from '../observability/logger.js';
 
 /** Resolves `env:NAME`, `ssm:/path` and `secretsmanager:name` references. Values never reach logs or events. */
@@ -69,9 +69,29 @@ export type ActionOutcome =
       retryable: boolean;
     };
 
+/**
+ * What the vendor says about a resource right now, read with one call, normalized as the collector does.
+ * Remediation reads it just before acting, so an action follows current truth, not a possibly old event.
+ */
+export type CurrentState =
+  | {
+      kind: 'job';
+      state: JobState;
+      vendorState: string;
+      stateCause?: 'user' | 'system';
+      /** The instance (run, execution) the vendor calls current, when it has such a notion. */
+      instanceId?: string;
+    }
+  | { kind: 'cluster' | 'queue'; health: ContainerHealth; vendorState: string };
+
 export interface ProviderActions {
   /** Which actions this provider can perform on a resource of this kind. */
   supports(resource: Pick<ActionTarget, 'kind' | 'jobKind'>): readonly ActionName[];
+  /**
+   * One fresh read of the resource's state. Throws when the vendor cannot be read (after the HTTP client's
+   * retries) or the resource is of a kind this provider cannot read: no answer is never a state.
+   */
+  readState(target: TargetConfig, resource: ActionTarget, ctx: ProviderContext): Promise<CurrentState>;
   /** Sends the action, then verifies through the vendor API until the expected state or the timeout. */
   perform(target: TargetConfig, request: ActionRequest, ctx: ProviderContext): Promise<ActionOutcome>;
 }

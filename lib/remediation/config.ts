@@ -158,6 +158,11 @@ export const remediationSchema = z
     mode: z.enum(REMEDIATION_MODES).default('dry-run'),
     blastRadius: blastRadiusSchema.default({ maxJobs: 5, maxTargetPercent: 25 }),
     auditRetentionDays: z.number().int().min(1).max(3650).default(90),
+    /**
+     * A delivered finding observed longer ago than this is not acted on (a late retry, a replayed dead
+     * letter). Default: two poll intervals of the finding's target.
+     */
+    maxEventAgeSeconds: z.number().int().min(30).max(86_400).optional(),
     policies: z.array(policySchema).default([]),
   })
   .strict()

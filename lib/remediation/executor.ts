@@ -2,9 +2,11 @@
  * The remediation executor: findings in, decisions out. Every guardrail runs here, in one place and in one
  * order, before any provider action; every decision becomes a `remediation.*` event and an audit record.
  *
- * Order per finding: match a policy -> event guards (state, vendor auto-restart, persistence, time window)
- * -> claim the finding (idempotency) -> job lease -> ledger guards (budget, cooldown) -> blast radius over the
- * whole run -> act and verify, retrying within the budget -> escalate when the budget is spent.
+ * Order per finding: match a policy -> freshness (event age, already resolved) -> event guards (state, vendor
+ * auto-restart, persistence, time window) -> claim the finding (idempotency) -> job lease -> ledger guards
+ * (budget, cooldown) -> blast radius over the whole run -> before each vendor action, a fresh read of the
+ * job that must still match the finding -> act and verify, retrying within the budget -> escalate when the
+ * budget is spent.
  */
 import { randomUUID } from 'node:crypto';
 import type { Config, TargetConfig } from '../config/schema.js';
@@ -27,6 +29,13 @@ import { ACTION_SPECS } from './actions.js';
 import { type AuditRecord, type Outcome, type RemediationDecision, writeAudit } from './audit.js';
 import type { RemediationMode, RemediationPolicy } from './config.js';
 import { RemediationIncompleteError } from './errors.js';
+import {
+  confirmCurrentState,
+  eventAgeGuard,
+  maxEventAgeMs,
+  recordResolved,
+  resolvedGuard,
+} from './freshness.js';
 import {
   blastRadiusVerdicts,
   budgetUsed,
@@ -113,6 +122,8 @@ interface Candidate {
   facts: Facts;
   target: TargetConfig | undefined;
   provider: Provider | undefined;
+  /** A deferred finding looked at again: old by design, so its age is not held against it. */
+  reconsidered: boolean;
   summary: DecisionSummary;
 }
 
@@ -126,7 +137,15 @@ interface Held extends Candidate {
 
 const ACT_CONCURRENCY = 4;
 /** Skips that pass with time: the finding is looked at again by later invocations until decided or resolved. */
-const DEFERRABLE: ReadonlySet<SkipCode> = new Set(['cooldown', 'locked', 'time-window', 'blast-radius']);
+const DEFERRABLE: ReadonlySet<SkipCode> = new Set([
+  'cooldown',
+  'locked',
+  'time-window',
+  'blast-radius',
+  'vendor-read-failed',
+]);
+/** Skips a person should look at: the remediator could not do its job, or was held back on purpose. */
+const WARNING_SKIPS: ReadonlySet<SkipCode> = new Set(['blast-radius', 'locked', 'vendor-read-failed']);
 const LEASE_MARGIN_MS = 60_000;
 
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
@@ -307,7 +326,7 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
 
       const publishSkip = (c: Candidate, verdict: Extract<GuardVerdict, { pass: false }>) =>
         publishDecision(c, 'skipped', {
-          severity: verdict.code === 'blast-radius' || verdict.code === 'locked' ? 'warning' : 'info',
+          severity: WARNING_SKIPS.has(verdict.code) ? 'warning' : 'info',
           outcome: 'skipped',
           reason: verdict.reason,
           reasonCode: verdict.code,
@@ -405,6 +424,7 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
       for (const event of events) {
         if (event.data.status !== 'resolved' || event.data.type.startsWith('remediation.')) continue;
         resolved.add(`${event.data.fingerprint}#${event.data.startsAtMs}`);
+        await recordResolved(deps.store, event, deps.now());
         await dropDeferred(deps.store, event.data.fingerprint, event.data.startsAtMs);
       }
       const due = (await dueDeferred(deps.store, deps.now())).filter(
@@ -437,6 +457,7 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
           facts: readFacts(event.data.values),
           target: deps.config.targets.find((t) => t.id === event.data.targetId),
           provider: deps.providers[event.data.provider],
+          reconsidered,
           summary: {
             eventId: event.id,
             fingerprint: event.data.fingerprint,
@@ -459,7 +480,8 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
       const jobsThisRun = new Set<string>();
       for (const c of candidates) {
         try {
-          const verdict = preflight(c, deps.now());
+          const fresh = await freshness(c);
+          const verdict = fresh.pass ? preflight(c, deps.now()) : fresh;
           if (!verdict.pass) {
             await skipUnclaimed(c, verdict);
             continue;
@@ -521,6 +543,15 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
           policy: c.policy.name,
           error: c.summary.reason,
         });
+      }
+
+      /** A late or replayed event, or a finding that already resolved, is not acted on (nor dry-run). */
+      async function freshness(c: Candidate): Promise<GuardVerdict> {
+        if (!c.reconsidered) {
+          const age = eventAgeGuard(c.event, maxEventAgeMs(deps.config, c.target), deps.now());
+          if (!age.pass) return age;
+        }
+        return resolvedGuard(deps.store, c.event);
       }
 
       function preflight(c: Candidate, nowMs: number): GuardVerdict {
@@ -675,6 +706,26 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
               title: `${capital(verb(h))} of ${h.event.data.resource.name} stopped: lock lost`,
               reason: `the lock on this job was lost before ${verb(h)} ${attempt}; not acting without it, check the job`,
             });
+            return;
+          }
+          // Under the lock, right before the call: the vendor must still say what the finding said.
+          const current = await confirmCurrentState({
+            provider: h.provider,
+            target: h.target,
+            resource: h.resource,
+            event: h.event,
+            facts: h.facts,
+            action: h.policy.action.type,
+            fromStates: h.policy.fromStates,
+            ctx,
+          });
+          if (!current.pass) {
+            if (h.summary.attempts === 0) await skipClaimed(h, current);
+            else {
+              // An earlier attempt was sent: the finding is decided, a later delivery must not act again.
+              await publishSkip(h, current);
+              await finish(h, 'skipped');
+            }
             return;
           }
           const startedMs = deps.now();

@@ -25,6 +25,10 @@ export const SKIP_CODES = [
   'budget-exhausted',
   'blast-radius',
   'locked',
+  'stale-event',
+  'already-resolved',
+  'state-changed',
+  'vendor-read-failed',
 ] as const;
 export type SkipCode = (typeof SKIP_CODES)[number];
 

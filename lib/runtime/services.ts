@@ -19,9 +19,12 @@ export interface CoreDeps {
   now: () => number;
 }
 
-/** Remediation only sees firing findings; its own decisions go to the channels, never back to itself. */
+/**
+ * Remediation sees findings, firing and resolved (a resolve tells it the finding is over, so a late or
+ * replayed firing is not acted on); its own decisions go to the channels, never back to itself.
+ */
 export function remediationAccepts(event: JobwatchEvent): boolean {
-  return event.data.status === 'firing' && !event.data.type.startsWith('remediation.');
+  return !event.data.type.startsWith('remediation.');
 }
 
 export function createNotifierFor(deps: CoreDeps): Notifier {

@@ -113,11 +113,11 @@ describe('secret references', () => {
 });
 
 describe('remediatePattern', () => {
-  it('matches firing jobwatch events of the given CloudEvent types', () => {
+  it('matches firing and resolved jobwatch events of the given CloudEvent types', () => {
+    // Resolves too (issue 14): the remediator must learn that a finding is over.
     expect(remediatePattern(['job.failed'])).toEqual({
       source: ['jobwatch'],
       'detail-type': ['io.jobwatch.job.failed'],
-      detail: { data: { status: ['firing'] } },
     });
   });
 });

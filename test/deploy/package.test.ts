@@ -191,13 +191,13 @@ describe('bus', () => {
     expect(busRule('notify').EventPattern).toEqual({ source: ['jobwatch'] });
   });
 
-  it('remediate gets only firing events of the types some policy matches, in catalog order', () => {
+  it('remediate gets findings (firing and resolved) of the types some policy matches, in catalog order', () => {
     const rule = busRule('remediate');
     expect(rule.State).toBe('ENABLED');
+    // Resolves too (issue 14): remediation must learn that a finding is over.
     expect(rule.EventPattern).toEqual({
       source: ['jobwatch'],
       'detail-type': ['io.jobwatch.job.failed', 'io.jobwatch.job.stuck', 'io.jobwatch.checkpoint.stalled'],
-      detail: { data: { status: ['firing'] } },
     });
   });
 

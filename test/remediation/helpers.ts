@@ -8,7 +8,14 @@ import { z } from 'zod';
 import { type Config, parseConfigText } from '../../lib/config/index.js';
 import { buildEvent, type JobwatchEvent } from '../../lib/events/index.js';
 import type { JobKind, ProviderId } from '../../lib/model/snapshot.js';
-import type { ActionName, ActionOutcome, ActionRequest, Provider } from '../../lib/providers/types.js';
+import type {
+  ActionName,
+  ActionOutcome,
+  ActionRequest,
+  ActionTarget,
+  CurrentState,
+  Provider,
+} from '../../lib/providers/types.js';
 
 /** An outcome without its action name (the double fills it in); distributes over the union. */
 export type Scripted = ActionOutcome extends infer O
@@ -122,13 +129,25 @@ export const failedOutcome = (retryable = true, message = 'job went back to FAIL
   retryable,
 });
 
+/** What the double's vendor says about a job unless told otherwise: failed, as `finding()` reports it. */
+export const FAILED_NOW: CurrentState = {
+  kind: 'job',
+  state: 'FAILED',
+  vendorState: 'job_running_exception',
+  stateCause: 'system',
+};
+
+export type StateScript = (resource: ActionTarget) => Promise<CurrentState> | CurrentState;
+
 /** A Provider test double that records every action request and answers from a script. */
 export function providerDouble(
   id: ProviderId = 'huawei-dli',
   script: Script = () => verified(),
   supported: readonly ActionName[] = ['pause', 'resume', 'stop', 'restart', 'restart-from-checkpoint'],
+  current: StateScript = () => FAILED_NOW,
 ) {
   const calls: ActionRequest[] = [];
+  const reads: ActionTarget[] = [];
   const provider: Provider = {
     id,
     displayName: `${id} (test double)`,
@@ -137,6 +156,10 @@ export function providerDouble(
     collect: () => Promise.reject(new Error('the remediation tests never collect')),
     actions: {
       supports: (resource) => (resource.kind === 'job' ? supported : []),
+      readState: async (_target, resource) => {
+        reads.push(resource);
+        return current(resource);
+      },
       perform: async (_target, request) => {
         calls.push(request);
         const outcome = await script(request, calls.length);
@@ -144,7 +167,7 @@ export function providerDouble(
       },
     },
   };
-  return { provider, calls };
+  return { provider, calls, reads };
 }
 
 /** Collects what the remediator publishes, as a channel would see it. */

@@ -13,6 +13,7 @@ import type {
   ActionOutcome,
   ActionRequest,
   ActionTarget,
+  CurrentState,
   ProviderActions,
   ProviderContext,
 } from '../types.js';
@@ -267,8 +268,49 @@ function failureOutcome(error: unknown): OutcomeBody {
   };
 }
 
+/**
+ * The job's current run summary: the current instance (`-1`) of a streaming job, the event's run of a batch
+ * job (the current instance when the event names none).
+ */
+async function readBlinkState(
+  target: TargetConfig,
+  resource: ActionTarget,
+  ctx: ProviderContext,
+): Promise<CurrentState> {
+  if (target.provider !== 'alibaba-blink' || resource.kind !== 'job' || resource.scope.kind !== 'project')
+    throw new Error(`alibaba-blink cannot read the state of a ${resource.kind} in a ${resource.scope.kind}`);
+  const batch = resource.jobKind === 'flink-batch';
+  const client = await resolveBlinkClient(target as BlinkTarget, ctx);
+  const answer = await client.call(
+    {
+      operation: 'GetInstanceRunSummary',
+      method: 'GET',
+      segments: [
+        'projects',
+        resource.scope.id,
+        'jobs',
+        resource.vendorId,
+        'instances',
+        batch ? (resource.instanceId ?? CURRENT_INSTANCE) : CURRENT_INSTANCE,
+        'runsummary',
+      ],
+    },
+    runSummaryResponseSchema,
+    { now: ctx.now, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+  );
+  const summary = answer.RunSummary ?? { ActualState: 'UNKNOWN' };
+  const normalized = normalizeBlinkState(summary.ActualState, summary.ExpectState);
+  return {
+    kind: 'job',
+    ...normalized,
+    vendorState: actualOf(summary),
+    ...(summary.Id === undefined ? {} : { instanceId: String(summary.Id) }),
+  };
+}
+
 export const blinkActions: ProviderActions = {
   supports: blinkSupportedActions,
+  readState: readBlinkState,
 
   async perform(target: TargetConfig, request: ActionRequest, ctx: ProviderContext): Promise<ActionOutcome> {
     const startedMs = ctx.now();

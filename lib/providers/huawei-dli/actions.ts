@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { TargetConfig } from '../../config/schema.js';
 import { HttpCallError } from '../../http/errors.js';
 import { sleep } from '../../http/sleep.js';
+import type { JobState } from '../../model/snapshot.js';
 import {
   failedOutcome,
   isRetryableFailure,
@@ -23,11 +24,12 @@ import type {
   ActionOutcome,
   ActionRequest,
   ActionTarget,
+  CurrentState,
   ProviderActions,
   ProviderContext,
 } from '../types.js';
 import { createDliApi, type DliApi, type DliTarget } from './client.js';
-import { flinkState } from './collector.js';
+import { flinkState, sparkState, sqlState } from './collector.js';
 
 const FLINK_ACTIONS: readonly ActionName[] = ['stop', 'restart'];
 const CANCEL_ACTIONS: readonly ActionName[] = ['cancel'];
@@ -382,8 +384,49 @@ async function performQueueRestart(
   );
 }
 
+/** One read per resource kind: the Flink job's detail, the Spark batch's or SQL job's state, the queue list. */
+async function readDliState(
+  target: TargetConfig,
+  resource: ActionTarget,
+  ctx: ProviderContext,
+): Promise<CurrentState> {
+  if (target.provider !== 'huawei-dli') throw new Error(`huawei-dli cannot read a ${target.provider} target`);
+  const api = await createDliApi(target as DliTarget, ctx);
+  if (resource.kind === 'queue') {
+    const name = resource.vendorId.toLowerCase();
+    const queue = (await api.listQueues()).find((q) => q.name.toLowerCase() === name);
+    // As the collector reads it: DLI exposes no queue health besides `is_restarting`.
+    if (!queue) return { kind: 'queue', health: 'UNKNOWN', vendorState: 'not listed' };
+    return queue.restarting
+      ? { kind: 'queue', health: 'DEGRADED', vendorState: 'restarting' }
+      : { kind: 'queue', health: 'HEALTHY', vendorState: 'available' };
+  }
+  if (resource.kind !== 'job') throw new Error(`huawei-dli cannot read the state of a ${resource.kind}`);
+  let vendorState: string;
+  let normalized: { state: JobState; cause?: 'user' | 'system' };
+  if (resource.jobKind === 'flink-stream') {
+    const jobId = Number(resource.vendorId);
+    if (!Number.isSafeInteger(jobId)) throw new Error('Flink job id must be a number');
+    vendorState = (await api.showFlinkJob(jobId)).status;
+    normalized = flinkState(vendorState);
+  } else if (resource.jobKind === 'spark-batch') {
+    vendorState = await api.sparkBatchState(resource.vendorId);
+    normalized = sparkState(vendorState);
+  } else if (resource.jobKind === 'sql') {
+    vendorState = await api.sqlJobStatus(resource.vendorId);
+    normalized = sqlState(vendorState);
+  } else throw new Error(`huawei-dli cannot read the state of a ${resource.jobKind ?? 'job'} job`);
+  return {
+    kind: 'job',
+    state: normalized.state,
+    vendorState,
+    ...(normalized.cause ? { stateCause: normalized.cause } : {}),
+  };
+}
+
 export const dliActions: ProviderActions = {
   supports,
+  readState: readDliState,
   async perform(target: TargetConfig, request: ActionRequest, ctx: ProviderContext): Promise<Outcome> {
     const { action, resource } = request;
     if (target.provider !== 'huawei-dli' || !supports(resource).includes(action)) {

@@ -18,9 +18,17 @@ import { HttpCallError } from '../../http/errors.js';
 import { sleep as defaultSleep, type Sleep } from '../../http/sleep.js';
 import { finishOutcome, isRetryableFailure, type OutcomeBody, pollUntil } from '../actions-shared.js';
 import { scrubSecrets, trimErrorText } from '../shared.js';
-import type { ActionName, ActionOutcome, ActionRequest, ProviderActions, ProviderContext } from '../types.js';
+import type {
+  ActionName,
+  ActionOutcome,
+  ActionRequest,
+  ActionTarget,
+  CurrentState,
+  ProviderActions,
+  ProviderContext,
+} from '../types.js';
 import { connectMrs, type MrsApi } from './client.js';
-import { isFinalExecution, normalizeJobState } from './collector.js';
+import { isFinalExecution, latestExecutions, normalizeJobState } from './collector.js';
 import type { MrsJobExecution } from './schemas.js';
 
 export const MRS_JOB_ACTIONS: readonly ActionName[] = ['kill', 'resubmit'];
@@ -128,6 +136,42 @@ export function createMrsActions(options: MrsActionsOptions = {}): ProviderActio
 
   return {
     supports: (resource) => (resource.kind === 'job' ? MRS_JOB_ACTIONS : []),
+
+    /**
+     * The job's latest execution, as the collector picks it: a person's resubmit is a new execution of the
+     * same name, so reading only the execution an event names would still say FAILED after the fix.
+     */
+    async readState(
+      target: TargetConfig,
+      resource: ActionTarget,
+      ctx: ProviderContext,
+    ): Promise<CurrentState> {
+      if (target.provider !== 'huawei-mrs' || resource.kind !== 'job' || resource.scope.kind !== 'cluster')
+        throw new Error(`huawei-mrs reads job executions on clusters only, not a ${resource.kind}`);
+      const api = await connectMrs(target, ctx);
+      const listed = await api.listJobs(
+        resource.scope.id,
+        [
+          ['job_name', resource.vendorId],
+          ['sort_by', 'desc'],
+        ],
+        target.options.pageSize,
+      );
+      const latest = latestExecutions(
+        listed.items.filter((j) => (j.job_name ?? j.job_id) === resource.vendorId),
+      ).get(resource.vendorId);
+      if (!latest) {
+        if (!listed.complete)
+          throw new Error(`the execution list of ${resource.vendorId} was not read whole`);
+        return { kind: 'job', state: 'UNKNOWN', vendorState: 'no execution listed' };
+      }
+      return {
+        kind: 'job',
+        ...normalizeJobState(latest.job_state, latest.job_result),
+        vendorState: vendorState(latest),
+        instanceId: latest.job_id,
+      };
+    },
 
     async perform(
       target: TargetConfig,
