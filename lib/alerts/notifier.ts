@@ -45,7 +45,16 @@ export const GROUP_PK = 'alert#group';
 export const nlogPk = (receiver: string) => `alert#nlog#${receiver}`;
 /** Ids of one-shot notifications already sent, so redeliveries are not sent again. */
 export const ONE_SHOT_PK = 'alert#oneshot';
-const ONE_SHOT_RETENTION_SEC = 2 * 24 * 3600;
+/**
+ * The latest event handled per fingerprint (status, observation time, id), so a redelivered or replayed
+ * event older than what was already handled is ignored even after its group was sent and forgotten.
+ */
+export const FINGERPRINT_PK = 'alert#fingerprint';
+/**
+ * What the notifier remembers per fingerprint and per sent one-shot: well beyond any redelivery, the
+ * 14-day dead-letter retention and a replay of those dead letters.
+ */
+const ORDERING_RETENTION_SEC = 30 * 24 * 3600;
 /** Alerts listed in one message; the rest are counted ("… and 12 more"). */
 export const MAX_ALERTS_PER_MESSAGE = 20;
 const NLOG_RETENTION_SEC = 5 * 24 * 3600;
@@ -103,7 +112,15 @@ export interface Notifier {
 
 interface StoredAlert {
   event: JobwatchEvent;
+  /** When jobwatch observed the event (`observedAt`): the order of events of one fingerprint. */
   atMs: number;
+}
+
+/** The latest event the notifier accepted for one fingerprint: pk `alert#fingerprint`, sk the fingerprint. */
+export interface FingerprintRecord {
+  status: JobwatchEvent['data']['status'];
+  observedAtMs: number;
+  eventId: string;
 }
 
 /** One aggregation group as stored: pk `alert#group`, sk `<receiver>#<groupKey>`. */
@@ -133,7 +150,27 @@ function mergeReports(into: NotifyReport, from: NotifyReport): NotifyReport {
   return into;
 }
 
-const eventAtMs = (event: JobwatchEvent) => Date.parse(event.time);
+/**
+ * When jobwatch observed an event: detection's poll clock (`observedAtMs`), else the event time (webhook
+ * ingest, older producers). Never the vendor's failure time alone, which lies before a resolve seen earlier.
+ */
+export const observedAt = (event: JobwatchEvent) => event.data.observedAtMs ?? Date.parse(event.time);
+
+/**
+ * Whether `event` is older than what was already handled for its fingerprint. At the same observation a
+ * resolve wins over a different firing event; the same event again is not older (ingest is idempotent).
+ */
+export function isStale(event: JobwatchEvent, handled: FingerprintRecord | undefined): boolean {
+  if (!handled) return false;
+  const atMs = observedAt(event);
+  if (atMs !== handled.observedAtMs) return atMs < handled.observedAtMs;
+  return event.id !== handled.eventId && handled.status === 'resolved';
+}
+
+/** Oldest first; at the same observation a resolve counts as the later event (it wins, as in `isStale`). */
+const byObservation = (a: JobwatchEvent, b: JobwatchEvent) =>
+  observedAt(a) - observedAt(b) ||
+  (a.data.status === b.data.status ? 0 : a.data.status === 'resolved' ? 1 : -1);
 const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 } as const;
 
 /** Finds routes for `events` and merges them into groups; exported for the flush-only Lambda and tests. */
@@ -216,7 +253,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       for (const event of events) {
         const fp = event.data.fingerprint;
         const existing = state.alerts[fp];
-        const atMs = eventAtMs(event);
+        const atMs = observedAt(event);
         // Duplicates and stale (out-of-order) deliveries change nothing.
         if (existing && (existing.event.id === event.id || existing.atMs > atMs)) continue;
         if (existing && existing.atMs === atMs && existing.event.data.status === 'resolved') continue;
@@ -240,6 +277,59 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     throw new NotifierError(`group ${target.sk}: too many concurrent writes`);
   }
 
+  /**
+   * Drops what is older than what was already handled for its fingerprint, and records the newest of the
+   * rest (conditional writes, so concurrent invocations agree on one order).
+   */
+  async function admitInOrder(events: JobwatchEvent[], nowMs: number): Promise<Set<JobwatchEvent>> {
+    const byFingerprint = new Map<string, JobwatchEvent[]>();
+    for (const event of events) {
+      const list = byFingerprint.get(event.data.fingerprint) ?? [];
+      list.push(event);
+      byFingerprint.set(event.data.fingerprint, list);
+    }
+    const admitted = new Set<JobwatchEvent>();
+    if (byFingerprint.size === 0) return admitted;
+    const records = await store.getMany<FingerprintRecord>(
+      [...byFingerprint.keys()].map((sk) => ({ pk: FINGERPRINT_PK, sk })),
+      { consistent: true },
+    );
+    const recordOf = new Map(records.map((r) => [r.sk, r]));
+    const expiresAtSec = Math.floor(nowMs / 1000) + ORDERING_RETENTION_SEC;
+    await Promise.all(
+      [...byFingerprint].map(async ([fp, list]) => {
+        list.sort(byObservation);
+        let current = recordOf.get(fp);
+        for (let attempt = 0; attempt < MAX_WRITE_CONFLICTS; attempt++) {
+          const fresh = list.filter((e) => !isStale(e, current?.data));
+          const newest = fresh.at(-1);
+          if (!newest) return;
+          const record: FingerprintRecord = {
+            status: newest.data.status,
+            observedAtMs: observedAt(newest),
+            eventId: newest.id,
+          };
+          try {
+            if (current?.data.eventId !== record.eventId)
+              await store.put(
+                { pk: FINGERPRINT_PK, sk: fp, data: record, expiresAtSec },
+                current ? { ifVersion: current.version } : { ifAbsent: true },
+              );
+            for (const event of fresh) admitted.add(event);
+            return;
+          } catch (error) {
+            if (!(error instanceof ConditionFailedError)) throw error;
+            current =
+              (error.existing as StoreItem<FingerprintRecord> | undefined) ??
+              (await store.get<FingerprintRecord>(FINGERPRINT_PK, fp, { consistent: true }));
+          }
+        }
+        throw new NotifierError(`fingerprint ${fp}: too many concurrent writes`);
+      }),
+    );
+    return admitted;
+  }
+
   async function ingest(incoming: JobwatchEvent[], nowMs: number): Promise<void> {
     const oneShots = incoming.filter((e) => isNotificationOnly(e.data.type));
     const alreadySent = new Set(
@@ -247,7 +337,13 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         ? []
         : (await store.getMany(oneShots.map((e) => ({ pk: ONE_SHOT_PK, sk: e.id })))).map((item) => item.sk),
     );
-    const events = incoming.filter((e) => !alreadySent.has(e.id));
+    const inOrder = await admitInOrder(
+      incoming.filter((e) => !isNotificationOnly(e.data.type)),
+      nowMs,
+    );
+    const events = incoming.filter((e) =>
+      isNotificationOnly(e.data.type) ? !alreadySent.has(e.id) : inOrder.has(e),
+    );
     const byGroup = new Map<
       string,
       { target: ReturnType<typeof groupsFor>[number]; events: JobwatchEvent[] }
@@ -259,8 +355,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         byGroup.set(target.sk, entry);
       }
     }
-    for (const entry of byGroup.values())
-      entry.events.sort((a, b) => eventAtMs(a) - eventAtMs(b) || (a.data.status === 'resolved' ? 1 : -1));
+    for (const entry of byGroup.values()) entry.events.sort(byObservation);
     await Promise.all([...byGroup.values()].map((e) => upsertGroup(e.target, e.events, nowMs)));
   }
 
@@ -577,7 +672,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         pk: ONE_SHOT_PK,
         sk: id,
         data: { sentAtMs: nowMs },
-        expiresAtSec: Math.floor(nowMs / 1000) + ONE_SHOT_RETENTION_SEC,
+        expiresAtSec: Math.floor(nowMs / 1000) + ORDERING_RETENTION_SEC,
       })),
     );
   }

@@ -26,7 +26,11 @@ export interface Finding {
   values: Values;
   /** Candidate start time, used when the condition is new (vendor time when known keeps event ids stable). */
   startsAtMs: number;
-  /** When set and different from the firing condition's, the old occurrence resolves and a new one fires. */
+  /**
+   * Which occurrence this is (the failing instance, the state entered). When it differs from the firing
+   * condition's, the incident happened again: it stays open and a firing event with the next occurrence
+   * number goes out (an update for the router, a new trigger for remediation). It never resolves it.
+   */
   occurrence?: string;
 }
 
@@ -82,16 +86,12 @@ export function reconcile(input: ReconcileInput): {
     seenKeys.add(key);
     const { firePolls } = input.thresholds(finding.type, finding.discriminator);
     let condition: ConditionState | undefined = input.previous[key] ? { ...input.previous[key] } : undefined;
-
-    if (
-      condition?.firing &&
+    // Only `resolvePolls` clean polls end an incident; a new occurrence while it is open does not.
+    const recurred =
+      condition?.firing === true &&
       finding.occurrence !== undefined &&
       condition.occurrence !== undefined &&
-      finding.occurrence !== condition.occurrence
-    ) {
-      events.push(resolvedEvent(context, condition, nowMs, input, 'a new occurrence started'));
-      condition = undefined;
-    }
+      finding.occurrence !== condition.occurrence;
     if (!condition) {
       condition = {
         type: finding.type,
@@ -105,13 +105,20 @@ export function reconcile(input: ReconcileInput): {
     condition.seen += 1;
     condition.absent = 0;
     delete condition.clearedAtMs;
-    if (finding.occurrence !== undefined && !condition.firing) condition.occurrence = finding.occurrence;
+    if (finding.occurrence !== undefined) condition.occurrence = finding.occurrence;
 
     if (!condition.firing && condition.seen >= firePolls) {
       condition.firing = true;
       condition.severity = finding.severity;
       condition.title = finding.title;
       events.push(firingEvent(context, condition, finding, condition.startsAtMs, nowMs));
+    } else if (recurred) {
+      // The same incident again (a restarted job failed anew): news for remediation, not a new page.
+      condition.occurrences = (condition.occurrences ?? 1) + 1;
+      if (SEVERITY_RANK[finding.severity] > SEVERITY_RANK[condition.severity ?? finding.severity])
+        condition.severity = finding.severity;
+      condition.title = finding.title;
+      events.push(firingEvent(context, condition, finding, undefined, nowMs));
     } else if (
       condition.firing &&
       SEVERITY_RANK[finding.severity] > SEVERITY_RANK[condition.severity ?? finding.severity]
@@ -119,7 +126,7 @@ export function reconcile(input: ReconcileInput): {
       // An escalation is news: same fingerprint, observed now, so the event id differs from the first one.
       condition.severity = finding.severity;
       condition.title = finding.title;
-      events.push(firingEvent(context, condition, finding, nowMs, nowMs));
+      events.push(firingEvent(context, condition, finding, undefined, nowMs));
     }
     next[key] = condition;
   }
@@ -139,7 +146,7 @@ export function reconcile(input: ReconcileInput): {
     };
     const { resolvePolls } = input.thresholds(condition.type, condition.discriminator);
     if (condition.absent >= resolvePolls) {
-      events.push(resolvedEvent(context, condition, condition.clearedAtMs, input));
+      events.push(resolvedEvent(context, condition, condition.clearedAtMs, input, nowMs));
       continue;
     }
     next[key] = condition;
@@ -147,13 +154,25 @@ export function reconcile(input: ReconcileInput): {
   return { conditions: next, events };
 }
 
+/**
+ * Observation time of the condition's next event: this poll's clock, but always after the previous event
+ * of the same condition, so consumers can order them even if the clock stepped back.
+ */
+function observe(condition: ConditionState, nowMs: number): number {
+  const observedAtMs = Math.max(Math.round(nowMs), (condition.observedAtMs ?? Number.NEGATIVE_INFINITY) + 1);
+  condition.observedAtMs = observedAtMs;
+  return observedAtMs;
+}
+
+/** `atMs` (the event's time and id) defaults to the observation: an update observed now is a new event. */
 function firingEvent(
   context: EventContext,
   condition: ConditionState,
   finding: Finding,
-  atMs: number,
-  observedAtMs: number,
+  atMs: number | undefined,
+  nowMs: number,
 ): JobwatchEvent {
+  const observedAtMs = observe(condition, nowMs);
   return buildEvent({
     type: finding.type,
     provider: context.provider,
@@ -169,8 +188,9 @@ function firingEvent(
     values: finiteValues({ ...context.baseValues, ...finding.values, pollsFiring: condition.seen }),
     ...(finding.discriminator ? { discriminator: finding.discriminator } : {}),
     startsAtMs: condition.startsAtMs,
-    atMs,
+    atMs: atMs ?? observedAtMs,
     observedAtMs,
+    occurrence: condition.occurrences ?? 1,
   });
 }
 
@@ -179,8 +199,10 @@ function resolvedEvent(
   condition: ConditionState,
   endsAtMs: number,
   input: ReconcileInput,
-  reason = input.resolvedReason,
+  nowMs: number,
 ): JobwatchEvent {
+  const reason = input.resolvedReason;
+  const observedAtMs = observe(condition, nowMs);
   const title = input.resolvedTitle?.(condition) ?? `Resolved: ${condition.title ?? condition.type}`;
   const lasted = Math.max(0, Math.round((endsAtMs - condition.startsAtMs) / 1000));
   return buildEvent({
@@ -199,7 +221,8 @@ function resolvedEvent(
     ...(condition.discriminator ? { discriminator: condition.discriminator } : {}),
     startsAtMs: condition.startsAtMs,
     endsAtMs: Math.max(endsAtMs, condition.startsAtMs),
-    observedAtMs: input.nowMs,
+    observedAtMs,
+    occurrence: condition.occurrences ?? 1,
   });
 }
 

@@ -24,8 +24,15 @@ export interface ConditionState {
   /** Severity and title of the firing event, repeated in the resolve. */
   severity?: Severity;
   title?: string;
-  /** A finding whose occurrence changes while firing (a new instance failing again) resolves and re-fires. */
+  /**
+   * The finding's occurrence (the failing instance, the state entered). A change while firing is the same
+   * incident happening again: it stays open and counts one more occurrence, it does not resolve.
+   */
   occurrence?: string;
+  /** Occurrences of the incident while it stayed open (absent: 1); events carry it as `occurrence`. */
+  occurrences?: number;
+  /** Observation time of the last event emitted for this condition: the next one is always later. */
+  observedAtMs?: number;
 }
 
 export interface JobTrack {

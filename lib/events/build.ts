@@ -28,10 +28,12 @@ export interface EventInput {
   discriminator?: string;
   startsAtMs: number;
   endsAtMs?: number;
-  /** Event time (and id); defaults to endsAtMs for resolved events, else startsAtMs. */
+  /** The event's time (and id); defaults to endsAtMs for resolved events, else startsAtMs. */
   atMs?: number;
-  /** When jobwatch saw it (the poll's now); what a redelivered event's age is measured from. */
+  /** When jobwatch observed it (detection's poll clock); see `EventData.observedAtMs`. */
   observedAtMs?: number;
+  /** Occurrence of the incident; see `EventData.occurrence`. */
+  occurrence?: number;
 }
 
 /**
@@ -62,6 +64,7 @@ export function buildEvent(input: EventInput): JobwatchEvent {
     startsAtMs: input.startsAtMs,
     ...(input.endsAtMs === undefined ? {} : { endsAtMs: input.endsAtMs }),
     ...(input.observedAtMs === undefined ? {} : { observedAtMs: input.observedAtMs }),
+    ...(input.occurrence === undefined ? {} : { occurrence: input.occurrence }),
   };
   const candidate = {
     specversion: '1.0',
@@ -158,6 +161,7 @@ export function checkedEvent(candidate: {
     !Number.isSafeInteger(data.startsAtMs) ||
     (data.endsAtMs !== undefined && !Number.isSafeInteger(data.endsAtMs)) ||
     (data.observedAtMs !== undefined && !Number.isSafeInteger(data.observedAtMs)) ||
+    (data.occurrence !== undefined && !(Number.isSafeInteger(data.occurrence) && data.occurrence >= 1)) ||
     !isString(data.fingerprint) ||
     !FINGERPRINT.test(data.fingerprint) ||
     !Array.isArray(data.links)
@@ -225,6 +229,7 @@ export function checkedEvent(candidate: {
       startsAtMs: data.startsAtMs,
       ...(data.endsAtMs === undefined ? {} : { endsAtMs: data.endsAtMs }),
       ...(data.observedAtMs === undefined ? {} : { observedAtMs: data.observedAtMs }),
+      ...(data.occurrence === undefined ? {} : { occurrence: data.occurrence }),
     },
   };
 }

@@ -38,9 +38,17 @@ export const eventDataSchema = z.object({
   endsAtMs: z.number().int().optional(),
   /**
    * When jobwatch observed what this event says (the poll or webhook that made it), whatever the vendor's
-   * own timestamps: how old an event is (a redelivery, a replay) is measured from here.
+   * own timestamps. From detection it is never earlier than the previous event of the same condition.
+   * How old an event is (a redelivery, a replay) and the order of one fingerprint's deliveries are
+   * measured by it, not by `startsAtMs` / `time`, which may be the vendor's (earlier) time.
    */
   observedAtMs: z.number().int().optional(),
+  /**
+   * Which occurrence of the incident a firing event reports: 1 when it opened; n > 1 when the resource
+   * failed again (a new instance, a new state) while the incident stayed open. The router treats n > 1 as an
+   * update of the same alert (no new page); remediation treats it as a new trigger. Resolves carry the last n.
+   */
+  occurrence: z.number().int().min(1).optional(),
 });
 
 /** CloudEvents 1.0 JSON envelope (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md). */

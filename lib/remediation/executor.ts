@@ -54,6 +54,7 @@ import {
   dropDeferred,
   dueDeferred,
   type FindingRecord,
+  findingKey,
   jobLeaseName,
   readLedger,
   recordSkip,
@@ -147,6 +148,17 @@ const DEFERRABLE: ReadonlySet<SkipCode> = new Set([
 /** Skips a person should look at: the remediator could not do its job, or was held back on purpose. */
 const WARNING_SKIPS: ReadonlySet<SkipCode> = new Set(['blast-radius', 'locked', 'vendor-read-failed']);
 const LEASE_MARGIN_MS = 60_000;
+
+/**
+ * A later occurrence of an open incident (the job failed again after a restart) is a finding of its own:
+ * remediation may act on it once, as on the first.
+ */
+const occurrenceOf = (event: JobwatchEvent): { occurrence?: number } =>
+  event.data.occurrence !== undefined && event.data.occurrence > 1
+    ? { occurrence: event.data.occurrence }
+    : {};
+const occurrenceSuffix = (occurrence: number | undefined) =>
+  occurrence !== undefined && occurrence > 1 ? `#${occurrence}` : '';
 
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -257,7 +269,7 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
             triggerFingerprint: data.fingerprint,
             ...(detail.finalState ? { finalState: detail.finalState } : {}),
           },
-          discriminator: `${data.fingerprint}@${data.startsAtMs}/${c.policy.name}/${detail.outcome}/${detail.attempt ?? detail.reasonCode ?? ''}`,
+          discriminator: `${data.fingerprint}@${data.startsAtMs}${occurrenceSuffix(data.occurrence)}/${c.policy.name}/${detail.outcome}/${detail.attempt ?? detail.reasonCode ?? ''}`,
           startsAtMs: nowMs,
         });
         c.summary.decision = decision;
@@ -339,6 +351,7 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
         const isNews = await recordSkip(deps.store, {
           fingerprint: c.event.data.fingerprint,
           startsAtMs: c.event.data.startsAtMs,
+          ...occurrenceOf(c.event),
           code: verdict.code,
           policy: c.policy.name,
           nowMs: deps.now(),
@@ -355,6 +368,7 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
       const findingRef = (c: Candidate) => ({
         fingerprint: c.event.data.fingerprint,
         startsAtMs: c.event.data.startsAtMs,
+        ...occurrenceOf(c.event),
         owner,
       });
 
@@ -434,13 +448,22 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
       // 1. Match and the guards that need only the event.
       const seen = new Set<string>();
       const candidates: Candidate[] = [];
+      // Of one incident only its latest occurrence is acted on: an older one is the same failure, superseded.
+      const latestOccurrence = new Map<string, number>();
+      for (const event of [...events, ...due]) {
+        const incident = findingKey(event.data.fingerprint, event.data.startsAtMs);
+        const occurrence = event.data.occurrence ?? 1;
+        if (occurrence > (latestOccurrence.get(incident) ?? 0)) latestOccurrence.set(incident, occurrence);
+      }
       for (const [index, event] of [...events, ...due].entries()) {
         const reconsidered = index >= events.length;
         if (!isTrigger(event)) {
           report.ignored += 1;
           continue;
         }
-        const findingId = `${event.data.fingerprint}#${event.data.startsAtMs}`;
+        const incident = findingKey(event.data.fingerprint, event.data.startsAtMs);
+        if ((event.data.occurrence ?? 1) < (latestOccurrence.get(incident) ?? 1)) continue;
+        const findingId = findingKey(event.data.fingerprint, event.data.startsAtMs, event.data.occurrence);
         if (seen.has(findingId)) continue;
         seen.add(findingId);
         if (reconsidered) report.reconsidered += 1;
@@ -595,6 +618,7 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
         const claim = await claimFinding(deps.store, {
           fingerprint: data.fingerprint,
           startsAtMs: data.startsAtMs,
+          ...occurrenceOf(c.event),
           owner,
           mode: c.mode,
           policy: c.policy.name,

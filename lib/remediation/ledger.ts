@@ -29,7 +29,12 @@ export interface FindingRecord {
   updatedAtMs: number;
 }
 
-export const findingKey = (fingerprint: string, startsAtMs: number) => `${fingerprint}#${startsAtMs}`;
+/**
+ * One finding: an incident (fingerprint and start), or a later occurrence of it (the job failed again while
+ * the incident stayed open), which is a finding of its own. Deferrals are kept per incident (no occurrence).
+ */
+export const findingKey = (fingerprint: string, startsAtMs: number, occurrence = 1) =>
+  occurrence > 1 ? `${fingerprint}#${startsAtMs}#${occurrence}` : `${fingerprint}#${startsAtMs}`;
 export const jobLeaseName = (jobKey: string) => `remediation#job#${jobKey}`;
 
 /**
@@ -77,6 +82,7 @@ export function claimFinding(
   input: {
     fingerprint: string;
     startsAtMs: number;
+    occurrence?: number;
     owner: string;
     mode: RemediationMode;
     policy: string;
@@ -96,7 +102,7 @@ export function claimFinding(
   return update<FindingRecord, ClaimResult>(
     store,
     FINDING_PK,
-    findingKey(input.fingerprint, input.startsAtMs),
+    findingKey(input.fingerprint, input.startsAtMs, input.occurrence),
     (current) => {
       const record = current?.data;
       if (!record) return { next: mine, result: { kind: 'claimed' }, expiresAtSec };
@@ -121,13 +127,13 @@ export function claimFinding(
 /** Updates a finding this owner holds. */
 export function updateOwnedFinding(
   store: Store,
-  input: { fingerprint: string; startsAtMs: number; owner: string },
+  input: { fingerprint: string; startsAtMs: number; occurrence?: number; owner: string },
   patch: Partial<FindingRecord> & { updatedAtMs: number },
 ): Promise<boolean> {
   return update<FindingRecord, boolean>(
     store,
     FINDING_PK,
-    findingKey(input.fingerprint, input.startsAtMs),
+    findingKey(input.fingerprint, input.startsAtMs, input.occurrence),
     (current) => {
       if (!current || current.data.owner !== input.owner) return { result: false };
       return { next: { ...current.data, ...patch }, result: true };
@@ -141,13 +147,20 @@ export function updateOwnedFinding(
  */
 export function recordSkip(
   store: Store,
-  input: { fingerprint: string; startsAtMs: number; code: SkipCode; policy: string; nowMs: number },
+  input: {
+    fingerprint: string;
+    startsAtMs: number;
+    occurrence?: number;
+    code: SkipCode;
+    policy: string;
+    nowMs: number;
+  },
 ): Promise<boolean> {
   const expiresAtSec = Math.floor(input.startsAtMs / 1000) + FINDING_RETENTION_SEC;
   return update<FindingRecord, boolean>(
     store,
     FINDING_PK,
-    findingKey(input.fingerprint, input.startsAtMs),
+    findingKey(input.fingerprint, input.startsAtMs, input.occurrence),
     (current) => {
       const record = current?.data;
       if (record && record.state !== 'skipped') return { result: false };

@@ -103,8 +103,8 @@ class DynamoStore implements Store {
     return item && !this.isExpired(item) ? item : undefined;
   }
 
-  async getMany<T>(keys: { pk: string; sk: string }[]) {
-    const raw = await this.batchGet(keys, false);
+  async getMany<T>(keys: { pk: string; sk: string }[], options: { consistent?: boolean } = {}) {
+    const raw = await this.batchGet(keys, options.consistent ?? false);
     return raw.map((r) => toStoreItem<T>(r)).filter((item) => !this.isExpired(item));
   }
 

@@ -62,7 +62,7 @@ export class ConditionFailedError<T = unknown> extends Error {
 export interface Store {
   get<T>(pk: string, sk: string, options?: { consistent?: boolean }): Promise<StoreItem<T> | undefined>;
   /** Reads many items by key (batched under the hood); missing ones are absent from the result. */
-  getMany<T>(keys: { pk: string; sk: string }[]): Promise<StoreItem<T>[]>;
+  getMany<T>(keys: { pk: string; sk: string }[], options?: { consistent?: boolean }): Promise<StoreItem<T>[]>;
   query<T>(pk: string, options?: QueryOptions): Promise<StoreItem<T>[]>;
   /** Writes one item; with a condition, throws ConditionFailedError (carrying the current item) when unmet. */
   put<T>(item: PutInput<T>, condition?: WriteCondition): Promise<StoreItem<T>>;

@@ -75,8 +75,8 @@ const rows: Row[] = [
     expect: [[], []],
   },
   // With stateChanged enabled, every confirmed change is one info event; it lasts while the job stays in a
-  // state other than RUNNING/SUCCEEDED, the next change resolves it, and a change back to RUNNING resolves
-  // after resolvePolls, so every firing event has its resolve.
+  // state other than RUNNING/SUCCEEDED, the next change is a new occurrence of the same alert (a firing
+  // update, no resolve in between), and a change back to RUNNING resolves after resolvePolls.
   {
     rule: 'state changes are informational when enabled',
     options: { rules: { stateChanged: { enabled: true } } },
@@ -92,7 +92,7 @@ const rows: Row[] = [
       [],
       ['job.state_changed:firing:info'],
       [],
-      ['job.state_changed:resolved:info', 'job.state_changed:firing:info'],
+      ['job.state_changed:firing:info'],
       [],
       ['job.state_changed:resolved:info'],
     ],
@@ -187,14 +187,33 @@ const rows: Row[] = [
     polls: [{ jobs: [failed()] }],
     expect: [['job.failed:firing:warning']],
   },
-  // A new instance that fails again while the old failure still fires is a new failure: resolve, then fire.
+  // A new instance that fails again while the failure still fires is the same incident happening again: a
+  // firing update (occurrence 2), never a resolve, since the job was never healthy for resolvePolls polls.
   {
-    rule: 'a new failed instance re-fires',
+    rule: 'a new failed instance is a new occurrence of the open incident',
     polls: [
       { jobs: [failed({ instanceId: 'i-1' })] },
       { jobs: [failed({ instanceId: 'i-2', stateSinceMs: at(0.9) })] },
+      { jobs: [running({ instanceId: 'i-3' })] },
+      { jobs: [running({ instanceId: 'i-3' })] },
     ],
-    expect: [[FAILED], [RECOVERED, FAILED]],
+    expect: [[FAILED], [FAILED], [], [RECOVERED]],
+  },
+  // Blink flapping (a new instance every start, RUNNING for fewer polls than resolvePolls in between) is one
+  // incident: one firing, one update per new failed instance, one resolve once it stays healthy.
+  {
+    rule: 'flapping across new instances stays one incident',
+    polls: [
+      { jobs: [running({ instanceId: 'i-1' })] },
+      { jobs: [failed({ instanceId: 'i-1' })] },
+      { jobs: [running({ instanceId: 'i-2' })] },
+      { jobs: [failed({ instanceId: 'i-2', stateSinceMs: at(2.5) })] },
+      { jobs: [running({ instanceId: 'i-3' })] },
+      { jobs: [failed({ instanceId: 'i-3', stateSinceMs: at(4.5) })] },
+      { jobs: [running({ instanceId: 'i-4' })] },
+      { jobs: [running({ instanceId: 'i-4' })] },
+    ],
+    expect: [[], [FAILED], [], [FAILED], [], [FAILED], [], [RECOVERED]],
   },
   // UNKNOWN says nothing about the job: a firing failure neither resolves nor repeats while it lasts.
   {

@@ -109,20 +109,31 @@ describe('multi-poll sequence', () => {
 
 /**
  * Invariants of any run: every event is a valid CloudEvent; per fingerprint, a resolve follows a firing,
- * and firing repeats only to escalate severity.
+ * observation times only grow, and firing repeats only to escalate severity or to report a new occurrence
+ * of the same incident (same start, next occurrence number).
  */
 function assertInvariants(events: JobwatchEvent[]): void {
   const last = new Map<string, JobwatchEvent>();
   for (const event of events) {
     expect(parseEvent(event)).toEqual(event);
     const previous = last.get(event.data.fingerprint);
+    if (previous)
+      expect(event.data.observedAtMs, `observation went back: ${event.data.title}`).toBeGreaterThan(
+        previous.data.observedAtMs as number,
+      );
     if (event.data.status === 'resolved') {
       expect(previous?.data.status, `resolve without firing: ${event.data.title}`).toBe('firing');
       expect(event.data.endsAtMs).toBeGreaterThanOrEqual(event.data.startsAtMs);
+      expect(event.data.occurrence).toBe(previous?.data.occurrence);
     } else if (previous?.data.status === 'firing') {
-      expect(SEVERITY[event.data.severity], `repeated firing: ${event.data.title}`).toBeGreaterThan(
-        SEVERITY[previous.data.severity],
+      expect(event.data.startsAtMs, `a new incident without a resolve: ${event.data.title}`).toBe(
+        previous.data.startsAtMs,
       );
+      const recurred = (event.data.occurrence ?? 1) === (previous.data.occurrence ?? 1) + 1;
+      const escalated = SEVERITY[event.data.severity] > SEVERITY[previous.data.severity];
+      expect(recurred || escalated, `repeated firing: ${event.data.title}`).toBe(true);
+    } else {
+      expect(event.data.occurrence, `a new incident starts at occurrence 1: ${event.data.title}`).toBe(1);
     }
     last.set(event.data.fingerprint, event);
   }

@@ -25,6 +25,8 @@ const base = (): EventInput => ({
   links: [{ title: 'console', url: 'https://example.com' }],
   values: { state: 'FAILED', polls: 2, gone: false, since: null },
   startsAtMs: Date.UTC(2026, 10, 23, 3, 0, 0),
+  observedAtMs: Date.UTC(2026, 10, 23, 3, 1, 0),
+  occurrence: 2,
 });
 
 /** The candidate buildEvent validates, before validation. */
@@ -73,6 +75,8 @@ const PATHS = [
   ['data', 'summary'],
   ['data', 'startsAtMs'],
   ['data', 'endsAtMs'],
+  ['data', 'observedAtMs'],
+  ['data', 'occurrence'],
   ['data', 'fingerprint'],
   ['data', 'labels'],
   ['data', 'labels', 'team'],

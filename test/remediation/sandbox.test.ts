@@ -328,7 +328,9 @@ describe('huawei-dli sandbox: a crash loop across findings', () => {
 
       // Assess: three restarts reached DLI, one per failure, then a critical give-up and no fourth run.
       expect(findings.length).toBe(4);
-      expect(new Set(findings.map((f) => f.data.startsAtMs)).size).toBe(4);
+      // One incident (the job is never healthy for the resolve window), each new failure an occurrence of it.
+      expect(findings.map((f) => f.data.occurrence)).toEqual([1, 2, 3, 4]);
+      expect(new Set(findings.map((f) => f.data.startsAtMs)).size).toBe(1);
       expect(h.calls(['BatchRunFlinkJobs'])).toHaveLength(3);
       expect(
         h.sink.events.map((e) => `${e.data.type} ${e.data.severity} ${e.data.values.attempt ?? '-'}`),

@@ -1,0 +1,264 @@
+/**
+ * Redelivery to the notifier (at-least-once buses, retries, dead-letter replays): duplicate, late and
+ * out-of-order deliveries of every event type, findings (firing, a new occurrence, resolved) and
+ * remediation decisions, must send nothing beyond what one in-order delivery sends. Real chat sink over
+ * loopback, real Store on dynalite, one injected clock.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createNotifier } from '../../lib/alerts/index.js';
+import { buildEvent, type EventInput } from '../../lib/events/build.js';
+import type { JobwatchEvent } from '../../lib/events/schema.js';
+import { silentLogger } from '../../lib/observability/logger.js';
+import { type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
+import { createLocalStore } from '../../lib/state/local.js';
+import type { Store } from '../../lib/state/store.js';
+import { CHANNEL_CONFIGS, configWith, jobEvent, SINK_SECRETS, secretsFor, sinkEnv, T0 } from './helpers.js';
+
+const MIN = 60_000;
+
+interface AmBody {
+  status: string;
+  groupLabels: Record<string, string>;
+  alerts: { status: string; labels: Record<string, string>; annotations?: Record<string, string> }[];
+}
+
+let sink: ChatSink;
+let env: NodeJS.ProcessEnv;
+let local: Awaited<ReturnType<typeof createLocalStore>>;
+let store: Store;
+let nowMs = T0;
+
+beforeAll(async () => {
+  sink = await startChatSink({ secrets: SINK_SECRETS, now: () => nowMs });
+  env = sinkEnv(sink);
+});
+afterAll(async () => sink.stop());
+beforeEach(async () => {
+  nowMs = T0;
+  sink.clear();
+  local = await createLocalStore({ now: () => nowMs });
+  store = local.store;
+});
+afterEach(async () => {
+  await store.close();
+  await local.stop();
+});
+
+function notifier() {
+  return createNotifier({
+    config: configWith({
+      channels: [CHANNEL_CONFIGS.webhook],
+      route: {
+        receiver: 'webhook',
+        groupBy: ['alertname', 'resource'],
+        groupWaitSeconds: 0,
+        groupIntervalSeconds: 60,
+        repeatIntervalSeconds: 4 * 3600,
+      },
+    }),
+    store,
+    secrets: secretsFor(env),
+    logger: silentLogger,
+    now: () => nowMs,
+  });
+}
+
+/** What the chat heard: `<message status> <alertname> <alert statuses>`, in order. */
+const heard = () =>
+  sink.messages
+    .filter((m) => m.channel === 'webhook')
+    .map((m) => {
+      const body = m.body as AmBody;
+      return `${body.status} ${body.groupLabels['alertname']} ${body.alerts.map((a) => a.status).join(',')}`;
+    });
+
+/** A job.failed finding as detection emits it: vendor start time, jobwatch's observation time. */
+function finding(
+  status: 'firing' | 'resolved',
+  input: { observedAtMs: number; occurrence?: number; startsAtMs?: number; name?: string },
+): JobwatchEvent {
+  const startsAtMs = input.startsAtMs ?? T0 - 5 * MIN;
+  return jobEvent({
+    name: input.name ?? 'orders',
+    status,
+    startsAtMs,
+    ...(status === 'resolved' ? { endsAtMs: input.observedAtMs } : {}),
+    // A new occurrence is news observed now, so its id is its observation (as detection builds it).
+    ...(status === 'firing' && (input.occurrence ?? 1) > 1 ? { atMs: input.observedAtMs } : {}),
+    observedAtMs: input.observedAtMs,
+    occurrence: input.occurrence ?? 1,
+  });
+}
+
+function decision(type: EventInput['type'], attempt: string, atMs: number): JobwatchEvent {
+  return buildEvent({
+    type,
+    provider: 'alibaba-blink',
+    targetId: 'prod-blink',
+    region: 'cn-hangzhou',
+    resource: {
+      key: 'alibaba-blink/cn-hangzhou/project:p1/job:orders',
+      kind: 'job',
+      name: 'orders',
+      vendorId: 'orders',
+      scope: { kind: 'project', id: 'p1' },
+    },
+    severity: type === 'remediation.failed' ? 'critical' : 'info',
+    status: 'firing',
+    title: `${type} ${attempt}`,
+    summary: `${type} ${attempt}`,
+    values: { attempt },
+    discriminator: `fp@${T0}/restart-failed/${type}/${attempt}`,
+    startsAtMs: atMs,
+  });
+}
+
+/**
+ * Delivers each batch at its minute, flushing every minute around deliveries and hourly otherwise, and
+ * for `tailMinutes` after the last (by default past one repeat interval: a stuck firing alert would repeat).
+ */
+async function deliver(
+  batches: [minute: number, events: JobwatchEvent[]][],
+  tailMinutes = 5 * 60,
+): Promise<string[]> {
+  const n = notifier();
+  const start = nowMs;
+  const last = Math.max(...batches.map(([m]) => m));
+  for (let minute = 0; minute <= last + tailMinutes; minute++) {
+    nowMs = start + minute * MIN;
+    const due = batches.filter(([m]) => m === minute).flatMap(([, events]) => events);
+    if (due.length > 0) await n.handle(due);
+    else if (batches.some(([m]) => minute - m >= 0 && minute - m <= 2) || minute % 60 === 0) await n.flush();
+  }
+  await n.close();
+  return heard();
+}
+
+const F1 = finding('firing', { observedAtMs: T0 });
+const F2 = finding('firing', { observedAtMs: T0 + 3 * MIN, occurrence: 2 });
+const R = finding('resolved', { observedAtMs: T0 + 6 * MIN, occurrence: 2 });
+
+describe('findings: 0 extra messages for duplicate, late and out-of-order delivery', () => {
+  it('in order, once: one firing message, no message for the new occurrence, one resolve', async () => {
+    expect(
+      await deliver([
+        [0, [F1]],
+        [3, [F2]],
+        [6, [R]],
+      ]),
+    ).toEqual(['firing job.failed firing', 'resolved job.failed resolved']);
+  });
+
+  it('every event twice, in the same batch and again later', async () => {
+    expect(
+      await deliver([
+        [0, [F1, F1]],
+        [1, [F1]],
+        [3, [F2, F2]],
+        [4, [F1, F2]],
+        [6, [R, R]],
+        [7, [R]],
+      ]),
+    ).toEqual(['firing job.failed firing', 'resolved job.failed resolved']);
+  });
+
+  it('firing, resolved, then the same firing redelivered (and the resolve again) says nothing more', async () => {
+    expect(
+      await deliver([
+        [0, [F1]],
+        [6, [R]],
+        [20, [F1]],
+        [21, [F2]],
+        [22, [R]],
+        [3 * 24 * 60, [F1, F2, R]],
+      ]),
+    ).toEqual(['firing job.failed firing', 'resolved job.failed resolved']);
+  });
+
+  it('a resolve before its firing (dead-letter replay): the firing is stale and never pages', async () => {
+    expect(
+      await deliver([
+        [0, [R]],
+        [1, [F1]],
+        [2, [F2]],
+      ]),
+    ).toEqual([]);
+  });
+
+  it('occurrences out of order: the older one is stale, one firing, one resolve', async () => {
+    expect(
+      await deliver([
+        [0, [F2]],
+        [1, [F1]],
+        [6, [R]],
+        [7, [F1, F2]],
+      ]),
+    ).toEqual(['firing job.failed firing', 'resolved job.failed resolved']);
+  });
+
+  it('all of it in one batch, reversed: the newest observation wins', async () => {
+    expect(await deliver([[0, [R, F2, F1]]])).toEqual([]);
+    // Another job, without its resolve in the first batch.
+    sink.clear();
+    const first = finding('firing', { observedAtMs: nowMs, name: 'billing' });
+    const second = finding('firing', { observedAtMs: nowMs + 3 * MIN, occurrence: 2, name: 'billing' });
+    const resolved = finding('resolved', { observedAtMs: nowMs + 6 * MIN, occurrence: 2, name: 'billing' });
+    expect(
+      await deliver([
+        [0, [second, first]],
+        [7, [resolved, first]],
+      ]),
+    ).toEqual(['firing job.failed firing', 'resolved job.failed resolved']);
+  });
+
+  it('orders by observation, not vendor time: a failure observed after a resolve is firing', async () => {
+    // The incident resolved at 6; the job failed again, observed at 8, though the vendor dates the new
+    // failure at 4 (before the resolve). Delivered together, the job must read as failed, not recovered.
+    const again = finding('firing', { observedAtMs: T0 + 8 * MIN, startsAtMs: T0 + 4 * MIN });
+    expect(
+      await deliver(
+        [
+          [0, [F1]],
+          [9, [again, R]],
+        ],
+        30,
+      ),
+    ).toEqual(['firing job.failed firing']);
+  });
+
+  it('concurrent duplicate deliveries send one message each way', async () => {
+    const n = notifier();
+    await Promise.all([n.handle([F1]), n.handle([F1]), n.handle([F1])]);
+    nowMs += 6 * MIN;
+    await Promise.all([n.handle([R]), n.handle([R, F1]), n.handle([F2, R])]);
+    nowMs += 60 * MIN;
+    await Promise.all([n.flush(), n.flush()]);
+    expect(heard()).toEqual(['firing job.failed firing', 'resolved job.failed resolved']);
+  });
+});
+
+describe('remediation decisions: 0 extra messages for duplicate, late and out-of-order delivery', () => {
+  const performed = decision('remediation.performed', '1/3', T0 + MIN);
+  const failed = decision('remediation.failed', 'gave-up', T0 + 2 * MIN);
+
+  it('each decision is said once: duplicates, reversed order, and a redelivery days later', async () => {
+    const messages = await deliver([
+      [0, [failed, performed, failed]],
+      [1, [performed]],
+      [2, [failed]],
+      [3 * 24 * 60, [performed, failed]],
+    ]);
+    expect(messages.sort()).toEqual([
+      'firing remediation.failed firing',
+      'firing remediation.performed firing',
+    ]);
+  });
+
+  it('a redelivery two weeks later (a dead-letter replay) is not news either', async () => {
+    const messages = await deliver([
+      [0, [performed]],
+      [14 * 24 * 60, [performed]],
+    ]);
+    expect(messages).toEqual(['firing remediation.performed firing']);
+  });
+});
