@@ -10,11 +10,13 @@ import {
   type Harness,
   makeSigningCert,
   SECRETS,
+  type SigningCert,
   type SmnOrigin,
   smnMessage,
   startHarness,
   startSmnOrigin,
   testConfigYaml,
+  withinCertificate,
 } from './helpers.js';
 
 /**
@@ -42,9 +44,10 @@ let origin: SmnOrigin;
 let server: WebhookServer;
 let certUrl = '';
 let keyPem = '';
+let cert: SigningCert;
 
 beforeAll(async () => {
-  const cert = makeSigningCert();
+  cert = makeSigningCert();
   keyPem = cert.keyPem;
   origin = await startSmnOrigin(cert.certPem);
   certUrl = `${origin.url}/smn/certificate/current.pem`;
@@ -353,12 +356,14 @@ describe('fuzzing every route', () => {
   });
 
   it('still verifies a genuinely signed SMN message after the fuzzing (sanity: the routes were live)', async () => {
+    h.clock.nowMs = withinCertificate(cert);
+    const nowIso = new Date(h.clock.nowMs).toISOString();
     const message = smnMessage(
       {
         type: 'Notification',
         message_id: 'fuzzsanity0001',
-        timestamp: new Date().toISOString(),
-        message: cloudEyeQueueAlarm('alarm', new Date().toISOString(), 'sanity_q'),
+        timestamp: nowIso,
+        message: cloudEyeQueueAlarm('alarm', nowIso, 'sanity_q'),
       },
       keyPem,
       certUrl,

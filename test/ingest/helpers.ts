@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { sign } from 'node:crypto';
+import { sign, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -81,6 +81,15 @@ export function makeSigningCert(days = 2, name = 'smn-test'): SigningCert {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A time inside the certificate's validity period (an hour after it starts), for the injected clock of
+ * SMN tests: openssl dates the certificate by the machine's own clock, so tests take their "now" from the
+ * certificate instead of from the (possibly shifted) wall clock.
+ */
+export function withinCertificate(cert: SigningCert): number {
+  return Date.parse(new X509Certificate(cert.certPem).validFrom) + 3_600_000;
 }
 
 /**
@@ -197,7 +206,7 @@ export async function startHarness(
 ): Promise<Harness> {
   const config = parseConfigText(options.yaml ?? testConfigYaml(), 'test.yml');
   const clock = { nowMs: options.nowMs ?? Date.now() };
-  const local = await createLocalStore();
+  const local = await createLocalStore({ now: () => clock.nowMs });
   const bus = new RecordingBus();
   const polls: string[] = [];
   const handler = createWebhookHandler({

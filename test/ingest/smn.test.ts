@@ -21,6 +21,7 @@ import {
   startHarness,
   startSmnOrigin,
   TOPIC_URN,
+  withinCertificate,
 } from './helpers.js';
 
 let cert: SigningCert;
@@ -48,7 +49,7 @@ afterAll(async () => {
 beforeEach(() => {
   h.bus.published.length = 0;
   h.bus.failing = 'no';
-  h.clock.nowMs = Date.now();
+  h.clock.nowMs = withinCertificate(cert);
 });
 
 async function post(body: unknown, headers: Record<string, string> = {}) {
@@ -387,7 +388,7 @@ describe('Cloud Eye alarm to event', () => {
 describe('SMN certificate checks', () => {
   it('rejects a signature made with the right key when the certificate is expired', async () => {
     const stale = await startHarness({
-      nowMs: Date.now() + 5 * 86_400_000,
+      nowMs: withinCertificate(cert) + 5 * 86_400_000,
       fetchCertificate: async () => cert.certPem,
     });
     try {
