@@ -2,7 +2,6 @@ import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseConfig } from '../config/load.js';
 import { createSecretResolver } from '../config/secrets.js';
-import { createStderrLogger } from '../observability/logger.js';
 import { ALL_EMULATORS } from '../providers/emulators.js';
 import { PROVIDERS_BY_ID } from '../providers/registry.js';
 import { startLocalRuntime } from '../runtime/local.js';
@@ -12,13 +11,16 @@ import { createSimClock } from '../sandbox/clock.js';
 import { startSandbox } from '../sandbox/server.js';
 import { SANDBOX_ENV } from '../sandbox/types.js';
 import { DEMO_OPERATOR_TOKEN, DEMO_SINK_SECRETS, demoConfig, demoEnv } from './demo-config.js';
-import { formatEventLine } from './output.js';
+import { cliLogger } from './log.js';
+import { formatEventLine, formatPollLine } from './output.js';
 import { waitForStop } from './signals.js';
 import { openStore } from './store.js';
 
 /** How often the demo polls and flushes: fast enough to see a failure, an alert and a fix in a minute. */
 const DEMO_POLL_MS = 5_000;
 const DEMO_FLUSH_MS = 2_000;
+/** Width of the name column of the endpoint list, so the addresses line up. */
+const COLUMN = 24;
 
 /**
  * `npm start` with no jobwatch.yml: the vendor emulators, a local chat sink that prints what the
@@ -29,6 +31,8 @@ export async function startDemo(options: {
   durationMs?: number;
   /** The webhook function's port; 0 picks a free one. */
   webhookPort?: number;
+  /** Poll summaries and the machine log lines on the terminal too. */
+  verbose?: boolean;
 }): Promise<number> {
   const { io } = options;
   const sink = await startChatSink({
@@ -47,7 +51,7 @@ export async function startDemo(options: {
   const dir = resolve('.jobwatch', 'demo');
   await rm(dir, { recursive: true, force: true });
   const opened = await openStore(config, { dir });
-  const logger = createStderrLogger((process.env.JOBWATCH_LOG_LEVEL as 'info') ?? 'warn');
+  const logger = cliLogger({ verbose: Boolean(options.verbose) }).logger;
   const secrets = createSecretResolver();
   const pipeline = createLocalPipeline({
     config,
@@ -60,9 +64,9 @@ export async function startDemo(options: {
 
   io.out('jobwatch demo: no jobwatch.yml found, so jobwatch is watching its built-in sandbox.');
   for (const [provider, endpoint] of Object.entries(sandbox.endpoints()))
-    io.out(`  sandbox ${provider.padEnd(14)} ${endpoint}`);
-  io.out(`  chat sink            ${sink.url}   (Slack, DingTalk, Feishu, WeCom, webhook)`);
-  io.out(`  state                ${opened.describe}`);
+    io.out(`  ${`sandbox ${provider}`.padEnd(COLUMN)} ${endpoint}`);
+  io.out(`  ${'chat sink'.padEnd(COLUMN)} ${sink.url}   (Slack, DingTalk, Feishu, WeCom, webhook)`);
+  io.out(`  ${'state'.padEnd(COLUMN)} ${opened.describe}`);
 
   const runtime = await startLocalRuntime({
     config,
@@ -72,11 +76,13 @@ export async function startDemo(options: {
     flushEveryMs: DEMO_FLUSH_MS,
     webhook: { port: options.webhookPort ?? 0, store: opened.store, secrets, now: clock.now },
     onReport: (report) => {
-      for (const event of report.events) io.out(formatEventLine(event));
+      const atMs = Date.now();
+      if (options.verbose) io.out(formatPollLine(report, { atMs }));
+      for (const event of report.events) io.out(formatEventLine(event, { atMs }));
     },
   });
   io.out(
-    `  webhook + operator   ${runtime.webhookUrl}   (try: curl -H 'authorization: Bearer ${DEMO_OPERATOR_TOKEN}' ${runtime.webhookUrl}/api/events?limit=3)`,
+    `  ${'webhook + operator'.padEnd(COLUMN)} ${runtime.webhookUrl}   (try: curl -H 'authorization: Bearer ${DEMO_OPERATOR_TOKEN}' ${runtime.webhookUrl}/api/events?limit=3)`,
   );
   io.out(
     `Polling every ${DEMO_POLL_MS / 1000} s. Expect a failure, its alert, and a remediation within a minute. Ctrl-C to stop.\n`,

@@ -17,8 +17,10 @@ import { createSimClock } from '../sandbox/clock.js';
 import { startSandbox } from '../sandbox/server.js';
 import { SANDBOX_ENV } from '../sandbox/types.js';
 import { choiceFlag, numberFlag, UsageError } from './args.js';
+import { deliverHeld } from './deliver.js';
 import { startDemo } from './demo.js';
-import { formatEventLine } from './output.js';
+import { cliLogger } from './log.js';
+import { formatEventLine, formatPollLine } from './output.js';
 import { waitForStop } from './signals.js';
 import { openStore } from './store.js';
 
@@ -34,6 +36,8 @@ export const EXIT = {
 } as const;
 
 const DEFAULT_CONFIG = 'jobwatch.yml';
+/** Machine (JSON) logs of `start`; the terminal gets human lines. */
+const LOG_FILE = '.jobwatch/jobwatch.log';
 
 const HELP: Record<string, string> = {
   main: `jobwatch: watch Flink, Spark, Hive and SQL jobs on Alibaba Cloud Realtime Compute, Huawei DLI and MRS.
@@ -65,6 +69,8 @@ Options:
   --config FILE       Config file (default ./jobwatch.yml, if it exists)
   --poll-seconds N    Poll every N seconds instead of each target's interval (local runs only)
   --duration N        Stop after N seconds (default: run until Ctrl-C)
+  --verbose           Also print the machine (JSON) log lines here; they always go to
+                      .jobwatch/jobwatch.log
   --webhook-port N    Port of the local webhook function (default 8787 with a config, a free port in
                       the demo; 0 picks a free one)
   -h, --help          This help`,
@@ -81,7 +87,10 @@ Options:
   --config FILE   Config file (default ./jobwatch.yml, if it exists)
   --json          One CloudEvent JSON per line on stdout
   --target ID     Only this target (repeatable)
-  --deliver       Also deliver the events to the channels and remediation, as the deployed bus would`,
+  --deliver       Also deliver the events to the channels and remediation, as the deployed bus would.
+                  Alerts wait for their route's group_wait before they are sent: the command waits
+                  for them (and says so) unless --no-wait, which prints what is held and until when.
+  --no-wait       With --deliver: do not wait for group_wait`,
   config: `Usage: jobwatch config validate [FILE]
 
 Validates FILE (default ./jobwatch.yml). Each problem is printed with the path of the bad field.
@@ -145,19 +154,22 @@ async function commandStart(args: string[]): Promise<number> {
       'poll-seconds': { type: 'string' },
       duration: { type: 'string' },
       'webhook-port': { type: 'string' },
+      verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return help('start');
+  const verbose = Boolean(values.verbose);
   const durationSeconds = numberFlag('duration', values.duration, { min: 1, max: 31_536_000 });
   const durationMs = durationSeconds === undefined ? undefined : durationSeconds * 1000;
   const webhookPort = numberFlag('webhook-port', values['webhook-port'], { min: 0, max: 65_535 });
   const pollSeconds = numberFlag('poll-seconds', values['poll-seconds'], { min: 1, max: 86_400 });
   const config = await readConfig(values.config, false);
-  if (!config) return startDemo({ io, durationMs, webhookPort: webhookPort ?? 0 });
+  if (!config) return startDemo({ io, durationMs, webhookPort: webhookPort ?? 0, verbose });
   for (const warning of configWarnings(config)) io.err(`jobwatch: warning: ${warning}`);
 
-  const logger = createStderrLogger((process.env.JOBWATCH_LOG_LEVEL as 'info') ?? 'info');
+  const logged = cliLogger({ verbose, file: LOG_FILE });
+  const logger = logged.logger;
   const opened = await openStore(config);
   const secrets = createSecretResolver();
   const pipeline = createLocalPipeline({
@@ -169,6 +181,7 @@ async function commandStart(args: string[]): Promise<number> {
     now: Date.now,
   });
   io.out(`jobwatch: ${config.targets.length} target(s), state in ${opened.describe}. Ctrl-C to stop.`);
+  if (!verbose) io.out(`machine logs: ${LOG_FILE} (or --verbose to see them here)`);
   const runtime = await startLocalRuntime({
     config,
     pipeline,
@@ -177,13 +190,16 @@ async function commandStart(args: string[]): Promise<number> {
     webhook: { port: webhookPort ?? 8787, store: opened.store, secrets, now: Date.now },
     ...(pollSeconds ? { pollEveryMs: () => pollSeconds * 1000 } : {}),
     onReport: (report) => {
-      for (const event of report.events) io.out(formatEventLine(event));
+      const atMs = Date.now();
+      io.out(formatPollLine(report, { atMs }));
+      for (const event of report.events) io.out(formatEventLine(event, { atMs }));
     },
   });
   io.out(`webhook function (ingest and operator API) on ${runtime.webhookUrl}`);
   await waitForStop(durationMs);
   await runtime.stop();
   await opened.close();
+  await logged.close();
   return EXIT.ok;
 }
 
@@ -196,6 +212,7 @@ async function commandPoll(args: string[]): Promise<number> {
       json: { type: 'boolean' },
       target: { type: 'string', multiple: true },
       deliver: { type: 'boolean' },
+      'no-wait': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -203,15 +220,17 @@ async function commandPoll(args: string[]): Promise<number> {
   if (!values.once) throw new UsageError('poll needs --once (the scheduled runtime is `jobwatch start`)');
   const logger = logLevel(Boolean(values.json));
   const print = (event: JobwatchEvent) =>
-    io.out(values.json ? JSON.stringify(event) : formatEventLine(event));
+    io.out(values.json ? JSON.stringify(event) : formatEventLine(event, { atMs: Date.now() }));
 
   let config = await readConfig(values.config, false);
   let stopSandbox: (() => Promise<void>) | undefined;
+  let advanceSandbox: ((ms: number) => void) | undefined;
   let now = Date.now;
   if (!config) {
     const sandboxRun = await pollSandboxSetup(logger);
     config = sandboxRun.config;
     stopSandbox = sandboxRun.stop;
+    advanceSandbox = sandboxRun.advance;
     now = sandboxRun.now;
   }
   const unknown = (values.target ?? []).filter((id) => !config.targets.some((t) => t.id === id));
@@ -229,23 +248,29 @@ async function commandPoll(args: string[]): Promise<number> {
       now,
     };
     let reports: Awaited<ReturnType<typeof pollAll>>;
+    // Human lines go to stderr with --json, so stdout stays one CloudEvent per line.
+    const say = values.json ? io.err : io.out;
     if (values.deliver) {
       const pipeline = createLocalPipeline(deps);
       reports = await pipeline.poll(targets.map((t) => t.id));
-      await pipeline.settle();
-      await pipeline.notifier.flush();
+      for (const report of reports) for (const event of report.events) print(event);
+      await deliverHeld({
+        pipeline,
+        store: opened.store,
+        now,
+        wait: stopSandbox ? async (ms) => advanceSandbox?.(ms) : undefined,
+        holdOnly: Boolean(values['no-wait']),
+        say,
+      });
     } else {
       const stdoutBus: EventBus = { publish: async (events) => ({ published: events.length, failed: [] }) };
       reports = await pollAll(targets, { ...deps, bus: stdoutBus });
+      for (const report of reports) for (const event of report.events) print(event);
     }
-    for (const report of reports) for (const event of report.events) print(event);
-    if (!values.json) {
-      for (const r of reports)
-        io.err(
-          `${r.targetId}: ${r.jobs} jobs, ${r.containers} clusters/queues, ${r.errors} API errors, ${r.events.length} events`,
-        );
-    }
-    return reports.every((r) => r.ok) ? EXIT.ok : EXIT.sourceUnreachable;
+    if (!values.json) for (const report of reports) io.out(formatPollLine(report, { atMs: Date.now() }));
+    if (reports.every((r) => r.ok)) return EXIT.ok;
+    // Our own configuration (an unresolved secret reference) is a config error, not a vendor outage.
+    return reports.every((r) => r.ok || r.configOnly) ? EXIT.usage : EXIT.sourceUnreachable;
   } finally {
     await opened.close();
     await stopSandbox?.();
@@ -267,7 +292,12 @@ async function pollSandboxSetup(logger: Logger) {
   const config = parseConfig({ targets: sandbox.targets() }, 'built-in sandbox');
   logger.info('polling the built-in sandbox', { endpoints: sandbox.endpoints() });
   clock.advance(SANDBOX_AGE_MS);
-  return { config, now: () => clock.now(), stop: () => sandbox.stop() };
+  return {
+    config,
+    now: () => clock.now(),
+    advance: (ms: number) => clock.advance(ms),
+    stop: () => sandbox.stop(),
+  };
 }
 
 /** How far the sandbox's demo scenario is advanced before `poll --once` looks at it. */

@@ -24,6 +24,7 @@ export type { Rules, RulesOverride } from './config.js';
 export { DEFAULT_RULES, mergeRules } from './config.js';
 export { BATCH_LIKE_KINDS } from './job.js';
 export { resolveRules } from './rules.js';
+export { collectionErrorReason } from './source.js';
 export type { ConditionState, JobTrack, ResourceState } from './state.js';
 
 export interface DetectInput {

@@ -1,5 +1,5 @@
 import type { Config, TargetConfig } from '../config/schema.js';
-import { type DetectOutput, detect, type ResourceState } from '../detect/index.js';
+import { collectionErrorReason, type DetectOutput, detect, type ResourceState } from '../detect/index.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import type { TargetSnapshot } from '../model/snapshot.js';
 import type { Logger } from '../observability/logger.js';
@@ -27,6 +27,10 @@ export interface PollReport {
   jobs: number;
   containers: number;
   errors: number;
+  /** Why calls failed, one phrase per distinct reason ("DNS lookup failed", "HTTP 503 ..."). */
+  problems: string[];
+  /** Every failure was our own configuration (a secret reference, an endpoint), not the vendor. */
+  configOnly: boolean;
   events: JobwatchEvent[];
   deadLettered: number;
   apiCalls: Record<string, number>;
@@ -68,6 +72,8 @@ export async function pollTarget(target: TargetConfig, deps: PollDeps): Promise<
     jobs: snapshot.jobs.length,
     containers: snapshot.containers.length,
     errors: snapshot.errors.length,
+    problems: [...new Set(snapshot.errors.map(collectionErrorReason))],
+    configOnly: snapshot.errors.length > 0 && snapshot.errors.every((e) => e.kind === 'config'),
     events: output.events,
     deadLettered,
     apiCalls: snapshot.apiCalls,
@@ -102,6 +108,8 @@ export async function pollAll(targets: TargetConfig[], deps: PollDeps): Promise<
       jobs: 0,
       containers: 0,
       errors: 1,
+      problems: [`poll failed: ${describe(result.reason)}`],
+      configOnly: false,
       events: [],
       deadLettered: 0,
       apiCalls: {},
