@@ -28,16 +28,25 @@ export async function deliverHeld(options: {
   const wait = options.wait ?? ((ms: number) => sleep(ms));
   let sent = 0;
   let failed = 0;
+  const startedMs = now();
+  /** Groups this run already decided about (sent, failed, muted): their next turn is group_interval's. */
+  const handled = new Set<string>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
     await pipeline.settle();
     const report = await pipeline.notifier.flush();
     sent += report.sent;
     failed += report.failed + report.deadLettered;
+    for (const detail of report.details) handled.add(`${detail.receiver}#${detail.groupKey}`);
     for (const detail of report.details)
       if (detail.outcome === 'failed' || detail.outcome === 'dead-lettered')
         say(`deliver  ${detail.receiver}: not sent: ${detail.error ?? detail.reason ?? 'unknown reason'}`);
+    // Only groups this run opened and has not sent yet: older groups wait for their group_interval,
+    // which is the running monitor's business, not a one-shot's.
     const pending = (await store.query<GroupState>(GROUP_PK, { consistent: true })).filter(
-      (g) => Object.keys(g.data.alerts).length > 0,
+      (g) =>
+        g.data.createdAtMs >= startedMs - 1000 &&
+        !handled.has(`${g.data.receiver}#${g.data.groupKey}`) &&
+        Object.keys(g.data.alerts).length > 0,
     );
     const nowMs = now();
     const later = pending.filter((g) => g.data.nextFlushAtMs > nowMs);

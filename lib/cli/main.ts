@@ -248,12 +248,16 @@ async function commandPoll(args: string[]): Promise<number> {
       now,
     };
     let reports: Awaited<ReturnType<typeof pollAll>>;
+    const printReports = (done: typeof reports) => {
+      for (const report of done) for (const event of report.events) print(event);
+      if (!values.json) for (const report of done) io.out(formatPollLine(report, { atMs: Date.now() }));
+    };
     // Human lines go to stderr with --json, so stdout stays one CloudEvent per line.
     const say = values.json ? io.err : io.out;
     if (values.deliver) {
       const pipeline = createLocalPipeline(deps);
       reports = await pipeline.poll(targets.map((t) => t.id));
-      for (const report of reports) for (const event of report.events) print(event);
+      printReports(reports);
       await deliverHeld({
         pipeline,
         store: opened.store,
@@ -265,9 +269,8 @@ async function commandPoll(args: string[]): Promise<number> {
     } else {
       const stdoutBus: EventBus = { publish: async (events) => ({ published: events.length, failed: [] }) };
       reports = await pollAll(targets, { ...deps, bus: stdoutBus });
-      for (const report of reports) for (const event of report.events) print(event);
+      printReports(reports);
     }
-    if (!values.json) for (const report of reports) io.out(formatPollLine(report, { atMs: Date.now() }));
     if (reports.every((r) => r.ok)) return EXIT.ok;
     // Our own configuration (an unresolved secret reference) is a config error, not a vendor outage.
     return reports.every((r) => r.ok || r.configOnly) ? EXIT.usage : EXIT.sourceUnreachable;
