@@ -267,10 +267,14 @@ export class HttpClient {
   }
 }
 
+/**
+ * The body as JSON; `undefined` for an empty body. An empty body is "no document", never `{}`: a listing
+ * that answers 200 with nothing must fail its schema (an incomplete listing), not read as an empty fleet.
+ */
 export function parseJsonBody(body: Buffer, operation: string): unknown {
   const text = body.toString('utf8');
   try {
-    return text.length === 0 ? {} : JSON.parse(text);
+    return text.trim().length === 0 ? undefined : JSON.parse(text);
   } catch {
     throw new HttpCallError(
       `${operation}: response is not JSON (${text.slice(0, 80).replace(/\s+/g, ' ')}…)`,

@@ -11,6 +11,39 @@ export interface PageReading<P> {
   params(k: number, pageSize: number): P;
 }
 
+/**
+ * The ways vendor docs read a position parameter. Every listing tries the three standard ones (records from
+ * 0, pages from 1, pages from 0), its documented reading first; `records-from-1` is an extra some add.
+ */
+export const STANDARD_POSITION_READINGS = ['records-from-0', 'pages-from-1', 'pages-from-0'] as const;
+export type PositionReadingName = (typeof STANDARD_POSITION_READINGS)[number] | 'records-from-1';
+
+/** The position to send for the k-th page (k from 0) under a reading. */
+export function positionOf(reading: PositionReadingName, k: number, pageSize: number): number {
+  switch (reading) {
+    case 'records-from-0':
+      return k * pageSize;
+    case 'records-from-1':
+      return k * pageSize + 1;
+    case 'pages-from-0':
+      return k;
+    case 'pages-from-1':
+      return k + 1;
+  }
+}
+
+/**
+ * A listing's readings: `preferred` in order (the documented one first), then every standard reading not
+ * named, so no listing can leave one out. `params` turns the position (and page size) into the request.
+ */
+export function positionReadings<P>(
+  preferred: readonly PositionReadingName[],
+  params: (position: number, pageSize: number) => P,
+): PageReading<P>[] {
+  const names = [...new Set<PositionReadingName>([...preferred, ...STANDARD_POSITION_READINGS])];
+  return names.map((name) => ({ name, params: (k, size) => params(positionOf(name, k, size), size) }));
+}
+
 /** One page as the vendor answered it; `pageSize` and `totalPages` only where the vendor reports them. */
 export interface Page<T> {
   items: T[];
@@ -19,7 +52,11 @@ export interface Page<T> {
   totalPages?: number;
 }
 
-/** A listing read to the end (or not): `complete` is false when what was read != the reported total. */
+/**
+ * A listing read to the end (or not). `complete` only on the vendor's own evidence: the count read equals
+ * the total it reported. Without a total nothing proves the end (a short or empty page may be a truncated
+ * answer), so the listing is incomplete; an empty listing is a fleet of zero only when the total says 0.
+ */
 export interface PagedResult<T> {
   items: T[];
   /** The total the API reported last; undefined when it reported none. */
@@ -62,7 +99,8 @@ export function forgetReadings(): void {
  * position); the next reading then fills the gaps. A reading is trusted on its first page when it worked
  * last time for this listing (or `trustFirstPage`), or when its second page is a full page of new items:
  * the remaining pages up to the reported total are then fetched concurrently. Stops as soon as the total is
- * reached, so the right reading costs no extra call; without a total, a short page is the end.
+ * reached, so the right reading costs no extra call; without a total, a short page ends the reading but the
+ * listing stays incomplete (nothing the vendor said proves it ended).
  * Throws what `fetch` throws (items already read were given to `onNew`).
  */
 export async function readPages<T, P>(options: ReadPagesOptions<T, P>): Promise<PagedResult<T>> {
@@ -79,7 +117,6 @@ export async function readPages<T, P>(options: ReadPagesOptions<T, P>): Promise<
   let size = options.pageSize;
   let calls = 0;
   let used = readings[0]?.name ?? 'none';
-  let endedShort = false;
 
   const read = async (reading: PageReading<P>, k: number, seenHere: Set<string>) => {
     const first = calls === 0;
@@ -118,10 +155,8 @@ export async function readPages<T, P>(options: ReadPagesOptions<T, P>): Promise<
       if (k >= bound || calls >= maxCalls) break;
       const page = await read(reading, k, seenHere);
       if (done()) break outer;
-      if (total === undefined && page.length < size) {
-        endedShort = true;
-        break outer;
-      }
+      // No total: a short page is where this reading ends, and no other reading can be checked either.
+      if (total === undefined && page.length < size) break outer;
       if (page.length === 0 || page.fresh === 0) break;
       const trusted =
         (k === 0 && (reading.name === remembered || (options.trustFirstPage && reading === readings[0]))) ||
@@ -136,7 +171,7 @@ export async function readPages<T, P>(options: ReadPagesOptions<T, P>): Promise<
   }
 
   const items = [...byId.values()];
-  const complete = total === undefined ? endedShort : items.length === total;
+  const complete = total !== undefined && items.length === total;
   if (complete && items.length > 0 && options.memoKey !== undefined) {
     if (workingReading.size >= MAX_REMEMBERED_READINGS) workingReading.clear();
     workingReading.set(options.memoKey, used);

@@ -29,6 +29,14 @@ export function createJobFilter(filter: { include: string[]; exclude: string[] }
  * so a schema change at the vendor is an event, not a crash.
  */
 export function parseVendor<S extends z.ZodType>(schema: S, json: unknown, operation: string): z.infer<S> {
+  // An empty body parses to undefined; a schema that accepted it would turn "no answer" into "nothing".
+  if (json === undefined) {
+    throw new HttpCallError(`${operation}: empty response body (expected a JSON document)`, {
+      kind: 'invalid-response',
+      operation,
+      attempts: 1,
+    });
+  }
   const result = schema.safeParse(json);
   if (result.success) return result.data;
   const where = result.error.issues

@@ -143,17 +143,31 @@ const rows: Row[] = [
     options: { pageSize: 5 },
     expected: { complete: false, items: 5, total: 12, calls: 8 },
   },
+  // Changed by issue 14 (defect 1): without a total nothing the vendor said proves the end, so these
+  // listings are read as far as they go but stay incomplete (detection keeps missing jobs as they were).
   {
-    says: 'without a total, a short page ends the listing and it is complete',
+    says: 'without a total, a short page ends the reading, but nothing proves the end: incomplete',
     listing: { records: 23, reads: 'records-from-0', total: 'none' },
     readings: RECORDS_FIRST,
-    expected: { complete: true, items: 23, calls: 3 },
+    expected: { complete: false, items: 23, calls: 3 },
   },
   {
-    says: 'without a total, a listing that fills its last page exactly ends on the empty page after it',
+    says: 'without a total, a listing that fills its last page exactly ends on the empty page after it: incomplete',
     listing: { records: 20, reads: 'records-from-0', total: 'none' },
     readings: RECORDS_FIRST,
-    expected: { complete: true, items: 20, calls: 3 },
+    expected: { complete: false, items: 20, calls: 3 },
+  },
+  {
+    says: 'without a total, an empty first page is no fleet of zero: incomplete after one call',
+    listing: { records: 0, reads: 'records-from-0', total: 'none' },
+    readings: RECORDS_FIRST,
+    expected: { complete: false, items: 0, calls: 1 },
+  },
+  {
+    says: 'a server whose first page is cut short while its total stands is incomplete, whatever the readings',
+    listing: { records: 5, reads: 'records-from-0', total: 23 },
+    readings: RECORDS_FIRST,
+    expected: { complete: false, items: 5, total: 23, calls: 8 },
   },
   {
     says: 'without a total, a listing that never ends stops at maxPages per reading and is incomplete',

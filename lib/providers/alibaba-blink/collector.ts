@@ -20,7 +20,7 @@ import {
   resourceKey,
   type TargetSnapshot,
 } from '../../model/snapshot.js';
-import { type Page, type PageReading, readPages } from '../paging.js';
+import { type Page, type PageReading, positionReadings, readPages } from '../paging.js';
 import {
   createJobFilter,
   emptySnapshot,
@@ -238,11 +238,8 @@ export function toMetricSamples(
 // Paging: pages are 1-based per the manual; a server that counts from 0, ignores pageSize or repeats a page
 // is still read completely, and anything short of the reported total is an 'incomplete' error.
 
-/** Pages as the manual counts them (from 1), then from 0 for a server that does not. */
-const PAGE_INDEX_READINGS: PageReading<number>[] = [
-  { name: 'pages from 1', params: (k) => k + 1 },
-  { name: 'pages from 0', params: (k) => k },
-];
+/** Pages as the manual counts them (from 1), then from 0, then as records, for servers that do not. */
+const PAGE_INDEX_READINGS: PageReading<number>[] = positionReadings(['pages-from-1'], (position) => position);
 
 async function readAllPages<T>(options: {
   operation: string;
@@ -274,7 +271,7 @@ async function readAllPages<T>(options: {
     if (!listed.complete) {
       const expected =
         listed.total === undefined
-          ? 'the listing never ended on a short page'
+          ? 'the API reported no TotalCount, so nothing shows the listing is whole'
           : `the API reported ${listed.total}`;
       options.errors.push({
         kind: 'incomplete',

@@ -37,6 +37,21 @@ const str = z.preprocess(
 
 /** `[...]`, `{"<Singular>": [...]}`, `{"<Singular>": {...}}` (one item) or absent (none). */
 function wrappedList<T extends z.ZodType>(item: T, singular: string) {
+  return z.preprocess((value) => (value === undefined ? [] : value), listedItems(item, singular));
+}
+
+/**
+ * A listing's page: like `wrappedList`, but the field itself is required. An answer without it (`{}`, an
+ * empty body, schema drift) is an invalid response, never an empty fleet; null, "" or an empty wrapper is
+ * an empty page, and only the reported total says whether that means no jobs (lib/providers/paging.ts).
+ */
+function listingPage<T extends z.ZodType>(item: T, singular: string) {
+  return z
+    .custom<unknown>((value) => value !== undefined, { message: 'the list field is missing' })
+    .pipe(listedItems(item, singular));
+}
+
+function listedItems<T extends z.ZodType>(item: T, singular: string) {
   return z.preprocess((value) => {
     if (absent(value)) return [];
     if (Array.isArray(value)) return value;
@@ -101,7 +116,7 @@ export type VendorJob = z.infer<typeof jobSchema>;
  */
 export const listJobResponseSchema = caseInsensitive({
   RequestId: str,
-  Jobs: wrappedList(jobSchema, 'Job'),
+  Jobs: listingPage(jobSchema, 'Job'),
   ...paging,
 });
 
@@ -167,7 +182,7 @@ export type VendorInstance = z.infer<typeof instanceSchema>;
 /** `{"Instances":{"Instance":[…]},"TotalCount":15,"RequestId":"33DB…","PageSize":10,"TotalPage":2,"PageIndex":1}` */
 export const listInstanceResponseSchema = caseInsensitive({
   RequestId: str,
-  Instances: wrappedList(instanceSchema, 'Instance'),
+  Instances: listingPage(instanceSchema, 'Instance'),
   ...paging,
 });
 

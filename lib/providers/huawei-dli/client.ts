@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import type { TargetOf } from '../../config/schema.js';
 import { getHuaweiClient, type HuaweiClient, type HuaweiMethod } from '../huawei/index.js';
-import { type PagedResult, type ReadPagesOptions, readPages } from '../paging.js';
+import { type PagedResult, positionReadings, type ReadPagesOptions, readPages } from '../paging.js';
 import { parseVendor, resolveCredentials } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { dliEndpointFor } from './config.js';
@@ -97,7 +97,10 @@ export class DliApi {
     return parseVendor(schema, json, operation);
   }
 
-  /** Flink jobs, at the maximum page size; `offset` read as records first, then as a page index. */
+  /**
+   * Flink jobs, at the maximum page size; `offset` read as records from 0 first (the doc's example), then as a
+   * page number from 1 and from 0 (servers answer both).
+   */
   listFlinkJobs(queue?: string): Promise<Paged<DliFlinkJobItem>> {
     const base: [string, string][] = [['limit', String(FLINK_PAGE_SIZE)]];
     if (queue) base.push(['queue_name', queue]);
@@ -105,10 +108,7 @@ export class DliApi {
       concurrency: this.concurrency,
       memoKey: `${this.client.endpoint}|${DLI_OPERATIONS.listFlinkJobs}`,
       pageSize: FLINK_PAGE_SIZE,
-      readings: [
-        { name: 'offset as records', params: (k, size) => k * size },
-        { name: 'offset as page index', params: (k) => k },
-      ],
+      readings: positionReadings(['records-from-0'], (position) => position),
       idOf: (job) => String(job.job_id),
       fetch: async (offset) => {
         const page = await this.call(
@@ -162,7 +162,10 @@ export class DliApi {
     );
   }
 
-  /** Spark batches of one queue (recommended by the doc) or of the whole project; `from` is a record index. */
+  /**
+   * Spark batches of one queue (recommended by the doc) or of the whole project; `from` is a record index
+   * per the doc, read as a page number (from 1, then 0) too.
+   */
   listSparkBatches(queue?: string): Promise<Paged<DliSparkBatch>> {
     const base: [string, string][] = [['size', String(SPARK_PAGE_SIZE)]];
     if (queue) base.push(['queue_name', queue]);
@@ -170,10 +173,7 @@ export class DliApi {
       concurrency: this.concurrency,
       memoKey: `${this.client.endpoint}|${DLI_OPERATIONS.listSparkJobs}`,
       pageSize: SPARK_PAGE_SIZE,
-      readings: [
-        { name: 'from as records', params: (k, size) => k * size },
-        { name: 'from as page index', params: (k) => k },
-      ],
+      readings: positionReadings(['records-from-0'], (position) => position),
       idOf: (batch) => batch.id,
       fetch: async (from) => {
         const page = await this.call(
@@ -211,7 +211,7 @@ export class DliApi {
     );
   }
 
-  /** SQL jobs; `current-page` read as 1-based first (implied by the doc), then 0-based. */
+  /** SQL jobs; `current-page` read as 1-based first (implied by the doc), then 0-based, then as records. */
   listSqlJobs(filter: { status?: string; startAfterMs?: number }): Promise<Paged<DliSqlJob>> {
     const base: [string, string][] = [
       ['page-size', String(SQL_PAGE_SIZE)],
@@ -223,10 +223,7 @@ export class DliApi {
       concurrency: this.concurrency,
       memoKey: `${this.client.endpoint}|${DLI_OPERATIONS.listSqlJobs}`,
       pageSize: SQL_PAGE_SIZE,
-      readings: [
-        { name: 'current-page from 1', params: (k) => k + 1 },
-        { name: 'current-page from 0', params: (k) => k },
-      ],
+      readings: positionReadings(['pages-from-1', 'pages-from-0'], (position) => position),
       idOf: (job) => job.job_id,
       fetch: async (pageNumber) => {
         const page = await this.call(

@@ -3,6 +3,10 @@
  * Only the fields jobwatch uses are declared; everything else (SQL text, job configs, jar arguments, logs
  * beyond diagnostics) is stripped by parsing, so it can never reach a snapshot. Booleans and numbers are
  * accepted as strings too, and every field that the doc marks inconsistently is optional.
+ *
+ * A listing's list field is required (null is an empty page): an answer without it (`{}`, an empty body,
+ * schema drift) is an invalid response, never an empty fleet. Whether an empty page means "no jobs" is the
+ * reported total's call (lib/providers/paging.ts).
  */
 import { z } from 'zod';
 import { looseBoolean, looseNumber } from '../shared.js';
@@ -77,7 +81,7 @@ export const flinkJobListSchema = z.object({
     total_count: requiredNumber,
     jobs: z
       .array(flinkJobItemSchema)
-      .nullish()
+      .nullable()
       .transform((v) => v ?? []),
   }),
 });
@@ -155,7 +159,7 @@ export const sparkBatchListSchema = z.object({
   total: requiredNumber,
   sessions: z
     .array(sparkBatchSchema)
-    .nullish()
+    .nullable()
     .transform((v) => v ?? []),
 });
 
@@ -193,7 +197,7 @@ export const sqlJobListSchema = z.object({
   job_count: requiredNumber,
   jobs: z
     .array(sqlJobSchema)
-    .nullish()
+    .nullable()
     .transform((v) => v ?? []),
 });
 
@@ -267,7 +271,7 @@ export const queueListSchema = z.object({
   message: dliText,
   queues: z
     .array(queueSchema)
-    .nullish()
+    .nullable()
     .transform((v) => v ?? []),
 });
 

@@ -10,7 +10,7 @@ import {
   type HuaweiCredentials,
   type RetryOptions,
 } from '../huawei/index.js';
-import { type PagedResult, type PageReading, readPages } from '../paging.js';
+import { type PagedResult, type PageReading, positionReadings, readPages } from '../paging.js';
 import { parseVendor, resolveCredentials } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { mrsEndpointFor } from './config.js';
@@ -51,54 +51,22 @@ export type MrsPageReading = PageReading<[string, string][]>;
  * V2 job list `offset`: records from 0 (SDK comment: default 0), pages from 1 (docs: default 1), pages from 0,
  * records from 1. The first reading is the SDK's; the others only run when totals do not add up.
  */
-export const JOB_LIST_READINGS: MrsPageReading[] = [
-  {
-    name: 'records-from-0',
-    params: (k, size) => [
-      ['offset', String(k * size)],
-      ['limit', String(size)],
-    ],
-  },
-  {
-    name: 'pages-from-1',
-    params: (k, size) => [
-      ['offset', String(k + 1)],
-      ['limit', String(size)],
-    ],
-  },
-  {
-    name: 'pages-from-0',
-    params: (k, size) => [
-      ['offset', String(k)],
-      ['limit', String(size)],
-    ],
-  },
-  {
-    name: 'records-from-1',
-    params: (k, size) => [
-      ['offset', String(k * size + 1)],
-      ['limit', String(size)],
-    ],
-  },
-];
+export const JOB_LIST_READINGS: MrsPageReading[] = positionReadings(
+  ['records-from-0', 'pages-from-1', 'pages-from-0', 'records-from-1'],
+  (position, size) => [
+    ['offset', String(position)],
+    ['limit', String(size)],
+  ],
+);
 
-/** V1.1 cluster and host lists: `currentPage` from 1 (documented default) or from 0. */
-export const PAGE_NUMBER_READINGS: MrsPageReading[] = [
-  {
-    name: 'pages-from-1',
-    params: (k, size) => [
-      ['currentPage', String(k + 1)],
-      ['pageSize', String(size)],
-    ],
-  },
-  {
-    name: 'pages-from-0',
-    params: (k, size) => [
-      ['currentPage', String(k)],
-      ['pageSize', String(size)],
-    ],
-  },
-];
+/** V1.1 cluster and host lists: `currentPage` from 1 (documented default), then from 0, then as records. */
+export const PAGE_NUMBER_READINGS: MrsPageReading[] = positionReadings(
+  ['pages-from-1', 'pages-from-0'],
+  (position, size) => [
+    ['currentPage', String(position)],
+    ['pageSize', String(size)],
+  ],
+);
 
 export interface MrsApiOptions {
   endpoint: string;

@@ -6,6 +6,10 @@
  * Sources: digest `huawei-mrs.md` §2-§7 and seeds 000 (API overview) and 002 (submit job).
  * Secret-bearing fields (`arguments`, `properties`) are parsed only where resubmission needs them, and are
  * never copied into snapshots, events or errors.
+ *
+ * A listing's list field is required (null is an empty page): an answer without it (`{}`, an empty body,
+ * schema drift) is an invalid response, never an empty fleet; only a reported total of 0 makes an empty
+ * page a fleet of zero (lib/providers/paging.ts).
  */
 import { z } from 'zod';
 import { looseNumber } from '../shared.js';
@@ -76,7 +80,7 @@ export const jobListSchema = z
     totalRecord: looseNum,
     job_list: z
       .array(jobExecutionSchema)
-      .nullish()
+      .nullable()
       .transform((v) => v ?? []),
   })
   .passthrough();
@@ -156,7 +160,7 @@ export const clusterListSchema = z
     clusterTotal: looseNum,
     clusters: z
       .array(clusterSchema)
-      .nullish()
+      .nullable()
       .transform((v) => v ?? []),
   })
   .passthrough();
@@ -186,7 +190,7 @@ export const hostListSchema = z
           })
           .passthrough(),
       )
-      .nullish()
+      .nullable()
       .transform((v) => v ?? []),
   })
   .passthrough();

@@ -65,6 +65,7 @@ beforeAll(async () => {
       if (quirk === 'capped') body['totalCount'] = String(JOBS.length);
       if (quirk.startsWith('zero-based')) Object.assign(body, { TotalCount: all.length, PageIndex: index });
       if (quirk === 'short-total') Object.assign(body, { TotalCount: 25, PageSize: size });
+      if (quirk === 'busy') body['TotalCount'] = JOBS.length;
     }
     inFlight--;
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -139,9 +140,18 @@ describe('ListJob paging, every reading', () => {
     expect(snapshot.jobs).toHaveLength(23);
   });
 
-  it('without a total, reads until a short page', async () => {
+  // Changed by issue 14 (defect 1): a short page is not the vendor's word that the listing ended.
+  it('without a total, reads until a short page and keeps the jobs, but the listing is incomplete', async () => {
     const snapshot = await collect('no-total');
-    expect(snapshot.errors).toEqual([]);
+    expect(snapshot.complete).toBe(false);
+    expect(snapshot.errors).toEqual([
+      expect.objectContaining({
+        kind: 'incomplete',
+        operation: 'ListJob',
+        message:
+          'ListJob: read 23 jobs but the API reported no TotalCount, so nothing shows the listing is whole',
+      }),
+    ]);
     expect(snapshot.jobs).toHaveLength(23);
     expect(listCalls).toEqual(['no-total 1', 'no-total 2', 'no-total 3']);
     // Committed jobs the run summary ignored: known to exist, state unknown.

@@ -89,7 +89,10 @@ describe('digest example responses parse', () => {
         JobId: '9t9m6jfw8rb44iexhbpv3tnz',
       },
     ]);
-    expect(listJobResponseSchema.parse(fixture('list-job-requestid-only')).Jobs).toEqual([]);
+    // Changed by issue 14 (defect 1): the manual's RequestId-only example is no listing at all, not an empty
+    // one; an answer without `Jobs` must fail rather than read as a fleet of zero.
+    expect(listJobResponseSchema.safeParse(fixture('list-job-requestid-only')).success).toBe(false);
+    expect(listJobResponseSchema.parse({ Jobs: { Job: [] }, TotalCount: 0 }).Jobs).toEqual([]);
   });
 
   it('GetInstanceCheckpoint: the embedded Checkpoints string', () => {
