@@ -75,6 +75,20 @@ export const rulesOverrideSchema = z
       })
       .partial()
       .strict(),
+    /**
+     * Guard against a listing that drops jobs without saying so: when more than `maxVanishedShare` of the
+     * known jobs vanish in one poll and no reported total confirms it, the listing counts as incomplete.
+     */
+    massDisappearance: z
+      .object({
+        enabled: z.boolean(),
+        /** Share of the known jobs (0 < share <= 1) that may vanish in one poll unconfirmed. */
+        maxVanishedShare: z.number().gt(0).max(1),
+        /** Known jobs below which the guard stays off (a small fleet may well lose half of it). */
+        minKnownJobs: z.number().int().min(1),
+      })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();
@@ -109,6 +123,7 @@ export interface Rules {
   metrics: z.infer<typeof metricRuleSchema>[];
   containerHealth: { enabled: boolean };
   sourceUnreachable: { enabled: boolean; criticalAfterPolls: number };
+  massDisappearance: { enabled: boolean; maxVanishedShare: number; minKnownJobs: number };
 }
 
 export const DEFAULT_RULES: Rules = {
@@ -121,6 +136,7 @@ export const DEFAULT_RULES: Rules = {
   metrics: [],
   containerHealth: { enabled: true },
   sourceUnreachable: { enabled: true, criticalAfterPolls: 3 },
+  massDisappearance: { enabled: true, maxVanishedShare: 0.5, minKnownJobs: 4 },
 };
 
 /** Per-job overrides inside a target: the first matching glob wins after the target's own rules. */

@@ -16,6 +16,7 @@ import type { Rules, RulesOverride } from './config.js';
 import { evaluateContainer } from './container.js';
 import type { DetectContext } from './describe.js';
 import { evaluateJob } from './job.js';
+import { massDisappearance } from './listing.js';
 import { createRulesResolver, thresholdsFor } from './rules.js';
 import { evaluateSource } from './source.js';
 import { compact, type ResourceState, sameJson } from './state.js';
@@ -51,7 +52,14 @@ export interface DetectOutput {
 export const TARGET_STATE_KEY = (targetId: string) => `target:${targetId}`;
 
 export function detect(input: DetectInput): DetectOutput {
-  const { target, snapshot, previous, nowMs } = input;
+  const { target, previous, nowMs } = input;
+  const rulesFor = createRulesResolver(target, input.defaults);
+  const targetRules = rulesFor(undefined);
+  // Many known jobs missing without a total that confirms it: an incomplete listing, not a fleet gone.
+  const unconfirmed = massDisappearance(previous, input.snapshot, targetRules.massDisappearance);
+  const snapshot: TargetSnapshot = unconfirmed
+    ? { ...input.snapshot, complete: false, errors: [...input.snapshot.errors, unconfirmed] }
+    : input.snapshot;
   const context: DetectContext = {
     target,
     snapshot,
@@ -62,8 +70,6 @@ export function detect(input: DetectInput): DetectOutput {
   const next = new Map<string, ResourceState>();
   const removed: string[] = [];
   const present = new Set<string>();
-  const rulesFor = createRulesResolver(target, input.defaults);
-  const targetRules = rulesFor(undefined);
   const prior = (key: string): ResourceState | undefined => {
     const state = previous.get(key);
     return isResourceState(state) ? state : undefined;

@@ -207,6 +207,12 @@ export interface TargetSnapshot {
    * detection must not treat a missing job as gone.
    */
   complete: boolean;
+  /**
+   * True when every job listing ended on a total the vendor reported (not on a short page or a single
+   * answer), so jobs missing from a complete snapshot are gone on the vendor's word. Absent means not
+   * confirmed: detection then holds a mass disappearance of known jobs (`rules.massDisappearance`).
+   */
+  confirmedByTotals?: boolean;
   /** Vendor API calls made, by operation name. */
   apiCalls: Record<string, number>;
 }

@@ -1,6 +1,18 @@
 import type { ProviderId } from '../model/snapshot.js';
 
-export type FaultKind = 'latency' | 'status' | 'timeout' | 'malformed' | 'drift' | 'reset';
+/**
+ * `empty`: 200 with an empty body. `truncate`: the real answer with its longest list cut to half (a page
+ * shorter than its reported total says), for listings that lose items without saying so.
+ */
+export type FaultKind =
+  | 'latency'
+  | 'status'
+  | 'timeout'
+  | 'malformed'
+  | 'drift'
+  | 'reset'
+  | 'empty'
+  | 'truncate';
 
 export interface Fault {
   provider?: ProviderId;
@@ -54,4 +66,19 @@ export class FaultInjector {
     this.faults = this.faults.filter((f) => f.remaining > 0);
     return hits;
   }
+}
+
+/** The JSON body with its longest array (searched depth-first) cut to half its length; other values as is. */
+export function truncateLongestList(body: unknown): unknown {
+  let longest: unknown[] | undefined;
+  const visit = (value: unknown) => {
+    if (Array.isArray(value)) {
+      if (!longest || value.length > longest.length) longest = value;
+      value.forEach(visit);
+    } else if (value && typeof value === 'object') Object.values(value).forEach(visit);
+  };
+  const copy = structuredClone(body);
+  visit(copy);
+  if (longest) longest.splice(Math.floor(longest.length / 2));
+  return copy;
 }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { ProviderId } from '../model/snapshot.js';
 import { createSimClock, type SimClock } from './clock.js';
-import { FaultInjector } from './faults.js';
+import { FaultInjector, truncateLongestList } from './faults.js';
 import type {
   FleetSpec,
   SandboxEmulator,
@@ -110,7 +110,8 @@ class ProviderServer {
 
     if (this.sandbox.latencyMs > 0) await sleep(this.sandbox.latencyMs);
     let response: SandboxResponse | undefined;
-    for (const fault of this.sandbox.faults.take(this.provider, operation, request.path)) {
+    const faults = this.sandbox.faults.take(this.provider, operation, request.path);
+    for (const fault of faults) {
       if (fault.kind === 'latency') await sleep(fault.ms ?? 1000);
       if (fault.kind === 'timeout') {
         await sleep(fault.ms ?? 30_000);
@@ -141,7 +142,9 @@ class ProviderServer {
         };
       }
       if (fault.kind === 'drift') response = { status: 200, body: fault.body ?? { unexpected: true } };
+      if (fault.kind === 'empty') response = { status: 200, headers: { 'content-type': 'application/json' } };
     }
+    const truncate = !response && faults.some((fault) => fault.kind === 'truncate');
     if (!response) {
       if (!match) {
         response = {
@@ -150,6 +153,13 @@ class ProviderServer {
         };
       } else {
         response = this.emulator.authenticate?.(request) ?? (await match.route.handler(request));
+        if (
+          truncate &&
+          response.status < 300 &&
+          typeof response.body === 'object' &&
+          !Buffer.isBuffer(response.body)
+        )
+          response = { ...response, body: truncateLongestList(response.body) };
       }
     }
     this.sandbox.record(this.provider, operation, request, response.status);

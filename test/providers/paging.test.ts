@@ -3,7 +3,13 @@
  * over `fetch`). One row per reading and failure mode; call counts are the cost the reader promises.
  */
 import { describe, expect, it } from 'vitest';
-import { type PageReading, type ReadPagesOptions, readPages } from '../../lib/providers/paging.js';
+import {
+  type PageReading,
+  positionReadings,
+  type ReadPagesOptions,
+  readPages,
+  STANDARD_POSITION_READINGS,
+} from '../../lib/providers/paging.js';
 
 type Position = { position: number; size: number };
 type Reads = 'records-from-0' | 'records-from-1' | 'pages-from-0' | 'pages-from-1';
@@ -273,4 +279,27 @@ describe('readPages: every reading and failure mode', () => {
     expect(server.state.calls).toBe(10);
     expect(server.state.maxInFlight).toBe(1);
   });
+});
+
+describe('positionReadings: every listing gets every standard reading', () => {
+  it('puts the documented reading first and adds the standard readings it did not name', () => {
+    const readings = positionReadings(['pages-from-1'], (position, size) => ({ position, size }));
+    expect(readings.map((r) => r.name)).toEqual(['pages-from-1', 'records-from-0', 'pages-from-0']);
+    expect(readings.map((r) => r.params(2, 10).position)).toEqual([3, 20, 2]);
+  });
+
+  it.each(STANDARD_POSITION_READINGS)(
+    'a server reading %s is read completely from a cold start',
+    async (reads) => {
+      const server = fakeListing({ records: 153, reads });
+      const out = await readPages({
+        readings: positionReadings(['records-from-0'], (position, size) => ({ position, size })),
+        fetch: server.fetch,
+        idOf: (r) => r.id,
+        pageSize: 100,
+      });
+      expect(out).toMatchObject({ complete: true, total: 153 });
+      expect(out.items).toHaveLength(153);
+    },
+  );
 });

@@ -330,6 +330,9 @@ export async function collectBlink(target: BlinkTarget, ctx: ProviderContext): P
     snapshot.complete = false;
   }
   snapshot.jobs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Every job listing is read by readPages, which calls a listing complete only on the total the vendor
+  // reported: a complete snapshot's missing jobs are gone on the vendor's word.
+  snapshot.confirmedByTotals = snapshot.complete;
   snapshot.durationMs = ctx.now() - startedMs;
   return snapshot;
 }

@@ -484,6 +484,9 @@ export async function collectDli(target: DliTarget, ctx: ProviderContext): Promi
     fail(state, error, 'CollectDli');
   }
   snapshot.complete = state.complete;
+  // Every job listing is read by readPages, which calls a listing complete only on the total the vendor
+  // reported: a complete snapshot's missing jobs are gone on the vendor's word.
+  snapshot.confirmedByTotals = snapshot.complete;
   snapshot.durationMs = ctx.now() - startedMs;
   return snapshot;
 }

@@ -96,6 +96,20 @@ export interface DliWorld {
   /** Paging quirks, to exercise the collector's fallback readings. */
   flinkOffsetAsPage: boolean;
   sqlPageFromZero: boolean;
+  /**
+   * How the Flink `offset` and Spark `from` parameters are read: records from 0 (the doc, the default), or a
+   * page number from 0 or from 1. Wins over `flinkOffsetAsPage` (which is 'pages-from-0' for Flink only).
+   */
+  offsetReading?: DliOffsetReading;
+}
+
+export type DliOffsetReading = 'records-from-0' | 'pages-from-0' | 'pages-from-1';
+
+/** First record of the page a position names, under a server's reading of it (page 1 for 0 and 1 when 1-based). */
+function startOf(reading: DliOffsetReading, position: number, size: number): number {
+  if (reading === 'pages-from-0') return position * size;
+  if (reading === 'pages-from-1') return (Math.max(1, position) - 1) * size;
+  return position;
 }
 
 function current<P extends Phase>(phases: P[], nowMs: number): P {
@@ -445,7 +459,8 @@ export function createDliEmulator(world: DliWorld, clock: SimClock) {
         let jobs = world.flink;
         if (queue) jobs = jobs.filter((j) => j.queue === queue);
         if (status) jobs = jobs.filter((j) => current(j.phases, nowMs).status === status);
-        const start = world.flinkOffsetAsPage ? offset * limit : offset;
+        const reading = world.offsetReading ?? (world.flinkOffsetAsPage ? 'pages-from-0' : 'records-from-0');
+        const start = startOf(reading, offset, limit);
         return {
           status: 200,
           body: {
@@ -580,12 +595,13 @@ export function createDliEmulator(world: DliWorld, clock: SimClock) {
         const size = intParam(request.query, 'size', 100, 1, 1000);
         const queue = request.query.get('queue_name') ?? request.query.get('cluster_name');
         const batches = queue ? world.spark.filter((b) => b.queue === queue) : world.spark;
+        const start = startOf(world.offsetReading ?? 'records-from-0', from, size);
         return {
           status: 200,
           body: {
             from,
             total: batches.length,
-            sessions: batches.slice(from, from + size).map((b) => {
+            sessions: batches.slice(start, start + size).map((b) => {
               const phase = current(b.phases, nowMs);
               return {
                 id: b.id,
@@ -846,6 +862,7 @@ export const huaweiDliSandboxPlugin: SandboxPlugin = {
     const world = scenario === 'fleet' ? fleetWorld(t0, fleet ?? {}) : scriptedWorld(t0, scenario === 'demo');
     world.flinkOffsetAsPage = (fleet?.dliFlinkOffsetAsPage ?? 0) > 0;
     world.sqlPageFromZero = (fleet?.dliSqlPageFromZero ?? 0) > 0;
+    if ((fleet?.dliOffsetPagesFrom1 ?? 0) > 0) world.offsetReading = 'pages-from-1';
     return createDliEmulator(world, clock);
   },
 };

@@ -317,6 +317,9 @@ export async function collectMrs(target: TargetConfig, ctx: ProviderContext): Pr
   } catch (error) {
     fail(toCollectionError(error, 'collect', ctx.now()));
   }
+  // Every job listing is read by readPages, which calls a listing complete only on the total the vendor
+  // reported: a complete snapshot's missing jobs are gone on the vendor's word.
+  snapshot.confirmedByTotals = snapshot.complete;
   snapshot.durationMs = ctx.now() - startedMs;
   return snapshot;
 }

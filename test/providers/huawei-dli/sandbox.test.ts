@@ -136,6 +136,25 @@ describe('DLI paging readings', () => {
     expect(snapshot.jobs.filter((j) => j.kind === 'sql')).toHaveLength(122);
   });
 
+  // Issue 14, defect 13: with `offset` / `from` read as 1-based page numbers, the records reading sees a
+  // repeat after its first page; the listing must still read every job instead of 100 of 153.
+  it('a server reading offset and from as 1-based page numbers is read completely: 153 of 153', async () => {
+    h = await startDliHarness({
+      scenario: 'fleet',
+      fleet: { dliFlinkJobs: 153, dliSparkJobs: 153, dliSqlJobs: 5, dliQueues: 1, dliOffsetPagesFrom1: 1 },
+    });
+    const { snapshot } = await h.poll();
+    expect(snapshot.errors).toEqual([]);
+    expect(snapshot.complete).toBe(true);
+    expect(snapshot.jobs.filter((j) => j.kind === 'flink-stream')).toHaveLength(153);
+    expect(snapshot.jobs.filter((j) => j.kind === 'spark-batch')).toHaveLength(153);
+    // The working reading is remembered: the next poll costs one call per page.
+    h.sandbox.resetLog();
+    const again = await h.poll();
+    expect(again.snapshot.complete).toBe(true);
+    expect(h.sandbox.callCounts('huawei-dli')).toMatchObject({ ListFlinkJobs: 2, ListSparkJobs: 2 });
+  });
+
   it('reports a listing that does not add up as incomplete instead of silently skipping', async () => {
     h = await startDliHarness();
     // Schema-valid answer whose total promises more than the pages deliver.
