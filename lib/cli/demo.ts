@@ -50,7 +50,7 @@ export async function startDemo(options: {
 
   const dir = resolve('.jobwatch', 'demo');
   await rm(dir, { recursive: true, force: true });
-  const opened = await openStore(config, { dir });
+  const opened = await openStore(config, { dir, now: clock.now });
   const logger = cliLogger({ verbose: Boolean(options.verbose) }).logger;
   const secrets = createSecretResolver();
   const pipeline = createLocalPipeline({

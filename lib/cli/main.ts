@@ -170,7 +170,8 @@ async function commandStart(args: string[]): Promise<number> {
 
   const logged = cliLogger({ verbose, file: LOG_FILE });
   const logger = logged.logger;
-  const opened = await openStore(config);
+  const now = Date.now;
+  const opened = await openStore(config, { now });
   const secrets = createSecretResolver();
   const pipeline = createLocalPipeline({
     config,
@@ -178,7 +179,7 @@ async function commandStart(args: string[]): Promise<number> {
     providers: PROVIDERS_BY_ID,
     secrets,
     logger,
-    now: Date.now,
+    now,
   });
   io.out(`jobwatch: ${config.targets.length} target(s), state in ${opened.describe}. Ctrl-C to stop.`);
   if (!verbose) io.out(`machine logs: ${LOG_FILE} (or --verbose to see them here)`);
@@ -187,7 +188,7 @@ async function commandStart(args: string[]): Promise<number> {
     pipeline,
     logger,
     flushEveryMs: 10_000,
-    webhook: { port: webhookPort ?? 8787, store: opened.store, secrets, now: Date.now },
+    webhook: { port: webhookPort ?? 8787, store: opened.store, secrets, now },
     ...(pollSeconds ? { pollEveryMs: () => pollSeconds * 1000 } : {}),
     onReport: (report) => {
       const atMs = Date.now();
@@ -237,7 +238,7 @@ async function commandPoll(args: string[]): Promise<number> {
   if (unknown.length) throw new UsageError(`unknown target(s): ${unknown.join(', ')}`);
   const targets = config.targets.filter((t) => !values.target || values.target.includes(t.id));
 
-  const opened = await openStore(config, stopSandbox ? { dir: null } : {});
+  const opened = await openStore(config, { now, ...(stopSandbox ? { dir: null } : {}) });
   try {
     const deps = {
       config,
@@ -382,7 +383,8 @@ async function commandAlert(args: string[]): Promise<number> {
     throw new UsageError(
       `unknown receiver '${receiver}'; configured: ${config.channels.map((c) => c.name).join(', ') || 'none'}`,
     );
-  const opened = await openStore(config);
+  const now = Date.now;
+  const opened = await openStore(config, { now });
   try {
     const notifier = createNotifierFor({
       config,
@@ -390,7 +392,7 @@ async function commandAlert(args: string[]): Promise<number> {
       providers: PROVIDERS_BY_ID,
       secrets: createSecretResolver(),
       logger: logLevel(false),
-      now: Date.now,
+      now,
     });
     const report = await notifier.test(receiver);
     if (report.failed === 0) {
@@ -426,7 +428,7 @@ async function commandRemediation(args: string[]): Promise<number> {
     return values.help ? EXIT.ok : EXIT.usage;
   }
   const config = (await readConfig(values.config, false)) ?? parseConfig({}, 'defaults');
-  const opened = await openStore(config);
+  const opened = await openStore(config, { now: Date.now });
   try {
     const records = await remediationHistory(opened.store, {
       ...(values.job ? { jobKey: values.job } : {}),
@@ -456,7 +458,8 @@ async function commandDeadletters(args: string[]): Promise<number> {
   }
   // Replaying sends through the configured channels, so it needs the config; listing does not.
   const config = (await readConfig(values.config, sub === 'replay')) ?? parseConfig({}, 'defaults');
-  const opened = await openStore(config);
+  const now = Date.now;
+  const opened = await openStore(config, { now });
   try {
     if (sub === 'replay') {
       const pipeline = createLocalPipeline({
@@ -465,9 +468,9 @@ async function commandDeadletters(args: string[]): Promise<number> {
         providers: PROVIDERS_BY_ID,
         secrets: createSecretResolver(),
         logger: logLevel(false),
-        now: Date.now,
+        now,
       });
-      const notifications = await retryNotificationsNow(opened.store, Date.now());
+      const notifications = await retryNotificationsNow(opened.store, now());
       const events = await pipeline.replayDeadLetters();
       await pipeline.settle();
       const flushed = await pipeline.notifier.flush();

@@ -16,15 +16,19 @@ export interface OpenedStore {
 export async function openStore(
   config: Config,
   options: {
-    /** Where dynalite persists; null keeps it in memory. */ dir?: string | null;
+    /** The clock the pipeline runs on: the store judges TTLs by it. */
+    now: () => number;
+    /** Where dynalite persists; null keeps it in memory. */
+    dir?: string | null;
     tableName?: string;
-  } = {},
+  },
 ): Promise<OpenedStore> {
   const tableName = options.tableName ?? config.state.tableName;
   if (config.state.endpoint) {
     const store = createDynamoStore({
       tableName,
       endpoint: config.state.endpoint,
+      now: options.now,
       ...(config.state.region ? { region: config.state.region } : {}),
     });
     return {
@@ -34,7 +38,7 @@ export async function openStore(
     };
   }
   const dir = options.dir === null ? undefined : (options.dir ?? resolve('.jobwatch', 'dynamodb'));
-  const local = await createLocalStore({ tableName, ...(dir ? { dir } : {}) });
+  const local = await createLocalStore({ tableName, now: options.now, ...(dir ? { dir } : {}) });
   return {
     store: local.store,
     describe: dir

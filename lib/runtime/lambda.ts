@@ -35,15 +35,17 @@ function requiredEnv(name: string): string {
 export function lambdaServices(): Promise<LambdaServices> {
   services ??= (async () => {
     const config = await loadDeployedConfig();
+    // One clock for the pipeline and the store's TTL checks.
+    const now = Date.now;
     return {
       config,
-      store: createDynamoStore({ tableName: requiredEnv('JOBWATCH_TABLE') }),
+      store: createDynamoStore({ tableName: requiredEnv('JOBWATCH_TABLE'), now }),
       bus: createEventBridgeBus({ busName: requiredEnv('JOBWATCH_BUS') }),
       secrets: createSecretResolver(),
       logger: createLambdaLogger(),
       metrics: createLambdaMetrics(),
       providers: PROVIDERS_BY_ID,
-      now: Date.now,
+      now,
     };
   })();
   services.catch(() => {

@@ -38,8 +38,12 @@ export interface DynamoStoreOptions {
   endpoint?: string;
   region?: string;
   credentials?: DynamoDBClientConfig['credentials'];
-  /** Clock for `updatedAtMs` and TTL checks; epoch ms. */
-  now?: () => number;
+  /**
+   * The application's clock (epoch ms) for `updatedAtMs` and every TTL check. Required, never defaulted to
+   * the wall clock: the store must judge expiry by the same clock that computed `expiresAtSec`, or an item
+   * written by a simulated or test clock reads as expired (or immortal) against the real date.
+   */
+  now: () => number;
   /** Waits between batch retries; injectable so tests of the retry path need not sleep. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -73,7 +77,7 @@ export function createDocumentClient(
  * conditional or not; conditions come from the named fragments in `conditions.ts`.
  *
  * @example
- * const store = createDynamoStore({ tableName: 'jobwatch-prod' });
+ * const store = createDynamoStore({ tableName: 'jobwatch-prod', now: Date.now });
  * const item = await store.put({ pk: 'detect#t1', sk: 'job-1', data: { state: 'RUNNING' } }, { ifAbsent: true });
  */
 export function createDynamoStore(options: DynamoStoreOptions): Store {
@@ -91,7 +95,7 @@ class DynamoStore implements Store {
     this.table = options.tableName;
     this.client = options.client ?? createDocumentClient(options);
     this.ownsClient = !options.client;
-    this.now = options.now ?? Date.now;
+    this.now = options.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 

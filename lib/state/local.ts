@@ -57,9 +57,13 @@ export async function startLocalDynamo(options: { dir?: string; port?: number } 
 }
 
 /** Starts dynalite, creates the table and returns a Store on it; `stop` closes both. */
-export async function createLocalStore(
-  options: { dir?: string; tableName?: string; port?: number; now?: () => number } = {},
-): Promise<{ store: Store; endpoint: string; stop(): Promise<void> }> {
+export async function createLocalStore(options: {
+  dir?: string;
+  tableName?: string;
+  port?: number;
+  /** The application's clock; the store checks TTLs against it (see DynamoStoreOptions.now). */
+  now: () => number;
+}): Promise<{ store: Store; endpoint: string; stop(): Promise<void> }> {
   const dynamo = await startLocalDynamo(options);
   const tableName = options.tableName ?? 'jobwatch';
   const client = createDocumentClient({
@@ -74,7 +78,7 @@ export async function createLocalStore(
     await dynamo.stop();
     throw error;
   }
-  const store = createDynamoStore({ tableName, client, ...(options.now ? { now: options.now } : {}) });
+  const store = createDynamoStore({ tableName, client, now: options.now });
   return {
     store,
     endpoint: dynamo.endpoint,

@@ -42,7 +42,7 @@ afterAll(async () => sink.stop());
 beforeEach(async () => {
   nowMs = T0;
   sink.clear();
-  local = await createLocalStore({});
+  local = await createLocalStore({ now: () => nowMs });
   store = local.store;
 });
 afterEach(async () => {

@@ -18,7 +18,7 @@ let local: Awaited<ReturnType<typeof createLocalStore>>;
 let store: Store;
 
 beforeAll(async () => {
-  local = await createLocalStore({});
+  local = await createLocalStore({ now: () => NOW });
   store = local.store;
 });
 afterAll(async () => {

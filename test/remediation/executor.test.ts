@@ -26,7 +26,7 @@ let local: Awaited<ReturnType<typeof createLocalStore>>;
 let tableSeq = 0;
 
 beforeAll(async () => {
-  local = await createLocalStore({ tableName: 'remediation-0' });
+  local = await createLocalStore({ tableName: 'remediation-0', now: () => T0 });
 });
 afterAll(async () => {
   await local?.stop();

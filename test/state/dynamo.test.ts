@@ -463,11 +463,11 @@ describe('createLocalStore', () => {
   it('persists across a restart when dir is given', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'jobwatch-dynamo-'));
     try {
-      const first = await createLocalStore({ dir });
+      const first = await createLocalStore({ dir, now });
       await first.store.put({ pk: 'detect#t1', sk: 'job-1', data: { state: 'RUNNING' } });
       await first.stop();
 
-      const second = await createLocalStore({ dir });
+      const second = await createLocalStore({ dir, now });
       const item = await second.store.get('detect#t1', 'job-1');
       await second.stop();
       expect(item).toMatchObject({ version: 1, data: { state: 'RUNNING' } });
@@ -477,7 +477,7 @@ describe('createLocalStore', () => {
   });
 
   it('starts empty in memory', async () => {
-    const local = await createLocalStore();
+    const local = await createLocalStore({ now });
     try {
       expect(local.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(await local.store.query('anything')).toEqual([]);
