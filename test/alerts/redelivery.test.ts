@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createNotifier } from '../../lib/alerts/index.js';
 import { buildEvent, type EventInput } from '../../lib/events/build.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
+import { EVENT_TYPE_NAMES, isNotificationOnly } from '../../lib/events/types.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
 import { createLocalStore } from '../../lib/state/local.js';
@@ -75,11 +76,18 @@ const heard = () =>
 /** A job.failed finding as detection emits it: vendor start time, jobwatch's observation time. */
 function finding(
   status: 'firing' | 'resolved',
-  input: { observedAtMs: number; occurrence?: number; startsAtMs?: number; name?: string },
+  input: {
+    observedAtMs: number;
+    occurrence?: number;
+    startsAtMs?: number;
+    name?: string;
+    type?: EventInput['type'];
+  },
 ): JobwatchEvent {
   const startsAtMs = input.startsAtMs ?? T0 - 5 * MIN;
   return jobEvent({
     name: input.name ?? 'orders',
+    type: input.type ?? 'job.failed',
     status,
     startsAtMs,
     ...(status === 'resolved' ? { endsAtMs: input.observedAtMs } : {}),
@@ -237,20 +245,67 @@ describe('findings: 0 extra messages for duplicate, late and out-of-order delive
   });
 });
 
+describe('every finding type', () => {
+  const types = EVENT_TYPE_NAMES.filter((type) => !isNotificationOnly(type));
+
+  it.each(types)(
+    '%s: duplicated, late, reversed or replayed, the chat hears no more than in order',
+    async (type) => {
+      const at = (minute: number) => T0 + minute * MIN;
+      const events = (name: string) => ({
+        first: finding('firing', { type, name, observedAtMs: at(0) }),
+        again: finding('firing', { type, name, observedAtMs: at(3), occurrence: 2 }),
+        resolved: finding('resolved', { type, name, observedAtMs: at(6), occurrence: 2 }),
+      });
+      const inOrder = events('in-order');
+      const expected = await deliver([
+        [0, [inOrder.first]],
+        [3, [inOrder.again]],
+        [6, [inOrder.resolved]],
+      ]);
+      expect(expected).toEqual([`firing ${type} firing`, `resolved ${type} resolved`]);
+      sink.clear();
+      const messy = events('messy');
+      expect(
+        await deliver([
+          [0, [messy.again, messy.first, messy.again]],
+          [6, [messy.resolved, messy.first]],
+          [7, [messy.again, messy.resolved]],
+          // After the resolve was sent and the group forgotten: stale firings alone, late and very late.
+          [60, [messy.first]],
+          [3 * 24 * 60, [messy.again]],
+        ]),
+      ).toEqual(expected);
+      // A replay that brings the resolve first: the firings are stale, nothing pages.
+      sink.clear();
+      const replayed = events('replayed');
+      expect(
+        await deliver([
+          [0, [replayed.resolved]],
+          [1, [replayed.first]],
+          [2, [replayed.again]],
+        ]),
+      ).toEqual([]);
+    },
+  );
+});
+
 describe('remediation decisions: 0 extra messages for duplicate, late and out-of-order delivery', () => {
   const performed = decision('remediation.performed', '1/3', T0 + MIN);
   const failed = decision('remediation.failed', 'gave-up', T0 + 2 * MIN);
+  const skipped = decision('remediation.skipped', 'cooldown', T0 + 30 * 1000);
 
   it('each decision is said once: duplicates, reversed order, and a redelivery days later', async () => {
     const messages = await deliver([
-      [0, [failed, performed, failed]],
-      [1, [performed]],
+      [0, [failed, performed, failed, skipped]],
+      [1, [performed, skipped]],
       [2, [failed]],
-      [3 * 24 * 60, [performed, failed]],
+      [3 * 24 * 60, [performed, failed, skipped]],
     ]);
     expect(messages.sort()).toEqual([
       'firing remediation.failed firing',
       'firing remediation.performed firing',
+      'firing remediation.skipped firing',
     ]);
   });
 
