@@ -228,6 +228,7 @@ async function collectFlink(state: CollectState, accept: (name: string) => boole
     const fingerprint = fingerprintOf(job);
     const mapped = flinkState(job.status);
     let facts = detailCache.get(cacheKey);
+    let detailRead = true;
     const changed = facts !== undefined && facts.fingerprint !== fingerprint;
     if (changed || (facts === undefined && FLINK_DETAIL_STATES.has(mapped.state))) {
       try {
@@ -239,11 +240,15 @@ async function collectFlink(state: CollectState, accept: (name: string) => boole
         };
         rememberDetail(cacheKey, facts);
       } catch (error) {
-        // The list already gives state and reason: a failed detail call costs facts, not the job.
+        // The list already gives state and reason: a failed detail call costs facts (queue, native
+        // auto-restart), not the job; the snapshot says they are missing, so nobody takes them as known.
         state.errors.push(toCollectionError(error, DLI_OPERATIONS.showFlinkJob, ctx.now()));
+        detailRead = false;
       }
     }
-    return flinkSnapshot(state, job, queue ?? facts?.queue ?? job.queue_name, facts);
+    const snap = flinkSnapshot(state, job, queue ?? facts?.queue ?? job.queue_name, facts);
+    if (!detailRead) snap.missing = ['details'];
+    return snap;
   });
 }
 

@@ -446,14 +446,19 @@ async function collectCluster(
       );
     for (const job of read.value.items) executions.set(job.job_id, job);
   }
-  await followUpVanished(target, api, ctx, cluster.id, executions, fail);
+  const { retried, unread } = await followUpVanished(target, api, ctx, cluster.id, executions, fail);
   const jobs: JobSnapshot[] = [];
   for (const [name, job] of latestExecutions(executions.values())) {
     if (!jobFilter(name)) continue;
-    // Final executions count while they were submitted or finished inside the window.
-    if (isFinalExecution(job) && Math.max(job.submitted_time ?? 0, job.finished_time ?? 0) < windowBeginMs)
-      continue;
-    jobs.push(buildJobSnapshot(target, ref, job));
+    // Final executions count while they were submitted or finished inside the window; an end read by a
+    // follow-up that had failed before counts whenever it is read, the window having moved on meanwhile.
+    const recent = Math.max(job.submitted_time ?? 0, job.finished_time ?? 0) >= windowBeginMs;
+    if (isFinalExecution(job) && !recent && !retried.has(job.job_id)) continue;
+    const snap = buildJobSnapshot(target, ref, job);
+    // A run of this name at least as recent as the one shown could not be read: the state is not known.
+    if (unread.some((u) => u.name === name && u.submittedMs >= (job.submitted_time ?? 0)))
+      snap.missing = ['state'];
+    jobs.push(snap);
   }
   return { ...(container ? { container } : {}), jobs };
 }
@@ -470,14 +475,23 @@ async function settle<T>(
   }
 }
 
+/** An unfinished execution as remembered between polls: enough to follow it up and to name its job. */
+interface OpenExecution {
+  name: string;
+  submittedMs: number;
+  /** Its follow-up failed before: it is due again. */
+  retry?: boolean;
+}
+
 /**
  * Unfinished executions seen by the previous poll of this (warm) process, per target and cluster. An
  * execution submitted before the window leaves both listings the moment it finishes; its detail is read
- * once so its end (a failure, typically) is not missed.
+ * so its end (a failure, typically) is not missed, and read again next poll when the read fails.
  */
-const unfinishedSeen = new Map<string, Set<string>>();
+const unfinishedSeen = new Map<string, Map<string, OpenExecution>>();
 const MAX_FOLLOW_UPS = 50;
 
+/** Follows up vanished executions: the ids read on a retry, and the executions whose detail could not be read. */
 async function followUpVanished(
   target: TargetOf<'huawei-mrs'>,
   api: MrsApi,
@@ -485,21 +499,32 @@ async function followUpVanished(
   clusterId: string,
   executions: Map<string, MrsJobExecution>,
   fail: (error: CollectionError) => void,
-): Promise<void> {
+): Promise<{ retried: Set<string>; unread: OpenExecution[] }> {
   const key = `${target.id}|${clusterId}`;
-  const vanished = [...(unfinishedSeen.get(key) ?? [])]
-    .filter((id) => !executions.has(id))
-    .slice(0, MAX_FOLLOW_UPS);
+  const seen = unfinishedSeen.get(key) ?? new Map<string, OpenExecution>();
+  const vanished = [...seen.keys()].filter((id) => !executions.has(id)).slice(0, MAX_FOLLOW_UPS);
+  const unread = new Map<string, OpenExecution>();
+  const retried = new Set<string>();
   await mapConcurrent(vanished, target.options.concurrency, async (jobId) => {
     try {
       const job = await api.showJob(clusterId, jobId);
       executions.set(job.job_id, job);
+      if (seen.get(jobId)?.retry) retried.add(job.job_id);
     } catch (error) {
-      fail(toCollectionError(error, MRS_OPERATIONS.showJob, ctx.now()));
+      const failure = toCollectionError(error, MRS_OPERATIONS.showJob, ctx.now());
+      fail(failure);
+      // A request the vendor refuses as such (the execution is gone) will not succeed later; anything else may.
+      if (failure.kind !== 'client-error')
+        unread.set(jobId, { ...(seen.get(jobId) as OpenExecution), retry: true });
     }
   });
-  const stillOpen = new Set<string>();
-  for (const job of executions.values()) if (!isFinalExecution(job)) stillOpen.add(job.job_id);
+  // Still open: what is unfinished now, and what could not be read (its end is still to be seen).
+  const stillOpen = new Map(unread);
+  for (const job of executions.values()) {
+    if (isFinalExecution(job)) continue;
+    stillOpen.set(job.job_id, { name: job.job_name ?? job.job_id, submittedMs: job.submitted_time ?? 0 });
+  }
   if (unfinishedSeen.size > 1000 && !unfinishedSeen.has(key)) unfinishedSeen.clear();
   unfinishedSeen.set(key, stillOpen);
+  return { retried, unread: [...unread.values()] };
 }
