@@ -13,10 +13,12 @@ import {
   channel,
   clock,
   configWith,
+  FAILED_NOW,
   failedOutcome,
   finding,
   providerDouble,
   type Script,
+  type StateScript,
   T0,
   verified,
 } from './helpers.js';
@@ -68,11 +70,15 @@ interface Setup {
 
 let setup: Setup;
 
-async function prepare(remediation: Record<string, unknown>, script?: Script): Promise<Setup> {
+async function prepare(
+  remediation: Record<string, unknown>,
+  script?: Script,
+  current?: StateScript,
+): Promise<Setup> {
   const time = clock();
   const store = await freshStore(time.now);
   const sink = channel();
-  const { provider, calls } = providerDouble('huawei-dli', script);
+  const { provider, calls } = providerDouble('huawei-dli', script, undefined, current);
   const sleeps: number[] = [];
   const deps: RemediatorDeps = {
     config: configWith(remediation),
@@ -302,6 +308,21 @@ describe('guards in the executor', () => {
     expect(calls.map((c) => c.resource.name)).toEqual(['b']);
   });
 
+  it('a late delivery is stale, but a deferred finding looked at again is not held to its age', async () => {
+    const windows = { when: 'inside', ranges: [{ start: '04:00', end: '05:00' }] };
+    const { deps, calls, time } = await prepare({ policies: [restartPolicy({ guards: { windows } })] });
+    const remediator = createRemediator(deps);
+    await remediator.handle([finding({ job: 'a', observedAtMs: T0 })]); // 03:00: outside the window, deferred
+    time.advance(61 * MIN); // 04:01: inside
+    const report = await remediator.handle([finding({ job: 'b', observedAtMs: T0 })]);
+    expect(report.reconsidered).toBe(1);
+    expect(calls.map((c) => c.resource.name)).toEqual(['a']);
+    expect(report.decisions.find((d) => d.jobName === 'b')).toMatchObject({
+      decision: 'skipped',
+      reasonCode: 'stale-event',
+    });
+  });
+
   it('acts on none of the jobs when a run would exceed the blast radius', async () => {
     const { deps, sink, calls } = await prepare({ blastRadius: { maxJobs: 5 }, policies: [restartPolicy()] });
     const storm = Array.from({ length: 6 }, (_, i) => finding({ job: `etl-${i}` }));
@@ -361,6 +382,25 @@ describe('verify, retry and escalate', () => {
       ['remediation.failed', '1/3'],
       ['remediation.performed', '2/3'],
     ]);
+  });
+
+  it('reads the job again before a retry, and stops when a person fixed it meanwhile', async () => {
+    let reads = 0;
+    const { deps, sink, calls } = await prepare(
+      { policies: [restartPolicy()] },
+      () => failedOutcome(true),
+      () => (++reads === 1 ? FAILED_NOW : { kind: 'job', state: 'RUNNING', vendorState: 'job_running' }),
+    );
+    await createRemediator(deps).handle([finding()]);
+    expect(calls).toHaveLength(1);
+    expect(sink.events.map((e) => [e.data.type, e.data.values.reasonCode ?? e.data.values.attempt])).toEqual([
+      ['remediation.failed', '1/3'],
+      ['remediation.skipped', 'state-changed'],
+    ]);
+    // The finding is decided: a redelivery neither reads nor acts.
+    const again = await createRemediator({ ...deps, invocationId: 'inv-2' }).handle([finding()]);
+    expect(again.decisions[0]?.decision).toBe('duplicate');
+    expect(calls).toHaveLength(1);
   });
 
   it('gives up at once when the vendor rejects the action', async () => {

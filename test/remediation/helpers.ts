@@ -67,6 +67,8 @@ export interface FindingInput {
   status?: 'firing' | 'resolved';
   severity?: 'critical' | 'warning' | 'info';
   startsAtMs?: number;
+  /** When detection saw it; absent, the event has no measurable age (as before the field existed). */
+  observedAtMs?: number;
   labels?: Record<string, string>;
   values?: Record<string, string | number | boolean | null>;
 }
@@ -106,6 +108,7 @@ export function finding(input: FindingInput = {}): JobwatchEvent {
       ...input.values,
     },
     startsAtMs: input.startsAtMs ?? T0,
+    ...(input.observedAtMs === undefined ? {} : { observedAtMs: input.observedAtMs }),
     ...(input.status === 'resolved' ? { endsAtMs: (input.startsAtMs ?? T0) + 60_000 } : {}),
   });
 }
