@@ -1,5 +1,5 @@
 import type { JobwatchEvent } from '../events/schema.js';
-import { scrubSecrets, trimErrorText } from '../providers/shared.js';
+import { trimText } from '../text/trim.js';
 import { formatDuration } from './channels/text.js';
 import type { AlertView } from './channels/types.js';
 
@@ -73,11 +73,11 @@ function firstString(values: JobwatchEvent['data']['values'], keys: string[]): s
   return undefined;
 }
 
-/** Builds what a channel renders from one event: trimmed, scrubbed, links chosen, counts derived. */
+/** Builds what a channel renders from one event: trimmed (scrubbed where it entered), links chosen, counts derived. */
 export function toAlertView(event: JobwatchEvent): AlertView {
   const d = event.data;
   const rawError = firstString(d.values, ERROR_KEYS);
-  const lastError = rawError ? trimErrorText(scrubSecrets(rawError), MAX_ERROR_CHARS) : undefined;
+  const lastError = trimText(rawError, MAX_ERROR_CHARS);
   const links = [...d.links];
   const runbook = d.labels['runbook_url'] ?? d.labels['runbook'];
   if (runbook && !links.some((l) => l.url === runbook)) links.push({ title: 'runbook', url: runbook });
@@ -121,7 +121,7 @@ export function toAlertView(event: JobwatchEvent): AlertView {
     view.remediation = {
       action,
       outcome,
-      ...(reason ? { reason: trimErrorText(scrubSecrets(reason), MAX_ERROR_CHARS) as string } : {}),
+      ...(reason ? { reason: trimText(reason, MAX_ERROR_CHARS) as string } : {}),
       ...(typeof dryRun === 'boolean' ? { dryRun } : {}),
     };
   }

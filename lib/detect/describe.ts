@@ -2,7 +2,7 @@
 import type { TargetConfig } from '../config/schema.js';
 import type { ResourceRef } from '../events/index.js';
 import type { ContainerSnapshot, JobSnapshot, TargetSnapshot } from '../model/snapshot.js';
-import { scrubSecrets, trimErrorText } from '../providers/shared.js';
+import { trimText } from '../text/trim.js';
 import type { Values } from './conditions.js';
 
 /** Longest error text copied into an event. */
@@ -100,9 +100,9 @@ export function jobBaseValues(job: JobSnapshot, sinceMs: number, context: Detect
   return values;
 }
 
-/** Free vendor text for an event: scrubbed, single-spaced, trimmed. */
+/** Vendor text for an event: single-spaced, trimmed (collectors scrubbed it where it entered). */
 export function cleanText(text: string | undefined, max = MAX_ERROR_CHARS): string | undefined {
-  return text ? trimErrorText(scrubSecrets(text), max) : undefined;
+  return trimText(text, max);
 }
 
 /** ISO time for event values; a vendor's garbage timestamp must not throw. */

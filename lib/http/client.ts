@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher, errors as undiciErrors } from 'undici';
+import { cleanVendorText } from '../text/scrub.js';
 import { type FailureKind, HttpCallError, kindForStatus, parseRetryAfterMs } from './errors.js';
 import { sleep } from './sleep.js';
 
@@ -277,7 +278,7 @@ export function parseJsonBody(body: Buffer, operation: string): unknown {
     return text.trim().length === 0 ? undefined : JSON.parse(text);
   } catch {
     throw new HttpCallError(
-      `${operation}: response is not JSON (${text.slice(0, 80).replace(/\s+/g, ' ')}…)`,
+      `${operation}: response is not JSON (${(cleanVendorText(text.slice(0, 4096), 4096) ?? '').slice(0, 80)}…)`,
       {
         kind: 'invalid-response',
         operation,

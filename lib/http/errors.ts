@@ -1,4 +1,5 @@
 import type { CollectionErrorKind } from '../model/snapshot.js';
+import { scrubSecrets } from '../text/scrub.js';
 
 /** Why a call failed, in a vocabulary shared by providers and channels (and metrics). */
 export type FailureKind = CollectionErrorKind;
@@ -13,7 +14,10 @@ export interface HttpErrorDetails {
   retryAfterMs?: number;
 }
 
-/** A vendor call that failed for good (after retries, where retrying could help). */
+/**
+ * A vendor call that failed for good (after retries, where retrying could help). Its message often quotes
+ * the vendor (which echoes request content back), so it is scrubbed here, once, for every maker.
+ */
 export class HttpCallError extends Error {
   override name = 'HttpCallError';
   readonly kind: FailureKind;
@@ -25,12 +29,12 @@ export class HttpCallError extends Error {
   readonly retryAfterMs?: number;
 
   constructor(message: string, details: HttpErrorDetails, options?: ErrorOptions) {
-    super(message, options);
+    super(scrubSecrets(message), options);
     this.kind = details.kind;
     this.operation = details.operation;
     this.status = details.status;
-    this.vendorCode = details.vendorCode;
-    this.requestId = details.requestId;
+    this.vendorCode = details.vendorCode === undefined ? undefined : scrubSecrets(details.vendorCode);
+    this.requestId = details.requestId === undefined ? undefined : scrubSecrets(details.requestId);
     this.attempts = details.attempts;
     this.retryAfterMs = details.retryAfterMs;
   }

@@ -48,6 +48,7 @@ import {
   toIngestRequest,
   validate,
 } from './request.js';
+import { scrubEventInput } from './scrub.js';
 import { verifySignedRequest } from './signing.js';
 import {
   CertificateCache,
@@ -134,7 +135,7 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
   function build(inputs: EventInput[]): JobwatchEvent[] {
     return inputs.map((input, i) => {
       try {
-        return buildEvent({ ...input, observedAtMs: input.observedAtMs ?? deps.now() });
+        return buildEvent({ ...scrubEventInput(input), observedAtMs: input.observedAtMs ?? deps.now() });
       } catch (error) {
         throw badRequest(`event ${i} is not a valid event: ${firstLine(error)}`);
       }

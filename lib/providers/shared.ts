@@ -7,6 +7,7 @@ import { formatPath } from '../config/load.js';
 import type { CredentialsRef } from '../config/refs.js';
 import { HttpCallError } from '../http/errors.js';
 import type { CollectionError, ProviderId, TargetSnapshot } from '../model/snapshot.js';
+import { cleanVendorText, scrubSecrets } from '../text/scrub.js';
 import type { ProviderContext } from './types.js';
 
 /** Shell-style glob (`*`, `?`) matched against the whole name. */
@@ -50,7 +51,10 @@ export function parseVendor<S extends z.ZodType>(schema: S, json: unknown, opera
   });
 }
 
-/** Any failure during collection as a snapshot error; never includes request URLs or credentials. */
+/**
+ * Any failure during collection as a snapshot error; never includes request URLs or credentials
+ * (HttpCallError messages are scrubbed when made; any other error's text is scrubbed here).
+ */
 export function toCollectionError(error: unknown, operation: string, atMs: number): CollectionError {
   if (error instanceof HttpCallError) {
     return {
@@ -64,7 +68,7 @@ export function toCollectionError(error: unknown, operation: string, atMs: numbe
       ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
     };
   }
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const message = scrubSecrets(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
   return { kind: 'invalid-response', operation, message, atMs };
 }
 
@@ -106,29 +110,6 @@ export function looseNumber(value: unknown): number | undefined {
     return Number.isFinite(n) ? n : undefined;
   }
   return undefined;
-}
-
-/** Error text for events: single-spaced, trimmed to `max` characters. Collectors scrub secrets first. */
-export function trimErrorText(text: string | undefined, max = 500): string | undefined {
-  if (!text) return undefined;
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
-/**
- * `key=value` / `key: value` pairs whose key names a credential, plain or dotted as in Hadoop/Spark/Flink
- * properties (`password=`, `fs.obs.secret.key=`, `spark.hadoop.fs.s3a.access.key:`), plus bare `ak=`/`sk=`.
- */
-const KEYED_SECRET =
-  /((?:[\w.-]*(?:password|passwd|pwd|secret|token|credential|access[._-]?key(?:[._-]?id)?)[\w.-]*|\bak|\bsk)\s*[=:]\s*)(['"]?)[^\s'",;)]+\2/gi;
-/** Alibaba Cloud AccessKey ids. */
-const ALIBABA_AK_ID = /\bLTAI[0-9A-Za-z]{12,30}\b/g;
-
-/** Scrubs secret-looking fragments (key=value credentials, Alibaba AK ids) from free text vendors return. */
-export function scrubSecrets(text: string): string {
-  return text
-    .replace(KEYED_SECRET, (_m, prefix: string) => `${prefix}<redacted>`)
-    .replace(ALIBABA_AK_ID, '<redacted>');
 }
 
 export interface ResolvedCredentials {
@@ -177,7 +158,7 @@ export function setupFailure(error: unknown, atMs: number): CollectionError {
   return {
     kind: 'config',
     operation: 'ResolveCredentials',
-    message: `credentials or endpoint could not be resolved: ${trimErrorText(scrubSecrets(detail), 300) ?? 'error'}`,
+    message: `credentials or endpoint could not be resolved: ${cleanVendorText(detail, 300) ?? 'error'}`,
     atMs,
   };
 }

@@ -15,7 +15,7 @@ import type { JobwatchEvent } from '../events/schema.js';
 import type { Severity } from '../events/types.js';
 import type { ProviderId } from '../model/snapshot.js';
 import type { Logger } from '../observability/logger.js';
-import { mapConcurrent, scrubSecrets, trimErrorText } from '../providers/shared.js';
+import { mapConcurrent } from '../providers/shared.js';
 import type {
   ActionName,
   ActionOutcome,
@@ -25,6 +25,7 @@ import type {
   SecretResolver,
 } from '../providers/types.js';
 import type { Store } from '../state/store.js';
+import { cleanVendorText } from '../text/scrub.js';
 import { ACTION_SPECS } from './actions.js';
 import { type AuditRecord, type Outcome, type RemediationDecision, writeAudit } from './audit.js';
 import type { RemediationMode, RemediationPolicy } from './config.js';
@@ -173,7 +174,7 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
   });
 
 /** Vendor text for events and the audit: flat, short, and without anything that looks like a credential. */
-const cleanText = (text: string) => scrubSecrets(trimErrorText(text, 300) ?? '');
+const cleanText = (text: string) => cleanVendorText(text, 300) ?? '';
 
 /** Long enough for every attempt the budget allows and its verification, so the lease outlives the work. */
 function leaseMsFor(policy: RemediationPolicy): number {

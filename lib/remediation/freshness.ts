@@ -12,7 +12,6 @@
  */
 import type { Config, TargetConfig } from '../config/schema.js';
 import type { JobwatchEvent } from '../events/schema.js';
-import { scrubSecrets, trimErrorText } from '../providers/shared.js';
 import type {
   ActionName,
   ActionTarget,
@@ -21,6 +20,7 @@ import type {
   ProviderContext,
 } from '../providers/types.js';
 import type { Store } from '../state/store.js';
+import { cleanVendorText } from '../text/scrub.js';
 import { type Facts, formatDuration, type GuardVerdict, stateGuard } from './guards.js';
 
 const PASS: GuardVerdict = { pass: true };
@@ -183,7 +183,7 @@ export async function confirmCurrentState(input: {
     return {
       pass: false,
       code: 'vendor-read-failed',
-      reason: `vendor-read-failed: the job's current state could not be read (${scrubSecrets(trimErrorText(message, 200) ?? 'error')}); not acting without it`,
+      reason: `vendor-read-failed: the job's current state could not be read (${cleanVendorText(message, 200) ?? 'error'}); not acting without it`,
     };
   }
   return currentStateVerdict({ ...input, current });

@@ -8,7 +8,8 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { HttpClient, type HttpResponse, parseJsonBody, type ResponseVerdict } from '../../http/client.js';
 import { HttpCallError, kindForStatus } from '../../http/errors.js';
-import { parseVendor, scrubSecrets, trimErrorText } from '../shared.js';
+import { cleanVendorText } from '../../text/scrub.js';
+import { parseVendor } from '../shared.js';
 import { errorEnvelopeSchema } from './schemas.js';
 
 export const FOAS_API_VERSION = '2018-11-11';
@@ -165,7 +166,7 @@ export function classifyFoasResponse(response: HttpResponse): ResponseVerdict {
   // SignatureDoesNotMatch messages echo the server's string to sign, which carries x-acs-* headers (an STS
   // token among them): keep only the sentence before it, scrubbed.
   const raw = (envelope?.Message ?? envelope?.ErrorMsg)?.split(/server string to sign/i)[0];
-  const message = raw ? trimErrorText(scrubSecrets(raw), 300) : undefined;
+  const message = cleanVendorText(raw, 300);
   let kind = ok ? 'client-error' : kindForStatus(response.status);
   if (code && THROTTLING_CODE.test(code)) kind = 'throttled';
   else if (code && AUTH_CODE.test(code)) kind = 'auth';

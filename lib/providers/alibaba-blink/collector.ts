@@ -20,6 +20,7 @@ import {
   resourceKey,
   type TargetSnapshot,
 } from '../../model/snapshot.js';
+import { cleanVendorText } from '../../text/scrub.js';
 import { type Page, type PageReading, positionReadings, readPages } from '../paging.js';
 import {
   createJobFilter,
@@ -28,9 +29,7 @@ import {
   mapConcurrent,
   parseVendor,
   resolveCredentials,
-  scrubSecrets,
   toCollectionError,
-  trimErrorText,
 } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { type BlinkCallContext, type BlinkClient, blinkClientFor, createLimiter } from './client.js';
@@ -110,8 +109,7 @@ export function blinkConsoleUrl(region: string, project: string, job: string): s
 }
 
 function cleanText(text: string | null | undefined, max = 500): string | undefined {
-  if (!text) return undefined;
-  return trimErrorText(scrubSecrets(text), max);
+  return cleanVendorText(text, max);
 }
 
 /** First line of a stack trace: the exception and its message, which is what a person needs in chat. */

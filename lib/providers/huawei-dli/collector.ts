@@ -12,15 +12,8 @@ import type {
   TargetSnapshot,
 } from '../../model/snapshot.js';
 import { resourceKey } from '../../model/snapshot.js';
-import {
-  createJobFilter,
-  emptySnapshot,
-  mapConcurrent,
-  scrubSecrets,
-  setupFailure,
-  toCollectionError,
-  trimErrorText,
-} from '../shared.js';
+import { cleanVendorText } from '../../text/scrub.js';
+import { createJobFilter, emptySnapshot, mapConcurrent, setupFailure, toCollectionError } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { createDliApi, DLI_OPERATIONS, type DliApi, type DliTarget, type Paged } from './client.js';
 import type { DliFlinkJobDetail, DliFlinkJobItem, DliQueue, DliSparkBatch, DliSqlJob } from './schemas.js';
@@ -116,7 +109,7 @@ function autoRestartOf(
 }
 
 function cleanError(text: string | undefined): string | undefined {
-  return text ? trimErrorText(scrubSecrets(text)) : undefined;
+  return cleanVendorText(text);
 }
 
 /** Spark logs carry arguments and configs: only the diagnostics and exception lines are kept. */

@@ -16,8 +16,8 @@
 import type { TargetConfig } from '../../config/schema.js';
 import { HttpCallError } from '../../http/errors.js';
 import { sleep as defaultSleep, type Sleep } from '../../http/sleep.js';
+import { cleanVendorText } from '../../text/scrub.js';
 import { finishOutcome, isRetryableFailure, type OutcomeBody, pollUntil } from '../actions-shared.js';
-import { scrubSecrets, trimErrorText } from '../shared.js';
 import type {
   ActionName,
   ActionOutcome,
@@ -103,13 +103,13 @@ export function parseProperties(value: unknown): Record<string, string> | undefi
 function describe(error: unknown): { message: string; retryable: boolean; rejected: boolean } {
   if (error instanceof HttpCallError) {
     return {
-      message: trimErrorText(scrubSecrets(error.message)) ?? error.kind,
+      message: cleanVendorText(error.message) ?? error.kind,
       retryable: isRetryableFailure(error),
       rejected: error.kind === 'client-error',
     };
   }
   return {
-    message: trimErrorText(scrubSecrets(error instanceof Error ? error.message : String(error))) ?? 'error',
+    message: cleanVendorText(error instanceof Error ? error.message : String(error)) ?? 'error',
     retryable: false,
     rejected: false,
   };
@@ -311,7 +311,7 @@ export function createMrsActions(options: MrsActionsOptions = {}): ProviderActio
           return done({
             ok: false,
             status: 'rejected',
-            message: `submit refused${code ? ` (${code})` : ''}: ${trimErrorText(scrubSecrets(msg), 200)}`,
+            message: `submit refused${code ? ` (${code})` : ''}: ${cleanVendorText(msg, 200)}`,
             retryable: code === '0202' || code === '0177',
           });
         }

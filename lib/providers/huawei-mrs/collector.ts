@@ -20,16 +20,9 @@ import {
   type Scope,
   type TargetSnapshot,
 } from '../../model/snapshot.js';
+import { cleanVendorText } from '../../text/scrub.js';
 import type { PagedResult } from '../paging.js';
-import {
-  createJobFilter,
-  emptySnapshot,
-  mapConcurrent,
-  scrubSecrets,
-  setupFailure,
-  toCollectionError,
-  trimErrorText,
-} from '../shared.js';
+import { createJobFilter, emptySnapshot, mapConcurrent, setupFailure, toCollectionError } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { connectMrs, MRS_OPERATIONS, type MrsApi } from './client.js';
 import type { MrsCluster, MrsJobExecution } from './schemas.js';
@@ -146,12 +139,10 @@ export function buildClusterSnapshot(
   const name = cluster.clusterName ?? cluster.clusterId;
   const detailText = [cluster.errorInfo, cluster.stageDesc].filter((t) => t && t.trim() !== '').join('; ');
   const unhealthyHosts = (hosts ?? []).filter((h) => !h.healthy).map((h) => `${h.name} ${h.status}`);
-  const detail = trimErrorText(
-    scrubSecrets(
-      [detailText, unhealthyHosts.length ? `hosts not ACTIVE: ${unhealthyHosts.join(', ')}` : '']
-        .filter(Boolean)
-        .join('; '),
-    ),
+  const detail = cleanVendorText(
+    [detailText, unhealthyHosts.length ? `hosts not ACTIVE: ${unhealthyHosts.join(', ')}` : '']
+      .filter(Boolean)
+      .join('; '),
   );
   const capacity: Record<string, number> = {};
   if (cluster.totalNodeNum !== undefined) capacity.totalNodes = cluster.totalNodeNum;
@@ -214,10 +205,8 @@ export function buildJobSnapshot(
     : (job.job_state ?? 'unknown');
   const lastError =
     state === 'FAILED'
-      ? trimErrorText(
-          scrubSecrets(
-            `result ${job.job_result ?? job.job_state}${job.app_id ? ` (YARN ${job.app_id})` : ''}`,
-          ),
+      ? cleanVendorText(
+          `result ${job.job_result ?? job.job_state}${job.app_id ? ` (YARN ${job.app_id})` : ''}`,
         )
       : undefined;
   return {

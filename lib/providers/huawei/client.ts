@@ -6,7 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { HttpClient, type HttpResponse, type ResponseVerdict, type RetryOptions } from '../../http/client.js';
 import { HttpCallError, kindForStatus } from '../../http/errors.js';
-import { scrubSecrets, trimErrorText } from '../shared.js';
+import { cleanVendorText } from '../../text/scrub.js';
 import { type HuaweiCredentials, signHuaweiRequest } from './signer.js';
 
 export interface HuaweiClientOptions {
@@ -78,7 +78,7 @@ function requestIdOf(response: HttpResponse): string | undefined {
 
 /** Vendor message for an error: scrubbed and trimmed, because vendors echo request content back. */
 function vendorMessage(message: string | undefined): string | undefined {
-  return trimErrorText(message ? scrubSecrets(message) : undefined, 200);
+  return cleanVendorText(message, 200);
 }
 
 /** Finds the failure in any of the envelopes Huawei services use; undefined when the body says success. */
