@@ -152,7 +152,7 @@ export function setupFailure(error: unknown, atMs: number): CollectionError {
     return {
       kind: 'config',
       operation: error.operation,
-      message: trimErrorText(detail, 300) ?? 'error',
+      message: cleanVendorText(detail, 300) ?? 'error',
       atMs,
     };
   return {
