@@ -4,12 +4,15 @@ import type { Store } from '../state/store.js';
 const PK = 'events#recent';
 const RETENTION_SEC = 7 * 24 * 3600;
 
-/** Keeps published events for a week, for the operator API and `jobwatch events`. */
+/**
+ * Keeps published events for a week, for the operator API and `jobwatch events`, in the order jobwatch
+ * observed them: a failure the vendor dates days back, seen now, is recent (and kept a week from now).
+ */
 export async function recordRecentEvents(store: Store, events: JobwatchEvent[]): Promise<void> {
   if (events.length === 0) return;
   await store.putMany(
     events.map((event) => {
-      const atMs = Date.parse(event.time);
+      const atMs = event.data.observedAtMs ?? Date.parse(event.time);
       return {
         pk: PK,
         sk: `${String(atMs).padStart(15, '0')}#${event.id}`,
