@@ -17,6 +17,8 @@ afterEach(async () => {
 const POLLS = 37;
 const POLL_MS = 30_000;
 
+const byPoll = (a: string, b: string) => Number(a.split(' ')[0]) - Number(b.split(' ')[0]);
+
 /** `poll type status resource` of every finding; source health is reported separately. */
 function findings(events: JobwatchEvent[], poll: number): string[] {
   return events
@@ -56,26 +58,33 @@ function baselineRun() {
   return faultless;
 }
 
+/**
+ * The poll at which missing checkpoints would resolve inventory_sync's checkpoint.failed without the hold.
+ * Checkpoints fail once a minute and polls come every 30 s, so every other poll sees no new failure (the
+ * condition stays firing through one such poll, resolvePolls being 2). This is a poll that would have seen
+ * a new failure, right after one that saw none: two polls in a row without failures resolve it.
+ */
+function checkpointFaultPoll(baseline: Awaited<ReturnType<typeof timeline>>): number {
+  const firedAt = baseline.lines.find((l) => l.endsWith('checkpoint.failed firing inventory_sync'));
+  expect(firedAt).toBeDefined();
+  const newestFailed = (poll: number) =>
+    Math.max(
+      -1,
+      ...(
+        jobByName(baseline.snapshots[poll] as never, 'inventory_sync').checkpoints?.recentFailures ?? []
+      ).map((f) => f.id),
+    );
+  const sawNew = (poll: number) => newestFailed(poll) > newestFailed(poll - 1);
+  let faultPoll = Number(firedAt?.split(' ')[0]) + 1;
+  while (!(sawNew(faultPoll) && !sawNew(faultPoll - 1))) faultPoll++;
+  expect(faultPoll).toBeLessThan(POLLS - 3);
+  return faultPoll;
+}
+
 describe('a failed per-job read holds what it decides', () => {
   it('GetInstanceCheckpoint failing for one poll while checkpoint.failed fires: no RESOLVED, no second FIRING', async () => {
     const baseline = await baselineRun();
-    const firedAt = baseline.lines.find((l) => l.endsWith('checkpoint.failed firing inventory_sync'));
-    expect(firedAt).toBeDefined();
-    // Checkpoints fail once a minute and polls come every 30 s, so every other poll sees no new failure
-    // (the condition stays firing through one such poll, resolvePolls being 2). The fault hits a poll that
-    // would have seen a new failure right after one that saw none: without the hold, two polls in a row
-    // without failures resolve it.
-    const newestFailed = (poll: number) =>
-      Math.max(
-        -1,
-        ...(
-          jobByName(baseline.snapshots[poll] as never, 'inventory_sync').checkpoints?.recentFailures ?? []
-        ).map((f) => f.id),
-      );
-    const sawNew = (poll: number) => newestFailed(poll) > newestFailed(poll - 1);
-    let faultPoll = Number(firedAt?.split(' ')[0]) + 1;
-    while (!(sawNew(faultPoll) && !sawNew(faultPoll - 1))) faultPoll++;
-    expect(faultPoll).toBeLessThan(POLLS - 3);
+    const faultPoll = checkpointFaultPoll(baseline);
 
     const faulted = await timeline((poll) =>
       poll === faultPoll
@@ -159,5 +168,38 @@ describe('a failed per-job read holds what it decides', () => {
     expect(polls(faulted.lines, 'metric.threshold resolved ads_attribution')).toEqual([metricPoll + 3]);
     const others = (lines: string[]) => lines.filter((l) => !l.includes('ads_attribution'));
     expect(others(faulted.lines)).toEqual(others(baseline.lines));
+  }, 60_000);
+
+  it('a run summary answer that leaves the jobs out: their state and per-job evidence are missing, nothing resolves', async () => {
+    const baseline = await baselineRun();
+    const faultPoll = checkpointFaultPoll(baseline);
+    const faulted = await timeline((poll) =>
+      poll === faultPoll
+        ? [
+            {
+              provider: 'alibaba-blink',
+              operation: 'BatchGetInstanceRunSummary',
+              kind: 'drift',
+              body: { RequestId: 'drifted', RunSummarys: { RunSummary: [] } },
+            },
+          ]
+        : [],
+    );
+    const snapshot = faulted.snapshots[faultPoll] as NonNullable<(typeof faulted.snapshots)[number]>;
+    expect(jobByName(snapshot, 'inventory_sync')).toMatchObject({
+      state: 'UNKNOWN',
+      missing: ['state', 'checkpoints', 'failovers', 'metrics'],
+    });
+    // Not an API failure: no collection error. Every finding fires and resolves once, at the same poll as
+    // without the fault, except the failover burst that would have fired during it: it fires on the next
+    // poll, when the state of the job is known again.
+    expect(snapshot.errors).toEqual([]);
+    const burst = 'failover.burst firing clicks_sessionize';
+    expect(baseline.lines).toContain(`${faultPoll} ${burst}`);
+    expect(faulted.lines).toEqual(
+      baseline.lines
+        .map((l) => (l === `${faultPoll} ${burst}` ? `${faultPoll + 1} ${burst}` : l))
+        .sort(byPoll),
+    );
   }, 60_000);
 });
