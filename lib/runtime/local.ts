@@ -5,7 +5,7 @@ import { startWebhookServer, type WebhookServer } from '../ingest/http-server.js
 import type { Logger } from '../observability/logger.js';
 import type { SecretResolver } from '../providers/types.js';
 import type { Store } from '../state/store.js';
-import type { PollReport } from './pipeline.js';
+import { type PollReport, StopRequested } from './pipeline.js';
 import type { LocalPipeline } from './services.js';
 
 export interface LocalRuntimeOptions {
@@ -44,7 +44,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const run = pipeline
       .poll([target.id], abort.signal)
       .then((reports) => {
-        for (const report of reports) options.onReport?.(report);
+        for (const report of reports) if (!report.abandoned) options.onReport?.(report);
       })
       .catch((error: unknown) =>
         logger.error('local poll failed', { target: target.id, error: String(error) }),
@@ -100,7 +100,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     async stop() {
       for (const timer of timers) clearInterval(timer);
       await webhook?.stop();
-      abort.abort(new Error('local runtime stopping'));
+      abort.abort(new StopRequested('local runtime stopping'));
       await Promise.allSettled([...running.values()]);
       await pipeline.settle();
     },

@@ -24,6 +24,8 @@ export interface PollReport {
   targetId: string;
   provider: TargetConfig['provider'];
   ok: boolean;
+  /** Cut short by a deliberate stop: nothing was detected, published or persisted. */
+  abandoned?: boolean;
   jobs: number;
   containers: number;
   errors: number;
@@ -40,6 +42,38 @@ export interface PollReport {
 
 const detectPk = (targetId: string) => `detect#${targetId}`;
 
+/** The abort reason of a deliberate stop (Ctrl-C, --duration), as opposed to a deadline running out. */
+export class StopRequested extends Error {
+  override name = 'StopRequested';
+  constructor(message = 'jobwatch is stopping') {
+    super(message);
+  }
+}
+
+function abandonedReport(
+  target: TargetConfig,
+  snapshot: TargetSnapshot,
+  collectMs: number,
+  totalMs: number,
+): PollReport {
+  return {
+    targetId: target.id,
+    provider: target.provider,
+    ok: true,
+    abandoned: true,
+    jobs: snapshot.jobs.length,
+    containers: snapshot.containers.length,
+    errors: 0,
+    problems: [],
+    configOnly: false,
+    events: [],
+    deadLettered: 0,
+    apiCalls: snapshot.apiCalls,
+    collectMs,
+    totalMs,
+  };
+}
+
 /**
  * One poll of one target: collect -> detect -> publish -> persist. Publishing comes before persisting the
  * new detection state, so a crash in between re-emits the same events (same ids) rather than losing them.
@@ -48,6 +82,10 @@ export async function pollTarget(target: TargetConfig, deps: PollDeps): Promise<
   const started = deps.now();
   const snapshot = await collectSafely(target, deps);
   const collectMs = deps.now() - started;
+  // Calls cut short because we are stopping say nothing about the vendor: detecting on them would
+  // raise a false source.unreachable on every shutdown. Nothing is published or persisted.
+  if (deps.signal?.aborted && deps.signal.reason instanceof StopRequested)
+    return abandonedReport(target, snapshot, collectMs, deps.now() - started);
 
   const previousItems = await deps.store.query<ResourceState>(detectPk(target.id), { consistent: true });
   const previous = new Map(previousItems.map((item) => [item.sk, item.data]));
