@@ -265,7 +265,7 @@ describe('vendor failures become snapshot errors', () => {
     ]);
   });
 
-  it('a missing secret is an auth error, not an exception', async () => {
+  it('a missing secret is a configuration error naming the reference, not an exception', async () => {
     harness = await startBlinkSandbox();
     const snapshot = await harness.collect(undefined, {
       secrets: async (ref) => {
@@ -274,7 +274,9 @@ describe('vendor failures become snapshot errors', () => {
     });
     expect(snapshot.jobs).toEqual([]);
     expect(snapshot.complete).toBe(false);
-    expect(snapshot.errors[0]).toMatchObject({ kind: 'auth', operation: 'resolve-credentials' });
+    // Issue 15: our own unresolved reference is not the vendor refusing us (was kind 'auth').
+    expect(snapshot.errors[0]).toMatchObject({ kind: 'config', operation: 'ResolveCredentials' });
+    expect(snapshot.errors[0]?.message).toMatch(/secret reference env:\w+: environment variable is not set/);
   });
 });
 

@@ -138,7 +138,7 @@ describe('bad credentials', () => {
     expect(summarize(events)).toEqual(['source.unreachable huawei-mrs-sandbox firing']);
   });
 
-  it('an unresolvable secret reference is an auth error, not a throw', async () => {
+  it('an unresolvable secret reference is a configuration error naming it, not a throw', async () => {
     const snapshot = await huaweiMrsProvider.collect(h.target, {
       ...h.ctx,
       secrets: async () => {
@@ -146,7 +146,12 @@ describe('bad credentials', () => {
       },
     });
     expect(snapshot.errors).toEqual([
-      expect.objectContaining({ kind: 'auth', operation: 'ResolveCredentials' }),
+      // Issue 15: our own unresolved reference is not the vendor refusing us (was kind 'auth').
+      expect.objectContaining({
+        kind: 'config',
+        operation: 'ResolveCredentials',
+        message: expect.stringContaining('secret reference env:JOBWATCH_SANDBOX_AK'),
+      }),
     ]);
   });
 });
