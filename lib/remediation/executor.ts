@@ -348,7 +348,9 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
 
       /** A skip before the finding was claimed: said once per finding and reason, then kept quiet. */
       const skipUnclaimed = async (c: Candidate, verdict: Extract<GuardVerdict, { pass: false }>) => {
-        await deferOrDrop(c, verdict.code);
+        // A stale copy says nothing about the finding itself: a deferral or an earlier skip of it stands.
+        const stale = verdict.code === 'stale-event';
+        if (!stale) await deferOrDrop(c, verdict.code);
         const isNews = await recordSkip(deps.store, {
           fingerprint: c.event.data.fingerprint,
           startsAtMs: c.event.data.startsAtMs,
@@ -356,6 +358,7 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
           code: verdict.code,
           policy: c.policy.name,
           nowMs: deps.now(),
+          ...(stale ? { onlyIfUnknown: true } : {}),
         });
         if (isNews) await publishSkip(c, verdict);
         else {

@@ -154,6 +154,8 @@ export function recordSkip(
     code: SkipCode;
     policy: string;
     nowMs: number;
+    /** Only a finding never seen before is marked (a stale copy of a known finding changes nothing). */
+    onlyIfUnknown?: boolean;
   },
 ): Promise<boolean> {
   const expiresAtSec = Math.floor(input.startsAtMs / 1000) + FINDING_RETENTION_SEC;
@@ -163,7 +165,7 @@ export function recordSkip(
     findingKey(input.fingerprint, input.startsAtMs, input.occurrence),
     (current) => {
       const record = current?.data;
-      if (record && record.state !== 'skipped') return { result: false };
+      if (record && (record.state !== 'skipped' || input.onlyIfUnknown)) return { result: false };
       if (record?.reasonCode === input.code) return { result: false };
       return {
         next: {

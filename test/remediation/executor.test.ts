@@ -296,6 +296,31 @@ describe('guards in the executor', () => {
     ]);
   });
 
+  it('a stale redelivery of a deferred finding leaves it deferred and says nothing new', async () => {
+    const { deps, sink, calls, time } = await prepare({
+      policies: [
+        restartPolicy({ guards: { cooldownSeconds: 600, budget: { max: 5, windowSeconds: 3600 } } }),
+      ],
+    });
+    const remediator = createRemediator(deps);
+    await remediator.handle([finding({ startsAtMs: T0, observedAtMs: T0 })]);
+    time.advance(5 * MIN);
+    const cooling = finding({ startsAtMs: T0 + 5 * MIN, observedAtMs: T0 + 5 * MIN });
+    await remediator.handle([cooling]);
+    time.advance(3 * MIN);
+    const stale = await remediator.handle([cooling]); // a retry, 3 minutes after it was observed
+    expect(stale.decisions[0]).toMatchObject({ decision: 'skipped', reasonCode: 'stale-event' });
+    time.advance(3 * MIN);
+    const due = await remediator.handle([]);
+    expect(due.reconsidered).toBe(1);
+    expect(calls).toHaveLength(2);
+    expect(sink.events.map((e) => e.data.values.reasonCode ?? e.data.values.outcome)).toEqual([
+      'verified',
+      'cooldown',
+      'verified',
+    ]);
+  });
+
   it('a deferred finding that resolves is never acted on', async () => {
     const windows = { when: 'inside', ranges: [{ start: '04:00', end: '05:00' }] };
     const { deps, calls, time } = await prepare({ policies: [restartPolicy({ guards: { windows } })] });
