@@ -473,10 +473,10 @@ async function commandDeadletters(args: string[]): Promise<number> {
       const notifications = await retryNotificationsNow(opened.store, now());
       const events = await pipeline.replayDeadLetters();
       await pipeline.settle();
-      const flushed = await pipeline.notifier.flush();
+      await pipeline.notifier.flush();
       await pipeline.notifier.close();
       io.out(
-        `replayed ${events.replayed} event(s); retried ${notifications.due} alert group(s): ${flushed.sent} sent, ${flushed.failed} failed; ${notifications.obsolete} obsolete record(s) dropped`,
+        `replayed ${events.replayed} event(s), retried ${notifications.due} alert group(s), dropped ${notifications.obsolete} record(s) of groups that are gone`,
       );
     }
     const rows = await listEveryDeadLetter(opened.store);
