@@ -175,7 +175,8 @@ function buildWorld(options: SandboxPluginOptions): World {
   const delayRule = { metrics: [{ name: 'delay', above: 300_000, forPolls: 2, severity: 'warning' }] };
   if (options.scenario === 'test') {
     scriptedJobs(world, t0, 1, 'analytics');
-    for (let i = 0; i < 20; i++)
+    // Healthy fillers make ListJob page (pageSize 10); `fleet.blinkTestFillers` overrides the 20.
+    for (let i = 0; i < (options.fleet?.['blinkTestFillers'] ?? 20); i++)
       addJob(world, stream('analytics', `filler_${String(i).padStart(2, '0')}`, { kind: 'healthy' }));
     addJob(world, stream('warehouse', 'wh_loader', { kind: 'healthy' }, 'DATASTREAM'));
     world.projects = ['analytics', 'warehouse'];

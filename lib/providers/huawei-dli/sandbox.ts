@@ -162,7 +162,8 @@ function flinkJob(
 }
 
 /** Deterministic scripted cases, times relative to the clock at creation; the demo runs the same story faster. */
-function scriptedWorld(t0: number, demo: boolean): DliWorld {
+/** `fillers` overrides the healthy filler jobs of the test scenario (120 Flink, 110 Spark, 120 SQL: paging). */
+function scriptedWorld(t0: number, demo: boolean, fillers?: number): DliWorld {
   const at = (testMs: number, demoMs: number) => t0 + (demo ? demoMs : testMs);
   const flink: FlinkJob[] = [
     flinkJob(1001, 'orders-etl', t0, [{ atMs: 0, status: 'job_running', startMs: t0 - HOUR }], {
@@ -215,8 +216,7 @@ function scriptedWorld(t0: number, demo: boolean): DliWorld {
       flinkJob(1006, 'payments-enrich', t0, phases, { restartWhenException: true, resumeMaxNum: -1 }),
     );
   }
-  const fillers = demo ? 12 : 120;
-  for (let i = 0; i < fillers; i++) {
+  for (let i = 0; i < (demo ? 12 : (fillers ?? 120)); i++) {
     flink.push(
       flinkJob(2000 + i, `filler-flink-${String(i).padStart(3, '0')}`, t0, [
         { atMs: 0, status: 'job_running', startMs: t0 - HOUR },
@@ -259,7 +259,7 @@ function scriptedWorld(t0: number, demo: boolean): DliWorld {
       phases: [{ atMs: 0, state: 'running', log: [] }],
     },
   ];
-  for (let i = 0; i < (demo ? 5 : 110); i++) {
+  for (let i = 0; i < (demo ? 5 : (fillers ?? 110)); i++) {
     spark.push({
       id: uuid(2, i),
       name: `filler-spark-${i}`,
@@ -293,7 +293,7 @@ function scriptedWorld(t0: number, demo: boolean): DliWorld {
       phases: [{ atMs: 0, status: 'RUNNING' }],
     },
   ];
-  for (let i = 0; i < (demo ? 5 : 120); i++) {
+  for (let i = 0; i < (demo ? 5 : (fillers ?? 120)); i++) {
     const startMs = t0 - 10 * MIN + i;
     sql.push({
       id: uuid(4, i),
@@ -859,7 +859,10 @@ export const huaweiDliSandboxPlugin: SandboxPlugin = {
   provider: 'huawei-dli',
   create({ scenario, clock, fleet }) {
     const t0 = clock.now();
-    const world = scenario === 'fleet' ? fleetWorld(t0, fleet ?? {}) : scriptedWorld(t0, scenario === 'demo');
+    const world =
+      scenario === 'fleet'
+        ? fleetWorld(t0, fleet ?? {})
+        : scriptedWorld(t0, scenario === 'demo', fleet?.dliTestFillers);
     world.flinkOffsetAsPage = (fleet?.dliFlinkOffsetAsPage ?? 0) > 0;
     world.sqlPageFromZero = (fleet?.dliSqlPageFromZero ?? 0) > 0;
     if ((fleet?.dliOffsetPagesFrom1 ?? 0) > 0) world.offsetReading = 'pages-from-1';
