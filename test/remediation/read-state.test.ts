@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { containerRef, jobRef } from '../../lib/detect/describe.js';
+import type { ResourceRef } from '../../lib/events/index.js';
+import type { ActionTarget, Provider } from '../../lib/providers/types.js';
+import type { SandboxPlugin } from '../../lib/sandbox/index.js';
+import { type RemediationHarness, startRemediationHarness } from './sandbox-harness.js';
+
+/**
+ * `actions.readState` is what remediation checks a finding against just before acting, so it must say what
+ * the collector would say at the same instant: for every resource of each provider's test scenario that
+ * some action can touch, at several moments of the scripted story (the simulated clock stands still in
+ * between), over real sockets.
+ */
+
+let harness: RemediationHarness | undefined;
+afterEach(async () => {
+  await harness?.stop();
+  harness = undefined;
+});
+
+const PROVIDERS: { id: string; load(): Promise<{ provider: Provider; plugin: SandboxPlugin }> }[] = [
+  {
+    id: 'alibaba-blink',
+    load: async () => ({
+      provider: (await import('../../lib/providers/alibaba-blink/index.js')).alibabaBlinkProvider,
+      plugin: (await import('../../lib/providers/alibaba-blink/sandbox.js')).alibabaBlinkSandboxPlugin,
+    }),
+  },
+  {
+    id: 'huawei-dli',
+    load: async () => ({
+      provider: (await import('../../lib/providers/huawei-dli/index.js')).huaweiDliProvider,
+      plugin: (await import('../../lib/providers/huawei-dli/sandbox.js')).huaweiDliSandboxPlugin,
+    }),
+  },
+  {
+    id: 'huawei-mrs',
+    load: async () => ({
+      provider: (await import('../../lib/providers/huawei-mrs/index.js')).huaweiMrsProvider,
+      plugin: (await import('../../lib/providers/huawei-mrs/sandbox.js')).huaweiMrsSandboxPlugin,
+    }),
+  },
+];
+
+const asTarget = (ref: ResourceRef): ActionTarget => ({
+  key: ref.key,
+  kind: ref.kind as ActionTarget['kind'],
+  ...(ref.jobKind ? { jobKind: ref.jobKind } : {}),
+  vendorId: ref.vendorId,
+  ...(ref.instanceId ? { instanceId: ref.instanceId } : {}),
+  scope: { kind: ref.scope.kind as ActionTarget['scope']['kind'], id: ref.scope.id },
+  name: ref.name,
+});
+
+describe.each(PROVIDERS)('$id readState', ({ load }) => {
+  it('agrees with the collector on every actionable job and queue, through the scripted story', async () => {
+    const { provider, plugin } = await load();
+    harness = await startRemediationHarness({ plugin, provider, remediation: {}, speed: 0 });
+    const h = harness;
+    let compared = 0;
+    for (const stepMs of [0, 120_000, 300_000]) {
+      h.clock.advance(stepMs);
+      const snapshot = await provider.collect(h.target, h.ctx);
+      const seen: { ref: ResourceRef; says: string }[] = [
+        ...snapshot.jobs.map((j) => ({ ref: jobRef(j), says: `${j.state} ${j.instanceId ?? '-'}` })),
+        ...snapshot.containers.map((c) => ({ ref: containerRef(c), says: c.health })),
+      ];
+      for (const { ref, says } of seen) {
+        const resource = asTarget(ref);
+        if (provider.actions.supports(resource).length === 0) continue;
+        const current = await provider.actions.readState(h.target, resource, h.ctx);
+        const reads =
+          current.kind === 'job' ? `${current.state} ${current.instanceId ?? '-'}` : current.health;
+        // The collector may know an instance the one read does not name, never a different one.
+        const comparable =
+          current.kind === 'job' && current.instanceId === undefined ? says.replace(/ .*$/, ' -') : says;
+        expect(`${ref.name}: ${reads}`).toBe(`${ref.name}: ${comparable}`);
+        compared += 1;
+      }
+    }
+    expect(compared).toBeGreaterThan(3);
+  });
+});
