@@ -17,6 +17,7 @@ import {
   CHANNEL_CONFIGS,
   configWith,
   jobEvent,
+  resolvedOf,
   SINK_SECRETS,
   secretsFor,
   sinkEnv,
@@ -79,6 +80,23 @@ describe('dead letters of notify and remediate', () => {
     // Nothing left: the next flush delivers nothing twice.
     expect(await p.replayDeadLetters()).toEqual({ replayed: 0, remaining: 0 });
     expect(sink.messages).toHaveLength(1);
+    await p.notifier.close();
+  });
+
+  it('an old firing replayed after its resolution was sent does not alert again', async () => {
+    const p = pipeline();
+    const firing = jobEvent({ name: 'etl-orders', observedAtMs: T0 });
+    await p.notifier.handle([firing]);
+    nowMs += 300_000;
+    await p.notifier.handle([resolvedOf(firing, nowMs)]);
+    expect(sink.messages.map((m) => (m.body as { status: string }).status)).toEqual(['firing', 'resolved']);
+
+    // The firing copy notify failed on long ago comes back from the dead letter, unchanged.
+    await parkForSubscriber(store, 'notify', [firing], 'NotifierError: store unavailable', T0);
+    nowMs += 10 * 60_000;
+    expect(await p.replayDeadLetters()).toEqual({ replayed: 1, remaining: 0 });
+    await p.notifier.flush();
+    expect(sink.messages).toHaveLength(2);
     await p.notifier.close();
   });
 
