@@ -20,6 +20,7 @@ import { detectAndRoute } from './detect-route.js';
 import { measure, startSandboxChild, table } from './measure.js';
 import { naivePoll } from './naive.js';
 import { roaComparison } from './roa-compare.js';
+import { scrubBench } from './scrub.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -214,6 +215,17 @@ out(
   ),
 );
 out();
+
+// 2b. The secret scrubber every vendor text goes through once.
+out('## 2b. Secret scrubber (lib/text/scrub.ts): adversarial input up to the cap, and a typical message');
+const sb = scrubBench();
+out(
+  table(
+    ['input', ...sb.sizes.map((size) => `ms @ ${size / 1024} KB`), 'max/min ms per KB'],
+    sb.rows.map((r) => [r.name, ...r.ms.map((m) => m.toFixed(2)), r.flatness.toFixed(1)]),
+  ),
+);
+out(`\ntypical vendor message (${'~'}250 chars): ${sb.typicalPerSecond} scrubbed per second\n`);
 
 // 3a. jobwatch's Blink client vs the official @alicloud/pop-core ROA client, identical call list.
 if (!values['skip-roa']) {

@@ -65,6 +65,9 @@ const SECRET_KEYS = new Set(['ak', 'sk', 'aksk']);
 /** Values that say whether a secret exists, never what it is: `password: YES`, `"token": null`. */
 const NOT_A_SECRET = /^(?:true|false|yes|no|null|none|nil|undefined|empty|\*+)$/i;
 
+/** Cheap first look: a key without any of these fragments cannot name a credential. */
+const SECRET_HINT = /pass|pwd|secret|token|credential|key|cookie|^(?:--?)?(?:ak|sk|aksk)$/i;
+
 function keyWords(key: string): string[] {
   return key
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
@@ -76,6 +79,20 @@ function keyWords(key: string): string[] {
 
 /** True when a key (property, header, flag, JSON or XML name) names a credential. */
 export function isSecretKey(key: string): boolean {
+  if (!SECRET_HINT.test(key)) return false;
+  let verdict = KEY_VERDICTS.get(key);
+  if (verdict === undefined) {
+    // The same few keys (password, token, fs.s3a.secret.key) recur in every message: remember them.
+    if (KEY_VERDICTS.size >= 1024) KEY_VERDICTS.clear();
+    verdict = judgeKey(key);
+    KEY_VERDICTS.set(key, verdict);
+  }
+  return verdict;
+}
+
+const KEY_VERDICTS = new Map<string, boolean>();
+
+function judgeKey(key: string): boolean {
   const words = keyWords(key);
   const n = words.length;
   if (n === 0) return false;
@@ -115,8 +132,10 @@ const XML_ELEMENT = /(<([\w.-]{1,64})>)[^<]+(?=<\/\2>)/g;
  * `key=value`, `key: value`, `"key":"value"`, `\"key\":\"value\"`, `--key=value`, `-Dkey=value`: the key
  * is a bounded token not inside a longer one; the value runs to its closing quote (or the next delimiter).
  */
-const KEYED =
-  /(?<![\w.$-])((?:--?)?[A-Za-z_][\w.-]{0,79})(\\?["']?[ \t]{0,4}(?:=>?|:(?!\/\/|:))[ \t]{0,4})(\\"[^"\n]*"?|"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|[^\s"',;&)}\]<>|]+)/g;
+const KEY_SEP =
+  /(?<![\w.$-])((?:--?)?[A-Za-z_][\w.-]{0,79})(\\?["']?[ \t]{0,4}(?:=>?|:(?!\/\/|:))[ \t]{0,4})/g;
+/** The value after a credential key, read only then (sticky at the end of the separator). */
+const KEYED_VALUE = /\\"[^"\n]*"?|"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|[^\s"',;&)}\]<>|]+/y;
 /** `--password x`, `--secret-key "x y"`: a credential flag followed by its value. */
 const FLAG_VALUE = /(?<![\w-])(--[A-Za-z][\w.-]{0,63})([ \t]+)("[^"\n]*"?|'[^'\n]*'?|[^\s"'-][^\s"']*)/g;
 /** `mysql -u root -psecret`, `beeline -n etl -p secret`: `-p` after a user flag is a password. */
@@ -157,21 +176,22 @@ function keyIdAndSecret(_m: string, separator?: string): string {
 }
 
 /**
- * KEYED pairs, left to right. A pair whose key is harmless gives back its value to be read again, since
- * the value may itself start a pair (`exception: password=x`). Each character is read at most twice.
+ * Credential pairs, left to right. The value is read only after a key that names a credential, so a
+ * harmless key never swallows a pair inside its value (`exception: password=x`) and nothing is read twice.
  */
 function scrubKeyed(text: string): string {
   let out = '';
   let from = 0;
-  KEYED.lastIndex = 0;
-  for (let match = KEYED.exec(text); match; match = KEYED.exec(text)) {
-    const [whole, key = '', sep = '', value = ''] = match;
-    if (isSecretKey(key) && !quoteKept(value)) {
-      out += `${text.slice(from, match.index)}${key}${sep}${REDACTED}`;
-      from = match.index + whole.length;
-    } else {
-      KEYED.lastIndex = match.index + key.length + sep.length;
-    }
+  KEY_SEP.lastIndex = 0;
+  for (let match = KEY_SEP.exec(text); match; match = KEY_SEP.exec(text)) {
+    const [, key = ''] = match;
+    if (!isSecretKey(key)) continue;
+    KEYED_VALUE.lastIndex = KEY_SEP.lastIndex;
+    const value = KEYED_VALUE.exec(text)?.[0];
+    if (value === undefined || quoteKept(value)) continue;
+    out += `${text.slice(from, KEY_SEP.lastIndex)}${REDACTED}`;
+    from = KEY_SEP.lastIndex + value.length;
+    KEY_SEP.lastIndex = from;
   }
   return from === 0 ? text : out + text.slice(from);
 }

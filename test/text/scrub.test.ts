@@ -153,6 +153,11 @@ const SECRETS: [string, string][] = [
   ['connection password=hunter2 refused', 'connection password=<redacted> refused'],
   ['jdbc user=etl pwd: "s3cr3t"', 'jdbc user=etl pwd: <redacted>'],
   ['auth_token=xyz;next', 'auth_token=<redacted>;next'],
+  // A harmless key must not swallow the pair in its value.
+  [
+    'User class threw exception: password=hunter2 rejected',
+    'User class threw exception: password=<redacted> rejected',
+  ],
 ];
 
 /** Text that looks like a credential to a careless pattern and must pass unchanged. */
@@ -271,6 +276,7 @@ describe('scrubSecrets', () => {
     ['flag runs', ' -u a -p'.repeat(4000)],
     ['XML names', '<name>'.repeat(5000)],
     ['dotted words', 'a.b-c_d:'.repeat(4000)],
+    ['harmless keys whose values hold pairs', 'exception: '.repeat(3000)],
   ])('stays linear on %s', (_name, text) => {
     expect(scrubSecrets(text).length).toBeLessThanOrEqual(text.length + REDACTED.length * 4000);
   });
