@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { closeDynaliteIteratorsOnReturn } from './dynalite-iterators.js';
 import { createDocumentClient, createDynamoStore } from './dynamo.js';
 import type { Store } from './store.js';
 import { ensureTable } from './table.js';
@@ -27,6 +28,7 @@ export interface LocalDynamo {
  */
 export async function startLocalDynamo(options: { dir?: string; port?: number } = {}): Promise<LocalDynamo> {
   const { default: dynalite } = await import('dynalite');
+  closeDynaliteIteratorsOnReturn();
   if (options.dir) await mkdir(options.dir, { recursive: true });
   const server = dynalite({
     createTableMs: 0,
