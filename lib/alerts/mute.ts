@@ -113,3 +113,21 @@ export function composeMuters(muters: readonly Muter[]): Muter {
     },
   };
 }
+
+/**
+ * The muter the notifier applies, from the config and the silences in the store: inhibition by the
+ * firing `sources`, maintenance windows, then config and stored silences. Status views use the same one,
+ * so "silenced" on a page means what it means for a message.
+ */
+export function alertMuter(
+  config: { inhibitRules: readonly InhibitRule[]; maintenanceWindows: readonly MaintenanceWindow[] },
+  sources: readonly MutableAlert[],
+  silences: readonly Silence[],
+  nowMs: number,
+): Muter {
+  return composeMuters([
+    createInhibitor(config.inhibitRules, sources),
+    createMaintenanceMuter(config.maintenanceWindows, nowMs),
+    createSilenceMuter(silences, nowMs),
+  ]);
+}

@@ -29,14 +29,7 @@ import {
   sendLeaseMs,
   startSendBudget,
 } from './lease.js';
-import {
-  composeMuters,
-  createInhibitor,
-  createMaintenanceMuter,
-  createSilenceMuter,
-  type MutableAlert,
-  type Muter,
-} from './mute.js';
+import { alertMuter, type MutableAlert, type Muter } from './mute.js';
 import { type CompiledRoute, groupKeyFor, groupLabelsFor, matchRoutes, routeTree } from './route.js';
 import { alertLabels, listSilences, silencesFromConfig } from './silences.js';
 import { toAlertView } from './view.js';
@@ -388,11 +381,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         error: describeError(error),
       });
     }
-    return composeMuters([
-      createInhibitor(config.inhibitRules, sources),
-      createMaintenanceMuter(config.maintenanceWindows, nowMs),
-      createSilenceMuter([...configSilences, ...stored], nowMs),
-    ]);
+    return alertMuter(config, sources, [...configSilences, ...stored], nowMs);
   }
 
   function evaluate(

@@ -14,7 +14,10 @@ import { DEMO_OPERATOR_TOKEN, DEMO_SINK_SECRETS, demoConfig, demoEnv } from './d
 import { cliLogger } from './log.js';
 import { formatEventLine, formatPollLine } from './output.js';
 import { waitForStop } from './signals.js';
-import { openStore } from './store.js';
+import { openStore, runningServer, StateInUseError } from './store.js';
+
+/** Where the demo keeps its state; the read commands look here when there is no jobwatch.yml. */
+export const DEMO_STATE_DIR = '.jobwatch/demo';
 
 /** How often the demo polls and flushes: fast enough to see a failure, an alert and a fix in a minute. */
 const DEMO_POLL_MS = 5_000;
@@ -48,9 +51,15 @@ export async function startDemo(options: {
   });
   const config = parseConfig(demoConfig(sandbox.targets()), 'built-in demo');
 
-  const dir = resolve('.jobwatch', 'demo');
+  const dir = resolve(DEMO_STATE_DIR);
+  const running = await runningServer(dir);
+  if (running)
+    throw new StateInUseError(
+      `a jobwatch demo is already running here (pid ${running.pid}); look at it with 'jobwatch status', or stop it first`,
+    );
+  // Each demo starts from a clean slate; 'jobwatch status' and 'remediation history' read this folder.
   await rm(dir, { recursive: true, force: true });
-  const opened = await openStore(config, { dir, now: clock.now });
+  const opened = await openStore(config, { dir, now: clock.now, exclusive: true });
   const logger = cliLogger({ verbose: Boolean(options.verbose) }).logger;
   const secrets = createSecretResolver();
   const pipeline = createLocalPipeline({

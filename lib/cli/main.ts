@@ -22,7 +22,16 @@ import { startDemo } from './demo.js';
 import { cliLogger } from './log.js';
 import { formatEventLine, formatPollLine } from './output.js';
 import { waitForStop } from './signals.js';
-import { openStore } from './store.js';
+import {
+  commandEvents,
+  commandSilence,
+  commandStatus,
+  EVENTS_HELP,
+  openStateFor,
+  SILENCE_HELP,
+  STATUS_HELP,
+} from './state-commands.js';
+import { openStore, StateInUseError } from './store.js';
 
 /** Exit codes: what a script calling jobwatch can rely on. */
 export const EXIT = {
@@ -50,6 +59,10 @@ Commands:
   config validate [FILE]     Validate a config file (default ./jobwatch.yml)
   sandbox                    Run the vendor API emulators alone and print their endpoints
   alert test <receiver>      Send a test message through one configured receiver
+  status                     What is firing, each target's last poll, remediations, silences
+  silence add|list|expire    Silence alerts by label matchers (with an end and a comment)
+  events tail [--follow]     The most recent events, and new ones as they come
+  doctor                     Check the config: secrets resolve, each target answers, channels
   remediation history        Print the remediation audit trail
   deadletters list|replay    Show what could not be delivered, or deliver it now
 
@@ -107,6 +120,9 @@ Options:
   alert: `Usage: jobwatch alert test <receiver> [--config FILE]
 
 Sends a test message through the named receiver (a channel in the config).`,
+  status: STATUS_HELP,
+  silence: SILENCE_HELP,
+  events: EVENTS_HELP,
   remediation: `Usage: jobwatch remediation history [--job KEY_OR_NAME] [--limit N] [--config FILE]
 
 Prints every remediation decision (performed, skipped with its reason, failed), newest first.`,
@@ -171,7 +187,7 @@ async function commandStart(args: string[]): Promise<number> {
   const logged = cliLogger({ verbose, file: LOG_FILE });
   const logger = logged.logger;
   const now = Date.now;
-  const opened = await openStore(config, { now });
+  const opened = await openStore(config, { now, exclusive: true });
   const secrets = createSecretResolver();
   const pipeline = createLocalPipeline({
     config,
@@ -427,12 +443,12 @@ async function commandRemediation(args: string[]): Promise<number> {
     help('remediation');
     return values.help ? EXIT.ok : EXIT.usage;
   }
-  const config = (await readConfig(values.config, false)) ?? parseConfig({}, 'defaults');
-  const opened = await openStore(config, { now: Date.now });
+  const limit = numberFlag('limit', values.limit, { min: 1, max: 10_000 }) ?? 100;
+  const { opened } = await openStateFor(values.config);
   try {
     const records = await remediationHistory(opened.store, {
       ...(values.job ? { jobKey: values.job } : {}),
-      limit: numberFlag('limit', values.limit, { min: 1, max: 10_000 }) ?? 100,
+      limit,
     });
     io.out(formatHistory(records));
     return EXIT.ok;
@@ -514,6 +530,12 @@ export async function main(argv: string[]): Promise<number> {
         return await commandAlert(rest);
       case 'remediation':
         return await commandRemediation(rest);
+      case 'status':
+        return await commandStatus(rest, io);
+      case 'silence':
+        return await commandSilence(rest, io);
+      case 'events':
+        return await commandEvents(rest, io);
       case 'deadletters':
         return await commandDeadletters(rest);
       case '--version':
@@ -532,6 +554,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigError) {
       io.err(error.message);
+      return EXIT.usage;
+    }
+    if (error instanceof StateInUseError) {
+      io.err(`jobwatch: ${error.message}`);
       return EXIT.usage;
     }
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -7,6 +7,7 @@ import { emptySnapshot } from '../providers/shared.js';
 import type { Provider, SecretResolver } from '../providers/types.js';
 import type { Store } from '../state/store.js';
 import type { EventBus } from './bus.js';
+import { pollHealthOf, recordPollHealth } from './health.js';
 import { DEADLETTER_PKS, publishOrPark } from './publish.js';
 
 export interface PollDeps {
@@ -118,6 +119,11 @@ export async function pollTarget(target: TargetConfig, deps: PollDeps): Promise<
     collectMs,
     totalMs: deps.now() - started,
   };
+  const intervalMs = (target.pollIntervalSeconds ?? deps.config.defaults.pollIntervalSeconds) * 1000;
+  // The heartbeat is for people and the dead man's switch; failing to write it must not fail the poll.
+  await recordPollHealth(deps.store, pollHealthOf(snapshot, report, intervalMs)).catch((error: unknown) =>
+    deps.logger.warn('poll heartbeat not written', { target: target.id, error: describe(error) }),
+  );
   deps.logger.info('poll finished', {
     target: target.id,
     provider: target.provider,
