@@ -9,6 +9,7 @@ import type { EventBus } from './bus.js';
 import { isSubscriberName, parkForSubscriber, replayEveryDeadLetter } from './dead-letters.js';
 import { LocalBus, type Subscriber } from './local-bus.js';
 import { type PollReport, pollAll } from './pipeline.js';
+import { recordRecentEvents } from './recent-events.js';
 
 export interface CoreDeps {
   config: Config;
@@ -47,7 +48,13 @@ export function createRemediatorFor(
     config: deps.config,
     store: deps.store,
     providers: deps.providers,
-    publish,
+    // Decisions are events too: `events tail` and the operator API list them beside the findings.
+    publish: async (events) => {
+      await publish(events);
+      await recordRecentEvents(deps.store, events).catch((error: unknown) =>
+        deps.logger.warn('recent events not recorded', { error: String(error) }),
+      );
+    },
     secrets: deps.secrets,
     logger: deps.logger,
     now: deps.now,

@@ -1,0 +1,79 @@
+/**
+ * A newcomer's first minutes, scripted: a fresh folder, `jobwatch start` (the demo) for a bounded time,
+ * and while it runs `status`, `remediation history` and `events tail`, each showing what the demo did.
+ * Real processes; the read commands talk to the running demo's store.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = resolve('bin/jobwatch.mjs');
+
+async function jobwatch(args: string[], cwd: string) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      cwd,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+it('status, remediation history and events tail show what the running demo did', {
+  timeout: 150_000,
+}, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'jobwatch-newcomer-'));
+  const demo = spawn(process.execPath, [BIN, 'start', '--duration', '90'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  demo.stdout.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((done) => demo.on('exit', done));
+  try {
+    // The demo's enforced restart of payments_agg is verified within its first half minute or so.
+    const deadline = Date.now() + 75_000;
+    while (!/RESOLVED\s+critical\s+job\.failed\s+alibaba-blink-sandbox payments_agg/.test(output)) {
+      if (Date.now() > deadline) throw new Error(`the demo did not resolve payments_agg in time:\n${output}`);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+
+    const status = await jobwatch(['status'], dir);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('embedded dynalite of the running jobwatch');
+    expect(status.stdout).toMatch(/FIRING: [1-9]/);
+    expect(status.stdout).toMatch(/alibaba-blink-sandbox\s+alibaba-blink\s+last poll [\d.]+ (ms|s) ago/);
+    expect(status.stdout).toMatch(
+      /performed\s+restart alibaba-blink-sandbox\/payments_agg\s+enforce\s+verified/,
+    );
+    const json = JSON.parse((await jobwatch(['status', '--json'], dir)).stdout) as { targets: unknown[] };
+    expect(json.targets).toHaveLength(3);
+
+    const history = await jobwatch(['remediation', 'history'], dir);
+    expect(history.code).toBe(0);
+    expect(history.stdout).toMatch(/performed\s+enforce\s+restart\s+alibaba-blink-sandbox\/payments_agg/);
+    expect(history.stdout).toMatch(/dry-run\s+resubmit\s+huawei-mrs-sandbox\/demo-spark-etl/);
+
+    const events = await jobwatch(['events', 'tail', '--limit', '100'], dir);
+    expect(events.code).toBe(0);
+    expect(events.stdout).toMatch(/FIRING\s+critical\s+job\.failed\s+alibaba-blink-sandbox payments_agg/);
+    expect(events.stdout).toMatch(/remediation\.performed/);
+
+    const second = await jobwatch(['start', '--duration', '5'], dir);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain('a jobwatch demo is already running here');
+  } finally {
+    demo.kill('SIGINT');
+    await exited;
+  }
+  expect(output).not.toContain('Database is closed');
+});
