@@ -136,8 +136,8 @@ export async function resolveCredentials(
     return { accessKeyId, secretAccessKey, ...(securityToken ? { securityToken } : {}) };
   } catch (error) {
     // The resolver names the reference that failed and why, never a value: a configuration problem, not
-    // the vendor being down, so it is kept verbatim (the scrubber would take the reference for a secret).
-    throw new HttpCallError(`credentials: ${error instanceof Error ? error.message : String(error)}`, {
+    // the vendor being down. No `credentials:` prefix: the scrubber would read it as a key and redact.
+    throw new HttpCallError(error instanceof Error ? error.message : String(error), {
       kind: 'config',
       operation: 'ResolveCredentials',
       attempts: 0,
