@@ -1,7 +1,8 @@
 /**
  * The notification pipeline (AM `notify/notify.go`, spelled out in one place):
- *   ingest: route each event, merge it into its group item (conditional writes, so concurrent and
- *           repeated deliveries converge on one state);
+ *   ingest: drop what is older, by observation, than what was already handled for its fingerprint
+ *           (redeliveries, replays), route each event, merge it into its group item (conditional writes,
+ *           so concurrent and repeated deliveries converge on one state);
  *   flush:  for each due group: mute (inhibition, maintenance windows, silences), dedup against the
  *           notification log (needsUpdate), fold what exceeds the route's storm cap into one digest, then
  *           per group take a send lease, re-check the log, send with retries, record the log entry;
