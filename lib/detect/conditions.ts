@@ -37,6 +37,12 @@ export interface Finding {
 export interface Thresholds {
   firePolls: number;
   resolvePolls: number;
+  /**
+   * Polls worth counting (default `firePolls`): `seen` stops there, so a condition that stays as it is
+   * leaves its stored state untouched and a steady poll writes nothing (issue 17). `pollsFiring` in
+   * events is therefore "seen on at least this many consecutive polls".
+   */
+  countPolls?: number;
 }
 
 /** Everything an event needs besides the finding. */
@@ -84,7 +90,7 @@ export function reconcile(input: ReconcileInput): {
     const key = conditionKey(finding.type, finding.discriminator);
     if (seenKeys.has(key)) continue;
     seenKeys.add(key);
-    const { firePolls } = input.thresholds(finding.type, finding.discriminator);
+    const { firePolls, countPolls } = input.thresholds(finding.type, finding.discriminator);
     let condition: ConditionState | undefined = input.previous[key] ? { ...input.previous[key] } : undefined;
     // Only `resolvePolls` clean polls end an incident; a new occurrence while it is open does not.
     const recurred =
@@ -102,7 +108,7 @@ export function reconcile(input: ReconcileInput): {
         ...(finding.discriminator ? { discriminator: finding.discriminator } : {}),
       };
     }
-    condition.seen += 1;
+    if (condition.seen < Math.max(firePolls, countPolls ?? 0)) condition.seen += 1;
     condition.absent = 0;
     delete condition.clearedAtMs;
     if (finding.occurrence !== undefined) condition.occurrence = finding.occurrence;

@@ -312,7 +312,9 @@ function checkpointFailures(
   if (maxFailedId !== undefined) cursor.maxFailedId = maxFailedId;
   const failedCount = stats.failedCount ?? (reset ? undefined : prev?.failedCount);
   if (failedCount !== undefined) cursor.failedCount = failedCount;
-  const lastCompletedId = stats.lastCompletedId ?? (reset ? undefined : prev?.lastCompletedId);
+  // A floor, not the latest id: ids falling below the first one seen on this history mean it restarted.
+  // Kept as it is while checkpoints advance, so a healthy running job's state is not rewritten every poll.
+  const lastCompletedId = reset ? stats.lastCompletedId : (prev?.lastCompletedId ?? stats.lastCompletedId);
   if (lastCompletedId !== undefined) cursor.lastCompletedId = lastCompletedId;
 
   if (!prev) return { findings: [], cursor };

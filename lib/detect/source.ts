@@ -75,7 +75,11 @@ export function evaluateSource(
   const reconciled = reconcile({
     previous: previous?.conditions ?? {},
     findings,
-    thresholds: (type, discriminator) => thresholdsFor(rules, type, discriminator),
+    // Failing polls are counted up to the escalation to critical, no further.
+    thresholds: (type, discriminator) => ({
+      ...thresholdsFor(rules, type, discriminator),
+      countPolls: rules.sourceUnreachable.criticalAfterPolls,
+    }),
     context: eventContext,
     nowMs: context.nowMs,
     resolvedTitle: () => `${snapshot.provider} API reachable again for target ${target.id}`,
