@@ -65,6 +65,8 @@ const SECRET_KEYS = new Set(['ak', 'sk', 'aksk']);
 /** Values that say whether a secret exists, never what it is: `password: YES`, `"token": null`. */
 const NOT_A_SECRET = /^(?:true|false|yes|no|null|none|nil|undefined|empty|\*+)$/i;
 
+/** Keys that open a sentence as often as a pair: a credential only before `=` or as a quoted key. */
+const PROSE_KEY = /credentials?$/i;
 /** Cheap first look: a key without any of these fragments cannot name a credential. */
 const SECRET_HINT = /pass|pwd|secret|token|credential|key|cookie|^(?:--?)?(?:ak|sk|aksk)$/i;
 
@@ -136,6 +138,8 @@ const KEY_SEP =
   /(?<![\w.$-])((?:--?)?[A-Za-z_][\w.-]{0,79})(\\?["']?[ \t]{0,4}(?:=>?|:(?!\/\/|:))[ \t]{0,4})/g;
 /** The value after a credential key, read only then (sticky at the end of the separator). */
 const KEYED_VALUE = /\\"[^"\n]*"?|"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|[^\s"',;&)}\]<>|]+/y;
+/** Chinese vendor text: `密码：x`, `密钥=x`, `令牌: x` (full-width or ASCII separators). */
+const CJK_KEYED = /((?:密码|口令|密钥|秘钥|私钥|令牌|凭证)[ \t]{0,4}[:：=][ \t]{0,4})[^\s，。；、,;"'<>]+/g;
 /** `--password x`, `--secret-key "x y"`: a credential flag followed by its value. */
 const FLAG_VALUE = /(?<![\w-])(--[A-Za-z][\w.-]{0,63})([ \t]+)("[^"\n]*"?|'[^'\n]*'?|[^\s"'-][^\s"']*)/g;
 /** `mysql -u root -psecret`, `beeline -n etl -p secret`: `-p` after a user flag is a password. */
@@ -186,6 +190,8 @@ function scrubKeyed(text: string): string {
   for (let match = KEY_SEP.exec(text); match; match = KEY_SEP.exec(text)) {
     const [, key = ''] = match;
     if (!isSecretKey(key)) continue;
+    // `credentials: secret reference env:X is not set` is prose; `credentials=x` and `"credentials":` are not.
+    if (PROSE_KEY.test(key) && !/[="']/.test(match[2] ?? '')) continue;
     KEYED_VALUE.lastIndex = KEY_SEP.lastIndex;
     const value = KEYED_VALUE.exec(text)?.[0];
     if (value === undefined || quoteKept(value)) continue;
@@ -236,6 +242,7 @@ export function scrubSecrets(input: string): string {
     .replace(XML_NAME_VALUE, (m, head: string, key: string) => (isSecretKey(key) ? `${head}${REDACTED}` : m))
     .replace(XML_ELEMENT, (m, head: string, key: string) => (isSecretKey(key) ? `${head}${REDACTED}` : m));
   text = scrubKeyed(text);
+  text = text.replace(CJK_KEYED, `$1${REDACTED}`);
   text = text
     .replace(FLAG_VALUE, (m, flag: string, space: string, value: string) =>
       isSecretKey(flag) && !quoteKept(value) ? `${flag}${space}${REDACTED}` : m,

@@ -153,6 +153,12 @@ const SECRETS: [string, string][] = [
   ['connection password=hunter2 refused', 'connection password=<redacted> refused'],
   ['jdbc user=etl pwd: "s3cr3t"', 'jdbc user=etl pwd: <redacted>'],
   ['auth_token=xyz;next', 'auth_token=<redacted>;next'],
+  ['连接数据库失败，密码：Hunter2，请检查', '连接数据库失败，密码：<redacted>，请检查'],
+  [
+    '{"credentials":"c2VjcmV0LXZhbHVl"} credentials=abc123',
+    '{"credentials":<redacted>} credentials=<redacted>',
+  ],
+  ['OBS 访问失败 密钥=AbC123xyz 已过期', 'OBS 访问失败 密钥=<redacted> 已过期'],
   // A harmless key must not swallow the pair in its value.
   [
     'User class threw exception: password=hunter2 rejected',
@@ -211,6 +217,9 @@ const HARMLESS: string[] = [
   'contact etl-team@example.com',
   'password: <redacted>',
   'SELECT key, value FROM kv WHERE secret_level > 2',
+  'credentials: secret reference env:JOBWATCH_SK: environment variable is not set',
+  '用户名或密码错误，请重新输入',
+  '密钥已过期，请在控制台重新创建',
 ];
 
 describe('scrubSecrets', () => {
