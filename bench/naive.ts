@@ -4,6 +4,7 @@ import { createSecretResolver } from '../lib/config/secrets.js';
 import type { JobSnapshot, TargetSnapshot } from '../lib/model/snapshot.js';
 import { silentLogger } from '../lib/observability/logger.js';
 import { resolveBlinkClient } from '../lib/providers/alibaba-blink/collector.js';
+import { parseFlinkScopeId, resolveFlinkClient } from '../lib/providers/alibaba-flink/collector.js';
 import { getHuaweiClient } from '../lib/providers/huawei/index.js';
 
 export interface NaiveRow {
@@ -115,6 +116,26 @@ async function naiveCalls(
           );
         }
       }
+      return calls;
+    };
+  }
+  if (target.provider === 'alibaba-flink') {
+    const client = await resolveFlinkClient(target, { now: Date.now, secrets, logger: silentLogger });
+    const namespace = (job: JobSnapshot) => parseFlinkScopeId(job.scope.id)?.namespace ?? '';
+    const get =
+      (job: JobSnapshot, operation: string, segments: string[], query: [string, string][] = []): Call =>
+      () =>
+        client.call({ operation, method: 'GET', namespace: namespace(job), segments, query }, z.unknown(), {
+          now: Date.now,
+        });
+    // Naively: every job by id, and the running ones' events and savepoints.
+    return (job) => {
+      const calls = [get(job, 'GetJob', ['jobs', job.instanceId ?? ''])];
+      if (job.state === 'RUNNING' && job.kind === 'flink-stream')
+        calls.push(
+          get(job, 'GetEvents', ['events'], [['deploymentId', job.vendorId]]),
+          get(job, 'ListSavepoints', ['savepoints'], [['jobId', job.instanceId ?? '']]),
+        );
       return calls;
     };
   }

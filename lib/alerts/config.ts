@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROVIDERS, type ProviderId } from '../model/snapshot.js';
 import { channelConfigSchema } from './channels/registry.js';
 import { matcherSchema } from './matchers.js';
 import { configSilenceSchema } from './silences.js';
@@ -33,7 +34,7 @@ const routeFields = {
   /** All must match: label matchers like `team="data"` or `{name, op, value}`. */
   matchers: z.array(matcherSchema).default([]),
   /** Shorthands for the common matchers; each is "any of". */
-  providers: z.array(z.enum(['alibaba-blink', 'huawei-dli', 'huawei-mrs'])).optional(),
+  providers: z.array(z.enum(PROVIDERS)).optional(),
   types: z.array(z.string().min(1)).optional(),
   severities: z.array(z.enum(['critical', 'warning', 'info'])).optional(),
   /** Job (resource) name globs (`etl-*`). */
@@ -50,7 +51,7 @@ export interface RouteConfig {
   repeatIntervalSeconds?: number | undefined;
   stormCap?: number | undefined;
   matchers: z.output<typeof matcherSchema>[];
-  providers?: ('alibaba-blink' | 'huawei-dli' | 'huawei-mrs')[] | undefined;
+  providers?: ProviderId[] | undefined;
   types?: string[] | undefined;
   severities?: ('critical' | 'warning' | 'info')[] | undefined;
   jobs?: string[] | undefined;

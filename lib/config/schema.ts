@@ -3,6 +3,7 @@ import { alertingIssues, alertingSchema } from '../alerts/config.js';
 import { jobRulesSchema, rulesOverrideSchema } from '../detect/config.js';
 import { webhookIssues, webhookSchema } from '../ingest/config.js';
 import { blinkEndpointFor, blinkOptionsSchema } from '../providers/alibaba-blink/config.js';
+import { flinkEndpointFor, flinkOptionsSchema } from '../providers/alibaba-flink/config.js';
 import { dliEndpointFor, dliOptionsSchema } from '../providers/huawei-dli/config.js';
 import { mrsEndpointFor, mrsOptionsSchema } from '../providers/huawei-mrs/config.js';
 import { remediationSchema } from '../remediation/config.js';
@@ -29,6 +30,9 @@ const targetBase = {
 const blinkTarget = z
   .object({ provider: z.literal('alibaba-blink'), options: blinkOptionsSchema, ...targetBase })
   .strict();
+const flinkTarget = z
+  .object({ provider: z.literal('alibaba-flink'), options: flinkOptionsSchema, ...targetBase })
+  .strict();
 const dliTarget = z
   .object({ provider: z.literal('huawei-dli'), options: dliOptionsSchema, ...targetBase })
   .strict();
@@ -38,12 +42,13 @@ const mrsTarget = z
 
 const ENDPOINTS = {
   'alibaba-blink': blinkEndpointFor,
+  'alibaba-flink': flinkEndpointFor,
   'huawei-dli': dliEndpointFor,
   'huawei-mrs': mrsEndpointFor,
 } as const;
 
 export const targetSchema = z
-  .discriminatedUnion('provider', [blinkTarget, dliTarget, mrsTarget])
+  .discriminatedUnion('provider', [blinkTarget, flinkTarget, dliTarget, mrsTarget])
   .superRefine((target, ctx) => {
     if (!target.endpoint && !ENDPOINTS[target.provider](target.region)) {
       ctx.addIssue({

@@ -5,7 +5,7 @@
  * Time values are epoch milliseconds unless a name says otherwise.
  */
 
-export const PROVIDERS = ['alibaba-blink', 'huawei-dli', 'huawei-mrs'] as const;
+export const PROVIDERS = ['alibaba-blink', 'alibaba-flink', 'huawei-dli', 'huawei-mrs'] as const;
 export type ProviderId = (typeof PROVIDERS)[number];
 
 /** Normalized job state. The verbatim vendor state is always kept next to it. */

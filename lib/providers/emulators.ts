@@ -7,12 +7,14 @@
 import type { ProviderId } from '../model/snapshot.js';
 import type { SandboxPlugin } from '../sandbox/types.js';
 import { alibabaBlinkSandboxPlugin } from './alibaba-blink/sandbox.js';
+import { alibabaFlinkSandboxPlugin } from './alibaba-flink/sandbox.js';
 import { huaweiDliSandboxPlugin } from './huawei-dli/sandbox.js';
 import { huaweiMrsSandboxPlugin } from './huawei-mrs/sandbox.js';
 
 /** One line per provider, next to its line in registry.ts. */
 export const EMULATORS_BY_PROVIDER: Record<ProviderId, SandboxPlugin> = {
   'alibaba-blink': alibabaBlinkSandboxPlugin,
+  'alibaba-flink': alibabaFlinkSandboxPlugin,
   'huawei-dli': huaweiDliSandboxPlugin,
   'huawei-mrs': huaweiMrsSandboxPlugin,
 };

@@ -1,0 +1,362 @@
+/**
+ * Stop, restart and restart-from-checkpoint of a Realtime Compute for Apache Flink deployment's job. Every
+ * action re-reads the deployment's newest job first, sends StopJob / StartJobWithParams (digest §5.1, §5.4),
+ * then verifies with GetJob until the expected state or the timeout. A deployment is the resource (its id
+ * is the vendorId); its jobs are runs (instanceId), and a start makes a new one.
+ */
+import { z } from 'zod';
+import type { TargetConfig } from '../../config/schema.js';
+import { HttpCallError } from '../../http/errors.js';
+import { sleep } from '../../http/sleep.js';
+import { finishOutcome, isRetryableFailure, type OutcomeBody, pollUntil } from '../actions-shared.js';
+import type {
+  ActionName,
+  ActionOutcome,
+  ActionRequest,
+  ActionTarget,
+  CurrentState,
+  ProviderActions,
+  ProviderContext,
+} from '../types.js';
+import type { FlinkCallContext, FlinkClient } from './client.js';
+import {
+  type FlinkTarget,
+  latestJob,
+  normalizeFlinkState,
+  parseFlinkScopeId,
+  resolveFlinkClient,
+} from './collector.js';
+import { jobResponseSchema, listJobsResponseSchema, type VendorJob } from './schemas.js';
+
+const JOB_ACTIONS: readonly ActionName[] = ['stop', 'restart', 'restart-from-checkpoint'];
+
+const STOP_STRATEGIES = ['NONE', 'STOP_WITH_SAVEPOINT', 'STOP_WITH_DRAIN'] as const;
+const RESTORE_KINDS = ['NONE', 'LATEST_SAVEPOINT', 'FROM_SAVEPOINT', 'LATEST_STATE'] as const;
+
+/** Policy parameters this provider understands; anything else is a rejected request. */
+export const flinkActionParamsSchema = z
+  .object({
+    /** Stop (and the stop of a restart) takes a savepoint first: STOP_WITH_SAVEPOINT. */
+    withSavepoint: z.boolean().optional(),
+    /** The StopJob strategy itself; wins over `withSavepoint`. */
+    stopStrategy: z.enum(STOP_STRATEGIES).optional(),
+    /** Where a start restores from; by default the latest savepoint after a savepoint stop, else the latest state. */
+    restoreStrategy: z.enum(RESTORE_KINDS).optional(),
+    /** The savepoint to start from (FROM_SAVEPOINT, implied when given). */
+    savepointId: z.string().min(1).optional(),
+    allowNonRestoredState: z.boolean().optional(),
+    /** Stateless start offset, epoch ms (only with restoreStrategy NONE). */
+    jobStartTimeMs: z.number().int().positive().optional(),
+    resourceQueueName: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((p) => p.restoreStrategy !== 'FROM_SAVEPOINT' || p.savepointId !== undefined, {
+    message: 'restoreStrategy FROM_SAVEPOINT needs savepointId',
+    path: ['savepointId'],
+  });
+type FlinkActionParams = z.infer<typeof flinkActionParamsSchema>;
+
+export function flinkSupportedActions(
+  resource: Pick<ActionTarget, 'kind' | 'jobKind'>,
+): readonly ActionName[] {
+  if (resource.kind !== 'job') return [];
+  return resource.jobKind === 'flink-stream' || resource.jobKind === 'flink-batch' ? JOB_ACTIONS : [];
+}
+
+class ActionStop extends Error {
+  constructor(readonly outcome: Exclude<OutcomeBody, { ok: true }>) {
+    super(outcome.message);
+  }
+}
+
+interface Session {
+  client: FlinkClient;
+  call: FlinkCallContext;
+  namespace: string;
+  deploymentId: string;
+  name: string;
+  request: ActionRequest;
+  ctx: ProviderContext;
+  startedMs: number;
+  params: FlinkActionParams;
+}
+
+const statusOf = (job: VendorJob | undefined) => (job?.status?.currentJobStatus ?? 'UNKNOWN').toUpperCase();
+const LIVE = new Set(['STARTING', 'RUNNING']);
+const ENDED = new Set(['CANCELLED', 'FAILED', 'FINISHED']);
+
+/** The deployment's newest job (ListJobs, newest first asked; the newest is picked whatever the order). */
+async function readLatest(
+  client: FlinkClient,
+  namespace: string,
+  deploymentId: string,
+  call: FlinkCallContext,
+): Promise<VendorJob | undefined> {
+  const answer = await client.call(
+    {
+      operation: 'ListJobs',
+      method: 'GET',
+      namespace,
+      segments: ['jobs'],
+      query: [
+        ['deploymentId', deploymentId],
+        ['pageIndex', '1'],
+        ['pageSize', '100'],
+        ['sortName', 'gmt_create'],
+      ],
+    },
+    listJobsResponseSchema,
+    call,
+  );
+  return latestJob(answer.data);
+}
+
+async function getJob(s: Session, jobId: string): Promise<VendorJob> {
+  const answer = await s.client.call(
+    { operation: 'GetJob', method: 'GET', namespace: s.namespace, segments: ['jobs', jobId] },
+    jobResponseSchema,
+    s.call,
+  );
+  if (!answer.data)
+    throw new HttpCallError('GetJob: the answer carries no job', {
+      kind: 'invalid-response',
+      operation: 'GetJob',
+      attempts: 1,
+    });
+  return answer.data;
+}
+
+/** Polls GetJob until `want`; FAILED while waiting for anything else ends the wait as failed. */
+async function waitFor(s: Session, jobId: string, want: string): Promise<VendorJob> {
+  const polled = await pollUntil({
+    read: () => getJob(s, jobId),
+    decide: (job) => {
+      const status = statusOf(job);
+      if (status === want) return 'done';
+      return status === 'FAILED' && want !== 'FAILED' ? 'failed' : 'wait';
+    },
+    now: s.ctx.now,
+    sleep,
+    signal: s.ctx.signal,
+    startedMs: s.startedMs,
+    verifyTimeoutMs: s.request.verifyTimeoutMs,
+    verifyIntervalMs: s.request.verifyIntervalMs,
+    retryReads: false,
+  });
+  const job = polled.last as VendorJob;
+  if (polled.result === 'done') return job;
+  if (polled.result === 'failed') {
+    const reason = job.status?.failure?.reason;
+    throw new ActionStop({
+      ok: false,
+      status: 'failed',
+      finalState: 'FAILED',
+      message: `${s.name}: job ${jobId} reached FAILED while waiting for ${want}${reason ? ` (${reason})` : ''}`,
+      retryable: false,
+    });
+  }
+  if (polled.aborted) throw s.ctx.signal?.reason;
+  throw new ActionStop({
+    ok: false,
+    status: 'timeout',
+    finalState: normalizeFlinkState(statusOf(job)).state,
+    message: `${s.name}: job ${jobId} still ${statusOf(job)} after ${s.request.verifyTimeoutMs} ms, expected ${want}`,
+    retryable: true,
+  });
+}
+
+function reject(message: string): never {
+  throw new ActionStop({ ok: false, status: 'rejected', message, retryable: false });
+}
+
+async function stopJob(s: Session, job: VendorJob): Promise<string> {
+  const stopStrategy = s.params.stopStrategy ?? (s.params.withSavepoint ? 'STOP_WITH_SAVEPOINT' : 'NONE');
+  await s.client.call(
+    {
+      operation: 'StopJob',
+      method: 'POST',
+      namespace: s.namespace,
+      segments: ['jobs', job.jobId],
+      verb: ':stop',
+      body: { stopStrategy },
+    },
+    jobResponseSchema,
+    s.call,
+  );
+  await waitFor(s, job.jobId, 'CANCELLED');
+  return stopStrategy;
+}
+
+async function startJob(s: Session, restoreKind: (typeof RESTORE_KINDS)[number]): Promise<VendorJob> {
+  const restoreStrategy: Record<string, unknown> = { kind: restoreKind };
+  if (restoreKind === 'FROM_SAVEPOINT') restoreStrategy['savepointId'] = s.params.savepointId;
+  if (s.params.allowNonRestoredState !== undefined)
+    restoreStrategy['allowNonRestoredState'] = s.params.allowNonRestoredState;
+  if (restoreKind === 'NONE' && s.params.jobStartTimeMs !== undefined)
+    restoreStrategy['jobStartTimeInMs'] = s.params.jobStartTimeMs;
+  const answer = await s.client.call(
+    {
+      operation: 'StartJobWithParams',
+      method: 'POST',
+      namespace: s.namespace,
+      segments: ['jobs'],
+      verb: ':start',
+      body: {
+        deploymentId: s.deploymentId,
+        restoreStrategy,
+        ...(s.params.resourceQueueName ? { resourceQueueName: s.params.resourceQueueName } : {}),
+      },
+    },
+    jobResponseSchema,
+    s.call,
+  );
+  // The answer is the new job; without it the new run cannot be told from the old one.
+  const started = answer.data ?? (await readLatest(s.client, s.namespace, s.deploymentId, s.call));
+  if (!started)
+    throw new ActionStop({
+      ok: false,
+      status: 'failed',
+      message: `${s.name}: StartJobWithParams answered without a job`,
+      retryable: true,
+    });
+  return waitFor(s, started.jobId, 'RUNNING');
+}
+
+async function stop(s: Session): Promise<string> {
+  const job = await readLatest(s.client, s.namespace, s.deploymentId, s.call);
+  const status = statusOf(job);
+  if (!job || ENDED.has(status)) return `already stopped (${status})`;
+  if (!LIVE.has(status)) reject(`cannot stop ${s.name} in state ${status}`);
+  const strategy = await stopJob(s, job);
+  return `stopped job ${job.jobId} (${strategy})`;
+}
+
+/** Stop the live job if any (verified CANCELLED), then StartJobWithParams, verified RUNNING. */
+async function restartWith(s: Session, fromCheckpoint: boolean): Promise<string> {
+  const job = await readLatest(s.client, s.namespace, s.deploymentId, s.call);
+  const status = statusOf(job);
+  if (status === 'CANCELLING') reject(`cannot restart ${s.name} while it is CANCELLING`);
+  let stoppedWith: string | undefined;
+  if (job && LIVE.has(status)) stoppedWith = await stopJob(s, job);
+  const restore =
+    (s.params.savepointId ? 'FROM_SAVEPOINT' : undefined) ??
+    (fromCheckpoint ? 'LATEST_STATE' : undefined) ??
+    s.params.restoreStrategy ??
+    (stoppedWith === 'STOP_WITH_SAVEPOINT' ? 'LATEST_SAVEPOINT' : 'LATEST_STATE');
+  const started = await startJob(s, restore);
+  return `restarted as job ${started.jobId} from ${restore} (was ${status}${stoppedWith ? `, stopped with ${stoppedWith}` : ''})`;
+}
+
+const PERFORM: Partial<Record<ActionName, (s: Session) => Promise<string>>> = {
+  stop,
+  restart: (s) => restartWith(s, false),
+  'restart-from-checkpoint': (s) => restartWith(s, true),
+};
+
+function failureOutcome(error: unknown): OutcomeBody {
+  if (error instanceof ActionStop) return error.outcome;
+  if (error instanceof HttpCallError) {
+    const retryable = isRetryableFailure(error);
+    return { ok: false, status: retryable ? 'failed' : 'rejected', message: error.message, retryable };
+  }
+  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError'))
+    return { ok: false, status: 'timeout', message: 'aborted: time budget exhausted', retryable: true };
+  return {
+    ok: false,
+    status: 'failed',
+    message: error instanceof Error ? error.message : String(error),
+    retryable: false,
+  };
+}
+
+async function readFlinkState(
+  target: TargetConfig,
+  resource: ActionTarget,
+  ctx: ProviderContext,
+): Promise<CurrentState> {
+  const scope = parseFlinkScopeId(resource.scope.id);
+  if (target.provider !== 'alibaba-flink' || resource.kind !== 'job' || !scope)
+    throw new Error(
+      `alibaba-flink cannot read the state of a ${resource.kind} in ${resource.scope.kind} ${resource.scope.id}`,
+    );
+  const client = await resolveFlinkClient(target as FlinkTarget, ctx);
+  const job = await readLatest(client, scope.namespace, resource.vendorId, {
+    now: ctx.now,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  const vendorState = statusOf(job);
+  return {
+    kind: 'job',
+    ...normalizeFlinkState(vendorState),
+    vendorState,
+    ...(job ? { instanceId: job.jobId } : {}),
+  };
+}
+
+export const flinkActions: ProviderActions = {
+  supports: flinkSupportedActions,
+  readState: readFlinkState,
+
+  async perform(target: TargetConfig, request: ActionRequest, ctx: ProviderContext): Promise<ActionOutcome> {
+    const startedMs = ctx.now();
+    const action = request.action;
+    const done = (outcome: OutcomeBody): ActionOutcome => finishOutcome(action, startedMs, ctx.now, outcome);
+    const handler = PERFORM[action];
+    const scope = parseFlinkScopeId(request.resource.scope.id);
+    if (
+      target.provider !== 'alibaba-flink' ||
+      !handler ||
+      !scope ||
+      !flinkSupportedActions(request.resource).includes(action) ||
+      request.resource.scope.kind !== 'project'
+    ) {
+      return done({
+        ok: false,
+        status: 'unsupported',
+        message:
+          `${action} is not supported for ${request.resource.kind} ${request.resource.jobKind ?? ''}`.trim(),
+        retryable: false,
+      });
+    }
+    if ((target as FlinkTarget).options.workspace !== scope.workspace) {
+      return done({
+        ok: false,
+        status: 'rejected',
+        message: `workspace ${scope.workspace} is not target ${target.id}'s workspace`,
+        retryable: false,
+      });
+    }
+    const params = flinkActionParamsSchema.safeParse(request.params ?? {});
+    if (!params.success) {
+      return done({
+        ok: false,
+        status: 'rejected',
+        message: `invalid params: ${params.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+        retryable: false,
+      });
+    }
+    try {
+      const client = await resolveFlinkClient(target as FlinkTarget, ctx);
+      const session: Session = {
+        client,
+        call: { now: ctx.now, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+        namespace: scope.namespace,
+        deploymentId: request.resource.vendorId,
+        name: request.resource.name,
+        request,
+        ctx,
+        startedMs,
+        params: params.data,
+      };
+      const message = await handler(session);
+      const final = await readLatest(client, scope.namespace, request.resource.vendorId, session.call);
+      return done({
+        ok: true,
+        finalState: normalizeFlinkState(statusOf(final)).state,
+        message: `${request.resource.name}: ${message}`,
+      });
+    } catch (error) {
+      return done(failureOutcome(error));
+    }
+  },
+};

@@ -1,0 +1,585 @@
+/**
+ * One poll of one Realtime Compute for Apache Flink workspace. Per namespace: ListDeployments (paged) ->
+ * ListJobs per deployment that has any job (paged; the newest job is the deployment's state) -> for a
+ * running streaming job, GetEvents (restarts and failovers) and ListSavepoints (savepoints and retained
+ * checkpoints); GetJobDiagnosis for a failed job or one whose risk level is raised. Never throws.
+ */
+import type { TargetOf } from '../../config/schema.js';
+import { HttpCallError } from '../../http/errors.js';
+import {
+  type CheckpointFailure,
+  type CheckpointStats,
+  type CollectionError,
+  EVIDENCE,
+  type Evidence,
+  type FailoverException,
+  type JobKind,
+  type JobSnapshot,
+  type JobState,
+  type MetricSample,
+  resourceKey,
+  type TargetSnapshot,
+} from '../../model/snapshot.js';
+import { cleanVendorText } from '../../text/scrub.js';
+import { type Page, type PageReading, positionReadings, readPages } from '../paging.js';
+import {
+  createJobFilter,
+  emptySnapshot,
+  looseNumber,
+  mapConcurrent,
+  resolveCredentials,
+  toCollectionError,
+} from '../shared.js';
+import type { ProviderContext } from '../types.js';
+import { createLimiter, type FlinkCallContext, type FlinkClient, flinkClientFor } from './client.js';
+import { flinkEndpointFor } from './config.js';
+import {
+  getEventsResponseSchema,
+  jobDiagnosisResponseSchema,
+  listDeploymentsResponseSchema,
+  listJobsResponseSchema,
+  listSavepointsResponseSchema,
+  type VendorDeployment,
+  type VendorDiagnosis,
+  type VendorEvent,
+  type VendorJob,
+  type VendorSavepoint,
+} from './schemas.js';
+
+export type FlinkTarget = TargetOf<'alibaba-flink'>;
+
+const MAX_PAGES = 1_000;
+
+// ---------------------------------------------------------------------------------------------------------
+// Vendor facts -> normalized model.
+
+/**
+ * `status.currentJobStatus` (digest §3.4) -> normalized state. CANCELLED is a stop someone asked for (a person
+ * or a StopJob call): 'user', so remediation leaves it alone. Unknown values are UNKNOWN, never healthy.
+ */
+export function normalizeFlinkState(current: string | undefined): {
+  state: JobState;
+  stateCause?: 'user' | 'system';
+} {
+  switch ((current ?? '').toUpperCase()) {
+    case 'STARTING':
+      return { state: 'PENDING' };
+    case 'RUNNING':
+      return { state: 'RUNNING' };
+    case 'CANCELLING':
+      return { state: 'STOPPING', stateCause: 'user' };
+    case 'CANCELLED':
+      return { state: 'STOPPED', stateCause: 'user' };
+    case 'FAILED':
+      return { state: 'FAILED', stateCause: 'system' };
+    case 'FINISHED':
+      return { state: 'SUCCEEDED' };
+    default:
+      return { state: 'UNKNOWN' };
+  }
+}
+
+export function flinkJobKind(executionMode: string | undefined): JobKind {
+  return (executionMode ?? '').toUpperCase() === 'BATCH' ? 'flink-batch' : 'flink-stream';
+}
+
+/** `Job.createdAt` and `Event.createdAt` are strings: epoch-ms digits or a date (§9.5). */
+export function timeOf(value: string | number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = looseNumber(value);
+  if (n !== undefined) return n < 1e12 ? n * 1000 : n;
+  const parsed = Date.parse(String(value));
+  return Number.isFinite(parsed) ? parsed : undefined;
+}
+
+/** The deployment's newest job: latest start (or creation), then the larger job id. */
+export function latestJob(jobs: readonly VendorJob[]): VendorJob | undefined {
+  const at = (job: VendorJob) => job.startTime ?? timeOf(job.createdAt) ?? 0;
+  return jobs.reduce<VendorJob | undefined>((best, job) => {
+    if (!best) return job;
+    const d = at(job) - at(best);
+    return d > 0 || (d === 0 && job.jobId > best.jobId) ? job : best;
+  }, undefined);
+}
+
+/** Scope id of a namespace: the workspace and the namespace, which every call needs. */
+export function flinkScopeId(workspace: string, namespace: string): string {
+  return `${workspace}:${namespace}`;
+}
+
+export function parseFlinkScopeId(id: string): { workspace: string; namespace: string } | undefined {
+  const at = id.indexOf(':');
+  if (at <= 0 || at === id.length - 1) return undefined;
+  return { workspace: id.slice(0, at), namespace: id.slice(at + 1) };
+}
+
+/** Restarts and failovers the events tell about (event names are not enumerated, §6.1: read both fields). */
+const FAILOVER_EVENT = /restart|failover|fail over/i;
+
+export function toFailovers(events: readonly VendorEvent[], jobId: string): FailoverException[] {
+  const byTime = new Map<number, FailoverException>();
+  for (const event of events) {
+    if (event.jobId && event.jobId !== jobId) continue;
+    if (!FAILOVER_EVENT.test(`${event.eventName ?? ''} ${event.message ?? ''}`)) continue;
+    const atMs = timeOf(event.createdAt);
+    if (atMs === undefined || byTime.has(atMs)) continue;
+    const message = cleanVendorText(firstLine(event.message) ?? event.eventName, 300) ?? 'failover';
+    byTime.set(atMs, { atMs, message, ...(event.eventName ? { rootCause: message } : {}) });
+  }
+  return [...byTime.values()].sort((a, b) => a.atMs - b.atMs);
+}
+
+function firstLine(text: string | undefined): string | undefined {
+  return text?.split(/\r?\n/).find((l) => l.trim() !== '');
+}
+
+/**
+ * Checkpoint facts from the job's savepoints and retained checkpoints (§5.5; there is no checkpoint API).
+ * Savepoint ids are UUIDs: a failure's creation time is its id, so detection counts each one once.
+ */
+export function toCheckpointStats(savepoints: readonly VendorSavepoint[]): CheckpointStats {
+  const stats: CheckpointStats = {};
+  const completed = savepoints
+    .filter((s) => (s.status?.state ?? '').toUpperCase() === 'COMPLETED' && s.createdAt !== undefined)
+    .sort((a, b) => (a.createdAt as number) - (b.createdAt as number));
+  const newest = completed.at(-1);
+  if (newest?.createdAt !== undefined) {
+    stats.lastCompletedAtMs = newest.createdAt;
+    stats.lastCompletedId = newest.createdAt;
+  }
+  const retained = completed
+    .filter((s) => (s.savepointOrigin ?? '').toUpperCase() === 'RETAINED_CHECKPOINT')
+    .map((s) => s.createdAt as number);
+  const gaps = retained
+    .slice(1)
+    .map((t, i) => t - (retained[i] as number))
+    .filter((g) => g > 0);
+  if (gaps.length > 0) stats.intervalMs = gaps.sort((a, b) => a - b)[Math.floor(gaps.length / 2)] as number;
+  const failures: CheckpointFailure[] = [];
+  for (const s of savepoints) {
+    if ((s.status?.state ?? '').toUpperCase() !== 'FAILED' || s.createdAt === undefined) continue;
+    const message = cleanVendorText(firstLine(s.status?.failure?.message), 300);
+    failures.push({
+      id: s.createdAt,
+      atMs: s.status?.failure?.failedAt ?? s.createdAt,
+      ...(message ? { message } : {}),
+    });
+  }
+  if (failures.length > 0) stats.recentFailures = failures.sort((a, b) => a.id - b.id);
+  const inProgress = savepoints.filter((s) => (s.status?.state ?? '').toUpperCase() === 'STARTED').length;
+  if (savepoints.length > 0) stats.inProgressCount = inProgress;
+  return stats;
+}
+
+/** The diagnosis' symptoms as one line each, most relevant groups first. */
+export function diagnosisLines(diagnosis: VendorDiagnosis): string[] {
+  const s = diagnosis.symptoms;
+  if (!s) return [];
+  const all = [
+    ...s.startup,
+    ...s.runtime,
+    ...s.state,
+    ...s.troubleshooting,
+    ...s.others,
+    ...(s.autopilot ? [s.autopilot] : []),
+  ];
+  return all
+    .map((symptom) => [symptom.name, symptom.description].filter(Boolean).join(': '))
+    .filter((line) => line.length > 0);
+}
+
+/** A risk level that asks for a closer look: anything reported other than low (unknown values included). */
+export function riskRaised(level: string | undefined): boolean {
+  return level !== undefined && level !== '' && !/LOW/i.test(level);
+}
+
+function markMissing(snap: JobSnapshot, ...evidence: Evidence[]): void {
+  const missing = new Set([...(snap.missing ?? []), ...evidence]);
+  snap.missing = EVIDENCE.filter((e) => missing.has(e));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Paging: pageIndex is 1-based (§9.1); the shared reader also tries the other readings and checks totalSize.
+
+const PAGE_INDEX_READINGS: PageReading<number>[] = positionReadings(['pages-from-1'], (position) => position);
+
+async function readAllPages<T>(options: {
+  operation: string;
+  what: string;
+  pageSize: number;
+  concurrency: number;
+  keyOf: (item: T) => string;
+  fetch: (pageIndex: number) => Promise<Page<T>>;
+  errors: CollectionError[];
+  nowMs: () => number;
+}): Promise<{ items: T[]; complete: boolean; failed: boolean }> {
+  try {
+    const listed = await readPages({
+      readings: PAGE_INDEX_READINGS,
+      fetch: options.fetch,
+      idOf: options.keyOf,
+      pageSize: options.pageSize,
+      concurrency: options.concurrency,
+      maxPages: MAX_PAGES,
+      trustFirstPage: true,
+    });
+    if (!listed.complete) {
+      const expected =
+        listed.total === undefined
+          ? 'the API reported no totalSize, so nothing shows the listing is whole'
+          : `the API reported ${listed.total}`;
+      options.errors.push({
+        kind: 'incomplete',
+        operation: options.operation,
+        message: `${options.operation}: read ${listed.items.length} ${options.what} but ${expected}`,
+        atMs: options.nowMs(),
+      });
+    }
+    return { items: listed.items, complete: listed.complete, failed: false };
+  } catch (error) {
+    options.errors.push(toCollectionError(error, options.operation, options.nowMs()));
+    return { items: [], complete: false, failed: true };
+  }
+}
+
+const pageOf = <T>(answer: {
+  data: T[];
+  totalSize?: number | undefined;
+  pageSize?: number | undefined;
+}): Page<T> => ({
+  items: answer.data,
+  ...(answer.totalSize === undefined ? {} : { total: answer.totalSize }),
+  ...(answer.pageSize === undefined ? {} : { pageSize: answer.pageSize }),
+});
+
+// ---------------------------------------------------------------------------------------------------------
+
+export async function resolveFlinkClient(target: FlinkTarget, ctx: ProviderContext): Promise<FlinkClient> {
+  const endpoint = target.endpoint ?? flinkEndpointFor(target.region);
+  if (!endpoint) {
+    throw new HttpCallError(`unknown region '${target.region}' and no endpoint configured`, {
+      kind: 'config',
+      operation: 'resolve-endpoint',
+      attempts: 0,
+    });
+  }
+  const { secretAccessKey, ...credentials } = await resolveCredentials(target, ctx);
+  return flinkClientFor({
+    endpoint,
+    workspace: target.options.workspace,
+    credentials: { ...credentials, accessKeySecret: secretAccessKey },
+  });
+}
+
+export async function collectFlink(target: FlinkTarget, ctx: ProviderContext): Promise<TargetSnapshot> {
+  const startedMs = ctx.now();
+  const snapshot = emptySnapshot(target, startedMs);
+  try {
+    const client = await resolveFlinkClient(target, ctx);
+    const call: FlinkCallContext = {
+      now: ctx.now,
+      calls: snapshot.apiCalls,
+      limit: createLimiter(target.options.concurrency),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    };
+    for (const namespace of target.options.namespaces) {
+      await collectNamespace(target, namespace, client, call, snapshot);
+    }
+  } catch (error) {
+    snapshot.errors.push(toCollectionError(error, 'collect', ctx.now()));
+    snapshot.complete = false;
+  }
+  snapshot.jobs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Every listing is read by readPages, which calls it complete only on the totalSize the vendor reported.
+  snapshot.confirmedByTotals = snapshot.complete;
+  snapshot.durationMs = ctx.now() - startedMs;
+  return snapshot;
+}
+
+function jobCount(deployment: VendorDeployment): number | undefined {
+  const s = deployment.jobSummary;
+  if (!s) return undefined;
+  return (
+    (s.starting ?? 0) +
+    (s.running ?? 0) +
+    (s.cancelling ?? 0) +
+    (s.cancelled ?? 0) +
+    (s.finished ?? 0) +
+    (s.failed ?? 0)
+  );
+}
+
+async function collectNamespace(
+  target: FlinkTarget,
+  namespace: string,
+  client: FlinkClient,
+  call: FlinkCallContext,
+  snapshot: TargetSnapshot,
+): Promise<void> {
+  const options = target.options;
+  const nowMs = () => call.now();
+  const wanted = createJobFilter(target.jobs);
+  const modes = new Set<string>(options.executionModes);
+  const listed = await readAllPages<VendorDeployment>({
+    operation: 'ListDeployments',
+    what: 'deployments',
+    pageSize: options.pageSize,
+    concurrency: options.concurrency,
+    keyOf: (d) => d.deploymentId,
+    errors: snapshot.errors,
+    nowMs,
+    fetch: async (pageIndex) =>
+      pageOf(
+        await client.call(
+          {
+            operation: 'ListDeployments',
+            method: 'GET',
+            namespace,
+            segments: ['deployments'],
+            query: [
+              ['pageIndex', String(pageIndex)],
+              ['pageSize', String(options.pageSize)],
+            ],
+          },
+          listDeploymentsResponseSchema,
+          call,
+        ),
+      ),
+  });
+  if (!listed.complete) snapshot.complete = false;
+  const deployments = listed.items.filter(
+    (d) =>
+      wanted(d.name) &&
+      modes.has((d.executionMode ?? 'STREAMING').toUpperCase()) &&
+      // A deployment never started has no job to watch; unknown counters are read anyway.
+      (jobCount(d) ?? 1) > 0,
+  );
+  const snaps = await mapConcurrent(deployments, options.concurrency, (d) =>
+    collectDeployment(target, namespace, d, client, call, snapshot),
+  );
+  for (const snap of snaps) if (snap) snapshot.jobs.push(snap);
+}
+
+async function collectDeployment(
+  target: FlinkTarget,
+  namespace: string,
+  deployment: VendorDeployment,
+  client: FlinkClient,
+  call: FlinkCallContext,
+  snapshot: TargetSnapshot,
+): Promise<JobSnapshot | undefined> {
+  const options = target.options;
+  const jobs = await readAllPages<VendorJob>({
+    operation: 'ListJobs',
+    what: `jobs of deployment ${deployment.name}`,
+    pageSize: options.pageSize,
+    concurrency: 1,
+    keyOf: (j) => j.jobId,
+    errors: snapshot.errors,
+    nowMs: () => call.now(),
+    fetch: async (pageIndex) =>
+      pageOf(
+        await client.call(
+          {
+            operation: 'ListJobs',
+            method: 'GET',
+            namespace,
+            segments: ['jobs'],
+            query: [
+              ['deploymentId', deployment.deploymentId],
+              ['pageIndex', String(pageIndex)],
+              ['pageSize', String(options.pageSize)],
+              ['sortName', 'gmt_create'],
+            ],
+          },
+          listJobsResponseSchema,
+          call,
+        ),
+      ),
+  });
+  // Without the whole job list the newest job is unknown: the deployment is left out, the snapshot is
+  // incomplete (so it is not taken for gone) and the listing's error says why.
+  if (!jobs.complete) {
+    snapshot.complete = false;
+    return undefined;
+  }
+  const job = latestJob(jobs.items);
+  if (!job) return undefined;
+  const snap = jobSnapshot(target, namespace, deployment, job, call.now());
+  const streamingRunning = snap.state === 'RUNNING' && snap.kind === 'flink-stream';
+  const reads: Promise<void>[] = [];
+  if (streamingRunning) {
+    reads.push(readEvents(target, namespace, deployment, job, snap, client, call, snapshot));
+    if (options.readSavepoints)
+      reads.push(readSavepoints(target, namespace, job, snap, client, call, snapshot));
+  }
+  if (options.readDiagnosis && (snap.state === 'FAILED' || riskRaised(job.status?.riskLevel)))
+    reads.push(readDiagnosis(namespace, deployment, job, snap, client, call, snapshot));
+  await Promise.all(reads);
+  return snap;
+}
+
+function jobSnapshot(
+  target: FlinkTarget,
+  namespace: string,
+  deployment: VendorDeployment,
+  job: VendorJob,
+  nowMs: number,
+): JobSnapshot {
+  const workspace = target.options.workspace;
+  const scope = { kind: 'project' as const, id: flinkScopeId(workspace, namespace), name: namespace };
+  const kind = flinkJobKind(job.executionMode ?? deployment.executionMode);
+  const vendorState = (job.status?.currentJobStatus ?? 'UNKNOWN').toUpperCase();
+  const { state, stateCause } = normalizeFlinkState(vendorState);
+  const labels: Record<string, string> = { ...target.labels, workspace, namespace, kind };
+  if (deployment.engineVersion ?? job.engineVersion)
+    labels['engineVersion'] = (job.engineVersion ?? deployment.engineVersion) as string;
+  if (deployment.deploymentTarget?.name) labels['queue'] = deployment.deploymentTarget.name;
+  if (job.status?.running?.observedFlinkJobStatus)
+    labels['flinkJobStatus'] = job.status.running.observedFlinkJobStatus.toUpperCase();
+  if (job.status?.riskLevel) labels['riskLevel'] = job.status.riskLevel;
+  const snap: JobSnapshot = {
+    key: resourceKey({
+      provider: 'alibaba-flink',
+      region: target.region,
+      scope,
+      type: 'job',
+      vendorId: deployment.deploymentId,
+    }),
+    provider: 'alibaba-flink',
+    targetId: target.id,
+    region: target.region,
+    scope,
+    name: deployment.name,
+    vendorId: deployment.deploymentId,
+    labels,
+    type: 'job',
+    kind,
+    instanceId: job.jobId,
+    state,
+    vendorState,
+  };
+  if (stateCause) snap.stateCause = stateCause;
+  if (job.startTime !== undefined && job.startTime > 0) snap.startedAtMs = job.startTime;
+  if (job.endTime !== undefined && job.endTime > 0) snap.finishedAtMs = job.endTime;
+  const failure = job.status?.failure;
+  const failedAt = failure?.failedAt ?? snap.finishedAtMs;
+  if (state === 'FAILED' && failedAt !== undefined) snap.stateSinceMs = failedAt;
+  else if (snap.finishedAtMs !== undefined) snap.stateSinceMs = snap.finishedAtMs;
+  else if (snap.startedAtMs !== undefined) snap.stateSinceMs = snap.startedAtMs;
+  const lastError = cleanVendorText(
+    [failure?.reason, firstLine(failure?.message)].filter(Boolean).join(': ') || undefined,
+    500,
+  );
+  if (lastError) snap.lastError = lastError;
+  const metrics: MetricSample[] = [];
+  const restarts = job.status?.running?.observedFlinkJobRestarts;
+  if (state === 'RUNNING' && restarts !== undefined)
+    metrics.push({ name: 'restarts', value: restarts, atMs: nowMs });
+  if (job.status?.healthScore !== undefined)
+    metrics.push({ name: 'healthScore', value: job.status.healthScore, atMs: nowMs });
+  if (metrics.length > 0) snap.metrics = metrics;
+  return snap;
+}
+
+/** GetEvents for the deployment, newest page: restart and failover events of the current job. */
+async function readEvents(
+  target: FlinkTarget,
+  namespace: string,
+  deployment: VendorDeployment,
+  job: VendorJob,
+  snap: JobSnapshot,
+  client: FlinkClient,
+  call: FlinkCallContext,
+  snapshot: TargetSnapshot,
+): Promise<void> {
+  try {
+    const answer = await client.call(
+      {
+        operation: 'GetEvents',
+        method: 'GET',
+        namespace,
+        segments: ['events'],
+        query: [
+          ['deploymentId', deployment.deploymentId],
+          ['pageIndex', '1'],
+          ['pageSize', String(target.options.eventsPageSize)],
+        ],
+      },
+      getEventsResponseSchema,
+      call,
+    );
+    snap.failovers = toFailovers(answer.data, job.jobId);
+  } catch (error) {
+    snapshot.errors.push(toCollectionError(error, 'GetEvents', call.now()));
+    markMissing(snap, 'failovers');
+  }
+}
+
+async function readSavepoints(
+  target: FlinkTarget,
+  namespace: string,
+  job: VendorJob,
+  snap: JobSnapshot,
+  client: FlinkClient,
+  call: FlinkCallContext,
+  snapshot: TargetSnapshot,
+): Promise<void> {
+  try {
+    const answer = await client.call(
+      {
+        operation: 'ListSavepoints',
+        method: 'GET',
+        namespace,
+        segments: ['savepoints'],
+        query: [
+          ['jobId', job.jobId],
+          ['pageIndex', '1'],
+          ['pageSize', String(target.options.pageSize)],
+        ],
+      },
+      listSavepointsResponseSchema,
+      call,
+    );
+    snap.checkpoints = toCheckpointStats(answer.data.filter((s) => !s.jobId || s.jobId === job.jobId));
+  } catch (error) {
+    snapshot.errors.push(toCollectionError(error, 'ListSavepoints', call.now()));
+    markMissing(snap, 'checkpoints');
+  }
+}
+
+/** GetJobDiagnosis: its symptoms join the job's error text, which the diagnosis classifier reads. */
+async function readDiagnosis(
+  namespace: string,
+  deployment: VendorDeployment,
+  job: VendorJob,
+  snap: JobSnapshot,
+  client: FlinkClient,
+  call: FlinkCallContext,
+  snapshot: TargetSnapshot,
+): Promise<void> {
+  try {
+    const answer = await client.call(
+      {
+        operation: 'GetJobDiagnosis',
+        method: 'GET',
+        namespace,
+        segments: ['deployments', deployment.deploymentId, 'jobs', job.jobId, 'job-diagnoses', 'lite'],
+      },
+      jobDiagnosisResponseSchema,
+      call,
+    );
+    if (!answer.data) return;
+    const lines = diagnosisLines(answer.data);
+    if (answer.data.riskLevel) snap.labels['riskLevel'] = answer.data.riskLevel;
+    if (lines.length === 0) return;
+    const text = cleanVendorText(
+      [snap.lastError, `diagnosis: ${lines.join('; ')}`].filter(Boolean).join(' | '),
+      500,
+    );
+    if (text) snap.lastError = text;
+  } catch (error) {
+    snapshot.errors.push(toCollectionError(error, 'GetJobDiagnosis', call.now()));
+    markMissing(snap, 'details');
+  }
+}

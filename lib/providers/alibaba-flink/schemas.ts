@@ -1,0 +1,164 @@
+/**
+ * zod schemas of the `ververica` 2022-07-18 responses jobwatch reads (digest: shared/reference/
+ * alibaba-flink-ververica.md §2-§6). Keys are camelCase; timestamps are int64 on some structures and
+ * strings on others (§9.5), so every time and count is read loosely. Objects are stripped to the declared
+ * keys: artifacts (SQL text, JAR URIs), Flink configuration and variables (which carry credentials) never
+ * get past parsing.
+ */
+import { z } from 'zod';
+import { looseBoolean, looseNumber } from '../shared.js';
+
+const absent = (value: unknown) => value === null || value === undefined || value === '';
+const num = z.preprocess((v) => (absent(v) ? undefined : (looseNumber(v) ?? v)), z.number().optional());
+const bool = z.preprocess((v) => (absent(v) ? undefined : (looseBoolean(v) ?? v)), z.boolean().optional());
+const str = z.preprocess(
+  (v) => (v === null || v === undefined ? undefined : typeof v === 'number' ? String(v) : v),
+  z.string().optional(),
+);
+const obj = <T extends z.ZodRawShape>(shape: T) =>
+  z.preprocess((v) => (v === null ? undefined : v), z.object(shape).optional());
+
+/** The business envelope of every answer (§2); `success` is what tells, `httpCode` is always 200. */
+export const vvpEnvelopeSchema = z.object({
+  requestId: str,
+  success: z.preprocess((v) => looseBoolean(v) ?? v, z.boolean()),
+  httpCode: num,
+  errorCode: str,
+  errorMessage: str,
+});
+
+/** The POP gateway's error body (PascalCase), for signature, throttling and auth failures (§7.1). */
+export const gatewayErrorSchema = z.object({
+  RequestId: z.string().optional(),
+  HostId: z.string().optional(),
+  Code: z.string(),
+  Message: z.string().optional(),
+});
+
+/** A list answer's page: `data` must be there (an answer without it is drift, not an empty fleet). */
+const listEnvelope = <T extends z.ZodType>(item: T) =>
+  vvpEnvelopeSchema.extend({
+    pageIndex: num,
+    pageSize: num,
+    totalSize: num,
+    data: z.preprocess((v) => (v === null ? [] : v), z.array(item)),
+  });
+
+export const jobSummarySchema = z.object({
+  starting: num,
+  running: num,
+  cancelling: num,
+  cancelled: num,
+  finished: num,
+  failed: num,
+});
+
+export const deploymentSchema = z.object({
+  deploymentId: z.string().min(1),
+  name: z.string().min(1),
+  namespace: str,
+  workspace: str,
+  engineVersion: str,
+  executionMode: str,
+  createdAt: str,
+  modifiedAt: str,
+  deploymentHasChanged: bool,
+  jobSummary: obj(jobSummarySchema.shape),
+  deploymentTarget: obj({ mode: str, name: str }),
+  labels: z.record(z.string(), z.unknown()).nullish(),
+});
+export type VendorDeployment = z.infer<typeof deploymentSchema>;
+
+export const jobFailureSchema = z.object({ message: str, reason: str, failedAt: num });
+
+export const jobStatusSchema = z.object({
+  currentJobStatus: str,
+  failure: obj(jobFailureSchema.shape),
+  running: obj({ observedFlinkJobStatus: str, observedFlinkJobRestarts: num }),
+  riskLevel: str,
+  healthScore: num,
+});
+
+export const restoreStrategySchema = z.object({
+  kind: str,
+  savepointId: str,
+  allowNonRestoredState: bool,
+  jobStartTimeInMs: num,
+});
+
+export const jobSchema = z.object({
+  jobId: z.string().min(1),
+  deploymentId: str,
+  deploymentName: str,
+  namespace: str,
+  workspace: str,
+  executionMode: str,
+  createdAt: str,
+  modifiedAt: str,
+  startTime: num,
+  endTime: num,
+  engineVersion: str,
+  sessionClusterName: str,
+  status: obj(jobStatusSchema.shape),
+  metric: obj({ totalCpu: num, totalMemoryByte: num }),
+  restoreStrategy: obj(restoreStrategySchema.shape),
+});
+export type VendorJob = z.infer<typeof jobSchema>;
+
+export const eventSchema = z.object({
+  eventId: str,
+  eventName: str,
+  message: str,
+  jobId: str,
+  deploymentId: str,
+  namespace: str,
+  createdAt: str,
+});
+export type VendorEvent = z.infer<typeof eventSchema>;
+
+export const savepointSchema = z.object({
+  savepointId: z.string().min(1),
+  deploymentId: str,
+  jobId: str,
+  namespace: str,
+  savepointOrigin: str,
+  nativeFormat: bool,
+  description: str,
+  stopWithDrainEnabled: bool,
+  savepointLocation: str,
+  status: obj({ state: str, failure: obj(jobFailureSchema.shape) }),
+  createdAt: num,
+  modifiedAt: num,
+});
+export type VendorSavepoint = z.infer<typeof savepointSchema>;
+
+const symptomSchema = z.object({ name: str, description: str, recommendation: str });
+const symptomList = z.preprocess((v) => (absent(v) ? [] : v), z.array(symptomSchema));
+export const jobDiagnosisSchema = z.object({
+  diagnoseId: str,
+  diagnoseTime: num,
+  riskLevel: str,
+  healthScore: num,
+  symptoms: obj({
+    startup: symptomList,
+    runtime: symptomList,
+    state: symptomList,
+    troubleshooting: symptomList,
+    others: symptomList,
+    autopilot: z.preprocess((v) => (v === null ? undefined : v), symptomSchema.optional()),
+  }),
+});
+export type VendorDiagnosis = z.infer<typeof jobDiagnosisSchema>;
+
+export const listDeploymentsResponseSchema = listEnvelope(deploymentSchema);
+export const listJobsResponseSchema = listEnvelope(jobSchema);
+export const getEventsResponseSchema = listEnvelope(eventSchema);
+export const listSavepointsResponseSchema = listEnvelope(savepointSchema);
+
+/** GetJob, StartJobWithParams, StopJob: `data` is one Job (StopJob's may be empty on failure). */
+export const jobResponseSchema = vvpEnvelopeSchema.extend({
+  data: z.preprocess((v) => (absent(v) ? undefined : v), jobSchema.optional()),
+});
+export const jobDiagnosisResponseSchema = vvpEnvelopeSchema.extend({
+  data: z.preprocess((v) => (absent(v) ? undefined : v), jobDiagnosisSchema.optional()),
+});
