@@ -65,6 +65,18 @@ const CASES: ProviderCase[] = [
     },
   },
   {
+    id: 'alibaba-flink',
+    load: async () => ({
+      provider: (await import('../../lib/providers/alibaba-flink/index.js')).alibabaFlinkProvider,
+      plugin: (await import('../../lib/providers/alibaba-flink/sandbox.js')).alibabaFlinkSandboxPlugin,
+    }),
+    failed: { job: 'payments_agg', action: 'restart' },
+    mutatingOps: ['StopJob', 'StartJobWithParams'],
+    restartOp: 'StartJobWithParams',
+    // The scenario's legacy_report is stopped from the console half a minute in (CANCELLED).
+    userStop: { job: 'legacy_report', action: 'restart' },
+  },
+  {
     id: 'huawei-mrs',
     load: async () => ({
       provider: (await import('../../lib/providers/huawei-mrs/index.js')).huaweiMrsProvider,

@@ -106,7 +106,7 @@ function scripted(world: World, ns: string, t: (minutes: number) => number, ever
   });
   add(world, ns, 'clicks_sessionize', { kind: 'crash-loop', fromMs: t(1), untilMs: t(5), everyMs });
   add(world, ns, 'inventory_sync', { kind: 'checkpoint-fails', fromMs: t(1), untilMs: t(6) });
-  add(world, ns, 'legacy_report', { kind: 'user-stopped', atMs: t(-30) });
+  add(world, ns, 'legacy_report', { kind: 'user-stopped', atMs: t(0.5) });
   add(world, ns, 'draft_pipeline', { kind: 'never-started' });
   add(world, ns, 'nightly_rollup', { kind: 'batch', startMs: t(-120), durationMs: 30 * 60_000 }, 'BATCH');
 }
