@@ -91,6 +91,13 @@ describe('jobwatch CLI', () => {
     const key = (e: ReturnType<typeof parseEvent>) => `${e.data.type}/${e.data.status}/${e.data.fingerprint}`;
     expect(b.map(key).sort()).toEqual(a.map(key).sort());
     const providers = new Set(a.map((e) => e.data.provider));
-    expect(providers).toEqual(new Set(['alibaba-blink', 'huawei-dli', 'huawei-mrs']));
+    // Issue 21 adds the fourth provider to the demo: its failed job and its crash loop show at once.
+    expect(providers).toEqual(new Set(['alibaba-blink', 'alibaba-flink', 'huawei-dli', 'huawei-mrs']));
+    const flink = a
+      .filter((e) => e.data.provider === 'alibaba-flink' && e.data.status === 'firing')
+      .map((e) => `${e.data.type} ${e.data.resource.name}`);
+    expect(flink).toEqual(
+      expect.arrayContaining(['job.failed fraud_rules', 'failover.burst clickstream_sessions']),
+    );
   });
 });

@@ -49,7 +49,7 @@ describe('config validate: every problem says where, what was expected and what 
     const { code, stderr } = await jobwatch(['config', 'validate', await configFile(BLINK_TARGET)]);
     expect(code).toBe(2);
     expect(stderr).toContain('targets[0].provider:');
-    expect(stderr).toContain("'alibaba-blink' | 'huawei-dli' | 'huawei-mrs'");
+    expect(stderr).toContain("'alibaba-blink' | 'alibaba-flink' | 'huawei-dli' | 'huawei-mrs'");
     expect(stderr).toContain("found 'alibaba-blnk' (did you mean 'alibaba-blink'?)");
   });
 

@@ -14,6 +14,8 @@ import type { JobwatchEvent } from '../../lib/events/index.js';
 import type { TargetSnapshot } from '../../lib/model/snapshot.js';
 import { alibabaBlinkProvider } from '../../lib/providers/alibaba-blink/index.js';
 import { alibabaBlinkSandboxPlugin } from '../../lib/providers/alibaba-blink/sandbox.js';
+import { alibabaFlinkProvider } from '../../lib/providers/alibaba-flink/index.js';
+import { alibabaFlinkSandboxPlugin } from '../../lib/providers/alibaba-flink/sandbox.js';
 import { closeHuaweiClients } from '../../lib/providers/huawei/index.js';
 import { huaweiDliProvider } from '../../lib/providers/huawei-dli/index.js';
 import { huaweiDliSandboxPlugin } from '../../lib/providers/huawei-dli/sandbox.js';
@@ -54,6 +56,20 @@ const PROVIDERS: ProviderCase[] = [
       { operation: 'ListInstance', listing: true },
       // GetInstanceFinalState is not in the matrix: the `test` scenario has no batch instance the control
       // plane calls RUNNING, so the route is never called (test/providers/alibaba-blink covers it).
+    ],
+  },
+  {
+    id: 'alibaba-flink',
+    provider: alibabaFlinkProvider,
+    plugin: () => alibabaFlinkSandboxPlugin,
+    fleet: { flinkTestFillers: 2 },
+    routes: [
+      { operation: 'ListDeployments', listing: true },
+      { operation: 'ListJobs', listing: true },
+      // GetEvents and ListSavepoints read one recent page per running job: per-job evidence, not listings.
+      { operation: 'GetEvents', listing: false },
+      { operation: 'ListSavepoints', listing: false },
+      { operation: 'GetJobDiagnosis', listing: false },
     ],
   },
   {
