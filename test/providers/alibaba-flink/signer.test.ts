@@ -48,7 +48,7 @@ function crossCheck(request: V3Request, action: string, credentials = CREDS) {
   const headers = signV3Request(request, credentials, { dateMs: DATE_MS, nonce: NONCE, action });
   const { authorization, ...sent } = headers;
   const payload = OpenApiUtil.hexEncode(
-    OpenApiUtil.hash(Buffer.from(request.body ?? '', 'utf8'), 'ACS3-HMAC-SHA256'),
+    OpenApiUtil.hash(Buffer.from(String(request.body ?? ''), 'utf8'), 'ACS3-HMAC-SHA256'),
   );
   const official = OpenApiUtil.getAuthorization(
     {
