@@ -84,6 +84,7 @@ export async function startDemo(options: {
     pollEveryMs: () => DEMO_POLL_MS,
     flushEveryMs: DEMO_FLUSH_MS,
     webhook: { port: options.webhookPort ?? 0, store: opened.store, secrets, now: clock.now },
+    checkState: () => opened.check(),
     onReport: (report) => {
       const atMs = Date.now();
       if (options.verbose) io.out(formatPollLine(report, { atMs }));
@@ -96,11 +97,15 @@ export async function startDemo(options: {
   io.out(
     `Polling every ${DEMO_POLL_MS / 1000} s. Expect a failure, its alert, and a remediation within a minute. Ctrl-C to stop.\n`,
   );
-  await waitForStop(options.durationMs);
+  const lost = await Promise.race([waitForStop(options.durationMs).then(() => undefined), runtime.failed]);
   io.out('\nstopping…');
   await runtime.stop();
   await opened.close();
   await sandbox.stop();
   await sink.stop();
+  if (lost) {
+    process.stderr.write(`jobwatch: stopped: ${lost.message}\n`);
+    return 1;
+  }
   return 0;
 }

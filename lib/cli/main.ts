@@ -16,6 +16,7 @@ import { createLocalPipeline, createNotifierFor } from '../runtime/services.js';
 import { createSimClock } from '../sandbox/clock.js';
 import { startSandbox } from '../sandbox/server.js';
 import { SANDBOX_ENV } from '../sandbox/types.js';
+import { StateDirError } from '../state/local-dir.js';
 import { choiceFlag, numberFlag, UsageError } from './args.js';
 import { deliverHeld } from './deliver.js';
 import { startDemo } from './demo.js';
@@ -205,6 +206,7 @@ async function commandStart(args: string[]): Promise<number> {
     logger,
     flushEveryMs: 10_000,
     webhook: { port: webhookPort ?? 8787, store: opened.store, secrets, now },
+    checkState: () => opened.check(),
     ...(pollSeconds ? { pollEveryMs: () => pollSeconds * 1000 } : {}),
     onReport: (report) => {
       const atMs = Date.now();
@@ -213,10 +215,14 @@ async function commandStart(args: string[]): Promise<number> {
     },
   });
   io.out(`webhook function (ingest and operator API) on ${runtime.webhookUrl}`);
-  await waitForStop(durationMs);
+  const lost = await Promise.race([waitForStop(durationMs).then(() => undefined), runtime.failed]);
   await runtime.stop();
   await opened.close();
   await logged.close();
+  if (lost) {
+    io.err(`jobwatch: stopped: ${lost.message}`);
+    return EXIT.failure;
+  }
   return EXIT.ok;
 }
 
@@ -571,6 +577,10 @@ export async function main(argv: string[]): Promise<number> {
         `jobwatch: port ${port ?? ''} is already in use (another jobwatch start?). Pass --webhook-port N with a free port, or --webhook-port 0 to pick one.`,
       );
       return EXIT.usage;
+    }
+    if (error instanceof StateDirError) {
+      io.err(`jobwatch: ${error.message}`);
+      return EXIT.failure;
     }
     io.err(`jobwatch: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
     return EXIT.failure;

@@ -9,6 +9,11 @@ import type { Store } from '../state/store.js';
 export interface OpenedStore {
   store: Store;
   describe: string;
+  /**
+   * Whether the store is still where it was opened: a StateDirError when the local state directory was
+   * deleted or replaced since (the local runtime checks on a timer); nothing to check for a remote table.
+   */
+  check(): Promise<Error | undefined>;
   close(): Promise<void>;
 }
 
@@ -39,6 +44,7 @@ export async function openStore(
     return {
       store,
       describe: `DynamoDB table ${tableName} at ${config.state.endpoint}`,
+      check: async () => undefined,
       close: () => store.close(),
     };
   }
@@ -76,6 +82,7 @@ export async function openStore(
     describe: dir
       ? `embedded dynalite (${dir}, table ${tableName})`
       : `embedded dynalite (in memory, table ${tableName})`,
+    check: () => local.check(),
     close: async () => {
       if (serverFile) await rm(serverFile, { force: true }).catch(() => undefined);
       await local.store.close();

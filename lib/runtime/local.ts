@@ -18,11 +18,23 @@ export interface LocalRuntimeOptions {
   onReport?: (report: PollReport) => void;
   /** Serves the webhook function (ingest and operator API) on loopback; off when omitted. */
   webhook?: { port: number; store: Store; secrets: SecretResolver; now: () => number };
+  /**
+   * Whether the state store is still usable (e.g. the local state directory was not deleted); checked on
+   * start and every `checkStateEveryMs`. A problem stops the schedule and settles `failed`.
+   */
+  checkState?: () => Promise<Error | undefined>;
+  /** Default 5 s: a deleted state directory is noticed long before LevelDB's next compaction needs it. */
+  checkStateEveryMs?: number;
 }
 
 export interface LocalRuntime {
   /** The webhook server's base URL, when one was asked for. */
   webhookUrl?: string;
+  /**
+   * Settles with the reason when the runtime stopped its schedule on its own (the state store was lost);
+   * never settles otherwise. The caller reports it, calls stop() and exits non-zero.
+   */
+  failed: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -74,6 +86,34 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }, options.flushEveryMs ?? 60_000),
   );
 
+  let reportFailure: (error: Error) => void = () => {};
+  const failed = new Promise<Error>((resolve) => {
+    reportFailure = resolve;
+  });
+  const { checkState } = options;
+  if (checkState) {
+    let checking = false;
+    let lost = false;
+    const check = () => {
+      if (checking || lost) return;
+      checking = true;
+      checkState()
+        .then((problem) => {
+          if (!problem) return;
+          // Continuing would write state that the next start cannot see: stop the schedule, say why.
+          lost = true;
+          for (const timer of timers) clearInterval(timer);
+          logger.error('state store lost: polling stopped', { error: problem.message.split('\n')[0] });
+          reportFailure(problem);
+        })
+        .catch((error: unknown) => logger.warn('state check failed', { error: String(error) }))
+        .finally(() => {
+          checking = false;
+        });
+    };
+    timers.push(setInterval(check, options.checkStateEveryMs ?? 5_000));
+  }
+
   let webhook: WebhookServer | undefined;
   if (options.webhook) {
     const handler = createWebhookHandler({
@@ -97,6 +137,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
   return {
     ...(webhook ? { webhookUrl: webhook.url } : {}),
+    failed,
     async stop() {
       for (const timer of timers) clearInterval(timer);
       await webhook?.stop();

@@ -1,4 +1,5 @@
 export * from './dynamo.js';
 export * from './local.js';
+export * from './local-dir.js';
 export * from './store.js';
 export * from './table.js';

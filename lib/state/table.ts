@@ -55,6 +55,14 @@ export async function ensureTable(
   return { created };
 }
 
+/** The table's status, or undefined when it does not exist. */
+export async function tableStatus(
+  client: DynamoDBClient | DynamoDBDocumentClient,
+  tableName: string,
+): Promise<string | undefined> {
+  return describeStatus(client as DynamoDBClient, tableName);
+}
+
 async function describeStatus(client: DynamoDBClient, tableName: string) {
   try {
     const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
