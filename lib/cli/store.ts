@@ -67,6 +67,8 @@ export async function openStore(
       return {
         store,
         describe: `embedded dynalite of the running jobwatch (pid ${running.pid}, ${dir})`,
+        // The running jobwatch watches its own directory.
+        check: async () => undefined,
         close: () => store.close(),
       };
     }
