@@ -6,6 +6,7 @@
  */
 import {
   buildEvent,
+  type EventDiagnosis,
   type EventType,
   type JobwatchEvent,
   type ResourceRef,
@@ -32,6 +33,8 @@ export interface Finding {
    * number goes out (an update for the router, a new trigger for remediation). It never resolves it.
    */
   occurrence?: string;
+  /** The finding's diagnosis and extra links (runbook), built only when a firing event goes out. */
+  explain?: () => { diagnosis: EventDiagnosis; links: { title: string; url: string }[] };
 }
 
 export interface Thresholds {
@@ -179,6 +182,7 @@ function firingEvent(
   nowMs: number,
 ): JobwatchEvent {
   const observedAtMs = observe(condition, nowMs);
+  const explained = finding.explain?.();
   return buildEvent({
     type: finding.type,
     provider: context.provider,
@@ -190,13 +194,14 @@ function firingEvent(
     title: finding.title,
     summary: finding.summary,
     labels: context.labels,
-    links: links(context),
+    links: explained ? [...links(context), ...explained.links] : links(context),
     values: finiteValues({ ...context.baseValues, ...finding.values, pollsFiring: condition.seen }),
     ...(finding.discriminator ? { discriminator: finding.discriminator } : {}),
     startsAtMs: condition.startsAtMs,
     atMs: atMs ?? observedAtMs,
     observedAtMs,
     occurrence: condition.occurrences ?? 1,
+    ...(explained ? { diagnosis: explained.diagnosis } : {}),
   });
 }
 

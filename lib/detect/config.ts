@@ -1,6 +1,15 @@
 import { z } from 'zod';
+import { DIAGNOSIS_CATEGORIES, type DiagnosisCategory } from '../diagnose/types.js';
 
 const severity = z.enum(['critical', 'warning', 'info']);
+
+/**
+ * Runbook links by diagnosis category, or `default` for any category. Layers merge key by key, so a job's
+ * `jobRules` entry can point its own `default` runbook while the target's category runbooks still apply.
+ */
+export const runbooksSchema = z
+  .partialRecord(z.enum([...DIAGNOSIS_CATEGORIES, 'default']), z.url({ protocol: /^https?$/ }))
+  .refine((r) => Object.keys(r).length > 0, { message: 'a runbooks block needs at least one link' });
 
 export const metricRuleSchema = z
   .object({
@@ -65,6 +74,7 @@ export const rulesOverrideSchema = z
       .partial()
       .strict(),
     metrics: z.array(metricRuleSchema),
+    runbooks: runbooksSchema,
     /** cluster.unhealthy / queue.unhealthy: UNHEALTHY is critical, DEGRADED a warning. */
     containerHealth: z.object({ enabled: z.boolean() }).partial().strict(),
     sourceUnreachable: z
@@ -124,6 +134,8 @@ export interface Rules {
   containerHealth: { enabled: boolean };
   sourceUnreachable: { enabled: boolean; criticalAfterPolls: number };
   massDisappearance: { enabled: boolean; maxVanishedShare: number; minKnownJobs: number };
+  /** Runbook link per diagnosis category (or `default`); none by default. */
+  runbooks?: Partial<Record<DiagnosisCategory | 'default', string>>;
 }
 
 export const DEFAULT_RULES: Rules = {

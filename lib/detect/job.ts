@@ -3,6 +3,7 @@
  * stalls, failover bursts and metric thresholds. Cursors (checkpoint ids, failover times) live in the
  * job's stored track so every failure is counted once, by id or time, never once per poll.
  */
+import { classifyError } from '../diagnose/index.js';
 import type { JobwatchEvent } from '../events/index.js';
 import type { JobKind, JobSnapshot, JobState } from '../model/snapshot.js';
 import { type EventContext, type Finding, reconcile } from './conditions.js';
@@ -18,12 +19,14 @@ import {
   jobRef,
   unhealthyContainerOf,
 } from './describe.js';
+import { explainFinding, loopText, MAX_PREVIOUS_STATES } from './diagnosis.js';
 import { evidenceHold, missingEvidence } from './evidence.js';
 import { metricDiscriminators, thresholdsFor } from './rules.js';
 import {
   type ConditionState,
   compact,
   conditionKey,
+  type FailoverLoop,
   type JobTrack,
   type ResourceState,
   STATE_VERSION,
@@ -111,6 +114,9 @@ export function evaluateJob(
     findings.push(...failover.findings);
   }
   findings.push(...metricFindings(job, rules));
+  for (const finding of findings) {
+    finding.explain = () => explainFinding({ finding, job, track, rules, sinceMs, nowMs });
+  }
 
   const reconciled = reconcile({
     previous: previous?.conditions ?? {},
@@ -151,6 +157,8 @@ function trackState(job: JobSnapshot, before: JobTrack | undefined, rules: Rules
     const seen = (continued ? (before.pendingSeen ?? 0) : 0) + 1;
     const pendingSinceMs = job.stateSinceMs ?? (continued ? before.pendingSinceMs : undefined) ?? nowMs;
     if (seen >= rules.hysteresis.firePolls) {
+      const previous: [JobState, number] = [before.state, before.sinceMs];
+      track.previousStates = [...(before.previousStates ?? []), previous].slice(-MAX_PREVIOUS_STATES);
       track.state = job.state;
       track.sinceMs = pendingSinceMs;
     } else {
@@ -430,10 +438,12 @@ function failoverBurst(
       cursorMs = maxOf(cursorMs, listedMax);
     }
   }
+  const loopBefore = recentMs.some((t) => t > nowMs - windowMs) ? prev?.loop : undefined;
   recentMs = [...new Set([...recentMs, ...fresh.map((f) => f.atMs)])]
     .filter((t) => t > nowMs - windowMs)
     .sort((a, b) => a - b)
     .slice(-MAX_FAILOVERS_KEPT);
+  const loop = recentMs.length > 0 ? failoverLoop(loopBefore, fresh, nowMs - windowMs) : undefined;
   // The cursor moves to a new instance only with a listing to baseline on; until then the next listing re-baselines.
   const cursorInstance = listed ? (job.instanceId ?? prev?.instanceId) : prev?.instanceId;
   const cursor =
@@ -442,6 +452,7 @@ function failoverBurst(
           ...(cursorMs === undefined ? {} : { cursorMs }),
           recentMs,
           ...(cursorInstance === undefined ? {} : { instanceId: cursorInstance }),
+          ...(loop ? { loop } : {}),
         }
       : undefined;
 
@@ -476,6 +487,32 @@ function failoverBurst(
       },
     ],
   };
+}
+
+/**
+ * The loop the window's failovers belong to: it goes on while the window never empties, and its first
+ * exception stays its root cause. Each new failover counts, and counts as `same` when it classifies like it.
+ */
+function failoverLoop(
+  before: FailoverLoop | undefined,
+  fresh: NonNullable<JobSnapshot['failovers']>,
+  windowStartMs: number,
+): FailoverLoop | undefined {
+  let loop = before ? { ...before } : undefined;
+  let first = loop ? classifyError(loop.text).category : undefined;
+  for (const failover of [...fresh].sort((a, b) => a.atMs - b.atMs)) {
+    if (failover.atMs <= windowStartMs) continue;
+    const text = loopText(failover);
+    const category = classifyError(text).category;
+    if (!loop) {
+      loop = { text, count: 1, same: 1 };
+      first = category;
+    } else {
+      loop.count += 1;
+      if (category === first) loop.same += 1;
+    }
+  }
+  return loop;
 }
 
 /** The latest sample of each configured metric against its threshold; a missing sample breaches nothing. */

@@ -53,7 +53,23 @@ export interface JobTrack {
    */
   checkpoint?: { maxFailedId?: number; failedCount?: number; lastCompletedId?: number; instanceId?: string };
   /** Failover cursor (newest `atMs` counted), times of counted failovers still inside the window, instance. */
-  failover?: { cursorMs?: number; recentMs: number[]; instanceId?: string };
+  failover?: { cursorMs?: number; recentMs: number[]; instanceId?: string; loop?: FailoverLoop };
+  /**
+   * The states before the current one and when each began, oldest first (evidence for diagnoses: with
+   * `state` and `sinceMs` they give the last transitions). Tuples, since the stored state must stay small.
+   */
+  previousStates?: [JobState, number][];
+}
+
+/**
+ * A failover loop: failovers that kept coming without the window ever emptying. Its first exception (`text`)
+ * is the loop's root cause (later ones tend to be wrappers of the restart); `count` failovers so far, `same`
+ * of them classified like the first.
+ */
+export interface FailoverLoop {
+  text: string;
+  count: number;
+  same: number;
 }
 
 export interface ResourceState {

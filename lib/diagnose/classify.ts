@@ -59,6 +59,24 @@ export function classifyError(input: unknown): Classification {
   }
 }
 
+/**
+ * One line for a stack trace: its first exception, and its innermost cause when there is a chain
+ * ("outer: msg … Caused by: inner: msg"), scrubbed and capped. What a collector keeps of a long trace, so
+ * neither the classifier nor a person loses the root cause to the first line's wrapper.
+ */
+export function causeLine(input: string | null | undefined, max = 300): string | undefined {
+  try {
+    if (typeof input !== 'string' || input.trim() === '') return undefined;
+    const causes = splitCauses(prepare(input));
+    const outer = headerOf(causes.at(-1) ?? '');
+    const inner = causes.length > 1 ? headerOf(causes[0] as string) : '';
+    const line = inner && inner !== outer ? `${outer} … Caused by: ${inner}` : outer || inner;
+    return line ? cut(line, max) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Capped (head and tail), scrubbed, and cleared of control characters and broken encoding. */
 function prepare(input: string): string {
   let text: string;

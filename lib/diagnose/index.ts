@@ -1,4 +1,5 @@
 export {
+  causeLine,
   classifyError,
   MAX_DIAGNOSE_INPUT_CHARS,
   MAX_ROOT_CAUSE_CHARS,

@@ -1,6 +1,13 @@
+import { DIAGNOSIS_CATEGORIES } from '../diagnose/types.js';
 import { JOB_KINDS, PROVIDERS, type ProviderId } from '../model/snapshot.js';
 import { eventId, fingerprint } from './fingerprint.js';
-import { type EventData, type JobwatchEvent, jobwatchEventSchema, type ResourceRef } from './schema.js';
+import {
+  type EventData,
+  type EventDiagnosis,
+  type JobwatchEvent,
+  jobwatchEventSchema,
+  type ResourceRef,
+} from './schema.js';
 import {
   CLOUDEVENT_TYPE_PREFIX,
   EVENT_STATUSES,
@@ -34,6 +41,8 @@ export interface EventInput {
   observedAtMs?: number;
   /** Occurrence of the incident; see `EventData.occurrence`. */
   occurrence?: number;
+  /** What the finding means; see `EventData.diagnosis`. */
+  diagnosis?: EventDiagnosis;
 }
 
 /**
@@ -65,6 +74,7 @@ export function buildEvent(input: EventInput): JobwatchEvent {
     ...(input.endsAtMs === undefined ? {} : { endsAtMs: input.endsAtMs }),
     ...(input.observedAtMs === undefined ? {} : { observedAtMs: input.observedAtMs }),
     ...(input.occurrence === undefined ? {} : { occurrence: input.occurrence }),
+    ...(input.diagnosis === undefined ? {} : { diagnosis: input.diagnosis }),
   };
   const candidate = {
     specversion: '1.0',
@@ -186,6 +196,8 @@ export function checkedEvent(candidate: {
     isEventValue as (v: unknown) => v is string | number | boolean | null,
   );
   if (!labels || !values) return undefined;
+  const diagnosis = data.diagnosis === undefined ? undefined : checkedDiagnosis(data.diagnosis);
+  if (data.diagnosis !== undefined && diagnosis === undefined) return undefined;
   const links: { title: string; url: string }[] = [];
   for (const link of data.links as unknown[]) {
     if (!isObject(link) || !isString(link.title) || !isString(link.url)) return undefined;
@@ -230,7 +242,41 @@ export function checkedEvent(candidate: {
       ...(data.endsAtMs === undefined ? {} : { endsAtMs: data.endsAtMs }),
       ...(data.observedAtMs === undefined ? {} : { observedAtMs: data.observedAtMs }),
       ...(data.occurrence === undefined ? {} : { occurrence: data.occurrence }),
+      ...(diagnosis === undefined ? {} : { diagnosis }),
     },
+  };
+}
+
+const CATEGORY_NAMES: ReadonlySet<string> = new Set(DIAGNOSIS_CATEGORIES);
+
+/** The diagnosis as `diagnosisSchema.parse` would return it, or undefined when it is invalid. */
+function checkedDiagnosis(value: unknown): EventDiagnosis | undefined {
+  if (!isObject(value)) return undefined;
+  if (
+    !isString(value.category) ||
+    !CATEGORY_NAMES.has(value.category) ||
+    !isString(value.summary) ||
+    !isString(value.hint) ||
+    (value.rootCause !== undefined && !isString(value.rootCause)) ||
+    !Array.isArray(value.evidence)
+  )
+    return undefined;
+  const evidence: EventDiagnosis['evidence'] = [];
+  for (const item of value.evidence as unknown[]) {
+    if (!isObject(item) || !isString(item.label) || !isString(item.value)) return undefined;
+    if (item.atMs !== undefined && !Number.isSafeInteger(item.atMs)) return undefined;
+    evidence.push({
+      label: item.label,
+      value: item.value,
+      ...(item.atMs === undefined ? {} : { atMs: item.atMs as number }),
+    });
+  }
+  return {
+    category: value.category as EventDiagnosis['category'],
+    summary: value.summary,
+    hint: value.hint,
+    ...(value.rootCause === undefined ? {} : { rootCause: value.rootCause }),
+    evidence,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DIAGNOSIS_CATEGORIES } from '../diagnose/types.js';
 import { JOB_KINDS, PROVIDERS } from '../model/snapshot.js';
 import { EVENT_STATUSES, EVENT_TYPE_NAMES, SEVERITIES } from './types.js';
 
@@ -16,6 +17,27 @@ export const resourceRefSchema = z.object({
     id: z.string(),
     name: z.string().optional(),
   }),
+});
+
+/** One fact behind a diagnosis: a state transition, the time in the current state, a count, a checkpoint. */
+export const evidenceItemSchema = z.object({
+  label: z.string(),
+  value: z.string(),
+  /** When the fact happened (a transition, a checkpoint), epoch ms. */
+  atMs: z.number().int().optional(),
+});
+
+/**
+ * What a job finding means and why jobwatch thinks so: the category of the failure, a one-line summary, what
+ * to check first, the root cause (the innermost exception, or the first exception of a failover loop) and
+ * the evidence. Built from scrubbed text only.
+ */
+export const diagnosisSchema = z.object({
+  category: z.enum(DIAGNOSIS_CATEGORIES),
+  summary: z.string(),
+  hint: z.string(),
+  rootCause: z.string().optional(),
+  evidence: z.array(evidenceItemSchema),
 });
 
 export const eventDataSchema = z.object({
@@ -49,6 +71,8 @@ export const eventDataSchema = z.object({
    * update of the same alert (no new page); remediation treats it as a new trigger. Resolves carry the last n.
    */
   occurrence: z.number().int().min(1).optional(),
+  /** On firing job findings: what the failure is, its root cause and the evidence (see `diagnosisSchema`). */
+  diagnosis: diagnosisSchema.optional(),
 });
 
 /** CloudEvents 1.0 JSON envelope (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md). */
@@ -66,3 +90,5 @@ export const jobwatchEventSchema = z.object({
 export type EventData = z.infer<typeof eventDataSchema>;
 export type JobwatchEvent = z.infer<typeof jobwatchEventSchema>;
 export type ResourceRef = z.infer<typeof resourceRefSchema>;
+export type EventDiagnosis = z.infer<typeof diagnosisSchema>;
+export type EvidenceItem = z.infer<typeof evidenceItemSchema>;

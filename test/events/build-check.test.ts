@@ -27,6 +27,16 @@ const base = (): EventInput => ({
   startsAtMs: Date.UTC(2026, 10, 23, 3, 0, 0),
   observedAtMs: Date.UTC(2026, 10, 23, 3, 1, 0),
   occurrence: 2,
+  diagnosis: {
+    category: 'network',
+    summary: 'Network failure: java.net.ConnectException: Connection refused',
+    hint: 'Check the endpoint.',
+    rootCause: 'java.net.ConnectException: Connection refused',
+    evidence: [
+      { label: 'state', value: 'FAILED for 5m', atMs: Date.UTC(2026, 10, 23, 2, 55, 0) },
+      { label: 'instance', value: '7' },
+    ],
+  },
 });
 
 /** The candidate buildEvent validates, before validation. */
@@ -78,6 +88,15 @@ const PATHS = [
   ['data', 'observedAtMs'],
   ['data', 'occurrence'],
   ['data', 'fingerprint'],
+  ['data', 'diagnosis'],
+  ['data', 'diagnosis', 'category'],
+  ['data', 'diagnosis', 'summary'],
+  ['data', 'diagnosis', 'rootCause'],
+  ['data', 'diagnosis', 'extra'],
+  ['data', 'diagnosis', 'evidence'],
+  ['data', 'diagnosis', 'evidence', '0'],
+  ['data', 'diagnosis', 'evidence', '0', 'atMs'],
+  ['data', 'diagnosis', 'evidence', '1', 'value'],
   ['data', 'labels'],
   ['data', 'labels', 'team'],
   ['data', 'links'],

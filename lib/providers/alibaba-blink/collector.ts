@@ -5,6 +5,7 @@
  * GetInstanceFinalState for instances the control plane still calls RUNNING. Never throws.
  */
 import type { TargetOf } from '../../config/schema.js';
+import { causeLine } from '../../diagnose/index.js';
 import { HttpCallError } from '../../http/errors.js';
 import {
   type CheckpointFailure,
@@ -171,11 +172,12 @@ export function toCheckpointStats(doc: VendorCheckpointsDoc): CheckpointStats {
 /** One failover per distinct timestamp (the root exception and its task exceptions share one). */
 export function toFailovers(doc: VendorExceptionsDoc): FailoverException[] {
   const byTime = new Map<number, FailoverException>();
-  const rootCause = firstLine(doc['root-exception']);
+  // The first line is usually a restart wrapper; the chain's innermost cause is what failed.
+  const rootCause = causeLine(doc['root-exception']);
   if (doc.timestamp !== undefined && (doc['root-exception'] || (doc['all-exceptions'] ?? []).length > 0)) {
     byTime.set(doc.timestamp, {
       atMs: doc.timestamp,
-      message: rootCause ?? 'failover',
+      message: firstLine(doc['root-exception']) ?? 'failover',
       ...(rootCause ? { rootCause } : {}),
     });
   }

@@ -1,0 +1,178 @@
+/**
+ * The diagnosis of a job finding: what kind of failure it is (the classifier on the finding's error text),
+ * its root cause (the innermost exception, or the first exception of a failover loop) and the evidence a
+ * person needs before opening the console: the last state transitions, the time in the current state, the
+ * instance, the failovers in the window, the last good checkpoint and the metric values that fired.
+ * Built only when an event goes out (findings carry it lazily), from text the collectors already scrubbed.
+ */
+import { type Classification, classifyError, type DiagnosisCategory } from '../diagnose/index.js';
+import type { EventDiagnosis, EvidenceItem } from '../events/index.js';
+import type { JobSnapshot } from '../model/snapshot.js';
+import type { Finding } from './conditions.js';
+import type { Rules } from './config.js';
+import { formatDuration, iso } from './describe.js';
+import type { JobTrack } from './state.js';
+
+/** Earlier states kept per job (in stored state): with the current one, the transitions shown as evidence. */
+export const MAX_PREVIOUS_STATES = 2;
+/** Longest loop root cause kept in stored state. */
+export const MAX_LOOP_TEXT_CHARS = 300;
+const MAX_EVIDENCE_ITEMS = 10;
+const MAX_EVIDENCE_VALUE_CHARS = 200;
+
+/** Link of an event: a console deep link, a runbook. */
+export interface EventLink {
+  title: string;
+  url: string;
+}
+
+export interface DiagnosisInput {
+  finding: Finding;
+  job: JobSnapshot;
+  track: JobTrack;
+  rules: Rules;
+  sinceMs: number;
+  nowMs: number;
+}
+
+/** The finding's diagnosis and the runbook link configured for its category (or for the job). */
+export function explainFinding(input: DiagnosisInput): { diagnosis: EventDiagnosis; links: EventLink[] } {
+  const diagnosis = diagnoseFinding(input);
+  const runbook = input.rules.runbooks?.[diagnosis.category] ?? input.rules.runbooks?.default;
+  return { diagnosis, links: runbook ? [{ title: 'runbook', url: runbook }] : [] };
+}
+
+export function diagnoseFinding(input: DiagnosisInput): EventDiagnosis {
+  const { finding, job, track } = input;
+  const loop = finding.type === 'failover.burst' ? track.failover?.loop : undefined;
+  const text = loop?.text ?? errorTextOf(finding, job);
+  const verdict = withFallback(classifyError(text), finding, input);
+  let summary = verdict.summary;
+  if (loop && finding.type === 'failover.burst') {
+    const n = track.failover?.recentMs.length ?? loop.count;
+    const windowText = formatDuration(input.rules.failover.windowSeconds * 1000);
+    const alike = loop.same >= loop.count ? 'all' : `${loop.same} of ${loop.count} like the first`;
+    summary = `${n} failovers in ${windowText}, ${alike}: ${verdict.summary}`;
+  }
+  return {
+    category: verdict.category,
+    summary,
+    hint: verdict.hint,
+    ...(verdict.rootCause ? { rootCause: verdict.rootCause } : {}),
+    evidence: evidenceOf(input),
+  };
+}
+
+/** The error text a finding is about: its checkpoint or failover message, else the job's last error. */
+function errorTextOf(finding: Finding, job: JobSnapshot): string | undefined {
+  const value = (key: string) => {
+    const v = finding.values[key];
+    return typeof v === 'string' ? v : undefined;
+  };
+  if (finding.type === 'checkpoint.failed') return value('lastCheckpointError') ?? job.lastError;
+  if (finding.type === 'failover.burst') return value('lastFailoverError') ?? job.lastError;
+  return job.lastError;
+}
+
+/** A finding whose text says nothing known still has a kind: a stalled checkpoint is a checkpoint problem. */
+function withFallback(verdict: Classification, finding: Finding, input: DiagnosisInput): Classification {
+  if (verdict.category !== 'unknown') return verdict;
+  const fallback = FALLBACKS[finding.type]?.(finding, input);
+  if (!fallback) return verdict;
+  return {
+    ...verdict,
+    category: fallback.category,
+    summary: fallback.summary,
+    hint: fallback.hint,
+  };
+}
+
+type Fallback = (
+  finding: Finding,
+  input: DiagnosisInput,
+) => { category: DiagnosisCategory; summary: string; hint: string } | undefined;
+
+const CHECKPOINT_HINT =
+  'Check checkpoint duration against its timeout, backpressure and state size, and that the state backend storage is reachable.';
+
+const FALLBACKS: Partial<Record<Finding['type'], Fallback>> = {
+  'checkpoint.failed': (finding) => ({
+    category: 'checkpoint',
+    summary: finding.title,
+    hint: CHECKPOINT_HINT,
+  }),
+  'checkpoint.stalled': (finding) => ({
+    category: 'checkpoint',
+    summary: finding.title,
+    hint: CHECKPOINT_HINT,
+  }),
+  'job.stuck': (finding) =>
+    finding.discriminator === 'pending'
+      ? {
+          category: 'resources',
+          summary: finding.title,
+          hint: 'A job that stays PENDING usually waits for room on its queue or cluster: check free CUs/slots and the queue state.',
+        }
+      : undefined,
+  'metric.threshold': (finding) => ({
+    category: 'unknown',
+    summary: finding.title,
+    hint: 'Compare the metric with its usual range, then look at upstream volume, backpressure and the latest failovers.',
+  }),
+};
+
+function evidenceOf(input: DiagnosisInput): EvidenceItem[] {
+  const { finding, job, track, sinceMs, nowMs } = input;
+  const items: EvidenceItem[] = [];
+  const add = (label: string, value: string, atMs?: number) => {
+    const flat = value.replace(/\s+/g, ' ').trim();
+    const capped =
+      flat.length > MAX_EVIDENCE_VALUE_CHARS ? `${flat.slice(0, MAX_EVIDENCE_VALUE_CHARS - 1)}…` : flat;
+    items.push({
+      label,
+      value: capped,
+      ...(atMs === undefined || !Number.isSafeInteger(atMs) ? {} : { atMs }),
+    });
+  };
+
+  add('state', `${job.state} for ${formatDuration(nowMs - sinceMs)} (since ${iso(sinceMs)})`, sinceMs);
+  const states: [string, number][] = [...(track.previousStates ?? []), [track.state, track.sinceMs]];
+  for (let i = states.length - 1; i >= 1; i--) {
+    const [from] = states[i - 1] as [string, number];
+    const [to, atMs] = states[i] as [string, number];
+    add('transition', `${from} → ${to} at ${iso(atMs)}`, atMs);
+  }
+  if (job.instanceId !== undefined) add('instance', job.instanceId);
+  const failovers = track.failover?.recentMs ?? [];
+  if (failovers.length > 0) {
+    const windowText = formatDuration(input.rules.failover.windowSeconds * 1000);
+    add('failovers', `${failovers.length} in the last ${windowText}`, failovers.at(-1));
+  }
+  const checkpoints = job.checkpoints;
+  if (checkpoints?.lastCompletedAtMs !== undefined) {
+    const id = checkpoints.lastCompletedId === undefined ? '' : `#${checkpoints.lastCompletedId} `;
+    add(
+      'last good checkpoint',
+      `${id}at ${iso(checkpoints.lastCompletedAtMs)} (${formatDuration(nowMs - checkpoints.lastCompletedAtMs)} ago)`,
+      checkpoints.lastCompletedAtMs,
+    );
+  } else if (checkpoints?.lastCompletedId !== undefined) {
+    add('last good checkpoint', `#${checkpoints.lastCompletedId}`);
+  }
+  if (finding.type === 'metric.threshold') {
+    const { metric, value, threshold, direction, unit } = finding.values;
+    const u = typeof unit === 'string' ? ` ${unit}` : '';
+    add('metric', `${metric} = ${value}${u} (${direction} ${threshold}${u})`);
+  }
+  if (job.autoRestart) {
+    const max = job.autoRestart.maxAttempts === undefined ? '' : ` (max ${job.autoRestart.maxAttempts})`;
+    add('vendor auto-restart', `${job.autoRestart.enabled ? 'on' : 'off'}${max}`);
+  }
+  return items.slice(0, MAX_EVIDENCE_ITEMS);
+}
+
+/** The stored first exception of a failover loop, built from what the collector listed. */
+export function loopText(failover: { message: string; rootCause?: string | undefined }): string {
+  const text = failover.rootCause ?? failover.message;
+  return text.length > MAX_LOOP_TEXT_CHARS ? `${text.slice(0, MAX_LOOP_TEXT_CHARS - 1)}…` : text;
+}
