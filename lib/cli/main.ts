@@ -20,6 +20,7 @@ import { StateDirError } from '../state/local-dir.js';
 import { choiceFlag, numberFlag, UsageError } from './args.js';
 import { deliverHeld } from './deliver.js';
 import { startDemo } from './demo.js';
+import { commandDoctor, DOCTOR_HELP } from './doctor.js';
 import { cliLogger } from './log.js';
 import { formatEventLine, formatPollLine } from './output.js';
 import { waitForStop } from './signals.js';
@@ -122,6 +123,7 @@ Options:
 
 Sends a test message through the named receiver (a channel in the config).`,
   status: STATUS_HELP,
+  doctor: DOCTOR_HELP,
   silence: SILENCE_HELP,
   events: EVENTS_HELP,
   remediation: `Usage: jobwatch remediation history [--job KEY_OR_NAME] [--limit N] [--config FILE]
@@ -536,6 +538,8 @@ export async function main(argv: string[]): Promise<number> {
         return await commandAlert(rest);
       case 'remediation':
         return await commandRemediation(rest);
+      case 'doctor':
+        return await commandDoctor(rest, io);
       case 'status':
         return await commandStatus(rest, io);
       case 'silence':
