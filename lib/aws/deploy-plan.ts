@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
-import { SECRET_REF_PATTERN } from '../config/refs.js';
+import { findSecretReferences } from '../config/refs.js';
 import type { Config } from '../config/schema.js';
 import { BUS_SOURCE } from '../events/envelope.js';
 import { CLOUDEVENT_TYPE_PREFIX, EVENT_TYPE_NAMES } from '../events/types.js';
@@ -38,11 +38,7 @@ export interface IamStatement {
   Resource: CfnValue[];
 }
 
-export interface SecretReference {
-  reference: string;
-  /** Where in the config it was found, e.g. `targets[0].credentials.accessKeyId`. */
-  path: string;
-}
+export { findSecretReferences, type SecretReference } from '../config/refs.js';
 
 export interface DeployPlan {
   configFile: string;
@@ -61,6 +57,11 @@ export interface DeployPlan {
   roleResources: { Resources: Record<string, unknown> };
   /** Problems worth printing at package time that do not stop it. */
   warnings: string[];
+  /**
+   * `env:` references: a deployed function would find nothing behind them, so packaging stops on them
+   * unless explicitly allowed (JOBWATCH_ALLOW_ENV_REFERENCES=1, for a stack that sets those variables).
+   */
+  envReferences: { path: string; reference: string }[];
 }
 
 /** Picks jobwatch.yml when present, else the example, so a clean clone packages offline. */
@@ -75,6 +76,7 @@ export async function planDeploymentFromDir(serviceDir: string): Promise<DeployP
 
 export function planDeployment(config: Config, configFile: string): DeployPlan {
   const warnings: string[] = [];
+  const envReferences: { path: string; reference: string }[] = [];
   const pollEvents = config.targets.map((target) => {
     const seconds = target.pollIntervalSeconds ?? config.defaults.pollIntervalSeconds;
     const minutes = Math.max(1, Math.ceil(seconds / 60));
@@ -97,6 +99,7 @@ export function planDeployment(config: Config, configFile: string): DeployPlan {
   const byFunction = new Map<FunctionName, { ssm: Set<string>; secrets: Set<string> }>();
   for (const { reference, path } of findSecretReferences(config)) {
     if (reference.startsWith('env:')) {
+      envReferences.push({ path, reference });
       warnings.push(
         `${path}: '${reference}' is read from the Lambda environment, which serverless.yml never fills with secrets; use ssm:/… or secretsmanager:… for deployed functions`,
       );
@@ -142,6 +145,7 @@ export function planDeployment(config: Config, configFile: string): DeployPlan {
     secretStatements,
     roleResources: { Resources: executionRoles(secretStatements) },
     warnings,
+    envReferences,
   };
 }
 
@@ -246,20 +250,6 @@ export function remediatePattern(types: readonly string[]): Record<string, unkno
 }
 
 /** Every string in the config that is a secret reference, with the path where it sits. */
-export function findSecretReferences(config: unknown): SecretReference[] {
-  const found: SecretReference[] = [];
-  const walk = (value: unknown, path: string) => {
-    if (typeof value === 'string') {
-      if (SECRET_REF_PATTERN.test(value)) found.push({ reference: value, path });
-    } else if (Array.isArray(value)) {
-      for (const [i, item] of value.entries()) walk(item, `${path}[${i}]`);
-    } else if (value && typeof value === 'object') {
-      for (const [key, inner] of Object.entries(value)) walk(inner, path ? `${path}.${key}` : key);
-    }
-  };
-  walk(config, '');
-  return found;
-}
 
 /** `ssm:/jobwatch/prod/ak` -> the parameter's ARN (parameter names keep their path, minus the first slash). */
 export function ssmParameterArn(reference: string): string {

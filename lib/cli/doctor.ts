@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
-import { SECRET_REF_PATTERN } from '../config/refs.js';
+import { findSecretReferences } from '../config/refs.js';
 import type { Config } from '../config/schema.js';
 import { createSecretResolver } from '../config/secrets.js';
 import { collectionErrorReason } from '../detect/index.js';
@@ -40,17 +40,6 @@ could not be reached.`;
 /** Collecting a target in doctor is bounded: a hung vendor is a finding, not a hang. */
 const TARGET_DEADLINE_MS = 30_000;
 
-/** Every secret reference in the config, with the path of the field that holds it. */
-export function secretReferences(value: unknown, path = ''): { path: string; reference: string }[] {
-  if (typeof value === 'string') return SECRET_REF_PATTERN.test(value) ? [{ path, reference: value }] : [];
-  if (Array.isArray(value)) return value.flatMap((item, i) => secretReferences(item, `${path}[${i}]`));
-  if (value && typeof value === 'object')
-    return Object.entries(value).flatMap(([key, item]) =>
-      secretReferences(item, path ? `${path}.${key}` : key),
-    );
-  return [];
-}
-
 function verdictOf(error: CollectionError): CheckVerdict {
   if (error.kind === 'config') return 'misconfigured';
   if (error.kind === 'auth') return 'auth error';
@@ -61,7 +50,7 @@ function verdictOf(error: CollectionError): CheckVerdict {
 export async function runDoctor(config: Config, options: { sendTest: boolean }): Promise<Check[]> {
   const checks: Check[] = [];
   const secrets = createSecretResolver();
-  for (const { path, reference } of secretReferences(config)) {
+  for (const { path, reference } of findSecretReferences(config)) {
     try {
       await secrets(reference);
       checks.push({ verdict: 'ok', what: `secret ${reference}`, detail: `resolves (${path})` });

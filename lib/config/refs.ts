@@ -23,3 +23,25 @@ export const credentialsSchema = z
   .strict();
 
 export type CredentialsRef = z.infer<typeof credentialsSchema>;
+
+export interface SecretReference {
+  reference: string;
+  /** Where in the config it was found, e.g. `targets[0].credentials.accessKeyId`. */
+  path: string;
+}
+
+/** Every secret reference in a config object, with the path of the field that holds it. */
+export function findSecretReferences(config: unknown): SecretReference[] {
+  const found: SecretReference[] = [];
+  const walk = (value: unknown, path: string) => {
+    if (typeof value === 'string') {
+      if (SECRET_REF_PATTERN.test(value)) found.push({ reference: value, path });
+    } else if (Array.isArray(value)) {
+      for (const [i, item] of value.entries()) walk(item, `${path}[${i}]`);
+    } else if (value && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) walk(inner, path ? `${path}.${key}` : key);
+    }
+  };
+  walk(config, '');
+  return found;
+}

@@ -89,7 +89,9 @@ it('names the unresolved reference, the vendor auth code and why a target is unr
     /^misconfigured\s+secret env:JW_DOCTOR_UNSET\s+targets\[0\]\.credentials\.accessKeyId: .*environment variable is not set/m,
   );
   expect(stdout).toMatch(/^misconfigured\s+target unset-secret\s+secret reference env:JW_DOCTOR_UNSET/m);
-  expect(stdout).toMatch(/^auth error\s+target wrong-secret\s+authentication refused \(HTTP 4\d\d SignatureDoesNotMatch\)/m);
+  expect(stdout).toMatch(
+    /^auth error\s+target wrong-secret\s+authentication refused \(HTTP 4\d\d SignatureDoesNotMatch\)/m,
+  );
   expect(stdout).toMatch(/^unreachable\s+target nobody-home\s+connection refused/m);
   expect(stdout).not.toContain('not-the-secret');
   expect(code).toBe(2);

@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   findSecretReferences,
@@ -119,5 +124,34 @@ describe('remediatePattern', () => {
       source: ['jobwatch'],
       'detail-type': ['io.jobwatch.job.failed'],
     });
+  });
+});
+
+describe('packaging with env: references', () => {
+  const script = resolve('scripts/deploy-plan.ts');
+  const withEnvRefs = async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jobwatch-plan-'));
+    await writeFile(
+      join(dir, 'jobwatch.yml'),
+      'targets:\n  - id: a\n    provider: huawei-dli\n    region: cn-north-4\n    credentials: { accessKeyId: env:HW_AK, secretAccessKey: ssm:/jobwatch/sk }\n    options: { projectId: 0123456789abcdef0123456789abcdef }\n',
+    );
+    return dir;
+  };
+  const plan = (dir: string, env: Record<string, string> = {}) =>
+    promisify(execFile)(process.execPath, ['--import', 'tsx', script, dir], {
+      env: { ...process.env, JOBWATCH_ALLOW_ENV_REFERENCES: '', ...env },
+    }).then(
+      (r) => ({ code: 0, stderr: r.stderr }),
+      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+    );
+
+  it('stops with the list of references, unless explicitly allowed', async () => {
+    const dir = await withEnvRefs();
+    const refused = await plan(dir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('1 env: reference(s) would be empty in the deployed functions');
+    expect(refused.stderr).toContain('targets[0].credentials.accessKeyId: env:HW_AK');
+    expect(refused.stderr).toContain('JOBWATCH_ALLOW_ENV_REFERENCES=1');
+    expect((await plan(dir, { JOBWATCH_ALLOW_ENV_REFERENCES: '1' })).code).toBe(0);
   });
 });
