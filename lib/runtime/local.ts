@@ -40,7 +40,7 @@ export interface LocalRuntime {
 
 /**
  * Runs the same pipeline the Lambda functions run, on each target's schedule, in one process: the
- * scheduler stands in for EventBridge Scheduler and the flush timer for the scheduled `flush` function.
+ * scheduler stands in for the EventBridge schedule rules and the flush timer for the scheduled `flush` function.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { config, pipeline, logger } = options;
