@@ -20,7 +20,7 @@ afterEach(async () => {
 const actions = alibabaFlinkProvider.actions;
 
 /** Request bodies as the emulator received them, by operation (the request log keeps no bodies). */
-const received: { operation: string; body: unknown }[] = [];
+const received: { operation: string; body: Record<string, unknown> }[] = [];
 const recording: SandboxPlugin = {
   provider: 'alibaba-flink',
   create(options) {
