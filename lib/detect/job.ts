@@ -6,6 +6,7 @@
 import { classifyError } from '../diagnose/index.js';
 import type { JobwatchEvent } from '../events/index.js';
 import type { JobKind, JobSnapshot, JobState } from '../model/snapshot.js';
+import { humanMeasure } from '../text/units.js';
 import { type EventContext, type Finding, reconcile } from './conditions.js';
 import type { Rules } from './config.js';
 import {
@@ -531,13 +532,13 @@ function metricFindings(job: JobSnapshot, rules: Rules): Finding[] {
     const below = rule.below !== undefined && sample.value < rule.below;
     if (!above && !below) return;
     const threshold = (above ? rule.above : rule.below) as number;
-    const unit = sample.unit ? ` ${sample.unit}` : '';
+    const measure = (value: number) => humanMeasure(value, sample.unit);
     findings.push({
       type: 'metric.threshold',
       discriminator: discriminators[i] as string,
       severity: rule.severity,
-      title: `${rule.name} ${above ? 'above' : 'below'} ${threshold}${unit} on ${job.name}`,
-      summary: `${describeJob(job)}: ${rule.name} is ${sample.value}${unit}, ${above ? 'above' : 'below'} ${threshold}${unit} for ${rule.forPolls} or more polls.`,
+      title: `${rule.name} ${above ? 'above' : 'below'} ${measure(threshold)} on ${job.name}`,
+      summary: `${describeJob(job)}: ${rule.name} is ${measure(sample.value)}, ${above ? 'above' : 'below'} ${measure(threshold)} for ${rule.forPolls} or more polls.`,
       values: {
         metric: rule.name,
         value: sample.value,

@@ -135,7 +135,8 @@ describe('event contents', () => {
       value: 5000,
       threshold: 1000,
     });
-    expect(byType.get('metric.threshold')?.title).toBe('delay above 1000 ms on orders-etl');
+    // Issue 15: human units in titles (was 'delay above 1000 ms').
+    expect(byType.get('metric.threshold')?.title).toBe('delay above 1.0 s on orders-etl');
   });
 
   it('source.unreachable is one event per target listing operations and kinds, without secrets', () => {
