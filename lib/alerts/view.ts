@@ -73,6 +73,24 @@ function firstString(values: JobwatchEvent['data']['values'], keys: string[]): s
   return undefined;
 }
 
+/** Evidence lines a message shows: the state line already says since when. */
+const MAX_EVIDENCE_LINES = 3;
+
+function diagnosisView(diagnosis: NonNullable<JobwatchEvent['data']['diagnosis']>): AlertView['diagnosis'] {
+  const evidence = diagnosis.evidence
+    .filter((e) => e.label !== 'state')
+    .slice(0, MAX_EVIDENCE_LINES)
+    .map((e) => trimText(`${e.label}: ${e.value}`, 160) as string);
+  const rootCause = diagnosis.rootCause?.trim();
+  return {
+    category: diagnosis.category,
+    summary: trimText(diagnosis.summary, MAX_ERROR_CHARS) ?? '',
+    hint: trimText(diagnosis.hint, MAX_ERROR_CHARS) ?? '',
+    ...(rootCause ? { rootCause } : {}),
+    evidence,
+  };
+}
+
 /** Builds what a channel renders from one event: trimmed (scrubbed where it entered), links chosen, counts derived. */
 export function toAlertView(event: JobwatchEvent): AlertView {
   const d = event.data;
@@ -105,6 +123,7 @@ export function toAlertView(event: JobwatchEvent): AlertView {
   if (state && Number.isFinite(since)) view.stateSinceMs = since;
   if (d.endsAtMs !== undefined) view.endsAtMs = d.endsAtMs;
   if (lastError) view.lastError = lastError;
+  if (d.diagnosis && d.status === 'firing') view.diagnosis = diagnosisView(d.diagnosis);
   if (d.type.startsWith('remediation.')) {
     const action = firstString(d.values, ['action']) ?? 'action';
     const outcome =

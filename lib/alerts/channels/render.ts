@@ -15,6 +15,10 @@ export interface Markup {
   link(rawTitle: string, url: string): string;
   /** Inline code for untrusted text (error messages). */
   code(raw: string): string;
+  /** A multi-line code block for untrusted text (a root cause), already trimmed to `rootCauseChars`. */
+  codeBlock(raw: string): string;
+  /** Longest root cause the channel shows (its message limit is small, or large). */
+  rootCauseChars: number;
 }
 
 export const SEVERITY_ICON = { critical: '🔴', warning: '🟠', info: '🔵' } as const;
@@ -64,14 +68,32 @@ export function alertLines(view: AlertView, m: Markup, nowMs: number): string[] 
     lines.push(`${m.bold(m.text('Done:'))} ${m.text(`${r.action} → ${r.outcome}${dry}`)}`);
     if (r.reason) lines.push(`${m.bold(m.text('Why:'))} ${m.text(r.reason)}`);
   }
+  const diagnosis = view.diagnosis;
+  if (diagnosis) {
+    lines.push(`${m.bold(m.text(`[${diagnosis.category}]`))} ${m.text(diagnosis.summary)}`);
+    if (diagnosis.hint) lines.push(`${m.bold(m.text('Try:'))} ${m.text(diagnosis.hint)}`);
+  }
   if (view.counts.length > 0) lines.push(m.text(view.counts.join(' · ')));
-  if (view.lastError) lines.push(`${m.text('last error: ')}${m.code(view.lastError)}`);
+  if (diagnosis?.rootCause) {
+    lines.push(m.text('root cause:'));
+    lines.push(m.codeBlock(trimRootCause(diagnosis.rootCause, m.rootCauseChars)));
+  } else if (view.lastError) lines.push(`${m.text('last error: ')}${m.code(view.lastError)}`);
+  if (diagnosis && diagnosis.evidence.length > 0) lines.push(m.text(diagnosis.evidence.join(' · ')));
   const links = view.links
     .map((l) => ({ title: l.title, url: safeUrl(l.url) }))
     .filter((l): l is { title: string; url: string } => l.url !== undefined)
     .map((l) => m.link(l.title, l.url));
   if (links.length > 0) lines.push(links.join(' · '));
   return lines;
+}
+
+/** A root cause within `max` characters, cut at a line end when one is near, never mid-code-point. */
+export function trimRootCause(text: string, max: number): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  const cut = chars.slice(0, max - 1).join('');
+  const lineEnd = cut.lastIndexOf('\n');
+  return `${lineEnd > max / 2 ? cut.slice(0, lineEnd) : cut}…`;
 }
 
 /** Section headings: firing first, then resolved, then the storm digest's one-liners. */
@@ -89,19 +111,34 @@ export function omittedLine(message: AlertGroupMessage, m: Markup): string | und
   return message.omitted > 0 ? m.text(`… and ${message.omitted} more alerts not shown`) : undefined;
 }
 
-/** Markdown markup for DingTalk, WeCom and Feishu lark_md; the escaping is theirs (escapeMarkdown). */
-export function markdownMarkup(esc: (raw: string) => string): Markup {
+/**
+ * Markdown markup for DingTalk, WeCom and Feishu lark_md; the escaping is theirs (escapeMarkdown). Their
+ * robots' markdown has no fenced code blocks, so a code block is one code span per line.
+ */
+export function markdownMarkup(
+  esc: (raw: string) => string,
+  options: { rootCauseChars?: number } = {},
+): Markup {
+  const code = (raw: string) =>
+    `\`${raw
+      .replace(/[`\r\n]+/g, ' ')
+      .replace(/@/g, '@\u200b')
+      .replace(/</g, '‹')
+      .replace(/>/g, '›')}\``;
   return {
+    rootCauseChars: options.rootCauseChars ?? 600,
+    codeBlock: (raw) =>
+      raw
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '')
+        .map(code)
+        .join('\n'),
     text: esc,
     bold: (s) => (s ? `**${s}**` : s),
     link: (title, url) => `[${esc(title)}](${url.replace(/[()\s]/g, encodeURIComponent)})`,
     // Code spans cannot hold escapes, so backticks and mentions are neutralised instead.
-    code: (raw) =>
-      `\`${raw
-        .replace(/[`\r\n]+/g, ' ')
-        .replace(/@/g, '@\u200b')
-        .replace(/</g, '‹')
-        .replace(/>/g, '›')}\``,
+    code,
   };
 }
 

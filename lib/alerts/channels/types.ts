@@ -38,6 +38,16 @@ export interface AlertView {
   lastError?: string;
   /** "restarts 2/5"-style figures derived from the event values. */
   counts: string[];
+  /** What the failure is and why (job events): category tag, summary, hint, root cause, evidence lines. */
+  diagnosis?: {
+    category: string;
+    summary: string;
+    hint: string;
+    /** Multi-line (header and frames); each channel trims it to its own limit. */
+    rootCause?: string;
+    /** "label: value" lines, the time in state left out (the state line says it). */
+    evidence: string[];
+  };
   /** What an automatic action did and why, for remediation.* events. */
   remediation?: { action: string; outcome: string; reason?: string; dryRun?: boolean };
   links: { title: string; url: string }[];

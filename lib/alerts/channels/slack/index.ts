@@ -22,6 +22,8 @@ export const SLACK_MAX_SECTION_CHARS = 3000;
 export const SLACK_MAX_BLOCKS = 50;
 /** https://api.slack.com/reference/block-kit/blocks#header: header text is at most 150 characters. */
 export const SLACK_MAX_HEADER_CHARS = 150;
+/** Root cause shown in a section (of SLACK_MAX_SECTION_CHARS), so the rest of the alert still fits. */
+export const SLACK_ROOT_CAUSE_CHARS = 1000;
 /** https://api.slack.com/docs/rate-limits#incoming-webhooks: 1 message per second per webhook. */
 export const SLACK_MESSAGES_PER_SECOND = 1;
 
@@ -46,6 +48,8 @@ const slackMarkup: Markup = {
   link: (title, url) =>
     `<${url.replace(/[|<>]/g, encodeURIComponent)}|${escapeSlack(title).replace(/\|/g, '¦')}>`,
   code: (raw) => `\`${escapeSlack(raw).replace(/`/g, "'")}\``,
+  codeBlock: (raw) => `\`\`\`${escapeSlack(raw).replace(/`/g, "'")}\`\`\``,
+  rootCauseChars: SLACK_ROOT_CAUSE_CHARS,
 };
 
 type Block = Record<string, unknown>;

@@ -33,12 +33,27 @@ function amAlert(view: AlertView) {
   return {
     status: view.status,
     labels: alertLabels(view.event),
-    annotations: { summary: view.title, description: view.summary },
+    annotations: annotations(view),
     startsAt: new Date(view.startsAtMs).toISOString(),
     endsAt: view.endsAtMs === undefined ? '0001-01-01T00:00:00Z' : new Date(view.endsAtMs).toISOString(),
     generatorURL: view.links[0]?.url ?? '',
     fingerprint: view.fingerprint,
   };
+}
+
+/** Alertmanager's annotations, plus the diagnosis and the runbook under their customary names. */
+function annotations(view: AlertView): Record<string, string> {
+  const out: Record<string, string> = { summary: view.title, description: view.summary };
+  const diagnosis = view.diagnosis;
+  if (diagnosis) {
+    out.category = diagnosis.category;
+    out.diagnosis = diagnosis.summary;
+    out.hint = diagnosis.hint;
+    if (diagnosis.rootCause) out.root_cause = diagnosis.rootCause;
+  }
+  const runbook = view.links.find((l) => l.title === 'runbook');
+  if (runbook) out.runbook_url = runbook.url;
+  return out;
 }
 
 function common(alerts: Record<string, string>[]): Record<string, string> {

@@ -31,7 +31,8 @@ export const wecomConfigSchema = z
   .strict();
 export type WecomConfig = z.infer<typeof wecomConfigSchema>;
 
-const markup = markdownMarkup(escapeMarkdown);
+// A 4096-byte message: the root cause gets a small share of it.
+const markup = markdownMarkup(escapeMarkdown, { rootCauseChars: 300 });
 
 export function buildWecomPayload(config: WecomConfig, message: AlertGroupMessage) {
   const mention = message.firing.some((a) => a.severity === 'critical');
