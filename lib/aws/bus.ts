@@ -1,8 +1,7 @@
-import {
-  EventBridgeClient,
+import type {
   PutEventsCommand,
-  type PutEventsRequestEntry,
-  type PutEventsResultEntry,
+  PutEventsRequestEntry,
+  PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
 import { BUS_SOURCE } from '../events/envelope.js';
 import type { JobwatchEvent } from '../events/schema.js';
@@ -18,6 +17,16 @@ export const PUT_EVENTS_MAX_BYTES = 256 * 1024;
 /** Entry codes worth one more try: the bus was busy or failed internally. Anything else is final. */
 const RETRYABLE_CODES = new Set(['ThrottlingException', 'InternalFailure', 'InternalException']);
 const MAX_ATTEMPTS = 3;
+
+/**
+ * The SDK is loaded on the first publish, not at cold start: a steady poll publishes nothing, and the
+ * handler's import stays free of the EventBridge client (issue 17).
+ */
+let eventBridgeSdk: Promise<typeof import('@aws-sdk/client-eventbridge')> | undefined;
+const loadEventBridgeSdk = () => {
+  eventBridgeSdk ??= import('@aws-sdk/client-eventbridge');
+  return eventBridgeSdk;
+};
 
 /** The one method of the SDK client the bus needs; tests pass a fake at this (AWS SDK) boundary. */
 export interface PutEventsSender {
@@ -35,7 +44,7 @@ export interface PutEventsSender {
  * const { failed } = await bus.publish(events); // dead-letter `failed`
  */
 export function createEventBridgeBus(options: { busName: string; client?: PutEventsSender }): EventBus {
-  const client: PutEventsSender = options.client ?? new EventBridgeClient({});
+  let client: PutEventsSender | undefined = options.client;
   return {
     async publish(events: JobwatchEvent[]): Promise<PublishResult> {
       const failed: PublishResult['failed'] = [];
@@ -54,7 +63,9 @@ export function createEventBridgeBus(options: { busName: string; client?: PutEve
           const retry: typeof pending = [];
           let results: PutEventsResultEntry[];
           try {
-            const out = await client.send(new PutEventsCommand({ Entries: pending.map((p) => p.entry) }));
+            const sdk = await loadEventBridgeSdk();
+            client ??= new sdk.EventBridgeClient({});
+            const out = await client.send(new sdk.PutEventsCommand({ Entries: pending.map((p) => p.entry) }));
             results = out.Entries ?? [];
           } catch (error) {
             // The SDK already retried transport errors; what is left fails the whole request.

@@ -23,6 +23,8 @@ export interface PackagedService {
   /** Every text the run produced: template files, every file in every zip, and the CLI's own output. */
   texts: { where: string; text: string }[];
   zips: Record<string, { bytes: number; files: Record<string, string> }>;
+  /** Source maps kept beside the packages (`.serverless/sourcemaps/`), never inside a zip. */
+  sourceMaps: Record<string, string>;
 }
 
 export interface CfnTemplate {
@@ -65,7 +67,16 @@ export async function packageService(options: {
   const artifacts = join(dir, '.serverless');
   const texts: PackagedService['texts'] = [{ where: 'serverless output', text: output }];
   const zips: PackagedService['zips'] = {};
+  const sourceMaps: PackagedService['sourceMaps'] = {};
   for (const file of await readdir(artifacts)) {
+    if (file === 'sourcemaps') {
+      for (const map of await readdir(join(artifacts, file), { recursive: true })) {
+        if (!map.endsWith('.map')) continue;
+        sourceMaps[map] = await readFile(join(artifacts, file, map), 'utf8');
+        texts.push({ where: `sourcemaps/${map}`, text: sourceMaps[map]! });
+      }
+      continue;
+    }
     const content = await readFile(join(artifacts, file));
     if (file.endsWith('.zip')) {
       const files: Record<string, string> = {};
@@ -81,7 +92,7 @@ export async function packageService(options: {
   const template = JSON.parse(
     await readFile(join(artifacts, 'cloudformation-template-update-stack.json'), 'utf8'),
   ) as CfnTemplate;
-  return { dir, template, texts, zips };
+  return { dir, template, texts, zips, sourceMaps };
 }
 
 function run(

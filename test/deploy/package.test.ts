@@ -373,21 +373,24 @@ describe('secrets never reach the template or the packages', () => {
 });
 
 describe('packages', () => {
-  it.each(FUNCTIONS)('%s: minified ESM bundle with a source map and the config, under 1 MB zipped', (fn) => {
-    const zip = custom.zips[fn]!;
-    expect(zip.bytes).toBeLessThan(1024 * 1024);
-    expect(Object.keys(zip.files).sort()).toEqual([
-      `functions/${fn}.mjs`,
-      `functions/${fn}.mjs.map`,
-      'jobwatch.yml',
-    ]);
-    expect(zip.files['jobwatch.yml']).toBe(CONFIG);
-    const bundle = zip.files[`functions/${fn}.mjs`]!;
-    expect(bundle).toMatch(/\/\/# sourceMappingURL=.+\.map/);
-    // @aws-sdk is left to the Lambda runtime: imported, not bundled.
-    expect(bundle).toMatch(/from"@aws-sdk\/client-dynamodb"/);
-    expect(bundle).not.toMatch(/class DynamoDBClient extends/);
-  });
+  // Issue 17: source maps out of the zip (kept under .serverless/sourcemaps/), each zip at most 400 KiB.
+  it.each(FUNCTIONS)(
+    '%s: minified ESM bundle and the config, at most 400 KiB zipped; its source map beside the package',
+    (fn) => {
+      const zip = custom.zips[fn]!;
+      expect(zip.bytes).toBeLessThanOrEqual(400 * 1024);
+      expect(Object.keys(zip.files).sort()).toEqual([`functions/${fn}.mjs`, 'jobwatch.yml']);
+      expect(zip.files['jobwatch.yml']).toBe(CONFIG);
+      const bundle = zip.files[`functions/${fn}.mjs`]!;
+      expect(bundle).not.toMatch(/sourceMappingURL/);
+      const map = Object.entries(custom.sourceMaps).find(([name]) => name.endsWith(`${fn}.mjs.map`))?.[1];
+      const sources: string[] = JSON.parse(map ?? '{}').sources ?? [];
+      expect(sources.some((source) => source.endsWith(`functions/${fn}.ts`))).toBe(true);
+      // @aws-sdk is left to the Lambda runtime: imported, not bundled.
+      expect(bundle).toMatch(/from"@aws-sdk\/client-dynamodb"/);
+      expect(bundle).not.toMatch(/class DynamoDBClient extends/);
+    },
+  );
 
   // The emulators and their demo credentials are for tests, the demo and the bench only (issue 16 §3).
   const EMULATOR_MARKERS: string[] = [
@@ -412,7 +415,9 @@ describe('packages', () => {
     for (const run of [custom, example]) {
       const files = Object.entries(run.zips[fn]!.files);
       expect(files.length).toBeGreaterThan(1);
-      for (const [name, text] of files)
+      const map = Object.entries(run.sourceMaps).filter(([name]) => name.endsWith(`${fn}.mjs.map`));
+      expect(map).toHaveLength(1);
+      for (const [name, text] of [...files, ...map])
         for (const marker of EMULATOR_MARKERS)
           expect(text.includes(marker), `${name}: ${marker}`).toBe(false);
     }
