@@ -74,20 +74,20 @@ export function request(url, options = {}) {
 const sourceMapsOutOfPackage = {
   name: 'source-maps-out-of-package',
   setup(build) {
-    build.onEnd(async (result) => {
-      if (result.errors.length > 0) return;
+    // Only this build's own maps (from its metafile): serverless-esbuild builds the functions concurrently
+    // into one folder, and another build's map may still be being written.
+    build.initialOptions.metafile = true;
+    build.onEnd((result) => {
+      if (result.errors.length > 0 || !result.metafile) return;
       const fs = require('node:fs');
-      const outdir = build.initialOptions.outdir ?? path.dirname(build.initialOptions.outfile ?? '.');
       const target = path.join(process.cwd(), '.serverless', 'sourcemaps');
-      const maps = fs
-        .readdirSync(outdir, { recursive: true })
-        .map(String)
-        .filter((file) => file.endsWith('.map'));
-      for (const file of maps) {
-        const destination = path.join(target, file);
-        fs.mkdirSync(path.dirname(destination), { recursive: true });
-        fs.copyFileSync(path.join(outdir, file), destination);
-        fs.rmSync(path.join(outdir, file));
+      for (const output of Object.keys(result.metafile.outputs)) {
+        if (!output.endsWith('.map')) continue;
+        const source = path.resolve(build.initialOptions.absWorkingDir ?? process.cwd(), output);
+        const destination = path.join(target, path.basename(output));
+        fs.mkdirSync(target, { recursive: true });
+        fs.copyFileSync(source, destination);
+        fs.rmSync(source);
       }
     });
   },
