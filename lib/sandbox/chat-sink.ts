@@ -8,18 +8,36 @@
  *   WeCom     POST /wecom/cgi-bin/webhook/send      errcode 40058 past 4096 bytes of markdown,
  *                                        45009 past 20 messages/min
  *   webhook   POST /webhook/…            JSON; 401 when the HMAC header is required and wrong
+ *   PagerDuty POST /pagerduty/v2/enqueue  Events API v2: 202 + dedup_key; 400 invalid event (bad routing
+ *                                        key, action, missing summary/source/severity, long dedup_key);
+ *                                        429 past 120 events/min per routing key
+ *   Opsgenie  POST /opsgenie/v2/alerts, /opsgenie/v2/alerts/{alias}/{close|acknowledge}?identifierType=alias
+ *                                        202 + requestId; 401 without `GenieKey <key>`; 422 on a missing
+ *                                        or over-long message/alias; keeps each alias' status
  * Tests drive real requests at it; the demo prints what arrives.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type ChatChannel = 'slack' | 'dingtalk' | 'feishu' | 'wecom' | 'webhook';
+export type ChatChannel = 'slack' | 'dingtalk' | 'feishu' | 'wecom' | 'webhook' | 'pagerduty' | 'opsgenie';
+
+const CHAT_CHANNELS: readonly ChatChannel[] = [
+  'slack',
+  'dingtalk',
+  'feishu',
+  'wecom',
+  'webhook',
+  'pagerduty',
+  'opsgenie',
+];
 
 export interface ChatMessage {
   channel: ChatChannel;
   body: unknown;
   atMs: number;
+  /** The request path (incident tools have one per action). */
+  path?: string;
 }
 
 export interface ChatRequestLog {
@@ -34,7 +52,12 @@ export interface ChatSinkOptions {
   /** Signing secrets the sink checks (DingTalk 加签, Feishu 签名校验, webhook HMAC); unchecked when absent. */
   secrets?: { dingtalk?: string; feishu?: string; webhook?: string };
   print?: (line: string) => void;
-  rateLimits?: { slackPerSecond?: number; dingtalkPerMinute?: number; wecomPerMinute?: number };
+  rateLimits?: {
+    slackPerSecond?: number;
+    dingtalkPerMinute?: number;
+    wecomPerMinute?: number;
+    pagerdutyPerMinute?: number;
+  };
   /** Clock for signature freshness; the wall clock by default. */
   now?: () => number;
   host?: string;
@@ -48,6 +71,8 @@ export interface ChatSink {
   messages: ChatMessage[];
   /** Every request with the sink's verdict, accepted or not. */
   requests: ChatRequestLog[];
+  /** Incident-tool alert state by dedup key / alias, as PagerDuty and Opsgenie would hold it. */
+  incidents: Record<'pagerduty' | 'opsgenie', Map<string, 'triggered' | 'acknowledged' | 'resolved'>>;
   /** Answers the next `count` requests of a channel with `status` (e.g. 500, or 429 with Retry-After). */
   failNext(channel: ChatChannel, count: number, status: number, retryAfterSeconds?: number): void;
   clear(): void;
@@ -61,6 +86,9 @@ export const CHAT_SINK_TOKENS = {
   feishu: 'sink-feishu-hook-0123-4567-89ab',
   wecom: 'sink-wecom-key-0123-4567-89ab',
   webhook: 'sinkwebhookpath0123456789',
+  /** PagerDuty routing keys are 32 characters. */
+  pagerduty: 'sinkpagerdutyroutingkey012345678',
+  opsgenie: 'sink-opsgenie-genie-key-0123-4567',
 } as const;
 
 export const SLACK_SINK_MAX_BLOCKS = 50;
@@ -122,6 +150,12 @@ export function describeChatMessage(channel: ChatChannel, body: unknown): string
       lines.push(...String(el.text?.content ?? '').split('\n'));
   } else if (channel === 'wecom') {
     lines = String(b.markdown?.content ?? b.text?.content ?? '').split('\n');
+  } else if (channel === 'pagerduty') {
+    lines.push(`${b.event_action ?? '?'} ${b.dedup_key ?? ''}`);
+    if (b.payload?.summary) lines.push(String(b.payload.summary));
+  } else if (channel === 'opsgenie') {
+    lines.push(b.message ? `create ${b.alias ?? ''}` : String(b.note ?? 'close/acknowledge'));
+    if (b.message) lines.push(String(b.message));
   } else {
     const events = Array.isArray(body) ? body : (b.alerts ?? []);
     lines.push(`${events.length} alert(s)${b.status ? ` ${b.status}` : ''}`);
@@ -142,13 +176,16 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
   const slackRate = new Window(options.rateLimits?.slackPerSecond ?? 1, 1000);
   const dingtalkRate = new Window(options.rateLimits?.dingtalkPerMinute ?? 20, 60_000);
   const wecomRate = new Window(options.rateLimits?.wecomPerMinute ?? 20, 60_000);
+  const pagerdutyRate = new Window(options.rateLimits?.pagerdutyPerMinute ?? 120, 60_000);
+  const incidents: ChatSink['incidents'] = { pagerduty: new Map(), opsgenie: new Map() };
+  let requestCounter = 0;
   const messages: ChatMessage[] = [];
   const requests: ChatRequestLog[] = [];
   const faults: { channel: ChatChannel; remaining: number; status: number; retryAfterSeconds?: number }[] =
     [];
 
-  const accept = (channel: ChatChannel, body: unknown, reply: Reply): Reply => {
-    messages.push({ channel, body, atMs: now() });
+  const accept = (channel: ChatChannel, body: unknown, reply: Reply, path?: string): Reply => {
+    messages.push({ channel, body, atMs: now(), ...(path ? { path } : {}) });
     if (options.print) {
       const [first, ...rest] = describeChatMessage(channel, body);
       options.print(`[${channel}] ${first ?? ''}`);
@@ -264,9 +301,86 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
     return accept('webhook', json, { status: 202, body: { accepted: true }, verdict: 'ok' });
   }
 
+  function pagerduty(path: string, json: Loose | undefined): Reply {
+    const invalid = (error: string): Reply => ({
+      status: 400,
+      body: { status: 'invalid event', message: 'Event object is invalid', errors: [error] },
+      verdict: '400',
+    });
+    if (path !== '/pagerduty/v2/enqueue') return { status: 404, body: 'not found', verdict: '404' };
+    if (!json) return invalid('Malformed JSON');
+    if (json.routing_key !== CHAT_SINK_TOKENS.pagerduty) return invalid('Invalid routing key');
+    if (!pagerdutyRate.allow(json.routing_key))
+      return {
+        status: 429,
+        body: { status: 'throttle event', message: 'Requests for this service are arriving too quickly' },
+        verdict: '429',
+      };
+    const action = json.event_action;
+    if (!['trigger', 'acknowledge', 'resolve'].includes(action)) return invalid("'event_action' is invalid");
+    const key = json.dedup_key;
+    if (typeof key !== 'string' || key.length === 0 || key.length > 255)
+      return invalid("'dedup_key' must be a string of at most 255 characters");
+    if (action === 'trigger') {
+      const p = (json.payload ?? {}) as Loose;
+      if (typeof p.summary !== 'string' || p.summary.length === 0 || p.summary.length > 1024)
+        return invalid("'payload.summary' is missing or longer than 1024 characters");
+      if (typeof p.source !== 'string' || p.source.length === 0)
+        return invalid("'payload.source' is missing");
+      if (!['critical', 'error', 'warning', 'info'].includes(p.severity))
+        return invalid("'payload.severity' is invalid");
+      incidents.pagerduty.set(key, 'triggered');
+    } else {
+      // Follow-up events for an alert that is not open are dropped (still 202), as PagerDuty does.
+      const current = incidents.pagerduty.get(key);
+      if (current && current !== 'resolved')
+        incidents.pagerduty.set(key, action === 'resolve' ? 'resolved' : 'acknowledged');
+    }
+    return accept(
+      'pagerduty',
+      json,
+      { status: 202, body: { status: 'success', message: 'Event processed', dedup_key: key }, verdict: 'ok' },
+      path,
+    );
+  }
+
+  function opsgenie(url: URL, headers: IncomingMessage['headers'], json: Loose | undefined): Reply {
+    const requestId = `sink-request-${++requestCounter}`;
+    const fail = (status: number, message: string): Reply => ({
+      status,
+      body: { message, took: 0.001, requestId },
+      verdict: String(status),
+    });
+    if (!safeEqual(String(headers.authorization ?? ''), `GenieKey ${CHAT_SINK_TOKENS.opsgenie}`))
+      return fail(401, 'Could not authenticate');
+    const accepted: Reply = {
+      status: 202,
+      body: { result: 'Request will be processed', took: 0.001, requestId },
+      verdict: 'ok',
+    };
+    if (url.pathname === '/opsgenie/v2/alerts') {
+      if (!json) return fail(400, 'Request body is not valid JSON');
+      if (typeof json.message !== 'string' || json.message.length === 0 || json.message.length > 130)
+        return fail(422, 'Request body is not processable. message: must be 1..130 characters');
+      if (json.alias !== undefined && (typeof json.alias !== 'string' || json.alias.length > 512))
+        return fail(422, 'Request body is not processable. alias: at most 512 characters');
+      if (typeof json.alias === 'string') incidents.opsgenie.set(json.alias, 'triggered');
+      return accept('opsgenie', json, accepted, url.pathname);
+    }
+    const action = /^\/opsgenie\/v2\/alerts\/([^/]+)\/(close|acknowledge)$/.exec(url.pathname);
+    if (!action) return fail(404, 'Not found');
+    if (url.searchParams.get('identifierType') !== 'alias') return fail(422, 'identifierType must be alias');
+    const alias = decodeURIComponent(action[1] as string);
+    // Actions are asynchronous: an unknown alias is accepted here and fails in the request status.
+    const current = incidents.opsgenie.get(alias);
+    if (current && current !== 'resolved')
+      incidents.opsgenie.set(alias, action[2] === 'close' ? 'resolved' : 'acknowledged');
+    return accept('opsgenie', { ...(json ?? {}), alias, action: action[2] }, accepted, url.pathname);
+  }
+
   const channelOf = (path: string): ChatChannel | undefined => {
     const first = path.split('/')[1];
-    return (['slack', 'dingtalk', 'feishu', 'wecom', 'webhook'] as const).find((c) => c === first);
+    return CHAT_CHANNELS.find((c) => c === first);
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -299,6 +413,8 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
       else if (channel === 'dingtalk') reply = dingtalk(url, json);
       else if (channel === 'feishu') reply = feishu(url.pathname, json);
       else if (channel === 'wecom') reply = wecom(url, json);
+      else if (channel === 'pagerduty') reply = pagerduty(url.pathname, json);
+      else if (channel === 'opsgenie') reply = opsgenie(url, req.headers, json);
       else reply = webhook(url.pathname, req.headers, raw);
     }
     requests.push({
@@ -336,9 +452,12 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
       feishu: `${url}/feishu/open-apis/bot/v2/hook/${CHAT_SINK_TOKENS.feishu}`,
       wecom: `${url}/wecom/cgi-bin/webhook/send?key=${CHAT_SINK_TOKENS.wecom}`,
       webhook: `${url}/webhook/${CHAT_SINK_TOKENS.webhook}`,
+      pagerduty: `${url}/pagerduty/v2/enqueue`,
+      opsgenie: `${url}/opsgenie`,
     },
     messages,
     requests,
+    incidents,
     failNext(channel, count, status, retryAfterSeconds) {
       faults.push({
         channel,
@@ -351,6 +470,8 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
       messages.length = 0;
       requests.length = 0;
       faults.length = 0;
+      incidents.pagerduty.clear();
+      incidents.opsgenie.clear();
     },
     stop: () =>
       new Promise<void>((resolve) => {

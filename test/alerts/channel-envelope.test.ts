@@ -126,6 +126,58 @@ describe('vendor envelopes inside HTTP 200', () => {
   });
 });
 
+describe('incident tools read the HTTP status only', () => {
+  // The stand-in's origin is known only once it listens.
+  const env = () => ({
+    PAGERDUTY_URL: `${origin}/v2/enqueue`,
+    PAGERDUTY_ROUTING_KEY: TOKEN,
+    OPSGENIE_URL: origin,
+    OPSGENIE_API_KEY: TOKEN,
+  });
+  const cases: [ChannelType, number, unknown, Record<string, unknown>][] = [
+    ['pagerduty', 202, { status: 'success', message: 'Event processed' }, { ok: true }],
+    [
+      'pagerduty',
+      400,
+      { status: 'invalid event', message: 'Event object is invalid', errors: ['x'] },
+      { ok: false, retry: false, status: 400 },
+    ],
+    ['pagerduty', 500, {}, { ok: false, retry: true, status: 500 }],
+    ['opsgenie', 202, { result: 'Request will be processed', requestId: 'r' }, { ok: true }],
+    [
+      'opsgenie',
+      422,
+      { message: 'Request body is not processable' },
+      { ok: false, retry: false, status: 422 },
+    ],
+    ['opsgenie', 401, { message: 'Could not authenticate' }, { ok: false, retry: false, status: 401 }],
+    ['opsgenie', 503, {}, { ok: false, retry: true, status: 503 }],
+  ];
+  it.each(cases)('%s answers HTTP %i %j', async (type, status, body, expected) => {
+    answer = { status, body };
+    const result = await channel(type, env()).notify(message);
+    expect(result).toMatchObject(expected);
+    if (!result.ok) {
+      expect(result.error).not.toContain(TOKEN);
+      const vendorMessage = (body as { message?: string }).message;
+      if (vendorMessage) expect(result.error).toContain(vendorMessage);
+    }
+  });
+
+  it('an unresolvable key is secret-unavailable, naming the reference only', async () => {
+    for (const [type, variable] of [
+      ['pagerduty', 'PAGERDUTY_ROUTING_KEY'],
+      ['opsgenie', 'OPSGENIE_API_KEY'],
+    ] as const) {
+      const result = await channel(type, { ...env(), [variable]: undefined }).notify(message);
+      expect(result, type).toMatchObject({ ok: false, retry: false, reason: 'secret-unavailable' });
+      expect(!result.ok && result.error).toBe(
+        `${type}: secret reference env:${variable}: environment variable is not set`,
+      );
+    }
+  });
+});
+
 describe('secret resolution', () => {
   it('an unresolvable URL or signing secret is a secret-unavailable result naming the reference, without values', async () => {
     for (const type of ['slack', 'dingtalk', 'feishu', 'wecom', 'webhook'] as const) {

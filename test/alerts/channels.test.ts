@@ -14,6 +14,8 @@ import { CHAT_SINK_TOKENS, type ChatSink, startChatSink } from '../../lib/sandbo
 import { CHANNEL_CONFIGS, jobEvent, resolvedOf, SINK_SECRETS, secretsFor, sinkEnv, T0 } from './helpers.js';
 
 const TYPES = Object.keys(CHANNEL_FACTORIES) as ChannelType[];
+/** Receivers that take one event per alert (keyed by fingerprint) instead of one message per group. */
+const INCIDENT_TOOLS = new Set<ChannelType>(['pagerduty', 'opsgenie']);
 
 function message(
   events = [jobEvent({ name: 'etl-orders' })],
@@ -64,7 +66,7 @@ function assertLeaksNoSecret(text: string) {
     expect(text).not.toContain(secret);
     expect(text).not.toContain(encodeURIComponent(secret));
   }
-  expect(text).not.toMatch(/127\.0\.0\.1:\d+\/(slack|dingtalk|feishu|wecom|webhook)/);
+  expect(text).not.toMatch(/127\.0\.0\.1:\d+\/(slack|dingtalk|feishu|wecom|webhook|pagerduty|opsgenie)/);
 }
 
 let sink: ChatSink;
@@ -74,7 +76,12 @@ beforeAll(async () => {
   // A generous Slack rate so the table tests do not wait; the pacing test below uses the real rate.
   sink = await startChatSink({
     secrets: SINK_SECRETS,
-    rateLimits: { slackPerSecond: 1000, dingtalkPerMinute: 1000, wecomPerMinute: 1000 },
+    rateLimits: {
+      slackPerSecond: 1000,
+      dingtalkPerMinute: 1000,
+      wecomPerMinute: 1000,
+      pagerdutyPerMinute: 1000,
+    },
   });
   env = sinkEnv(sink);
 });
@@ -91,6 +98,21 @@ describe.each(TYPES)('channel conformance: %s', (type) => {
     const result = await channel.notify(message([firing, resolved]));
     // Assess
     expect(result).toEqual({ ok: true });
+    if (INCIDENT_TOOLS.has(type)) {
+      // One event per alert: the firing one opens (or joins) an incident under its fingerprint, the
+      // resolved one closes its own; the payloads carry the facts the chat channels render.
+      expect(sink.messages.map((m) => m.channel)).toEqual([type, type]);
+      const [open, close] = sink.messages.map((m) => JSON.stringify(m.body));
+      expect(open).toContain(firing.data.fingerprint);
+      expect(open).toContain('etl-orders');
+      expect(open).toContain('restarts 2/5');
+      expect(open).toContain('RuntimeException');
+      expect(open).toContain('https://realtime-compute.console.aliyun.com/job/1');
+      expect(close).toContain(resolved.data.fingerprint);
+      expect(sink.incidents[type as 'pagerduty' | 'opsgenie'].get(firing.data.fingerprint)).toBe('triggered');
+      await channel.close?.();
+      return;
+    }
     expect(sink.messages).toHaveLength(1);
     expect(sink.messages[0]?.channel).toBe(type);
     const text = JSON.stringify(sink.messages[0]?.body);
@@ -152,6 +174,8 @@ describe.each(TYPES)('channel conformance: %s', (type) => {
       DINGTALK_SECRET: 'SECwrong-secret',
       FEISHU_SECRET: 'wrong-secret',
       WEBHOOK_SECRET: 'wrong-secret',
+      PAGERDUTY_ROUTING_KEY: 'wrong-secret-routing-key-0123456',
+      OPSGENIE_API_KEY: 'wrong-secret-genie-key',
     };
     for (const key of ['SLACK_URL', 'WECOM_URL']) wrong[key] = String(env[key]).replace(/sink/g, 'sonk');
     const channel = channelFor(type, wrong);
@@ -199,6 +223,11 @@ describe.each(TYPES)('channel conformance: %s', (type) => {
     const channel = channelFor(type, env);
     const result = await channel.notify(message(events));
     expect(result).toEqual({ ok: true });
+    if (INCIDENT_TOOLS.has(type)) {
+      // One event per alert, each within the vendor's field limits (the sink checks them), none left out.
+      expect(sink.messages).toHaveLength(80);
+      return;
+    }
     const text = JSON.stringify(sink.messages[0]?.body);
     if (type !== 'webhook') expect(text).toMatch(/and \d+ more alerts not shown/);
     await channel.close?.();
@@ -278,6 +307,101 @@ describe('vendor specifics', () => {
     } finally {
       await strict.stop();
     }
+  });
+});
+
+describe('incident tools (PagerDuty Events API v2, Opsgenie Alert API)', () => {
+  it('PagerDuty: trigger, acknowledge and resolve share the fingerprint as dedup_key', async () => {
+    const firing = jobEvent({ name: 'etl-pd' });
+    const channel = channelFor('pagerduty', env);
+    expect(await channel.notify(message([firing]))).toEqual({ ok: true });
+    expect(await channel.acknowledge?.([firing.data.fingerprint], 'on it')).toEqual({ ok: true });
+    expect(sink.incidents.pagerduty.get(firing.data.fingerprint)).toBe('acknowledged');
+    expect(await channel.notify(message([resolvedOf(firing, T0 + 60_000)]))).toEqual({ ok: true });
+    const bodies = sink.messages.map((m) => m.body as Record<string, unknown>);
+    expect(bodies.map((b) => [b['event_action'], b['dedup_key']])).toEqual([
+      ['trigger', firing.data.fingerprint],
+      ['acknowledge', firing.data.fingerprint],
+      ['resolve', firing.data.fingerprint],
+    ]);
+    expect(bodies[0]).toMatchObject({
+      routing_key: CHAT_SINK_TOKENS.pagerduty,
+      client: 'jobwatch',
+      payload: { severity: 'critical', class: 'job.failed', group: 'prod-blink', component: 'etl-pd' },
+    });
+    expect(sink.incidents.pagerduty.get(firing.data.fingerprint)).toBe('resolved');
+  });
+
+  it('PagerDuty: a 429 without Retry-After waits the documented 30 s; sendResolved: false sends no resolve', async () => {
+    sink.failNext('pagerduty', 1, 429);
+    const channel = channelFor('pagerduty', env, { sendResolved: false });
+    const throttled = await channel.notify(message());
+    expect(throttled).toMatchObject({ ok: false, retry: true, status: 429, retryAfterMs: 30_000 });
+    expect(await channel.notify(message([resolvedOf(jobEvent(), T0 + 1000)]))).toEqual({ ok: true });
+    expect(sink.messages).toHaveLength(0);
+  });
+
+  it('PagerDuty: the sink answers 429 past 120 events a minute per routing key', async () => {
+    const strict = await startChatSink({});
+    try {
+      const send = async () =>
+        (
+          await fetch(strict.endpoints.pagerduty, {
+            method: 'POST',
+            body: JSON.stringify({
+              routing_key: CHAT_SINK_TOKENS.pagerduty,
+              event_action: 'resolve',
+              dedup_key: 'k',
+            }),
+          })
+        ).status;
+      const statuses: number[] = [];
+      for (let i = 0; i < 121; i++) statuses.push(await send());
+      expect(statuses.filter((s) => s === 202)).toHaveLength(120);
+      expect(statuses.at(-1)).toBe(429);
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it('Opsgenie: create with alias = fingerprint and GenieKey, close and acknowledge by alias', async () => {
+    const firing = jobEvent({ name: 'etl-og', severity: 'warning' });
+    const channel = channelFor('opsgenie', env, { tags: ['data'] });
+    expect(await channel.notify(message([firing]))).toEqual({ ok: true });
+    expect(await channel.acknowledge?.([firing.data.fingerprint], 'looking')).toEqual({ ok: true });
+    expect(sink.incidents.opsgenie.get(firing.data.fingerprint)).toBe('acknowledged');
+    expect(await channel.notify(message([resolvedOf(firing, T0 + 60_000)]))).toEqual({ ok: true });
+    expect(sink.messages.map((m) => m.path)).toEqual([
+      '/opsgenie/v2/alerts',
+      `/opsgenie/v2/alerts/${firing.data.fingerprint}/acknowledge`,
+      `/opsgenie/v2/alerts/${firing.data.fingerprint}/close`,
+    ]);
+    expect(sink.messages[0]?.body).toMatchObject({
+      alias: firing.data.fingerprint,
+      priority: 'P3',
+      source: 'jobwatch',
+      tags: ['alibaba-blink', 'job.failed', 'warning', 'data'],
+    });
+    expect(sink.messages[1]?.body).toMatchObject({ note: 'looking' });
+    expect(sink.incidents.opsgenie.get(firing.data.fingerprint)).toBe('resolved');
+  });
+
+  it('Opsgenie: a title past 130 characters is cut to fit (the sink answers 422 beyond)', async () => {
+    const long = jobEvent({ name: 'x'.repeat(300) });
+    const raw = await fetch(`${sink.endpoints.opsgenie}/v2/alerts`, {
+      method: 'POST',
+      headers: { authorization: `GenieKey ${CHAT_SINK_TOKENS.opsgenie}` },
+      body: JSON.stringify({ message: long.data.title }),
+    });
+    expect(raw.status).toBe(422);
+    const channel = channelFor('opsgenie', env);
+    expect(await channel.notify(message([long]))).toEqual({ ok: true });
+    expect(Array.from((sink.messages[0]!.body as { message: string }).message)).toHaveLength(130);
+  });
+
+  it('chat channels have no acknowledge of their own', () => {
+    for (const type of TYPES.filter((t) => !INCIDENT_TOOLS.has(t)))
+      expect(channelFor(type, env).acknowledge, type).toBeUndefined();
   });
 });
 

@@ -3,7 +3,7 @@ import type { Config } from '../../lib/config/schema.js';
 import { createSecretResolver } from '../../lib/config/secrets.js';
 import { buildEvent, type EventInput } from '../../lib/events/build.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
-import type { ChatChannel, ChatSink } from '../../lib/sandbox/chat-sink.js';
+import { CHAT_SINK_TOKENS, type ChatChannel, type ChatSink } from '../../lib/sandbox/chat-sink.js';
 
 export const T0 = Date.parse('2026-11-23T10:00:00Z');
 
@@ -24,6 +24,10 @@ export function sinkEnv(sink: ChatSink): NodeJS.ProcessEnv {
     DINGTALK_SECRET: SINK_SECRETS.dingtalk,
     FEISHU_SECRET: SINK_SECRETS.feishu,
     WEBHOOK_SECRET: SINK_SECRETS.webhook,
+    PAGERDUTY_URL: sink.endpoints.pagerduty,
+    PAGERDUTY_ROUTING_KEY: CHAT_SINK_TOKENS.pagerduty,
+    OPSGENIE_URL: sink.endpoints.opsgenie,
+    OPSGENIE_API_KEY: CHAT_SINK_TOKENS.opsgenie,
   };
 }
 
@@ -42,6 +46,13 @@ export const CHANNEL_CONFIGS: Record<ChatChannel, Record<string, unknown>> = {
     secret: 'env:WEBHOOK_SECRET',
     format: 'alertmanager',
   },
+  pagerduty: {
+    name: 'pagerduty',
+    type: 'pagerduty',
+    routingKey: 'env:PAGERDUTY_ROUTING_KEY',
+    url: 'env:PAGERDUTY_URL',
+  },
+  opsgenie: { name: 'opsgenie', type: 'opsgenie', apiKey: 'env:OPSGENIE_API_KEY', url: 'env:OPSGENIE_URL' },
 };
 
 /** Builds config through the production loader, validation on. */

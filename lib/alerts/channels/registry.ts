@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { createDingtalkChannel, dingtalkConfigSchema } from './dingtalk/index.js';
 import { createFeishuChannel, feishuConfigSchema } from './feishu/index.js';
+import { createOpsgenieChannel, opsgenieConfigSchema } from './opsgenie/index.js';
+import { createPagerdutyChannel, pagerdutyConfigSchema } from './pagerduty/index.js';
 import { createSlackChannel, slackConfigSchema } from './slack/index.js';
 import type { Channel, ChannelDeps, ChannelType } from './types.js';
 import { createWebhookChannel, webhookChannelConfigSchema } from './webhook/index.js';
@@ -13,6 +15,8 @@ export const channelConfigSchema = z.discriminatedUnion('type', [
   feishuConfigSchema,
   wecomConfigSchema,
   webhookChannelConfigSchema,
+  pagerdutyConfigSchema,
+  opsgenieConfigSchema,
 ]);
 export type ChannelConfig = z.infer<typeof channelConfigSchema>;
 
@@ -28,6 +32,8 @@ export const CHANNEL_FACTORIES: { [T in ChannelType]: Factory<T> } = {
   feishu: createFeishuChannel,
   wecom: createWecomChannel,
   webhook: createWebhookChannel,
+  pagerduty: createPagerdutyChannel,
+  opsgenie: createOpsgenieChannel,
 };
 
 export function createChannel(config: ChannelConfig, deps: ChannelDeps): Channel {

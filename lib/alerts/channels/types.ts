@@ -3,7 +3,15 @@ import type { FailureKind } from '../../http/errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { SecretResolver } from '../../providers/types.js';
 
-export const CHANNEL_TYPES = ['slack', 'dingtalk', 'feishu', 'wecom', 'webhook'] as const;
+export const CHANNEL_TYPES = [
+  'slack',
+  'dingtalk',
+  'feishu',
+  'wecom',
+  'webhook',
+  'pagerduty',
+  'opsgenie',
+] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 /** Why a notification was sent; reasons make messages and tests readable (AM `needsUpdate`). */
@@ -93,6 +101,11 @@ export interface Channel {
   type: ChannelType;
   sendResolved: boolean;
   notify(message: AlertGroupMessage, signal?: AbortSignal): Promise<NotifyResult>;
+  /**
+   * Tells the receiver that people work on these alerts (by fingerprint); only receivers with an
+   * acknowledged state of their own (PagerDuty, Opsgenie) have it.
+   */
+  acknowledge?(fingerprints: string[], note?: string, signal?: AbortSignal): Promise<NotifyResult>;
   close?(): Promise<void>;
 }
 
