@@ -29,6 +29,7 @@ const { values } = parseArgs({
     scale: { type: 'string', default: '1' },
     'latency-ms': { type: 'string', default: '50' },
     'blink-jobs': { type: 'string', default: '1000' },
+    'flink-deployments': { type: 'string', default: '500' },
     'dli-flink': { type: 'string', default: '1000' },
     'dli-spark': { type: 'string', default: '500' },
     'dli-sql': { type: 'string', default: '2000' },
@@ -59,14 +60,21 @@ const fleet = {
   unhealthyPercent: unhealthy,
   mrsClusters: Math.max(1, Math.round(Number(values['mrs-clusters']) * Math.sqrt(scale))),
   mrsJobs: size('mrs-jobs'),
+  flinkDeployments: size('flink-deployments'),
+  flinkUnhealthyPercent: unhealthy,
 };
 const totalJobs =
-  fleet.blinkJobs + fleet.dliFlinkJobs + fleet.dliSparkJobs + fleet.dliSqlJobs + fleet.mrsJobs;
+  fleet.blinkJobs +
+  fleet.dliFlinkJobs +
+  fleet.dliSparkJobs +
+  fleet.dliSqlJobs +
+  fleet.mrsJobs +
+  fleet.flinkDeployments;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 out(`# jobwatch benchmark (${new Date().toISOString()}, node ${process.version})`);
 out(
-  `fleet: blink ${fleet.blinkJobs} jobs (${fleet.blinkRunningPercent}% running); dli ${fleet.dliFlinkJobs} flink + ${fleet.dliSparkJobs} spark + ${fleet.dliSqlJobs} sql; mrs ${fleet.mrsClusters} clusters / ${fleet.mrsJobs} jobs; ${totalJobs} jobs in all; ${unhealthy}% unhealthy; sandbox latency ${latencyMs} ms per request`,
+  `fleet: blink ${fleet.blinkJobs} jobs (${fleet.blinkRunningPercent}% running); dli ${fleet.dliFlinkJobs} flink + ${fleet.dliSparkJobs} spark + ${fleet.dliSqlJobs} sql; mrs ${fleet.mrsClusters} clusters / ${fleet.mrsJobs} jobs; flink ${fleet.flinkDeployments} deployments; ${totalJobs} jobs in all; ${unhealthy}% unhealthy; sandbox latency ${latencyMs} ms per request`,
 );
 
 const startSetup = performance.now();
