@@ -15,6 +15,17 @@ const str = z.preprocess(
   (v) => (v === null || v === undefined ? undefined : typeof v === 'number' ? String(v) : v),
   z.string().optional(),
 );
+/**
+ * An int64 time. The field tables say epoch milliseconds (digest §9.5) but the metadata's own examples
+ * print 10-digit values (`startTime: 1660190835`, savepoint `createdAt: 1659066711`): seconds are read too.
+ */
+const epochMs = z.preprocess(
+  (v) => (absent(v) ? undefined : (looseNumber(v) ?? v)),
+  z
+    .number()
+    .transform((n) => (n > 0 && n < 1e12 ? n * 1000 : n))
+    .optional(),
+);
 const obj = <T extends z.ZodRawShape>(shape: T) =>
   z.preprocess((v) => (v === null ? undefined : v), z.object(shape).optional());
 
@@ -69,7 +80,7 @@ export const deploymentSchema = z.object({
 });
 export type VendorDeployment = z.infer<typeof deploymentSchema>;
 
-export const jobFailureSchema = z.object({ message: str, reason: str, failedAt: num });
+export const jobFailureSchema = z.object({ message: str, reason: str, failedAt: epochMs });
 
 export const jobStatusSchema = z.object({
   currentJobStatus: str,
@@ -95,8 +106,8 @@ export const jobSchema = z.object({
   executionMode: str,
   createdAt: str,
   modifiedAt: str,
-  startTime: num,
-  endTime: num,
+  startTime: epochMs,
+  endTime: epochMs,
   engineVersion: str,
   sessionClusterName: str,
   status: obj(jobStatusSchema.shape),
@@ -127,8 +138,8 @@ export const savepointSchema = z.object({
   stopWithDrainEnabled: bool,
   savepointLocation: str,
   status: obj({ state: str, failure: obj(jobFailureSchema.shape) }),
-  createdAt: num,
-  modifiedAt: num,
+  createdAt: epochMs,
+  modifiedAt: epochMs,
 });
 export type VendorSavepoint = z.infer<typeof savepointSchema>;
 
@@ -136,7 +147,7 @@ const symptomSchema = z.object({ name: str, description: str, recommendation: st
 const symptomList = z.preprocess((v) => (absent(v) ? [] : v), z.array(symptomSchema));
 export const jobDiagnosisSchema = z.object({
   diagnoseId: str,
-  diagnoseTime: num,
+  diagnoseTime: epochMs,
   riskLevel: str,
   healthScore: num,
   symptoms: obj({

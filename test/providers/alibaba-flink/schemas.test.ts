@@ -144,6 +144,111 @@ const DIAGNOSIS = {
   },
 };
 
+/** The API metadata's own StopJob example (ververica 2022-07-18 api-docs `responseDemo`), verbatim. */
+const STOP_JOB_VENDOR_EXAMPLE = {
+  requestId: 'CBC799F0-AS7S-1D30-8A4F-882ED4DD****',
+  success: true,
+  httpCode: 200,
+  errorCode: '""',
+  errorMessage: '""',
+  data: {
+    jobId: '354dde66-a3ae-463e-967a-0b4107fd****',
+    deploymentId: '354dde66-a3ae-463e-967a-0b4107fd****',
+    deploymentName: 'flinktest',
+    namespace: 'namespacetest',
+    executionMode: 'BATCH',
+    creator: '27846363877456****',
+    creatorName: '****@streamcompute.onaliyun.com',
+    modifier: '27846363877456****',
+    modifierName: '****@streamcompute.onaliyun.com',
+    startTime: 1660190835,
+    endTime: 1660277235,
+    engineVersion: 'vvr-4.0.14-flink-1.13',
+    flinkConf: { test: 'test', test2: 1 },
+    status: {
+      currentJobStatus: 'RUNNING',
+      failure: { message: '', reason: '', failedAt: 1660120062 },
+      running: { observedFlinkJobRestarts: 4, observedFlinkJobStatus: 'RUNNING' },
+    },
+    metric: { totalMemoryByte: 4096, totalCpu: 2 },
+    sessionClusterName: 'preview',
+    artifact: {
+      sqlArtifact: { sqlScript: '', additionalDependencies: [''] },
+      jarArtifact: {
+        jarUri: 'https://oss//bucket//test.jar',
+        entryClass: 'org.apapche.flink.test',
+        mainArgs: '',
+        additionalDependencies: [''],
+      },
+      kind: 'SQLSCRIPT',
+    },
+    logging: {
+      loggingProfile: 'oss',
+      log4j2ConfigurationTemplate: 'xml格式文本',
+      log4jLoggers: [{ loggerName: 'StdOutErrConsoleAppender', loggerLevel: 'ERROR' }],
+      logReservePolicy: { openHistory: true, expirationDays: 7 },
+    },
+    restoreStrategy: {
+      kind: 'LATEST_STATE',
+      allowNonRestoredState: true,
+      jobStartTimeInMs: 1660293803155,
+      savepointId: '354dde66-a3ae-463e-967a-0b4107fd****',
+    },
+    userFlinkConf: { test: 'test', test2: 1 },
+    localVariables: [{ name: 'test', value: 'datagen' }],
+    workspace: 'edcef******b4f',
+    createdAt: '',
+    modifiedAt: '',
+  },
+};
+
+/** The metadata's ListSavepoints example, verbatim (10-digit times). */
+const LIST_SAVEPOINTS_VENDOR_EXAMPLE = {
+  requestId: 'CBC799F0-AS7S-1D30-8A4F-882ED4DD****',
+  success: true,
+  httpCode: 200,
+  errorCode: '""',
+  errorMessage: '""',
+  pageSize: 10,
+  pageIndex: 1,
+  totalSize: 1,
+  data: [
+    {
+      savepointId: '354dde66-a3ae-463e-967a-0b4107fd****',
+      deploymentId: '1d716b22-6aad-4be2-85c2-50cfc757****',
+      jobId: '5af678c0-7db0-4650-94c2-d2604f0a****',
+      namespace: 'namespacetest',
+      savepointOrigin: 'USER_REQUEST',
+      nativeFormat: true,
+      description: '',
+      stopWithDrainEnabled: true,
+      savepointLocation:
+        'https://oss/bucket/flink/flink-jobs/namespaces/vvp-team/deployments/5a19a71b-1c42-4f34-94fd-86cf60782c81/checkpoints/sp-3285',
+      status: { state: 'COMPLETED', failure: { message: '', reason: '', failedAt: 1655006835 } },
+      createdAt: 1659066711,
+      modifiedAt: 1659069473,
+    },
+  ],
+};
+
+describe('the vendor metadata examples parse', () => {
+  it('StopJob: a Job whose 10-digit times read as seconds; an empty failure is no error', () => {
+    const parsed = jobResponseSchema.parse(STOP_JOB_VENDOR_EXAMPLE);
+    expect(parsed.data).toMatchObject({
+      startTime: 1660190835000,
+      endTime: 1660277235000,
+      status: { currentJobStatus: 'RUNNING', failure: { failedAt: 1660120062000 } },
+      restoreStrategy: { jobStartTimeInMs: 1660293803155 },
+    });
+    expect(JSON.stringify(parsed)).not.toMatch(/jarUri|localVariables|datagen/);
+  });
+
+  it('ListSavepoints: the completed savepoint is the last completed checkpoint, in milliseconds', () => {
+    const parsed = listSavepointsResponseSchema.parse(LIST_SAVEPOINTS_VENDOR_EXAMPLE);
+    expect(toCheckpointStats(parsed.data)).toMatchObject({ lastCompletedAtMs: 1659066711000 });
+  });
+});
+
 describe('documented examples parse', () => {
   it("ListJobs, the digest's example as printed", () => {
     const parsed = listJobsResponseSchema.parse(LIST_JOBS_DIGEST);
