@@ -6,6 +6,7 @@ import { DEMO_OPERATOR_TOKEN, DEMO_SINK_SECRETS } from '../../lib/cli/demo-confi
 import { buildEvent } from '../../lib/events/build.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
 import { BLINK_SANDBOX_PLANTED_SECRET } from '../../lib/providers/alibaba-blink/sandbox.js';
+import { FLINK_SANDBOX_PLANTED_SECRET } from '../../lib/providers/alibaba-flink/sandbox.js';
 import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
 import { DLI_SANDBOX_PLANTED_SECRETS } from '../../lib/providers/huawei-dli/sandbox.js';
 import { MRS_SANDBOX_PROPERTY_SECRET } from '../../lib/providers/huawei-mrs/sandbox.js';
@@ -397,6 +398,7 @@ describe('packages', () => {
     SANDBOX_CREDENTIALS.accessKeyId,
     SANDBOX_CREDENTIALS.accessKeySecret,
     BLINK_SANDBOX_PLANTED_SECRET,
+    FLINK_SANDBOX_PLANTED_SECRET,
     ...DLI_SANDBOX_PLANTED_SECRETS,
     MRS_SANDBOX_PROPERTY_SECRET,
     ...Object.values(CHAT_SINK_TOKENS),
@@ -404,6 +406,7 @@ describe('packages', () => {
     DEMO_OPERATOR_TOKEN,
     // Emulator code: the Blink emulator's host id, and emulator modules named in the source maps.
     'foas.sandbox.local',
+    'ververica.sandbox.local',
     ...ALL_EMULATORS.map((e) => `lib/providers/${e.provider}/sandbox.ts`),
     'lib/providers/emulators.ts',
     'lib/sandbox/server.ts',
