@@ -458,6 +458,13 @@ function checkpointsDoc(world: World, job: SimJob, instance: SimInstance, nowMs:
   };
 }
 
+/** First exception of the scripted crash loop: the root cause. */
+export const LOOP_FIRST_TRACE =
+  'java.lang.OutOfMemoryError: Java heap space\n\tat org.apache.flink.runtime.Task.run(Task.java:712)';
+/** Every later failover of the loop: the restart's wrapper. */
+export const LOOP_RESTART_TRACE =
+  "org.apache.flink.runtime.io.network.netty.exception.RemoteTransportException: Connection unexpectedly closed by remote task manager '10.0.0.12:41123'. This might indicate that the remote task manager was lost.\n\tat org.apache.flink.runtime.io.network.netty.CreditBasedPartitionRequestClientHandler.channelInactive(CreditBasedPartitionRequestClientHandler.java:136)";
+
 function exceptionsDoc(job: SimJob, instance: SimInstance, nowMs: number) {
   const p = job.profile;
   if (!instance.scripted || p.kind !== 'crash-loop') {
@@ -467,13 +474,15 @@ function exceptionsDoc(job: SimJob, instance: SimInstance, nowMs: number) {
   const last = times.at(-1);
   if (last === undefined)
     return { 'root-exception': null, timestamp: null, 'all-exceptions': [], truncated: false };
-  const trace =
-    'java.lang.OutOfMemoryError: Java heap space\n\tat org.apache.flink.runtime.Task.run(Task.java:712)';
+  // Like a real loop: the first failover says what broke (the heap); every restart after it fails on the
+  // lost TaskManager, a wrapper that says nothing about the cause. Diagnosis must name the first one.
+  const first = times[0] as number;
+  const traceAt = (t: number) => (t === first ? LOOP_FIRST_TRACE : LOOP_RESTART_TRACE);
   return {
-    'root-exception': trace,
+    'root-exception': traceAt(last),
     timestamp: last,
     'all-exceptions': times.slice(-5).map((t, i) => ({
-      exception: trace,
+      exception: traceAt(t),
       task: `SessionWindow -> Sink (${(i % 4) + 1}/4)`,
       location: `10.0.0.${(i % 8) + 10}:4${i}123`,
       timestamp: t,
