@@ -8,8 +8,10 @@
  * after warm-up), the handles still open once everything is stopped, and every unexpected error.
  * Exits 1 when heap growth exceeds --max-heap-growth-mb (default 5) or anything unexpected failed.
  *
+ * The emulators run in a child process (scripts/soak-sandbox.ts) so the heap figures are jobwatch's alone.
  * A script, not a test: its figures depend on the machine. Needs `node --expose-gc` (the npm script sets it).
  */
+import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +21,6 @@ import { parseConfig } from '../lib/config/load.js';
 import { createSecretResolver } from '../lib/config/secrets.js';
 import type { ProviderId } from '../lib/model/snapshot.js';
 import type { Logger } from '../lib/observability/logger.js';
-import { ALL_EMULATORS } from '../lib/providers/emulators.js';
 import { PROVIDERS_BY_ID } from '../lib/providers/registry.js';
 import { startLocalRuntime } from '../lib/runtime/local.js';
 import type { PollReport } from '../lib/runtime/pipeline.js';
@@ -27,7 +28,6 @@ import { createLocalPipeline } from '../lib/runtime/services.js';
 import { type ChatChannel, startChatSink } from '../lib/sandbox/chat-sink.js';
 import { createSimClock } from '../lib/sandbox/clock.js';
 import type { Fault } from '../lib/sandbox/faults.js';
-import { startSandbox } from '../lib/sandbox/server.js';
 import { SANDBOX_ENV } from '../lib/sandbox/types.js';
 import { createLocalStore } from '../lib/state/local.js';
 
@@ -90,7 +90,8 @@ const logger: Logger = {
 };
 
 const handlesAtStart = countHandles();
-const clock = createSimClock({ speed: 0, startMs: Date.UTC(2026, 10, 23, 8) });
+const START_MS = Date.UTC(2026, 10, 23, 8);
+const clock = createSimClock({ speed: 0, startMs: START_MS });
 // The sink checks signature freshness by jobwatch's (simulated) clock; its rate limits would count a whole
 // cycle, frozen at one instant, as one second, so they are lifted: throttling is injected instead.
 const sink = await startChatSink({
@@ -99,12 +100,8 @@ const sink = await startChatSink({
   now: clock.now,
 });
 Object.assign(process.env, SANDBOX_ENV, demoEnv(sink.endpoints));
-const sandbox = await startSandbox({
-  plugins: ALL_EMULATORS,
-  scenario: 'demo',
-  clock,
-  maxLogEntries: 100,
-});
+// The emulators run in a child process on the same simulated clock, so the heap measured here is jobwatch's.
+const sandbox = await startSandboxProcess();
 const config = parseConfig(demoConfig(sandbox.targets()), 'soak');
 const dir = values.state === 'dir' ? await mkdtemp(join(tmpdir(), 'jobwatch-soak-')) : undefined;
 const local = await createLocalStore({ now: clock.now, ...(dir ? { dir } : {}) });
@@ -157,9 +154,13 @@ const samples: string[] = [];
 const operatorToken = process.env.JOBWATCH_DEMO_OPERATOR_TOKEN ?? '';
 for (cycle = 1; cycle <= CYCLES; cycle++) {
   clock.advance(CYCLE_SIM_MS);
+  await sandbox.send({ type: 'advance', ms: CYCLE_SIM_MS });
   if (cycle % FAULT_EVERY === 0) {
     const fault = FAULTS[(cycle / FAULT_EVERY) % FAULTS.length] as Fault;
-    sandbox.faults.inject({ ...fault, provider: providers[cycle % providers.length], times: 4 });
+    await sandbox.send({
+      type: 'fault',
+      fault: { ...fault, provider: providers[cycle % providers.length], times: 4 },
+    });
   }
   // The sink keeps what it received: counted and dropped each cycle so the harness's memory stays flat
   // (before injecting, since clear() also drops pending chat faults).
@@ -197,7 +198,7 @@ const elapsedS = (performance.now() - startedMs) / 1000;
 await runtime.stop();
 await pipeline.notifier.close?.();
 await local.stop();
-await sandbox.stop();
+await sandbox.send({ type: 'stop' });
 await sink.stop();
 if (dir) await rm(dir, { recursive: true, force: true });
 await new Promise((resolve) => setTimeout(resolve, 200));
@@ -231,6 +232,40 @@ for (const line of unexpected.slice(0, 20)) out(`  ${line.slice(0, 300)}`);
 const ok = growthMb <= MAX_GROWTH_MB && unexpected.length === 0 && leftOpen.length === 0;
 out(ok ? 'soak: ok' : `soak: FAILED (heap growth limit ${MAX_GROWTH_MB} MB)`);
 process.exit(ok ? 0 : 1);
+
+async function startSandboxProcess() {
+  const child = fork(new URL('./soak-sandbox.ts', import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, SOAK_START_MS: String(START_MS) },
+  });
+  let seq = 0;
+  const waiting = new Map<number, () => void>();
+  const ready = new Promise<{ targets: Record<string, unknown>[] }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`sandbox process exited with ${code}`)));
+    child.on('message', (message: { type: string; id?: number; targets?: Record<string, unknown>[] }) => {
+      if (message.type === 'ready') resolve({ targets: message.targets ?? [] });
+      else if (message.type === 'done' && message.id !== undefined) waiting.get(message.id)?.();
+    });
+  });
+  const { targets } = await ready;
+  return {
+    targets: () => targets,
+    send: (message: Record<string, unknown>) =>
+      new Promise<void>((resolve) => {
+        const id = ++seq;
+        if (message.type === 'stop') {
+          child.once('exit', () => resolve());
+        } else {
+          waiting.set(id, () => {
+            waiting.delete(id);
+            resolve();
+          });
+        }
+        child.send({ ...message, id });
+      }),
+  };
+}
 
 function measure() {
   gc?.();
