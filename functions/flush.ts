@@ -3,11 +3,14 @@ import { recordNotify } from '../lib/aws/metrics.js';
 import { replayEveryDeadLetter, viaBus } from '../lib/runtime/dead-letters.js';
 import { lambdaServices } from '../lib/runtime/lambda.js';
 import { createNotifierFor } from '../lib/runtime/services.js';
+import { checkStaleTargets } from '../lib/runtime/stale.js';
 
 let notifier: Notifier | undefined;
 
 /**
- * Scheduled: sends alert groups that are due even when no new event arrived, and replays dead letters.
+ * Scheduled: sends alert groups that are due even when no new event arrived, replays dead letters, and
+ * is the dead man's switch: `monitor.stale` for each target whose poll heartbeat stopped (through the bus,
+ * so it reaches the channels like any finding).
  * Parked notify events go to this container's notifier; parked remediate events go back through the bus
  * to the remediate function, which holds the provider credentials.
  */
@@ -16,7 +19,7 @@ export async function handler() {
   try {
     notifier ??= createNotifierFor(services);
     const current = notifier;
-    const [report, replay] = await Promise.all([
+    const [report, replay, stale] = await Promise.all([
       current.flush(),
       replayEveryDeadLetter({
         ...services,
@@ -25,6 +28,7 @@ export async function handler() {
           remediate: viaBus(services.bus),
         },
       }),
+      checkStaleTargets(services),
     ]);
     recordNotify(services.metrics, report);
     return {
@@ -32,6 +36,8 @@ export async function handler() {
       failed: report.failed,
       replayed: replay.replayed,
       stillParked: replay.remaining,
+      staleFired: stale.fired.length,
+      staleResolved: stale.resolved.length,
     };
   } finally {
     services.metrics.publishStoredMetrics();

@@ -13,6 +13,8 @@ export const EVENT_TYPES = {
   'cluster.unhealthy': 'An MRS cluster (or its hosts) is abnormal, failed or frozen.',
   'queue.unhealthy': 'A DLI queue is restarting, failed or otherwise unavailable.',
   'source.unreachable': 'The vendor API itself failed: down, slow, throttled, or answered garbage.',
+  'monitor.stale':
+    "jobwatch itself went quiet: a target's polls stopped arriving (its last poll is older than 3 intervals).",
   'remediation.performed': 'An automatic action was taken (or would be, in dry-run) and verified.',
   'remediation.skipped': 'A policy matched but a guardrail prevented the action; the reason is given.',
   'remediation.failed': 'An automatic action failed or could not be verified; a person is needed.',

@@ -77,8 +77,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     setInterval(() => {
       if (flushing) return;
       flushing = true;
-      // The scheduled flush function's two jobs: groups now due, and events parked in dead letters.
-      Promise.all([pipeline.notifier.flush(), pipeline.replayDeadLetters()])
+      // The scheduled flush function's jobs: groups now due, events parked in dead letters, and the dead
+      // man's switch on each target's poll heartbeat.
+      Promise.all([pipeline.notifier.flush(), pipeline.replayDeadLetters(), pipeline.checkStale()])
         .catch((error: unknown) => logger.error('flush failed', { error: String(error) }))
         .finally(() => {
           flushing = false;

@@ -10,6 +10,7 @@ import { isSubscriberName, parkForSubscriber, replayEveryDeadLetter } from './de
 import { LocalBus, type Subscriber } from './local-bus.js';
 import { type PollReport, pollAll } from './pipeline.js';
 import { recordRecentEvents } from './recent-events.js';
+import { checkStaleTargets, type StaleCheckReport } from './stale.js';
 
 export interface CoreDeps {
   config: Config;
@@ -70,6 +71,8 @@ export interface LocalPipeline {
   settle(): Promise<void>;
   /** The flush function's second job: parked events re-published, or handed back to their subscriber. */
   replayDeadLetters(): Promise<{ replayed: number; remaining: number }>;
+  /** The flush function's dead man's switch: `monitor.stale` for targets whose polls stopped arriving. */
+  checkStale(): Promise<StaleCheckReport>;
 }
 
 /**
@@ -132,6 +135,14 @@ export function createLocalPipeline(
           notify: async (events) => void (await notifier.handle(events)),
           remediate: async (events) => void (await remediator.handle(events)),
         },
+      }),
+    checkStale: () =>
+      checkStaleTargets({
+        config: deps.config,
+        store: deps.store,
+        bus: localBus,
+        logger: deps.logger,
+        now: deps.now,
       }),
   };
 }

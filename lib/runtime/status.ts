@@ -18,9 +18,10 @@ import type { JobwatchEvent } from '../events/schema.js';
 import { type AuditRecord, remediationHistory } from '../remediation/audit.js';
 import type { Store } from '../state/store.js';
 import { type PollHealth, readPollHealth } from './health.js';
+import { intervalMsOf, isStale } from './stale.js';
 
-/** A target whose last poll is older than this many intervals is not being polled. */
-export const STALE_AFTER_INTERVALS = 3;
+export { STALE_AFTER_INTERVALS } from './stale.js';
+
 const SEVERITY_ORDER = ['critical', 'warning', 'info'] as const;
 
 export interface FiringAlert {
@@ -111,13 +112,11 @@ export async function readStatus(options: {
   const targets = ids.map((id): TargetStatus => {
     const target = config.targets.find((t) => t.id === id);
     const lastPoll = byId.get(id);
-    const intervalMs =
-      lastPoll?.intervalMs ?? (target?.pollIntervalSeconds ?? config.defaults.pollIntervalSeconds) * 1000;
     return {
       id,
       provider: target?.provider ?? lastPoll?.provider ?? 'unknown',
       ...(lastPoll ? { lastPoll } : {}),
-      stale: lastPoll === undefined || nowMs - lastPoll.atMs > STALE_AFTER_INTERVALS * intervalMs,
+      stale: isStale(lastPoll, intervalMsOf(config, target, lastPoll), nowMs),
       configured: target !== undefined || config.targets.length === 0,
     };
   });

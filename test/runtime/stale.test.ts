@@ -1,0 +1,79 @@
+/**
+ * The dead man's switch: one target's polls stop on an injected clock while the others go on; the flush's
+ * heartbeat check must raise exactly one monitor.stale for it, and resolve it once its polls resume.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parseConfig } from '../../lib/config/load.js';
+import { createSecretResolver } from '../../lib/config/secrets.js';
+import type { JobwatchEvent } from '../../lib/events/schema.js';
+import { silentLogger } from '../../lib/observability/logger.js';
+import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
+import { PROVIDERS_BY_ID } from '../../lib/providers/registry.js';
+import { createLocalPipeline } from '../../lib/runtime/services.js';
+import { readStatus } from '../../lib/runtime/status.js';
+import { createSimClock } from '../../lib/sandbox/clock.js';
+import { type Sandbox, startSandbox } from '../../lib/sandbox/server.js';
+import { SANDBOX_ENV } from '../../lib/sandbox/types.js';
+import { createLocalStore } from '../../lib/state/local.js';
+
+const MINUTE = 60_000;
+let sandbox: Sandbox;
+let local: Awaited<ReturnType<typeof createLocalStore>>;
+const clock = createSimClock({ startMs: Date.UTC(2030, 0, 1), speed: 0 });
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ plugins: ALL_EMULATORS, scenario: 'demo', clock });
+  local = await createLocalStore({ now: clock.now });
+});
+afterAll(async () => {
+  await local?.store.close();
+  await local?.stop();
+  await sandbox?.stop();
+});
+
+it('a target whose polls stop fires monitor.stale once, and resolves once when they resume', async () => {
+  const config = parseConfig({ defaults: { pollIntervalSeconds: 60 }, targets: sandbox.targets() }, 'test');
+  const pipeline = createLocalPipeline({
+    config,
+    store: local.store,
+    providers: PROVIDERS_BY_ID,
+    secrets: createSecretResolver({ env: { ...SANDBOX_ENV } }),
+    logger: silentLogger,
+    now: clock.now,
+  });
+  const stale: JobwatchEvent[] = [];
+  const publish = pipeline.bus.publish.bind(pipeline.bus);
+  pipeline.bus.publish = async (events) => {
+    stale.push(...events.filter((e) => e.data.type === 'monitor.stale'));
+    return publish(events);
+  };
+  const ids = config.targets.map((t) => t.id);
+  const quiet = ids[0] as string;
+  expect(ids.length).toBeGreaterThan(1);
+
+  // Minute by minute, like the schedules and the flush function: 10 quiet minutes, then 5 normal ones.
+  for (let minute = 0; minute < 16; minute++) {
+    const polled = minute === 0 || minute > 10 ? ids : ids.filter((id) => id !== quiet);
+    await pipeline.poll(polled);
+    await pipeline.checkStale();
+    await pipeline.settle();
+    if (minute === 6) {
+      const status = await readStatus({ config, store: local.store, nowMs: clock.now() });
+      expect(status.targets.find((t) => t.id === quiet)?.stale).toBe(true);
+    }
+    clock.advance(MINUTE);
+  }
+
+  expect(stale.map((e) => `${e.data.status} ${e.data.targetId}`)).toEqual([
+    `firing ${quiet}`,
+    `resolved ${quiet}`,
+  ]);
+  const [firing, resolved] = stale as [JobwatchEvent, JobwatchEvent];
+  expect(firing.data.fingerprint).toBe(resolved.data.fingerprint);
+  expect(firing.data.severity).toBe('critical');
+  // Quiet after minute 0's poll; more than 3 intervals later is the 4th minute's flush.
+  expect(firing.data.startsAtMs).toBe(Date.UTC(2030, 0, 1) + 3 * MINUTE);
+  expect(resolved.data.endsAtMs).toBe(Date.UTC(2030, 0, 1) + 11 * MINUTE);
+  const after = await readStatus({ config, store: local.store, nowMs: clock.now() });
+  expect(after.targets.every((t) => !t.stale)).toBe(true);
+}, 60_000);
