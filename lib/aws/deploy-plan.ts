@@ -5,6 +5,8 @@ import { findSecretReferences } from '../config/refs.js';
 import type { Config } from '../config/schema.js';
 import { BUS_SOURCE } from '../events/envelope.js';
 import { CLOUDEVENT_TYPE_PREFIX, EVENT_TYPE_NAMES } from '../events/types.js';
+import { STALE_AFTER_INTERVALS } from '../runtime/stale.js';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './observability.js';
 
 /**
  * What serverless.yml cannot know by itself, computed from jobwatch.yml at package time (through
@@ -55,6 +57,8 @@ export interface DeployPlan {
   secretStatements: Record<FunctionName, IamStatement[]>;
   /** CloudFormation resources: one execution role per function (osls has no per-function statements). */
   roleResources: { Resources: Record<string, unknown> };
+  /** CloudFormation resources: one PollsMissing alarm per target and the jobwatch dashboard. */
+  monitoringResources: { Resources: Record<string, unknown> };
   /** Problems worth printing at package time that do not stop it. */
   warnings: string[];
   /**
@@ -144,6 +148,7 @@ export function planDeployment(config: Config, configFile: string): DeployPlan {
     },
     secretStatements,
     roleResources: { Resources: executionRoles(secretStatements) },
+    monitoringResources: { Resources: monitoringResources(config) },
     warnings,
     envReferences,
   };
@@ -265,4 +270,156 @@ export function secretArn(reference: string): string {
   const id = reference.slice('secretsmanager:'.length).split('#')[0] ?? '';
   if (id.startsWith('arn:')) return id;
   return `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${id}-??????`;
+}
+
+/** `dli-prod-2` -> `DliProd2`: a CloudFormation logical id part. */
+function logicalName(id: string): string {
+  return id
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => `${part[0]!.toUpperCase()}${part.slice(1)}`)
+    .join('');
+}
+
+/** The logical id of each target's PollsMissing alarm; ids that collapse to one name get their index. */
+export function pollsMissingAlarmIds(config: Pick<Config, 'targets'>): Map<string, string> {
+  const ids = new Map<string, string>();
+  const used = new Set<string>();
+  for (const [i, target] of config.targets.entries()) {
+    let id = `PollsMissing${logicalName(target.id)}Alarm`;
+    if (used.has(id)) id = `PollsMissing${logicalName(target.id)}${i}Alarm`;
+    used.add(id);
+    ids.set(target.id, id);
+  }
+  return ids;
+}
+
+/** `${Name}` for Fn::Sub. */
+const subRef = (name: string) => `\${${name}}`;
+
+/** EMF metrics carry Powertools' `service` dimension besides their own. */
+const dims = (extra: Record<string, string>) => [
+  { Name: 'service', Value: SERVICE_NAME },
+  ...Object.entries(extra).map(([Name, Value]) => ({ Name, Value })),
+];
+
+/**
+ * The CloudWatch side of the dead man's switch and the dashboard. Each target's poll publishes one
+ * PollsCompleted datapoint (dimension target); its alarm fires when none arrived for
+ * STALE_AFTER_INTERVALS poll intervals, missing data counting as breaching: a disabled schedule or a poll
+ * function dying before it reports is exactly no data. The flush function's `monitor.stale` finding says
+ * the same through the alert routes; this alarm still fires when the flush itself is down.
+ */
+export function monitoringResources(config: Config): Record<string, unknown> {
+  const resources: Record<string, unknown> = {};
+  const alarmIds = pollsMissingAlarmIds(config);
+  for (const target of config.targets) {
+    const seconds = target.pollIntervalSeconds ?? config.defaults.pollIntervalSeconds;
+    // The schedule runs in whole minutes; CloudWatch evaluates at most one day (periods x count).
+    const periodSec = Math.min(Math.max(1, Math.ceil(seconds / 60)) * 60, 86_400 / STALE_AFTER_INTERVALS);
+    resources[alarmIds.get(target.id) as string] = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: { 'Fn::Sub': `\${AWS::StackName}-polls-missing-${target.id}` },
+        AlarmDescription: `No poll of target ${target.id} finished in ${STALE_AFTER_INTERVALS} poll intervals: its schedule may be disabled or the poll function failing before it reports.`,
+        Namespace: METRICS_NAMESPACE,
+        MetricName: METRIC.pollsCompleted,
+        Dimensions: dims({ target: target.id }),
+        Statistic: 'Sum',
+        Period: periodSec,
+        EvaluationPeriods: STALE_AFTER_INTERVALS,
+        DatapointsToAlarm: STALE_AFTER_INTERVALS,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+        OKActions: [{ Ref: 'AlarmTopic' }],
+      },
+    };
+  }
+  resources.Dashboard = {
+    Type: 'AWS::CloudWatch::Dashboard',
+    Properties: {
+      DashboardName: { 'Fn::Sub': subRef('AWS::StackName') },
+      DashboardBody: { 'Fn::Sub': JSON.stringify(dashboardBody(config)) },
+    },
+  };
+  return resources;
+}
+
+export interface DashboardWidget {
+  type: 'metric';
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  properties: {
+    title: string;
+    region: string;
+    view: 'timeSeries';
+    stat: string;
+    period: number;
+    metrics: unknown[][];
+  };
+}
+
+/** The dashboard's JSON before `Fn::Sub` fills in the region and the queue names. */
+export function dashboardBody(config: Pick<Config, 'targets'>): { widgets: DashboardWidget[] } {
+  const ns = METRICS_NAMESPACE;
+  const perTarget = (metric: string) =>
+    config.targets.map((t) => [ns, metric, 'service', SERVICE_NAME, 'target', t.id, { label: t.id }]);
+  const search = (id: string, dimensions: string[], metric: string) => [
+    { id, expression: `SEARCH('{${[ns, ...dimensions].join(',')}} MetricName="${metric}"', 'Sum', 300)` },
+  ];
+  const widgets: [string, string, unknown[][]][] = [
+    ['Poll duration per target (ms)', 'Average', perTarget(METRIC.pollDuration)],
+    ['Vendor API calls per target', 'Sum', perTarget(METRIC.apiCalls)],
+    ['Polls completed per target (heartbeat)', 'Sum', perTarget(METRIC.pollsCompleted)],
+    [
+      'Vendor API errors by provider and kind',
+      'Sum',
+      [search('errors', ['service', 'provider', 'kind'], METRIC.apiErrors)],
+    ],
+    ['Events by type', 'Sum', [search('events', ['service', 'type'], METRIC.events)]],
+    [
+      'Notifications: sent, failed, dead-lettered',
+      'Sum',
+      [
+        [ns, METRIC.notificationsSent, 'service', SERVICE_NAME, { label: 'sent' }],
+        [ns, METRIC.notificationsFailed, 'service', SERVICE_NAME, { label: 'failed' }],
+        [ns, METRIC.eventsDeadLettered, 'service', SERVICE_NAME, { label: 'events dead-lettered' }],
+      ],
+    ],
+    ['Remediation outcomes', 'Sum', [search('outcomes', ['service', 'outcome'], METRIC.remediations)]],
+    [
+      'Dead-letter queue depth',
+      'Maximum',
+      [
+        [
+          'AWS/SQS',
+          'ApproximateNumberOfMessagesVisible',
+          'QueueName',
+          subRef('EventsDeadLetterQueue.QueueName'),
+          { label: 'events DLQ' },
+        ],
+        [
+          'AWS/SQS',
+          'ApproximateNumberOfMessagesVisible',
+          'QueueName',
+          subRef('FailedInvocationsQueue.QueueName'),
+          { label: 'failed invocations' },
+        ],
+      ],
+    ],
+  ];
+  return {
+    widgets: widgets.map(([title, stat, metrics], i) => ({
+      type: 'metric',
+      x: (i % 2) * 12,
+      y: Math.floor(i / 2) * 6,
+      width: 12,
+      height: 6,
+      properties: { title, region: subRef('AWS::Region'), view: 'timeSeries', stat, period: 300, metrics },
+    })),
+  };
 }

@@ -16,6 +16,22 @@ export function recordPoll(metrics: Metrics, report: PollReport): void {
   );
   perProvider.addMetric(METRIC.apiErrors, METRIC_UNIT.Count, report.errors);
   perProvider.addMetric(METRIC.pollErrors, METRIC_UNIT.Count, report.ok ? 0 : 1);
+  // Per target: the dashboard's poll duration and calls, and the heartbeat the PollsMissing alarm watches.
+  const perTarget = metrics.singleMetric();
+  perTarget.addDimension('target', report.targetId);
+  perTarget.addMetric(METRIC.pollsCompleted, METRIC_UNIT.Count, 1);
+  perTarget.addMetric(METRIC.pollDuration, METRIC_UNIT.Milliseconds, report.totalMs);
+  perTarget.addMetric(
+    METRIC.apiCalls,
+    METRIC_UNIT.Count,
+    Object.values(report.apiCalls).reduce((a, b) => a + b, 0),
+  );
+  for (const [kind, count] of Object.entries(report.errorKinds ?? {})) {
+    const byKind = metrics.singleMetric();
+    byKind.addDimension('provider', report.provider);
+    byKind.addDimension('kind', kind);
+    byKind.addMetric(METRIC.apiErrors, METRIC_UNIT.Count, count);
+  }
   recordEvents(
     metrics,
     report.events.map((e) => e.data.type),

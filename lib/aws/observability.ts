@@ -11,12 +11,14 @@ export const METRICS_NAMESPACE = 'jobwatch';
  * `service` (always), plus `provider`, `type`, `channel` or `outcome` as noted.
  */
 export const METRIC = {
-  /** Milliseconds one target's poll took; dimension provider. */
+  /** Milliseconds one target's poll took; dimension provider, and target. */
   pollDuration: 'PollDuration',
-  /** Vendor API calls made; dimension provider. */
+  /** Vendor API calls made; dimension provider, and target. */
   apiCalls: 'ApiCalls',
-  /** Vendor API calls that failed (after retries); dimension provider. */
+  /** Vendor API calls that failed (after retries); dimension provider, and provider + kind. */
   apiErrors: 'ApiErrors',
+  /** One per finished poll; dimension target. The dead man's switch alarm watches for it going missing. */
+  pollsCompleted: 'PollsCompleted',
   /** Polls that ended in source.unreachable or threw; dimension provider. */
   pollErrors: 'PollErrors',
   /** Events published; dimension type. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ChatChannel } from '../sandbox/chat-sink.js';
 
 /** Signing secrets the demo's chat sink checks, so the demo exercises DingTalk and Feishu signing too. */
@@ -20,6 +21,8 @@ export function demoEnv(endpoints: Record<ChatChannel, string>): Record<string, 
     JOBWATCH_DEMO_WECOM_URL: endpoints.wecom,
     JOBWATCH_DEMO_WEBHOOK_URL: endpoints.webhook,
     JOBWATCH_DEMO_OPERATOR_TOKEN: DEMO_OPERATOR_TOKEN,
+    // Signs the status page's session cookies; new each run, so a demo's sessions end with it.
+    JOBWATCH_DEMO_STATUS_SESSION_KEY: randomBytes(32).toString('base64url'),
   };
 }
 
@@ -64,7 +67,10 @@ export function demoConfig(targets: Record<string, unknown>[]): Record<string, u
         { types: ['source.unreachable'], receiver: 'demo-webhook' },
       ],
     },
-    webhook: { operator: { tokens: ['env:JOBWATCH_DEMO_OPERATOR_TOKEN'] } },
+    webhook: {
+      operator: { tokens: ['env:JOBWATCH_DEMO_OPERATOR_TOKEN'] },
+      statusPage: { sessionKey: 'env:JOBWATCH_DEMO_STATUS_SESSION_KEY', refreshSeconds: 10 },
+    },
     remediation: {
       mode: 'dry-run',
       policies: [

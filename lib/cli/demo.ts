@@ -95,6 +95,9 @@ export async function startDemo(options: {
     `  ${'webhook + operator'.padEnd(COLUMN)} ${runtime.webhookUrl}   (try: curl -H 'authorization: Bearer ${DEMO_OPERATOR_TOKEN}' ${runtime.webhookUrl}/api/events?limit=3)`,
   );
   io.out(
+    `  ${'status page'.padEnd(COLUMN)} ${runtime.webhookUrl}/status   (sign in with the operator token ${DEMO_OPERATOR_TOKEN})`,
+  );
+  io.out(
     `Polling every ${DEMO_POLL_MS / 1000} s. Expect a failure, its alert, and a remediation within a minute. Ctrl-C to stop.\n`,
   );
   const lost = await Promise.race([waitForStop(options.durationMs).then(() => undefined), runtime.failed]);

@@ -116,6 +116,21 @@ export const webhookSchema = z
         message: 'the operator API needs at least one token or hmacSecret reference',
       })
       .optional(),
+    /**
+     * The status page (GET /status): operators sign in with an operator token (webhook.operator.tokens)
+     * and get a session cookie signed with `sessionKey`, a secret reference (ssm:/..., secretsmanager:...,
+     * env:...) of at least 32 random bytes. Scripts send `Authorization: Bearer <operator token>` instead.
+     */
+    statusPage: z
+      .object({
+        sessionKey: secretRef,
+        /** How long a login lasts. */
+        sessionHours: z.number().int().min(1).max(168).default(12),
+        /** The page reloads itself this often (meta refresh; no script). */
+        refreshSeconds: z.number().int().min(5).max(3600).default(30),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -138,6 +153,11 @@ export function webhookIssues(config: {
   check(['webhook', 'alibabaArms', 'targetId'], config.webhook?.alibabaArms?.targetId);
   for (const [urn, id] of Object.entries(config.webhook?.huaweiSmn?.targets ?? {}))
     check(['webhook', 'huaweiSmn', 'targets', urn], id);
+  if (config.webhook?.statusPage && (config.webhook.operator?.tokens ?? []).length === 0)
+    issues.push({
+      path: ['webhook', 'statusPage'],
+      message: 'the status page signs operators in with webhook.operator.tokens; configure at least one',
+    });
   return issues;
 }
 

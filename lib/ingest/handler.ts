@@ -60,6 +60,7 @@ import {
   timestampProblem,
   verifySmnSignature,
 } from './smn.js';
+import { handleStatusPage, STATUS_ROUTES } from './status-page.js';
 
 /** SMN message ids already handled (Store pk); TTL is the configured dedupe window. */
 export const SMN_DEDUPE_PK = 'ingest#smn';
@@ -90,6 +91,7 @@ export const WEBHOOK_ROUTES = [
   '/api/targets/{id}/poll',
   '/api/events',
   '/api/remediations',
+  ...STATUS_ROUTES,
 ] as const;
 
 /**
@@ -406,6 +408,31 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
     return response;
   }
 
+  // ---- Status page ------------------------------------------------------------------------------------
+
+  async function statusPage(request: IngestRequest) {
+    const page = settings.statusPage;
+    if (!page) throw notFound('the status page is not enabled (webhook.statusPage)');
+    return handleStatusPage(request, {
+      config: deps.config,
+      settings: page,
+      store: deps.store,
+      now: deps.now,
+      secrets: async () => {
+        const [tokens, [sessionKey]] = await Promise.all([
+          resolveSecrets(settings.operator?.tokens ?? []),
+          resolveSecrets([page.sessionKey]),
+        ]);
+        // A guessable key would let anyone mint a session: refuse to serve rather than sign with it.
+        if (!sessionKey || sessionKey.length < 32) {
+          deps.logger.error('status page session key is shorter than 32 characters', {});
+          throw new IngestUnavailableError('the status page session key is not usable');
+        }
+        return { tokens, sessionKey };
+      },
+    });
+  }
+
   const INGEST: Record<string, (request: IngestRequest) => Promise<APIGatewayProxyStructuredResultV2>> = {
     '/ingest/huawei-smn': huaweiSmn,
     '/ingest/alibaba-cloudmonitor': alibabaCloudMonitor,
@@ -420,6 +447,7 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
       return ingest(request);
     }
     if (request.path === '/api' || request.path.startsWith('/api/')) return operator(request);
+    if (request.path === '/status' || request.path.startsWith('/status/')) return statusPage(request);
     throw notFound(`no route ${request.path.slice(0, 100)}`);
   }
 

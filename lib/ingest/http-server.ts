@@ -73,11 +73,13 @@ async function serve(
   const body = Buffer.concat(chunks);
   const event = toApiGatewayEvent(req, body);
   const result = await handler(event);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  // API Gateway v2 turns the result's `cookies` into one Set-Cookie header each.
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
   res.writeHead(result.statusCode ?? 200, headers);
   res.end(
-    result.body === undefined
+    result.body === undefined || req.method === 'HEAD'
       ? ''
       : result.isBase64Encoded
         ? Buffer.from(result.body, 'base64')

@@ -15,6 +15,8 @@ export interface IngestRequest {
   headers: Record<string, string>;
   body: Buffer;
   sourceIp: string;
+  /** API Gateway v2 moves Cookie headers into `cookies`; a plain `cookie` header is kept too. */
+  cookies: string[];
 }
 
 export function toIngestRequest(event: APIGatewayProxyEventV2, maxBodyBytes: number): IngestRequest {
@@ -37,6 +39,10 @@ export function toIngestRequest(event: APIGatewayProxyEventV2, maxBodyBytes: num
     headers,
     body,
     sourceIp: event.requestContext?.http?.sourceIp ?? '',
+    cookies: [
+      ...(event.cookies ?? []).filter((c): c is string => typeof c === 'string'),
+      ...(headers.cookie ? [headers.cookie] : []),
+    ],
   };
 }
 

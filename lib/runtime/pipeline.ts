@@ -37,6 +37,8 @@ export interface PollReport {
   events: JobwatchEvent[];
   deadLettered: number;
   apiCalls: Record<string, number>;
+  /** Failed calls by error kind (timeout, throttled, auth, ...), for the API-errors metric. */
+  errorKinds?: Record<string, number>;
   collectMs: number;
   totalMs: number;
 }
@@ -116,6 +118,7 @@ export async function pollTarget(target: TargetConfig, deps: PollDeps): Promise<
     events: output.events,
     deadLettered,
     apiCalls: snapshot.apiCalls,
+    errorKinds: countBy(snapshot.errors.map((e) => e.kind)),
     collectMs,
     totalMs: deps.now() - started,
   };
@@ -192,6 +195,12 @@ async function persist(targetId: string, output: DetectOutput, store: Store): Pr
     .filter((entry): entry is { key: string; state: ResourceState } => entry.state !== undefined);
   await store.putMany(changed.map(({ key, state }) => ({ pk: detectPk(targetId), sk: key, data: state })));
   await Promise.all(output.removed.map((key) => store.delete(detectPk(targetId), key)));
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
 }
 
 function describe(error: unknown): string {

@@ -5,13 +5,16 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
+  type dashboardBody,
   findSecretReferences,
   planDeployment,
+  pollsMissingAlarmIds,
   remediatePattern,
   secretArn,
   ssmParameterArn,
 } from '../../lib/aws/deploy-plan.js';
 import { parseConfigText } from '../../lib/config/load.js';
+import type { Config } from '../../lib/config/schema.js';
 
 /** Configs go through the production loader, validation on (C7N's `load_policy` habit). */
 const config = (yaml: string) => parseConfigText(yaml, 'test.yml');
@@ -153,5 +156,95 @@ describe('packaging with env: references', () => {
     expect(refused.stderr).toContain('targets[0].credentials.accessKeyId: env:HW_AK');
     expect(refused.stderr).toContain('JOBWATCH_ALLOW_ENV_REFERENCES=1');
     expect((await plan(dir, { JOBWATCH_ALLOW_ENV_REFERENCES: '1' })).code).toBe(0);
+  });
+});
+
+/** `${name}`, as Fn::Sub spells a reference. */
+const sub = (name: string) => `\${${name}}`;
+
+describe('monitoring: the dead man switch alarm and the dashboard', () => {
+  const plan = planDeployment(
+    config(`targets:${target('dli-a', '    pollIntervalSeconds: 300')}${target('dli-b')}`),
+    'jobwatch.yml',
+  );
+  const resources = plan.monitoringResources.Resources as Record<
+    string,
+    { Type: string; Properties: Record<string, unknown> }
+  >;
+
+  it('one PollsMissing alarm per target: no PollsCompleted datapoint for 3 intervals, missing data breaching', () => {
+    const alarms = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
+    expect(alarms.map(([id]) => id).sort()).toEqual(['PollsMissingDliAAlarm', 'PollsMissingDliBAlarm']);
+    expect(resources.PollsMissingDliAAlarm?.Properties).toMatchObject({
+      Namespace: 'jobwatch',
+      MetricName: 'PollsCompleted',
+      Dimensions: [
+        { Name: 'service', Value: 'jobwatch' },
+        { Name: 'target', Value: 'dli-a' },
+      ],
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 3,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
+    });
+    expect(resources.PollsMissingDliBAlarm?.Properties.Period).toBe(60);
+  });
+
+  it('target ids that collapse to one logical name still get one alarm each', () => {
+    const ids = pollsMissingAlarmIds({
+      targets: [{ id: 'a-b' }, { id: 'ab' }, { id: 'a--b' }] as Config['targets'],
+    });
+    expect(new Set(ids.values()).size).toBe(3);
+  });
+
+  it('the dashboard shows poll duration and calls per target, errors, events, notifications, remediation, DLQ', () => {
+    const dashboard = resources.Dashboard as {
+      Type: string;
+      Properties: { DashboardBody: { 'Fn::Sub': string } };
+    };
+    expect(dashboard.Type).toBe('AWS::CloudWatch::Dashboard');
+    const body = JSON.parse(dashboard.Properties.DashboardBody['Fn::Sub']) as ReturnType<
+      typeof dashboardBody
+    >;
+    const titles = body.widgets.map((w) => w.properties.title);
+    expect(titles).toEqual([
+      'Poll duration per target (ms)',
+      'Vendor API calls per target',
+      'Polls completed per target (heartbeat)',
+      'Vendor API errors by provider and kind',
+      'Events by type',
+      'Notifications: sent, failed, dead-lettered',
+      'Remediation outcomes',
+      'Dead-letter queue depth',
+    ]);
+    const metricsOf = (title: string) =>
+      JSON.stringify(body.widgets.find((w) => w.properties.title === title)?.properties.metrics);
+    for (const id of ['dli-a', 'dli-b']) {
+      expect(metricsOf('Poll duration per target (ms)')).toContain(
+        `"PollDuration","service","jobwatch","target","${id}"`,
+      );
+      expect(metricsOf('Vendor API calls per target')).toContain(
+        `"ApiCalls","service","jobwatch","target","${id}"`,
+      );
+    }
+    expect(metricsOf('Vendor API errors by provider and kind')).toContain(
+      '{jobwatch,service,provider,kind} MetricName=\\"ApiErrors\\"',
+    );
+    expect(metricsOf('Events by type')).toContain('{jobwatch,service,type} MetricName=\\"Events\\"');
+    expect(metricsOf('Remediation outcomes')).toContain(
+      '{jobwatch,service,outcome} MetricName=\\"Remediations\\"',
+    );
+    expect(metricsOf('Notifications: sent, failed, dead-lettered')).toMatch(
+      /NotificationsSent.*NotificationsFailed.*EventsDeadLettered/,
+    );
+    expect(metricsOf('Dead-letter queue depth')).toContain(sub('EventsDeadLetterQueue.QueueName'));
+    // Fn::Sub fills only these: a stray ${...} would fail the stack.
+    const placeholders = new Set(dashboard.Properties.DashboardBody['Fn::Sub'].match(/\$\{[^}]+\}/g));
+    expect([...placeholders].sort()).toEqual(
+      ['AWS::Region', 'EventsDeadLetterQueue.QueueName', 'FailedInvocationsQueue.QueueName'].map(sub),
+    );
   });
 });

@@ -124,11 +124,17 @@ describe('functions', () => {
       expect(custom.template.Resources[`${cap(fn)}LogGroup`]!.Properties.RetentionInDays).toBe(30);
   });
 
-  it('webhook is on the HTTP API: /ingest/{source} (POST) and /api/{proxy+}', () => {
+  // Issue 20 added the status page's routes to the two the webhook had.
+  it('webhook is on the HTTP API: /ingest/{source} (POST), /api/{proxy+} and the status page', () => {
     const routes = resourcesOfType(custom.template, 'AWS::ApiGatewayV2::Route').map(
       ([, r]) => r.Properties.RouteKey,
     );
-    expect(routes.sort()).toEqual(['ANY /api/{proxy+}', 'POST /ingest/{source}']);
+    expect(routes.sort()).toEqual([
+      'ANY /api/{proxy+}',
+      'GET /status',
+      'POST /ingest/{source}',
+      'POST /status/{action}',
+    ]);
   });
 });
 
@@ -242,6 +248,17 @@ describe('dead letters and alarms', () => {
       });
       expect(alarm?.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
     }
+  });
+
+  it('each target has a PollsMissing alarm (the dead man switch) and the stack a dashboard', () => {
+    const alarms = resourcesOfType(custom.template, 'AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .filter((a) => a.MetricName === 'PollsCompleted');
+    expect(alarms.map((a) => a.Dimensions[1].Value).sort()).toEqual(['blink-a', 'dli-b', 'mrs-c']);
+    for (const alarm of alarms)
+      expect(alarm).toMatchObject({ TreatMissingData: 'breaching', AlarmActions: [{ Ref: 'AlarmTopic' }] });
+    const [dashboard] = resourcesOfType(custom.template, 'AWS::CloudWatch::Dashboard').map(([, d]) => d);
+    expect(JSON.parse(dashboard?.Properties.DashboardBody['Fn::Sub']).widgets).toHaveLength(8);
   });
 
   it('poll errors alarm: a metric filter on the poll log group feeds it', () => {

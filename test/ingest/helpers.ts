@@ -29,6 +29,7 @@ export const SECRETS = {
   JW_EVENTS_SECRET: 'events-secret-5e6f7a8b9c0d',
   JW_OPERATOR_TOKEN: 'operator-token-1a2b3c4d5e6f',
   JW_OPERATOR_HMAC: 'operator-hmac-6f5e4d3c2b1a',
+  JW_STATUS_SESSION_KEY: 'status-session-key-7d1c9a0b3e5f2a4c6b8d0e1f',
 } as const;
 
 /** Bus that records what it accepted; `failing` makes it refuse (or throw) like a down EventBridge. */
@@ -188,6 +189,8 @@ webhook:
   operator:
     tokens: [env:JW_OPERATOR_TOKEN]
     hmacSecrets: [env:JW_OPERATOR_HMAC]
+  statusPage:
+    sessionKey: env:JW_STATUS_SESSION_KEY
 `;
 }
 
