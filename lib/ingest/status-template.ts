@@ -25,7 +25,7 @@ h2{font-size:1.05rem;margin:1.4rem 0 .5rem}
 .scroll{overflow-x:auto;background:var(--card);border:1px solid var(--line);border-radius:.4rem}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;vertical-align:top;padding:.4rem .55rem;border-bottom:1px solid var(--line);overflow-wrap:anywhere;word-break:break-word;min-width:0}
-th{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:var(--muted);font-weight:600}
+th{overflow-wrap:normal;word-break:normal;white-space:nowrap;font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:var(--muted);font-weight:600}
 tr:last-child td{border-bottom:0}
 .sev{font-weight:700;white-space:nowrap}
 .sev-critical{color:var(--crit)}.sev-warning{color:var(--warn)}.sev-info{color:var(--info)}
@@ -45,6 +45,14 @@ button{font:inherit;padding:.3rem .8rem;border-radius:.3rem;border:1px solid var
 .login input{width:100%;font:inherit;padding:.45rem;border:1px solid var(--line);border-radius:.3rem;margin-bottom:.8rem}
 .error{color:var(--crit)}
 bdi{unicode-bidi:isolate}
+@media (max-width:40rem){
+main{padding:.3rem .6rem 1.5rem}
+table,tbody,tr,td{display:block;width:100%}
+thead{display:none}
+tr{padding:.35rem 0;border-bottom:1px solid var(--line)}
+td{border:0;padding:.1rem .6rem}
+header form{margin-left:0}
+}
 `;
 
 /** `style-src` source of the inline stylesheet. */
