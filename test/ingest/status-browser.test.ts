@@ -28,6 +28,19 @@ import { type Sandbox, startSandbox } from '../../lib/sandbox/server.js';
 import { SANDBOX_ENV } from '../../lib/sandbox/types.js';
 import { createLocalStore } from '../../lib/state/local.js';
 
+/** The page-side callbacks run in Chromium; the project has no DOM types, so their few names are here. */
+interface PageElement {
+  innerText: string;
+  attributes: ArrayLike<{ name: string }>;
+}
+declare const document: {
+  querySelectorAll(selector: string): ArrayLike<PageElement>;
+  body: PageElement;
+  documentElement: { scrollWidth: number };
+};
+declare const window: { innerWidth: number; __pwned?: number };
+type HTMLElement = PageElement;
+
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = resolve('.jobwatch/test-output');
 /** Written by `JOBWATCH_DOCS_SCREENSHOT=1 npx vitest run test/ingest/status-browser.test.ts`. */
@@ -258,10 +271,10 @@ describe('the status page in headless Chromium', () => {
     const dom = await page.evaluate(() => ({
       scripts: document.querySelectorAll('script').length,
       images: document.querySelectorAll('img').length,
-      handlers: [...document.querySelectorAll('*')].filter((el) =>
-        [...el.attributes].some((a) => a.name.startsWith('on')),
+      handlers: Array.from(document.querySelectorAll('*')).filter((el) =>
+        Array.from(el.attributes).some((a) => a.name.startsWith('on')),
       ).length,
-      pwned: (window as unknown as { __pwned?: number }).__pwned ?? 0,
+      pwned: window.__pwned ?? 0,
       text: document.body.innerText,
       scrollWidth: document.documentElement.scrollWidth,
       innerWidth: window.innerWidth,
