@@ -67,7 +67,12 @@ beforeAll(async () => {
   sink = await startChatSink({ secrets: DEMO_SINK_SECRETS, print: () => undefined });
   const env = { ...SANDBOX_ENV, ...demoEnv(sink.endpoints) };
   sandbox = await startSandbox({ plugins: ALL_EMULATORS, scenario: 'demo', clock });
-  config = parseConfig(demoConfig(sandbox.targets()), 'built-in demo');
+  const demo = demoConfig(sandbox.targets()) as {
+    webhook: { statusPage: Record<string, unknown> } & Record<string, unknown>;
+  };
+  // The demo's page reloads every 10 s; a reload in the middle of a check would pull the page away.
+  const webhook = { ...demo.webhook, statusPage: { ...demo.webhook.statusPage, refreshSeconds: 600 } };
+  config = parseConfig({ ...demo, webhook }, 'built-in demo');
   local = await createLocalStore({ now: clock.now });
   const secrets = createSecretResolver({ env });
   pipeline = createLocalPipeline({
@@ -233,6 +238,7 @@ describe('the status page in headless Chromium', () => {
     expect(
       incidents.some((text) => /payments_agg|clicks_sessionize|inventory_sync|ads_attribution/.test(text)),
     ).toBe(true);
+    expect(await page.$eval('meta[http-equiv=refresh]', (m) => m.getAttribute('content'))).toBe('600');
     const targets = await page.$$eval('article.target', (cards) =>
       cards.map((c) => c.getAttribute('data-target')),
     );
