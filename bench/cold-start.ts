@@ -1,69 +1,79 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { deflateRawSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { readZipEntries } from '../scripts/zip.js';
+import { median } from './measure.js';
 
 export interface ColdStartRow {
   fn: string;
-  bundleKb: number;
-  zippedKb: number;
+  zipBytes: number;
+  bundleBytes: number;
+  /** Files in the zip other than the bundle and the config (a shipped source map would show here). */
+  otherFiles: string[];
   importMsMedian: number;
+  importMsMin: number;
   importMsMax: number;
 }
 
 /**
- * Bundles each handler the way serverless-esbuild does (minified ESM, @aws-sdk left to the runtime), then
- * imports it in fresh Node processes: what a cold start pays before the handler runs.
+ * What ships, measured: runs `serverless package --stage ci` (unless `packaged` is false and the zips are
+ * already in .serverless/), unpacks each zip under .bench/zips/ (inside the project, so `@aws-sdk/*`
+ * resolves from node_modules as the Lambda runtime provides it) and imports its handler in fresh Node
+ * processes with `--enable-source-maps`, as serverless.yml's NODE_OPTIONS makes Lambda run it.
  */
-export async function coldStart(runs = 5): Promise<ColdStartRow[]> {
-  // Inside the project, so the externals (@aws-sdk) resolve from node_modules as the Lambda runtime provides them.
-  const out = join(process.cwd(), '.bench');
-  mkdirSync(out, { recursive: true });
-  const handlers = readdirSync('functions').filter((f) => f.endsWith('.ts'));
-  const rows: ColdStartRow[] = [];
-  for (const file of handlers) {
-    const name = basename(file, '.ts');
-    const outfile = join(out, `${name}.mjs`);
-    await build({
-      entryPoints: [join('functions', file)],
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'esm',
-      outfile,
-      external: ['@aws-sdk/*'],
-      banner: {
-        js: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-      },
-      logLevel: 'silent',
+export function coldStart(options: { runs?: number; packageFirst?: boolean } = {}): ColdStartRow[] {
+  const runs = options.runs ?? 7;
+  if (options.packageFirst !== false) {
+    const result = spawnSync('npx', ['serverless', 'package', '--stage', 'ci'], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
     });
-    const bytes = statSync(outfile).size;
-    const zipped = deflateRawSync(readFileSync(outfile)).length;
-    const probe = join(out, `probe-${name}.mjs`);
+    if (result.status !== 0) throw new Error(`serverless package failed (${result.status})`);
+  }
+  const artifacts = join(process.cwd(), '.serverless');
+  const root = join(process.cwd(), '.bench', 'zips');
+  rmSync(root, { recursive: true, force: true });
+  const rows: ColdStartRow[] = [];
+  for (const file of readdirSync(artifacts)
+    .filter((f) => f.endsWith('.zip'))
+    .sort()) {
+    const fn = file.replace(/\.zip$/, '');
+    const zip = readFileSync(join(artifacts, file));
+    const dir = join(root, fn);
+    let bundleBytes = 0;
+    const otherFiles: string[] = [];
+    for (const entry of readZipEntries(zip)) {
+      const path = join(dir, entry.name);
+      mkdirSync(dirname(path), { recursive: true });
+      const content = entry.read();
+      writeFileSync(path, content);
+      if (entry.name === `functions/${fn}.mjs`) bundleBytes = content.length;
+      else if (!/^jobwatch(\.example)?\.yml$/.test(entry.name)) otherFiles.push(entry.name);
+    }
+    const probe = join(dir, 'probe.mjs');
     writeFileSync(
       probe,
-      `const t = performance.now(); await import(${JSON.stringify(outfile)}); process.stdout.write(String(performance.now() - t));`,
+      `const t = performance.now(); await import('./functions/${fn}.mjs'); process.stdout.write(String(performance.now() - t));`,
     );
     const times: number[] = [];
-    for (let i = 0; i < runs; i++) {
+    for (let i = 0; i < runs; i++)
       times.push(
         Number(
-          execFileSync(process.execPath, [probe], {
-            cwd: process.cwd(),
-            env: { ...process.env, AWS_REGION: 'us-east-1' },
+          execFileSync(process.execPath, ['--enable-source-maps', probe], {
+            cwd: dir,
+            env: { ...process.env, AWS_REGION: 'us-east-1', NODE_OPTIONS: '' },
           }).toString(),
         ),
       );
-    }
-    times.sort((a, b) => a - b);
     rows.push({
-      fn: name,
-      bundleKb: bytes / 1024,
-      zippedKb: zipped / 1024,
-      importMsMedian: times[Math.floor(times.length / 2)] ?? 0,
-      importMsMax: times[times.length - 1] ?? 0,
+      fn,
+      zipBytes: zip.length,
+      bundleBytes,
+      otherFiles,
+      importMsMedian: median(times),
+      importMsMin: Math.min(...times),
+      importMsMax: Math.max(...times),
     });
   }
   return rows;

@@ -25,6 +25,8 @@ export async function measure<T>(
 
 export interface SandboxChild {
   endpoints: Record<string, string>;
+  /** dynalite's endpoint when started with `store: true`. */
+  storeEndpoint?: string;
   targets: Record<string, unknown>[];
   counts(): Promise<Record<string, Record<string, number>>>;
   /** CPU the sandbox process spent since the last reset: when it nears wall time, the sandbox is the bottleneck. */
@@ -34,10 +36,19 @@ export interface SandboxChild {
 }
 
 /** Starts the sandbox fleet in a child process (see sandbox-process.ts). */
-export function startSandboxChild(fleet: FleetSpec, latencyMs: number): Promise<SandboxChild> {
+export function startSandboxChild(
+  fleet: FleetSpec,
+  latencyMs: number,
+  options: { store?: boolean } = {},
+): Promise<SandboxChild> {
   const child: ChildProcess = fork(fileURLToPath(new URL('./sandbox-process.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_FLEET: JSON.stringify(fleet), BENCH_LATENCY_MS: String(latencyMs) },
+    env: {
+      ...process.env,
+      BENCH_FLEET: JSON.stringify(fleet),
+      BENCH_LATENCY_MS: String(latencyMs),
+      BENCH_STORE: options.store ? '1' : '0',
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let nextId = 0;
@@ -58,12 +69,18 @@ export function startSandboxChild(fleet: FleetSpec, latencyMs: number): Promise<
     child.once('exit', (code) => reject(new Error(`sandbox process exited with ${code}`)));
     child.once(
       'message',
-      (m: { type: string; endpoints: Record<string, string>; targets: Record<string, unknown>[] }) => {
+      (m: {
+        type: string;
+        endpoints: Record<string, string>;
+        targets: Record<string, unknown>[];
+        storeEndpoint?: string;
+      }) => {
         if (m.type !== 'ready') return reject(new Error('unexpected message from sandbox process'));
         child.removeAllListeners('exit');
         resolve({
           endpoints: m.endpoints,
           targets: m.targets,
+          ...(m.storeEndpoint ? { storeEndpoint: m.storeEndpoint } : {}),
           counts: () => ask('counts', (msg) => msg.counts as Record<string, Record<string, number>>),
           cpuMs: () => ask('counts', (msg) => msg.cpuMs as number),
           reset: () => ask('reset', () => undefined),
@@ -93,4 +110,10 @@ export function table(headers: string[], rows: (string | number)[][]): string {
 export function formatNumber(n: number): string {
   if (Number.isInteger(n)) return n.toLocaleString('en-US');
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+}
+
+/** Median of a list (the lower middle for an even count); 0 for an empty one. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
 }

@@ -6,9 +6,11 @@ import { silentLogger } from '../lib/observability/logger.js';
 import { resolveBlinkClient } from '../lib/providers/alibaba-blink/collector.js';
 import { parseFlinkScopeId, resolveFlinkClient } from '../lib/providers/alibaba-flink/collector.js';
 import { getHuaweiClient } from '../lib/providers/huawei/index.js';
+import { mapConcurrent } from '../lib/providers/shared.js';
 
 export interface NaiveRow {
   targetId: string;
+  concurrency: number;
   jobs: number;
   sampled: number;
   sampleMs: number;
@@ -20,37 +22,37 @@ type Call = () => Promise<unknown>;
 
 /**
  * What a poller without batch endpoints or state awareness would do: for every job, one call per signal
- * (state; and for running streams checkpoints, failovers, metrics), one after the other. Timed on a sample
- * of jobs per target and projected linearly to the whole fleet; listing calls are counted as jobwatch's.
+ * (state; and for running streams checkpoints, failovers, metrics), `concurrency` at a time (1: one after
+ * the other). Timed on a sample of jobs per target (`sample` x concurrency jobs) and projected linearly to
+ * the whole fleet; listing calls are counted as jobwatch's.
  */
 export async function naivePoll(
   targets: TargetConfig[],
   snapshots: TargetSnapshot[],
   counts: Record<string, Record<string, number>>,
   sample: number,
+  concurrencyOf: (target: TargetConfig) => number = () => 1,
 ): Promise<NaiveRow[]> {
   const secrets = createSecretResolver();
   const rows: NaiveRow[] = [];
   for (const [i, target] of targets.entries()) {
     const snapshot = snapshots[i] as TargetSnapshot;
-    const callsFor = await naiveCalls(target, secrets);
+    const concurrency = concurrencyOf(target);
+    const callsFor = await naiveCalls(target, secrets, concurrency);
     const listing = Object.entries(counts[target.provider] ?? {})
       .filter(([op]) => /^List|list|cluster_infos|GET \/v1\.0\/.*queues/i.test(op))
       .reduce((n, [, c]) => n + c, 0);
-    const picked = snapshot.jobs.slice(0, sample);
+    const picked = snapshot.jobs.slice(0, sample * concurrency);
+    const calls = picked.flatMap((job) => callsFor(job));
     const started = performance.now();
-    let sampledCalls = 0;
-    for (const job of picked) {
-      for (const call of callsFor(job)) {
-        sampledCalls++;
-        await call().catch(() => undefined);
-      }
-    }
+    await mapConcurrent(calls, concurrency, (call) => call().catch(() => undefined));
     const sampleMs = performance.now() - started;
+    const sampledCalls = calls.length;
     const perJobCalls = snapshot.jobs.reduce((n, job) => n + callsFor(job).length, 0);
     const perCallMs = sampledCalls > 0 ? sampleMs / sampledCalls : 0;
     rows.push({
       targetId: target.id,
+      concurrency,
       jobs: snapshot.jobs.length,
       sampled: picked.length,
       sampleMs,
@@ -64,6 +66,7 @@ export async function naivePoll(
 async function naiveCalls(
   target: TargetConfig,
   secrets: ReturnType<typeof createSecretResolver>,
+  concurrency: number,
 ): Promise<(job: JobSnapshot) => Call[]> {
   if (target.provider === 'alibaba-blink') {
     const client = await resolveBlinkClient(target, { now: Date.now, secrets, logger: silentLogger });
@@ -146,7 +149,7 @@ async function naiveCalls(
       secretAccessKey: await secrets(target.credentials.secretAccessKey),
     },
     projectId: target.options.projectId,
-    concurrency: 1,
+    concurrency,
   });
   if (target.provider === 'huawei-dli') {
     return (job) => {

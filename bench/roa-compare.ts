@@ -7,7 +7,7 @@ import { silentLogger } from '../lib/observability/logger.js';
 import { createLimiter } from '../lib/providers/alibaba-blink/client.js';
 import { resolveBlinkClient } from '../lib/providers/alibaba-blink/collector.js';
 import { mapConcurrent } from '../lib/providers/shared.js';
-import { measure } from './measure.js';
+import { measure, median } from './measure.js';
 
 const require = createRequire(import.meta.url);
 const { ROAClient } = require('@alicloud/pop-core') as {
@@ -27,13 +27,15 @@ const { ROAClient } = require('@alicloud/pop-core') as {
 
 /**
  * The same GetInstanceCheckpoint calls (one per running streaming job, repeated to `count`), at the same
- * concurrency, through jobwatch's BlinkClient and through the official ROA client.
+ * concurrency, through jobwatch's BlinkClient and through the official ROA client, in `trials` trials whose
+ * order alternates (ours first on even trials), so warm-up and machine noise fall on both sides.
  */
 export async function roaComparison(
   target: TargetConfig,
   snapshot: TargetSnapshot,
   count: number,
   concurrency: number,
+  trials = 5,
 ) {
   if (target.provider !== 'alibaba-blink') throw new Error('roaComparison needs an alibaba-blink target');
   const running = snapshot.jobs.filter((j) => j.state === 'RUNNING' && j.kind === 'flink-stream');
@@ -89,17 +91,34 @@ export async function roaComparison(
   await runOurs(calls.slice(0, concurrency));
   await runOfficial(calls.slice(0, concurrency));
 
-  const a = await measure(() => runOurs(calls));
-  const b = await measure(() => runOfficial(calls));
-  const okA = a.result.filter(Boolean).length;
-  const okB = b.result.filter(Boolean).length;
-  const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));
+  const ours_: { wallMs: number; cpuMs: number; ok: number }[] = [];
+  const official_: { wallMs: number; cpuMs: number; ok: number }[] = [];
+  const run = async (which: 'ours' | 'official') => {
+    const m = await measure(() => (which === 'ours' ? runOurs(calls) : runOfficial(calls)));
+    (which === 'ours' ? ours_ : official_).push({
+      wallMs: m.wallMs,
+      cpuMs: m.cpuMs,
+      ok: m.result.filter(Boolean).length,
+    });
+  };
+  for (let trial = 0; trial < trials; trial++) {
+    const order: ('ours' | 'official')[] = trial % 2 === 0 ? ['ours', 'official'] : ['official', 'ours'];
+    for (const which of order) await run(which);
+  }
+  const cpuRatios = ours_.map((o, i) => (official_[i] as { cpuMs: number }).cpuMs / o.cpuMs);
+  const wallRatios = ours_.map((o, i) => (official_[i] as { wallMs: number }).wallMs / o.wallMs);
+  const row = (name: string, list: typeof ours_) => [
+    name,
+    trials,
+    count,
+    list.reduce((n, t) => n + t.ok, 0) / trials,
+    median(list.map((t) => t.wallMs)),
+    median(list.map((t) => t.cpuMs)),
+    (median(list.map((t) => t.cpuMs)) * 1000) / count,
+  ];
   return {
-    rows: [
-      ['jobwatch BlinkClient (undici)', count, okA, a.wallMs, a.cpuMs, rate(count, a.wallMs)],
-      ['@alicloud/pop-core ROAClient', count, okB, b.wallMs, b.cpuMs, rate(count, b.wallMs)],
-    ],
-    ratio: b.wallMs / a.wallMs,
-    cpuRatio: b.cpuMs / a.cpuMs,
+    rows: [row('jobwatch BlinkClient (undici)', ours_), row('@alicloud/pop-core ROAClient', official_)],
+    cpuRatio: { min: Math.min(...cpuRatios), median: median(cpuRatios), max: Math.max(...cpuRatios) },
+    wallRatio: { min: Math.min(...wallRatios), median: median(wallRatios), max: Math.max(...wallRatios) },
   };
 }
