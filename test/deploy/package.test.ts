@@ -85,7 +85,11 @@ let example: PackagedService;
 
 beforeAll(async () => {
   [custom, example] = await Promise.all([
-    packageService({ config: CONFIG, env: { JOBWATCH_CANARY_AK: CANARY } }),
+    // The canary config keeps one env: reference on purpose; packaging refuses those unless allowed.
+    packageService({
+      config: CONFIG,
+      env: { JOBWATCH_CANARY_AK: CANARY, JOBWATCH_ALLOW_ENV_REFERENCES: '1' },
+    }),
     packageService({}),
   ]);
 }, 300_000);
