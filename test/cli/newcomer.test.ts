@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
+import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
 
 const run = promisify(execFile);
 const BIN = resolve('bin/jobwatch.mjs');
@@ -56,7 +57,7 @@ it('status, remediation history and events tail show what the running demo did',
       /performed\s+restart alibaba-blink-sandbox\/payments_agg\s+enforce\s+verified/,
     );
     const json = JSON.parse((await jobwatch(['status', '--json'], dir)).stdout) as { targets: unknown[] };
-    expect(json.targets).toHaveLength(3);
+    expect(json.targets).toHaveLength(ALL_EMULATORS.length);
 
     const history = await jobwatch(['remediation', 'history'], dir);
     expect(history.code).toBe(0);
