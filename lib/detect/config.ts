@@ -75,6 +75,11 @@ export const rulesOverrideSchema = z
       .strict(),
     metrics: z.array(metricRuleSchema),
     runbooks: runbooksSchema,
+    /**
+     * Labels added to the job's events, by layer (defaults, target, job glob), merged key by key: `owner`
+     * (who is responsible) and `env` (prod, staging, test) are shown in messages, and routes match them.
+     */
+    labels: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be a label name'), z.string()),
     /** cluster.unhealthy / queue.unhealthy: UNHEALTHY is critical, DEGRADED a warning. */
     containerHealth: z.object({ enabled: z.boolean() }).partial().strict(),
     sourceUnreachable: z
@@ -136,6 +141,8 @@ export interface Rules {
   massDisappearance: { enabled: boolean; maxVanishedShare: number; minKnownJobs: number };
   /** Runbook link per diagnosis category (or `default`); none by default. */
   runbooks?: Partial<Record<DiagnosisCategory | 'default', string>>;
+  /** Labels for the job's events (owner, env, ...); none by default. */
+  labels?: Record<string, string>;
 }
 
 export const DEFAULT_RULES: Rules = {

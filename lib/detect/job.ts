@@ -84,7 +84,7 @@ export function evaluateJob(
   const container = unhealthyContainerOf(job, context);
   const labels = eventLabels(
     context,
-    job.labels,
+    rules.labels ? { ...job.labels, ...rules.labels } : job.labels,
     'job',
     container ? { jobKind: job.kind, container: container.name } : { jobKind: job.kind },
   );

@@ -38,17 +38,24 @@ export function messageTitle(message: AlertGroupMessage): string {
   const labels = Object.entries(message.groupLabels)
     .map(([k, v]) => (k === 'alertname' ? v : `${k}=${v}`))
     .join(' · ');
-  return `[${parts.join(', ')}] ${labels || 'jobwatch'}`;
+  // The environment leads the title when every alert shares one and the grouping does not show it already.
+  const envs = new Set([...message.firing, ...message.resolved].map((v) => v.labels['env']));
+  const env = envs.size === 1 ? [...envs][0] : undefined;
+  const envTag = env && message.groupLabels['env'] === undefined ? `[${env}] ` : '';
+  return `${envTag}[${parts.join(', ')}] ${labels || 'jobwatch'}`;
 }
 
 /** Lines for one alert, in the channel's markup. */
 export function alertLines(view: AlertView, m: Markup, nowMs: number): string[] {
   const lines: string[] = [];
   const icon = view.status === 'resolved' ? RESOLVED_ICON : SEVERITY_ICON[view.severity];
+  const env = view.labels['env'];
+  const envTag = env ? `${m.bold(m.text(`[${env}]`))} ` : '';
   lines.push(
-    `${icon} ${m.bold(m.text(view.status === 'resolved' ? 'RESOLVED' : view.severity.toUpperCase()))} ${m.text(view.title)}`,
+    `${icon} ${m.bold(m.text(view.status === 'resolved' ? 'RESOLVED' : view.severity.toUpperCase()))} ${envTag}${m.text(view.title)}`,
   );
-  const resource = `${view.resourceKind} ${m.bold(m.text(view.resourceName))} · ${m.text(view.targetId)} (${m.text(view.provider)}, ${m.text(view.region)})`;
+  const owner = view.labels['owner'];
+  const resource = `${view.resourceKind} ${m.bold(m.text(view.resourceName))} · ${m.text(view.targetId)} (${m.text(view.provider)}, ${m.text(view.region)})${owner ? m.text(` · owner ${owner}`) : ''}`;
   lines.push(resource);
   if (view.status === 'resolved') {
     const endsAtMs = view.endsAtMs ?? nowMs;
