@@ -199,7 +199,10 @@ describe('properties', () => {
           });
         });
         assertInvariants(events);
-        for (const state of driver.stored.values()) expect(JSON.stringify(state).length).toBeLessThan(2048);
+        // Bounded, not tiny: a job with six conditions firing at once carries each one's occurrence and
+        // observation time plus the diagnosis evidence (first exception of a loop, recent transitions);
+        // 2048 was exceeded by such a case (seed 893982623: 2051 bytes). The bound guards unbounded growth.
+        for (const state of driver.stored.values()) expect(JSON.stringify(state).length).toBeLessThan(4096);
         // What is written is plain JSON with no undefined members (the DynamoDB document client refuses them).
         for (const output of driver.outputs) {
           for (const key of output.changed) {
