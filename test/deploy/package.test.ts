@@ -10,10 +10,12 @@ import { FLINK_SANDBOX_PLANTED_SECRET } from '../../lib/providers/alibaba-flink/
 import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
 import { DLI_SANDBOX_PLANTED_SECRETS } from '../../lib/providers/huawei-dli/sandbox.js';
 import { MRS_SANDBOX_PROPERTY_SECRET } from '../../lib/providers/huawei-mrs/sandbox.js';
+import { recordPollHealth } from '../../lib/runtime/health.js';
 import { CHAT_SINK_TOKENS } from '../../lib/sandbox/chat-sink.js';
 import { SANDBOX_CREDENTIALS } from '../../lib/sandbox/types.js';
 import {
   createDocumentClient,
+  createDynamoStore,
   ensureTable,
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
@@ -495,6 +497,58 @@ describe('the packaged bundles run as Lambda runs them', () => {
       env: lambdaEnv,
     });
     expect(result).toMatchObject({ sent: 0, failed: 0 });
+  });
+
+  it("flush is the dead man's switch: a target's stopped polls fire monitor.stale once, resumed polls resolve it", async () => {
+    const store = createDynamoStore({
+      tableName: 'jobwatch-ci',
+      endpoint: dynamo.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      now: Date.now,
+    });
+    const heartbeat = (atMs: number) =>
+      recordPollHealth(store, {
+        targetId: 'blink-a',
+        provider: 'alibaba-blink',
+        atMs,
+        durationMs: 100,
+        calls: 1,
+        errors: 0,
+        problems: [],
+        configOnly: false,
+        complete: true,
+        jobs: 0,
+        containers: 0,
+        jobStates: {},
+        worstJobs: [],
+        intervalMs: 60_000,
+      });
+    const flush = () =>
+      invokePackagedHandler({
+        files: custom.zips.flush!.files,
+        fn: 'flush',
+        event: { version: '0', 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} },
+        env: lambdaEnv,
+      });
+    try {
+      // blink-a polls every minute; its last poll was 10 minutes ago.
+      await heartbeat(Date.now() - 10 * 60_000);
+      expect(await flush()).toMatchObject({ staleFired: 1, staleResolved: 0 });
+      expect(await flush()).toMatchObject({ staleFired: 0, staleResolved: 0 });
+      await heartbeat(Date.now());
+      expect(await flush()).toMatchObject({ staleFired: 0, staleResolved: 1 });
+      // EventBridge is unreachable here, so both events were parked for replay, never dropped.
+      const parked = (await store.query<{ event: JobwatchEvent }>('deadletter#poll'))
+        .map((item) => item.data.event.data)
+        .filter((data) => data.type === 'monitor.stale');
+      expect(parked.map((d) => `${d.status} ${d.targetId}`).sort()).toEqual([
+        'firing blink-a',
+        'resolved blink-a',
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('poll, with its schedule input, survives every dependency being down and dead-letters its events', async () => {
