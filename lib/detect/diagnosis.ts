@@ -45,9 +45,11 @@ export function explainFinding(input: DiagnosisInput): { diagnosis: EventDiagnos
 export function diagnoseFinding(input: DiagnosisInput): EventDiagnosis {
   const { finding, job, track } = input;
   const loop = finding.type === 'failover.burst' ? track.failover?.loop : undefined;
-  const text = loop?.text ?? errorTextOf(finding, job);
+  const crash = finding.type === 'job.failed' && (track.crash?.count ?? 0) > 1 ? track.crash : undefined;
+  const text = loop?.text ?? crash?.text ?? errorTextOf(finding, job);
   const verdict = withFallback(classifyError(text), finding, input);
   let summary = verdict.summary;
+  if (crash) summary = `crash loop: failed ${crash.count} times, the first: ${verdict.summary}`;
   if (loop && finding.type === 'failover.burst') {
     const n = track.failover?.recentMs.length ?? loop.count;
     const windowText = formatDuration(input.rules.failover.windowSeconds * 1000);
@@ -158,6 +160,10 @@ function evidenceOf(input: DiagnosisInput): EvidenceItem[] {
     );
   } else if (checkpoints?.lastCompletedId !== undefined) {
     add('last good checkpoint', `#${checkpoints.lastCompletedId}`);
+  }
+  if (finding.type === 'job.failed' && track.crash && track.crash.count > 1) {
+    const windowText = formatDuration(input.rules.failover.windowSeconds * 1000);
+    add('crash loop', `${track.crash.count} failures, each within ${windowText} of the one before`);
   }
   if (finding.type === 'metric.threshold') {
     const { metric, value, threshold, direction, unit } = finding.values;

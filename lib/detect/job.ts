@@ -115,6 +115,7 @@ export function evaluateJob(
     findings.push(...failover.findings);
   }
   findings.push(...metricFindings(job, rules));
+  trackCrashLoop(track, findings, job, rules, sinceMs);
   for (const finding of findings) {
     finding.explain = () => explainFinding({ finding, job, track, rules, sinceMs, nowMs });
   }
@@ -488,6 +489,25 @@ function failoverBurst(
       },
     ],
   };
+}
+
+/** Counts a new failure into the job's crash loop, or starts a loop when the last failure is too old. */
+function trackCrashLoop(
+  track: JobTrack,
+  findings: Finding[],
+  job: JobSnapshot,
+  rules: Rules,
+  sinceMs: number,
+) {
+  const windowMs = rules.failover.windowSeconds * 1000;
+  const crash = track.crash;
+  if (!findings.some((f) => f.type === 'job.failed') || crash?.lastMs === sinceMs) return;
+  if (crash && sinceMs > crash.lastMs && sinceMs - crash.lastMs <= windowMs) {
+    track.crash = { ...crash, count: crash.count + 1, lastMs: sinceMs };
+    return;
+  }
+  const text = job.lastError ? loopText({ message: job.lastError }) : undefined;
+  track.crash = { ...(text ? { text } : {}), count: 1, lastMs: sinceMs };
 }
 
 /**

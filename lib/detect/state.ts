@@ -59,6 +59,12 @@ export interface JobTrack {
    * `state` and `sinceMs` they give the last transitions). Tuples, since the stored state must stay small.
    */
   previousStates?: [JobState, number][];
+  /**
+   * A crash loop: failures (FAILED or stopped by the system) each within the failover window of the one
+   * before. `text` is the first failure's error (the loop's root cause), `count` the failures so far,
+   * `lastMs` when the latest one began (a failure is new when it began at another time).
+   */
+  crash?: { text?: string; count: number; lastMs: number };
 }
 
 /**

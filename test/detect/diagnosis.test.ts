@@ -90,6 +90,36 @@ describe('diagnosis on job events', () => {
     expect(diagnosis?.summary).toMatch(/^2 failovers in 5 min, all: Network failure/);
   });
 
+  it('gives a crash loop the first failure of the loop as root cause, and counts its failures', () => {
+    const driver = new Driver();
+    const HEAP = 'java.lang.OutOfMemoryError: Java heap space';
+    const fail = (m: number, instanceId: string, lastError: string) =>
+      driver.poll({
+        at: m,
+        jobs: [makeJob({ state: 'FAILED', stateSinceMs: at(m), instanceId, lastError })],
+      });
+    const run = (m: number, instanceId: string) =>
+      driver.poll({ at: m, jobs: [makeJob({ state: 'RUNNING', stateSinceMs: at(m), instanceId })] });
+    fail(1, 'i-1', HEAP);
+    run(2, 'i-2');
+    fail(3, 'i-2', WRAPPER);
+    run(4, 'i-3');
+    const events = fail(5, 'i-3', WRAPPER);
+    const diagnosis = events.find((e) => e.data.type === 'job.failed')?.data.diagnosis;
+    expect(diagnosis?.category).toBe('out-of-memory');
+    expect(diagnosis?.rootCause).toBe(HEAP);
+    expect(diagnosis?.summary).toBe(`crash loop: failed 3 times, the first: Java heap exhausted: ${HEAP}`);
+    expect(diagnosis?.evidence).toContainEqual({
+      label: 'crash loop',
+      value: '3 failures, each within 10 min of the one before',
+    });
+    // Long after the loop, a failure starts a new one with its own first error.
+    run(30, 'i-4');
+    const later = fail(40, 'i-4', WRAPPER).find((e) => e.data.type === 'job.failed')?.data.diagnosis;
+    expect(later?.rootCause).toBe(WRAPPER);
+    expect(later?.summary).not.toMatch(/crash loop/);
+  });
+
   it('falls back to the finding kind when the text says nothing known (checkpoint)', () => {
     const driver = new Driver();
     driver.poll({ at: 0, jobs: [makeJob({ checkpoints: { failedCount: 0 } })] });
