@@ -9,6 +9,7 @@ import type { JobwatchEvent } from '../../lib/events/schema.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
 import { PROVIDERS_BY_ID } from '../../lib/providers/registry.js';
+import { startLocalRuntime } from '../../lib/runtime/local.js';
 import { createLocalPipeline } from '../../lib/runtime/services.js';
 import { readStatus } from '../../lib/runtime/status.js';
 import { createSimClock } from '../../lib/sandbox/clock.js';
@@ -76,4 +77,53 @@ it('a target whose polls stop fires monitor.stale once, and resolves once when t
   expect(resolved.data.endsAtMs).toBe(Date.UTC(2030, 0, 1) + 11 * MINUTE);
   const after = await readStatus({ config, store: local.store, nowMs: clock.now() });
   expect(after.targets.every((t) => !t.stale)).toBe(true);
+}, 60_000);
+
+it("the local runtime's flush timer runs the same switch", async () => {
+  const store = await createLocalStore({ now: clock.now });
+  const config = parseConfig({ defaults: { pollIntervalSeconds: 60 }, targets: sandbox.targets() }, 'test');
+  const pipeline = createLocalPipeline({
+    config,
+    store: store.store,
+    providers: PROVIDERS_BY_ID,
+    secrets: createSecretResolver({ env: { ...SANDBOX_ENV } }),
+    logger: silentLogger,
+    now: clock.now,
+  });
+  const stale: string[] = [];
+  const publish = pipeline.bus.publish.bind(pipeline.bus);
+  pipeline.bus.publish = async (events) => {
+    for (const e of events)
+      if (e.data.type === 'monitor.stale') stale.push(`${e.data.status} ${e.data.targetId}`);
+    return publish(events);
+  };
+  // Each target is polled once at start; then its schedule (an hour of wall time) never comes.
+  const runtime = await startLocalRuntime({
+    config,
+    pipeline,
+    logger: silentLogger,
+    pollEveryMs: () => 3_600_000,
+    flushEveryMs: 50,
+  });
+  try {
+    const deadline = Date.now() + 20_000;
+    while (
+      (await readStatus({ config, store: store.store, nowMs: clock.now() })).targets.some((t) => t.stale)
+    ) {
+      if (Date.now() > deadline) throw new Error('the first polls did not finish');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    clock.advance(10 * MINUTE);
+    while (stale.length < config.targets.length) {
+      if (Date.now() > deadline) throw new Error(`monitor.stale did not fire for every target: ${stale}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Several more flushes: still one firing per target.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(stale.sort()).toEqual(config.targets.map((t) => `firing ${t.id}`).sort());
+  } finally {
+    await runtime.stop();
+    await store.store.close();
+    await store.stop();
+  }
 }, 60_000);
