@@ -162,12 +162,12 @@ for (cycle = 1; cycle <= CYCLES; cycle++) {
       fault: { ...fault, provider: providers[cycle % providers.length], times: 4 },
     });
   }
-  // The sink keeps what it received: counted and dropped each cycle so the harness's memory stays flat
-  // (before injecting, since clear() also drops pending chat faults).
-  chatAccepted += sink.messages.length;
-  chatRefused += sink.requests.length - sink.messages.length;
-  sink.clear();
   if (cycle % (FAULT_EVERY * 5) === 0) {
+    // The sink keeps what it received: counted and dropped here so the harness's memory stays flat, and
+    // only here, since clear() also drops the chat faults still waiting for a request.
+    chatAccepted += sink.messages.length;
+    chatRefused += sink.requests.length - sink.messages.length;
+    sink.clear();
     const channel = CHAT_CHANNELS[cycle % CHAT_CHANNELS.length] as ChatChannel;
     sink.failNext(channel, 2, cycle % 2 ? 500 : 429, cycle % 2 ? undefined : 1);
   }
