@@ -147,6 +147,8 @@ export function pageModel(view: StatusView, recent: JobwatchEvent[], refreshSeco
       age: humanDuration(Math.max(0, nowMs - a.startsAtMs)),
       sinceIso: iso(a.startsAtMs),
       markers: a.muted ? [{ label: MUTED_LABEL[a.muted.by], detail: a.muted.detail }] : [],
+      ...(a.diagnosis ? { diagnosis: `${a.diagnosis.summary} Check: ${a.diagnosis.hint}` } : {}),
+      links: (a.links ?? []).filter((link) => safeUrl(link.url)).slice(0, 3),
     })),
     targets: view.targets.map((t) => {
       const p = t.lastPoll;
@@ -204,6 +206,16 @@ export function pageModel(view: StatusView, recent: JobwatchEvent[], refreshSeco
       comment: s.comment,
     })),
   };
+}
+
+/** Only http(s) links become hrefs: a `javascript:` or `data:` URL from a payload is dropped. */
+function safeUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:';
+  } catch {
+    return false;
+  }
 }
 
 const emptySpark = () => new Array<number>(SPARK_HOURS).fill(0);

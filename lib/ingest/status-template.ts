@@ -44,6 +44,8 @@ button{font:inherit;padding:.3rem .8rem;border-radius:.3rem;border:1px solid var
 .login label{display:block;margin-bottom:.4rem}
 .login input{width:100%;font:inherit;padding:.45rem;border:1px solid var(--line);border-radius:.3rem;margin-bottom:.8rem}
 .error{color:var(--crit)}
+.diagnosis{font-size:.9rem;color:var(--muted)}
+a{color:var(--info)}
 bdi{unicode-bidi:isolate}
 @media (max-width:40rem){
 main{padding:.3rem .6rem 1.5rem}
@@ -101,7 +103,9 @@ const PAGE = `${HEAD}
       <tr class="incident" data-type="<%= a.type %>">
         <td class="sev sev-<%= a.severity %>"><%= a.severity %></td>
         <td><bdi><%= a.title %></bdi><br><span class="muted"><%= a.type %></span>
-          <% for (const m of a.markers) { %><span class="tag tag-warn" title="<%= m.detail %>"><%= m.label %></span><% } %></td>
+          <% for (const m of a.markers) { %><span class="tag tag-warn" title="<%= m.detail %>"><%= m.label %></span><% } %>
+          <% if (a.diagnosis) { %><br><span class="diagnosis"><bdi><%= a.diagnosis %></bdi></span><% } %>
+          <% for (const l of a.links) { %><br><a href="<%= l.url %>" rel="noopener noreferrer" target="_blank"><bdi><%= l.title %></bdi></a><% } %></td>
         <td><bdi><%= a.targetId %></bdi><br><span class="muted"><bdi><%= a.resourceName %></bdi></span></td>
         <td><time datetime="<%= a.sinceIso %>" title="<%= a.sinceIso %>"><%= a.age %></time></td>
       </tr>
@@ -209,6 +213,8 @@ export interface PageModel {
     age: string;
     sinceIso: string;
     markers: { label: string; detail: string }[];
+    diagnosis?: string;
+    links: { title: string; url: string }[];
   }[];
   targets: {
     id: string;

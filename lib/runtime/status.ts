@@ -35,6 +35,10 @@ export interface FiringAlert {
   startsAtMs: number;
   /** Why nobody is told: silence, inhibition or maintenance window. */
   muted?: MuteReason;
+  /** What the finding means, when detection diagnosed it. */
+  diagnosis?: { category: string; summary: string; hint: string };
+  /** The finding's links (vendor console, runbook). */
+  links?: { title: string; url: string }[];
 }
 
 export interface TargetStatus {
@@ -98,6 +102,16 @@ export async function readStatus(options: {
         title: e.data.title,
         startsAtMs: e.data.startsAtMs,
         ...(muted ? { muted } : {}),
+        ...(e.data.diagnosis
+          ? {
+              diagnosis: {
+                category: e.data.diagnosis.category,
+                summary: e.data.diagnosis.summary,
+                hint: e.data.diagnosis.hint,
+              },
+            }
+          : {}),
+        ...(e.data.links.length > 0 ? { links: e.data.links } : {}),
       };
     })
     .sort(

@@ -5,7 +5,9 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-server.js';
+import { pageModel } from '../../lib/ingest/status-page.js';
 import { issueSession, verifySession } from '../../lib/ingest/status-session.js';
+import { renderPage } from '../../lib/ingest/status-template.js';
 import { recordPollHealth } from '../../lib/runtime/health.js';
 import { type Harness, SECRETS, startHarness } from './helpers.js';
 
@@ -189,5 +191,45 @@ describe('status page rendering', () => {
     expect(body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(body).toContain('&quot;&gt;&lt;img src=x onerror=alert(2)&gt;');
     expect(body).toContain('&#39;; x=&#39;');
+  });
+});
+
+describe('status page model', () => {
+  it('shows a diagnosis and http(s) links, and drops javascript: and data: links', () => {
+    const html = renderPage(
+      pageModel(
+        {
+          nowMs: START_MS,
+          firing: [
+            {
+              fingerprint: '0123456789abcdef',
+              type: 'job.failed',
+              severity: 'critical',
+              targetId: 'dli-prod',
+              provider: 'huawei-dli',
+              resourceName: 'etl',
+              title: 'Job etl FAILED',
+              startsAtMs: START_MS - 60_000,
+              diagnosis: { category: 'sink', summary: 'The sink refused writes.', hint: 'the database' },
+              links: [
+                { title: 'console', url: 'https://console.example.com/dli?job=1&x="y"' },
+                { title: 'evil', url: 'javascript:alert(1)' },
+                { title: 'data', url: 'data:text/html,<script>alert(1)</script>' },
+              ],
+            },
+          ],
+          targets: [],
+          remediations: [],
+          silences: [],
+        },
+        [],
+        30,
+      ),
+    );
+    expect(html).toContain('The sink refused writes. Check: the database');
+    expect(html).toContain('href="https://console.example.com/dli?job=1&amp;x=&quot;y&quot;"');
+    expect(html).not.toContain('javascript:');
+    expect(html).not.toContain('data:text');
+    expect(html).toContain('<meta http-equiv="refresh" content="30">');
   });
 });
