@@ -1,7 +1,11 @@
 /** Owner and environment from config (per target, per job glob) on job events, in routes and in messages. */
 import { describe, expect, it } from 'vitest';
+import { buildDingtalkPayload, dingtalkConfigSchema } from '../../lib/alerts/channels/dingtalk/index.js';
+import { buildFeishuCard } from '../../lib/alerts/channels/feishu/index.js';
 import { messageTitle } from '../../lib/alerts/channels/render.js';
-import { buildSlackPayload } from '../../lib/alerts/channels/slack/index.js';
+import { buildSlackPayload, slackConfigSchema } from '../../lib/alerts/channels/slack/index.js';
+import type { AlertGroupMessage } from '../../lib/alerts/channels/types.js';
+import { buildWecomPayload, wecomConfigSchema } from '../../lib/alerts/channels/wecom/index.js';
 import { matchRoutes, routeTree } from '../../lib/alerts/route.js';
 import { alertLabels } from '../../lib/alerts/silences.js';
 import { toAlertView } from '../../lib/alerts/view.js';
@@ -78,5 +82,69 @@ describe('owner and env', () => {
     expect(messageTitle({ ...message, groupLabels: { alertname: 'job.failed', env: 'prod' } })).toBe(
       '[FIRING:1] job.failed · env=prod',
     );
+  });
+
+  describe('native owner mentions', () => {
+    const message = (events: JobwatchEvent[]): AlertGroupMessage => ({
+      receiver: 'oncall',
+      groupKey: 'root:abc',
+      groupLabels: { alertname: 'job.failed' },
+      reason: 'first',
+      status: 'firing',
+      firing: events.map(toAlertView),
+      resolved: [],
+      omitted: 0,
+      nowMs: T0 + 5 * 60_000,
+    });
+    const both = message(events);
+
+    it('Slack mentions the owner by member id, once, only for owners it knows', () => {
+      const payload = buildSlackPayload(both, { alice: 'U024BE7LH' });
+      const texts = payload.blocks.map((b) => JSON.stringify(b));
+      expect(texts.filter((t) => t.includes('<@U024BE7LH>'))).toHaveLength(1);
+      expect(JSON.stringify(buildSlackPayload(both))).not.toContain('<@');
+    });
+
+    it('DingTalk puts the owner in atUserIds and the text', () => {
+      const config = dingtalkConfigSchema.parse({
+        name: 'dt',
+        type: 'dingtalk',
+        url: 'env:X',
+        owners: { alice: 'alice01' },
+      });
+      const { payload } = buildDingtalkPayload(config, both);
+      expect(payload.at).toEqual({ atMobiles: [], atUserIds: ['alice01'], isAtAll: false });
+      expect(payload.markdown.text.endsWith('@alice01')).toBe(true);
+    });
+
+    it('Feishu mentions with <at id>, WeCom with <@userid>', () => {
+      const card = buildFeishuCard(both, { alice: 'ou_7d8a6e6df7621556ce0d21922b676706' });
+      expect(card.card.elements.at(-1)).toEqual({
+        tag: 'div',
+        text: { tag: 'lark_md', content: 'owner: <at id=ou_7d8a6e6df7621556ce0d21922b676706></at>' },
+      });
+      const wecom = wecomConfigSchema.parse({
+        name: 'wc',
+        type: 'wecom',
+        url: 'env:X',
+        owners: { alice: 'alice.w' },
+      });
+      expect(buildWecomPayload(wecom, both).payload.markdown.content.endsWith('<@alice.w>')).toBe(true);
+    });
+
+    it('never mentions everyone: mass-mention ids are refused in config', () => {
+      for (const id of ['all', '@all', 'here', 'channel', '<!channel>']) {
+        expect(
+          slackConfigSchema.safeParse({ name: 's', type: 'slack', url: 'env:X', owners: { a: id } }).success,
+        ).toBe(false);
+        expect(
+          wecomConfigSchema.safeParse({ name: 'w', type: 'wecom', url: 'env:X', owners: { a: id } }).success,
+        ).toBe(false);
+        expect(
+          dingtalkConfigSchema.safeParse({ name: 'd', type: 'dingtalk', url: 'env:X', owners: { a: id } })
+            .success,
+        ).toBe(false);
+      }
+    });
   });
 });

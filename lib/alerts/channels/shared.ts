@@ -22,6 +22,42 @@ export const channelBase = {
   timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
 };
 
+/** Ids that would mention everyone on some platform: an owner is a person, never a crowd. */
+const MASS_MENTIONS = new Set(['all', 'here', 'channel', 'everyone', 'atall']);
+
+/**
+ * Owner label value -> this channel's user id, for native mentions of the owner of a firing alert
+ * (`owner` label, from config `rules.labels`). `id` is the platform's id shape.
+ */
+export function ownersSchema(id: RegExp) {
+  return z
+    .record(
+      z.string().min(1),
+      z
+        .string()
+        .regex(id, 'is not a user id of this platform')
+        .refine((v) => !MASS_MENTIONS.has(v.toLowerCase()), {
+          message: 'must name one person, not everyone',
+        }),
+    )
+    .default({});
+}
+
+/** The ids of the owners of the message's firing alerts with one of `severities`, each once. */
+export function ownerIds(
+  message: AlertGroupMessage,
+  owners: Readonly<Record<string, string>>,
+  severities: readonly string[] = ['critical', 'warning'],
+): string[] {
+  const ids = new Set<string>();
+  for (const view of message.firing) {
+    const owner = view.labels['owner'];
+    const id = owner === undefined ? undefined : owners[owner];
+    if (id && severities.includes(view.severity)) ids.add(id);
+  }
+  return [...ids];
+}
+
 /** Status codes worth retrying besides 5xx and 429 (AM retries 408 too). */
 const RETRYABLE_4XX = new Set([408, 429]);
 

@@ -5,7 +5,15 @@
 import { z } from 'zod';
 import { secretRef } from '../../../config/refs.js';
 import { markdownDocument, markdownMarkup } from '../render.js';
-import { channelBase, hmacSha256Base64, type VendorEnvelope, webhookChannel, withQuery } from '../shared.js';
+import {
+  channelBase,
+  hmacSha256Base64,
+  ownerIds,
+  ownersSchema,
+  type VendorEnvelope,
+  webhookChannel,
+  withQuery,
+} from '../shared.js';
 import { escapeMarkdown } from '../text.js';
 import type { AlertGroupMessage, Channel, ChannelDeps } from '../types.js';
 
@@ -37,6 +45,8 @@ export const dingtalkConfigSchema = z
     secret: secretRef.optional(),
     atMobiles: z.array(z.string().regex(/^[0-9+-]{5,20}$/)).default([]),
     atUserIds: z.array(z.string().regex(/^[\w.-]{1,64}$/)).default([]),
+    /** Owner label value -> DingTalk user id, mentioned (`atUserIds`) when their job's alert fires. */
+    owners: ownersSchema(/^[\w.-]{1,64}$/),
     /** Mention everyone: off unless set, and then only for the severities below. */
     atAll: z.boolean().default(false),
     /** Mentions are added only when a firing alert has one of these severities. */
@@ -54,7 +64,11 @@ const markup = markdownMarkup(escapeMarkdown);
 
 export function buildDingtalkPayload(config: DingtalkConfig, message: AlertGroupMessage) {
   const mention = message.firing.some((a) => config.mentionSeverities.includes(a.severity));
-  const mentions = mention ? [...config.atMobiles, ...config.atUserIds].map((m) => `@${m}`).join(' ') : '';
+  const owners = ownerIds(message, config.owners, config.mentionSeverities).filter(
+    (id) => !config.atUserIds.includes(id),
+  );
+  const userIds = mention ? [...config.atUserIds, ...owners] : [];
+  const mentions = mention ? [...config.atMobiles, ...userIds].map((m) => `@${m}`).join(' ') : '';
   const doc = markdownDocument(message, markup, {
     maxBytes: DINGTALK_MAX_MARKDOWN_BYTES - Buffer.byteLength(mentions) - 4,
     lineBreak: '\n\n',
@@ -70,7 +84,7 @@ export function buildDingtalkPayload(config: DingtalkConfig, message: AlertGroup
       },
       at: {
         atMobiles: mention ? config.atMobiles : [],
-        atUserIds: mention ? config.atUserIds : [],
+        atUserIds: userIds,
         isAtAll: mention && config.atAll,
       },
     },

@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { secretRef } from '../../../config/refs.js';
 import { markdownDocument, markdownMarkup, messageTitle } from '../render.js';
-import { channelBase, type VendorEnvelope, webhookChannel } from '../shared.js';
+import { channelBase, ownerIds, ownersSchema, type VendorEnvelope, webhookChannel } from '../shared.js';
 import { escapeMarkdown, truncateRunes } from '../text.js';
 import type { AlertGroupMessage, Channel, ChannelDeps } from '../types.js';
 
@@ -30,6 +30,8 @@ export const feishuConfigSchema = z
     ...channelBase,
     /** The bot's 签名校验 secret; when set, every request carries timestamp + sign. */
     secret: secretRef.optional(),
+    /** Owner label value -> Feishu user id (open_id `ou_…` or user_id), mentioned when their job's alert fires. */
+    owners: ownersSchema(/^[\w-]{1,64}$/),
   })
   .strict();
 export type FeishuConfig = z.infer<typeof feishuConfigSchema>;
@@ -42,7 +44,8 @@ export function feishuSign(secret: string, timestampSec: number): string {
 const markup = markdownMarkup(escapeMarkdown);
 const TEMPLATES = { critical: 'red', warning: 'orange', info: 'blue' } as const;
 
-export function buildFeishuCard(message: AlertGroupMessage) {
+export function buildFeishuCard(message: AlertGroupMessage, owners: Readonly<Record<string, string>> = {}) {
+  const mentions = ownerIds(message, owners).map((id) => `<at id=${id}></at>`);
   const doc = markdownDocument(message, markup, {
     // Leave room for the JSON envelope, escaping and the signature fields.
     maxBytes: Math.floor(FEISHU_MAX_BODY_BYTES * 0.8),
@@ -62,7 +65,12 @@ export function buildFeishuCard(message: AlertGroupMessage) {
         title: { tag: 'plain_text', content: truncateRunes(messageTitle(message), 100).text },
         template: message.firing.length > 0 ? TEMPLATES[worst] : 'green',
       },
-      elements: [{ tag: 'div', text: { tag: 'lark_md', content: doc.text.trim() } }],
+      elements: [
+        { tag: 'div', text: { tag: 'lark_md', content: doc.text.trim() } },
+        ...(mentions.length > 0
+          ? [{ tag: 'div', text: { tag: 'lark_md', content: `owner: ${mentions.join(' ')}` } }]
+          : []),
+      ],
     },
     dropped: doc.dropped,
   };
@@ -75,7 +83,7 @@ export function createFeishuChannel(config: FeishuConfig, deps: ChannelDeps): Ch
     rate: { max: FEISHU_MESSAGES_PER_SECOND, windowMs: 1000 },
     envelope: FEISHU_ENVELOPE,
     render: (message) => {
-      const { card, dropped } = buildFeishuCard(message);
+      const { card, dropped } = buildFeishuCard(message, config.owners);
       return { payload: card, dropped };
     },
     request: (card, { url, secret }, nowMs) => {

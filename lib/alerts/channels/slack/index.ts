@@ -10,6 +10,8 @@ import {
   classifyStatus,
   createPacer,
   failureFromError,
+  ownerIds,
+  ownersSchema,
   resolveWebhook,
   scrubKnown,
 } from '../shared.js';
@@ -37,6 +39,8 @@ export const slackConfigSchema = z
       .string()
       .regex(/^:[a-z0-9_+-]+:$/)
       .optional(),
+    /** Owner label value -> Slack member id (U…/W…), mentioned when their job's alert fires. */
+    owners: ownersSchema(/^[UW][A-Z0-9]{2,20}$/),
   })
   .strict();
 export type SlackConfig = z.infer<typeof slackConfigSchema>;
@@ -62,7 +66,10 @@ function section(text: string): Block {
 }
 
 /** Builds the Block Kit payload within Slack's limits; exported for tests. */
-export function buildSlackPayload(message: AlertGroupMessage): {
+export function buildSlackPayload(
+  message: AlertGroupMessage,
+  owners: Readonly<Record<string, string>> = {},
+): {
   text: string;
   blocks: Block[];
   dropped: number;
@@ -88,12 +95,14 @@ export function buildSlackPayload(message: AlertGroupMessage): {
   const digest = digestLines(message, slackMarkup);
   if (digest.length > 0) alertBlocks.push(section(`*Folded into this digest*\n${digest.join('\n')}`));
 
-  // Header + context + "more" line take 3 of the 50 blocks.
-  const room = SLACK_MAX_BLOCKS - 3;
+  const mentions = ownerIds(message, owners).map((id) => `<@${id}>`);
+  // Header + context + "more" line (+ owners) take 3 (4) of the 50 blocks.
+  const room = SLACK_MAX_BLOCKS - 3 - (mentions.length > 0 ? 1 : 0);
   const dropped = Math.max(0, alertBlocks.length - room);
   blocks.push(...alertBlocks.slice(0, room));
   const more = omittedLine({ ...message, omitted: message.omitted + dropped }, slackMarkup);
   if (more) blocks.push(section(more));
+  if (mentions.length > 0) blocks.push(section(`owner: ${mentions.join(' ')}`));
   blocks.push({
     type: 'context',
     elements: [{ type: 'mrkdwn', text: escapeSlack(`jobwatch · ${message.receiver} · ${message.reason}`) }],
@@ -116,7 +125,7 @@ export function createSlackChannel(config: SlackConfig, deps: ChannelDeps): Chan
       const resolved = await resolveWebhook(config, deps);
       if (!resolved.ok) return resolved.result;
       const { url } = resolved;
-      const payload = buildSlackPayload(message);
+      const payload = buildSlackPayload(message, config.owners);
       if (payload.dropped > 0)
         deps.logger.warn('slack message truncated', { channel: config.name, droppedBlocks: payload.dropped });
       let lastHeaders: Record<string, string> = {};

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { markdownDocument, markdownMarkup } from '../render.js';
-import { channelBase, type VendorEnvelope, webhookChannel } from '../shared.js';
+import { channelBase, ownerIds, ownersSchema, type VendorEnvelope, webhookChannel } from '../shared.js';
 import { escapeMarkdown } from '../text.js';
 import type { AlertGroupMessage, Channel, ChannelDeps } from '../types.js';
 
@@ -27,6 +27,8 @@ export const wecomConfigSchema = z
     ...channelBase,
     /** WeCom user ids to mention (`<@userid>`) when a critical alert fires. */
     mentionUserIds: z.array(z.string().regex(/^[\w.-]{1,64}$/)).default([]),
+    /** Owner label value -> WeCom user id, mentioned (`<@userid>`) when their job's critical alert fires. */
+    owners: ownersSchema(/^[\w.-]{1,64}$/),
   })
   .strict();
 export type WecomConfig = z.infer<typeof wecomConfigSchema>;
@@ -36,10 +38,10 @@ const markup = markdownMarkup(escapeMarkdown, { rootCauseChars: 300 });
 
 export function buildWecomPayload(config: WecomConfig, message: AlertGroupMessage) {
   const mention = message.firing.some((a) => a.severity === 'critical');
-  const footer =
-    mention && config.mentionUserIds.length > 0
-      ? config.mentionUserIds.map((u) => `<@${u}>`).join(' ')
-      : undefined;
+  const ids = mention
+    ? [...new Set([...config.mentionUserIds, ...ownerIds(message, config.owners, ['critical'])])]
+    : [];
+  const footer = ids.length > 0 ? ids.map((u) => `<@${u}>`).join(' ') : undefined;
   const doc = markdownDocument(message, markup, {
     maxBytes: WECOM_MAX_MARKDOWN_BYTES,
     lineBreak: '\n',
