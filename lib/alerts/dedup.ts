@@ -17,6 +17,8 @@ export function needsUpdate(input: {
   entry: NotificationLogEntry | undefined;
   firing: ReadonlySet<string>;
   resolved: ReadonlySet<string>;
+  /** Firing alerts someone acknowledged: they are not repeated (new ones and resolutions still are). */
+  acknowledged?: ReadonlySet<string>;
   sendResolved: boolean;
   repeatIntervalMs: number;
   nowMs: number;
@@ -33,5 +35,7 @@ export function needsUpdate(input: {
   }
   const previousResolved = new Set(entry.resolved);
   if (input.sendResolved && [...resolved].some((fp) => !previousResolved.has(fp))) return 'new-resolved';
+  const acknowledged = input.acknowledged;
+  if (acknowledged && [...firing].every((fp) => acknowledged.has(fp))) return undefined;
   return entry.sentAtMs <= input.nowMs - input.repeatIntervalMs ? 'repeat' : undefined;
 }

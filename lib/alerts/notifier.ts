@@ -18,6 +18,7 @@ import { sleep as defaultSleep } from '../http/sleep.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretResolver } from '../providers/types.js';
 import { ConditionFailedError, type Store, type StoreItem } from '../state/store.js';
+import { type Ack, activeAcks, covers } from './acks.js';
 import { createChannel } from './channels/registry.js';
 import type { AlertGroupMessage, AlertView, Channel, NotifyResult, SendReason } from './channels/types.js';
 import { alertingProblems } from './config.js';
@@ -103,6 +104,9 @@ export interface Notifier {
   test(receiver: string): Promise<NotifyReport>;
   close(): Promise<void>;
 }
+
+/** The flush's view of muting, plus the acknowledgements in force (they stop repeats, not first sends). */
+type FlushMuter = Muter & { acks: Map<string, Ack> };
 
 interface StoredAlert {
   event: JobwatchEvent;
@@ -366,7 +370,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     suppressed: number;
   }
 
-  async function buildMuter(groups: StoreItem<GroupState>[], nowMs: number): Promise<Muter> {
+  async function buildMuter(groups: StoreItem<GroupState>[], nowMs: number): Promise<FlushMuter> {
     const sources: MutableAlert[] = groups.flatMap((g) =>
       Object.values(g.data.alerts).map((a) => ({
         fingerprint: a.event.data.fingerprint,
@@ -382,13 +386,21 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         error: describeError(error),
       });
     }
-    return alertMuter(config, sources, [...configSilences, ...stored], nowMs);
+    let acks: Awaited<ReturnType<typeof activeAcks>> = new Map();
+    try {
+      acks = await activeAcks(store, nowMs);
+    } catch (error) {
+      logger.warn('acknowledgements could not be read; repeating as if none', {
+        error: describeError(error),
+      });
+    }
+    return Object.assign(alertMuter(config, sources, [...configSilences, ...stored], nowMs), { acks });
   }
 
   function evaluate(
     item: StoreItem<GroupState>,
     entry: StoreItem<NotificationLogEntry> | undefined,
-    muter: Muter,
+    muter: FlushMuter,
     nowMs: number,
   ): { reason: DedupReason | undefined; firing: AlertView[]; resolved: AlertView[]; suppressed: number } {
     const route = routesById.get(item.data.routeId);
@@ -422,6 +434,11 @@ export function createNotifier(deps: NotifierDeps): Notifier {
             entry: entry?.data,
             firing: new Set(firing.map((a) => a.fingerprint)),
             resolved: new Set(resolved.map((a) => a.fingerprint)),
+            acknowledged: new Set(
+              firing
+                .filter((a) => covers(muter.acks.get(a.fingerprint), a.startsAtMs, nowMs))
+                .map((a) => a.fingerprint),
+            ),
             sendResolved: channel.sendResolved,
             repeatIntervalMs: route.options.repeatIntervalMs,
             nowMs,
@@ -520,7 +537,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     candidates: Candidate[],
     digest: boolean,
     owner: string,
-    muter: Muter,
+    muter: FlushMuter,
     undelivered: readonly StoreItem<DeadLetter>[],
     nowMs: number,
   ): Promise<NotifyReport> {

@@ -1,0 +1,155 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { acknowledgeAlerts } from '../../lib/alerts/acknowledge.js';
+import { AckError, ackHistory, ackInputSchema, activeAcks } from '../../lib/alerts/acks.js';
+import { createNotifier } from '../../lib/alerts/index.js';
+import { silentLogger } from '../../lib/observability/logger.js';
+import { type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
+import { createLocalStore } from '../../lib/state/local.js';
+import type { Store } from '../../lib/state/store.js';
+import {
+  CHANNEL_CONFIGS,
+  configWith,
+  jobEvent,
+  resolvedOf,
+  SINK_SECRETS,
+  secretsFor,
+  sinkEnv,
+  T0,
+} from './helpers.js';
+
+let sink: ChatSink;
+let env: NodeJS.ProcessEnv;
+let local: Awaited<ReturnType<typeof createLocalStore>>;
+let store: Store;
+let nowMs = T0;
+
+beforeAll(async () => {
+  sink = await startChatSink({ secrets: SINK_SECRETS, now: () => nowMs });
+  env = sinkEnv(sink);
+});
+afterAll(async () => sink.stop());
+beforeEach(async () => {
+  nowMs = T0;
+  sink.clear();
+  local = await createLocalStore({ now: () => nowMs });
+  store = local.store;
+});
+afterEach(async () => {
+  await store.close();
+  await local.stop();
+});
+
+const ROUTE = {
+  receiver: 'webhook',
+  groupWaitSeconds: 0,
+  groupIntervalSeconds: 300,
+  repeatIntervalSeconds: 3600,
+};
+const config = () =>
+  configWith({
+    channels: [CHANNEL_CONFIGS.webhook, CHANNEL_CONFIGS.pagerduty],
+    route: { ...ROUTE, routes: [{ receiver: 'pagerduty', continue: true }, { receiver: 'webhook' }] },
+  });
+const notifier = () =>
+  createNotifier({
+    config: config(),
+    store,
+    secrets: secretsFor(env),
+    logger: silentLogger,
+    now: () => nowMs,
+    retry: { baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 2000 },
+  });
+const sent = (channel: 'webhook' | 'pagerduty') => sink.messages.filter((m) => m.channel === channel).length;
+const ack = (alert: string, durationMs = 2 * 3600_000, withSecrets = true) =>
+  acknowledgeAlerts(
+    { store, config: config(), ...(withSecrets ? { secrets: secretsFor(env) } : {}) },
+    ackInputSchema.parse({ alert, durationMs, createdBy: 'alice', comment: 'restarting by hand' }),
+    'cli',
+    nowMs,
+  );
+
+/** Flushes every 5 minutes for `minutes`. */
+async function advance(n: ReturnType<typeof notifier>, minutes: number) {
+  for (let i = 0; i < minutes / 5; i++) {
+    nowMs += 300_000;
+    await n.flush();
+  }
+}
+
+describe('acknowledged alerts', () => {
+  it('an acknowledged firing alert is not repeated until the acknowledgement expires', async () => {
+    const n = notifier();
+    const a = jobEvent({ name: 'etl-ack' });
+    await n.handle([a]);
+    await n.flush();
+    expect(sent('webhook')).toBe(1);
+    await ack(a.data.fingerprint, 2 * 3600_000);
+    await advance(n, 115); // past the 1 h repeat interval, inside the 2 h ack
+    expect(sent('webhook')).toBe(1);
+    await advance(n, 10); // the ack ended: repeats resume
+    expect(sent('webhook')).toBe(2);
+  });
+
+  it('a new alert in the group and the resolution are still sent', async () => {
+    const n = notifier();
+    const a = jobEvent({ name: 'etl-a' });
+    await n.handle([a]);
+    await n.flush();
+    await ack('etl-a');
+    nowMs += 60_000;
+    await n.handle([jobEvent({ name: 'etl-b', startsAtMs: nowMs })]);
+    await advance(n, 5);
+    expect(sent('webhook')).toBe(2);
+    await n.handle([resolvedOf(a, nowMs)]);
+    await advance(n, 5);
+    expect(sent('webhook')).toBe(3);
+  });
+
+  it('holds for one firing episode: the alert firing again later is repeated as usual', async () => {
+    const n = notifier();
+    const a = jobEvent({ name: 'etl-flap' });
+    await n.handle([a]);
+    await n.flush();
+    await ack(a.data.fingerprint, 6 * 3600_000);
+    nowMs += 60_000;
+    await n.handle([resolvedOf(a, nowMs)]);
+    await advance(n, 5);
+    nowMs += 60_000;
+    await n.handle([jobEvent({ name: 'etl-flap', startsAtMs: nowMs })]);
+    await advance(n, 5);
+    const before = sent('webhook');
+    await advance(n, 65);
+    expect(sent('webhook')).toBe(before + 1);
+  });
+
+  it('acknowledges every firing alert of a job, logs each, and refuses what does not fire', async () => {
+    const n = notifier();
+    const failed = jobEvent({ name: 'etl-job' });
+    const stuck = jobEvent({ name: 'etl-job', type: 'job.stuck' });
+    await n.handle([failed, stuck, jobEvent({ name: 'other' })]);
+    const result = await ack('etl-job', 3600_000, false);
+    expect(result.acks.map((a) => a.fingerprint).sort()).toEqual(
+      [failed.data.fingerprint, stuck.data.fingerprint].sort(),
+    );
+    expect([...(await activeAcks(store, nowMs)).keys()].sort()).toEqual(
+      [failed.data.fingerprint, stuck.data.fingerprint].sort(),
+    );
+    expect(await activeAcks(store, nowMs + 3600_000)).toEqual(new Map());
+    const log = await ackHistory(store);
+    expect(log).toHaveLength(2);
+    expect(log[0]).toMatchObject({ createdBy: 'alice', comment: 'restarting by hand', via: 'cli' });
+    await expect(ack('no-such-job')).rejects.toThrow(AckError);
+  });
+
+  it('is forwarded to PagerDuty as acknowledge for the alerts PagerDuty was told about', async () => {
+    const n = notifier();
+    const a = jobEvent({ name: 'etl-pd' });
+    await n.handle([a]);
+    await n.flush();
+    expect(sink.incidents.pagerduty.get(a.data.fingerprint)).toBe('triggered');
+    const result = await ack(a.data.fingerprint);
+    expect(result.forwarded).toEqual([{ receiver: 'pagerduty', ok: true }]);
+    expect(sink.incidents.pagerduty.get(a.data.fingerprint)).toBe('acknowledged');
+    expect(sent('pagerduty')).toBe(2);
+  });
+});
