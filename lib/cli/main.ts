@@ -25,6 +25,8 @@ import { cliLogger } from './log.js';
 import { formatEventLine, formatPollLine } from './output.js';
 import { waitForStop } from './signals.js';
 import {
+  ACK_HELP,
+  commandAck,
   commandEvents,
   commandSilence,
   commandStatus,
@@ -63,6 +65,7 @@ Commands:
   alert test <receiver>      Send a test message through one configured receiver
   status                     What is firing, each target's last poll, remediations, silences
   silence add|list|expire    Silence alerts by label matchers (with an end and a comment)
+  ack <FINGERPRINT|JOB>      Acknowledge a firing alert: no repeats until it resolves or the ack ends
   events tail [--follow]     The most recent events, and new ones as they come
   doctor                     Check the config: secrets resolve, each target answers, channels
   remediation history        Print the remediation audit trail
@@ -125,6 +128,7 @@ Sends a test message through the named receiver (a channel in the config).`,
   status: STATUS_HELP,
   doctor: DOCTOR_HELP,
   silence: SILENCE_HELP,
+  ack: ACK_HELP,
   events: EVENTS_HELP,
   remediation: `Usage: jobwatch remediation history [--job KEY_OR_NAME] [--limit N] [--config FILE]
 
@@ -544,6 +548,8 @@ export async function main(argv: string[]): Promise<number> {
         return await commandStatus(rest, io);
       case 'silence':
         return await commandSilence(rest, io);
+      case 'ack':
+        return await commandAck(rest, io);
       case 'events':
         return await commandEvents(rest, io);
       case 'deadletters':

@@ -5,10 +5,13 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { acknowledgeAlerts } from '../alerts/acknowledge.js';
+import { AckError, ackHistory, ackInputSchema } from '../alerts/acks.js';
 import { formatMatcher } from '../alerts/matchers.js';
 import { createSilence, expireSilence, listSilences, silenceInputSchema } from '../alerts/silences.js';
 import { formatIssues, loadConfig, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { createSecretResolver } from '../config/secrets.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import { listRecentEvents } from '../runtime/recent-events.js';
 import { readStatus } from '../runtime/status.js';
@@ -190,6 +193,98 @@ export async function commandSilence(args: string[], io: Io): Promise<number> {
     ))
       io.out(line);
     return 0;
+  } finally {
+    await opened.close();
+  }
+}
+
+export const ACK_HELP = `Usage: jobwatch ack <FINGERPRINT|JOB> [--duration D] [--comment TEXT] [--author NAME] [--config FILE] [--json]
+       jobwatch ack list [--limit N] [--config FILE] [--json]
+
+Acknowledges a firing alert (by fingerprint, from 'jobwatch status --json'), or every firing alert of a
+job (by name or resource key): it is not repeated until it resolves or the acknowledgement ends
+(--duration, default 4h, at most 7d), and PagerDuty/Opsgenie receivers that were told about it get an
+acknowledge. 'ack list' shows the acknowledgement log, newest first. The twin of POST /api/acks.`;
+
+export async function commandAck(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      duration: { type: 'string', short: 'd' },
+      comment: { type: 'string', short: 'c' },
+      author: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const target = positionals[0];
+  if (values.help || !target) {
+    io.out(ACK_HELP);
+    return values.help ? 0 : 2;
+  }
+  if (positionals.length > 1) throw new UsageError('ack takes one fingerprint or job name');
+  let input: ReturnType<typeof ackInputSchema.parse> | undefined;
+  if (target !== 'list') {
+    const parsed = ackInputSchema.safeParse({
+      alert: target,
+      ...(values.duration ? { durationMs: parseDuration(values.duration) } : {}),
+      createdBy: values.author ?? process.env.USER ?? '',
+      comment: values.comment ?? '',
+    });
+    if (!parsed.success) throw new UsageError(`ack: ${formatIssues(parsed.error).join('; ')}`);
+    input = parsed.data;
+  }
+  const { config, opened } = await openStateFor(values.config);
+  try {
+    const nowMs = Date.now();
+    if (!input) {
+      const limit = numberFlag('--limit', values.limit, { min: 1, max: 500 }) ?? 20;
+      const log = await ackHistory(opened.store, limit);
+      if (values.json) {
+        for (const a of log) io.out(JSON.stringify(a));
+        return 0;
+      }
+      if (log.length === 0) io.out('no acknowledgements recorded');
+      for (const line of table(
+        log.map((a) => [
+          clockTime(a.createdAtMs),
+          `${a.targetId}/${a.resourceName}`,
+          a.untilMs > nowMs ? `until ${clockTime(a.untilMs)}` : 'ended',
+          `${a.createdBy} (${a.via})${a.comment ? `: ${a.comment}` : ''}`,
+        ]),
+        '',
+      ))
+        io.out(line);
+      return 0;
+    }
+    try {
+      const result = await acknowledgeAlerts(
+        { store: opened.store, config, secrets: createSecretResolver() },
+        input,
+        'cli',
+        nowMs,
+      );
+      if (values.json) {
+        io.out(JSON.stringify(result));
+        return 0;
+      }
+      for (const a of result.acks)
+        io.out(
+          `acknowledged ${a.fingerprint} ${a.targetId}/${a.resourceName} until ${clockTime(a.untilMs)} (${humanDuration(a.untilMs - nowMs)}): ${a.title}`,
+        );
+      for (const f of result.forwarded)
+        io.out(f.ok ? `forwarded to ${f.receiver}` : `not forwarded to ${f.receiver}: ${f.error}`);
+      return 0;
+    } catch (error) {
+      if (error instanceof AckError) {
+        io.err(`jobwatch: ${error.message}; see jobwatch status`);
+        return 2;
+      }
+      throw error;
+    }
   } finally {
     await opened.close();
   }

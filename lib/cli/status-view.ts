@@ -38,7 +38,7 @@ export function formatStatus(view: StatusView, source: string): string {
         a.targetId,
         a.resourceName,
         `for ${humanDuration(nowMs - a.startsAtMs)}`,
-        `${a.title}${a.muted ? `  [${a.muted.by === 'silence' ? 'silenced' : a.muted.by === 'inhibition' ? 'inhibited' : 'maintenance'}: ${a.muted.detail}]` : ''}`,
+        `${a.title}${a.muted ? `  [${a.muted.by === 'silence' ? 'silenced' : a.muted.by === 'inhibition' ? 'inhibited' : 'maintenance'}: ${a.muted.detail}]` : ''}${a.acknowledged ? `  [acknowledged by ${a.acknowledged.by} until ${clockTime(a.acknowledged.untilMs)}]` : ''}`,
       ]),
     ),
   );

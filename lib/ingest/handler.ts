@@ -88,6 +88,7 @@ export const WEBHOOK_ROUTES = [
   '/ingest/events',
   '/api/silences',
   '/api/silences/{id}',
+  '/api/acks',
   '/api/targets/{id}/poll',
   '/api/events',
   '/api/remediations',
@@ -403,6 +404,8 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
       store: deps.store,
       now: deps.now,
       triggerPoll: deps.triggerPoll,
+      secrets: deps.secrets,
+      logger: deps.logger,
     });
     if (!response) throw notFound(`no route ${request.path.slice(0, 100)}`);
     return response;

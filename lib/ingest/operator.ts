@@ -1,8 +1,11 @@
 /**
- * The operator API under /api/: silences, "poll this target now", recent events, remediation history.
+ * The operator API under /api/: silences, acknowledgements, "poll this target now", recent events,
+ * remediation history.
  * Authenticated by a bearer token or an HMAC signature over method, path, query and body.
  */
 import { z } from 'zod';
+import { acknowledgeAlerts } from '../alerts/acknowledge.js';
+import { AckError, ackHistory, ackInputSchema, activeAcks } from '../alerts/acks.js';
 import {
   createSilence,
   expireSilence,
@@ -11,6 +14,8 @@ import {
   silenceInputSchema,
 } from '../alerts/silences.js';
 import type { Config } from '../config/schema.js';
+import type { Logger } from '../observability/logger.js';
+import type { SecretResolver } from '../providers/types.js';
 import { remediationHistory } from '../remediation/audit.js';
 import { listRecentEvents } from '../runtime/recent-events.js';
 import type { Store } from '../state/store.js';
@@ -23,6 +28,9 @@ export interface OperatorDeps {
   store: Store;
   now: () => number;
   triggerPoll: (targetId: string) => Promise<void>;
+  /** To forward acknowledgements to PagerDuty/Opsgenie receivers; without it they are only stored. */
+  secrets?: SecretResolver;
+  logger?: Logger;
 }
 
 export interface OperatorAuth {
@@ -70,6 +78,7 @@ const limitSchema = (max: number, fallback: number) =>
     .transform((n) => n ?? fallback);
 
 const eventsQuery = z.object({ limit: limitSchema(500, 50) }).strict();
+const acksQuery = z.object({ limit: limitSchema(500, 50) }).strict();
 const silencesQuery = z.object({ includeExpired: z.enum(['true', 'false']).optional() }).strict();
 const remediationsQuery = z
   .object({ job: z.string().min(1).max(512).optional(), limit: limitSchema(500, 50) })
@@ -123,6 +132,38 @@ export async function handleOperator(request: IngestRequest, deps: OperatorDeps)
       if (error instanceof SilenceError) throw new IngestHttpError(409, error.message);
       throw error;
     }
+  }
+  if (path === '/api/acks') {
+    if (method === 'POST') {
+      const input = validate(ackInputSchema, parseJson(request), 'ack');
+      try {
+        const result = await acknowledgeAlerts(
+          {
+            store: deps.store,
+            config: deps.config,
+            ...(deps.secrets ? { secrets: deps.secrets } : {}),
+            ...(deps.logger ? { logger: deps.logger } : {}),
+          },
+          input,
+          'api',
+          deps.now(),
+        );
+        return json(201, result);
+      } catch (error) {
+        if (error instanceof AckError) throw notFound(error.message);
+        throw error;
+      }
+    }
+    if (method === 'GET') {
+      const query = validate(acksQuery, queryObject(request), 'query');
+      const nowMs = deps.now();
+      const [active, history] = await Promise.all([
+        activeAcks(deps.store, nowMs),
+        ackHistory(deps.store, query.limit),
+      ]);
+      return json(200, { active: [...active.values()], history });
+    }
+    throw methodNotAllowed(['GET', 'POST']);
   }
   const pollMatch = /^\/api\/targets\/([^/]+)\/poll$/.exec(path);
   if (pollMatch) {

@@ -3,6 +3,7 @@
  * maintenance markers), each target's last poll, job health counts, recent remediation decisions and the
  * silences in force. `jobwatch status` prints it; the status page will render the same object.
  */
+import { activeAcks, covers } from '../alerts/acks.js';
 import { GROUP_PK } from '../alerts/index.js';
 import { alertMuter, type MutableAlert, type MuteReason } from '../alerts/mute.js';
 import type { GroupState } from '../alerts/notifier.js';
@@ -39,6 +40,8 @@ export interface FiringAlert {
   diagnosis?: { category: string; summary: string; hint: string };
   /** The finding's links (vendor console, runbook). */
   links?: { title: string; url: string }[];
+  /** Someone works on it: not repeated until it resolves or this ends. */
+  acknowledged?: { by: string; untilMs: number; comment: string };
 }
 
 export interface TargetStatus {
@@ -73,6 +76,7 @@ export async function readStatus(options: {
     readPollHealth(store),
     remediationHistory(store, { limit: options.remediationLimit ?? 10 }),
   ]);
+  const acks = await activeAcks(store, nowMs);
   const latest = new Map<string, { event: JobwatchEvent; atMs: number }>();
   for (const group of groups)
     for (const alert of Object.values(group.data.alerts)) {
@@ -92,6 +96,11 @@ export async function readStatus(options: {
   const firing = firingEvents
     .map((e): FiringAlert => {
       const muted = muter.mutes({ fingerprint: e.data.fingerprint, labels: alertLabels(e), firing: true });
+      const ack = acks.get(e.data.fingerprint);
+      const acknowledged =
+        ack && covers(ack, e.data.startsAtMs, nowMs)
+          ? { by: ack.createdBy, untilMs: ack.untilMs, comment: ack.comment }
+          : undefined;
       return {
         fingerprint: e.data.fingerprint,
         type: e.data.type,
@@ -112,6 +121,7 @@ export async function readStatus(options: {
             }
           : {}),
         ...(e.data.links.length > 0 ? { links: e.data.links } : {}),
+        ...(acknowledged ? { acknowledged } : {}),
       };
     })
     .sort(

@@ -32,6 +32,7 @@ const ROUTES = [
   '/ingest/events',
   '/api/silences',
   '/api/silences/abc-123',
+  '/api/acks',
   '/api/targets/dli-prod/poll',
   '/api/events',
   '/api/remediations',

@@ -7,6 +7,7 @@ import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-se
 import { operatorPayload, signPayload } from '../../lib/ingest/signing.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { writeAudit } from '../../lib/remediation/audit.js';
+import { jobEvent } from '../alerts/helpers.js';
 import { apiEvent, type Harness, responseJson, SECRETS, startHarness, testConfigYaml } from './helpers.js';
 
 /** A chat endpoint stand-in: counts the alert batches the notifier posts. */
@@ -289,5 +290,41 @@ describe('targets, events and remediation history', () => {
     const limited = await call('GET', `/api/remediations?job=${encodeURIComponent(base.job.key)}&limit=1`);
     expect((limited.json.remediations as { id: string }[]).map((r) => r.id)).toEqual(['a2']);
     expect(responseJson({ body: JSON.stringify(byName.json) })).not.toHaveProperty('error');
+  });
+});
+
+describe('acknowledgements through the API', () => {
+  it('POST /api/acks acknowledges a firing alert (201), GET lists it; bad input is a 4xx', async () => {
+    const notifier = createNotifier({
+      config: h.config,
+      store: h.store,
+      secrets: createSecretResolver({ env: { ...SECRETS, JW_SINK_URL: sinkUrl } }),
+      logger: silentLogger,
+      now: () => h.clock.nowMs,
+    });
+    try {
+      const firing = jobEvent({ name: 'ack-me', startsAtMs: h.clock.nowMs });
+      await notifier.handle([firing]);
+      const body = { alert: 'ack-me', durationMs: 3600_000, createdBy: 'ana', comment: 'on it' };
+      const unauthenticated = await call('POST', '/api/acks', body, {});
+      expect(unauthenticated.status).toBe(401);
+      const created = await call('POST', '/api/acks', body);
+      expect(created.status).toBe(201);
+      expect((created.json.acks as { fingerprint: string }[]).map((a) => a.fingerprint)).toEqual([
+        firing.data.fingerprint,
+      ]);
+      const listed = await call('GET', '/api/acks');
+      expect(listed.status).toBe(200);
+      expect(listed.json.active).toEqual([
+        expect.objectContaining({ fingerprint: firing.data.fingerprint, createdBy: 'ana', via: 'api' }),
+      ]);
+      expect((listed.json.history as unknown[]).length).toBeGreaterThanOrEqual(1);
+      expect((await call('POST', '/api/acks', { ...body, alert: 'nothing-fires' })).status).toBe(404);
+      expect((await call('POST', '/api/acks', { alert: 'ack-me' })).status).toBe(400);
+      expect((await call('POST', '/api/acks', { ...body, durationMs: 30 * 86_400_000 })).status).toBe(400);
+      expect((await call('DELETE', '/api/acks')).status).toBe(405);
+    } finally {
+      await notifier.close();
+    }
   });
 });
