@@ -322,8 +322,15 @@ export async function collectBlink(target: BlinkTarget, ctx: ProviderContext): P
       limit: createLimiter(target.options.concurrency),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     };
-    for (const project of target.options.projects) {
-      await collectProject(target, project, client, call, snapshot);
+    // Projects concurrently under the target's one limiter (issue 17): one after the other, each project's
+    // listing rounds added to the poll's critical path. A project that fails does not stop the others.
+    const settled = await Promise.allSettled(
+      target.options.projects.map((project) => collectProject(target, project, client, call, snapshot)),
+    );
+    for (const result of settled) {
+      if (result.status === 'fulfilled') continue;
+      snapshot.errors.push(toCollectionError(result.reason, 'collect', ctx.now()));
+      snapshot.complete = false;
     }
   } catch (error) {
     snapshot.errors.push(toCollectionError(error, 'collect', ctx.now()));

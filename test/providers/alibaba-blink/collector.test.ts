@@ -320,6 +320,22 @@ describe('fleet scenario', () => {
     expect(failed).toBeGreaterThan(0);
     expect(failed).toBeLessThan(30);
   });
+
+  it('reads the projects of a target concurrently under its one limit (issue 17)', async () => {
+    harness = await startBlinkSandbox({
+      scenario: 'fleet',
+      fleet: { blinkJobs: 120, blinkProjects: 2, blinkRunningPercent: 100 },
+    });
+    const snapshot = await harness.collect();
+    expect(snapshot.errors).toEqual([]);
+    expect(snapshot.jobs).toHaveLength(120);
+    const paths = harness.sandbox.requests.filter((r) => r.provider === 'alibaba-blink').map((r) => r.path);
+    const firstOfSecond = paths.findIndex((path) => path.includes('/projects/fleet_1/'));
+    const lastOfFirst = paths.findLastIndex((path) => path.includes('/projects/fleet_0/'));
+    // One after the other, the second project's first call would come after the first project's last.
+    expect(firstOfSecond).toBeGreaterThanOrEqual(0);
+    expect(firstOfSecond).toBeLessThan(lastOfFirst);
+  });
 });
 
 describe('config validation', () => {
