@@ -173,7 +173,9 @@ function trackState(job: JobSnapshot, before: JobTrack | undefined, rules: Rules
 
   // Progress counts only while RUNNING on the same instance; a new instance starts from scratch.
   const sameInstance = before?.instanceId === undefined || before.instanceId === job.instanceId;
-  if (job.state === 'RUNNING' && job.progress !== undefined) {
+  // Tracked only where a no-progress limit applies: a progress figure that moves every poll would otherwise
+  // rewrite the job's state on every poll for a check nobody asked for (issue 17).
+  if (job.state === 'RUNNING' && job.progress !== undefined && rules.stuck.noProgressSeconds !== undefined) {
     if (before?.progress !== job.progress || !sameInstance || before.progressSinceMs === undefined) {
       track.progress = job.progress;
       track.progressSinceMs = nowMs;
