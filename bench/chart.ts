@@ -56,6 +56,7 @@ export function seriesSvg(points: SeriesPoint[], title: string): string {
     )
     .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">
+<title>${escapeXml(title)}</title>
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="${W / 2}" y="16" text-anchor="middle" font-size="13">${escapeXml(title)}</text>
 ${grid}${xTicks}${legend}
