@@ -74,7 +74,7 @@ describe('owner and env', () => {
       omitted: 0,
       nowMs: T0 + 5 * 60_000,
     };
-    expect(messageTitle(message)).toBe('[prod] [FIRING:1] job.failed');
+    expect(messageTitle(message)).toBe('[FIRING:1] job.failed · env=prod');
     const text = (buildSlackPayload(message).blocks[2] as { text: { text: string } }).text.text;
     expect(text.split('\n')[0]).toBe('🔴 *CRITICAL* *[prod]* Job payments-agg FAILED');
     expect(text.split('\n')[1]).toContain('· owner alice');

@@ -35,14 +35,15 @@ export function messageTitle(message: AlertGroupMessage): string {
   if (message.firing.length > 0) parts.push(`FIRING:${message.firing.length}`);
   if (message.resolved.length > 0) parts.push(`RESOLVED:${message.resolved.length}`);
   if (parts.length === 0) parts.push('TEST');
-  const labels = Object.entries(message.groupLabels)
-    .map(([k, v]) => (k === 'alertname' ? v : `${k}=${v}`))
-    .join(' · ');
-  // The environment leads the title when every alert shares one and the grouping does not show it already.
+  // The environment joins the title when every alert shares one and the grouping does not show it already.
   const envs = new Set([...message.firing, ...message.resolved].map((v) => v.labels['env']));
   const env = envs.size === 1 ? [...envs][0] : undefined;
-  const envTag = env && message.groupLabels['env'] === undefined ? `[${env}] ` : '';
-  return `${envTag}[${parts.join(', ')}] ${labels || 'jobwatch'}`;
+  const shown =
+    env && message.groupLabels['env'] === undefined ? { ...message.groupLabels, env } : message.groupLabels;
+  const labels = Object.entries(shown)
+    .map(([k, v]) => (k === 'alertname' ? v : `${k}=${v}`))
+    .join(' · ');
+  return `[${parts.join(', ')}] ${labels || 'jobwatch'}`;
 }
 
 /** Lines for one alert, in the channel's markup. */
