@@ -19,6 +19,7 @@ import type { Logger } from '../observability/logger.js';
 import type { SecretResolver } from '../providers/types.js';
 import { ConditionFailedError, type Store, type StoreItem } from '../state/store.js';
 import { type Ack, activeAcks, covers } from './acks.js';
+import { actionLinks } from './action-links.js';
 import { createChannel } from './channels/registry.js';
 import type { AlertGroupMessage, AlertView, Channel, NotifyResult, SendReason } from './channels/types.js';
 import { alertingProblems } from './config.js';
@@ -357,6 +358,35 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     await Promise.all([...byGroup.values()].map((e) => upsertGroup(e.target, e.events, nowMs)));
   }
 
+  // ---- action links ----------------------------------------------------------------------------------
+
+  /**
+   * With `webhook.publicUrl` and `webhook.actionLinkKey`, every firing alert of a message gets signed links
+   * to the confirm page (Acknowledge, Silence 1 h / 4 h). A key that cannot be read costs the links, never
+   * the message.
+   */
+  async function withActionLinks(message: AlertGroupMessage, nowMs: number): Promise<AlertGroupMessage> {
+    const publicUrl = config.webhook?.publicUrl;
+    const keyRef = config.webhook?.actionLinkKey;
+    if (!publicUrl || !keyRef || message.firing.length === 0) return message;
+    let key: string;
+    try {
+      key = await deps.secrets(keyRef);
+    } catch (error) {
+      logger.warn('action link key could not be read; sending without action links', {
+        error: describeError(error),
+      });
+      return message;
+    }
+    return {
+      ...message,
+      firing: message.firing.map((view) => ({
+        ...view,
+        links: [...view.links, ...actionLinks(publicUrl, key, view.fingerprint, nowMs)],
+      })),
+    };
+  }
+
   // ---- flush -----------------------------------------------------------------------------------------
 
   interface Candidate {
@@ -595,6 +625,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       } else {
         message = messageFor(first, nowMs);
       }
+      message = await withActionLinks(message, nowMs);
       // All-resolved with send_resolved off: the log is updated, the receiver is not bothered.
       const quiet = !digest && message.firing.length === 0 && !channel.sendResolved;
       const outcome = quiet

@@ -121,6 +121,10 @@ export const webhookSchema = z
      * and get a session cookie signed with `sessionKey`, a secret reference (ssm:/..., secretsmanager:...,
      * env:...) of at least 32 random bytes. Scripts send `Authorization: Bearer <operator token>` instead.
      */
+    /** Where people reach this webhook function (the HTTP API's URL); action links point here. */
+    publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** HMAC key of the signed action links in alert messages; with publicUrl, messages carry them. */
+    actionLinkKey: secretRef.optional(),
     statusPage: z
       .object({
         sessionKey: secretRef,

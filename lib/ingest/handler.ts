@@ -8,6 +8,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ZodError } from 'zod';
+import { ACTION_PATH } from '../alerts/action-links.js';
 import { formatIssues } from '../config/load.js';
 import type { Config, TargetConfig } from '../config/schema.js';
 import { buildEvent, type EventInput } from '../events/build.js';
@@ -18,6 +19,7 @@ import type { SecretResolver } from '../providers/types.js';
 import type { EventBus } from '../runtime/bus.js';
 import { ConditionFailedError, type Store } from '../state/store.js';
 import { type AcceptResult, acceptEvents, describe } from './accept.js';
+import { handleActionPage } from './action-page.js';
 import {
   alertmanagerPayloadSchema,
   armsEventInput,
@@ -89,6 +91,7 @@ export const WEBHOOK_ROUTES = [
   '/api/silences',
   '/api/silences/{id}',
   '/api/acks',
+  '/act',
   '/api/targets/{id}/poll',
   '/api/events',
   '/api/remediations',
@@ -436,6 +439,28 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
     });
   }
 
+  // ---- Action links ----------------------------------------------------------------------------------
+
+  async function actionPage(request: IngestRequest) {
+    const keyRef = settings.actionLinkKey;
+    if (!keyRef) throw notFound('action links are not enabled (webhook.actionLinkKey)');
+    return handleActionPage(request, {
+      config: deps.config,
+      store: deps.store,
+      now: deps.now,
+      secrets: deps.secrets,
+      logger: deps.logger,
+      key: async () => {
+        const [key] = await resolveSecrets([keyRef]);
+        if (!key || key.length < 32) {
+          deps.logger.error('action link key is shorter than 32 characters', {});
+          throw new IngestUnavailableError('the action link key is not usable');
+        }
+        return key;
+      },
+    });
+  }
+
   const INGEST: Record<string, (request: IngestRequest) => Promise<APIGatewayProxyStructuredResultV2>> = {
     '/ingest/huawei-smn': huaweiSmn,
     '/ingest/alibaba-cloudmonitor': alibabaCloudMonitor,
@@ -451,6 +476,7 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
     }
     if (request.path === '/api' || request.path.startsWith('/api/')) return operator(request);
     if (request.path === '/status' || request.path.startsWith('/status/')) return statusPage(request);
+    if (request.path === ACTION_PATH) return actionPage(request);
     throw notFound(`no route ${request.path.slice(0, 100)}`);
   }
 

@@ -1,6 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACK_PK } from '../../lib/alerts/acks.js';
+import { ACTION_NONCE_PK } from '../../lib/alerts/action-links.js';
 import { INGEST_DEADLETTER_PK } from '../../lib/ingest/accept.js';
 import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-server.js';
 import { signPayload } from '../../lib/ingest/signing.js';
@@ -33,6 +35,7 @@ const ROUTES = [
   '/api/silences',
   '/api/silences/abc-123',
   '/api/acks',
+  '/act',
   '/api/targets/dli-prod/poll',
   '/api/events',
   '/api/remediations',
@@ -265,8 +268,10 @@ function checkResponse(status: number | undefined, text: string | undefined, con
   expect(status).toBeGreaterThanOrEqual(200);
   expect(status).toBeLessThan(500);
   if (contentType?.startsWith('text/html')) {
-    // The status page answers browsers in HTML: the sign-in form (or a redirect), never the page itself.
-    expect(status === 303 || /<form class="login"/.test(text ?? '')).toBe(true);
+    // The status page answers browsers in HTML: the sign-in form (or a redirect), never the page itself;
+    // the action-link confirm page, without a valid token, only a 4xx refusal.
+    const refusal = (status ?? 0) >= 400 && /<h1>Nothing was done<\/h1>/.test(text ?? '');
+    expect(status === 303 || /<form class="login"/.test(text ?? '') || refusal).toBe(true);
     expect(text).not.toContain('id="incidents"');
   } else {
     const parsed = JSON.parse(text ?? '') as Record<string, unknown>;
@@ -298,6 +303,9 @@ describe('fuzzing every route', () => {
     }
     expect(h.bus.published).toHaveLength(0);
     expect(await h.store.query(INGEST_DEADLETTER_PK)).toHaveLength(deadBefore);
+    // No action link was used, nothing acknowledged or silenced.
+    expect(await h.store.query(ACTION_NONCE_PK)).toHaveLength(0);
+    expect(await h.store.query(ACK_PK)).toHaveLength(0);
     expect(h.polls).toHaveLength(0);
   });
 

@@ -30,6 +30,7 @@ export const SECRETS = {
   JW_OPERATOR_TOKEN: 'operator-token-1a2b3c4d5e6f',
   JW_OPERATOR_HMAC: 'operator-hmac-6f5e4d3c2b1a',
   JW_STATUS_SESSION_KEY: 'status-session-key-7d1c9a0b3e5f2a4c6b8d0e1f',
+  JW_ACTION_LINK_KEY: 'action-link-key-3c5e7a9b1d2f4a6c8e0b2d4f',
 } as const;
 
 /** Bus that records what it accepted; `failing` makes it refuse (or throw) like a down EventBridge. */
@@ -191,6 +192,8 @@ webhook:
     hmacSecrets: [env:JW_OPERATOR_HMAC]
   statusPage:
     sessionKey: env:JW_STATUS_SESSION_KEY
+  publicUrl: https://jobwatch.example.com/
+  actionLinkKey: env:JW_ACTION_LINK_KEY
 `;
 }
 
