@@ -8,12 +8,12 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { formatMatcher } from '../alerts/matchers.js';
-import { humanCount, humanDuration } from '../cli/output.js';
 import type { Config } from '../config/schema.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import { listRecentEvents } from '../runtime/recent-events.js';
 import { readStatus, type StatusView } from '../runtime/status.js';
 import type { Store } from '../state/store.js';
+import { humanCount, humanDuration } from '../text/units.js';
 import type { WebhookConfig } from './config.js';
 import { notFound } from './errors.js';
 import { methodNotAllowed } from './operator.js';
