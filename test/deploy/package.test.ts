@@ -130,14 +130,16 @@ describe('functions', () => {
       expect(custom.template.Resources[`${cap(fn)}LogGroup`]!.Properties.RetentionInDays).toBe(30);
   });
 
-  // Issue 20 added the status page's routes to the two the webhook had.
-  it('webhook is on the HTTP API: /ingest/{source} (POST), /api/{proxy+} and the status page', () => {
+  // Issue 20 added the status page's routes to the two the webhook had; issue 19 the action links' page.
+  it('webhook is on the HTTP API: /ingest/{source} (POST), /api/{proxy+}, the status page and /act', () => {
     const routes = resourcesOfType(custom.template, 'AWS::ApiGatewayV2::Route').map(
       ([, r]) => r.Properties.RouteKey,
     );
     expect(routes.sort()).toEqual([
       'ANY /api/{proxy+}',
+      'GET /act',
       'GET /status',
+      'POST /act',
       'POST /ingest/{source}',
       'POST /status/{action}',
     ]);
