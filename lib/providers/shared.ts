@@ -2,6 +2,7 @@
  * Building blocks every provider's collector uses, written once: job filters, vendor-response parsing,
  * bounded concurrency, credential resolution, and turning failures into snapshot errors.
  */
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { formatPath } from '../config/load.js';
 import type { CredentialsRef } from '../config/refs.js';
@@ -179,5 +180,27 @@ export function emptySnapshot(
     errors: [],
     complete: true,
     apiCalls: {},
+  };
+}
+
+/**
+ * Clients kept per key (endpoint, scope and credentials, hashed), so warm Lambdas reuse keep-alive pools;
+ * the oldest is closed when the cache is full.
+ */
+export function createClientCache<C extends { close(): Promise<void> }>(max = 64) {
+  const clients = new Map<string, C>();
+  return (keyParts: readonly string[], make: () => C): C => {
+    const key = createHash('sha256').update(keyParts.join('\u0000')).digest('hex');
+    let client = clients.get(key);
+    if (!client) {
+      if (clients.size >= max) {
+        const [oldestKey, oldest] = clients.entries().next().value as [string, C];
+        clients.delete(oldestKey);
+        void oldest.close().catch(() => undefined);
+      }
+      client = make();
+      clients.set(key, client);
+    }
+    return client;
   };
 }

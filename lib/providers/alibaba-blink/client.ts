@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { HttpClient, type HttpResponse, parseJsonBody, type ResponseVerdict } from '../../http/client.js';
 import { HttpCallError, kindForStatus } from '../../http/errors.js';
 import { cleanVendorText } from '../../text/scrub.js';
-import { parseVendor } from '../shared.js';
+import { createClientCache, parseVendor } from '../shared.js';
 import { errorEnvelopeSchema } from './schemas.js';
 
 export const FOAS_API_VERSION = '2018-11-11';
@@ -303,31 +303,18 @@ export class BlinkClient {
   }
 }
 
-const clients = new Map<string, BlinkClient>();
-const MAX_CACHED_CLIENTS = 64;
+const clientFor = createClientCache<BlinkClient>();
 
 /** One client per (endpoint, region, credentials), so warm Lambdas reuse the keep-alive pool. */
 export function blinkClientFor(options: BlinkClientOptions): BlinkClient {
-  const fingerprint = createHash('sha256')
-    .update(
-      [
-        options.endpoint,
-        options.regionId,
-        options.credentials.accessKeyId,
-        options.credentials.accessKeySecret,
-        options.credentials.securityToken ?? '',
-      ].join('\u0000'),
-    )
-    .digest('hex');
-  let client = clients.get(fingerprint);
-  if (!client) {
-    if (clients.size >= MAX_CACHED_CLIENTS) {
-      const [oldestKey, oldest] = clients.entries().next().value as [string, BlinkClient];
-      clients.delete(oldestKey);
-      void oldest.close().catch(() => undefined);
-    }
-    client = new BlinkClient(options);
-    clients.set(fingerprint, client);
-  }
-  return client;
+  return clientFor(
+    [
+      options.endpoint,
+      options.regionId,
+      options.credentials.accessKeyId,
+      options.credentials.accessKeySecret,
+      options.credentials.securityToken ?? '',
+    ],
+    () => new BlinkClient(options),
+  );
 }

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { HttpClient, type HttpResponse, parseJsonBody, type ResponseVerdict } from '../../http/client.js';
 import { HttpCallError, kindForStatus } from '../../http/errors.js';
 import { cleanVendorText } from '../../text/scrub.js';
-import { parseVendor } from '../shared.js';
+import { createClientCache, parseVendor } from '../shared.js';
 import { gatewayErrorSchema, vvpEnvelopeSchema } from './schemas.js';
 
 export const VERVERICA_API_VERSION = '2022-07-18';
@@ -340,31 +340,18 @@ export class FlinkClient {
   }
 }
 
-const clients = new Map<string, FlinkClient>();
-const MAX_CACHED_CLIENTS = 64;
+const clientFor = createClientCache<FlinkClient>();
 
 /** One client per (endpoint, workspace, credentials), so warm Lambdas reuse the keep-alive pool. */
 export function flinkClientFor(options: FlinkClientOptions): FlinkClient {
-  const fingerprint = createHash('sha256')
-    .update(
-      [
-        options.endpoint,
-        options.workspace,
-        options.credentials.accessKeyId,
-        options.credentials.accessKeySecret,
-        options.credentials.securityToken ?? '',
-      ].join('\u0000'),
-    )
-    .digest('hex');
-  let client = clients.get(fingerprint);
-  if (!client) {
-    if (clients.size >= MAX_CACHED_CLIENTS) {
-      const [oldestKey, oldest] = clients.entries().next().value as [string, FlinkClient];
-      clients.delete(oldestKey);
-      void oldest.close().catch(() => undefined);
-    }
-    client = new FlinkClient(options);
-    clients.set(fingerprint, client);
-  }
-  return client;
+  return clientFor(
+    [
+      options.endpoint,
+      options.workspace,
+      options.credentials.accessKeyId,
+      options.credentials.accessKeySecret,
+      options.credentials.securityToken ?? '',
+    ],
+    () => new FlinkClient(options),
+  );
 }
