@@ -7,7 +7,14 @@ import type { z } from 'zod';
 import { formatPath } from '../config/load.js';
 import type { CredentialsRef } from '../config/refs.js';
 import { HttpCallError } from '../http/errors.js';
-import type { CollectionError, ProviderId, TargetSnapshot } from '../model/snapshot.js';
+import {
+  type CollectionError,
+  EVIDENCE,
+  type Evidence,
+  type JobSnapshot,
+  type ProviderId,
+  type TargetSnapshot,
+} from '../model/snapshot.js';
 import { cleanVendorText, scrubSecrets } from '../text/scrub.js';
 import type { ProviderContext } from './types.js';
 
@@ -203,4 +210,14 @@ export function createClientCache<C extends { close(): Promise<void> }>(max = 64
     }
     return client;
   };
+}
+
+/**
+ * Records that this poll could not read some of a job's evidence (a failed, garbled or empty per-job read):
+ * detection then holds every condition decided from it. Kept in the model's order whatever order the reads
+ * fail in, so snapshots compare equal across runs.
+ */
+export function markMissing(snap: JobSnapshot, ...evidence: Evidence[]): void {
+  const missing = new Set([...(snap.missing ?? []), ...evidence]);
+  snap.missing = EVIDENCE.filter((e) => missing.has(e));
 }

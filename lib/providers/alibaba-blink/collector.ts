@@ -11,7 +11,6 @@ import {
   type CheckpointFailure,
   type CheckpointStats,
   type CollectionError,
-  EVIDENCE,
   type Evidence,
   type FailoverException,
   type JobKind,
@@ -28,6 +27,7 @@ import {
   emptySnapshot,
   looseNumber,
   mapConcurrent,
+  markMissing,
   parseVendor,
   resolveCredentials,
   toCollectionError,
@@ -579,12 +579,6 @@ function runningReads(target: BlinkTarget): Evidence[] {
   return target.options.metrics.length > 0
     ? ['checkpoints', 'failovers', 'metrics']
     : ['checkpoints', 'failovers'];
-}
-
-function markMissing(snap: JobSnapshot, ...evidence: Evidence[]): void {
-  const missing = new Set([...(snap.missing ?? []), ...evidence]);
-  // In the model's order whatever order the reads fail in, so snapshots compare equal across runs.
-  snap.missing = EVIDENCE.filter((e) => missing.has(e));
 }
 
 /**

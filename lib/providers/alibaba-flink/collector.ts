@@ -10,7 +10,6 @@ import {
   type CheckpointFailure,
   type CheckpointStats,
   type CollectionError,
-  EVIDENCE,
   type Evidence,
   type FailoverException,
   type JobKind,
@@ -27,6 +26,7 @@ import {
   emptySnapshot,
   looseNumber,
   mapConcurrent,
+  markMissing,
   resolveCredentials,
   toCollectionError,
 } from '../shared.js';
@@ -191,11 +191,6 @@ export function diagnosisLines(diagnosis: VendorDiagnosis): string[] {
 /** A risk level that asks for a closer look: anything reported other than low (unknown values included). */
 export function riskRaised(level: string | undefined): boolean {
   return level !== undefined && level !== '' && !/LOW/i.test(level);
-}
-
-function markMissing(snap: JobSnapshot, ...evidence: Evidence[]): void {
-  const missing = new Set([...(snap.missing ?? []), ...evidence]);
-  snap.missing = EVIDENCE.filter((e) => missing.has(e));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -482,6 +477,23 @@ function jobSnapshot(
   return snap;
 }
 
+/** A per-job read: its failure is a snapshot error and leaves its evidence missing (held), never a clear. */
+async function perJobRead(
+  snapshot: TargetSnapshot,
+  snap: JobSnapshot,
+  operation: string,
+  evidence: Evidence,
+  call: FlinkCallContext,
+  read: () => Promise<void>,
+): Promise<void> {
+  try {
+    await read();
+  } catch (error) {
+    snapshot.errors.push(toCollectionError(error, operation, call.now()));
+    markMissing(snap, evidence);
+  }
+}
+
 /** GetEvents for the deployment, newest page: restart and failover events of the current job. */
 async function readEvents(
   target: FlinkTarget,
@@ -493,7 +505,7 @@ async function readEvents(
   call: FlinkCallContext,
   snapshot: TargetSnapshot,
 ): Promise<void> {
-  try {
+  await perJobRead(snapshot, snap, 'GetEvents', 'failovers', call, async () => {
     const answer = await client.call(
       {
         operation: 'GetEvents',
@@ -510,10 +522,7 @@ async function readEvents(
       call,
     );
     snap.failovers = toFailovers(answer.data, job.jobId);
-  } catch (error) {
-    snapshot.errors.push(toCollectionError(error, 'GetEvents', call.now()));
-    markMissing(snap, 'failovers');
-  }
+  });
 }
 
 async function readSavepoints(
@@ -525,7 +534,7 @@ async function readSavepoints(
   call: FlinkCallContext,
   snapshot: TargetSnapshot,
 ): Promise<void> {
-  try {
+  await perJobRead(snapshot, snap, 'ListSavepoints', 'checkpoints', call, async () => {
     const answer = await client.call(
       {
         operation: 'ListSavepoints',
@@ -542,10 +551,7 @@ async function readSavepoints(
       call,
     );
     snap.checkpoints = toCheckpointStats(answer.data.filter((s) => !s.jobId || s.jobId === job.jobId));
-  } catch (error) {
-    snapshot.errors.push(toCollectionError(error, 'ListSavepoints', call.now()));
-    markMissing(snap, 'checkpoints');
-  }
+  });
 }
 
 /** GetJobDiagnosis: its symptoms join the job's error text, which the diagnosis classifier reads. */
@@ -558,7 +564,7 @@ async function readDiagnosis(
   call: FlinkCallContext,
   snapshot: TargetSnapshot,
 ): Promise<void> {
-  try {
+  await perJobRead(snapshot, snap, 'GetJobDiagnosis', 'details', call, async () => {
     const answer = await client.call(
       {
         operation: 'GetJobDiagnosis',
@@ -578,8 +584,5 @@ async function readDiagnosis(
       500,
     );
     if (text) snap.lastError = text;
-  } catch (error) {
-    snapshot.errors.push(toCollectionError(error, 'GetJobDiagnosis', call.now()));
-    markMissing(snap, 'details');
-  }
+  });
 }

@@ -13,7 +13,14 @@ import type {
 } from '../../model/snapshot.js';
 import { resourceKey } from '../../model/snapshot.js';
 import { cleanVendorText } from '../../text/scrub.js';
-import { createJobFilter, emptySnapshot, mapConcurrent, setupFailure, toCollectionError } from '../shared.js';
+import {
+  createJobFilter,
+  emptySnapshot,
+  mapConcurrent,
+  markMissing,
+  setupFailure,
+  toCollectionError,
+} from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { createDliApi, DLI_OPERATIONS, type DliApi, type DliTarget, type Paged } from './client.js';
 import type { DliFlinkJobDetail, DliFlinkJobItem, DliQueue, DliSparkBatch, DliSqlJob } from './schemas.js';
@@ -240,7 +247,7 @@ async function collectFlink(state: CollectState, accept: (name: string) => boole
       }
     }
     const snap = flinkSnapshot(state, job, queue ?? facts?.queue ?? job.queue_name, facts);
-    if (!detailRead) snap.missing = ['details'];
+    if (!detailRead) markMissing(snap, 'details');
     return snap;
   });
 }

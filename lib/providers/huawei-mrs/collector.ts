@@ -22,7 +22,14 @@ import {
 } from '../../model/snapshot.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import type { PagedResult } from '../paging.js';
-import { createJobFilter, emptySnapshot, mapConcurrent, setupFailure, toCollectionError } from '../shared.js';
+import {
+  createJobFilter,
+  emptySnapshot,
+  mapConcurrent,
+  markMissing,
+  setupFailure,
+  toCollectionError,
+} from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { connectMrs, MRS_OPERATIONS, type MrsApi } from './client.js';
 import type { MrsCluster, MrsJobExecution } from './schemas.js';
@@ -446,7 +453,7 @@ async function collectCluster(
     const snap = buildJobSnapshot(target, ref, job);
     // A run of this name at least as recent as the one shown could not be read: the state is not known.
     if (unread.some((u) => u.name === name && u.submittedMs >= (job.submitted_time ?? 0)))
-      snap.missing = ['state'];
+      markMissing(snap, 'state');
     jobs.push(snap);
   }
   return { ...(container ? { container } : {}), jobs };
