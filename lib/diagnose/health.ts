@@ -1,0 +1,187 @@
+/**
+ * A job's health score: 0-100 from the last hour of what detection counted for it, so that "FAILED once an
+ * hour ago and fine since" and "fails over every three minutes" read differently before anyone opens a
+ * console. The formula is deliberately simple and documented (docs/detection.md, "Health score"): a person
+ * must be able to recompute it from the evidence in the alert.
+ *
+ *   score = 100 - failures - failovers - checkpoints - metrics, at least 0;
+ *   at most 20 while the job is FAILED now.
+ *
+ * | part        | penalty                                                    | at most |
+ * |-------------|------------------------------------------------------------|---------|
+ * | failures    | 30 per failure (FAILED, or stopped by the system)          | 60      |
+ * | failovers   | 4 per failover                                             | 30      |
+ * | checkpoints | 5 per failed checkpoint, and 15 while checkpoints stall    | 30      |
+ * | metrics     | 20 per metric breaching its threshold now (delay, backlog) | 20      |
+ *
+ * Grades: 90 and above `healthy`, 60-89 `degraded`, below 60 `unhealthy`. A score computed while some of
+ * the job's evidence could not be read is `partial` (it names what is missing): missing evidence is never
+ * read as good news, so a partial score is shown as such rather than as healthy.
+ */
+
+/** The window the score looks back over. */
+export const HEALTH_WINDOW_MS = 60 * 60 * 1000;
+/** Times kept per kind: more never lowers the score further (every part is capped well below this). */
+export const MAX_RECENT_TIMES = 20;
+
+export const HEALTH_GRADES = ['healthy', 'degraded', 'unhealthy'] as const;
+export type HealthGrade = (typeof HEALTH_GRADES)[number];
+
+/** What happened to a job within the window, as times (epoch ms) of each counted occurrence. */
+export interface RecentHistory {
+  failures?: number[];
+  failovers?: number[];
+  checkpointFailures?: number[];
+}
+
+export interface HealthInput {
+  nowMs: number;
+  recent: RecentHistory | undefined;
+  /** The job is FAILED now (confirmed). */
+  failedNow: boolean;
+  /** `checkpoint.stalled` is firing now. */
+  checkpointsStalled: boolean;
+  /** Metrics breaching their threshold now (names, e.g. `delay`). */
+  breachingMetrics: readonly string[];
+  /** Evidence that could not be read this poll (`state`, `checkpoints`, `failovers`, `metrics`, ...). */
+  missing?: readonly string[];
+}
+
+export interface HealthPart {
+  part: 'failures' | 'failovers' | 'checkpoints' | 'metrics' | 'failed-now';
+  penalty: number;
+  /** What was counted, in words: "2 failures in the last hour". */
+  detail: string;
+}
+
+export interface JobHealth {
+  score: number;
+  grade: HealthGrade;
+  /** The parts that cost points, largest first (empty for a perfect score). */
+  parts: HealthPart[];
+  /** Evidence that was missing when the score was computed: the score may be too high. */
+  partial?: string[];
+}
+
+const FAILURE_PENALTY = 30;
+const FAILURES_MAX = 60;
+const FAILOVER_PENALTY = 4;
+const FAILOVERS_MAX = 30;
+const CHECKPOINT_FAILURE_PENALTY = 5;
+const CHECKPOINT_STALL_PENALTY = 15;
+const CHECKPOINTS_MAX = 30;
+const METRIC_PENALTY = 20;
+const METRICS_MAX = 20;
+const FAILED_NOW_CAP = 20;
+
+/** Times within the window ending at `nowMs` (a time in the future, from a vendor clock ahead of ours, counts). */
+export function withinWindow(times: readonly number[] | undefined, nowMs: number): number[] {
+  if (!times) return [];
+  const since = nowMs - HEALTH_WINDOW_MS;
+  return times.filter((t) => t > since);
+}
+
+/**
+ * `times` with `atMs` added (once: a redelivered count of the same occurrence is not a second one), pruned to
+ * the window and to the newest `MAX_RECENT_TIMES`, oldest first. Returns the same array when nothing changed,
+ * so that a steady poll leaves the stored state equal (and unwritten).
+ */
+export function addRecent(times: number[] | undefined, atMs: number, nowMs: number): number[] {
+  const kept = withinWindow(times, nowMs);
+  if (!kept.includes(atMs) && atMs > nowMs - HEALTH_WINDOW_MS) kept.push(atMs);
+  kept.sort((a, b) => a - b);
+  const capped = kept.slice(-MAX_RECENT_TIMES);
+  return times && sameTimes(times, capped) ? times : capped;
+}
+
+/** The history pruned to the window; `undefined` when nothing is left (nothing stored for a quiet job). */
+export function pruneRecent(recent: RecentHistory | undefined, nowMs: number): RecentHistory | undefined {
+  if (!recent) return undefined;
+  const next: RecentHistory = {};
+  let changed = false;
+  for (const key of ['failures', 'failovers', 'checkpointFailures'] as const) {
+    const before = recent[key];
+    if (!before) continue;
+    const kept = withinWindow(before, nowMs);
+    if (kept.length !== before.length) changed = true;
+    if (kept.length > 0) next[key] = kept.length === before.length ? before : kept;
+  }
+  if (!changed) return recent;
+  return Object.keys(next).length > 0 ? next : undefined;
+}
+
+export function jobHealth(input: HealthInput): JobHealth {
+  const { nowMs, recent } = input;
+  const parts: HealthPart[] = [];
+  const failures = withinWindow(recent?.failures, nowMs).length;
+  if (failures > 0)
+    parts.push({
+      part: 'failures',
+      penalty: Math.min(FAILURES_MAX, failures * FAILURE_PENALTY),
+      detail: `${plural(failures, 'failure')} in the last hour`,
+    });
+  const failovers = withinWindow(recent?.failovers, nowMs).length;
+  if (failovers > 0)
+    parts.push({
+      part: 'failovers',
+      penalty: Math.min(FAILOVERS_MAX, failovers * FAILOVER_PENALTY),
+      detail: `${plural(failovers, 'failover')} in the last hour`,
+    });
+  const checkpointFailures = withinWindow(recent?.checkpointFailures, nowMs).length;
+  if (checkpointFailures > 0 || input.checkpointsStalled) {
+    const words = [
+      ...(checkpointFailures > 0
+        ? [`${plural(checkpointFailures, 'failed checkpoint')} in the last hour`]
+        : []),
+      ...(input.checkpointsStalled ? ['checkpoints stalled now'] : []),
+    ];
+    parts.push({
+      part: 'checkpoints',
+      penalty: Math.min(
+        CHECKPOINTS_MAX,
+        checkpointFailures * CHECKPOINT_FAILURE_PENALTY +
+          (input.checkpointsStalled ? CHECKPOINT_STALL_PENALTY : 0),
+      ),
+      detail: words.join(', '),
+    });
+  }
+  if (input.breachingMetrics.length > 0)
+    parts.push({
+      part: 'metrics',
+      penalty: Math.min(METRICS_MAX, input.breachingMetrics.length * METRIC_PENALTY),
+      detail: `breaching now: ${input.breachingMetrics.join(', ')}`,
+    });
+  let score = Math.max(0, 100 - parts.reduce((sum, p) => sum + p.penalty, 0));
+  if (input.failedNow && score > FAILED_NOW_CAP) {
+    parts.push({ part: 'failed-now', penalty: score - FAILED_NOW_CAP, detail: 'the job is FAILED now' });
+    score = FAILED_NOW_CAP;
+  }
+  parts.sort((a, b) => b.penalty - a.penalty);
+  return {
+    score,
+    grade: gradeOf(score),
+    parts,
+    ...(input.missing && input.missing.length > 0 ? { partial: [...input.missing] } : {}),
+  };
+}
+
+export function gradeOf(score: number): HealthGrade {
+  if (score >= 90) return 'healthy';
+  if (score >= 60) return 'degraded';
+  return 'unhealthy';
+}
+
+/** One line for a message or a status view: "health 42/100 (unhealthy): 2 failures in the last hour, ...". */
+export function describeHealth(health: JobHealth): string {
+  const why = health.parts.map((p) => `${p.detail} (-${p.penalty})`).join('; ');
+  const partial = health.partial ? ` [partial: ${health.partial.join(', ')} unread]` : '';
+  return `health ${health.score}/100 (${health.grade})${why ? `: ${why}` : ''}${partial}`;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function sameTimes(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((t, i) => t === b[i]);
+}
