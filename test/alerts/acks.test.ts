@@ -1,43 +1,10 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { acknowledgeAlerts } from '../../lib/alerts/acknowledge.js';
 import { AckError, ackHistory, ackInputSchema, activeAcks } from '../../lib/alerts/acks.js';
 import { createNotifier } from '../../lib/alerts/index.js';
-import { silentLogger } from '../../lib/observability/logger.js';
-import { type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
-import { createLocalStore } from '../../lib/state/local.js';
-import type { Store } from '../../lib/state/store.js';
-import {
-  CHANNEL_CONFIGS,
-  configWith,
-  jobEvent,
-  resolvedOf,
-  SINK_SECRETS,
-  secretsFor,
-  sinkEnv,
-  T0,
-} from './helpers.js';
+import { CHANNEL_CONFIGS, configWith, jobEvent, resolvedOf, secretsFor, useSinkAndStore } from './helpers.js';
 
-let sink: ChatSink;
-let env: NodeJS.ProcessEnv;
-let local: Awaited<ReturnType<typeof createLocalStore>>;
-let store: Store;
-let nowMs = T0;
-
-beforeAll(async () => {
-  sink = await startChatSink({ secrets: SINK_SECRETS, now: () => nowMs });
-  env = sinkEnv(sink);
-});
-afterAll(async () => sink.stop());
-beforeEach(async () => {
-  nowMs = T0;
-  sink.clear();
-  local = await createLocalStore({ now: () => nowMs });
-  store = local.store;
-});
-afterEach(async () => {
-  await store.close();
-  await local.stop();
-});
+const h = useSinkAndStore();
 
 const ROUTE = {
   receiver: 'webhook',
@@ -53,25 +20,23 @@ const config = () =>
 const notifier = () =>
   createNotifier({
     config: config(),
-    store,
-    secrets: secretsFor(env),
-    logger: silentLogger,
-    now: () => nowMs,
+    ...h.notifierDeps(),
     retry: { baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 2000 },
   });
-const sent = (channel: 'webhook' | 'pagerduty') => sink.messages.filter((m) => m.channel === channel).length;
+const sent = (channel: 'webhook' | 'pagerduty') =>
+  h.sink.messages.filter((m) => m.channel === channel).length;
 const ack = (alert: string, durationMs = 2 * 3600_000, withSecrets = true) =>
   acknowledgeAlerts(
-    { store, config: config(), ...(withSecrets ? { secrets: secretsFor(env) } : {}) },
+    { store: h.store, config: config(), ...(withSecrets ? { secrets: secretsFor(h.env) } : {}) },
     ackInputSchema.parse({ alert, durationMs, createdBy: 'alice', comment: 'restarting by hand' }),
     'cli',
-    nowMs,
+    h.nowMs,
   );
 
 /** Flushes every 5 minutes for `minutes`. */
 async function advance(n: ReturnType<typeof notifier>, minutes: number) {
   for (let i = 0; i < minutes / 5; i++) {
-    nowMs += 300_000;
+    h.nowMs += 300_000;
     await n.flush();
   }
 }
@@ -96,11 +61,11 @@ describe('acknowledged alerts', () => {
     await n.handle([a]);
     await n.flush();
     await ack('etl-a');
-    nowMs += 60_000;
-    await n.handle([jobEvent({ name: 'etl-b', startsAtMs: nowMs })]);
+    h.nowMs += 60_000;
+    await n.handle([jobEvent({ name: 'etl-b', startsAtMs: h.nowMs })]);
     await advance(n, 5);
     expect(sent('webhook')).toBe(2);
-    await n.handle([resolvedOf(a, nowMs)]);
+    await n.handle([resolvedOf(a, h.nowMs)]);
     await advance(n, 5);
     expect(sent('webhook')).toBe(3);
   });
@@ -111,11 +76,11 @@ describe('acknowledged alerts', () => {
     await n.handle([a]);
     await n.flush();
     await ack(a.data.fingerprint, 6 * 3600_000);
-    nowMs += 60_000;
-    await n.handle([resolvedOf(a, nowMs)]);
+    h.nowMs += 60_000;
+    await n.handle([resolvedOf(a, h.nowMs)]);
     await advance(n, 5);
-    nowMs += 60_000;
-    await n.handle([jobEvent({ name: 'etl-flap', startsAtMs: nowMs })]);
+    h.nowMs += 60_000;
+    await n.handle([jobEvent({ name: 'etl-flap', startsAtMs: h.nowMs })]);
     await advance(n, 5);
     const before = sent('webhook');
     await advance(n, 65);
@@ -131,11 +96,11 @@ describe('acknowledged alerts', () => {
     expect(result.acks.map((a) => a.fingerprint).sort()).toEqual(
       [failed.data.fingerprint, stuck.data.fingerprint].sort(),
     );
-    expect([...(await activeAcks(store, nowMs)).keys()].sort()).toEqual(
+    expect([...(await activeAcks(h.store, h.nowMs)).keys()].sort()).toEqual(
       [failed.data.fingerprint, stuck.data.fingerprint].sort(),
     );
-    expect(await activeAcks(store, nowMs + 3600_000)).toEqual(new Map());
-    const log = await ackHistory(store);
+    expect(await activeAcks(h.store, h.nowMs + 3600_000)).toEqual(new Map());
+    const log = await ackHistory(h.store);
     expect(log).toHaveLength(2);
     expect(log[0]).toMatchObject({ createdBy: 'alice', comment: 'restarting by hand', via: 'cli' });
     await expect(ack('no-such-job')).rejects.toThrow(AckError);
@@ -146,10 +111,10 @@ describe('acknowledged alerts', () => {
     const a = jobEvent({ name: 'etl-pd' });
     await n.handle([a]);
     await n.flush();
-    expect(sink.incidents.pagerduty.get(a.data.fingerprint)).toBe('triggered');
+    expect(h.sink.incidents.pagerduty.get(a.data.fingerprint)).toBe('triggered');
     const result = await ack(a.data.fingerprint);
     expect(result.forwarded).toEqual([{ receiver: 'pagerduty', ok: true }]);
-    expect(sink.incidents.pagerduty.get(a.data.fingerprint)).toBe('acknowledged');
+    expect(h.sink.incidents.pagerduty.get(a.data.fingerprint)).toBe('acknowledged');
     expect(sent('pagerduty')).toBe(2);
   });
 });

@@ -1,9 +1,19 @@
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { parseConfig } from '../../lib/config/load.js';
 import type { Config } from '../../lib/config/schema.js';
 import { createSecretResolver } from '../../lib/config/secrets.js';
 import { buildEvent, type EventInput } from '../../lib/events/build.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
-import { CHAT_SINK_TOKENS, type ChatChannel, type ChatSink } from '../../lib/sandbox/chat-sink.js';
+import { silentLogger } from '../../lib/observability/logger.js';
+import {
+  CHAT_SINK_TOKENS,
+  type ChatChannel,
+  type ChatSink,
+  type ChatSinkOptions,
+  startChatSink,
+} from '../../lib/sandbox/chat-sink.js';
+import { createLocalStore, type LocalStore } from '../../lib/state/local.js';
+import type { Store } from '../../lib/state/store.js';
 
 export const T0 = Date.parse('2026-11-23T10:00:00Z');
 
@@ -32,6 +42,64 @@ export function sinkEnv(sink: ChatSink): NodeJS.ProcessEnv {
 }
 
 export const secretsFor = (env: NodeJS.ProcessEnv) => createSecretResolver({ env });
+
+export interface SinkAndStore {
+  /** The test's clock: reset to T0 before each test, moved forward by the test. */
+  nowMs: number;
+  readonly now: () => number;
+  /** One chat sink for the file, cleared before each test. */
+  readonly sink: ChatSink;
+  /** Env references to the sink's URLs and secrets. */
+  readonly env: NodeJS.ProcessEnv;
+  /** A fresh local store (dynalite) for each test. */
+  readonly store: Store;
+  /** What every notifier in these tests shares: the store, the sink's secrets, a silent logger, the clock. */
+  notifierDeps(): {
+    store: Store;
+    secrets: ReturnType<typeof secretsFor>;
+    logger: typeof silentLogger;
+    now: () => number;
+  };
+}
+
+/** Registers the hooks that start the chat sink and a store per test, all on one injected clock. */
+export function useSinkAndStore(sinkOptions: Omit<ChatSinkOptions, 'secrets' | 'now'> = {}): SinkAndStore {
+  let sink: ChatSink | undefined;
+  let env: NodeJS.ProcessEnv = {};
+  let local: LocalStore | undefined;
+  const h: SinkAndStore = {
+    nowMs: T0,
+    now: () => h.nowMs,
+    get sink() {
+      if (!sink) throw new Error('the chat sink starts in beforeAll');
+      return sink;
+    },
+    get env() {
+      return env;
+    },
+    get store() {
+      if (!local) throw new Error('the store starts in beforeEach');
+      return local.store;
+    },
+    notifierDeps: () => ({ store: h.store, secrets: secretsFor(env), logger: silentLogger, now: h.now }),
+  };
+  beforeAll(async () => {
+    sink = await startChatSink({ ...sinkOptions, secrets: SINK_SECRETS, now: h.now });
+    env = sinkEnv(sink);
+  });
+  afterAll(async () => sink?.stop());
+  beforeEach(async () => {
+    h.nowMs = T0;
+    sink?.clear();
+    // The store's expiry checks use the test's clock, so nothing depends on the real date.
+    local = await createLocalStore({ now: h.now });
+  });
+  afterEach(async () => {
+    await local?.store.close();
+    await local?.stop();
+  });
+  return h;
+}
 
 /** One channel config per type, pointing at the sink through env references (as jobwatch.yml would). */
 export const CHANNEL_CONFIGS: Record<ChatChannel, Record<string, unknown>> = {

@@ -1,21 +1,16 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createNotifier, createSilence, expireSilence, silenceInputSchema } from '../../lib/alerts/index.js';
 import { DEADLETTER_PK, type DeadLetter, GROUP_PK, type NotifierDeps } from '../../lib/alerts/notifier.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
-import { silentLogger } from '../../lib/observability/logger.js';
-import { CHAT_SINK_TOKENS, type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
-import { createLocalStore } from '../../lib/state/local.js';
-import type { Store } from '../../lib/state/store.js';
+import { CHAT_SINK_TOKENS } from '../../lib/sandbox/chat-sink.js';
 import {
   CHANNEL_CONFIGS,
   configWith,
   containerEvent,
   jobEvent,
   resolvedOf,
-  SINK_SECRETS,
-  secretsFor,
-  sinkEnv,
   T0,
+  useSinkAndStore,
 } from './helpers.js';
 
 interface AmBody {
@@ -24,31 +19,7 @@ interface AmBody {
   alerts: { status: string; labels: Record<string, string> }[];
 }
 
-let sink: ChatSink;
-let env: NodeJS.ProcessEnv;
-let local: Awaited<ReturnType<typeof createLocalStore>>;
-let store: Store;
-let nowMs = T0;
-
-beforeAll(async () => {
-  sink = await startChatSink({
-    secrets: SINK_SECRETS,
-    rateLimits: { slackPerSecond: 1000 },
-    now: () => nowMs,
-  });
-  env = sinkEnv(sink);
-});
-afterAll(async () => sink.stop());
-beforeEach(async () => {
-  nowMs = T0;
-  sink.clear();
-  local = await createLocalStore({ now: () => nowMs });
-  store = local.store;
-});
-afterEach(async () => {
-  await store.close();
-  await local.stop();
-});
+const h = useSinkAndStore({ rateLimits: { slackPerSecond: 1000 } });
 
 const ROUTE = {
   receiver: 'webhook',
@@ -61,16 +32,13 @@ function notifier(alerting: Record<string, unknown> = {}, extra: Partial<Notifie
   const config = configWith({ channels: [CHANNEL_CONFIGS.webhook], route: ROUTE, ...alerting });
   return createNotifier({
     config,
-    store,
-    secrets: secretsFor(env),
-    logger: silentLogger,
-    now: () => nowMs,
+    ...h.notifierDeps(),
     retry: { baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 2000 },
     ...extra,
   });
 }
 
-const received = () => sink.messages.filter((m) => m.channel === 'webhook').map((m) => m.body as AmBody);
+const received = () => h.sink.messages.filter((m) => m.channel === 'webhook').map((m) => m.body as AmBody);
 const names = (body: AmBody | undefined) =>
   (body?.alerts ?? []).map((a) => `${a.labels['resource']}:${a.status}`).sort();
 
@@ -82,7 +50,7 @@ describe('grouping and timing', () => {
     const stuck = jobEvent({ name: 'd', type: 'job.stuck', severity: 'warning' });
     // Act
     const early = await n.handle([...failed, stuck]);
-    nowMs += 30_000;
+    h.nowMs += 30_000;
     const due = await n.flush();
     // Assess
     expect(early.sent).toBe(0);
@@ -99,13 +67,13 @@ describe('grouping and timing', () => {
   it('a new alert in a sent group waits for group_interval; nothing new means nothing sent', async () => {
     const n = notifier({ route: { ...ROUTE, groupWaitSeconds: 0 } });
     await n.handle([jobEvent({ name: 'a' })]);
-    nowMs += 60_000;
+    h.nowMs += 60_000;
     expect((await n.handle([jobEvent({ name: 'b' })])).sent).toBe(0);
-    nowMs += 240_000;
+    h.nowMs += 240_000;
     const r = await n.flush();
     expect(r.details.map((d) => d.reason)).toEqual(['new-firing']);
     expect(names(received()[1])).toEqual(['a:firing', 'b:firing']);
-    nowMs += 300_000;
+    h.nowMs += 300_000;
     expect((await n.flush()).sent).toBe(0);
   });
 
@@ -118,7 +86,7 @@ describe('grouping and timing', () => {
       title: 'Restarted a',
     });
     expect((await n.handle([decision])).sent).toBe(1);
-    nowMs += 5 * 3600_000;
+    h.nowMs += 5 * 3600_000;
     expect((await n.flush()).sent).toBe(0);
     expect((await n.handle([decision])).sent).toBe(0); // a redelivery of the same event is not news either
     expect(received()).toHaveLength(1);
@@ -128,11 +96,11 @@ describe('grouping and timing', () => {
     const n = notifier({ route: { ...ROUTE, groupWaitSeconds: 0 } });
     await n.handle([jobEvent({ name: 'a' })]);
     for (let i = 0; i < 47; i++) {
-      nowMs += 300_000;
+      h.nowMs += 300_000;
       await n.flush();
     }
     expect(received()).toHaveLength(1); // 3 h 55 m later: still quiet
-    nowMs += 300_000;
+    h.nowMs += 300_000;
     const r = await n.flush();
     expect(r.details[0]?.reason).toBe('repeat');
     expect(received()).toHaveLength(2);
@@ -142,27 +110,27 @@ describe('grouping and timing', () => {
     const n = notifier({ route: { ...ROUTE, groupWaitSeconds: 0 } });
     const a = jobEvent({ name: 'a' });
     await n.handle([a]);
-    nowMs += 60_000;
-    await n.handle([resolvedOf(a, nowMs)]);
-    nowMs += 240_000;
+    h.nowMs += 60_000;
+    await n.handle([resolvedOf(a, h.nowMs)]);
+    h.nowMs += 240_000;
     const r = await n.flush();
     expect(r.details[0]?.reason).toBe('all-resolved');
     expect(received()[1]?.status).toBe('resolved');
     expect(names(received()[1])).toEqual(['a:resolved']);
-    expect(await store.query(GROUP_PK, { consistent: true })).toHaveLength(0);
+    expect(await h.store.query(GROUP_PK, { consistent: true })).toHaveLength(0);
   });
 
   it('sends nothing for an alert that resolves before its group is first sent', async () => {
     const n = notifier();
     const a = jobEvent({ name: 'a' });
     await n.handle([a]);
-    nowMs += 10_000;
-    await n.handle([resolvedOf(a, nowMs)]);
-    nowMs += 20_000;
+    h.nowMs += 10_000;
+    await n.handle([resolvedOf(a, h.nowMs)]);
+    h.nowMs += 20_000;
     const r = await n.flush();
     expect(r.sent).toBe(0);
-    expect(sink.messages).toHaveLength(0);
-    expect(await store.query(GROUP_PK, { consistent: true })).toHaveLength(0);
+    expect(h.sink.messages).toHaveLength(0);
+    expect(await h.store.query(GROUP_PK, { consistent: true })).toHaveLength(0);
   });
 });
 
@@ -173,10 +141,10 @@ describe('exactly once', () => {
     const [first, second] = [notifier(alerting), notifier(alerting)];
     const reports = await Promise.all([first.handle(events), second.handle([...events].reverse())]);
     expect(reports[0].sent + reports[1].sent).toBe(1);
-    expect(sink.messages).toHaveLength(1);
+    expect(h.sink.messages).toHaveLength(1);
     // A third, late redelivery of the same events changes nothing.
     await first.handle(events);
-    expect(sink.messages).toHaveLength(1);
+    expect(h.sink.messages).toHaveLength(1);
     expect(names(received()[0])).toEqual(['a:firing', 'b:firing']);
   });
 });
@@ -185,24 +153,24 @@ describe('muting', () => {
   it('a silence mutes until it expires; expiring it early lets the next flush speak', async () => {
     const n = notifier();
     const silence = await createSilence(
-      store,
+      h.store,
       silenceInputSchema.parse({
         matchers: ['resource=~"etl-.*"'],
         endsAt: T0 + 3600_000,
         createdBy: 'ana',
         comment: 'backfill',
       }),
-      nowMs,
+      h.nowMs,
     );
     await n.handle([jobEvent({ name: 'etl-1' }), jobEvent({ name: 'web-1', type: 'job.stuck' })]);
-    nowMs += 30_000;
+    h.nowMs += 30_000;
     const muted = await n.flush();
     expect(muted.suppressed).toBe(1);
     expect(received().map((b) => b.groupLabels['alertname'])).toEqual(['job.stuck']);
-    nowMs += 300_000;
+    h.nowMs += 300_000;
     expect((await n.flush()).sent).toBe(0);
-    await expireSilence(store, silence.id, nowMs);
-    nowMs += 300_000;
+    await expireSilence(h.store, silence.id, h.nowMs);
+    h.nowMs += 300_000;
     expect((await n.flush()).sent).toBe(1);
     expect(names(received()[1])).toEqual(['etl-1:firing']);
   });
@@ -214,9 +182,9 @@ describe('muting', () => {
       ],
     });
     await n.handle([jobEvent({ name: 'a' })]);
-    nowMs += 30_000;
+    h.nowMs += 30_000;
     expect((await n.flush()).suppressed).toBe(1);
-    nowMs += 600_000;
+    h.nowMs += 600_000;
     expect((await n.flush()).sent).toBe(1);
   });
 
@@ -229,7 +197,7 @@ describe('muting', () => {
       // Same cluster name on another target: not the same cluster.
       jobEvent({ name: 'elsewhere', container: 'c1', targetId: 'other-target' }),
     ]);
-    nowMs += 30_000;
+    h.nowMs += 30_000;
     const r = await n.flush();
     expect(r.suppressed).toBe(1);
     const all = received().flatMap((b) => b.alerts.map((a) => a.labels['resource']));
@@ -243,10 +211,10 @@ describe('muting', () => {
     });
     const inWindow = notifier(window('18:00', '19:00'));
     await inWindow.handle([jobEvent({ name: 'a' })]);
-    nowMs += 30_000;
+    h.nowMs += 30_000;
     expect((await inWindow.flush()).suppressed).toBe(1);
-    expect(sink.messages).toHaveLength(0);
-    nowMs = T0 + 3600_000 + 60_000; // 19:01 local: the window has closed
+    expect(h.sink.messages).toHaveLength(0);
+    h.nowMs = T0 + 3600_000 + 60_000; // 19:01 local: the window has closed
     expect((await inWindow.flush()).sent).toBe(1);
   });
 
@@ -255,7 +223,7 @@ describe('muting', () => {
       maintenanceWindows: [{ name: 'utc-looking', timeZone: 'Asia/Shanghai', start: '10:00', end: '11:00' }],
     });
     await n.handle([jobEvent({ name: 'a' })]);
-    nowMs += 30_000;
+    h.nowMs += 30_000;
     expect((await n.flush()).sent).toBe(1);
   });
 });
@@ -264,36 +232,36 @@ describe('storms and failures', () => {
   it('folds groups beyond the storm cap into one digest', async () => {
     const n = notifier({ route: { ...ROUTE, groupBy: ['...'], stormCap: 3 } });
     await n.handle(Array.from({ length: 8 }, (_, i) => jobEvent({ name: `j${i}` })));
-    nowMs += 30_000;
+    h.nowMs += 30_000;
     const r = await n.flush();
-    expect(sink.messages).toHaveLength(3);
+    expect(h.sink.messages).toHaveLength(3);
     expect(r.details.filter((d) => d.outcome === 'sent')).toHaveLength(2);
     expect(r.details.filter((d) => d.outcome === 'digested')).toHaveLength(6);
     // The folded groups count as notified: no second storm at the next flush.
-    nowMs += 300_000;
+    h.nowMs += 300_000;
     expect((await n.flush()).sent).toBe(0);
   });
 
   it('retries, then dead-letters a message that keeps failing, and reports it', async () => {
-    sink.failNext('webhook', 100, 503);
+    h.sink.failNext('webhook', 100, 503);
     const n = notifier();
     await n.handle([jobEvent({ name: 'a' })]);
-    nowMs += 30_000;
+    h.nowMs += 30_000;
     const r = await n.flush();
     expect(r).toMatchObject({ sent: 0, failed: 1, deadLettered: 1 });
-    expect(sink.requests.filter((q) => q.status === 503)).toHaveLength(4);
-    const letters = await store.query<DeadLetter>(DEADLETTER_PK, { consistent: true });
+    expect(h.sink.requests.filter((q) => q.status === 503)).toHaveLength(4);
+    const letters = await h.store.query<DeadLetter>(DEADLETTER_PK, { consistent: true });
     expect(letters).toHaveLength(1);
     expect(letters[0]?.data.message.firing[0]?.resourceName).toBe('a');
     expect(letters[0]?.data.error).not.toContain(CHAT_SINK_TOKENS.webhook);
     // Tried again at the next group interval, and it goes through once the receiver is back.
-    sink.clear();
-    nowMs += 300_000;
+    h.sink.clear();
+    h.nowMs += 300_000;
     expect((await n.flush()).sent).toBe(1);
   });
 
   it("honours Slack's 429 Retry-After, then delivers", async () => {
-    sink.failNext('slack', 1, 429, 1);
+    h.sink.failNext('slack', 1, 429, 1);
     const n = notifier({
       channels: [CHANNEL_CONFIGS.slack],
       route: { ...ROUTE, receiver: 'slack', groupWaitSeconds: 0 },
@@ -301,16 +269,16 @@ describe('storms and failures', () => {
     const started = performance.now();
     const r = await n.handle([jobEvent({ name: 'a' })]);
     expect(r).toMatchObject({ sent: 1, failed: 0 });
-    expect(sink.requests.map((q) => q.status)).toEqual([429, 200]);
+    expect(h.sink.requests.map((q) => q.status)).toEqual([429, 200]);
     expect(performance.now() - started).toBeGreaterThanOrEqual(950);
   });
 
   it('does not retry a 4xx', async () => {
-    sink.failNext('webhook', 100, 400);
+    h.sink.failNext('webhook', 100, 400);
     const n = notifier({ route: { ...ROUTE, groupWaitSeconds: 0 } });
     const r = await n.handle([jobEvent({ name: 'a' })]);
     expect(r.deadLettered).toBe(1);
-    expect(sink.requests).toHaveLength(1);
+    expect(h.sink.requests).toHaveLength(1);
   });
 });
 
@@ -334,7 +302,7 @@ describe('receivers', () => {
       jobEvent({ name: 'web', severity: 'warning' }),
     ];
     await n.handle(events);
-    const slack = sink.messages.filter((m) => m.channel === 'slack');
+    const slack = h.sink.messages.filter((m) => m.channel === 'slack');
     expect(slack).toHaveLength(1);
     expect(JSON.stringify(slack[0]?.body)).toContain('FIRING:2');
     // etl-* (continue) and critical both reach the webhook; `web` falls back to the root receiver.
@@ -343,9 +311,9 @@ describe('receivers', () => {
         .flatMap((b) => b.alerts.map((x) => x.labels['resource']))
         .sort(),
     ).toEqual(['etl-a', 'etl-b', 'web']);
-    nowMs += 300_000;
-    await n.handle([resolvedOf(a, nowMs)]);
-    const slackAfter = sink.messages.filter((m) => m.channel === 'slack');
+    h.nowMs += 300_000;
+    await n.handle([resolvedOf(a, h.nowMs)]);
+    const slackAfter = h.sink.messages.filter((m) => m.channel === 'slack');
     expect(JSON.stringify(slackAfter[1]?.body)).toContain('RESOLVED:1');
   });
 
@@ -354,7 +322,7 @@ describe('receivers', () => {
     const report = await n.test('dingtalk');
     expect(report.details[0]?.error).toBeUndefined();
     expect(report.sent).toBe(1);
-    expect(sink.messages[0]?.channel).toBe('dingtalk');
+    expect(h.sink.messages[0]?.channel).toBe('dingtalk');
     await expect(n.test('nope')).rejects.toThrow(/configured: webhook, dingtalk/);
   });
 });

@@ -4,16 +4,12 @@
  * remediation decisions, must send nothing beyond what one in-order delivery sends. Real chat sink over
  * loopback, real Store on dynalite, one injected clock.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createNotifier } from '../../lib/alerts/index.js';
 import { buildEvent, type EventInput } from '../../lib/events/build.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
 import { EVENT_TYPE_NAMES, isNotificationOnly } from '../../lib/events/types.js';
-import { silentLogger } from '../../lib/observability/logger.js';
-import { type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
-import { createLocalStore } from '../../lib/state/local.js';
-import type { Store } from '../../lib/state/store.js';
-import { CHANNEL_CONFIGS, configWith, jobEvent, SINK_SECRETS, secretsFor, sinkEnv, T0 } from './helpers.js';
+import { CHANNEL_CONFIGS, configWith, jobEvent, T0, useSinkAndStore } from './helpers.js';
 
 const MIN = 60_000;
 
@@ -23,27 +19,7 @@ interface AmBody {
   alerts: { status: string; labels: Record<string, string>; annotations?: Record<string, string> }[];
 }
 
-let sink: ChatSink;
-let env: NodeJS.ProcessEnv;
-let local: Awaited<ReturnType<typeof createLocalStore>>;
-let store: Store;
-let nowMs = T0;
-
-beforeAll(async () => {
-  sink = await startChatSink({ secrets: SINK_SECRETS, now: () => nowMs });
-  env = sinkEnv(sink);
-});
-afterAll(async () => sink.stop());
-beforeEach(async () => {
-  nowMs = T0;
-  sink.clear();
-  local = await createLocalStore({ now: () => nowMs });
-  store = local.store;
-});
-afterEach(async () => {
-  await store.close();
-  await local.stop();
-});
+const h = useSinkAndStore();
 
 function notifier() {
   return createNotifier({
@@ -57,16 +33,13 @@ function notifier() {
         repeatIntervalSeconds: 4 * 3600,
       },
     }),
-    store,
-    secrets: secretsFor(env),
-    logger: silentLogger,
-    now: () => nowMs,
+    ...h.notifierDeps(),
   });
 }
 
 /** What the chat heard: `<message status> <alertname> <alert statuses>`, in order. */
 const heard = () =>
-  sink.messages
+  h.sink.messages
     .filter((m) => m.channel === 'webhook')
     .map((m) => {
       const body = m.body as AmBody;
@@ -130,10 +103,10 @@ async function deliver(
   tailMinutes = 5 * 60,
 ): Promise<string[]> {
   const n = notifier();
-  const start = nowMs;
+  const start = h.nowMs;
   const last = Math.max(...batches.map(([m]) => m));
   for (let minute = 0; minute <= last + tailMinutes; minute++) {
-    nowMs = start + minute * MIN;
+    h.nowMs = start + minute * MIN;
     const due = batches.filter(([m]) => m === minute).flatMap(([, events]) => events);
     if (due.length > 0) await n.handle(due);
     else if (batches.some(([m]) => minute - m >= 0 && minute - m <= 2) || minute % 60 === 0) await n.flush();
@@ -207,10 +180,10 @@ describe('findings: 0 extra messages for duplicate, late and out-of-order delive
   it('all of it in one batch, reversed: the newest observation wins', async () => {
     expect(await deliver([[0, [R, F2, F1]]])).toEqual([]);
     // Another job, without its resolve in the first batch.
-    sink.clear();
-    const first = finding('firing', { observedAtMs: nowMs, name: 'billing' });
-    const second = finding('firing', { observedAtMs: nowMs + 3 * MIN, occurrence: 2, name: 'billing' });
-    const resolved = finding('resolved', { observedAtMs: nowMs + 6 * MIN, occurrence: 2, name: 'billing' });
+    h.sink.clear();
+    const first = finding('firing', { observedAtMs: h.nowMs, name: 'billing' });
+    const second = finding('firing', { observedAtMs: h.nowMs + 3 * MIN, occurrence: 2, name: 'billing' });
+    const resolved = finding('resolved', { observedAtMs: h.nowMs + 6 * MIN, occurrence: 2, name: 'billing' });
     expect(
       await deliver([
         [0, [second, first]],
@@ -237,9 +210,9 @@ describe('findings: 0 extra messages for duplicate, late and out-of-order delive
   it('concurrent duplicate deliveries send one message each way', async () => {
     const n = notifier();
     await Promise.all([n.handle([F1]), n.handle([F1]), n.handle([F1])]);
-    nowMs += 6 * MIN;
+    h.nowMs += 6 * MIN;
     await Promise.all([n.handle([R]), n.handle([R, F1]), n.handle([F2, R])]);
-    nowMs += 60 * MIN;
+    h.nowMs += 60 * MIN;
     await Promise.all([n.flush(), n.flush()]);
     expect(heard()).toEqual(['firing job.failed firing', 'resolved job.failed resolved']);
   });
@@ -264,7 +237,7 @@ describe('every finding type', () => {
         [6, [inOrder.resolved]],
       ]);
       expect(expected).toEqual([`firing ${type} firing`, `resolved ${type} resolved`]);
-      sink.clear();
+      h.sink.clear();
       const messy = events('messy');
       expect(
         await deliver([
@@ -277,7 +250,7 @@ describe('every finding type', () => {
         ]),
       ).toEqual(expected);
       // A replay that brings the resolve first: the firings are stale, nothing pages.
-      sink.clear();
+      h.sink.clear();
       const replayed = events('replayed');
       expect(
         await deliver([

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEADLETTER_PK, GROUP_PK } from '../../lib/alerts/index.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
 import { silentLogger } from '../../lib/observability/logger.js';
@@ -10,41 +10,9 @@ import {
   SUBSCRIBER_DEADLETTER_PKS,
 } from '../../lib/runtime/dead-letters.js';
 import { createLocalPipeline } from '../../lib/runtime/services.js';
-import { type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
-import { createLocalStore } from '../../lib/state/local.js';
-import type { Store } from '../../lib/state/store.js';
-import {
-  CHANNEL_CONFIGS,
-  configWith,
-  jobEvent,
-  resolvedOf,
-  SINK_SECRETS,
-  secretsFor,
-  sinkEnv,
-  T0,
-} from '../alerts/helpers.js';
+import { CHANNEL_CONFIGS, configWith, jobEvent, resolvedOf, T0, useSinkAndStore } from '../alerts/helpers.js';
 
-let sink: ChatSink;
-let env: NodeJS.ProcessEnv;
-let local: Awaited<ReturnType<typeof createLocalStore>>;
-let store: Store;
-let nowMs = T0;
-
-beforeAll(async () => {
-  sink = await startChatSink({ secrets: SINK_SECRETS, now: () => nowMs });
-  env = sinkEnv(sink);
-});
-afterAll(async () => sink.stop());
-beforeEach(async () => {
-  nowMs = T0;
-  sink.clear();
-  local = await createLocalStore({ now: () => nowMs });
-  store = local.store;
-});
-afterEach(async () => {
-  await store.close();
-  await local.stop();
-});
+const h = useSinkAndStore();
 
 function pipeline(route: Record<string, unknown> = {}) {
   return createLocalPipeline({
@@ -52,34 +20,31 @@ function pipeline(route: Record<string, unknown> = {}) {
       channels: [CHANNEL_CONFIGS.webhook],
       route: { receiver: 'webhook', groupWaitSeconds: 0, groupIntervalSeconds: 300, ...route },
     }),
-    store,
+    ...h.notifierDeps(),
     providers: {},
-    secrets: secretsFor(env),
-    logger: silentLogger,
-    now: () => nowMs,
   });
 }
 
-const parked = (pk: string) => store.query<{ event: JobwatchEvent }>(pk, { consistent: true });
+const parked = (pk: string) => h.store.query<{ event: JobwatchEvent }>(pk, { consistent: true });
 
 describe('dead letters of notify and remediate', () => {
   it('are handed back to their subscriber by the flush job, delivered once, then deleted', async () => {
     const p = pipeline();
     const failed = jobEvent({ name: 'etl-orders' });
     const acted = jobEvent({ name: 'etl-billing' });
-    await parkForSubscriber(store, 'notify', [failed], 'NotifierError: store unavailable', nowMs);
-    await parkForSubscriber(store, 'remediate', [acted], 'RemediationIncompleteError: audit', nowMs);
+    await parkForSubscriber(h.store, 'notify', [failed], 'NotifierError: h.store unavailable', h.nowMs);
+    await parkForSubscriber(h.store, 'remediate', [acted], 'RemediationIncompleteError: audit', h.nowMs);
     // Parked as they came: same id, times and observation, so a late replay is judged by its age.
     expect((await parked(SUBSCRIBER_DEADLETTER_PKS.notify))[0]?.data.event).toEqual(failed);
-    expect((await listEveryDeadLetter(store)).map((r) => r.kind).sort()).toEqual(['notify', 'remediate']);
+    expect((await listEveryDeadLetter(h.store)).map((r) => r.kind).sort()).toEqual(['notify', 'remediate']);
 
     expect(await p.replayDeadLetters()).toEqual({ replayed: 2, remaining: 0 });
     await p.settle();
-    expect(sink.messages.map((m) => JSON.stringify(m.body).includes('etl-orders'))).toEqual([true]);
-    expect(await listEveryDeadLetter(store)).toEqual([]);
+    expect(h.sink.messages.map((m) => JSON.stringify(m.body).includes('etl-orders'))).toEqual([true]);
+    expect(await listEveryDeadLetter(h.store)).toEqual([]);
     // Nothing left: the next flush delivers nothing twice.
     expect(await p.replayDeadLetters()).toEqual({ replayed: 0, remaining: 0 });
-    expect(sink.messages).toHaveLength(1);
+    expect(h.sink.messages).toHaveLength(1);
     await p.notifier.close();
   });
 
@@ -87,27 +52,31 @@ describe('dead letters of notify and remediate', () => {
     const p = pipeline();
     const firing = jobEvent({ name: 'etl-orders', observedAtMs: T0 });
     await p.notifier.handle([firing]);
-    nowMs += 300_000;
-    await p.notifier.handle([resolvedOf(firing, nowMs)]);
-    expect(sink.messages.map((m) => (m.body as { status: string }).status)).toEqual(['firing', 'resolved']);
+    h.nowMs += 300_000;
+    await p.notifier.handle([resolvedOf(firing, h.nowMs)]);
+    expect(h.sink.messages.map((m) => (m.body as { status: string }).status)).toEqual(['firing', 'resolved']);
 
     // The firing copy notify failed on long ago comes back from the dead letter, unchanged.
-    await parkForSubscriber(store, 'notify', [firing], 'NotifierError: store unavailable', T0);
-    nowMs += 10 * 60_000;
+    await parkForSubscriber(h.store, 'notify', [firing], 'NotifierError: h.store unavailable', T0);
+    h.nowMs += 10 * 60_000;
     expect(await p.replayDeadLetters()).toEqual({ replayed: 1, remaining: 0 });
     await p.notifier.flush();
-    expect(sink.messages).toHaveLength(2);
+    expect(h.sink.messages).toHaveLength(2);
     await p.notifier.close();
   });
 
   it('keep an event that still fails, oldest first, without holding back the others', async () => {
     const events = ['a', 'b', 'c'].map((name, i) => jobEvent({ name, startsAtMs: T0 + i * 1000 }));
-    await parkForSubscriber(store, 'notify', events, 'NotifierError: boom', nowMs);
+    await parkForSubscriber(h.store, 'notify', events, 'NotifierError: boom', h.nowMs);
     const seen: string[] = [];
-    const result = await redeliverParked({ store, logger: silentLogger }, 'notify', async ([event]) => {
-      seen.push(event?.data.resource.name ?? '');
-      if (event?.data.resource.name === 'b') throw new Error('still failing');
-    });
+    const result = await redeliverParked(
+      { store: h.store, logger: silentLogger },
+      'notify',
+      async ([event]) => {
+        seen.push(event?.data.resource.name ?? '');
+        if (event?.data.resource.name === 'b') throw new Error('still failing');
+      },
+    );
     expect(result).toEqual({ replayed: 2, remaining: 1 });
     expect(seen).toEqual(['a', 'b', 'c']);
     expect(
@@ -118,27 +87,27 @@ describe('dead letters of notify and remediate', () => {
 
 describe('undelivered notifications', () => {
   it('are listed, and an operator replay sends their group now and clears them', async () => {
-    sink.failNext('webhook', 1, 400);
+    h.sink.failNext('webhook', 1, 400);
     const p = pipeline();
     await p.notifier.handle([jobEvent({ name: 'etl-orders' })]);
-    const [row] = await listEveryDeadLetter(store);
+    const [row] = await listEveryDeadLetter(h.store);
     expect(row).toMatchObject({ kind: 'notification', subject: 'webhook firing: 1 firing, 0 resolved' });
     expect(row?.reason).toContain('HTTP 400');
 
     // Not due again for a group interval; the operator does not wait for it.
-    nowMs += 1_000;
-    expect(await retryNotificationsNow(store, nowMs)).toEqual({ due: 1, obsolete: 0 });
+    h.nowMs += 1_000;
+    expect(await retryNotificationsNow(h.store, h.nowMs)).toEqual({ due: 1, obsolete: 0 });
     expect(await p.notifier.flush()).toMatchObject({ sent: 1 });
-    expect(await store.query(DEADLETTER_PK, { consistent: true })).toEqual([]);
+    expect(await h.store.query(DEADLETTER_PK, { consistent: true })).toEqual([]);
   });
 
   it('drops a record whose group is gone', async () => {
-    sink.failNext('webhook', 1, 400);
+    h.sink.failNext('webhook', 1, 400);
     const p = pipeline();
     await p.notifier.handle([jobEvent({ name: 'etl-orders' })]);
-    const [group] = await store.query(GROUP_PK, { consistent: true });
-    await store.delete(GROUP_PK, group?.sk ?? '');
-    expect(await retryNotificationsNow(store, nowMs)).toEqual({ due: 0, obsolete: 1 });
-    expect(await listEveryDeadLetter(store)).toEqual([]);
+    const [group] = await h.store.query(GROUP_PK, { consistent: true });
+    await h.store.delete(GROUP_PK, group?.sk ?? '');
+    expect(await retryNotificationsNow(h.store, h.nowMs)).toEqual({ due: 0, obsolete: 1 });
+    expect(await listEveryDeadLetter(h.store)).toEqual([]);
   });
 });
