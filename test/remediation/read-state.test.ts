@@ -1,9 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { containerRef, jobRef } from '../../lib/detect/describe.js';
 import type { ResourceRef } from '../../lib/events/index.js';
-import type { ActionTarget, Provider } from '../../lib/providers/types.js';
-import type { SandboxPlugin } from '../../lib/sandbox/index.js';
-import { type RemediationHarness, startRemediationHarness } from './sandbox-harness.js';
+import { asTarget, SANDBOX_PROVIDERS, useRemediationHarness } from './sandbox-harness.js';
 
 /**
  * `actions.readState` is what remediation checks a finding against just before acting, so it must say what
@@ -12,51 +10,18 @@ import { type RemediationHarness, startRemediationHarness } from './sandbox-harn
  * between), over real sockets.
  */
 
-let harness: RemediationHarness | undefined;
-afterEach(async () => {
-  await harness?.stop();
-  harness = undefined;
-});
+const startHarness = useRemediationHarness();
 
-const PROVIDERS: { id: string; load(): Promise<{ provider: Provider; plugin: SandboxPlugin }> }[] = [
-  {
-    id: 'alibaba-blink',
-    load: async () => ({
-      provider: (await import('../../lib/providers/alibaba-blink/index.js')).alibabaBlinkProvider,
-      plugin: (await import('../../lib/providers/alibaba-blink/sandbox.js')).alibabaBlinkSandboxPlugin,
-    }),
-  },
-  {
-    id: 'huawei-dli',
-    load: async () => ({
-      provider: (await import('../../lib/providers/huawei-dli/index.js')).huaweiDliProvider,
-      plugin: (await import('../../lib/providers/huawei-dli/sandbox.js')).huaweiDliSandboxPlugin,
-    }),
-  },
-  {
-    id: 'huawei-mrs',
-    load: async () => ({
-      provider: (await import('../../lib/providers/huawei-mrs/index.js')).huaweiMrsProvider,
-      plugin: (await import('../../lib/providers/huawei-mrs/sandbox.js')).huaweiMrsSandboxPlugin,
-    }),
-  },
+const PROVIDERS = [
+  SANDBOX_PROVIDERS['alibaba-blink'],
+  SANDBOX_PROVIDERS['huawei-dli'],
+  SANDBOX_PROVIDERS['huawei-mrs'],
 ];
-
-const asTarget = (ref: ResourceRef): ActionTarget => ({
-  key: ref.key,
-  kind: ref.kind as ActionTarget['kind'],
-  ...(ref.jobKind ? { jobKind: ref.jobKind } : {}),
-  vendorId: ref.vendorId,
-  ...(ref.instanceId ? { instanceId: ref.instanceId } : {}),
-  scope: { kind: ref.scope.kind as ActionTarget['scope']['kind'], id: ref.scope.id },
-  name: ref.name,
-});
 
 describe.each(PROVIDERS)('$id readState', ({ load }) => {
   it('agrees with the collector on every actionable job and queue, through the scripted story', async () => {
     const { provider, plugin } = await load();
-    harness = await startRemediationHarness({ plugin, provider, remediation: {}, speed: 0 });
-    const h = harness;
+    const h = await startHarness({ plugin, provider, remediation: {}, speed: 0 });
     let compared = 0;
     for (const stepMs of [0, 120_000, 300_000]) {
       h.clock.advance(stepMs);

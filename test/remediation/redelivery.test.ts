@@ -1,10 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { containerRef, jobRef, targetRef } from '../../lib/detect/describe.js';
 import { buildEvent, type EventType, type JobwatchEvent, type ResourceRef } from '../../lib/events/index.js';
-import type { ActionName, ActionTarget, Provider } from '../../lib/providers/types.js';
+import type { ActionName } from '../../lib/providers/types.js';
 import { type AuditRecord, remediationHistory } from '../../lib/remediation/index.js';
 import type { SandboxPlugin } from '../../lib/sandbox/index.js';
-import { type RemediationHarness, startRemediationHarness } from './sandbox-harness.js';
+import {
+  asTarget,
+  fixFailedPolicy,
+  type RemediationHarness,
+  SANDBOX_PROVIDERS,
+  type SandboxProviderCase,
+  useRemediationHarness,
+} from './sandbox-harness.js';
 
 /**
  * Remediation acts on current truth only (issue 14, defect 4), against the vendor emulators over real
@@ -13,79 +20,22 @@ import { type RemediationHarness, startRemediationHarness } from './sandbox-harn
  * sandbox's request log; every skip must be in the audit trail with its reason.
  */
 
-let harness: RemediationHarness | undefined;
-afterEach(async () => {
-  await harness?.stop();
-  harness = undefined;
-});
+const startHarness = useRemediationHarness();
 
 const MIN = 60_000;
 
-interface ProviderCase {
-  id: string;
-  load(): Promise<{ provider: Provider; plugin: SandboxPlugin }>;
-  failed: { job: string; action: ActionName };
-  mutatingOps: readonly string[];
-  /** The call the remediator's fresh read makes. */
-  readOp: string;
-}
+type ProviderCase = SandboxProviderCase;
 
 const CASES: ProviderCase[] = [
-  {
-    id: 'alibaba-blink',
-    load: async () => ({
-      provider: (await import('../../lib/providers/alibaba-blink/index.js')).alibabaBlinkProvider,
-      plugin: (await import('../../lib/providers/alibaba-blink/sandbox.js')).alibabaBlinkSandboxPlugin,
-    }),
-    failed: { job: 'payments_agg', action: 'restart' },
-    mutatingOps: ['ModifyInstanceState', 'StartJob'],
-    readOp: 'GetInstanceRunSummary',
-  },
-  {
-    id: 'huawei-mrs',
-    load: async () => ({
-      provider: (await import('../../lib/providers/huawei-mrs/index.js')).huaweiMrsProvider,
-      plugin: (await import('../../lib/providers/huawei-mrs/sandbox.js')).huaweiMrsSandboxPlugin,
-    }),
-    failed: { job: 'daily-etl', action: 'resubmit' },
-    mutatingOps: ['StopJob', 'CreateExecuteJob'],
-    readOp: 'ShowJobExeListNew',
-  },
-  {
-    id: 'huawei-dli',
-    load: async () => ({
-      provider: (await import('../../lib/providers/huawei-dli/index.js')).huaweiDliProvider,
-      plugin: (await import('../../lib/providers/huawei-dli/sandbox.js')).huaweiDliSandboxPlugin,
-    }),
-    failed: { job: 'clickstream-agg', action: 'restart' },
-    mutatingOps: ['BatchRunFlinkJobs', 'BatchStopFlinkJobs'],
-    readOp: 'ShowFlinkJob',
-  },
+  SANDBOX_PROVIDERS['alibaba-blink'],
+  SANDBOX_PROVIDERS['huawei-mrs'],
+  SANDBOX_PROVIDERS['huawei-dli'],
 ];
 
 const fixPolicy = (c: ProviderCase, extra: Record<string, unknown> = {}) => ({
   mode: 'enforce',
   ...extra,
-  policies: [
-    {
-      name: 'fix-failed',
-      match: { types: ['job.failed'], jobs: { include: [c.failed.job] } },
-      action: c.failed.action,
-      guards: { cooldownSeconds: 0, budget: { max: 3, windowSeconds: 3600 } },
-      verify: { timeoutSeconds: 120, intervalSeconds: 0.2 },
-      retryBackoffSeconds: 5,
-    },
-  ],
-});
-
-const asTarget = (ref: ResourceRef): ActionTarget => ({
-  key: ref.key,
-  kind: ref.kind as ActionTarget['kind'],
-  ...(ref.jobKind ? { jobKind: ref.jobKind } : {}),
-  vendorId: ref.vendorId,
-  ...(ref.instanceId ? { instanceId: ref.instanceId } : {}),
-  scope: { kind: ref.scope.kind as ActionTarget['scope']['kind'], id: ref.scope.id },
-  name: ref.name,
+  policies: [fixFailedPolicy(c)],
 });
 
 async function lastDecision(h: RemediationHarness, jobKey: string): Promise<AuditRecord | undefined> {
@@ -95,13 +45,8 @@ async function lastDecision(h: RemediationHarness, jobKey: string): Promise<Audi
 describe.each(CASES)('$id: a replayed finding meets current truth', (c) => {
   async function start(extra: Record<string, unknown> = {}) {
     const { provider, plugin } = await c.load();
-    harness = await startRemediationHarness({
-      plugin,
-      provider,
-      remediation: fixPolicy(c, extra),
-      speed: 30,
-    });
-    return { h: harness, provider };
+    const h = await startHarness({ plugin, provider, remediation: fixPolicy(c, extra), speed: 30 });
+    return { h, provider };
   }
 
   it('an old job.failed whose job a person has fixed since: vendor says RUNNING, nothing is sent', async () => {
@@ -214,7 +159,7 @@ describe('huawei-dli: duplicate, late and out-of-order delivery of every trigger
         );
       },
     };
-    harness = await startRemediationHarness({
+    const h = await startHarness({
       plugin,
       provider: huaweiDliProvider,
       speed: 30,
@@ -231,7 +176,7 @@ describe('huawei-dli: duplicate, late and out-of-order delivery of every trigger
         ],
       },
     });
-    return { h: harness, provider: huaweiDliProvider };
+    return { h, provider: huaweiDliProvider };
   }
 
   const MUTATING = ['BatchRunFlinkJobs', 'BatchStopFlinkJobs', 'RunQueueAction'];

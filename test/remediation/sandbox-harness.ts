@@ -2,12 +2,16 @@
  * The whole path against the vendor emulators: provider collect -> detect -> remediate -> provider action,
  * over real loopback sockets, with the real Store on dynalite. Nothing of ours is faked.
  */
+import { afterEach } from 'vitest';
 import { type Config, parseConfig, type TargetConfig } from '../../lib/config/index.js';
 import { createSecretResolver } from '../../lib/config/secrets.js';
 import { detect, type ResourceState } from '../../lib/detect/index.js';
-import type { JobwatchEvent } from '../../lib/events/index.js';
+import type { JobwatchEvent, ResourceRef } from '../../lib/events/index.js';
+import type { ProviderId } from '../../lib/model/snapshot.js';
 import { silentLogger } from '../../lib/observability/logger.js';
-import type { Provider, ProviderContext } from '../../lib/providers/types.js';
+import { EMULATORS_BY_PROVIDER } from '../../lib/providers/emulators.js';
+import { PROVIDERS_BY_ID } from '../../lib/providers/registry.js';
+import type { ActionName, ActionTarget, Provider, ProviderContext } from '../../lib/providers/types.js';
 import { createRemediator, type Remediator } from '../../lib/remediation/index.js';
 import {
   createSimClock,
@@ -117,3 +121,92 @@ export async function startRemediationHarness(options: {
     },
   };
 }
+
+/**
+ * Starts a harness for the current test and stops it after the test (at most one per test: a second start
+ * in one test replaces the first, which is stopped then too).
+ */
+export function useRemediationHarness(): (
+  options: Parameters<typeof startRemediationHarness>[0],
+) => Promise<RemediationHarness> {
+  const started: RemediationHarness[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((h) => h.stop()));
+  });
+  return async (options) => {
+    const h = await startRemediationHarness(options);
+    started.push(h);
+    return h;
+  };
+}
+
+/** A provider with its emulator and the parts of its test scenario the remediation tests act on. */
+export interface SandboxProviderCase {
+  id: string;
+  load(): Promise<{ provider: Provider; plugin: SandboxPlugin }>;
+  /** A job the scenario fails, and the action that brings it back. */
+  failed: { job: string; action: ActionName };
+  /** Operations that change a job at the vendor; `restartOp` is the one each attempt sends exactly once. */
+  mutatingOps: readonly string[];
+  restartOp: string;
+  /** The call the remediator's fresh read makes. */
+  readOp: string;
+}
+
+/** The provider and its emulator, from the two registries. */
+const fromRegistries = (
+  id: ProviderId,
+  scenario: Omit<SandboxProviderCase, 'id' | 'load'>,
+): SandboxProviderCase => ({
+  id,
+  load: async () => ({ provider: PROVIDERS_BY_ID[id], plugin: EMULATORS_BY_PROVIDER[id] }),
+  ...scenario,
+});
+
+export const SANDBOX_PROVIDERS: Record<ProviderId, SandboxProviderCase> = {
+  'alibaba-blink': fromRegistries('alibaba-blink', {
+    failed: { job: 'payments_agg', action: 'restart' },
+    mutatingOps: ['ModifyInstanceState', 'StartJob'],
+    restartOp: 'StartJob',
+    readOp: 'GetInstanceRunSummary',
+  }),
+  'alibaba-flink': fromRegistries('alibaba-flink', {
+    failed: { job: 'payments_agg', action: 'restart' },
+    mutatingOps: ['StopJob', 'StartJobWithParams'],
+    restartOp: 'StartJobWithParams',
+    readOp: 'ListJobs',
+  }),
+  'huawei-mrs': fromRegistries('huawei-mrs', {
+    failed: { job: 'daily-etl', action: 'resubmit' },
+    mutatingOps: ['StopJob', 'CreateExecuteJob'],
+    restartOp: 'CreateExecuteJob',
+    readOp: 'ShowJobExeListNew',
+  }),
+  'huawei-dli': fromRegistries('huawei-dli', {
+    failed: { job: 'clickstream-agg', action: 'restart' },
+    mutatingOps: ['BatchRunFlinkJobs', 'BatchStopFlinkJobs'],
+    restartOp: 'BatchRunFlinkJobs',
+    readOp: 'ShowFlinkJob',
+  }),
+};
+
+/** The policy that restarts (or resubmits) the case's failed job: enforce, no cooldown, fast verify. */
+export const fixFailedPolicy = (c: Pick<SandboxProviderCase, 'failed'>) => ({
+  name: 'fix-failed',
+  match: { types: ['job.failed'], jobs: { include: [c.failed.job] } },
+  action: c.failed.action,
+  guards: { cooldownSeconds: 0, budget: { max: 3, windowSeconds: 3600 } },
+  verify: { timeoutSeconds: 120, intervalSeconds: 0.2 },
+  retryBackoffSeconds: 5,
+});
+
+/** The action target a finding's resource names (what the remediator hands the provider). */
+export const asTarget = (ref: ResourceRef): ActionTarget => ({
+  key: ref.key,
+  kind: ref.kind as ActionTarget['kind'],
+  ...(ref.jobKind ? { jobKind: ref.jobKind } : {}),
+  vendorId: ref.vendorId,
+  ...(ref.instanceId ? { instanceId: ref.instanceId } : {}),
+  scope: { kind: ref.scope.kind as ActionTarget['scope']['kind'], id: ref.scope.id },
+  name: ref.name,
+});

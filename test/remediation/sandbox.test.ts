@@ -1,9 +1,15 @@
 import { existsSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobwatchEvent } from '../../lib/events/index.js';
 import type { ActionName, ActionTarget, Provider } from '../../lib/providers/types.js';
 import type { SandboxPlugin } from '../../lib/sandbox/index.js';
-import { type RemediationHarness, startRemediationHarness } from './sandbox-harness.js';
+import {
+  fixFailedPolicy,
+  type RemediationHarness,
+  SANDBOX_PROVIDERS,
+  type SandboxProviderCase,
+  useRemediationHarness,
+} from './sandbox-harness.js';
 
 /**
  * Acceptance, per provider, against its emulator: a failed job is restarted and reported; a job whose
@@ -12,14 +18,7 @@ import { type RemediationHarness, startRemediationHarness } from './sandbox-harn
  * vendor calls reads the sandbox's request log.
  */
 
-interface ProviderCase {
-  id: string;
-  load(): Promise<{ provider: Provider; plugin: SandboxPlugin }>;
-  /** A job the scenario fails, and the action that brings it back. */
-  failed: { job: string; action: ActionName };
-  /** Operations that change a job at the vendor; `restartOp` is the one each attempt sends exactly once. */
-  mutatingOps: readonly string[];
-  restartOp: string;
+interface ProviderCase extends SandboxProviderCase {
   /** A job a person stops or pauses, and the action a careless policy would take on it. */
   userStop: {
     job: string;
@@ -34,14 +33,7 @@ const landed = (id: string) =>
 
 const CASES: ProviderCase[] = [
   {
-    id: 'alibaba-blink',
-    load: async () => ({
-      provider: (await import('../../lib/providers/alibaba-blink/index.js')).alibabaBlinkProvider,
-      plugin: (await import('../../lib/providers/alibaba-blink/sandbox.js')).alibabaBlinkSandboxPlugin,
-    }),
-    failed: { job: 'payments_agg', action: 'restart' },
-    mutatingOps: ['ModifyInstanceState', 'StartJob'],
-    restartOp: 'StartJob',
+    ...SANDBOX_PROVIDERS['alibaba-blink'],
     userStop: {
       job: 'orders_etl',
       action: 'resume',
@@ -65,38 +57,17 @@ const CASES: ProviderCase[] = [
     },
   },
   {
-    id: 'alibaba-flink',
-    load: async () => ({
-      provider: (await import('../../lib/providers/alibaba-flink/index.js')).alibabaFlinkProvider,
-      plugin: (await import('../../lib/providers/alibaba-flink/sandbox.js')).alibabaFlinkSandboxPlugin,
-    }),
-    failed: { job: 'payments_agg', action: 'restart' },
-    mutatingOps: ['StopJob', 'StartJobWithParams'],
-    restartOp: 'StartJobWithParams',
+    ...SANDBOX_PROVIDERS['alibaba-flink'],
     // The scenario's legacy_report is stopped from the console half a minute in (CANCELLED).
     userStop: { job: 'legacy_report', action: 'restart' },
   },
   {
-    id: 'huawei-mrs',
-    load: async () => ({
-      provider: (await import('../../lib/providers/huawei-mrs/index.js')).huaweiMrsProvider,
-      plugin: (await import('../../lib/providers/huawei-mrs/sandbox.js')).huaweiMrsSandboxPlugin,
-    }),
-    failed: { job: 'daily-etl', action: 'resubmit' },
-    mutatingOps: ['StopJob', 'CreateExecuteJob'],
-    restartOp: 'CreateExecuteJob',
+    ...SANDBOX_PROVIDERS['huawei-mrs'],
     // The scenario's user-adhoc run is killed by a user one minute in.
     userStop: { job: 'user-adhoc', action: 'resubmit' },
   },
   {
-    id: 'huawei-dli',
-    load: async () => ({
-      provider: (await import('../../lib/providers/huawei-dli/index.js')).huaweiDliProvider,
-      plugin: (await import('../../lib/providers/huawei-dli/sandbox.js')).huaweiDliSandboxPlugin,
-    }),
-    failed: { job: 'clickstream-agg', action: 'restart' },
-    mutatingOps: ['BatchRunFlinkJobs', 'BatchStopFlinkJobs'],
-    restartOp: 'BatchRunFlinkJobs',
+    ...SANDBOX_PROVIDERS['huawei-dli'],
     // The scenario's nightly-stop job is being cancelled by its owner and ends job_cancel_success.
     userStop: { job: 'nightly-stop', action: 'restart' },
   },
@@ -105,14 +76,7 @@ const CASES: ProviderCase[] = [
 const policies = (c: ProviderCase, mode: 'dry-run' | 'enforce') => ({
   mode,
   policies: [
-    {
-      name: 'fix-failed',
-      match: { types: ['job.failed'], jobs: { include: [c.failed.job] } },
-      action: c.failed.action,
-      guards: { cooldownSeconds: 0, budget: { max: 3, windowSeconds: 3600 } },
-      verify: { timeoutSeconds: 120, intervalSeconds: 0.2 },
-      retryBackoffSeconds: 5,
-    },
+    fixFailedPolicy(c),
     {
       name: 'undo-stops',
       match: { types: ['job.state_changed'], jobs: { include: [c.userStop.job] } },
@@ -123,19 +87,15 @@ const policies = (c: ProviderCase, mode: 'dry-run' | 'enforce') => ({
   ],
 });
 
-let harness: RemediationHarness | undefined;
-afterEach(async () => {
-  await harness?.stop();
-  harness = undefined;
-});
+const startHarness = useRemediationHarness();
 
 describe.each(CASES)('$id sandbox', (c) => {
   const run = landed(c.id) ? it : it.skip;
 
   async function start(mode: 'dry-run' | 'enforce') {
     const { provider, plugin } = await c.load();
-    harness = await startRemediationHarness({ plugin, provider, remediation: policies(c, mode), speed: 30 });
-    return { h: harness, provider };
+    const h = await startHarness({ plugin, provider, remediation: policies(c, mode), speed: 30 });
+    return { h, provider };
   }
 
   const remediationEvents = (h: RemediationHarness) =>
@@ -319,13 +279,7 @@ describe('huawei-dli sandbox: a crash loop across findings', () => {
           },
         ],
       };
-      harness = await startRemediationHarness({
-        plugin,
-        provider: huaweiDliProvider,
-        remediation,
-        speed: 30,
-      });
-      const h = harness;
+      const h = await startHarness({ plugin, provider: huaweiDliProvider, remediation, speed: 30 });
       const remediator = h.remediator();
 
       // Act: poll, hand every finding to the remediator, as the pipeline does, for a simulated half hour.
