@@ -4,12 +4,12 @@
  * interval (or at once by `jobwatch deadletters replay`); its record says what failed and how often, and
  * goes as soon as the group is delivered or has nothing left to say.
  */
-import { ConditionFailedError, type Store, type StoreItem } from '../state/store.js';
+import type { Store, StoreItem } from '../state/store.js';
+import { ignoreWriteConflict, updateWithRetry } from '../state/update.js';
 import type { AlertGroupMessage, NotifyResult } from './channels/types.js';
 
 export const DEADLETTER_PK = 'alert#deadletter';
 const DEADLETTER_RETENTION_SEC = 14 * 24 * 3600;
-const MAX_WRITE_CONFLICTS = 10;
 
 export interface DeadLetter {
   receiver: string;
@@ -38,9 +38,8 @@ export async function recordDeadLetter(
 ): Promise<void> {
   await Promise.all(
     input.groups.map(async (group) => {
-      for (let attempt = 0; attempt < MAX_WRITE_CONFLICTS; attempt++) {
-        const current = await store.get<DeadLetter>(DEADLETTER_PK, group.sk, { consistent: true });
-        const data: DeadLetter = {
+      await updateWithRetry<DeadLetter, void>(store, { pk: DEADLETTER_PK, sk: group.sk }, (current) => ({
+        next: {
           receiver: group.receiver,
           groupKey: group.groupKey,
           message: group.message,
@@ -50,22 +49,10 @@ export async function recordDeadLetter(
           failures: (current?.data.failures ?? 0) + 1,
           firstFailedAtMs: current?.data.firstFailedAtMs ?? input.nowMs,
           lastFailedAtMs: input.nowMs,
-        };
-        try {
-          await store.put(
-            {
-              pk: DEADLETTER_PK,
-              sk: group.sk,
-              data,
-              expiresAtSec: Math.floor(input.nowMs / 1000) + DEADLETTER_RETENTION_SEC,
-            },
-            current ? { ifVersion: current.version } : { ifAbsent: true },
-          );
-          return;
-        } catch (error) {
-          if (!(error instanceof ConditionFailedError)) throw error;
-        }
-      }
+        },
+        expiresAtSec: Math.floor(input.nowMs / 1000) + DEADLETTER_RETENTION_SEC,
+        result: undefined,
+      })).catch(ignoreWriteConflict);
     }),
   );
 }

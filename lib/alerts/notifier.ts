@@ -17,7 +17,8 @@ import { backoffDelayMs } from '../http/client.js';
 import { sleep as defaultSleep } from '../http/sleep.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretResolver } from '../providers/types.js';
-import { ConditionFailedError, type Store, type StoreItem } from '../state/store.js';
+import type { Store, StoreItem } from '../state/store.js';
+import { ignoreWriteConflict, updateWithRetry } from '../state/update.js';
 import { type Ack, activeAcks, covers } from './acks.js';
 import { actionLinks } from './action-links.js';
 import { createChannel } from './channels/registry.js';
@@ -54,7 +55,6 @@ const ORDERING_RETENTION_SEC = 30 * 24 * 3600;
 /** Alerts listed in one message; the rest are counted ("… and 12 more"). */
 export const MAX_ALERTS_PER_MESSAGE = 20;
 const NLOG_RETENTION_SEC = 5 * 24 * 3600;
-const MAX_WRITE_CONFLICTS = 10;
 const MAX_CHANNEL_TIMEOUT_MS = 60_000;
 
 export { DEADLETTER_PK, type DeadLetter } from './deadletters.js';
@@ -235,8 +235,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     events: JobwatchEvent[],
     nowMs: number,
   ): Promise<void> {
-    for (let attempt = 0; attempt < MAX_WRITE_CONFLICTS; attempt++) {
-      const current = await store.get<GroupState>(GROUP_PK, target.sk, { consistent: true });
+    await updateWithRetry<GroupState, void>(store, { pk: GROUP_PK, sk: target.sk }, (current) => {
       const state: GroupState = current
         ? structuredClone(current.data)
         : {
@@ -261,19 +260,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         state.alerts[fp] = { event, atMs };
         changed = true;
       }
-      if (!changed) return;
-      try {
-        await store.put(
-          { pk: GROUP_PK, sk: target.sk, data: state },
-          current ? { ifVersion: current.version } : { ifAbsent: true },
-        );
-        return;
-      } catch (error) {
-        if (error instanceof ConditionFailedError) continue;
-        throw error;
-      }
-    }
-    throw new NotifierError(`group ${target.sk}: too many concurrent writes`);
+      return changed ? { next: state, result: undefined } : { result: undefined };
+    });
   }
 
   /**
@@ -298,32 +286,23 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     await Promise.all(
       [...byFingerprint].map(async ([fp, list]) => {
         list.sort(byObservation);
-        let current = recordOf.get(fp);
-        for (let attempt = 0; attempt < MAX_WRITE_CONFLICTS; attempt++) {
-          const fresh = list.filter((e) => !isStale(e, current?.data));
-          const newest = fresh.at(-1);
-          if (!newest) return;
-          const record: FingerprintRecord = {
-            status: newest.data.status,
-            observedAtMs: observedAt(newest),
-            eventId: newest.id,
-          };
-          try {
-            if (current?.data.eventId !== record.eventId)
-              await store.put(
-                { pk: FINGERPRINT_PK, sk: fp, data: record, expiresAtSec },
-                current ? { ifVersion: current.version } : { ifAbsent: true },
-              );
-            for (const event of fresh) admitted.add(event);
-            return;
-          } catch (error) {
-            if (!(error instanceof ConditionFailedError)) throw error;
-            current =
-              (error.existing as StoreItem<FingerprintRecord> | undefined) ??
-              (await store.get<FingerprintRecord>(FINGERPRINT_PK, fp, { consistent: true }));
-          }
-        }
-        throw new NotifierError(`fingerprint ${fp}: too many concurrent writes`);
+        const fresh = await updateWithRetry<FingerprintRecord, JobwatchEvent[]>(
+          store,
+          { pk: FINGERPRINT_PK, sk: fp },
+          (current) => {
+            const fresh = list.filter((e) => !isStale(e, current?.data));
+            const newest = fresh.at(-1);
+            if (!newest || current?.data.eventId === newest.id) return { result: fresh };
+            const record: FingerprintRecord = {
+              status: newest.data.status,
+              observedAtMs: observedAt(newest),
+              eventId: newest.id,
+            };
+            return { next: record, expiresAtSec, result: fresh };
+          },
+          { known: { item: recordOf.get(fp) } },
+        );
+        for (const event of fresh) admitted.add(event);
       }),
     );
     return admitted;
@@ -539,24 +518,18 @@ export function createNotifier(deps: NotifierDeps): Notifier {
 
   /** After a flush decision: next due time, and resolved alerts the log has dealt with are dropped. */
   async function advanceGroup(sk: string, handledResolved: Map<string, string>, nextFlushAtMs: number) {
-    for (let attempt = 0; attempt < MAX_WRITE_CONFLICTS; attempt++) {
-      const current = await store.get<GroupState>(GROUP_PK, sk, { consistent: true });
-      if (!current) return;
+    await updateWithRetry<GroupState, void>(store, { pk: GROUP_PK, sk }, (current) => {
+      if (!current) return { result: undefined };
       const state = structuredClone(current.data);
       for (const [fp, eventId] of handledResolved) {
         // Only if no newer event for this alert arrived meanwhile.
         if (state.alerts[fp]?.event.id === eventId) delete state.alerts[fp];
       }
       state.nextFlushAtMs = Math.max(state.nextFlushAtMs, nextFlushAtMs);
-      try {
-        if (Object.keys(state.alerts).length === 0)
-          await store.delete(GROUP_PK, sk, { ifVersion: current.version });
-        else await store.put({ pk: GROUP_PK, sk, data: state }, { ifVersion: current.version });
-        return;
-      } catch (error) {
-        if (!(error instanceof ConditionFailedError)) throw error;
-      }
-    }
+      return Object.keys(state.alerts).length === 0
+        ? { remove: true, result: undefined }
+        : { next: state, result: undefined };
+    }).catch(ignoreWriteConflict);
   }
 
   /**

@@ -13,7 +13,8 @@ import { GROUP_PK, listDeadLetters, DEADLETTER_PK as NOTIFICATION_DEADLETTER_PK 
 import type { GroupState } from '../alerts/notifier.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import type { Logger } from '../observability/logger.js';
-import { ConditionFailedError, type Store } from '../state/store.js';
+import type { Store } from '../state/store.js';
+import { ignoreWriteConflict, updateWithRetry } from '../state/update.js';
 import {
   DEADLETTER_PKS,
   type DeadLetterItem,
@@ -162,25 +163,18 @@ export async function retryNotificationsNow(
   let obsolete = 0;
   for (const letter of await listDeadLetters(store)) {
     const groupSk = `${letter.data.receiver}#${letter.data.groupKey}`;
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const group = await store.get<GroupState>(GROUP_PK, groupSk, { consistent: true });
-      if (!group) {
-        await store
-          .delete(NOTIFICATION_DEADLETTER_PK, letter.sk, { ifVersion: letter.version })
-          .catch(() => undefined);
-        obsolete++;
-        break;
-      }
-      try {
-        await store.put(
-          { pk: GROUP_PK, sk: groupSk, data: { ...group.data, nextFlushAtMs: nowMs } },
-          { ifVersion: group.version },
-        );
-        due++;
-        break;
-      } catch (error) {
-        if (!(error instanceof ConditionFailedError)) throw error;
-      }
+    const outcome = await updateWithRetry<GroupState, 'due' | 'obsolete'>(
+      store,
+      { pk: GROUP_PK, sk: groupSk },
+      (group) =>
+        group ? { next: { ...group.data, nextFlushAtMs: nowMs }, result: 'due' } : { result: 'obsolete' },
+    ).catch(ignoreWriteConflict);
+    if (outcome === 'due') due++;
+    if (outcome === 'obsolete') {
+      await store
+        .delete(NOTIFICATION_DEADLETTER_PK, letter.sk, { ifVersion: letter.version })
+        .catch(() => undefined);
+      obsolete++;
     }
   }
   return { due, obsolete };

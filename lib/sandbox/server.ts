@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sleep } from '../http/sleep.js';
 import type { ProviderId } from '../model/snapshot.js';
 import { createSimClock, type SimClock } from './clock.js';
 import { FaultInjector, truncateLongestList } from './faults.js';
@@ -54,8 +55,6 @@ function compile(route: SandboxRoute): CompiledRoute {
     .join('/');
   return { route, regex: new RegExp(`^${source}/?$`), names };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class ProviderServer {
   readonly server: Server;

@@ -9,6 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { sleep } from '../http/sleep.js';
 import { type Expression, leaseAvailable, leaseHeldBy, slotIsFree, versionIs } from './conditions.js';
 import {
   ConditionFailedError,
@@ -96,7 +97,7 @@ class DynamoStore implements Store {
     this.client = options.client ?? createDocumentClient(options);
     this.ownsClient = !options.client;
     this.now = options.now;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? sleep;
   }
 
   async get<T>(pk: string, sk: string, options: { consistent?: boolean } = {}) {
