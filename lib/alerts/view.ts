@@ -124,6 +124,7 @@ export function toAlertView(event: JobwatchEvent): AlertView {
   if (d.endsAtMs !== undefined) view.endsAtMs = d.endsAtMs;
   if (lastError) view.lastError = lastError;
   if (d.diagnosis && d.status === 'firing') view.diagnosis = diagnosisView(d.diagnosis);
+  if (d.health && d.status === 'firing') view.health = d.health;
   if (d.type.startsWith('remediation.')) {
     const action = firstString(d.values, ['action']) ?? 'action';
     const outcome =

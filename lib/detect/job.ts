@@ -3,6 +3,7 @@
  * stalls, failover bursts and metric thresholds. Cursors (checkpoint ids, failover times) live in the
  * job's stored track so every failure is counted once, by id or time, never once per poll.
  */
+import { describeHealth, MAX_RECENT_TIMES } from '../diagnose/health.js';
 import { classifyError } from '../diagnose/index.js';
 import type { JobwatchEvent } from '../events/index.js';
 import type { JobKind, JobSnapshot, JobState } from '../model/snapshot.js';
@@ -22,6 +23,7 @@ import {
 } from './describe.js';
 import { explainFinding, loopText, MAX_PREVIOUS_STATES } from './diagnosis.js';
 import { evidenceHold, missingEvidence } from './evidence.js';
+import { healthOfJob, nextRecent } from './health.js';
 import { metricDiscriminators, thresholdsFor } from './rules.js';
 import {
   type ConditionState,
@@ -102,20 +104,36 @@ export function evaluateJob(
   findings.push(...stateChangedFindings(job, before, track, rules, previous?.conditions ?? {}));
   findings.push(...jobFailedFindings(job, rules, sinceMs));
   findings.push(...stuckFindings(job, rules, sinceMs, track, nowMs));
+  // What this poll counted, for the health score's last hour.
+  let checkpointFailureTimes: number[] = [];
+  let failoverTimes: number[] = [];
   // Cursors move only on evidence read this poll: failures not read now are counted when they are.
   if (!missing.has('checkpoints')) {
     const checkpoint = checkpointFailures(job, before, instanceChanged, rules, nowMs);
     if (checkpoint.cursor) track.checkpoint = checkpoint.cursor;
+    checkpointFailureTimes = checkpoint.countedTimes;
     findings.push(...checkpoint.findings);
   }
   findings.push(...checkpointStallFindings(job, rules, track, nowMs));
   if (!missing.has('failovers')) {
     const failover = failoverBurst(job, before, instanceChanged, rules, nowMs);
     if (failover.cursor) track.failover = failover.cursor;
+    failoverTimes = failover.countedTimes;
     findings.push(...failover.findings);
   }
   findings.push(...metricFindings(job, rules));
   trackCrashLoop(track, findings, job, rules, sinceMs);
+  const recent = nextRecent(
+    track,
+    {
+      ...(findings.some((f) => f.type === 'job.failed') ? { failureAtMs: sinceMs } : {}),
+      failoverTimes,
+      checkpointFailureTimes,
+    },
+    nowMs,
+  );
+  if (recent) track.recent = recent;
+  else delete track.recent;
   for (const finding of findings) {
     finding.explain = () => explainFinding({ finding, job, track, rules, sinceMs, nowMs });
   }
@@ -145,6 +163,13 @@ export function evaluateJob(
     job: track,
     conditions: reconciled.conditions,
   });
+  // The score is computed from the stored state (the same number a status view computes), and goes on every
+  // firing event of the job.
+  const health = healthOfJob(state, nowMs, [...missing]);
+  for (const event of events) {
+    if (event.data.status === 'firing')
+      event.data.health = { score: health.score, grade: health.grade, summary: describeHealth(health) };
+  }
   return { state, events };
 }
 
@@ -300,9 +325,9 @@ function checkpointFailures(
   instanceChanged: boolean,
   rules: Rules,
   nowMs: number,
-): { findings: Finding[]; cursor?: JobTrack['checkpoint'] } {
+): { findings: Finding[]; cursor?: JobTrack['checkpoint']; countedTimes: number[] } {
   const stats = job.checkpoints;
-  if (!stats) return { findings: [] };
+  if (!stats) return { findings: [], countedTimes: [] };
   const listed = stats.recentFailures;
   const prev = before?.checkpoint;
   const reset =
@@ -329,7 +354,7 @@ function checkpointFailures(
   const lastCompletedId = reset ? stats.lastCompletedId : (prev?.lastCompletedId ?? stats.lastCompletedId);
   if (lastCompletedId !== undefined) cursor.lastCompletedId = lastCompletedId;
 
-  if (!prev) return { findings: [], cursor };
+  if (!prev) return { findings: [], cursor, countedTimes: [] };
 
   const counted =
     listed && idCursor !== undefined ? listed.filter((f) => f.id > idCursor).sort((a, b) => a.id - b.id) : [];
@@ -339,7 +364,13 @@ function checkpointFailures(
     else if (prev.failedCount !== undefined) countDelta = stats.failedCount - prev.failedCount;
   }
   const failed = Math.max(counted.length, countDelta);
-  if (!rules.checkpoint.enabled || failed < rules.checkpoint.failuresToFire) return { findings: [], cursor };
+  // Failures known only by the count's growth have no time of their own: this poll's, one ms apart.
+  const countedTimes = [
+    ...counted.map((f) => f.atMs),
+    ...Array.from({ length: boundedExtra(failed - counted.length) }, (_, i) => nowMs - i),
+  ];
+  if (!rules.checkpoint.enabled || failed < rules.checkpoint.failuresToFire)
+    return { findings: [], cursor, countedTimes };
 
   const newest = counted.at(-1);
   const message = cleanText(newest?.message);
@@ -354,6 +385,7 @@ function checkpointFailures(
   const plural = failed === 1 ? '' : 's';
   return {
     cursor,
+    countedTimes,
     findings: [
       {
         type: 'checkpoint.failed',
@@ -420,7 +452,7 @@ function failoverBurst(
   instanceChanged: boolean,
   rules: Rules,
   nowMs: number,
-): { findings: Finding[]; cursor?: JobTrack['failover'] } {
+): { findings: Finding[]; cursor?: JobTrack['failover']; countedTimes: number[] } {
   const { failover } = rules;
   const windowMs = failover.windowSeconds * 1000;
   const prev = before?.failover;
@@ -460,8 +492,9 @@ function failoverBurst(
         }
       : undefined;
 
+  const countedTimes = fresh.map((f) => f.atMs);
   if (!failover.enabled || job.state !== 'RUNNING' || recentMs.length < failover.burstCount) {
-    return { findings: [], ...(cursor ? { cursor } : {}) };
+    return { findings: [], countedTimes, ...(cursor ? { cursor } : {}) };
   }
   const latest = [...fresh, ...(listed ?? [])].reduce<(typeof fresh)[number] | undefined>(
     (a, f) => (a === undefined || f.atMs > a.atMs ? f : a),
@@ -478,6 +511,7 @@ function failoverBurst(
   const n = recentMs.length;
   return {
     ...(cursor ? { cursor } : {}),
+    countedTimes,
     findings: [
       {
         type: 'failover.burst',
@@ -573,6 +607,11 @@ function metricFindings(job: JobSnapshot, rules: Rules): Finding[] {
     });
   });
   return findings;
+}
+
+/** How many count-only failures to remember: a vendor count may be garbage (NaN, Infinity, fractional). */
+function boundedExtra(n: number): number {
+  return Number.isFinite(n) && n > 0 ? Math.min(MAX_RECENT_TIMES, Math.floor(n)) : 0;
 }
 
 /** Both instance ids known and different. */

@@ -3,6 +3,7 @@
  * DynamoDB item) and small: identity for resolves after a resource is gone, a few cursors, and one entry
  * per condition that is pending or firing.
  */
+import type { RecentHistory } from '../diagnose/health.js';
 import type { EventType, ResourceRef, Severity } from '../events/index.js';
 import type { JobState } from '../model/snapshot.js';
 
@@ -65,6 +66,11 @@ export interface JobTrack {
    * `lastMs` when the latest one began (a failure is new when it began at another time).
    */
   crash?: { text?: string; count: number; lastMs: number };
+  /**
+   * Times of the failures, failovers and failed checkpoints counted in the last hour (at most 20 each): the
+   * health score's input. Absent for a job with a quiet hour, so a steady job's state does not change.
+   */
+  recent?: RecentHistory;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { HEALTH_GRADES, type HealthGrade } from '../diagnose/health.js';
 import { DIAGNOSIS_CATEGORIES } from '../diagnose/types.js';
 import { JOB_KINDS, PROVIDERS, type ProviderId } from '../model/snapshot.js';
 import { eventId, fingerprint } from './fingerprint.js';
@@ -43,6 +44,8 @@ export interface EventInput {
   occurrence?: number;
   /** What the finding means; see `EventData.diagnosis`. */
   diagnosis?: EventDiagnosis;
+  /** The job's health score; see `EventData.health`. */
+  health?: EventData['health'];
 }
 
 /**
@@ -75,6 +78,7 @@ export function buildEvent(input: EventInput): JobwatchEvent {
     ...(input.observedAtMs === undefined ? {} : { observedAtMs: input.observedAtMs }),
     ...(input.occurrence === undefined ? {} : { occurrence: input.occurrence }),
     ...(input.diagnosis === undefined ? {} : { diagnosis: input.diagnosis }),
+    ...(input.health === undefined ? {} : { health: input.health }),
   };
   const candidate = {
     specversion: '1.0',
@@ -198,6 +202,8 @@ export function checkedEvent(candidate: {
   if (!labels || !values) return undefined;
   const diagnosis = data.diagnosis === undefined ? undefined : checkedDiagnosis(data.diagnosis);
   if (data.diagnosis !== undefined && diagnosis === undefined) return undefined;
+  const health = data.health === undefined ? undefined : checkedHealth(data.health);
+  if (data.health !== undefined && health === undefined) return undefined;
   const links: { title: string; url: string }[] = [];
   for (const link of data.links as unknown[]) {
     if (!isObject(link) || !isString(link.title) || !isString(link.url)) return undefined;
@@ -243,8 +249,20 @@ export function checkedEvent(candidate: {
       ...(data.observedAtMs === undefined ? {} : { observedAtMs: data.observedAtMs }),
       ...(data.occurrence === undefined ? {} : { occurrence: data.occurrence }),
       ...(diagnosis === undefined ? {} : { diagnosis }),
+      ...(health === undefined ? {} : { health }),
     },
   };
+}
+
+const GRADE_NAMES: ReadonlySet<string> = new Set(HEALTH_GRADES);
+
+/** The health score as `healthSchema.parse` would return it, or undefined when it is invalid. */
+function checkedHealth(value: unknown): EventData['health'] | undefined {
+  if (!isObject(value)) return undefined;
+  const { score, grade, summary } = value;
+  if (!Number.isSafeInteger(score) || (score as number) < 0 || (score as number) > 100) return undefined;
+  if (!isString(grade) || !GRADE_NAMES.has(grade) || !isString(summary)) return undefined;
+  return { score: score as number, grade: grade as HealthGrade, summary };
 }
 
 const CATEGORY_NAMES: ReadonlySet<string> = new Set(DIAGNOSIS_CATEGORIES);

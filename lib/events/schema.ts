@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HEALTH_GRADES } from '../diagnose/health.js';
 import { DIAGNOSIS_CATEGORIES } from '../diagnose/types.js';
 import { JOB_KINDS, PROVIDERS } from '../model/snapshot.js';
 import { EVENT_STATUSES, EVENT_TYPE_NAMES, SEVERITIES } from './types.js';
@@ -40,6 +41,13 @@ export const diagnosisSchema = z.object({
   evidence: z.array(evidenceItemSchema),
 });
 
+/** A job's 0-100 health score, its grade and the line that explains it ("health 42/100 (unhealthy): ..."). */
+export const healthSchema = z.object({
+  score: z.number().int().min(0).max(100),
+  grade: z.enum(HEALTH_GRADES),
+  summary: z.string(),
+});
+
 export const eventDataSchema = z.object({
   type: z.enum(EVENT_TYPE_NAMES as [string, ...string[]]),
   provider: z.enum(PROVIDERS),
@@ -73,6 +81,8 @@ export const eventDataSchema = z.object({
   occurrence: z.number().int().min(1).optional(),
   /** On firing job findings: what the failure is, its root cause and the evidence (see `diagnosisSchema`). */
   diagnosis: diagnosisSchema.optional(),
+  /** On firing job events: the job's health score over the last hour (lib/diagnose/health.ts). */
+  health: healthSchema.optional(),
 });
 
 /** CloudEvents 1.0 JSON envelope (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md). */

@@ -87,6 +87,7 @@ export function alertLines(view: AlertView, m: Markup, nowMs: number): string[] 
     lines.push(m.codeBlock(trimRootCause(diagnosis.rootCause, m.rootCauseChars)));
   } else if (view.lastError) lines.push(`${m.text('last error: ')}${m.code(view.lastError)}`);
   if (diagnosis && diagnosis.evidence.length > 0) lines.push(m.text(diagnosis.evidence.join(' · ')));
+  if (view.health) lines.push(m.text(view.health.summary));
   const links = view.links
     .map((l) => ({ title: l.title, url: safeUrl(l.url) }))
     .filter((l): l is { title: string; url: string } => l.url !== undefined)

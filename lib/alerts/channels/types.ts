@@ -56,6 +56,8 @@ export interface AlertView {
     /** "label: value" lines, the time in state left out (the state line says it). */
     evidence: string[];
   };
+  /** The job's health score over the last hour and the line that explains it (firing job events). */
+  health?: { score: number; grade: string; summary: string };
   /** What an automatic action did and why, for remediation.* events. */
   remediation?: { action: string; outcome: string; reason?: string; dryRun?: boolean };
   links: { title: string; url: string }[];

@@ -51,6 +51,10 @@ function annotations(view: AlertView): Record<string, string> {
     out.hint = diagnosis.hint;
     if (diagnosis.rootCause) out.root_cause = diagnosis.rootCause;
   }
+  if (view.health) {
+    out.health_score = String(view.health.score);
+    out.health = view.health.summary;
+  }
   const runbook = view.links.find((l) => l.title === 'runbook');
   if (runbook) out.runbook_url = runbook.url;
   return out;
