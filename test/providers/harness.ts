@@ -1,10 +1,11 @@
+import { afterEach, beforeEach } from 'vitest';
 import { type Config, parseConfig, type TargetConfig } from '../../lib/config/index.js';
 import { createSecretResolver } from '../../lib/config/secrets.js';
 import { detect, type ResourceState } from '../../lib/detect/index.js';
 import type { JobwatchEvent } from '../../lib/events/index.js';
-import type { TargetSnapshot } from '../../lib/model/snapshot.js';
+import type { JobSnapshot, TargetSnapshot } from '../../lib/model/snapshot.js';
 import { silentLogger } from '../../lib/observability/logger.js';
-import type { Provider, ProviderContext } from '../../lib/providers/types.js';
+import type { ActionTarget, Provider, ProviderContext } from '../../lib/providers/types.js';
 import {
   createSimClock,
   type FleetSpec,
@@ -40,7 +41,11 @@ export interface HarnessOptions {
   speed?: number;
   /** Rewrites the generated target (e.g. rules, options) before the real config parser sees it. */
   target?: (t: Record<string, unknown>) => Record<string, unknown>;
+  /** More targets built from the generated one (listed after it; the harness's target stays the first). */
+  extraTargets?: (t: Record<string, unknown>) => Record<string, unknown>[];
   env?: Record<string, string>;
+  /** Where the simulated clock starts (T0 unless given). */
+  startMs?: number;
 }
 
 /**
@@ -52,14 +57,16 @@ export async function startProviderHarness(
   plugin: SandboxPlugin,
   options: HarnessOptions = {},
 ): Promise<ProviderHarness> {
-  const clock = createSimClock({ speed: options.speed ?? 0, startMs: T0 });
+  const clock = createSimClock({ speed: options.speed ?? 0, startMs: options.startMs ?? T0 });
   const sandbox = await startSandbox({
     plugins: [plugin],
     scenario: options.scenario ?? 'test',
     clock,
     ...(options.fleet ? { fleet: options.fleet } : {}),
   });
-  const targets = sandbox.targets().map((t) => (options.target ? options.target(t) : t));
+  const generated = sandbox.targets().map((t) => (options.target ? options.target(t) : t));
+  const first = generated[0] as Record<string, unknown>;
+  const targets = [...generated, ...(options.extraTargets?.(first) ?? [])];
   const config = parseConfig({ targets });
   const target = config.targets[0] as TargetConfig;
   const ctx: ProviderContext = {
@@ -101,4 +108,45 @@ export function summarize(events: JobwatchEvent[]): string[] {
 
 export function count(events: JobwatchEvent[], line: string): number {
   return summarize(events).filter((s) => s === line).length;
+}
+
+export function jobByName(snapshot: TargetSnapshot, name: string): JobSnapshot {
+  const job = snapshot.jobs.find((j) => j.name === name);
+  if (!job) throw new Error(`job ${name} not in snapshot (${snapshot.jobs.map((j) => j.name).join(', ')})`);
+  return job;
+}
+
+/** The action target for a job of a snapshot, as the remediator builds it from the job's event. */
+export function actionTarget(job: JobSnapshot): ActionTarget {
+  return {
+    key: job.key,
+    kind: 'job',
+    jobKind: job.kind,
+    vendorId: job.vendorId,
+    ...(job.instanceId ? { instanceId: job.instanceId } : {}),
+    scope: { kind: job.scope.kind, id: job.scope.id },
+    name: job.name,
+  };
+}
+
+/**
+ * Starts a harness before each test and stops it after the test. The returned object reads through to the
+ * current test's harness, so a test file writes `h.poll()` as with a harness of its own.
+ */
+export function harnessPerTest<H extends { stop(): Promise<void> }>(start: () => Promise<H>): H {
+  let current: H | undefined;
+  beforeEach(async () => {
+    current = await start();
+  });
+  afterEach(async () => {
+    await current?.stop();
+    current = undefined;
+  });
+  return new Proxy({} as H, {
+    get(_target, key) {
+      if (!current) throw new Error('the harness exists only while a test runs');
+      const value: unknown = Reflect.get(current, key);
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
+  });
 }

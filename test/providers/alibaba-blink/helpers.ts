@@ -1,64 +1,34 @@
-import { parseConfig } from '../../../lib/config/load.js';
 import type { Config, TargetConfig } from '../../../lib/config/schema.js';
-import { createSecretResolver } from '../../../lib/config/secrets.js';
 import { detect, type ResourceState } from '../../../lib/detect/index.js';
 import type { JobwatchEvent } from '../../../lib/events/index.js';
-import type { JobSnapshot, TargetSnapshot } from '../../../lib/model/snapshot.js';
-import { silentLogger } from '../../../lib/observability/logger.js';
+import type { TargetSnapshot } from '../../../lib/model/snapshot.js';
 import { alibabaBlinkProvider } from '../../../lib/providers/alibaba-blink/index.js';
 import { alibabaBlinkSandboxPlugin } from '../../../lib/providers/alibaba-blink/sandbox.js';
-import type { ActionTarget, ProviderContext } from '../../../lib/providers/types.js';
-import {
-  createSimClock,
-  type FleetSpec,
-  SANDBOX_ENV,
-  type Sandbox,
-  type SimClock,
-  startSandbox,
-} from '../../../lib/sandbox/index.js';
+import type { ProviderContext } from '../../../lib/providers/types.js';
+
+import { type HarnessOptions, type ProviderHarness, startProviderHarness } from '../harness.js';
+
+export { actionTarget, jobByName } from '../harness.js';
 
 export const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
 
-export interface Harness {
-  sandbox: Sandbox;
-  clock: SimClock;
-  config: Config;
-  target: TargetConfig;
-  ctx: ProviderContext;
+export interface Harness extends ProviderHarness {
   collect(target?: TargetConfig, ctx?: Partial<ProviderContext>): Promise<TargetSnapshot>;
-  stop(): Promise<void>;
 }
 
+/** The Blink emulator (see ../harness.ts), its clock at T0, and a collect with optional context overrides. */
 export async function startBlinkSandbox(
-  options: {
-    scenario?: 'test' | 'demo' | 'fleet';
-    fleet?: FleetSpec;
-    extraTargets?: (t: Record<string, unknown>) => Record<string, unknown>[];
-  } = {},
+  options: Pick<HarnessOptions, 'fleet' | 'extraTargets'> & { scenario?: 'test' | 'demo' | 'fleet' } = {},
 ): Promise<Harness> {
-  const clock = createSimClock({ speed: 0, startMs: T0 });
-  const sandbox = await startSandbox({
-    plugins: [alibabaBlinkSandboxPlugin],
-    scenario: options.scenario ?? 'test',
-    clock,
-    ...(options.fleet ? { fleet: options.fleet } : {}),
+  const harness = await startProviderHarness(alibabaBlinkProvider, alibabaBlinkSandboxPlugin, {
+    ...options,
+    startMs: T0,
+    env: { WRONG_SK: 'not-the-sandbox-secret' },
   });
-  const base = sandbox.targets()[0] as Record<string, unknown>;
-  const config = parseConfig({ targets: [base, ...(options.extraTargets?.(base) ?? [])] });
-  const ctx: ProviderContext = {
-    now: () => clock.now(),
-    secrets: createSecretResolver({ env: { ...SANDBOX_ENV, WRONG_SK: 'not-the-sandbox-secret' } }),
-    logger: silentLogger,
-  };
-  const target = config.targets[0] as TargetConfig;
   return {
-    sandbox,
-    clock,
-    config,
-    target,
-    ctx,
-    collect: (t = target, overrides = {}) => alibabaBlinkProvider.collect(t, { ...ctx, ...overrides }),
-    stop: () => sandbox.stop(),
+    ...harness,
+    collect: (t = harness.target, overrides = {}) =>
+      alibabaBlinkProvider.collect(t, { ...harness.ctx, ...overrides }),
   };
 }
 
@@ -69,24 +39,6 @@ export function detector(config: Config, target: TargetConfig) {
     const out = detect({ target, defaults: config.defaults.rules, snapshot, previous, nowMs });
     previous = out.next;
     return out.events;
-  };
-}
-
-export function jobByName(snapshot: TargetSnapshot, name: string): JobSnapshot {
-  const job = snapshot.jobs.find((j) => j.name === name);
-  if (!job) throw new Error(`job ${name} not in snapshot (${snapshot.jobs.map((j) => j.name).join(', ')})`);
-  return job;
-}
-
-export function actionTarget(job: JobSnapshot): ActionTarget {
-  return {
-    key: job.key,
-    kind: 'job',
-    jobKind: job.kind,
-    vendorId: job.vendorId,
-    ...(job.instanceId ? { instanceId: job.instanceId } : {}),
-    scope: { kind: job.scope.kind, id: job.scope.id },
-    name: job.name,
   };
 }
 

@@ -3,7 +3,6 @@
  * (getStringToSign + getROASignature) and `@alicloud/pop-core` (ROAClient#buildAuthorization). Both are
  * devDependencies, used here only.
  */
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalizedResource,
@@ -14,33 +13,19 @@ import {
   roaStringToSign,
   signRoaRequest,
 } from '../../../lib/providers/alibaba-blink/client.js';
+import {
+  type OfficialRequest,
+  OpenApiUtil,
+  ROAClient,
+  SIGN_DATE_MS,
+  SIGN_NONCE,
+} from '../alibaba-official.js';
 
-const require = createRequire(import.meta.url);
-interface OfficialRequest {
-  method: string;
-  pathname: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-}
-const OpenApiUtil = (
-  require('@alicloud/openapi-util') as {
-    default: {
-      getStringToSign(request: OfficialRequest): string;
-      getROASignature(stringToSign: string, secret: string): string;
-    };
-  }
-).default;
-const { ROAClient } = require('@alicloud/pop-core') as {
-  ROAClient: new (config: Record<string, string>) => { buildAuthorization(stringToSign: string): string };
-};
-
-const DATE_MS = Date.UTC(2026, 0, 2, 3, 4, 5);
-const NONCE = '3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf';
 const TEST_CREDS: RoaCredentials = { accessKeyId: 'testid', accessKeySecret: 'testsecret' };
 
 /** Signs with ours, then recomputes with the official code from the very headers we produced. */
 function crossCheck(request: RoaRequest, credentials: RoaCredentials, regionId = 'cn-hangzhou') {
-  const headers = signRoaRequest(request, credentials, { dateMs: DATE_MS, nonce: NONCE, regionId });
+  const headers = signRoaRequest(request, credentials, { dateMs: SIGN_DATE_MS, nonce: SIGN_NONCE, regionId });
   const { authorization, ...signed } = headers;
   const official: OfficialRequest = {
     method: request.method,
@@ -174,7 +159,7 @@ describe('ROA v1 signer vs the official implementations', () => {
       accept: 'application/json',
       date: 'Fri, 02 Jan 2026 03:04:05 GMT',
       host: 'foas.cn-hangzhou.aliyuncs.com',
-      'x-acs-signature-nonce': NONCE,
+      'x-acs-signature-nonce': SIGN_NONCE,
       'x-acs-signature-method': 'HMAC-SHA1',
       'x-acs-signature-version': '1.0',
       'x-acs-version': '2018-11-11',
@@ -209,10 +194,10 @@ describe('ROA v1 signer vs the official implementations', () => {
 
   it('is a pure function of request, credentials, date and nonce', () => {
     const request = cases[1]!.request;
-    const a = signRoaRequest(request, TEST_CREDS, { dateMs: DATE_MS, nonce: NONCE });
-    const b = signRoaRequest(request, TEST_CREDS, { dateMs: DATE_MS, nonce: NONCE });
+    const a = signRoaRequest(request, TEST_CREDS, { dateMs: SIGN_DATE_MS, nonce: SIGN_NONCE });
+    const b = signRoaRequest(request, TEST_CREDS, { dateMs: SIGN_DATE_MS, nonce: SIGN_NONCE });
     expect(a).toEqual(b);
-    const c = signRoaRequest(request, TEST_CREDS, { dateMs: DATE_MS, nonce: 'other' });
+    const c = signRoaRequest(request, TEST_CREDS, { dateMs: SIGN_DATE_MS, nonce: 'other' });
     expect(c['authorization']).not.toBe(a['authorization']);
     expect(canonicalizedResource('/p', [])).toBe('/p');
   });

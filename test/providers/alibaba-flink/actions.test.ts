@@ -9,7 +9,7 @@ import { alibabaFlinkProvider } from '../../../lib/providers/alibaba-flink/index
 import { alibabaFlinkSandboxPlugin } from '../../../lib/providers/alibaba-flink/sandbox.js';
 import type { ActionName, ActionTarget } from '../../../lib/providers/types.js';
 import type { SandboxPlugin } from '../../../lib/sandbox/index.js';
-import { MINUTE, type ProviderHarness, startProviderHarness } from '../harness.js';
+import { actionTarget, MINUTE, type ProviderHarness, startProviderHarness } from '../harness.js';
 
 let h: ProviderHarness | undefined;
 afterEach(async () => {
@@ -43,18 +43,6 @@ const start = () => {
   return startProviderHarness(alibabaFlinkProvider, recording);
 };
 
-function target(job: JobSnapshot): ActionTarget {
-  return {
-    key: job.key,
-    kind: 'job',
-    jobKind: job.kind,
-    vendorId: job.vendorId,
-    ...(job.instanceId ? { instanceId: job.instanceId } : {}),
-    scope: { kind: job.scope.kind, id: job.scope.id },
-    name: job.name,
-  };
-}
-
 async function perform(
   harness: ProviderHarness,
   name: string,
@@ -68,7 +56,7 @@ async function perform(
   // Verification timing runs on the wall clock; the emulator settles a transition on its second GetJob.
   const outcome = await actions.perform(
     harness.target,
-    { action, resource: edit(target(job)), params, verifyTimeoutMs: 5_000, verifyIntervalMs: 5 },
+    { action, resource: edit(actionTarget(job)), params, verifyTimeoutMs: 5_000, verifyIntervalMs: 5 },
     { ...harness.ctx, now: Date.now },
   );
   const requests = harness.sandbox.requests.slice(mark);
@@ -177,7 +165,7 @@ describe('alibaba-flink actions', () => {
     const { snapshot } = await h.poll();
     const job = snapshot.jobs.find((j) => j.name === 'orders_etl') as JobSnapshot;
     const mark = h.sandbox.requests.length;
-    await expect(actions.readState(h.target, target(job), h.ctx)).resolves.toEqual({
+    await expect(actions.readState(h.target, actionTarget(job), h.ctx)).resolves.toEqual({
       kind: 'job',
       state: 'RUNNING',
       vendorState: 'RUNNING',

@@ -4,7 +4,6 @@
  * here only. Each request is signed by ours, then re-signed by the official code from the very headers we
  * produced; the Authorization values must be identical. Plus the two worked vectors of signing.md §B.4.3.
  */
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
   flinkPath,
@@ -14,38 +13,14 @@ import {
   type V3Request,
   v3CanonicalRequest,
 } from '../../../lib/providers/alibaba-flink/client.js';
+import { OpenApiUtil, SIGN_DATE_MS, SIGN_NONCE } from '../alibaba-official.js';
 
-const require = createRequire(import.meta.url);
-interface OfficialRequest {
-  method: string;
-  pathname: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-}
-const OpenApiUtil = (
-  require('@alicloud/openapi-util') as {
-    default: {
-      getAuthorization(
-        request: OfficialRequest,
-        algorithm: string,
-        payload: string,
-        accessKeyId: string,
-        secret: string,
-      ): string;
-      hash(raw: Buffer, algorithm: string): Buffer;
-      hexEncode(raw: Buffer): string;
-    };
-  }
-).default;
-
-const DATE_MS = Date.UTC(2026, 0, 2, 3, 4, 5);
-const NONCE = '3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf';
 const CREDS: V3Credentials = { accessKeyId: 'testid', accessKeySecret: 'testsecret' };
 const HOST = 'ververica.cn-hangzhou.aliyuncs.com';
 const WORKSPACE = { workspace: 'a14bd5d90a****', accept: 'application/json' };
 
 function crossCheck(request: V3Request, action: string, credentials = CREDS) {
-  const headers = signV3Request(request, credentials, { dateMs: DATE_MS, nonce: NONCE, action });
+  const headers = signV3Request(request, credentials, { dateMs: SIGN_DATE_MS, nonce: SIGN_NONCE, action });
   const { authorization, ...sent } = headers;
   const payload = OpenApiUtil.hexEncode(
     OpenApiUtil.hash(Buffer.from(String(request.body ?? ''), 'utf8'), 'ACS3-HMAC-SHA256'),
@@ -210,7 +185,7 @@ describe('signing.md §B.4.3 vectors (computed there with openapi-util 0.3.3)', 
     host: 'foas.cn-hangzhou.aliyuncs.com',
     'x-acs-content-sha256': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
     'x-acs-date': '2026-01-02T03:04:05Z',
-    'x-acs-signature-nonce': NONCE,
+    'x-acs-signature-nonce': SIGN_NONCE,
     'x-acs-version': '2018-11-11',
   };
 
@@ -227,7 +202,12 @@ describe('signing.md §B.4.3 vectors (computed there with openapi-util 0.3.3)', 
         headers: { accept: 'application/json', 'user-agent': 'jobwatch' },
       },
       CREDS,
-      { dateMs: DATE_MS, nonce: NONCE, action: 'BatchGetInstanceRunSummary', version: '2018-11-11' },
+      {
+        dateMs: SIGN_DATE_MS,
+        nonce: SIGN_NONCE,
+        action: 'BatchGetInstanceRunSummary',
+        version: '2018-11-11',
+      },
     );
     expect(headers['authorization']).toBe(
       'ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=6e40f0e70ff4a0900cfc7176d2f33837bebb73db45f8bf8df31f3da745a9ccb8',
@@ -261,7 +241,7 @@ describe('signing.md §B.4.3 vectors (computed there with openapi-util 0.3.3)', 
         body,
       },
       CREDS,
-      { dateMs: DATE_MS, nonce: NONCE, action: 'ModifyInstanceState', version: '2018-11-11' },
+      { dateMs: SIGN_DATE_MS, nonce: SIGN_NONCE, action: 'ModifyInstanceState', version: '2018-11-11' },
     );
     expect(headers['x-acs-content-sha256']).toBe(
       '167998dfeb9a89ed80ee312d71719ed4b2efb8ecf080380c0e6290f7209162d6',

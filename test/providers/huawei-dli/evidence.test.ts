@@ -3,22 +3,10 @@
  * facts (queue, native auto-restart), never the job. The snapshot says so, and the firing event tells its
  * readers (remediation's guards among them) that those facts are unknown rather than absent.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { closeHuaweiClients } from '../../../lib/providers/huawei/index.js';
-import { clearDliDetailCache } from '../../../lib/providers/huawei-dli/collector.js';
-import { type DliHarness, SECOND, startDliHarness, summarize } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { SECOND, summarize, useDliHarnessPerTest } from './helpers.js';
 
-let h: DliHarness;
-beforeEach(async () => {
-  clearDliDetailCache();
-  h = await startDliHarness();
-});
-afterEach(async () => {
-  await h.stop();
-});
-afterAll(async () => {
-  await closeHuaweiClients();
-});
+const h = useDliHarnessPerTest();
 
 describe('DLI per-job reads', () => {
   it('a failed detail read marks the details missing; job.failed still fires once and says so', async () => {

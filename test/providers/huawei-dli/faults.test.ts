@@ -1,26 +1,14 @@
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig, type TargetConfig } from '../../../lib/config/index.js';
 import { createSecretResolver } from '../../../lib/config/secrets.js';
 import { detect, type ResourceState } from '../../../lib/detect/index.js';
 import type { JobwatchEvent } from '../../../lib/events/index.js';
 import { silentLogger } from '../../../lib/observability/logger.js';
-import { closeHuaweiClients } from '../../../lib/providers/huawei/index.js';
-import { clearDliDetailCache } from '../../../lib/providers/huawei-dli/collector.js';
 import { huaweiDliProvider } from '../../../lib/providers/huawei-dli/index.js';
 import { SANDBOX_ENV } from '../../../lib/sandbox/index.js';
-import { type DliHarness, startDliHarness, summarize } from './helpers.js';
+import { summarize, useDliHarnessPerTest } from './helpers.js';
 
-let h: DliHarness;
-beforeEach(async () => {
-  clearDliDetailCache();
-  h = await startDliHarness();
-});
-afterEach(async () => {
-  await h.stop();
-});
-afterAll(async () => {
-  await closeHuaweiClients();
-});
+const h = useDliHarnessPerTest();
 
 describe('DLI collector under vendor faults', () => {
   it('retries a 429 with Retry-After and then succeeds', async () => {

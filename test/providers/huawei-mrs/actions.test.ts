@@ -5,21 +5,10 @@ import { createMrsActions } from '../../../lib/providers/huawei-mrs/actions.js';
 import { huaweiMrsProvider } from '../../../lib/providers/huawei-mrs/index.js';
 import { MRS_SANDBOX_PROPERTY_SECRET } from '../../../lib/providers/huawei-mrs/sandbox.js';
 import type { ActionRequest, ActionTarget } from '../../../lib/providers/types.js';
+import { actionTarget } from '../harness.js';
 import { MINUTE, type MrsHarness, startMrsHarness, T0 } from './helpers.js';
 
 afterAll(() => closeHuaweiClients());
-
-function targetOf(job: JobSnapshot): ActionTarget {
-  return {
-    key: job.key,
-    kind: 'job',
-    jobKind: job.kind,
-    vendorId: job.vendorId,
-    ...(job.instanceId ? { instanceId: job.instanceId } : {}),
-    scope: { kind: job.scope.kind, id: job.scope.id },
-    name: job.name,
-  };
-}
 
 describe('MRS actions against the sandbox', () => {
   let h: MrsHarness;
@@ -59,7 +48,7 @@ describe('MRS actions against the sandbox', () => {
   it('an unsupported action is refused without calling MRS', async () => {
     const hive = await job('hive-report');
     h.sandbox.resetLog();
-    const outcome = await actions.perform(h.target, request('pause', targetOf(hive)), h.ctx);
+    const outcome = await actions.perform(h.target, request('pause', actionTarget(hive)), h.ctx);
     expect(outcome).toMatchObject({ ok: false, status: 'unsupported', retryable: false });
     expect(h.sandbox.requests).toEqual([]);
   });
@@ -67,7 +56,7 @@ describe('MRS actions against the sandbox', () => {
   it('kill: sends StopJob once, then polls the detail until the execution shows KILLED', async () => {
     const hive = await job('hive-report');
     h.sandbox.resetLog();
-    const outcome = await actions.perform(h.target, request('kill', targetOf(hive)), h.ctx);
+    const outcome = await actions.perform(h.target, request('kill', actionTarget(hive)), h.ctx);
     expect(outcome).toMatchObject({
       ok: true,
       status: 'verified',
@@ -91,7 +80,7 @@ describe('MRS actions against the sandbox', () => {
   it('kill of an execution that already ended is rejected without a StopJob call', async () => {
     const hive = await job('hive-report');
     h.sandbox.resetLog();
-    const outcome = await actions.perform(h.target, request('kill', targetOf(hive)), h.ctx);
+    const outcome = await actions.perform(h.target, request('kill', actionTarget(hive)), h.ctx);
     expect(outcome).toMatchObject({ ok: false, status: 'rejected', retryable: false });
     expect(ops()).toEqual(['ShowSingleJobExe 202']);
   });
@@ -99,7 +88,7 @@ describe('MRS actions against the sandbox', () => {
   it('resubmit of a job that has not failed is rejected', async () => {
     const distcp = await job('long-distcp');
     h.sandbox.resetLog();
-    const outcome = await actions.perform(h.target, request('resubmit', targetOf(distcp)), h.ctx);
+    const outcome = await actions.perform(h.target, request('resubmit', actionTarget(distcp)), h.ctx);
     expect(outcome).toMatchObject({ ok: false, status: 'rejected' });
     expect(ops()).toEqual(['ShowSingleJobExe 202']);
   });
@@ -109,7 +98,7 @@ describe('MRS actions against the sandbox', () => {
     const etl = await job('daily-etl');
     expect(etl.state).toBe('FAILED');
     h.sandbox.resetLog();
-    const outcome = await actions.perform(h.target, request('resubmit', targetOf(etl)), h.ctx);
+    const outcome = await actions.perform(h.target, request('resubmit', actionTarget(etl)), h.ctx);
     expect(outcome).toMatchObject({ ok: true, status: 'verified', finalState: 'RUNNING/UNDEFINED' });
     expect(ops().filter((o) => o.startsWith('CreateExecuteJob'))).toEqual(['CreateExecuteJob 200']);
     const submission = h.world.submissions[0];
@@ -130,7 +119,10 @@ describe('MRS actions against the sandbox', () => {
     h.clock.set(T0 + 12 * MINUTE);
     const etl = await job('daily-etl');
     // The latest run is the resubmitted one (succeeded); target run 1, which failed.
-    const failedRun: ActionTarget = { ...targetOf(etl), instanceId: 'e7a1d001-0000-4000-8000-000000000001' };
+    const failedRun: ActionTarget = {
+      ...actionTarget(etl),
+      instanceId: 'e7a1d001-0000-4000-8000-000000000001',
+    };
     h.sandbox.resetLog();
     const outcome = await actions.perform(h.target, request('resubmit', failedRun), h.ctx);
     expect(outcome).toMatchObject({ ok: false, status: 'failed' });
@@ -144,7 +136,7 @@ describe('MRS actions against the sandbox', () => {
     // A verify window shorter than MRS's kill delay (3 s).
     const outcome = await actions.perform(
       h.target,
-      { ...request('kill', targetOf(distcp)), verifyTimeoutMs: 1_500 },
+      { ...request('kill', actionTarget(distcp)), verifyTimeoutMs: 1_500 },
       h.ctx,
     );
     expect(outcome).toMatchObject({
