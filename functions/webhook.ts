@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { IngestUnavailableError } from '../lib/ingest/errors.js';
-import { createWebhookHandler, type WebhookHandler } from '../lib/ingest/handler.js';
+import { createWebhookHandler, type DeferredTask, type WebhookApp } from '../lib/ingest/handler.js';
 import { lambdaServices } from '../lib/runtime/lambda.js';
 
-let handlerPromise: Promise<WebhookHandler> | undefined;
+let handlerPromise: Promise<WebhookApp> | undefined;
 
 /** "Poll now": an asynchronous invoke of the poll function with the same `{ targetId }` its schedule sends. */
 async function invokePoll(targetId: string): Promise<void> {
@@ -22,7 +22,26 @@ async function invokePoll(targetId: string): Promise<void> {
 }
 let lambda: import('@aws-sdk/client-lambda').LambdaClient | undefined;
 
-function webhookHandler(): Promise<WebhookHandler> {
+/**
+ * Work a chat button leaves for after its 3-second answer: an asynchronous invoke of this same function,
+ * whose payload (`{ jobwatchDeferred }`) no HTTP API event can carry, so only IAM principals can send it.
+ */
+async function invokeSelf(task: DeferredTask): Promise<void> {
+  const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME;
+  if (!functionName) throw new IngestUnavailableError('AWS_LAMBDA_FUNCTION_NAME is not set');
+  const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
+  lambda ??= new LambdaClient({});
+  const out = await lambda.send(
+    new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: 'Event',
+      Payload: Buffer.from(JSON.stringify({ jobwatchDeferred: task })),
+    }),
+  );
+  if (out.StatusCode !== 202) throw new IngestUnavailableError(`deferred invoke answered ${out.StatusCode}`);
+}
+
+function webhookHandler(): Promise<WebhookApp> {
   handlerPromise ??= lambdaServices().then((services) =>
     createWebhookHandler({
       config: services.config,
@@ -32,6 +51,7 @@ function webhookHandler(): Promise<WebhookHandler> {
       logger: services.logger,
       now: services.now,
       triggerPoll: invokePoll,
+      defer: invokeSelf,
     }),
   );
   handlerPromise.catch(() => {
@@ -41,8 +61,12 @@ function webhookHandler(): Promise<WebhookHandler> {
 }
 
 /** HTTP API (payload format 2.0) -> the webhook handler; the handler never throws. */
-export async function handler(event: APIGatewayProxyEventV2) {
-  let webhook: WebhookHandler;
+export async function handler(event: APIGatewayProxyEventV2 | { jobwatchDeferred: DeferredTask }) {
+  if ('jobwatchDeferred' in event) {
+    await (await webhookHandler()).runDeferred(event.jobwatchDeferred);
+    return { status: 'done' };
+  }
+  let webhook: WebhookApp;
   try {
     webhook = await webhookHandler();
   } catch (error) {

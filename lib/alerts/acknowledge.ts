@@ -33,16 +33,7 @@ export async function acknowledgeAlerts(
   via: Ack['via'],
   nowMs: number,
 ): Promise<AckResult> {
-  const groups = await deps.store.query<GroupState>(GROUP_PK, { consistent: true });
-  const latest = new Map<string, { event: JobwatchEvent; atMs: number; receivers: Set<string> }>();
-  for (const group of groups)
-    for (const alert of Object.values(group.data.alerts)) {
-      const fp = alert.event.data.fingerprint;
-      const known = latest.get(fp);
-      if (!known || alert.atMs > known.atMs)
-        latest.set(fp, { ...alert, receivers: new Set([...(known?.receivers ?? []), group.data.receiver]) });
-      else known.receivers.add(group.data.receiver);
-    }
+  const latest = await latestAlerts(deps.store);
   const firing = [...latest.values()].filter((a) => a.event.data.status === 'firing');
   const byFingerprint = firing.filter((a) => a.event.data.fingerprint === input.alert);
   const matched =
@@ -83,29 +74,77 @@ export async function acknowledgeAlerts(
     })),
   ]);
 
-  const forwarded: AckResult['forwarded'] = [];
-  if (deps.secrets) {
-    const receivers = new Set(matched.flatMap((a) => [...a.receivers]));
-    for (const config of deps.config.channels) {
-      if (!receivers.has(config.name) || (config.type !== 'pagerduty' && config.type !== 'opsgenie'))
-        continue;
-      const channel = createChannel(config, {
-        secrets: deps.secrets,
-        logger: deps.logger ?? silentLogger,
-        now: () => nowMs,
-      });
-      const fps = matched.filter((a) => a.receivers.has(config.name)).map((a) => a.event.data.fingerprint);
-      const note = `acknowledged in jobwatch by ${input.createdBy}${input.comment ? `: ${input.comment}` : ''}`;
-      const result = (await channel.acknowledge?.(fps, note)) ?? { ok: true as const };
-      await channel.close?.();
-      forwarded.push(
-        result.ok
-          ? { receiver: config.name, ok: true }
-          : { receiver: config.name, ok: false, error: result.error },
-      );
-      if (!result.ok)
-        deps.logger?.warn('acknowledgement not forwarded', { receiver: config.name, error: result.error });
-    }
-  }
+  const note = `acknowledged in jobwatch by ${input.createdBy}${input.comment ? `: ${input.comment}` : ''}`;
+  const forwarded = deps.secrets
+    ? await forward({ ...deps, secrets: deps.secrets }, matched, note, nowMs)
+    : [];
   return { acks, forwarded };
+}
+
+interface KnownAlert {
+  event: JobwatchEvent;
+  atMs: number;
+  /** Receivers whose groups hold the alert. */
+  receivers: Set<string>;
+}
+
+async function latestAlerts(store: Store): Promise<Map<string, KnownAlert>> {
+  const groups = await store.query<GroupState>(GROUP_PK, { consistent: true });
+  const latest = new Map<string, KnownAlert>();
+  for (const group of groups)
+    for (const alert of Object.values(group.data.alerts)) {
+      const fp = alert.event.data.fingerprint;
+      const known = latest.get(fp);
+      if (!known || alert.atMs > known.atMs)
+        latest.set(fp, { ...alert, receivers: new Set([...(known?.receivers ?? []), group.data.receiver]) });
+      else known.receivers.add(group.data.receiver);
+    }
+  return latest;
+}
+
+/**
+ * Tells incident tools (PagerDuty, Opsgenie) that were told about these alerts that people work on them.
+ * Chat buttons acknowledge first and forward afterwards, outside the platform's 3-second answer.
+ */
+export async function forwardAcknowledgement(
+  deps: AckDeps & { secrets: SecretResolver },
+  fingerprints: readonly string[],
+  note: string,
+  nowMs: number,
+): Promise<AckResult['forwarded']> {
+  const latest = await latestAlerts(deps.store);
+  const matched = fingerprints.flatMap((fp) => {
+    const known = latest.get(fp);
+    return known ? [known] : [];
+  });
+  return forward(deps, matched, note, nowMs);
+}
+
+async function forward(
+  deps: AckDeps & { secrets: SecretResolver },
+  matched: readonly KnownAlert[],
+  note: string,
+  nowMs: number,
+): Promise<AckResult['forwarded']> {
+  const forwarded: AckResult['forwarded'] = [];
+  const receivers = new Set(matched.flatMap((a) => [...a.receivers]));
+  for (const config of deps.config.channels) {
+    if (!receivers.has(config.name) || (config.type !== 'pagerduty' && config.type !== 'opsgenie')) continue;
+    const channel = createChannel(config, {
+      secrets: deps.secrets,
+      logger: deps.logger ?? silentLogger,
+      now: () => nowMs,
+    });
+    const fps = matched.filter((a) => a.receivers.has(config.name)).map((a) => a.event.data.fingerprint);
+    const result = (await channel.acknowledge?.(fps, note)) ?? { ok: true as const };
+    await channel.close?.();
+    forwarded.push(
+      result.ok
+        ? { receiver: config.name, ok: true }
+        : { receiver: config.name, ok: false, error: result.error },
+    );
+    if (!result.ok)
+      deps.logger?.warn('acknowledgement not forwarded', { receiver: config.name, error: result.error });
+  }
+  return forwarded;
 }

@@ -27,8 +27,8 @@ export interface Ack {
   targetId: string;
   resourceName: string;
   title: string;
-  /** How it came in: the CLI, the operator API or an action link. */
-  via: 'cli' | 'api' | 'link';
+  /** How it came in: the CLI, the operator API, an action link or a chat button. */
+  via: 'cli' | 'api' | 'link' | 'slack' | 'feishu';
 }
 
 /** What an operator submits: a fingerprint or a job (resource name or key), how long, who and why. */

@@ -347,7 +347,9 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   async function withActionLinks(message: AlertGroupMessage, nowMs: number): Promise<AlertGroupMessage> {
     const publicUrl = config.webhook?.publicUrl;
     const keyRef = config.webhook?.actionLinkKey;
-    if (!publicUrl || !keyRef || message.firing.length === 0) return message;
+    // Receivers with callbacks carry buttons instead (see channels/interactive.ts).
+    if (!publicUrl || !keyRef || message.firing.length === 0 || channels.get(message.receiver)?.interactive)
+      return message;
     let key: string;
     try {
       key = await deps.secrets(keyRef);

@@ -192,6 +192,11 @@ const FUNCTION_NEEDS: Record<FunctionName, IamStatement[]> = {
     allow(TABLE_ACTIONS, getAtt('StateTable')),
     allow(['events:PutEvents'], getAtt('EventBus')), // pushed vendor alarms become events
     allow(['lambda:InvokeFunction'], getAtt('PollLambdaFunction')), // operator API "poll this target now"
+    // Itself, asynchronously: a chat button's action runs after the 3-second answer. By name, not GetAtt
+    // (the role cannot reference the function that references the role); osls names it <stack>-webhook.
+    allow(['lambda:InvokeFunction'], {
+      'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:\${AWS::StackName}-webhook`,
+    }),
   ],
 };
 

@@ -1,3 +1,4 @@
+import type { ChatActionRecord } from '../alerts/chat-actions.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import type { PollReport } from '../runtime/pipeline.js';
 import { humanCount, humanDuration } from '../text/units.js';
@@ -21,6 +22,16 @@ export function clockTime(atMs: number): string {
   const date = new Date(atMs);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+/**
+ * A press of a chat button, next to the events: `14:03:07 ACTION   ack      done  slack/oncall-slack
+ * U0ANA (ana) prod-blink payments_agg: Acknowledged by ana at …`.
+ */
+export function formatChatActionLine(record: ChatActionRecord): string {
+  const who = record.user.name ? `${record.user.id} (${record.user.name})` : record.user.id;
+  const what = record.alert ? `${record.alert.targetId} ${record.alert.resourceName}` : record.fingerprint;
+  return `${clockTime(record.atMs)} ACTION   ${record.action.padEnd(8)} ${record.outcome.padEnd(10)} ${record.platform}/${record.receiver} ${who} ${what}: ${record.detail}`;
 }
 
 /** One readable line per event for the terminal; `--json` prints the CloudEvent itself instead. */

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { acknowledgeAlerts } from '../alerts/acknowledge.js';
 import { AckError, ackHistory, ackInputSchema } from '../alerts/acks.js';
+import { chatActionHistory } from '../alerts/chat-actions.js';
 import { formatMatcher } from '../alerts/matchers.js';
 import { createSilence, expireSilence, listSilences, silenceInputSchema } from '../alerts/silences.js';
 import { formatIssues, loadConfig, parseConfig } from '../config/load.js';
@@ -17,7 +18,7 @@ import { listRecentEvents } from '../runtime/recent-events.js';
 import { readStatus } from '../runtime/status.js';
 import { numberFlag, UsageError } from './args.js';
 import { DEMO_STATE_DIR } from './demo.js';
-import { clockTime, formatEventLine, humanDuration } from './output.js';
+import { clockTime, formatChatActionLine, formatEventLine, humanDuration } from './output.js';
 import { waitForStop } from './signals.js';
 import { formatStatus, table } from './status-view.js';
 import { type OpenedStore, openStore } from './store.js';
@@ -84,8 +85,9 @@ Common options: --config FILE (default ./jobwatch.yml, else the demo's state).`;
 
 export const EVENTS_HELP = `Usage: jobwatch events tail [--limit N] [--follow] [--json] [--config FILE]
 
-The most recent events (findings and remediation decisions), oldest first; --follow keeps printing new
-ones every 2 s until Ctrl-C; --json prints one CloudEvent per line.`;
+The most recent events (findings and remediation decisions) and chat button presses (ACTION lines:
+acknowledge or silence, done or refused), oldest first; --follow keeps printing new ones every 2 s until
+Ctrl-C; --json prints one CloudEvent (or chat action) per line.`;
 
 const MATCHER = /^([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*)$/;
 
@@ -315,16 +317,34 @@ export async function commandEvents(args: string[], io: Io): Promise<number> {
   const limit = numberFlag('limit', values.limit, { min: 1, max: 500 }) ?? 20;
   const durationSeconds = numberFlag('duration', values.duration, { min: 1, max: 31_536_000 });
   const { opened } = await openStateFor(values.config);
-  const print = (event: JobwatchEvent) =>
-    io.out(values.json ? JSON.stringify(event) : formatEventLine(event, { atMs: observedAt(event) }));
   try {
     const seen = new Set<string>();
+    // Events and chat actions (button presses, accepted or refused) in the order jobwatch saw them.
     const show = async (max: number) => {
-      const events = (await listRecentEvents(opened.store, { limit: max })).reverse();
-      for (const event of events) {
-        if (seen.has(event.id)) continue;
-        seen.add(event.id);
-        print(event);
+      const [events, actions] = await Promise.all([
+        listRecentEvents(opened.store, { limit: max }),
+        chatActionHistory(opened.store, max),
+      ]);
+      const rows = [
+        ...events.map((event) => ({
+          atMs: observedAt(event),
+          id: event.id,
+          text: () =>
+            values.json ? JSON.stringify(event) : formatEventLine(event, { atMs: observedAt(event) }),
+        })),
+        ...actions.map((action) => ({
+          atMs: action.atMs,
+          id: `action:${action.atMs}:${action.platform}:${action.user.id}:${action.action}:${action.fingerprint}`,
+          text: () =>
+            values.json
+              ? JSON.stringify({ type: 'jobwatch.chat.action', ...action })
+              : formatChatActionLine(action),
+        })),
+      ].sort((a, b) => a.atMs - b.atMs);
+      for (const row of rows.slice(-max)) {
+        if (seen.has(row.id)) continue;
+        seen.add(row.id);
+        io.out(row.text());
       }
     };
     await show(limit);

@@ -13,7 +13,7 @@ import {
   MAX_TOKEN_CHARS,
   verifyActionToken,
 } from '../alerts/action-links.js';
-import { GROUP_PK, type GroupState } from '../alerts/notifier.js';
+import { firingEvent } from '../alerts/chat-actions.js';
 import { createSilence, silenceInputSchema } from '../alerts/silences.js';
 import type { Config } from '../config/schema.js';
 import type { JobwatchEvent } from '../events/schema.js';
@@ -59,16 +59,6 @@ function page(status: number, title: string, body: string, headers: Record<strin
 
 const refuse = (status: number, reason: string) =>
   page(status, 'Nothing was done', `<p>${escapeHtml(reason)}.</p>`);
-
-async function firingEvent(store: Store, fingerprint: string): Promise<JobwatchEvent | undefined> {
-  const groups = await store.query<GroupState>(GROUP_PK, { consistent: true });
-  let latest: { event: JobwatchEvent; atMs: number } | undefined;
-  for (const group of groups) {
-    const alert = group.data.alerts[fingerprint];
-    if (alert && (!latest || alert.atMs > latest.atMs)) latest = alert;
-  }
-  return latest?.event.data.status === 'firing' ? latest.event : undefined;
-}
 
 function describe(claims: ActionClaims, event: JobwatchEvent): string {
   const what = `${event.data.title} (${event.data.targetId}/${event.data.resource.name})`;

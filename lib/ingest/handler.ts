@@ -53,6 +53,12 @@ import {
 import { scrubEventInput } from './scrub.js';
 import { verifySignedRequest } from './signing.js';
 import {
+  handleSlackInteraction,
+  runSlackAction,
+  SLACK_INTERACTIONS_PATH,
+  type SlackActionTask,
+} from './slack-interactions.js';
+import {
   CertificateCache,
   certificateCurrent,
   parseSmnTimestampMs,
@@ -79,9 +85,26 @@ export interface WebhookDeps {
   fetchCertificate?: (url: string) => Promise<string>;
   /** Visits `subscribe_url` (already allow-listed); default: undici GET with a timeout. */
   confirmSubscription?: (url: string) => Promise<void>;
+  /**
+   * Hands work that must not delay the answer (a chat button's action, a message update) to somewhere that
+   * runs it after the response: the Lambda's own asynchronous invoke. Default: in this process, after the
+   * answer (the local runtime and tests; `idle()` waits for it).
+   */
+  defer?: (task: DeferredTask) => Promise<void>;
 }
 
+/** Deferred work as plain data (see WebhookDeps.defer). */
+export type DeferredTask = SlackActionTask;
+
 export type WebhookHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** The handler, plus the other half of deferred work. */
+export interface WebhookApp extends WebhookHandler {
+  /** Runs one deferred task (the Lambda's async invoke calls this); never throws. */
+  runDeferred(task: DeferredTask): Promise<void>;
+  /** Resolves when deferred work started in this process has finished. */
+  idle(): Promise<void>;
+}
 
 export const WEBHOOK_ROUTES = [
   '/ingest/huawei-smn',
@@ -92,6 +115,7 @@ export const WEBHOOK_ROUTES = [
   '/api/silences/{id}',
   '/api/acks',
   '/act',
+  '/slack/interactions',
   '/api/targets/{id}/poll',
   '/api/events',
   '/api/remediations',
@@ -104,7 +128,7 @@ export const WEBHOOK_ROUTES = [
  *   triggerPoll: async (id) => pipeline.poll([id]).then(() => undefined) });
  * const response = await handler(apiGatewayV2Event);
  */
-export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
+export function createWebhookHandler(deps: WebhookDeps): WebhookApp {
   const settings: WebhookConfig = webhookSchema.parse(deps.config.webhook ?? {});
   const certificates = new CertificateCache(
     deps.fetchCertificate ?? ((url) => fetchCertificatePem(url)),
@@ -461,6 +485,44 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
     });
   }
 
+  // ---- Chat callbacks -------------------------------------------------------------------------------
+
+  const pending = new Set<Promise<void>>();
+
+  async function runDeferred(task: DeferredTask): Promise<void> {
+    try {
+      if (task.kind === 'slack-action')
+        await runSlackAction(task, {
+          config: deps.config,
+          store: deps.store,
+          secrets: deps.secrets,
+          logger: deps.logger,
+          now: deps.now,
+        });
+    } catch (error) {
+      deps.logger.error('deferred chat action failed', { kind: task.kind, error: describe(error) });
+    }
+  }
+
+  const defer =
+    deps.defer ??
+    (async (task: DeferredTask) => {
+      // After the answer: the HTTP server writes the response before this runs.
+      const work = new Promise<void>((resolve) => setImmediate(resolve)).then(() => runDeferred(task));
+      pending.add(work);
+      void work.finally(() => pending.delete(work));
+    });
+
+  async function slackInteractions(request: IngestRequest) {
+    if (request.method !== 'POST') throw methodNotAllowed(['POST']);
+    return handleSlackInteraction(request, {
+      config: deps.config,
+      now: deps.now,
+      resolveSecrets,
+      defer,
+    });
+  }
+
   const INGEST: Record<string, (request: IngestRequest) => Promise<APIGatewayProxyStructuredResultV2>> = {
     '/ingest/huawei-smn': huaweiSmn,
     '/ingest/alibaba-cloudmonitor': alibabaCloudMonitor,
@@ -477,10 +539,11 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
     if (request.path === '/api' || request.path.startsWith('/api/')) return operator(request);
     if (request.path === '/status' || request.path.startsWith('/status/')) return statusPage(request);
     if (request.path === ACTION_PATH) return actionPage(request);
+    if (request.path === SLACK_INTERACTIONS_PATH) return slackInteractions(request);
     throw notFound(`no route ${request.path.slice(0, 100)}`);
   }
 
-  return async (event) => {
+  const handler: WebhookHandler = async (event) => {
     const startedMs = deps.now();
     let path = '?';
     try {
@@ -498,6 +561,12 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
       return errorResponse(error, path, deps.logger);
     }
   };
+  return Object.assign(handler, {
+    runDeferred,
+    idle: async () => {
+      while (pending.size > 0) await Promise.all([...pending]);
+    },
+  });
 }
 
 function projectOf(target: TargetConfig | undefined): { projectId?: string } {

@@ -2,6 +2,9 @@
  * A local chat sink that behaves like each vendor's incoming webhook, on one loopback origin:
  *   Slack     POST /slack/services/…     'ok'; 400 invalid_blocks past 50 blocks / 3000-char sections;
  *                                        429 + Retry-After past 1 message/s per webhook
+ *             POST /slack/actions/…      a press's response_url (message updates, ephemeral replies);
+ *                                        `pressSlackButton` plays Slack pressing a button: the signed
+ *                                        block_actions callback to an app's interactivity URL
  *   DingTalk  POST /dingtalk/robot/send  errcode inside HTTP 200: 310000 bad sign/timestamp,
  *                                        130101 past 20 messages/min, 460101 oversize markdown
  *   Feishu    POST /feishu/open-apis/bot/v2/hook/…  code inside HTTP 200: 19021 bad sign/timestamp
@@ -73,10 +76,31 @@ export interface ChatSink {
   requests: ChatRequestLog[];
   /** Incident-tool alert state by dedup key / alias, as PagerDuty and Opsgenie would hold it. */
   incidents: Record<'pagerduty' | 'opsgenie', Map<string, 'triggered' | 'acknowledged' | 'resolved'>>;
+  /**
+   * Plays Slack when someone presses a button of a message jobwatch sent: posts the signed `block_actions`
+   * callback to `interactionsUrl` (form-encoded `payload=`, `X-Slack-Signature` over `v0:{ts}:{body}`), with
+   * a `response_url` on this sink. Returns the response and that response_url.
+   */
+  pressSlackButton(press: SlackPress): Promise<{ response: Response; responseUrl: string }>;
   /** Answers the next `count` requests of a channel with `status` (e.g. 500, or 429 with Retry-After). */
   failNext(channel: ChatChannel, count: number, status: number, retryAfterSeconds?: number): void;
   clear(): void;
   stop(): Promise<void>;
+}
+
+export interface SlackPress {
+  interactionsUrl: string;
+  signingSecret: string;
+  /** The message as jobwatch sent it (a body the sink received). */
+  message: Loose;
+  /** The button's action_id, and the block it is in (the first block holding it when absent). */
+  actionId: string;
+  blockId?: string;
+  user: { id: string; name?: string };
+  /** Unix seconds put in X-Slack-Request-Timestamp; default now. */
+  timestampSec?: number;
+  /** Changes the body after signing (a forged or tampered request). */
+  tamper?: (body: string) => string;
 }
 
 /** Fake tokens; only valid against the sink. Tests search error texts for them. */
@@ -196,6 +220,11 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
   };
 
   function slack(path: string, json: Loose | undefined): Reply {
+    if (/^\/slack\/actions\/[\w-]+$/.test(path)) {
+      // response_url: Slack answers 'ok', or 404 no_text / invalid_blocks like the webhook.
+      if (!json || (!json.text && !json.blocks)) return { status: 400, body: 'no_text', verdict: 'no_text' };
+      return accept('slack', json, { status: 200, body: 'ok', verdict: 'ok' }, path);
+    }
     if (path !== `/slack/services/${CHAT_SINK_TOKENS.slack}`)
       return { status: 404, body: 'no_service', verdict: 'no_service' };
     if (!slackRate.allow(path))
@@ -458,6 +487,52 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
     messages,
     requests,
     incidents,
+    async pressSlackButton(press) {
+      const blocks = (press.message.blocks ?? []) as Loose[];
+      const block = blocks.find(
+        (b) =>
+          b.type === 'actions' &&
+          (press.blockId === undefined || b.block_id === press.blockId) &&
+          (b.elements as Loose[]).some((e) => e.action_id === press.actionId),
+      );
+      const element = (block?.elements as Loose[] | undefined)?.find((e) => e.action_id === press.actionId);
+      const responseUrl = `${url}/slack/actions/${++requestCounter}`;
+      const payload = {
+        type: 'block_actions',
+        user: { id: press.user.id, username: press.user.name ?? press.user.id, name: press.user.name ?? '' },
+        api_app_id: 'A0SINK',
+        token: 'deprecated-verification-token',
+        container: { type: 'message', message_ts: '1700000000.000100', channel_id: 'C0SINK' },
+        trigger_id: `${requestCounter}.sink.trigger`,
+        team: { id: 'T0SINK', domain: 'sink' },
+        channel: { id: 'C0SINK', name: 'alerts' },
+        message: { type: 'message', text: press.message.text, blocks, ts: '1700000000.000100' },
+        response_url: responseUrl,
+        actions: [
+          {
+            type: 'button',
+            action_id: press.actionId,
+            block_id: block?.block_id,
+            text: element?.text,
+            ...(element?.value === undefined ? {} : { value: element.value }),
+            action_ts: String(now() / 1000),
+          },
+        ],
+      };
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      const timestamp = String(press.timestampSec ?? Math.floor(now() / 1000));
+      const signature = `v0=${createHmac('sha256', press.signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+      const response = await fetch(press.interactionsUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': timestamp,
+          'x-slack-signature': signature,
+        },
+        body: press.tamper ? press.tamper(body) : body,
+      });
+      return { response, responseUrl };
+    },
     failNext(channel, count, status, retryAfterSeconds) {
       faults.push({
         channel,

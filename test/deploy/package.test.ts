@@ -130,8 +130,9 @@ describe('functions', () => {
       expect(custom.template.Resources[`${cap(fn)}LogGroup`]!.Properties.RetentionInDays).toBe(30);
   });
 
-  // Issue 20 added the status page's routes to the two the webhook had; issue 19 the action links' page.
-  it('webhook is on the HTTP API: /ingest/{source} (POST), /api/{proxy+}, the status page and /act', () => {
+  // Issue 20 added the status page's routes to the two the webhook had; issue 19 the action links' page and
+  // the chat platforms' callbacks.
+  it('webhook is on the HTTP API: /ingest/{source} (POST), /api/{proxy+}, the status page, /act and chat callbacks', () => {
     const routes = resourcesOfType(custom.template, 'AWS::ApiGatewayV2::Route').map(
       ([, r]) => r.Properties.RouteKey,
     );
@@ -140,7 +141,9 @@ describe('functions', () => {
       'GET /act',
       'GET /status',
       'POST /act',
+      'POST /feishu/card',
       'POST /ingest/{source}',
+      'POST /slack/interactions',
       'POST /status/{action}',
     ]);
   });

@@ -10,7 +10,7 @@ import { parseConfigText } from '../../lib/config/load.js';
 import type { Config } from '../../lib/config/schema.js';
 import { createSecretResolver } from '../../lib/config/secrets.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
-import { createWebhookHandler, type WebhookHandler } from '../../lib/ingest/handler.js';
+import { createWebhookHandler, type WebhookApp, type WebhookDeps } from '../../lib/ingest/handler.js';
 import { smnStringToSign } from '../../lib/ingest/smn.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import type { EventBus, PublishResult } from '../../lib/runtime/bus.js';
@@ -31,6 +31,9 @@ export const SECRETS = {
   JW_OPERATOR_HMAC: 'operator-hmac-6f5e4d3c2b1a',
   JW_STATUS_SESSION_KEY: 'status-session-key-7d1c9a0b3e5f2a4c6b8d0e1f',
   JW_ACTION_LINK_KEY: 'action-link-key-3c5e7a9b1d2f4a6c8e0b2d4f',
+  JW_SLACK_SIGNING_SECRET: 'slack-signing-secret-8f7e6d5c4b3a29180f1e',
+  JW_FEISHU_VERIFICATION_TOKEN: 'feishu-verification-token-1a2b3c',
+  JW_FEISHU_ENCRYPT_KEY: 'feishu-encrypt-key-4d5e6f7a8b9c',
 } as const;
 
 /** Bus that records what it accepted; `failing` makes it refuse (or throw) like a down EventBridge. */
@@ -201,14 +204,21 @@ export interface Harness {
   config: Config;
   store: Store;
   bus: RecordingBus;
-  handler: WebhookHandler;
+  handler: WebhookApp;
   polls: string[];
   clock: { nowMs: number };
   stop(): Promise<void>;
 }
 
 export async function startHarness(
-  options: { yaml?: string; nowMs?: number; fetchCertificate?: (url: string) => Promise<string> } = {},
+  options: {
+    yaml?: string;
+    nowMs?: number;
+    fetchCertificate?: (url: string) => Promise<string>;
+    /** More env for secret references (the chat sink's URLs). */
+    env?: NodeJS.ProcessEnv;
+    defer?: WebhookDeps['defer'];
+  } = {},
 ): Promise<Harness> {
   const config = parseConfigText(options.yaml ?? testConfigYaml(), 'test.yml');
   const clock = { nowMs: options.nowMs ?? Date.now() };
@@ -219,13 +229,14 @@ export async function startHarness(
     config,
     store: local.store,
     bus,
-    secrets: createSecretResolver({ env: { ...SECRETS } }),
+    secrets: createSecretResolver({ env: { ...SECRETS, ...options.env } }),
     logger: silentLogger,
     now: () => clock.nowMs,
     triggerPoll: async (id) => {
       polls.push(id);
     },
     ...(options.fetchCertificate ? { fetchCertificate: options.fetchCertificate } : {}),
+    ...(options.defer ? { defer: options.defer } : {}),
   });
   return { config, store: local.store, bus, handler, polls, clock, stop: local.stop };
 }

@@ -102,6 +102,8 @@ export interface Channel {
   name: string;
   type: ChannelType;
   sendResolved: boolean;
+  /** Firing alerts carry buttons that call jobwatch back (Slack app, Feishu app), not signed links. */
+  interactive?: boolean;
   notify(message: AlertGroupMessage, signal?: AbortSignal): Promise<NotifyResult>;
   /**
    * Tells the receiver that people work on these alerts (by fingerprint); only receivers with an

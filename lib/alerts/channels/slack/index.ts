@@ -4,6 +4,9 @@
  */
 import { IncomingWebhook, IncomingWebhookHTTPError } from '@slack/webhook';
 import { z } from 'zod';
+import { secretRef } from '../../../config/refs.js';
+import { LINK_ACTIONS } from '../../action-links.js';
+import { BUTTON_ACTIONS, chatAllowSchema, encodeActionValue, linkButtons } from '../interactive.js';
 import { alertLines, digestLines, type Markup, messageTitle, omittedLine } from '../render.js';
 import {
   channelBase,
@@ -41,6 +44,24 @@ export const slackConfigSchema = z
       .optional(),
     /** Owner label value -> Slack member id (U…/W…), mentioned when their job's alert fires. */
     owners: ownersSchema(/^[UW][A-Z0-9]{2,20}$/),
+    /**
+     * The Slack app that owns this incoming webhook has interactivity on, pointed at jobwatch's
+     * `/slack/interactions`: firing alerts carry buttons instead of signed links, and presses are checked
+     * against the app's signing secret and `allow`.
+     */
+    interactive: z
+      .object({
+        /** The app's Signing Secret (Basic Information page), as a secret reference. */
+        signingSecret: secretRef,
+        /** Slack member ids (U…/W…) allowed per action; `*` for everyone in the channel. */
+        allow: chatAllowSchema.default({ ack: [], silence: [] }),
+        /** Hosts a press's `response_url` may point at; only these are ever posted to. */
+        responseUrlHosts: z.array(z.string().min(1)).min(1).default(['hooks.slack.com']),
+        /** Only for tests: allow an http: response_url. */
+        allowHttp: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type SlackConfig = z.infer<typeof slackConfigSchema>;
@@ -69,6 +90,7 @@ function section(text: string): Block {
 export function buildSlackPayload(
   message: AlertGroupMessage,
   owners: Readonly<Record<string, string>> = {},
+  options: { interactive?: boolean } = {},
 ): {
   text: string;
   blocks: Block[];
@@ -87,8 +109,10 @@ export function buildSlackPayload(
   ];
   const alertBlocks: Block[] = [];
   if (message.firing.length > 0) alertBlocks.push(section(`*Firing (${message.firing.length})*`));
-  for (const view of message.firing)
+  for (const view of message.firing) {
     alertBlocks.push(section(alertLines(view, slackMarkup, message.nowMs).join('\n')));
+    if (options.interactive) alertBlocks.push(actionsBlock(message.receiver, view));
+  }
   if (message.resolved.length > 0) alertBlocks.push(section(`*Resolved (${message.resolved.length})*`));
   for (const view of message.resolved)
     alertBlocks.push(section(alertLines(view, slackMarkup, message.nowMs).join('\n')));
@@ -110,6 +134,32 @@ export function buildSlackPayload(
   return { text: truncateRunes(escapeSlack(title), SLACK_MAX_SECTION_CHARS).text, blocks, dropped };
 }
 
+/** Prefix of every jobwatch block and action id, so a press of someone else's button is recognisably not ours. */
+export const SLACK_ACTION_PREFIX = 'jobwatch:';
+
+/** One firing alert's buttons: Acknowledge, Silence 1 h / 4 h (callbacks), Open console, Runbook (links). */
+export function actionsBlock(receiver: string, view: AlertGroupMessage['firing'][number]): Block {
+  return {
+    type: 'actions',
+    block_id: `${SLACK_ACTION_PREFIX}${view.fingerprint}`,
+    elements: [
+      ...BUTTON_ACTIONS.map((action) => ({
+        type: 'button',
+        action_id: `${SLACK_ACTION_PREFIX}${action}`,
+        text: { type: 'plain_text', text: LINK_ACTIONS[action].title },
+        value: JSON.stringify(encodeActionValue({ receiver, fingerprint: view.fingerprint, action })),
+        ...(action === 'ack' ? { style: 'primary' } : {}),
+      })),
+      ...linkButtons(view).map((link, i) => ({
+        type: 'button',
+        action_id: `${SLACK_ACTION_PREFIX}open-${i}`,
+        text: { type: 'plain_text', text: link.title },
+        url: link.url.slice(0, 3000),
+      })),
+    ],
+  };
+}
+
 /** Header blocks are plain_text (no mrkdwn), so only mentions need defusing. */
 function defuse(text: string): string {
   return text.replace(/@/g, '@\u200b').replace(/<!/g, '<\u200b!');
@@ -121,11 +171,14 @@ export function createSlackChannel(config: SlackConfig, deps: ChannelDeps): Chan
     name: config.name,
     type: 'slack',
     sendResolved: config.sendResolved,
+    interactive: config.interactive !== undefined,
     async notify(message, signal): Promise<NotifyResult> {
       const resolved = await resolveWebhook(config, deps);
       if (!resolved.ok) return resolved.result;
       const { url } = resolved;
-      const payload = buildSlackPayload(message, config.owners);
+      const payload = buildSlackPayload(message, config.owners, {
+        interactive: config.interactive !== undefined,
+      });
       if (payload.dropped > 0)
         deps.logger.warn('slack message truncated', { channel: config.name, droppedBlocks: payload.dropped });
       let lastHeaders: Record<string, string> = {};
