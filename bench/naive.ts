@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mapConcurrent } from '../lib/async/concurrent.js';
 import type { TargetConfig } from '../lib/config/schema.js';
 import { createSecretResolver } from '../lib/config/secrets.js';
 import type { JobSnapshot, TargetSnapshot } from '../lib/model/snapshot.js';
@@ -6,7 +7,6 @@ import { silentLogger } from '../lib/observability/logger.js';
 import { resolveBlinkClient } from '../lib/providers/alibaba-blink/collector.js';
 import { parseFlinkScopeId, resolveFlinkClient } from '../lib/providers/alibaba-flink/collector.js';
 import { getHuaweiClient } from '../lib/providers/huawei/index.js';
-import { mapConcurrent } from '../lib/providers/shared.js';
 
 export interface NaiveRow {
   targetId: string;

@@ -3,7 +3,7 @@
  * inherited from the parent, with the defaults in one object (DEFAULT_ROUTE_OPTIONS).
  */
 import { createHash } from 'node:crypto';
-import { globToRegExp } from '../providers/shared.js';
+import { globToRegExp } from '../text/glob.js';
 import { type AlertingConfig, DEFAULT_ROUTE_OPTIONS, type RouteConfig } from './config.js';
 import { type Matcher, matchesAll } from './matchers.js';
 

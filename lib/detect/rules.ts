@@ -1,6 +1,6 @@
 import type { TargetConfig } from '../config/schema.js';
 import type { EventType } from '../events/index.js';
-import { globToRegExp } from '../providers/shared.js';
+import { globToRegExp } from '../text/glob.js';
 import type { Thresholds } from './conditions.js';
 import { DEFAULT_RULES, mergeRules, type Rules, type RulesOverride } from './config.js';
 

@@ -3,7 +3,7 @@
  * pages, counted from 0 or 1) and servers cap the page size without saying so, so the reader tries each
  * reading in turn, de-duplicates by id and checks what it read against the total the API reported.
  */
-import { mapConcurrent } from './shared.js';
+import { mapConcurrent } from '../async/concurrent.js';
 
 /** One way of reading a listing's position parameter: what to send for the k-th page (k from 0). */
 export interface PageReading<P> {

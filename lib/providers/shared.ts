@@ -1,6 +1,7 @@
 /**
- * Building blocks every provider's collector uses, written once: job filters, vendor-response parsing,
- * bounded concurrency, credential resolution, and turning failures into snapshot errors.
+ * Building blocks every provider's collector uses, written once: vendor-response parsing, credential
+ * resolution, and turning failures into snapshot errors. Neutral helpers (globs, bounded concurrency) live
+ * in lib/text and lib/async, so layers above providers need not import this file.
  */
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
@@ -17,21 +18,6 @@ import {
 } from '../model/snapshot.js';
 import { cleanVendorText, scrubSecrets } from '../text/scrub.js';
 import type { ProviderContext } from './types.js';
-
-/** Shell-style glob (`*`, `?`) matched against the whole name. */
-export function globToRegExp(glob: string): RegExp {
-  const source = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`);
-}
-
-export function createJobFilter(filter: { include: string[]; exclude: string[] }): (name: string) => boolean {
-  const include = filter.include.map(globToRegExp);
-  const exclude = filter.exclude.map(globToRegExp);
-  return (name) => include.some((r) => r.test(name)) && !exclude.some((r) => r.test(name));
-}
 
 /**
  * Validates a vendor response; drift becomes an 'invalid-response' failure naming the first bad fields,
@@ -78,24 +64,6 @@ export function toCollectionError(error: unknown, operation: string, atMs: numbe
   }
   const message = scrubSecrets(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
   return { kind: 'invalid-response', operation, message, atMs };
-}
-
-/** Runs fn over items with at most `limit` in flight; results keep the input order. */
-export async function mapConcurrent<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T, index);
-    }
-  });
-  await Promise.all(workers);
-  return results;
 }
 
 /** Vendors send booleans as booleans, strings or numbers; accept every reading. */

@@ -9,13 +9,13 @@
  * budget is spent.
  */
 import { randomUUID } from 'node:crypto';
+import { mapConcurrent } from '../async/concurrent.js';
 import type { Config, TargetConfig } from '../config/schema.js';
 import { buildEvent } from '../events/build.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import type { Severity } from '../events/types.js';
 import type { ProviderId } from '../model/snapshot.js';
 import type { Logger } from '../observability/logger.js';
-import { mapConcurrent } from '../providers/shared.js';
 import type {
   ActionName,
   ActionOutcome,

@@ -1,5 +1,5 @@
 import type { JobwatchEvent } from '../events/schema.js';
-import { createJobFilter, globToRegExp } from '../providers/shared.js';
+import { createJobFilter, globToRegExp } from '../text/glob.js';
 import type { RemediationConfig, RemediationMode, RemediationPolicy } from './config.js';
 
 /** True when the event is one remediation may consider at all: a firing finding, never its own output. */

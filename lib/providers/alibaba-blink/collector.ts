@@ -4,6 +4,7 @@
  * and GetInstanceMetric (per-job calls the API offers no batch form of); batch jobs: ListInstance (paged) and
  * GetInstanceFinalState for instances the control plane still calls RUNNING. Never throws.
  */
+import { mapConcurrent } from '../../async/concurrent.js';
 import type { TargetOf } from '../../config/schema.js';
 import { causeLine } from '../../diagnose/index.js';
 import { HttpCallError } from '../../http/errors.js';
@@ -20,13 +21,12 @@ import {
   resourceKey,
   type TargetSnapshot,
 } from '../../model/snapshot.js';
+import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import { type Page, type PageReading, positionReadings, readPages } from '../paging.js';
 import {
-  createJobFilter,
   emptySnapshot,
   looseNumber,
-  mapConcurrent,
   markMissing,
   parseVendor,
   resolveCredentials,

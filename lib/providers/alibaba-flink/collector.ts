@@ -4,6 +4,7 @@
  * running streaming job, GetEvents (restarts and failovers) and ListSavepoints (savepoints and retained
  * checkpoints); GetJobDiagnosis for a failed job or one whose risk level is raised. Never throws.
  */
+import { mapConcurrent } from '../../async/concurrent.js';
 import type { TargetOf } from '../../config/schema.js';
 import { HttpCallError } from '../../http/errors.js';
 import {
@@ -19,17 +20,10 @@ import {
   resourceKey,
   type TargetSnapshot,
 } from '../../model/snapshot.js';
+import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import { type Page, type PageReading, positionReadings, readPages } from '../paging.js';
-import {
-  createJobFilter,
-  emptySnapshot,
-  looseNumber,
-  mapConcurrent,
-  markMissing,
-  resolveCredentials,
-  toCollectionError,
-} from '../shared.js';
+import { emptySnapshot, looseNumber, markMissing, resolveCredentials, toCollectionError } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { createLimiter, type FlinkCallContext, type FlinkClient, flinkClientFor } from './client.js';
 import { flinkEndpointFor } from './config.js';

@@ -2,6 +2,7 @@
  * One poll of one DLI target: Flink jobs, Spark batch jobs, SQL jobs and queues, as normalized snapshots.
  * Never throws: every vendor failure becomes an entry of `errors`, and whatever was read is still returned.
  */
+import { mapConcurrent } from '../../async/concurrent.js';
 import type {
   CollectionError,
   ContainerSnapshot,
@@ -12,15 +13,9 @@ import type {
   TargetSnapshot,
 } from '../../model/snapshot.js';
 import { resourceKey } from '../../model/snapshot.js';
+import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
-import {
-  createJobFilter,
-  emptySnapshot,
-  mapConcurrent,
-  markMissing,
-  setupFailure,
-  toCollectionError,
-} from '../shared.js';
+import { emptySnapshot, markMissing, setupFailure, toCollectionError } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { createDliApi, DLI_OPERATIONS, type DliApi, type DliTarget, type Paged } from './client.js';
 import type { DliFlinkJobDetail, DliFlinkJobItem, DliQueue, DliSparkBatch, DliSqlJob } from './schemas.js';

@@ -7,6 +7,7 @@
  * run is followed by "recovered" when the next run of the same name starts, and a kill targets the
  * execution that is current.
  */
+import { mapConcurrent } from '../../async/concurrent.js';
 import type { TargetConfig, TargetOf } from '../../config/schema.js';
 import {
   type CollectionError,
@@ -20,16 +21,10 @@ import {
   type Scope,
   type TargetSnapshot,
 } from '../../model/snapshot.js';
+import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import type { PagedResult } from '../paging.js';
-import {
-  createJobFilter,
-  emptySnapshot,
-  mapConcurrent,
-  markMissing,
-  setupFailure,
-  toCollectionError,
-} from '../shared.js';
+import { emptySnapshot, markMissing, setupFailure, toCollectionError } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { connectMrs, MRS_OPERATIONS, type MrsApi } from './client.js';
 import type { MrsCluster, MrsJobExecution } from './schemas.js';
