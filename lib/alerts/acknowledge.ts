@@ -5,9 +5,9 @@
  * own (PagerDuty, Opsgenie) that were told about the alert.
  */
 import type { Config } from '../config/schema.js';
+import type { SecretResolver } from '../config/secrets.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
-import type { SecretResolver } from '../providers/types.js';
 import type { Store } from '../state/store.js';
 import { ACK_LOG_PK, ACK_LOG_RETENTION_SEC, ACK_PK, type Ack, AckError, type AckInput } from './acks.js';
 import { createChannel } from './channels/registry.js';

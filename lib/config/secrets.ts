@@ -1,4 +1,5 @@
-import type { SecretResolver } from '../providers/types.js';
+/** Resolves `env:NAME`, `ssm:/path` and `secretsmanager:name` references. Values never reach logs or events. */
+export type SecretResolver = (reference: string) => Promise<string>;
 
 export class SecretResolutionError extends Error {
   override name = 'SecretResolutionError';

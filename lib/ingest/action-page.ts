@@ -16,9 +16,9 @@ import {
 import { firingEvent } from '../alerts/chat-actions.js';
 import { createSilence, silenceInputSchema } from '../alerts/silences.js';
 import type { Config } from '../config/schema.js';
+import type { SecretResolver } from '../config/secrets.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import type { Logger } from '../observability/logger.js';
-import type { SecretResolver } from '../providers/types.js';
 import type { Store } from '../state/store.js';
 import type { IngestRequest } from './request.js';
 import { CONTENT_SECURITY_POLICY } from './status-template.js';

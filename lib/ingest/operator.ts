@@ -14,8 +14,8 @@ import {
   silenceInputSchema,
 } from '../alerts/silences.js';
 import type { Config } from '../config/schema.js';
+import type { SecretResolver } from '../config/secrets.js';
 import type { Logger } from '../observability/logger.js';
-import type { SecretResolver } from '../providers/types.js';
 import { remediationHistory } from '../remediation/audit.js';
 import { listRecentEvents } from '../runtime/recent-events.js';
 import type { Store } from '../state/store.js';

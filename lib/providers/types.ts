@@ -1,10 +1,8 @@
 import type { z } from 'zod';
 import type { TargetConfig } from '../config/schema.js';
+import type { SecretResolver } from '../config/secrets.js';
 import type { ContainerHealth, JobKind, JobState, ProviderId, TargetSnapshot } from '../model/snapshot.js';
 import type { Logger } from '../observability/logger.js';
-
-/** Resolves `env:NAME`, `ssm:/path` and `secretsmanager:name` references. Values never reach logs or events. */
-export type SecretResolver = (reference: string) => Promise<string>;
 
 /** What a collector or action gets from the runtime: clock, deadline, secrets, logs. */
 export interface ProviderContext {

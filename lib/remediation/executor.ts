@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { mapConcurrent } from '../async/concurrent.js';
 import type { Config, TargetConfig } from '../config/schema.js';
+import type { SecretResolver } from '../config/secrets.js';
 import { buildEvent } from '../events/build.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import type { Severity } from '../events/types.js';
@@ -22,7 +23,6 @@ import type {
   ActionTarget,
   Provider,
   ProviderContext,
-  SecretResolver,
 } from '../providers/types.js';
 import type { Store } from '../state/store.js';
 import { cleanVendorText } from '../text/scrub.js';

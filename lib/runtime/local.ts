@@ -1,9 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import type { Config, TargetConfig } from '../config/schema.js';
+import type { SecretResolver } from '../config/secrets.js';
 import { createWebhookHandler } from '../ingest/handler.js';
 import { startWebhookServer, type WebhookServer } from '../ingest/http-server.js';
 import type { Logger } from '../observability/logger.js';
-import type { SecretResolver } from '../providers/types.js';
 import type { Store } from '../state/store.js';
 import { type PollReport, StopRequested } from './pipeline.js';
 import type { LocalPipeline } from './services.js';

@@ -1,10 +1,11 @@
 import type { Config, TargetConfig } from '../config/schema.js';
+import type { SecretResolver } from '../config/secrets.js';
 import { collectionErrorReason, type DetectOutput, detect, type ResourceState } from '../detect/index.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import type { TargetSnapshot } from '../model/snapshot.js';
 import type { Logger } from '../observability/logger.js';
 import { emptySnapshot } from '../providers/shared.js';
-import type { Provider, SecretResolver } from '../providers/types.js';
+import type { Provider } from '../providers/types.js';
 import type { Store } from '../state/store.js';
 import type { EventBus } from './bus.js';
 import { pollHealthOf, recordPollHealth } from './health.js';

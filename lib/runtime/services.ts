@@ -1,8 +1,9 @@
 import { createNotifier, type Notifier } from '../alerts/index.js';
 import type { Config } from '../config/schema.js';
+import type { SecretResolver } from '../config/secrets.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import type { Logger } from '../observability/logger.js';
-import type { Provider, SecretResolver } from '../providers/types.js';
+import type { Provider } from '../providers/types.js';
 import { createRemediator, type Remediator } from '../remediation/index.js';
 import type { Store } from '../state/store.js';
 import type { EventBus } from './bus.js';

@@ -1,7 +1,7 @@
+import type { SecretResolver } from '../../config/secrets.js';
 import type { JobwatchEvent } from '../../events/schema.js';
 import type { FailureKind } from '../../http/errors.js';
 import type { Logger } from '../../observability/logger.js';
-import type { SecretResolver } from '../../providers/types.js';
 
 export const CHANNEL_TYPES = [
   'slack',
