@@ -4,7 +4,7 @@
  * `@huaweicloud/huaweicloud-sdk-core` in test/providers/huawei/signer.test.ts.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { SandboxRequest } from '../../sandbox/types.js';
+import type { IncomingHttpHeaders } from 'node:http';
 
 export interface HuaweiCredentials {
   accessKeyId: string;
@@ -181,9 +181,20 @@ function parseRawQuery(rawQuery: string): [string, string][] {
     });
 }
 
-function headerValue(headers: SandboxRequest['headers'], name: string): string | undefined {
+function headerValue(headers: ReceivedRequest['headers'], name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** What the gateway's side reads of a received request (the emulators pass theirs). */
+export interface ReceivedRequest {
+  method: string;
+  /** Decoded path without query string. */
+  path: string;
+  /** Raw query string without '?', exactly as sent. */
+  rawQuery: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
 }
 
 /**
@@ -191,7 +202,7 @@ function headerValue(headers: SandboxRequest['headers'], name: string): string |
  * Used by the DLI and MRS sandboxes; the reason never contains the expected signature or the key.
  */
 export function verifyHuaweiSignature(
-  req: SandboxRequest,
+  req: ReceivedRequest,
   credentials: HuaweiCredentials,
   nowMs: number,
   maxSkewMs: number = HUAWEI_MAX_SKEW_MS,
