@@ -1,8 +1,19 @@
-import type { CollectionErrorKind } from '../model/snapshot.js';
 import { scrubSecrets } from '../text/scrub.js';
 
-/** Why a call failed, in a vocabulary shared by providers and channels (and metrics). */
-export type FailureKind = CollectionErrorKind;
+/** Why a call failed, in a vocabulary shared by providers, channels, metrics and the snapshot model. */
+export const FAILURE_KINDS = [
+  'unreachable',
+  'timeout',
+  'throttled',
+  'server-error',
+  'auth',
+  'client-error',
+  'invalid-response',
+  'incomplete',
+  /** Not the vendor: our own configuration (a secret reference that does not resolve, no endpoint). */
+  'config',
+] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 export interface HttpErrorDetails {
   kind: FailureKind;

@@ -4,6 +4,7 @@
  *
  * Time values are epoch milliseconds unless a name says otherwise.
  */
+import type { FailureKind } from '../http/errors.js';
 
 export const PROVIDERS = ['alibaba-blink', 'alibaba-flink', 'huawei-dli', 'huawei-mrs'] as const;
 export type ProviderId = (typeof PROVIDERS)[number];
@@ -166,19 +167,8 @@ export interface ContainerSnapshot extends ResourceIdentity {
   capacity?: Record<string, number>;
 }
 
-export const COLLECTION_ERROR_KINDS = [
-  'unreachable',
-  'timeout',
-  'throttled',
-  'server-error',
-  'auth',
-  'client-error',
-  'invalid-response',
-  'incomplete',
-  /** Not the vendor: our own configuration (a secret reference that does not resolve, no endpoint). */
-  'config',
-] as const;
-export type CollectionErrorKind = (typeof COLLECTION_ERROR_KINDS)[number];
+/** Why a read failed: the HTTP layer's vocabulary, since every collection failure is a failed call or our config. */
+export type CollectionErrorKind = FailureKind;
 
 /** A failure of the vendor API itself. Part of the snapshot, never an exception. */
 export interface CollectionError {
