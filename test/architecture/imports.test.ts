@@ -1,0 +1,96 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { ICruiseResult, IViolation } from 'dependency-cruiser';
+import { cruise } from 'dependency-cruiser';
+import extractDepcruiseOptions from 'dependency-cruiser/config-utl/extract-depcruise-options';
+import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The import graph of lib/ and functions/ against .dependency-cruiser.cjs: one direction between layers,
+ * no emulator in production code, no cycles. Type-only imports count.
+ */
+
+interface KnownViolation {
+  rule: string;
+  from: string;
+  to: string;
+  reason: string;
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CONFIG_FILE = `${ROOT}.dependency-cruiser.cjs`;
+const rules = createRequire(import.meta.url)(CONFIG_FILE) as {
+  MAY_IMPORT: Record<string, string[]>;
+  KNOWN_VIOLATIONS: KnownViolation[];
+};
+
+const key = (v: { rule: string; from: string; to: string }) => `${v.rule}: ${v.from} -> ${v.to}`;
+
+let result: ICruiseResult;
+
+beforeAll(async () => {
+  const options = { ...(await extractDepcruiseOptions(CONFIG_FILE)), baseDir: ROOT };
+  const tsConfig = extractTSConfig(`${ROOT}tsconfig.json`);
+  const output = await cruise(['lib', 'functions'], options, {}, { tsConfig });
+  result = output.output as ICruiseResult;
+}, 120_000);
+
+function violations(): { rule: string; from: string; to: string }[] {
+  return result.summary.violations.map((v: IViolation) => ({ rule: v.rule.name, from: v.from, to: v.to }));
+}
+
+describe('import graph', () => {
+  it('reads every file (a resolver problem would make the other checks pass on nothing)', () => {
+    const sources = result.modules.map((m) => m.source);
+    expect(sources).toContain('functions/poll.ts');
+    expect(sources).toContain('lib/runtime/pipeline.ts');
+    expect(sources.length).toBeGreaterThan(150);
+    const unresolved = result.modules
+      .flatMap((m) => m.dependencies.map((d) => ({ from: m.source, to: d.module, ok: !d.couldNotResolve })))
+      .filter((d) => !d.ok && d.to.startsWith('.'));
+    expect(unresolved).toEqual([]);
+  });
+
+  it('places every folder of lib/ in the layer table', () => {
+    const folders = new Set(
+      result.modules
+        .map((m) => m.source.split('/'))
+        .flatMap((p) => (p[0] === 'lib' && p.length > 2 ? [p[1]] : [])),
+    );
+    expect([...folders].filter((f) => !((f as string) in rules.MAY_IMPORT))).toEqual([]);
+  });
+
+  it('has a layer table without cycles, so no two folders can import each other', () => {
+    const order: string[] = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (folder: string, path: string[]): void => {
+      if (state.get(folder) === 'done') return;
+      if (state.get(folder) === 'visiting') throw new Error(`layer cycle: ${[...path, folder].join(' -> ')}`);
+      state.set(folder, 'visiting');
+      for (const below of rules.MAY_IMPORT[folder] ?? []) visit(below, [...path, folder]);
+      state.set(folder, 'done');
+      order.push(folder);
+    };
+    for (const folder of Object.keys(rules.MAY_IMPORT)) visit(folder, []);
+    expect(order).toHaveLength(Object.keys(rules.MAY_IMPORT).length);
+  });
+
+  it('breaks no rule other than the known violations listed in the config', () => {
+    const known = new Set(rules.KNOWN_VIOLATIONS.map(key));
+    expect(
+      violations()
+        .map(key)
+        .filter((v) => !known.has(v)),
+    ).toEqual([]);
+  });
+
+  it('lists only known violations that still occur (the list only shrinks)', () => {
+    const actual = new Set(violations().map(key));
+    expect(rules.KNOWN_VIOLATIONS.map(key).filter((v) => !actual.has(v))).toEqual([]);
+  });
+
+  it('gives each known violation its reason', () => {
+    expect(rules.KNOWN_VIOLATIONS.filter((v) => v.reason.trim().length < 10)).toEqual([]);
+  });
+});
