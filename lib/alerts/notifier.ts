@@ -9,13 +9,13 @@
  *           a notification that still fails is dead-lettered in the Store and reported.
  */
 import { randomUUID } from 'node:crypto';
+import { sleep as defaultSleep } from '../async/sleep.js';
 import type { Config } from '../config/schema.js';
 import type { SecretResolver } from '../config/secrets.js';
 import { buildEvent } from '../events/build.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import { isNotificationOnly } from '../events/types.js';
 import { backoffDelayMs } from '../http/client.js';
-import { sleep as defaultSleep } from '../http/sleep.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store, StoreItem } from '../state/store.js';
 import { ignoreWriteConflict, updateWithRetry } from '../state/update.js';

@@ -1,6 +1,6 @@
 import { GROUP_PK } from '../alerts/index.js';
 import type { GroupState } from '../alerts/notifier.js';
-import { sleep } from '../http/sleep.js';
+import { sleep } from '../async/sleep.js';
 import type { LocalPipeline } from '../runtime/services.js';
 import type { Store } from '../state/store.js';
 import { clockTime, humanDuration } from './output.js';

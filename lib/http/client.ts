@@ -1,7 +1,7 @@
 import { Agent, type Dispatcher, errors as undiciErrors } from 'undici';
+import { sleep } from '../async/sleep.js';
 import { cleanVendorText } from '../text/scrub.js';
 import { type FailureKind, HttpCallError, kindForStatus, parseRetryAfterMs } from './errors.js';
-import { sleep } from './sleep.js';
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';

@@ -2,8 +2,9 @@
  * What every provider's actions share: the verification loop (vendors answer an action before the work is
  * done, so each one polls until the expected state or the timeout) and the builders of ActionOutcomes.
  */
+
+import type { Sleep } from '../async/sleep.js';
 import { HttpCallError } from '../http/errors.js';
-import type { Sleep } from '../http/sleep.js';
 import type { ActionName, ActionOutcome } from './types.js';
 
 export const DEFAULT_VERIFY_INTERVAL_MS = 5_000;
@@ -16,7 +17,7 @@ export interface PollOptions<T> {
   /** Whether `value` (read at poll number `polls`, from 1) ends the wait. */
   decide: (value: T, polls: number) => PollVerdict;
   now: () => number;
-  /** Rejects when the signal aborts (lib/http/sleep.ts, or a simulated clock's in tests). */
+  /** Rejects when the signal aborts (lib/async/sleep.ts, or a simulated clock's in tests). */
   sleep: Sleep;
   signal?: AbortSignal | undefined;
   /** Start of the verify window: the action's start or the moment the vendor accepted it. */

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sleep } from '../http/sleep.js';
+import { sleep } from '../async/sleep.js';
 import type { ProviderId } from '../model/snapshot.js';
 import { createSimClock, type SimClock } from './clock.js';
 import { FaultInjector, truncateLongestList } from './faults.js';

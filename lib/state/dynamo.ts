@@ -9,7 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { sleep } from '../http/sleep.js';
+import { sleep } from '../async/sleep.js';
 import { type Expression, leaseAvailable, leaseHeldBy, slotIsFree, versionIs } from './conditions.js';
 import {
   ConditionFailedError,

@@ -138,7 +138,7 @@ describe('pollUntil', () => {
       read: async () => 'PENDING',
       decide: () => 'wait',
       now: Date.now,
-      sleep: (await import('../../lib/http/sleep.js')).sleep,
+      sleep: (await import('../../lib/async/sleep.js')).sleep,
       signal: controller.signal,
       startedMs: Date.now(),
       verifyTimeoutMs: 60_000,

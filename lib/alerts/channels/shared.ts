@@ -5,10 +5,10 @@
  */
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
+import { sleep as defaultSleep } from '../../async/sleep.js';
 import { secretRef } from '../../config/refs.js';
 import { HttpClient } from '../../http/client.js';
 import { HttpCallError, kindForStatus, parseRetryAfterMs } from '../../http/errors.js';
-import { sleep as defaultSleep } from '../../http/sleep.js';
 import type { AlertGroupMessage, Channel, ChannelDeps, ChannelType, NotifyResult } from './types.js';
 
 /** Fields every channel config has. */

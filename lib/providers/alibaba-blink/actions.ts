@@ -4,9 +4,9 @@
  * the expected ActualState or the timeout. Transitions: digest §7.3.
  */
 import { z } from 'zod';
+import { sleep } from '../../async/sleep.js';
 import type { TargetConfig } from '../../config/schema.js';
 import { HttpCallError } from '../../http/errors.js';
-import { sleep } from '../../http/sleep.js';
 import { finishOutcome, isRetryableFailure, type OutcomeBody, pollUntil } from '../actions-shared.js';
 import type {
   ActionName,

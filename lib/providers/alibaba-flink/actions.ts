@@ -5,9 +5,9 @@
  * is the vendorId); its jobs are runs (instanceId), and a start makes a new one.
  */
 import { z } from 'zod';
+import { sleep } from '../../async/sleep.js';
 import type { TargetConfig } from '../../config/schema.js';
 import { HttpCallError } from '../../http/errors.js';
-import { sleep } from '../../http/sleep.js';
 import { finishOutcome, isRetryableFailure, type OutcomeBody, pollUntil } from '../actions-shared.js';
 import type {
   ActionName,

@@ -4,9 +4,9 @@
  * only means "accepted": every action then polls the job or queue until the expected state or the timeout.
  */
 import { z } from 'zod';
+import { sleep } from '../../async/sleep.js';
 import type { TargetConfig } from '../../config/schema.js';
 import { HttpCallError } from '../../http/errors.js';
-import { sleep } from '../../http/sleep.js';
 import type { JobState } from '../../model/snapshot.js';
 import {
   failedOutcome,

@@ -13,9 +13,10 @@
  *       match: { provider: huawei-mrs, type: job.failed, job: "nightly-*" }
  *       action: resubmit
  */
+
+import { sleep as defaultSleep, type Sleep } from '../../async/sleep.js';
 import type { TargetConfig } from '../../config/schema.js';
 import { HttpCallError } from '../../http/errors.js';
-import { sleep as defaultSleep, type Sleep } from '../../http/sleep.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import { finishOutcome, isRetryableFailure, type OutcomeBody, pollUntil } from '../actions-shared.js';
 import type {

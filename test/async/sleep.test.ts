@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sleep } from '../../lib/http/sleep.js';
+import { sleep } from '../../lib/async/sleep.js';
 
 describe('sleep', () => {
   it('resolves after the delay', async () => {
