@@ -2,11 +2,20 @@ import type { ProviderId } from '../lib/model/snapshot.js';
 
 /**
  * Which round of a poll an operation belongs to: calls of round k need an answer from round k-1 (job ids
- * from the listing, running instances from the run summaries). Listings of several projects, queues or
+ * from the listing, running instances from the run summaries, Blink's per-job reads from its metric answer). Listings of several projects, queues or
  * clusters and the pages after the first are counted in round 1: that makes the bound lower, never higher.
  */
 const ROUND_OF: Record<string, (operation: string) => number> = {
-  'alibaba-blink': (op) => (/^List/.test(op) ? 1 : /RunSummary$/.test(op) ? 2 : 3),
+  // Blink: listings, run summaries, then per running job its metric call, then the checkpoint and
+  // exception reads the metric answer asked for (issue 17).
+  'alibaba-blink': (op) =>
+    /^List/.test(op)
+      ? 1
+      : /RunSummary$/.test(op)
+        ? 2
+        : /^GetInstance(Checkpoint|Exceptions)$/.test(op)
+          ? 4
+          : 3,
   'alibaba-flink': (op) => (/^List/.test(op) ? 1 : 2),
   'huawei-dli': (op) => (/^List/.test(op) ? 1 : 2),
   'huawei-mrs': (op) => (op === 'ListClusters' ? 1 : op === 'ShowSingleJobExe' ? 3 : 2),

@@ -36,6 +36,22 @@ import type { ProviderContext } from '../types.js';
 import { type BlinkCallContext, type BlinkClient, blinkClientFor, createLimiter } from './client.js';
 import { blinkEndpointFor } from './config.js';
 import {
+  beginPoll,
+  CHECKPOINT_DURATION,
+  DURATION_GRANULARITY_S,
+  endPoll,
+  FAILOVER_RATE,
+  forget,
+  METRIC_GRANULARITY_S,
+  planReads,
+  rememberCheckpoints,
+  rememberFailovers,
+  seriesPoints,
+  type TargetMemory,
+  type TriggerSeries,
+  targetMemory,
+} from './reads.js';
+import {
   batchRunSummaryResponseSchema,
   checkpointResponseSchema,
   checkpointsDocSchema,
@@ -214,10 +230,7 @@ export function toMetricSamples(
 ): MetricSample[] {
   const samples: MetricSample[] = [];
   for (const metric of metrics) {
-    const full = metric.MetricName;
-    const name = full.startsWith(prefix)
-      ? full.slice(prefix.length)
-      : (wanted.find((w) => full === w || full.endsWith(`.${w}`)) ?? full);
+    const name = metricNameOf(metric.MetricName, wanted, prefix);
     let latest: { atMs: number; value: number } | undefined;
     for (const [key, raw] of Object.entries(metric.Dps ?? {})) {
       const t = looseNumber(key);
@@ -322,11 +335,16 @@ export async function collectBlink(target: BlinkTarget, ctx: ProviderContext): P
       limit: createLimiter(target.options.concurrency),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     };
+    const memory = targetMemory(`${target.id}\u0000${target.endpoint ?? blinkEndpointFor(target.region)}`);
+    const reads: PollReads = { memory, fullRead: beginPoll(memory, target.options.fullReadEvery) };
     // Projects concurrently under the target's one limiter (issue 17): one after the other, each project's
     // listing rounds added to the poll's critical path. A project that fails does not stop the others.
     const settled = await Promise.allSettled(
-      target.options.projects.map((project) => collectProject(target, project, client, call, snapshot)),
+      target.options.projects.map((project) =>
+        collectProject(target, project, client, call, snapshot, reads),
+      ),
     );
+    endPoll(memory);
     for (const result of settled) {
       if (result.status === 'fulfilled') continue;
       snapshot.errors.push(toCollectionError(result.reason, 'collect', ctx.now()));
@@ -356,12 +374,13 @@ async function collectProject(
   client: BlinkClient,
   call: BlinkCallContext,
   snapshot: TargetSnapshot,
+  reads: PollReads,
 ): Promise<void> {
   const options = target.options;
   const nowMs = () => call.now();
   const wanted = createJobFilter(target.jobs);
   const types = new Set(options.jobTypes);
-  const streaming = streamingPipeline(target, project, client, call, snapshot);
+  const streaming = streamingPipeline(target, project, client, call, snapshot, reads);
   const batch: VendorJob[] = [];
   let instances: Promise<{ items: VendorInstance[]; complete: boolean }> | undefined;
   const listed = await readAllPages<VendorJob>({
@@ -468,24 +487,26 @@ function streamingPipeline(
   client: BlinkClient,
   call: BlinkCallContext,
   snapshot: TargetSnapshot,
+  reads: PollReads,
 ): { add: (job: VendorJob) => void; finish: () => Promise<JobSnapshot[]> } {
   const options = target.options;
   const snaps: JobSnapshot[] = [];
   const work: Promise<void>[] = [];
   let buffer: VendorJob[] = [];
   let unread = 0;
-  // Running jobs wait here for one of `concurrency` readers, so pending work (and memory) stays bounded
-  // however large the fleet; each reader sends a job's three reads together and the limiter paces them.
-  const running: JobSnapshot[] = [];
+  // Running jobs wait here for one of the readers, so pending work (and memory) stays bounded however
+  // large the fleet. A reader's job makes its metric call, then the reads it needs: twice `concurrency`
+  // readers keep the limiter full while some wait on their metric answer.
+  const running: { snap: JobSnapshot; summary: VendorRunSummary | undefined }[] = [];
   let next = 0;
   let readers = 0;
   const reader = async () => {
     readers++;
     try {
       while (next < running.length) {
-        const snap = running[next] as JobSnapshot;
-        running[next++] = undefined as unknown as JobSnapshot;
-        await readRunningDetails(target, project, snap, client, call, snapshot);
+        const item = running[next] as (typeof running)[number];
+        running[next++] = undefined as unknown as (typeof running)[number];
+        await readRunningDetails(target, project, item.snap, item.summary, client, call, snapshot, reads);
       }
     } finally {
       readers--;
@@ -498,8 +519,8 @@ function streamingPipeline(
     // Without a known state the running job's reads are not made: what they would tell is missing too.
     if (snap.state === 'UNKNOWN') markMissing(snap, 'state', ...runningReads(target));
     if (snap.vendorState.toUpperCase() !== 'RUNNING') return;
-    running.push(snap);
-    if (readers < options.concurrency) work.push(reader());
+    running.push({ snap, summary });
+    if (readers < 2 * options.concurrency) work.push(reader());
   };
   const sendChunk = (chunk: VendorJob[]) => {
     work.push(
@@ -581,9 +602,17 @@ function runningReads(target: BlinkTarget): Evidence[] {
     : ['checkpoints', 'failovers'];
 }
 
+/** The process's memory of the target and whether this poll reads everything (reads.ts). */
+interface PollReads {
+  memory: TargetMemory;
+  fullRead: boolean;
+}
+
 /**
- * GetInstanceCheckpoint, GetInstanceExceptions and GetInstanceMetric for one running job. A read that fails
- * or answers garbage is a collection error and leaves its evidence missing, so detection holds what it
+ * One running job: GetInstanceMetric first (the configured metrics, plus the failover rate and the last
+ * checkpoint duration that decide the other reads), then GetInstanceCheckpoint and GetInstanceExceptions
+ * when reads.ts says they may show something new; a skipped read carries the last one forward. A read that
+ * fails or answers garbage is a collection error and leaves its evidence missing, so detection holds what it
  * decides (a failed read is not a healthy one). So is an answer without its document: the API always sends
  * one (the exceptions document is an empty one when nothing failed over).
  */
@@ -591,81 +620,145 @@ async function readRunningDetails(
   target: BlinkTarget,
   project: string,
   snap: JobSnapshot,
+  summary: VendorRunSummary | undefined,
   client: BlinkClient,
   call: BlinkCallContext,
   snapshot: TargetSnapshot,
+  reads: PollReads,
 ): Promise<void> {
   const instancePath = ['projects', project, 'jobs', snap.name, 'instances', CURRENT_INSTANCE];
+  const memoryKey = `${project}/${snap.name}`;
   const fail = (operation: string, evidence: Evidence) => (error: unknown) => {
     snapshot.errors.push(toCollectionError(error, operation, call.now()));
     markMissing(snap, evidence);
   };
 
-  // The three reads go out together; the target's limiter decides when each is sent.
-  const checkpoint = client
-    .call(
-      { operation: 'GetInstanceCheckpoint', method: 'GET', segments: [...instancePath, 'checkpoints'] },
-      checkpointResponseSchema,
-      call,
-    )
-    .then((answer) => {
-      const doc = embedded(checkpointsDocSchema, answer.Checkpoints, 'GetInstanceCheckpoint', 'Checkpoints');
-      if (doc) snap.checkpoints = toCheckpointStats(doc);
-      else markMissing(snap, 'checkpoints');
-    })
-    .catch(fail('GetInstanceCheckpoint', 'checkpoints'));
+  const series = await readMetrics(target, project, snap, client, call).catch((error: unknown) => {
+    snapshot.errors.push(toCollectionError(error, 'GetInstanceMetric', call.now()));
+    if (target.options.metrics.length > 0) markMissing(snap, 'metrics');
+    return undefined;
+  });
+  const plan = planReads({
+    memory: reads.memory,
+    key: memoryKey,
+    summary,
+    series,
+    fullRead: reads.fullRead,
+    nowMs: call.now(),
+  });
 
-  const exceptions = client
-    .call(
-      { operation: 'GetInstanceExceptions', method: 'GET', segments: [...instancePath, 'exceptions'] },
-      exceptionsResponseSchema,
-      call,
-    )
-    .then((answer) => {
-      const doc = embedded(exceptionsDocSchema, answer.Exceptions, 'GetInstanceExceptions', 'Exceptions');
-      if (!doc) return markMissing(snap, 'failovers');
-      // All listed failovers, every poll: detection's stored per-job cursor decides which are new.
-      snap.failovers = toFailovers(doc);
-    })
-    .catch(fail('GetInstanceExceptions', 'failovers'));
+  const checkpoint = plan.checkpoints
+    ? client
+        .call(
+          { operation: 'GetInstanceCheckpoint', method: 'GET', segments: [...instancePath, 'checkpoints'] },
+          checkpointResponseSchema,
+          call,
+        )
+        .then((answer) => {
+          const doc = embedded(
+            checkpointsDocSchema,
+            answer.Checkpoints,
+            'GetInstanceCheckpoint',
+            'Checkpoints',
+          );
+          if (!doc) {
+            forget(reads.memory, memoryKey, 'checkpoints');
+            return markMissing(snap, 'checkpoints');
+          }
+          snap.checkpoints = toCheckpointStats(doc);
+          rememberCheckpoints(reads.memory, memoryKey, doc, snap.checkpoints, call.now());
+        })
+        .catch((error: unknown) => {
+          forget(reads.memory, memoryKey, 'checkpoints');
+          fail('GetInstanceCheckpoint', 'checkpoints')(error);
+        })
+    : undefined;
+  if (plan.carriedCheckpoints) snap.checkpoints = plan.carriedCheckpoints;
 
+  const exceptions = plan.exceptions
+    ? client
+        .call(
+          { operation: 'GetInstanceExceptions', method: 'GET', segments: [...instancePath, 'exceptions'] },
+          exceptionsResponseSchema,
+          call,
+        )
+        .then((answer) => {
+          const doc = embedded(exceptionsDocSchema, answer.Exceptions, 'GetInstanceExceptions', 'Exceptions');
+          if (!doc) {
+            forget(reads.memory, memoryKey, 'failovers');
+            return markMissing(snap, 'failovers');
+          }
+          // All listed failovers, every poll: detection's stored per-job cursor decides which are new.
+          snap.failovers = toFailovers(doc);
+          rememberFailovers(reads.memory, memoryKey, snap.failovers, call.now());
+        })
+        .catch((error: unknown) => {
+          forget(reads.memory, memoryKey, 'failovers');
+          fail('GetInstanceExceptions', 'failovers')(error);
+        })
+    : undefined;
+  if (plan.carriedFailovers) snap.failovers = plan.carriedFailovers;
+  await Promise.all([checkpoint, exceptions]);
+}
+
+/**
+ * GetInstanceMetric for the configured metrics (into the snapshot) and the two series that decide the other
+ * reads. Throws on a failed call; an answer without a trigger series leaves that series undefined.
+ */
+async function readMetrics(
+  target: BlinkTarget,
+  project: string,
+  snap: JobSnapshot,
+  client: BlinkClient,
+  call: BlinkCallContext,
+): Promise<TriggerSeries> {
   const wanted = target.options.metrics;
-  if (wanted.length === 0) {
-    await Promise.all([checkpoint, exceptions]);
-    return;
-  }
   const endMs = call.now();
   const windowMs = Math.min(target.options.metricWindowMinutes * 60_000, METRIC_MAX_WINDOW_MS - 5 * 60_000);
   const prefix = `blink.${project}.${snap.name}.`;
-  const query = {
-    start: endMs - windowMs,
-    end: endMs,
-    limit: 'avg:sample:50',
-    queries: wanted.map((metric) => ({
-      downsample: '60s-avg',
-      metric: `${prefix}${metric}`,
-      granularity: '60s',
-      aggregator: 'max',
-    })),
-  };
-  const metrics = client
-    .call(
-      {
-        operation: 'GetInstanceMetric',
-        method: 'POST',
-        segments: ['projects', project, 'jobs', snap.name, 'metric'],
-        query: [['instanceId', String(CURRENT_INSTANCE)]],
-        body: { metricJson: JSON.stringify(query) },
-      },
-      metricResponseSchema,
-      call,
-    )
-    .then((answer) => {
-      const samples = toMetricSamples(answer.Metrics, wanted, prefix, endMs);
-      if (samples.length > 0) snap.metrics = samples;
-    })
-    .catch(fail('GetInstanceMetric', 'metrics'));
-  await Promise.all([checkpoint, exceptions, metrics]);
+  const queryOf = (metric: string, granularityS: number) => ({
+    downsample: `${granularityS}s-avg`,
+    metric: `${prefix}${metric}`,
+    granularity: `${granularityS}s`,
+    aggregator: 'max',
+  });
+  // A trigger already configured is read once, at the configured granularity.
+  const queries = wanted.map((metric) => queryOf(metric, METRIC_GRANULARITY_S));
+  if (!wanted.includes(FAILOVER_RATE)) queries.push(queryOf(FAILOVER_RATE, METRIC_GRANULARITY_S));
+  if (!wanted.includes(CHECKPOINT_DURATION))
+    queries.push(queryOf(CHECKPOINT_DURATION, DURATION_GRANULARITY_S));
+  const query = { start: endMs - windowMs, end: endMs, limit: 'avg:sample:50', queries };
+  const answer = await client.call(
+    {
+      operation: 'GetInstanceMetric',
+      method: 'POST',
+      segments: ['projects', project, 'jobs', snap.name, 'metric'],
+      query: [['instanceId', String(CURRENT_INSTANCE)]],
+      body: { metricJson: JSON.stringify(query) },
+    },
+    metricResponseSchema,
+    call,
+  );
+  const configured = answer.Metrics.filter((metric) =>
+    wanted.includes(metricNameOf(metric.MetricName, wanted, prefix)),
+  );
+  if (wanted.length > 0) {
+    const samples = toMetricSamples(configured, wanted, prefix, endMs);
+    if (samples.length > 0) snap.metrics = samples;
+  }
+  const series: TriggerSeries = {};
+  for (const metric of answer.Metrics) {
+    const name = metricNameOf(metric.MetricName, [FAILOVER_RATE, CHECKPOINT_DURATION], prefix);
+    if (name === FAILOVER_RATE) series.failoverRate = seriesPoints(metric.Dps);
+    else if (name === CHECKPOINT_DURATION) series.checkpointDuration = seriesPoints(metric.Dps);
+  }
+  return series;
+}
+
+/** The metric's short name: `blink.{p}.{j}.` stripped, or the wanted name it ends with. */
+function metricNameOf(full: string, wanted: readonly string[], prefix: string): string {
+  if (full.startsWith(prefix)) return full.slice(prefix.length);
+  return wanted.find((w) => full === w || full.endsWith(`.${w}`)) ?? full;
 }
 
 /** Parses a JSON document embedded as a string; drift or garbage is an 'invalid-response' naming the field. */

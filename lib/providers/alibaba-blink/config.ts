@@ -50,6 +50,12 @@ export const blinkOptionsSchema = z
     metricWindowMinutes: z.number().int().min(1).max(115).default(10),
     /** Job names per BatchGetInstanceRunSummary call (keeps the URL short). */
     runSummaryBatchSize: z.number().int().min(1).max(100).default(50),
+    /**
+     * Every how many polls a running job's checkpoints and exceptions are read whatever its metrics say
+     * (the polls between read them only when the state, the failover rate or the checkpoint duration say
+     * something changed; docs/detection.md). 1 reads them every poll.
+     */
+    fullReadEvery: z.number().int().min(1).max(100).default(5),
   })
   .strict();
 

@@ -364,8 +364,9 @@ function delayAt(job: SimJob, instance: SimInstance, atMs: number): number {
   return base;
 }
 
-function metricAt(job: SimJob, instance: SimInstance, metric: string, atMs: number): number {
+function metricAt(world: World, job: SimJob, instance: SimInstance, metric: string, atMs: number): number {
   if (metric === 'delay' || metric === 'fetched_delay') return delayAt(job, instance, atMs);
+  if (metric === 'lastCheckpointDuration') return lastCheckpointDurationAt(world, job, instance, atMs);
   if (metric === 'task_failover.rate') {
     const p = job.profile;
     const active = instance.scripted && p.kind === 'crash-loop' && atMs >= p.fromMs && atMs <= p.untilMs;
@@ -392,15 +393,36 @@ interface CheckpointEntry {
   discarded?: boolean;
 }
 
+/** Whether the instance's k-th checkpoint fails (the scripted checkpoint-fails window). */
+function checkpointFails(world: World, job: SimJob, instance: SimInstance, k: number): boolean {
+  const p = job.profile;
+  if (!instance.scripted || p.kind !== 'checkpoint-fails') return false;
+  const trigger = instance.startedMs + k * world.checkpointIntervalMs;
+  return trigger >= p.fromMs && trigger < p.untilMs;
+}
+
+/** A completed checkpoint's end-to-end duration: a few ms, never the same twice in a row (like a real job). */
+const completedDurationMs = (k: number) => 14 + (k % 5);
+
+/**
+ * The `lastCheckpointDuration` gauge at `atMs`: the duration of the last checkpoint completed by then (a
+ * failed checkpoint leaves it unchanged, as Flink's gauge does), -1 before the first one.
+ */
+function lastCheckpointDurationAt(world: World, job: SimJob, instance: SimInstance, atMs: number): number {
+  const interval = world.checkpointIntervalMs;
+  const newest = Math.floor((atMs - instance.startedMs) / interval);
+  for (let k = newest; k >= 1 && newest - k <= 10_000; k--) {
+    if (checkpointFails(world, job, instance, k)) continue;
+    if (instance.startedMs + k * interval + completedDurationMs(k) <= atMs) return completedDurationMs(k);
+  }
+  return -1;
+}
+
 function checkpointsDoc(world: World, job: SimJob, instance: SimInstance, nowMs: number) {
   const interval = world.checkpointIntervalMs;
   const total = Math.max(0, Math.floor((nowMs - instance.startedMs) / interval));
   const p = job.profile;
-  const failing = (k: number) => {
-    if (!instance.scripted || p.kind !== 'checkpoint-fails') return false;
-    const trigger = instance.startedMs + k * interval;
-    return trigger >= p.fromMs && trigger < p.untilMs;
-  };
+  const failing = (k: number) => checkpointFails(world, job, instance, k);
   let failed = 0;
   if (instance.scripted && p.kind === 'checkpoint-fails') {
     const first = Math.max(1, Math.ceil((p.fromMs - instance.startedMs) / interval));
@@ -432,8 +454,8 @@ function checkpointsDoc(world: World, job: SimJob, instance: SimInstance, nowMs:
       ...base,
       '@class': 'completed',
       status: 'COMPLETED',
-      latest_ack_timestamp: trigger + 14,
-      end_to_end_duration: 14,
+      latest_ack_timestamp: trigger + completedDurationMs(k),
+      end_to_end_duration: completedDurationMs(k),
       num_acknowledged_subtasks: 4,
       external_path: `hdfs://sandbox/blink/${job.project}/${job.name}/chk-${idBase + k}`,
       discarded: false,
@@ -727,7 +749,7 @@ function createEmulator(options: SandboxPluginOptions): SandboxEmulator {
             const dps: Record<string, string> = {};
             const first = Math.max(start, end - 60 * stepMs);
             for (let t = Math.ceil(first / stepMs) * stepMs; t <= end; t += stepMs) {
-              dps[String(Math.floor(t / 1000))] = String(metricAt(job, instance, name, t));
+              dps[String(Math.floor(t / 1000))] = String(metricAt(world, job, instance, name, t));
             }
             const values = Object.values(dps).map(Number);
             const summary = values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0;

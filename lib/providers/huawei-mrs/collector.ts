@@ -355,7 +355,9 @@ async function collectCluster(
   const jobsWanted = !NO_JOBS_STATES.has((cluster.info?.clusterState ?? '').toLowerCase());
   const nowMs = ctx.now();
   const windowBeginMs = nowMs - target.options.recentWindowSeconds * 1000;
-  // Two listings: everything submitted in the window, plus every unfinished execution however old.
+  // Two listings that do not overlap (issue 17): everything submitted in the window, and the executions
+  // submitted before it that are still unfinished. The manual says neither whether a bound is inclusive:
+  // the two share the window's first millisecond, so no execution falls between them (ids deduplicate).
   const listings: [string, [string, string][]][] = [
     [
       'recent',
@@ -368,6 +370,7 @@ async function collectCluster(
       'unfinished',
       [
         ['job_result', 'UNDEFINED'],
+        ['submitted_time_end', String(windowBeginMs + 1)],
         ['sort_by', 'desc'],
       ],
     ],

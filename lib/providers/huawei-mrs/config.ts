@@ -12,8 +12,11 @@ export const mrsOptionsSchema = z
     clusters: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an MRS cluster id')).optional(),
     /** How far back (by submitted time) finished job executions are read each poll; unfinished ones always are. */
     recentWindowSeconds: z.number().int().positive().default(3600),
-    /** Records per page when listing job executions (`limit`) and hosts (`pageSize`). */
-    pageSize: z.number().int().min(1).max(1000).default(100),
+    /**
+     * Records per page when listing clusters and hosts (`pageSize`, 1-2147483646 per the SDK) and job
+     * executions (`limit`, no documented maximum). A server that answers fewer is read on to its total.
+     */
+    pageSize: z.number().int().min(1).max(1000).default(1000),
     /** Read each cluster's host list (one extra call per cluster per poll). */
     hosts: z.boolean().default(true),
     concurrency: z.number().int().min(1).max(64).default(8),

@@ -1,0 +1,259 @@
+/**
+ * Which per-job reads a running streaming job needs this poll (issue 17, "do less work").
+ *
+ * Every poll reads the run summaries (state, instance id, last error) and one GetInstanceMetric per running
+ * job; that call also asks for `task_failover.rate` and `lastCheckpointDuration` (manual, Metric名称对应表).
+ * GetInstanceCheckpoint and GetInstanceExceptions are read only when those or the state say something may
+ * have changed since the job's last read, and on every `fullReadEvery`-th poll. A skipped read carries the
+ * last read's document forward (it is not missing evidence); a failed read is missing evidence and the
+ * next poll reads again. The memory lives in the warm process: a cold start reads everything.
+ * docs/detection.md ("Blink: which reads a poll makes") lists what a skipped read can delay, and by how much.
+ */
+import type { CheckpointStats, FailoverException } from '../../model/snapshot.js';
+import { looseNumber } from '../shared.js';
+import type { VendorCheckpointsDoc, VendorRunSummary } from './schemas.js';
+
+/** Metrics the poll asks for on top of the configured ones, to decide the reads. */
+export const FAILOVER_RATE = 'task_failover.rate';
+export const CHECKPOINT_DURATION = 'lastCheckpointDuration';
+/** Finer than the configured metrics' 60 s, so a completed checkpoint shows soon in the duration series. */
+export const DURATION_GRANULARITY_S = 10;
+/** The configured metrics' granularity, which the failover rate shares. */
+export const METRIC_GRANULARITY_S = 60;
+
+interface CheckpointMemory {
+  stats: CheckpointStats;
+  readAtMs: number;
+  /** Latest trigger time the document listed (any status): the next checkpoint is due one interval later. */
+  lastTriggerMs?: number;
+  maxFailedId?: number;
+  /** The read showed trouble (new failures, no or a late completion): the next poll reads again. */
+  troubled: boolean;
+}
+
+interface FailoverMemory {
+  failovers: FailoverException[];
+  readAtMs: number;
+  /** The read listed failovers the one before did not: the next poll reads again. */
+  grew: boolean;
+}
+
+interface JobMemory {
+  instanceId?: number | undefined;
+  actual?: string | undefined;
+  expect?: string | undefined;
+  lastErrorTime?: number | undefined;
+  checkpoints?: CheckpointMemory;
+  failovers?: FailoverMemory;
+  seenPoll: number;
+}
+
+export interface TargetMemory {
+  /** Polls of this target made by this process; poll 0, k, 2k ... read everything. */
+  poll: number;
+  jobs: Map<string, JobMemory>;
+}
+
+const memories = new Map<string, TargetMemory>();
+const MAX_TARGETS = 256;
+
+/** The process's memory of one target; the key includes the endpoint, so two APIs never share one. */
+export function targetMemory(key: string): TargetMemory {
+  let memory = memories.get(key);
+  if (!memory) {
+    if (memories.size >= MAX_TARGETS) memories.delete(memories.keys().next().value as string);
+    memory = { poll: -1, jobs: new Map() };
+    memories.set(key, memory);
+  }
+  return memory;
+}
+
+/** Starts a poll: returns whether it is a full read. */
+export function beginPoll(memory: TargetMemory, fullReadEvery: number): boolean {
+  memory.poll += 1;
+  return memory.poll % fullReadEvery === 0;
+}
+
+/** Forgets jobs the (complete) poll did not see running, so memory follows the fleet. */
+export function endPoll(memory: TargetMemory): void {
+  for (const [key, job] of memory.jobs) if (job.seenPoll !== memory.poll) memory.jobs.delete(key);
+}
+
+/** A metric series as sorted points. `dps` keys are epoch seconds (manual); milliseconds are accepted. */
+export function seriesPoints(dps: Record<string, unknown> | null | undefined): [number, number][] {
+  const points: [number, number][] = [];
+  for (const [key, raw] of Object.entries(dps ?? {})) {
+    const t = looseNumber(key);
+    const value = looseNumber(raw);
+    if (t === undefined || value === undefined) continue;
+    points.push([t < 1e12 ? t * 1000 : t, value]);
+  }
+  return points.sort((a, b) => a[0] - b[0]);
+}
+
+export interface TriggerSeries {
+  failoverRate?: [number, number][];
+  checkpointDuration?: [number, number][];
+}
+
+export interface ReadPlan {
+  checkpoints: boolean;
+  exceptions: boolean;
+  /** What a skipped read carries forward (the last read's facts). */
+  carriedCheckpoints?: CheckpointStats;
+  carriedFailovers?: FailoverException[];
+}
+
+/**
+ * The reads one running job needs. `series` is undefined when the metric call failed: then nothing is
+ * known and both are read.
+ */
+export function planReads(options: {
+  memory: TargetMemory;
+  key: string;
+  summary: VendorRunSummary | undefined;
+  series: TriggerSeries | undefined;
+  fullRead: boolean;
+  nowMs: number;
+}): ReadPlan {
+  const { memory, key, summary, series, nowMs } = options;
+  const before = memory.jobs.get(key);
+  const job: JobMemory = before ?? { seenPoll: memory.poll };
+  job.seenPoll = memory.poll;
+  // The state says something changed: a new instance, a state move, a newer error.
+  const changed =
+    !before ||
+    before.instanceId !== summary?.Id ||
+    before.actual !== summary?.ActualState ||
+    before.expect !== summary?.ExpectState ||
+    before.lastErrorTime !== summary?.LastErrorTime;
+  job.instanceId = summary?.Id ?? undefined;
+  job.actual = summary?.ActualState ?? undefined;
+  job.expect = summary?.ExpectState ?? undefined;
+  job.lastErrorTime = summary?.LastErrorTime ?? undefined;
+  memory.jobs.set(key, job);
+  const readAll = options.fullRead || changed || series === undefined;
+
+  const plan: ReadPlan = { checkpoints: true, exceptions: true };
+  const cp = job.checkpoints;
+  if (!readAll && cp && !cp.troubled) {
+    const carried = carriedCheckpoints(cp, series.checkpointDuration, nowMs);
+    if (carried) {
+      plan.checkpoints = false;
+      plan.carriedCheckpoints = carried;
+    }
+  }
+  const fo = job.failovers;
+  if (!readAll && fo && !fo.grew && series.failoverRate && series.failoverRate.length > 0) {
+    // Any failover since the last read shows as a rate above 0 in a sample at or after it.
+    const since = fo.readAtMs - METRIC_GRANULARITY_S * 1000;
+    const failedOver = series.failoverRate.some(([t, v]) => t >= since && v > 0);
+    if (!failedOver) {
+      plan.exceptions = false;
+      plan.carriedFailovers = fo.failovers;
+    }
+  }
+  return plan;
+}
+
+/**
+ * The last read's checkpoint facts, when no checkpoint can have failed or stalled unseen since: no checkpoint
+ * was triggered after the last completion known (from the read, or from a change in the duration series,
+ * which moves only when a checkpoint completes). The completion time carried is the latest known lower
+ * bound, so the stall age carried is never more than one interval: a stall is read, not carried.
+ */
+function carriedCheckpoints(
+  cp: CheckpointMemory,
+  duration: [number, number][] | undefined,
+  nowMs: number,
+): CheckpointStats | undefined {
+  const intervalMs = cp.stats.intervalMs;
+  const readDuration = cp.stats.lastDurationMs;
+  if (intervalMs === undefined || intervalMs <= 0 || cp.lastTriggerMs === undefined) return undefined;
+  if (!duration || duration.length === 0) return undefined;
+  const latest = (duration.at(-1) as [number, number])[1];
+  // Much slower than the read's: something is wrong, read it.
+  if (readDuration !== undefined && latest > 2 * readDuration + 1_000) return undefined;
+  // The newest change of the series: a checkpoint completed after the earlier point of the pair.
+  let completedAfterMs: number | undefined;
+  for (let i = duration.length - 1; i > 0; i--) {
+    if ((duration[i] as [number, number])[1] !== (duration[i - 1] as [number, number])[1]) {
+      completedAfterMs = (duration[i - 1] as [number, number])[0];
+      break;
+    }
+  }
+  // The checkpoint behind a completion was triggered at most its duration before it.
+  const triggeredByMs = Math.max(
+    cp.lastTriggerMs,
+    completedAfterMs === undefined ? Number.NEGATIVE_INFINITY : completedAfterMs - Math.max(0, latest),
+  );
+  if (nowMs >= triggeredByMs + intervalMs) return undefined;
+  const lastCompletedAtMs = Math.max(
+    cp.stats.lastCompletedAtMs ?? Number.NEGATIVE_INFINITY,
+    completedAfterMs ?? Number.NEGATIVE_INFINITY,
+  );
+  const carried: CheckpointStats = { ...cp.stats };
+  if (Number.isFinite(lastCompletedAtMs)) carried.lastCompletedAtMs = lastCompletedAtMs;
+  return carried;
+}
+
+/** Remembers a checkpoint read; `troubled` when it shows new failures, or no recent completion. */
+export function rememberCheckpoints(
+  memory: TargetMemory,
+  key: string,
+  doc: VendorCheckpointsDoc,
+  stats: CheckpointStats,
+  nowMs: number,
+): void {
+  const job = memory.jobs.get(key);
+  if (!job) return;
+  const before = job.checkpoints;
+  let lastTriggerMs: number | undefined;
+  for (const entry of [...(doc.history ?? []), doc.latest?.completed, doc.latest?.failed]) {
+    const t = entry?.trigger_timestamp;
+    if (typeof t === 'number' && (lastTriggerMs === undefined || t > lastTriggerMs)) lastTriggerMs = t;
+  }
+  const failures = stats.recentFailures ?? [];
+  const maxFailedId = failures.length > 0 ? Math.max(...failures.map((f) => f.id)) : before?.maxFailedId;
+  const newestFailureMs = failures.length > 0 ? Math.max(...failures.map((f) => f.atMs)) : undefined;
+  const completedMs = stats.lastCompletedAtMs;
+  const grew =
+    before !== undefined &&
+    ((stats.failedCount ?? 0) > (before.stats.failedCount ?? 0) ||
+      (maxFailedId ?? -1) > (before.maxFailedId ?? -1));
+  const troubled =
+    grew ||
+    completedMs === undefined ||
+    stats.intervalMs === undefined ||
+    nowMs - completedMs > 1.5 * stats.intervalMs ||
+    (newestFailureMs !== undefined && newestFailureMs > completedMs);
+  job.checkpoints = {
+    stats,
+    readAtMs: nowMs,
+    ...(lastTriggerMs === undefined ? {} : { lastTriggerMs }),
+    ...(maxFailedId === undefined ? {} : { maxFailedId }),
+    troubled,
+  };
+}
+
+/** Remembers a failover read; `grew` when it lists a failover newer than the previous read's newest. */
+export function rememberFailovers(
+  memory: TargetMemory,
+  key: string,
+  failovers: FailoverException[],
+  nowMs: number,
+): void {
+  const job = memory.jobs.get(key);
+  if (!job) return;
+  const newest = (list: FailoverException[]) =>
+    list.reduce((max, f) => (f.atMs > max ? f.atMs : max), Number.NEGATIVE_INFINITY);
+  const before = job.failovers;
+  const grew = before === undefined ? failovers.length > 0 : newest(failovers) > newest(before.failovers);
+  job.failovers = { failovers, readAtMs: nowMs, grew };
+}
+
+/** A failed or unusable read: the next poll reads it again. */
+export function forget(memory: TargetMemory, key: string, what: 'checkpoints' | 'failovers'): void {
+  const job = memory.jobs.get(key);
+  if (job) delete job[what];
+}

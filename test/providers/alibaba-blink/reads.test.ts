@@ -1,0 +1,137 @@
+/**
+ * Issue 17, "do less work": a running job's checkpoints and exceptions are read only when the state, the
+ * failover rate or the checkpoint duration say something changed, and on every `fullReadEvery`-th poll.
+ * Over real sockets against the scripted scenarios: every finding on the same poll as reading everything
+ * every poll (`fullReadEvery: 1`, the old behaviour), with far fewer calls.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TargetConfig } from '../../../lib/config/schema.js';
+import type { TargetSnapshot } from '../../../lib/model/snapshot.js';
+import { detector, type Harness, jobByName, startBlinkSandbox } from './helpers.js';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.stop();
+  harness = undefined;
+});
+
+type Options = Record<string, unknown>;
+
+/** Polls a fresh sandbox `polls` times, `everyMs` apart: `poll type status job` lines, calls, snapshots. */
+async function timeline(
+  scenario: 'test' | 'demo',
+  options: Options,
+  polls: number,
+  everyMs: number,
+  startAfterMs = 0,
+) {
+  harness = await startBlinkSandbox({ scenario });
+  const base = harness.target as TargetConfig & { options: Options };
+  const target = { ...base, options: { ...base.options, ...options } } as TargetConfig;
+  const run = detector(harness.config, target);
+  harness.clock.advance(startAfterMs);
+  const lines: string[] = [];
+  const calls: Record<string, number> = {};
+  const snapshots: TargetSnapshot[] = [];
+  for (let poll = 0; poll < polls; poll++) {
+    const snapshot = await harness.collect(target);
+    expect(snapshot.errors).toEqual([]);
+    snapshots.push(snapshot);
+    for (const [op, n] of Object.entries(snapshot.apiCalls)) calls[op] = (calls[op] ?? 0) + n;
+    for (const event of run(snapshot, harness.clock.now()))
+      lines.push(`${poll} ${event.data.type} ${event.data.status} ${event.data.resource.name}`);
+    harness.clock.advance(everyMs);
+  }
+  await harness.stop();
+  harness = undefined;
+  return { lines, calls, snapshots };
+}
+
+const perJobReads = (calls: Record<string, number>) =>
+  (calls['GetInstanceCheckpoint'] ?? 0) + (calls['GetInstanceExceptions'] ?? 0);
+
+describe('checkpoint and exception reads on change (issue 17)', () => {
+  // [scenario, poll interval, polls, clock advance before the first, per-job reads at most (x everything)].
+  // Polls that fall on a checkpoint's trigger time (every poll when they are one checkpoint interval apart,
+  // as in the sandbox) read it: its completion cannot show yet, and a failure would be seen that poll.
+  for (const [scenario, everyMs, polls, startAfterMs, ratio] of [
+    ['test', 30_000, 37, 0, 0.6],
+    ['test', 60_000, 20, 0, 0.65],
+    ['demo', 5_000, 40, 0, 0.6],
+    ['demo', 10_000, 30, 170_000, 0.9],
+  ] as const) {
+    it(`${scenario} scenario, a poll every ${everyMs / 1000} s: every finding on the same poll as reading everything`, async () => {
+      const everything = await timeline(scenario, { fullReadEvery: 1 }, polls, everyMs, startAfterMs);
+      const onChange = await timeline(scenario, {}, polls, everyMs, startAfterMs);
+      expect(everything.lines.length).toBeGreaterThan(0);
+      expect(onChange.lines).toEqual(everything.lines);
+      // Same listings, summaries and metric calls; the per-job reads are what is saved.
+      for (const op of ['ListJob', 'BatchGetInstanceRunSummary', 'GetInstanceMetric'])
+        expect(onChange.calls[op], op).toBe(everything.calls[op]);
+      expect(perJobReads(onChange.calls)).toBeLessThan(perJobReads(everything.calls) * ratio);
+    }, 120_000);
+  }
+
+  it('a skipped read carries the last one forward: not missing evidence, and no stall from an old completion', async () => {
+    const run = await timeline('test', {}, 6, 30_000);
+    const second = run.snapshots[1] as TargetSnapshot;
+    // Poll 1 reads no checkpoints for the healthy job, yet its snapshot has them, and nothing is missing.
+    const orders = jobByName(second, 'orders_etl');
+    expect(orders.missing).toBeUndefined();
+    expect(orders.checkpoints?.intervalMs).toBe(60_000);
+    expect(orders.failovers).toEqual([]);
+    expect(second.apiCalls['GetInstanceCheckpoint'] ?? 0).toBeLessThan(
+      run.snapshots[0]?.apiCalls['GetInstanceCheckpoint'] ?? 0,
+    );
+  }, 60_000);
+
+  it('every fullReadEvery-th poll reads every running job; a failed read is read again the next poll', async () => {
+    const run = await timeline('test', { fullReadEvery: 3 }, 7, 30_000);
+    const reads = run.snapshots.map((s) => s.apiCalls['GetInstanceCheckpoint'] ?? 0);
+    const running = run.snapshots.map((s) => s.apiCalls['GetInstanceMetric'] ?? 0);
+    expect(reads[0]).toBe(running[0]);
+    expect(reads[3]).toBe(running[3]);
+    expect(reads[6]).toBe(running[6]);
+    expect(reads[1]).toBeLessThan(running[1] as number);
+
+    harness = await startBlinkSandbox();
+    await harness.collect();
+    harness.clock.advance(30_000);
+    harness.sandbox.faults.inject({
+      provider: 'alibaba-blink',
+      operation: 'GetInstanceMetric',
+      pathIncludes: '/jobs/orders_etl/',
+      kind: 'status',
+      status: 500,
+    });
+    const failed = await harness.collect();
+    harness.sandbox.faults.clear();
+    // Without the metric nothing says the job is unchanged: both reads are made, the metrics are missing.
+    expect(jobByName(failed, 'orders_etl').missing).toEqual(['metrics']);
+    const readPaths = () =>
+      harness?.sandbox.requests.filter(
+        (r) => r.path.includes('/jobs/orders_etl/') && /checkpoints|exceptions/.test(r.path),
+      ).length ?? 0;
+    const before = readPaths();
+    harness.sandbox.faults.inject({
+      provider: 'alibaba-blink',
+      operation: 'GetInstanceCheckpoint',
+      pathIncludes: '/jobs/orders_etl/',
+      kind: 'status',
+      status: 500,
+    });
+    // The next checkpoint is due (one interval after the last one read): the read is made, and fails.
+    harness.clock.advance(30_000);
+    const noCheckpoints = await harness.collect();
+    harness.sandbox.faults.clear();
+    expect(jobByName(noCheckpoints, 'orders_etl').missing).toEqual(['checkpoints']);
+    expect(readPaths()).toBeGreaterThan(before);
+    const afterFault = readPaths();
+    harness.clock.advance(1_000);
+    const next = await harness.collect();
+    expect(jobByName(next, 'orders_etl').missing).toBeUndefined();
+    // The failed read is made again; the exceptions, read a second ago, are not.
+    expect(readPaths() - afterFault).toBe(1);
+    expect(harness.sandbox.requests.at(-1)?.path).toBeDefined();
+  }, 60_000);
+});
