@@ -24,7 +24,8 @@ describe('MRS job listings', () => {
     await h.poll();
     h.clock.advance(MINUTE);
     const before = await h.poll();
-    const windowBeginMs = h.clock.now() - h.target.options.recentWindowSeconds * 1000;
+    const windowBeginMs =
+      h.clock.now() - (h.target.options as { recentWindowSeconds: number }).recentWindowSeconds * 1000;
     const bucket = h.world.executions.get(TEST_CLUSTER_BATCH) ?? [];
     const inWindow = bucket.filter((e) => e.submittedMs >= windowBeginMs).length;
     // Fifteen long runs submitted a minute ago, still running: unfinished, and inside the window.
