@@ -11,9 +11,9 @@
  *   which `jobwatch events tail` shows next to the events.
  */
 import { randomUUID } from 'node:crypto';
+import type { SecretResolver } from '../config/secrets.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import type { Logger } from '../observability/logger.js';
-import type { SecretResolver } from '../providers/types.js';
 import { ConditionFailedError, type Store } from '../state/store.js';
 import { acknowledgeAlerts } from './acknowledge.js';
 import { AckError, ackInputSchema, DEFAULT_ACK_DURATION_MS } from './acks.js';

@@ -23,8 +23,8 @@ import {
   performChatAction,
 } from '../alerts/chat-actions.js';
 import type { Config } from '../config/schema.js';
+import type { SecretResolver } from '../config/secrets.js';
 import type { Logger } from '../observability/logger.js';
-import type { SecretResolver } from '../providers/types.js';
 import type { Store } from '../state/store.js';
 import { badRequest, forbidden, notFound, unauthorized } from './errors.js';
 import { allowedUrl, type IngestRequest } from './request.js';
