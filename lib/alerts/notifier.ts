@@ -13,8 +13,8 @@ import { sleep as defaultSleep } from '../async/sleep.js';
 import type { Config } from '../config/schema.js';
 import type { SecretResolver } from '../config/secrets.js';
 import { buildEvent } from '../events/build.js';
+import { isDecision } from '../events/payloads.js';
 import type { JobwatchEvent } from '../events/schema.js';
-import { isNotificationOnly } from '../events/types.js';
 import { backoffDelayMs } from '../http/client.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store, StoreItem } from '../state/store.js';
@@ -309,18 +309,18 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   }
 
   async function ingest(incoming: JobwatchEvent[], nowMs: number): Promise<void> {
-    const oneShots = incoming.filter((e) => isNotificationOnly(e.data.type));
+    const oneShots = incoming.filter((e) => isDecision(e.data.type));
     const alreadySent = new Set(
       oneShots.length === 0
         ? []
         : (await store.getMany(oneShots.map((e) => ({ pk: ONE_SHOT_PK, sk: e.id })))).map((item) => item.sk),
     );
     const inOrder = await admitInOrder(
-      incoming.filter((e) => !isNotificationOnly(e.data.type)),
+      incoming.filter((e) => !isDecision(e.data.type)),
       nowMs,
     );
     const events = incoming.filter((e) =>
-      isNotificationOnly(e.data.type) ? !alreadySent.has(e.id) : inOrder.has(e),
+      isDecision(e.data.type) ? !alreadySent.has(e.id) : inOrder.has(e),
     );
     const byGroup = new Map<
       string,
@@ -678,7 +678,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
    */
   async function rememberOneShots(state: GroupState, nowMs: number): Promise<void> {
     const ids = Object.values(state.alerts)
-      .filter((a) => isNotificationOnly(a.event.data.type))
+      .filter((a) => isDecision(a.event.data.type))
       .map((a) => a.event.id);
     await store.putMany(
       ids.map((id) => ({
@@ -694,7 +694,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   function handledBySend(state: GroupState): Map<string, string> {
     return new Map(
       Object.values(state.alerts)
-        .filter((a) => a.event.data.status === 'resolved' || isNotificationOnly(a.event.data.type))
+        .filter((a) => a.event.data.status === 'resolved' || isDecision(a.event.data.type))
         .map((a) => [a.event.data.fingerprint, a.event.id]),
     );
   }
@@ -824,7 +824,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         status: 'firing',
         title: 'Test message from jobwatch',
         summary: `This is a test of receiver ${receiver}. No job is affected.`,
-        values: { restarts: 0, maxRestarts: 0 },
+        extras: { restarts: 0, maxRestarts: 0 },
         startsAtMs: nowMs,
       });
       const message: AlertGroupMessage = {

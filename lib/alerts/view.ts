@@ -1,3 +1,4 @@
+import { isDecision } from '../events/payloads.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import { trimText } from '../text/trim.js';
 import { formatDuration } from './channels/text.js';
@@ -125,7 +126,7 @@ export function toAlertView(event: JobwatchEvent): AlertView {
   if (lastError) view.lastError = lastError;
   if (d.diagnosis && d.status === 'firing') view.diagnosis = diagnosisView(d.diagnosis);
   if (d.health && d.status === 'firing') view.health = d.health;
-  if (d.type.startsWith('remediation.')) {
+  if (isDecision(d.type)) {
     const action = firstString(d.values, ['action']) ?? 'action';
     const outcome =
       firstString(d.values, ['outcome', 'result', 'status']) ??

@@ -4,7 +4,8 @@ import { loadConfig } from '../config/load.js';
 import { findSecretReferences } from '../config/refs.js';
 import type { Config } from '../config/schema.js';
 import { BUS_SOURCE } from '../events/envelope.js';
-import { CLOUDEVENT_TYPE_PREFIX, EVENT_TYPE_NAMES } from '../events/types.js';
+import { FINDING_TYPES } from '../events/payloads.js';
+import { CLOUDEVENT_TYPE_PREFIX } from '../events/types.js';
 import { STALE_AFTER_INTERVALS } from '../runtime/stale.js';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './observability.js';
 
@@ -29,8 +30,8 @@ export const SECRET_CONSUMERS: Record<string, FunctionName[]> = {
 };
 const DEFAULT_CONSUMERS: FunctionName[] = ['notify', 'flush'];
 
-/** Remediation never reacts to its own events (lib/remediation/policy.ts `isTrigger`). */
-const TRIGGER_TYPES = EVENT_TYPE_NAMES.filter((type) => !type.startsWith('remediation.'));
+/** Remediation never reacts to its own events (`isTrigger` in lib/events/payloads.ts). */
+const TRIGGER_TYPES = FINDING_TYPES;
 
 type CfnValue = string | { 'Fn::Sub': string } | { 'Fn::GetAtt': [string, string] };
 

@@ -2,6 +2,7 @@ import { HEALTH_GRADES, type HealthGrade } from '../diagnose/health.js';
 import { DIAGNOSIS_CATEGORIES } from '../diagnose/types.js';
 import { JOB_KINDS, PROVIDERS, type ProviderId } from '../model/snapshot.js';
 import { eventId, fingerprint } from './fingerprint.js';
+import { type EventPayload, type EventValues, payloadMismatch } from './payloads.js';
 import {
   type EventData,
   type EventDiagnosis,
@@ -19,8 +20,12 @@ import {
   type Severity,
 } from './types.js';
 
-export interface EventInput {
-  type: EventType;
+/**
+ * What a producer says. `values` is the type's payload: with a literal `type` the compiler checks each
+ * fact against it (`EventPayload<'job.failed'>`), and `buildEvent` checks it again at run time.
+ */
+export interface EventInput<T extends EventType = EventType> {
+  type: T;
   provider: ProviderId;
   targetId: string;
   region: string;
@@ -31,7 +36,12 @@ export interface EventInput {
   summary: string;
   labels?: Record<string, string>;
   links?: { title: string; url: string }[];
-  values?: EventData['values'];
+  values?: EventPayload<T>;
+  /**
+   * Figures outside the type's payload: a webhook sender's own, a test message's. They land in `values`
+   * after the payload; jobwatch's own producers never need them.
+   */
+  extras?: EventValues;
   /** Separates several findings of one type on one resource (metric name, rule name). */
   discriminator?: string;
   startsAtMs: number;
@@ -55,7 +65,7 @@ export interface EventInput {
  * constraints (`checkedEvent`) rather than a zod parse; only input that fails it goes through
  * `jobwatchEventSchema.parse`, which throws the usual ZodError naming the field (ingest reports those).
  */
-export function buildEvent(input: EventInput): JobwatchEvent {
+export function buildEvent<T extends EventType>(input: EventInput<T>): JobwatchEvent {
   const fp = fingerprint(input.type, input.resource.key, input.discriminator);
   const atMs =
     input.atMs ?? (input.status === 'resolved' ? (input.endsAtMs ?? input.startsAtMs) : input.startsAtMs);
@@ -71,7 +81,7 @@ export function buildEvent(input: EventInput): JobwatchEvent {
     summary: input.summary,
     labels: input.labels ?? {},
     links: input.links ?? [],
-    values: input.values ?? {},
+    values: (input.extras ? { ...input.values, ...input.extras } : (input.values ?? {})) as EventValues,
     fingerprint: fp,
     startsAtMs: input.startsAtMs,
     ...(input.endsAtMs === undefined ? {} : { endsAtMs: input.endsAtMs }),
@@ -199,7 +209,7 @@ export function checkedEvent(candidate: {
     data.values,
     isEventValue as (v: unknown) => v is string | number | boolean | null,
   );
-  if (!labels || !values) return undefined;
+  if (!labels || !values || payloadMismatch(data.type, values) !== undefined) return undefined;
   const diagnosis = data.diagnosis === undefined ? undefined : checkedDiagnosis(data.diagnosis);
   if (data.diagnosis !== undefined && diagnosis === undefined) return undefined;
   const health = data.health === undefined ? undefined : checkedHealth(data.health);

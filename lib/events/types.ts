@@ -31,11 +31,3 @@ export type EventStatus = (typeof EVENT_STATUSES)[number];
 
 /** CloudEvents `type` attribute for a catalog type. */
 export const CLOUDEVENT_TYPE_PREFIX = 'io.jobwatch.';
-
-/**
- * Point-in-time facts rather than conditions: they never resolve, so the router sends them once and does
- * not keep them firing (no repeat reminders).
- */
-export function isNotificationOnly(type: string): boolean {
-  return type.startsWith('remediation.');
-}

@@ -17,7 +17,8 @@
  */
 import { z } from 'zod';
 import type { EventInput } from '../events/build.js';
-import { EVENT_TYPE_NAMES, type EventStatus, type EventType, type Severity } from '../events/types.js';
+import { FINDING_TYPES } from '../events/payloads.js';
+import type { EventStatus, EventType, Severity } from '../events/types.js';
 import { PROVIDERS, type ProviderId, resourceKey } from '../model/snapshot.js';
 import { clip, type Fields, fieldsOf, normKey, text, timeMs } from './fields.js';
 
@@ -220,7 +221,7 @@ export const alertmanagerPayloadSchema = z.looseObject({
 export type AlertmanagerPayload = z.infer<typeof alertmanagerPayloadSchema>;
 type AlertmanagerAlert = AlertmanagerPayload['alerts'][number];
 
-const INGESTIBLE_TYPES = new Set<string>(EVENT_TYPE_NAMES.filter((t) => !t.startsWith('remediation.')));
+const INGESTIBLE_TYPES: ReadonlySet<string> = new Set(FINDING_TYPES);
 const MAX_LABELS = 32;
 
 export function armsEventInput(alert: AlertmanagerAlert, common: AlertmanagerPayload, context: AlarmContext) {

@@ -1,14 +1,12 @@
 import { z } from 'zod';
 import type { EventInput } from '../events/build.js';
+import { FINDING_TYPES } from '../events/payloads.js';
 import { resourceRefSchema } from '../events/schema.js';
-import { EVENT_STATUSES, EVENT_TYPE_NAMES, SEVERITIES } from '../events/types.js';
+import { EVENT_STATUSES, SEVERITIES } from '../events/types.js';
 import { PROVIDERS } from '../model/snapshot.js';
 
 /** Remediation events are jobwatch's own record of what it did; outside systems may not forge them. */
-export const INGEST_EVENT_TYPES = EVENT_TYPE_NAMES.filter((t) => !t.startsWith('remediation.')) as [
-  string,
-  ...string[],
-];
+export const INGEST_EVENT_TYPES = FINDING_TYPES as [string, ...string[]];
 
 const epochMs = z
   .number()

@@ -9,6 +9,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { formatMatcher } from '../alerts/matchers.js';
 import type { Config } from '../config/schema.js';
+import { isDecision } from '../events/payloads.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import { listRecentEvents } from '../runtime/recent-events.js';
 import { readStatus, type StatusView } from '../runtime/status.js';
@@ -225,7 +226,7 @@ export function sparklines(recent: JobwatchEvent[], nowMs: number): Map<string, 
   const out = new Map<string, number[]>();
   for (const event of recent) {
     const { data } = event;
-    if (data.status !== 'firing' || data.type.startsWith('remediation.')) continue;
+    if (data.status !== 'firing' || isDecision(data.type)) continue;
     const atMs = data.observedAtMs ?? Date.parse(event.time);
     const hoursAgo = Math.floor((nowMs - atMs) / HOUR_MS);
     if (!(hoursAgo >= 0 && hoursAgo < SPARK_HOURS)) continue;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { EVENT_TYPE_NAMES, SEVERITIES } from '../events/types.js';
+import { FINDING_TYPES } from '../events/payloads.js';
+import { SEVERITIES } from '../events/types.js';
 import { JOB_KINDS, JOB_STATES, PROVIDERS } from '../model/snapshot.js';
 import { ACTION_NAMES } from '../providers/types.js';
 
@@ -23,7 +24,7 @@ export const REMEDIATION_MODES = ['dry-run', 'enforce'] as const;
 export type RemediationMode = (typeof REMEDIATION_MODES)[number];
 
 /** Remediation events are never inputs (no loops), so policies cannot match them. */
-const TRIGGER_TYPES = EVENT_TYPE_NAMES.filter((t) => !t.startsWith('remediation.'));
+const TRIGGER_TYPES = FINDING_TYPES;
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof DAYS)[number];

@@ -13,6 +13,7 @@ import { mapConcurrent } from '../async/concurrent.js';
 import type { Config, TargetConfig } from '../config/schema.js';
 import type { SecretResolver } from '../config/secrets.js';
 import { buildEvent } from '../events/build.js';
+import { isDecision, isTrigger } from '../events/payloads.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import type { Severity } from '../events/types.js';
 import type { ProviderId } from '../model/snapshot.js';
@@ -62,7 +63,7 @@ import {
   updateLedger,
   updateOwnedFinding,
 } from './ledger.js';
-import { findPolicy, isTrigger, modeOf } from './policy.js';
+import { findPolicy, modeOf } from './policy.js';
 
 export interface RemediatorDeps {
   config: Config;
@@ -440,7 +441,7 @@ export function createRemediator(deps: RemediatorDeps): Remediator {
       // 0. A resolved finding is no longer worth acting on, even if it was deferred.
       const resolved = new Set<string>();
       for (const event of events) {
-        if (event.data.status !== 'resolved' || event.data.type.startsWith('remediation.')) continue;
+        if (event.data.status !== 'resolved' || isDecision(event.data.type)) continue;
         resolved.add(`${event.data.fingerprint}#${event.data.startsAtMs}`);
         await recordResolved(deps.store, event, deps.now());
         await dropDeferred(deps.store, event.data.fingerprint, event.data.startsAtMs);

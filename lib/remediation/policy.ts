@@ -2,11 +2,6 @@ import type { JobwatchEvent } from '../events/schema.js';
 import { createJobFilter, globToRegExp } from '../text/glob.js';
 import type { RemediationConfig, RemediationMode, RemediationPolicy } from './config.js';
 
-/** True when the event is one remediation may consider at all: a firing finding, never its own output. */
-export function isTrigger(event: JobwatchEvent): boolean {
-  return event.data.status === 'firing' && !event.data.type.startsWith('remediation.');
-}
-
 /** Every condition listed in `match` must hold; an omitted condition matches everything. */
 export function policyMatches(policy: RemediationPolicy, event: JobwatchEvent): boolean {
   const { match } = policy;

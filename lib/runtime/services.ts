@@ -1,6 +1,7 @@
 import { createNotifier, type Notifier } from '../alerts/index.js';
 import type { Config } from '../config/schema.js';
 import type { SecretResolver } from '../config/secrets.js';
+import { eventKind } from '../events/payloads.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { Provider } from '../providers/types.js';
@@ -27,7 +28,7 @@ export interface CoreDeps {
  * replayed firing is not acted on); its own decisions go to the channels, never back to itself.
  */
 export function remediationAccepts(event: JobwatchEvent): boolean {
-  return !event.data.type.startsWith('remediation.');
+  return eventKind(event.data.type) === 'finding';
 }
 
 export function createNotifierFor(deps: CoreDeps): Notifier {

@@ -15,6 +15,7 @@ import {
   silencesFromConfig,
 } from '../alerts/silences.js';
 import type { Config } from '../config/schema.js';
+import { isDecision } from '../events/payloads.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import { type AuditRecord, remediationHistory } from '../remediation/audit.js';
 import type { Store } from '../state/store.js';
@@ -85,7 +86,7 @@ export async function readStatus(options: {
     }
   const firingEvents = [...latest.values()]
     .map((a) => a.event)
-    .filter((e) => e.data.status === 'firing' && !e.data.type.startsWith('remediation.'));
+    .filter((e) => e.data.status === 'firing' && !isDecision(e.data.type));
   const sources: MutableAlert[] = firingEvents.map((e) => ({
     fingerprint: e.data.fingerprint,
     labels: alertLabels(e),

@@ -146,7 +146,9 @@ export function jobEvent(
     title: `Job ${name} failed`,
     summary: `Job ${name} reached FAILED`,
     startsAtMs: T0,
-    values: { state: 'FAILED', restarts: 2, maxRestarts: 5, lastError: 'java.lang.RuntimeException: boom' },
+    values: { state: 'FAILED', lastError: 'java.lang.RuntimeException: boom' },
+    // A sender's own figures, shown as "restarts 2/5"; given values replace them (as one values bag did).
+    ...(overrides.values ? {} : { extras: { restarts: 2, maxRestarts: 5 } }),
     links: [{ title: 'console', url: 'https://realtime-compute.console.aliyun.com/job/1' }],
     ...overrides,
     labels,

@@ -7,8 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { createNotifier } from '../../lib/alerts/index.js';
 import { buildEvent, type EventInput } from '../../lib/events/build.js';
+import { isDecision } from '../../lib/events/payloads.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
-import { EVENT_TYPE_NAMES, isNotificationOnly } from '../../lib/events/types.js';
+import { EVENT_TYPE_NAMES } from '../../lib/events/types.js';
 import { CHANNEL_CONFIGS, configWith, jobEvent, T0, useSinkAndStore } from './helpers.js';
 
 const MIN = 60_000;
@@ -219,7 +220,7 @@ describe('findings: 0 extra messages for duplicate, late and out-of-order delive
 });
 
 describe('every finding type', () => {
-  const types = EVENT_TYPE_NAMES.filter((type) => !isNotificationOnly(type));
+  const types = EVENT_TYPE_NAMES.filter((type) => !isDecision(type));
 
   it.each(types)(
     '%s: duplicated, late, reversed or replayed, the chat hears no more than in order',

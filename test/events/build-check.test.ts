@@ -23,7 +23,8 @@ const base = (): EventInput => ({
   summary: 'job_running_exception',
   labels: { team: 'data' },
   links: [{ title: 'console', url: 'https://example.com' }],
-  values: { state: 'FAILED', polls: 2, gone: false, since: null },
+  values: { state: 'FAILED' },
+  extras: { polls: 2, gone: false, note: null },
   startsAtMs: Date.UTC(2026, 10, 23, 3, 0, 0),
   observedAtMs: Date.UTC(2026, 10, 23, 3, 1, 0),
   occurrence: 2,
@@ -49,7 +50,7 @@ function candidateOf(input: EventInput) {
       ...input,
       labels: input.labels ?? {},
       links: input.links ?? [],
-      values: input.values ?? {},
+      values: { ...input.values, ...input.extras },
     },
   };
 }
@@ -163,8 +164,8 @@ describe('buildEvent validation without zod', () => {
   });
 
   it('still throws the zod error, naming the field, for invalid input', () => {
-    expect(() => buildEvent({ ...base(), type: 'job.exploded' as never })).toThrow(/type/);
+    expect(() => buildEvent({ ...base(), type: 'job.exploded' } as never)).toThrow(/type/);
     expect(() => buildEvent({ ...base(), startsAtMs: 1.5 })).toThrow(/startsAtMs/);
-    expect(() => buildEvent({ ...base(), values: { bad: Number.NaN } })).toThrow(/values/);
+    expect(() => buildEvent({ ...base(), extras: { bad: Number.NaN } })).toThrow(/values/);
   });
 });
