@@ -3,9 +3,10 @@
  * done, so each one polls until the expected state or the timeout) and the builders of ActionOutcomes.
  */
 
+import type { z } from 'zod';
 import type { Sleep } from '../async/sleep.js';
 import { HttpCallError } from '../http/errors.js';
-import type { ActionName, ActionOutcome } from './types.js';
+import type { ActionName, ActionOutcome, ActionRequest, ProviderContext } from './types.js';
 
 export const DEFAULT_VERIFY_INTERVAL_MS = 5_000;
 
@@ -147,4 +148,113 @@ export function finishOutcome(
   return body.ok
     ? verifiedOutcome({ action, message: body.message, durationMs, finalState: body.finalState })
     : failure(body.status, { ...body, action, durationMs }, body.retryable);
+}
+
+/** What an action's vendor calls get from its context: the clock and, when set, the deadline signal. */
+export function callContext(ctx: Pick<ProviderContext, 'now' | 'signal'>): {
+  now: () => number;
+  signal?: AbortSignal;
+} {
+  return { now: ctx.now, ...(ctx.signal ? { signal: ctx.signal } : {}) };
+}
+
+/** Where and how long an action verifies: its context's clock and signal, its request's timeout and interval. */
+export interface VerifyWindow {
+  ctx: Pick<ProviderContext, 'now' | 'signal'>;
+  request: Pick<ActionRequest, 'verifyTimeoutMs' | 'verifyIntervalMs'>;
+  startedMs: number;
+  sleep: Sleep;
+}
+
+/** pollUntil inside an action's verify window. */
+export function pollWithin<T>(
+  window: VerifyWindow,
+  read: () => Promise<T>,
+  decide: PollOptions<T>['decide'],
+  options: Pick<PollOptions<T>, 'retryReads'> = {},
+): Promise<PollResult<T>> {
+  return pollUntil({
+    read,
+    decide,
+    now: window.ctx.now,
+    sleep: window.sleep,
+    signal: window.ctx.signal,
+    startedMs: window.startedMs,
+    verifyTimeoutMs: window.request.verifyTimeoutMs,
+    verifyIntervalMs: window.request.verifyIntervalMs,
+    ...options,
+  });
+}
+
+type FailedBody = Exclude<OutcomeBody, { ok: true }>;
+
+/** Thrown inside an action to end it at once with this outcome (a refusal, a failure, a timeout). */
+export class ActionStop extends Error {
+  constructor(readonly outcome: FailedBody) {
+    super(outcome.message);
+  }
+}
+
+/** Ends the action as rejected (not retryable): the request cannot be done in the resource's state. */
+export function rejectAction(message: string): never {
+  throw new ActionStop({ ok: false, status: 'rejected', message, retryable: false });
+}
+
+/** The outcome for what ended an action early: its ActionStop, a vendor call's failure, the deadline. */
+export function failureBody(error: unknown): FailedBody {
+  if (error instanceof ActionStop) return error.outcome;
+  if (error instanceof HttpCallError) {
+    const retryable = isRetryableFailure(error);
+    return { ok: false, status: retryable ? 'failed' : 'rejected', message: error.message, retryable };
+  }
+  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError'))
+    return { ok: false, status: 'timeout', message: 'aborted: time budget exhausted', retryable: true };
+  return {
+    ok: false,
+    status: 'failed',
+    message: error instanceof Error ? error.message : String(error),
+    retryable: false,
+  };
+}
+
+/** The request's params read with the provider's schema; invalid ones end the action as rejected. */
+export function parseActionParams<T>(schema: z.ZodType<T>, request: Pick<ActionRequest, 'params'>): T {
+  const params = schema.safeParse(request.params ?? {});
+  if (params.success) return params.data;
+  throw new ActionStop({
+    ok: false,
+    status: 'rejected',
+    message: `invalid params: ${params.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    retryable: false,
+  });
+}
+
+/** Ends the action as unsupported: this provider cannot do it on this resource. */
+export function unsupportedAction(request: Pick<ActionRequest, 'action' | 'resource'>): never {
+  const { action, resource } = request;
+  throw new ActionStop({
+    ok: false,
+    status: 'unsupported',
+    message: `${action} is not supported for ${resource.kind} ${resource.jobKind ?? ''}`.trim(),
+    retryable: false,
+  });
+}
+
+/**
+ * Runs one action: `run` returns the success body or throws (ActionStop, a vendor failure, the deadline);
+ * either way the outcome carries the action and the time spent.
+ */
+export async function runAction(
+  action: ActionName,
+  ctx: Pick<ProviderContext, 'now'>,
+  run: (startedMs: number) => Promise<OutcomeBody>,
+): Promise<ActionOutcome> {
+  const startedMs = ctx.now();
+  let body: OutcomeBody;
+  try {
+    body = await run(startedMs);
+  } catch (error) {
+    body = failureBody(error);
+  }
+  return finishOutcome(action, startedMs, ctx.now, body);
 }

@@ -5,18 +5,17 @@
  */
 import { z } from 'zod';
 import { sleep } from '../../async/sleep.js';
-import type { TargetConfig } from '../../config/schema.js';
-import { HttpCallError } from '../../http/errors.js';
-import { finishOutcome, isRetryableFailure, type OutcomeBody, pollUntil } from '../actions-shared.js';
-import type {
-  ActionName,
-  ActionOutcome,
-  ActionRequest,
-  ActionTarget,
-  CurrentState,
-  ProviderActions,
-  ProviderContext,
-} from '../types.js';
+import {
+  ActionStop,
+  callContext,
+  parseActionParams,
+  pollWithin,
+  rejectAction,
+  runAction,
+  unsupportedAction,
+  type VerifyWindow,
+} from '../actions-shared.js';
+import type { ActionName, ProviderActions } from '../types.js';
 import type { BlinkCallContext, BlinkClient } from './client.js';
 import { type BlinkTarget, CURRENT_INSTANCE, normalizeBlinkState, resolveBlinkClient } from './collector.js';
 import {
@@ -46,22 +45,14 @@ export const blinkActionParamsSchema = z
   .strict();
 type BlinkActionParams = z.infer<typeof blinkActionParamsSchema>;
 
-export function blinkSupportedActions(
-  resource: Pick<ActionTarget, 'kind' | 'jobKind'>,
-): readonly ActionName[] {
+export const blinkSupportedActions: ProviderActions['supports'] = (resource) => {
   if (resource.kind !== 'job') return [];
   if (resource.jobKind === 'flink-stream') return STREAM_ACTIONS;
   if (resource.jobKind === 'flink-batch') return BATCH_ACTIONS;
   return [];
-}
+};
 
-class ActionStop extends Error {
-  constructor(readonly outcome: Exclude<OutcomeBody, { ok: true }>) {
-    super(outcome.message);
-  }
-}
-
-interface Session {
+interface Session extends VerifyWindow {
   client: BlinkClient;
   call: BlinkCallContext;
   project: string;
@@ -69,9 +60,6 @@ interface Session {
   /** `-1` for streaming jobs (the current instance), the real id for batch runs. */
   instance: string | number;
   batch: boolean;
-  request: ActionRequest;
-  ctx: ProviderContext;
-  startedMs: number;
   params: BlinkActionParams;
 }
 
@@ -129,21 +117,16 @@ async function waitFor(s: Session, want: string, notInstance?: number): Promise<
   const fresh = (summary: VendorRunSummary) =>
     notInstance === undefined || summary.Id === undefined || summary.Id !== notInstance;
   // A failed read ends the action at once (the client has retried it already).
-  const polled = await pollUntil({
-    read: () => readSummary(s),
-    decide: (summary) => {
+  const polled = await pollWithin(
+    s,
+    () => readSummary(s),
+    (summary) => {
       const actual = actualOf(summary);
       if (actual === want && fresh(summary)) return 'done';
       return actual === 'FAILED' && want !== 'FAILED' && fresh(summary) ? 'failed' : 'wait';
     },
-    now: s.ctx.now,
-    sleep,
-    signal: s.ctx.signal,
-    startedMs: s.startedMs,
-    verifyTimeoutMs: s.request.verifyTimeoutMs,
-    verifyIntervalMs: s.request.verifyIntervalMs,
-    retryReads: false,
-  });
+    { retryReads: false },
+  );
   const summary = polled.last as VendorRunSummary;
   if (polled.result === 'done') return summary;
   if (polled.result === 'failed') {
@@ -165,15 +148,11 @@ async function waitFor(s: Session, want: string, notInstance?: number): Promise<
   });
 }
 
-function reject(message: string): never {
-  throw new ActionStop({ ok: false, status: 'rejected', message, retryable: false });
-}
-
 async function pause(s: Session): Promise<string> {
   const before = await readSummary(s);
   const actual = actualOf(before);
   if (actual === 'PAUSED') return 'already paused';
-  if (actual !== 'RUNNING') reject(`cannot pause job ${s.job} in state ${actual}`);
+  if (actual !== 'RUNNING') rejectAction(`cannot pause job ${s.job} in state ${actual}`);
   await modifyState(s, 'PAUSED');
   await waitFor(s, 'PAUSED');
   return 'paused';
@@ -183,7 +162,8 @@ async function resume(s: Session): Promise<string> {
   const before = await readSummary(s);
   const actual = actualOf(before);
   if (actual === 'RUNNING') return 'already running';
-  if (actual !== 'PAUSED') reject(`cannot resume job ${s.job} in state ${actual}; only a paused job resumes`);
+  if (actual !== 'PAUSED')
+    rejectAction(`cannot resume job ${s.job} in state ${actual}; only a paused job resumes`);
   await modifyState(s, 'RUNNING');
   await waitFor(s, 'RUNNING', before.Id);
   return 'resumed';
@@ -194,7 +174,7 @@ async function stop(s: Session): Promise<string> {
   const actual = actualOf(before);
   if (actual === 'TERMINATED') return 'already stopped';
   if (!['RUNNING', 'PAUSED', 'WAITING'].includes(actual))
-    reject(`cannot stop job ${s.job} in state ${actual}`);
+    rejectAction(`cannot stop job ${s.job} in state ${actual}`);
   await modifyState(s, 'TERMINATED');
   await waitFor(s, 'TERMINATED');
   return 'stopped';
@@ -230,7 +210,9 @@ async function restartFromCheckpoint(s: Session): Promise<string> {
     await modifyState(s, 'PAUSED');
     await waitFor(s, 'PAUSED');
   } else if (actual !== 'PAUSED') {
-    reject(`cannot restart job ${s.job} from a checkpoint in state ${actual}: no running or paused instance`);
+    rejectAction(
+      `cannot restart job ${s.job} from a checkpoint in state ${actual}: no running or paused instance`,
+    );
   }
   const paused = await readSummary(s);
   await modifyState(s, 'RUNNING');
@@ -246,37 +228,11 @@ const PERFORM: Partial<Record<ActionName, (s: Session) => Promise<string>>> = {
   'restart-from-checkpoint': restartFromCheckpoint,
 };
 
-function failureOutcome(error: unknown): OutcomeBody {
-  if (error instanceof ActionStop) return error.outcome;
-  if (error instanceof HttpCallError) {
-    const retryable = isRetryableFailure(error);
-    return {
-      ok: false,
-      status: retryable ? 'failed' : 'rejected',
-      message: error.message,
-      retryable,
-    };
-  }
-  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
-    return { ok: false, status: 'timeout', message: 'aborted: time budget exhausted', retryable: true };
-  }
-  return {
-    ok: false,
-    status: 'failed',
-    message: error instanceof Error ? error.message : String(error),
-    retryable: false,
-  };
-}
-
 /**
  * The job's current run summary: the current instance (`-1`) of a streaming job, the event's run of a batch
  * job (the current instance when the event names none).
  */
-async function readBlinkState(
-  target: TargetConfig,
-  resource: ActionTarget,
-  ctx: ProviderContext,
-): Promise<CurrentState> {
+const readBlinkState: ProviderActions['readState'] = async (target, resource, ctx) => {
   if (target.provider !== 'alibaba-blink' || resource.kind !== 'job' || resource.scope.kind !== 'project')
     throw new Error(`alibaba-blink cannot read the state of a ${resource.kind} in a ${resource.scope.kind}`);
   const batch = resource.jobKind === 'flink-batch';
@@ -296,7 +252,7 @@ async function readBlinkState(
       ],
     },
     runSummaryResponseSchema,
-    { now: ctx.now, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+    callContext(ctx),
   );
   const summary = answer.RunSummary ?? { ActualState: 'UNKNOWN' };
   const normalized = normalizeBlinkState(summary.ActualState, summary.ExpectState);
@@ -306,54 +262,29 @@ async function readBlinkState(
     vendorState: actualOf(summary),
     ...(summary.Id === undefined ? {} : { instanceId: String(summary.Id) }),
   };
-}
+};
 
 export const blinkActions: ProviderActions = {
   supports: blinkSupportedActions,
   readState: readBlinkState,
 
-  async perform(target: TargetConfig, request: ActionRequest, ctx: ProviderContext): Promise<ActionOutcome> {
-    const startedMs = ctx.now();
-    const action = request.action;
-    const done = (outcome: OutcomeBody): ActionOutcome => finishOutcome(action, startedMs, ctx.now, outcome);
-    const handler = PERFORM[action];
-    if (
-      target.provider !== 'alibaba-blink' ||
-      !handler ||
-      !blinkSupportedActions(request.resource).includes(action) ||
-      request.resource.scope.kind !== 'project'
-    ) {
-      return done({
-        ok: false,
-        status: 'unsupported',
-        message:
-          `${action} is not supported for ${request.resource.kind} ${request.resource.jobKind ?? ''}`.trim(),
-        retryable: false,
-      });
-    }
-    const params = blinkActionParamsSchema.safeParse(request.params ?? {});
-    if (!params.success) {
-      return done({
-        ok: false,
-        status: 'rejected',
-        message: `invalid params: ${params.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-        retryable: false,
-      });
-    }
-    const batch = request.resource.jobKind === 'flink-batch';
-    if (batch && !request.resource.instanceId && action !== 'restart') {
-      return done({
-        ok: false,
-        status: 'rejected',
-        message: 'a batch job action needs the instance id',
-        retryable: false,
-      });
-    }
-    try {
-      const client = await resolveBlinkClient(target as BlinkTarget, ctx);
+  perform: (target, request, ctx) =>
+    runAction(request.action, ctx, async (startedMs) => {
+      const handler = PERFORM[request.action];
+      if (
+        target.provider !== 'alibaba-blink' ||
+        !handler ||
+        !blinkSupportedActions(request.resource).includes(request.action) ||
+        request.resource.scope.kind !== 'project'
+      )
+        unsupportedAction(request);
+      const params = parseActionParams(blinkActionParamsSchema, request);
+      const batch = request.resource.jobKind === 'flink-batch';
+      if (batch && !request.resource.instanceId && request.action !== 'restart')
+        rejectAction('a batch job action needs the instance id');
       const session: Session = {
-        client,
-        call: { now: ctx.now, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+        client: await resolveBlinkClient(target as BlinkTarget, ctx),
+        call: callContext(ctx),
         project: request.resource.scope.id,
         job: request.resource.vendorId,
         instance: batch ? (request.resource.instanceId ?? CURRENT_INSTANCE) : CURRENT_INSTANCE,
@@ -361,17 +292,15 @@ export const blinkActions: ProviderActions = {
         request,
         ctx,
         startedMs,
-        params: { ...params.data },
+        sleep,
+        params: { ...params },
       };
       const message = await handler(session);
       const final = await readSummary(session);
-      return done({
+      return {
         ok: true,
         finalState: normalizeBlinkState(final.ActualState, final.ExpectState).state,
         message: `${request.resource.name}: ${message}`,
-      });
-    } catch (error) {
-      return done(failureOutcome(error));
-    }
-  },
+      };
+    }),
 };

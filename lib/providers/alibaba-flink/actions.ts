@@ -6,18 +6,18 @@
  */
 import { z } from 'zod';
 import { sleep } from '../../async/sleep.js';
-import type { TargetConfig } from '../../config/schema.js';
 import { HttpCallError } from '../../http/errors.js';
-import { finishOutcome, isRetryableFailure, type OutcomeBody, pollUntil } from '../actions-shared.js';
-import type {
-  ActionName,
-  ActionOutcome,
-  ActionRequest,
-  ActionTarget,
-  CurrentState,
-  ProviderActions,
-  ProviderContext,
-} from '../types.js';
+import {
+  ActionStop,
+  callContext,
+  parseActionParams,
+  pollWithin,
+  rejectAction,
+  runAction,
+  unsupportedAction,
+  type VerifyWindow,
+} from '../actions-shared.js';
+import type { ActionName, ProviderActions } from '../types.js';
 import type { FlinkCallContext, FlinkClient } from './client.js';
 import {
   type FlinkTarget,
@@ -56,28 +56,17 @@ export const flinkActionParamsSchema = z
   });
 type FlinkActionParams = z.infer<typeof flinkActionParamsSchema>;
 
-export function flinkSupportedActions(
-  resource: Pick<ActionTarget, 'kind' | 'jobKind'>,
-): readonly ActionName[] {
+export const flinkSupportedActions: ProviderActions['supports'] = (resource) => {
   if (resource.kind !== 'job') return [];
   return resource.jobKind === 'flink-stream' || resource.jobKind === 'flink-batch' ? JOB_ACTIONS : [];
-}
+};
 
-class ActionStop extends Error {
-  constructor(readonly outcome: Exclude<OutcomeBody, { ok: true }>) {
-    super(outcome.message);
-  }
-}
-
-interface Session {
+interface Session extends VerifyWindow {
   client: FlinkClient;
   call: FlinkCallContext;
   namespace: string;
   deploymentId: string;
   name: string;
-  request: ActionRequest;
-  ctx: ProviderContext;
-  startedMs: number;
   params: FlinkActionParams;
 }
 
@@ -128,21 +117,16 @@ async function getJob(s: Session, jobId: string): Promise<VendorJob> {
 
 /** Polls GetJob until `want`; FAILED while waiting for anything else ends the wait as failed. */
 async function waitFor(s: Session, jobId: string, want: string): Promise<VendorJob> {
-  const polled = await pollUntil({
-    read: () => getJob(s, jobId),
-    decide: (job) => {
+  const polled = await pollWithin(
+    s,
+    () => getJob(s, jobId),
+    (job) => {
       const status = statusOf(job);
       if (status === want) return 'done';
       return status === 'FAILED' && want !== 'FAILED' ? 'failed' : 'wait';
     },
-    now: s.ctx.now,
-    sleep,
-    signal: s.ctx.signal,
-    startedMs: s.startedMs,
-    verifyTimeoutMs: s.request.verifyTimeoutMs,
-    verifyIntervalMs: s.request.verifyIntervalMs,
-    retryReads: false,
-  });
+    { retryReads: false },
+  );
   const job = polled.last as VendorJob;
   if (polled.result === 'done') return job;
   if (polled.result === 'failed') {
@@ -163,10 +147,6 @@ async function waitFor(s: Session, jobId: string, want: string): Promise<VendorJ
     message: `${s.name}: job ${jobId} still ${statusOf(job)} after ${s.request.verifyTimeoutMs} ms, expected ${want}`,
     retryable: true,
   });
-}
-
-function reject(message: string): never {
-  throw new ActionStop({ ok: false, status: 'rejected', message, retryable: false });
 }
 
 async function stopJob(s: Session, job: VendorJob): Promise<string> {
@@ -226,7 +206,7 @@ async function stop(s: Session): Promise<string> {
   const job = await readLatest(s.client, s.namespace, s.deploymentId, s.call);
   const status = statusOf(job);
   if (!job || ENDED.has(status)) return `already stopped (${status})`;
-  if (!LIVE.has(status)) reject(`cannot stop ${s.name} in state ${status}`);
+  if (!LIVE.has(status)) rejectAction(`cannot stop ${s.name} in state ${status}`);
   const strategy = await stopJob(s, job);
   return `stopped job ${job.jobId} (${strategy})`;
 }
@@ -235,7 +215,7 @@ async function stop(s: Session): Promise<string> {
 async function restartWith(s: Session, fromCheckpoint: boolean): Promise<string> {
   const job = await readLatest(s.client, s.namespace, s.deploymentId, s.call);
   const status = statusOf(job);
-  if (status === 'CANCELLING') reject(`cannot restart ${s.name} while it is CANCELLING`);
+  if (status === 'CANCELLING') rejectAction(`cannot restart ${s.name} while it is CANCELLING`);
   let stoppedWith: string | undefined;
   if (job && LIVE.has(status)) stoppedWith = await stopJob(s, job);
   const restore =
@@ -253,37 +233,14 @@ const PERFORM: Partial<Record<ActionName, (s: Session) => Promise<string>>> = {
   'restart-from-checkpoint': (s) => restartWith(s, true),
 };
 
-function failureOutcome(error: unknown): OutcomeBody {
-  if (error instanceof ActionStop) return error.outcome;
-  if (error instanceof HttpCallError) {
-    const retryable = isRetryableFailure(error);
-    return { ok: false, status: retryable ? 'failed' : 'rejected', message: error.message, retryable };
-  }
-  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError'))
-    return { ok: false, status: 'timeout', message: 'aborted: time budget exhausted', retryable: true };
-  return {
-    ok: false,
-    status: 'failed',
-    message: error instanceof Error ? error.message : String(error),
-    retryable: false,
-  };
-}
-
-async function readFlinkState(
-  target: TargetConfig,
-  resource: ActionTarget,
-  ctx: ProviderContext,
-): Promise<CurrentState> {
+const readFlinkState: ProviderActions['readState'] = async (target, resource, ctx) => {
   const scope = parseFlinkScopeId(resource.scope.id);
   if (target.provider !== 'alibaba-flink' || resource.kind !== 'job' || !scope)
     throw new Error(
       `alibaba-flink cannot read the state of a ${resource.kind} in ${resource.scope.kind} ${resource.scope.id}`,
     );
   const client = await resolveFlinkClient(target as FlinkTarget, ctx);
-  const job = await readLatest(client, scope.namespace, resource.vendorId, {
-    now: ctx.now,
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-  });
+  const job = await readLatest(client, scope.namespace, resource.vendorId, callContext(ctx));
   const vendorState = statusOf(job);
   return {
     kind: 'job',
@@ -291,72 +248,46 @@ async function readFlinkState(
     vendorState,
     ...(job ? { instanceId: job.jobId } : {}),
   };
-}
+};
 
 export const flinkActions: ProviderActions = {
   supports: flinkSupportedActions,
   readState: readFlinkState,
 
-  async perform(target: TargetConfig, request: ActionRequest, ctx: ProviderContext): Promise<ActionOutcome> {
-    const startedMs = ctx.now();
-    const action = request.action;
-    const done = (outcome: OutcomeBody): ActionOutcome => finishOutcome(action, startedMs, ctx.now, outcome);
-    const handler = PERFORM[action];
-    const scope = parseFlinkScopeId(request.resource.scope.id);
-    if (
-      target.provider !== 'alibaba-flink' ||
-      !handler ||
-      !scope ||
-      !flinkSupportedActions(request.resource).includes(action) ||
-      request.resource.scope.kind !== 'project'
-    ) {
-      return done({
-        ok: false,
-        status: 'unsupported',
-        message:
-          `${action} is not supported for ${request.resource.kind} ${request.resource.jobKind ?? ''}`.trim(),
-        retryable: false,
-      });
-    }
-    if ((target as FlinkTarget).options.workspace !== scope.workspace) {
-      return done({
-        ok: false,
-        status: 'rejected',
-        message: `workspace ${scope.workspace} is not target ${target.id}'s workspace`,
-        retryable: false,
-      });
-    }
-    const params = flinkActionParamsSchema.safeParse(request.params ?? {});
-    if (!params.success) {
-      return done({
-        ok: false,
-        status: 'rejected',
-        message: `invalid params: ${params.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-        retryable: false,
-      });
-    }
-    try {
+  perform: (target, request, ctx) =>
+    runAction(request.action, ctx, async (startedMs) => {
+      const handler = PERFORM[request.action];
+      const scope = parseFlinkScopeId(request.resource.scope.id);
+      if (
+        target.provider !== 'alibaba-flink' ||
+        !handler ||
+        !scope ||
+        !flinkSupportedActions(request.resource).includes(request.action) ||
+        request.resource.scope.kind !== 'project'
+      )
+        unsupportedAction(request);
+      if ((target as FlinkTarget).options.workspace !== scope.workspace)
+        rejectAction(`workspace ${scope.workspace} is not target ${target.id}'s workspace`);
+      const params = parseActionParams(flinkActionParamsSchema, request);
       const client = await resolveFlinkClient(target as FlinkTarget, ctx);
       const session: Session = {
         client,
-        call: { now: ctx.now, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+        call: callContext(ctx),
         namespace: scope.namespace,
         deploymentId: request.resource.vendorId,
         name: request.resource.name,
         request,
         ctx,
         startedMs,
-        params: params.data,
+        sleep,
+        params,
       };
       const message = await handler(session);
       const final = await readLatest(client, scope.namespace, request.resource.vendorId, session.call);
-      return done({
+      return {
         ok: true,
         finalState: normalizeFlinkState(statusOf(final)).state,
         message: `${request.resource.name}: ${message}`,
-      });
-    } catch (error) {
-      return done(failureOutcome(error));
-    }
-  },
+      };
+    }),
 };
