@@ -38,7 +38,7 @@ export function formatStatus(view: StatusView, source: string): string {
         a.targetId,
         a.resourceName,
         `for ${humanDuration(nowMs - a.startsAtMs)}`,
-        `${a.title}${a.muted ? `  [${a.muted.by === 'silence' ? 'silenced' : a.muted.by === 'inhibition' ? 'inhibited' : 'maintenance'}: ${a.muted.detail}]` : ''}${a.acknowledged ? `  [acknowledged by ${a.acknowledged.by} until ${clockTime(a.acknowledged.untilMs)}]` : ''}`,
+        `${a.title}${a.health ? ` (health ${a.health.score})` : ''}${a.muted ? `  [${a.muted.by === 'silence' ? 'silenced' : a.muted.by === 'inhibition' ? 'inhibited' : 'maintenance'}: ${a.muted.detail}]` : ''}${a.acknowledged ? `  [acknowledged by ${a.acknowledged.by} until ${clockTime(a.acknowledged.untilMs)}]` : ''}`,
       ]),
     ),
   );
@@ -68,7 +68,9 @@ export function formatStatus(view: StatusView, source: string): string {
     ),
   );
   const worst = view.targets.flatMap((t) =>
-    (t.lastPoll?.worstJobs ?? []).map((j) => `${t.id}/${j.name} ${j.state}`),
+    (t.lastPoll?.worstJobs ?? []).map(
+      (j) => `${t.id}/${j.name} ${j.state}${j.health === undefined ? '' : ` (health ${j.health})`}`,
+    ),
   );
   if (worst.length > 0) lines.push(`  worst jobs: ${worst.slice(0, 8).join(', ')}`);
 

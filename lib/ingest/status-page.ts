@@ -9,6 +9,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { formatMatcher } from '../alerts/matchers.js';
 import type { Config } from '../config/schema.js';
+import { gradeOf } from '../diagnose/health.js';
 import { isDecision } from '../events/payloads.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import { listRecentEvents } from '../runtime/recent-events.js';
@@ -147,7 +148,10 @@ export function pageModel(view: StatusView, recent: JobwatchEvent[], refreshSeco
       resourceName: a.resourceName,
       age: humanDuration(Math.max(0, nowMs - a.startsAtMs)),
       sinceIso: iso(a.startsAtMs),
-      markers: a.muted ? [{ label: MUTED_LABEL[a.muted.by], detail: a.muted.detail }] : [],
+      markers: [
+        ...(a.muted ? [{ label: MUTED_LABEL[a.muted.by], detail: a.muted.detail }] : []),
+        ...(a.health ? [{ label: `health ${a.health.score}`, detail: a.health.summary }] : []),
+      ],
       ...(a.diagnosis ? { diagnosis: `${a.diagnosis.summary} Check: ${a.diagnosis.hint}` } : {}),
       links: (a.links ?? []).filter((link) => safeUrl(link.url)).slice(0, 3),
     })),
@@ -181,7 +185,11 @@ export function pageModel(view: StatusView, recent: JobwatchEvent[], refreshSeco
         jobs: p
           ? `${humanCount(p.jobs)} jobs${states ? ` (${states})` : ''}${p.containers ? `, ${p.containers} clusters/queues` : ''}`
           : 'unknown',
-        worstJobs: (p?.worstJobs ?? []).map((j) => ({ name: j.name, state: j.state })),
+        worstJobs: (p?.worstJobs ?? []).map((j) => ({
+          name: j.name,
+          state: j.state,
+          ...(j.health === undefined ? {} : { health: j.health, grade: gradeOf(j.health) }),
+        })),
         spark: sparkModel(spark),
       };
     }),

@@ -130,7 +130,7 @@ const PAGE = `${HEAD}
       </dl>
       <% if (t.worstJobs.length > 0) { %>
       <span class="muted">Needs attention</span>
-      <ul><% for (const j of t.worstJobs) { %><li><bdi><%= j.name %></bdi> <span class="tag tag-bad"><%= j.state %></span></li><% } %></ul>
+      <ul><% for (const j of t.worstJobs) { %><li><bdi><%= j.name %></bdi> <span class="tag<% if (j.state !== 'RUNNING') { %> tag-bad<% } %>"><%= j.state %></span><% if (j.health !== undefined) { %> <span class="tag<% if (j.grade === 'unhealthy') { %> tag-bad<% } %>" title="health score over the last hour (0-100)">health <%= j.health %></span><% } %></li><% } %></ul>
       <% } %>
       <span class="muted"><%= t.spark.text %></span>
       <svg class="spark" viewBox="0 0 96 24" preserveAspectRatio="none" role="img" aria-label="<%= t.spark.text %>">
@@ -224,7 +224,7 @@ export interface PageModel {
     pollStats?: string;
     problems?: string;
     jobs: string;
-    worstJobs: { name: string; state: string }[];
+    worstJobs: { name: string; state: string; health?: number; grade?: string }[];
     spark: { text: string; bars: { x: number; y: number; h: number; hot: boolean; title: string }[] };
   }[];
   remediations: {

@@ -3,6 +3,8 @@
  * counts by state. It is the poll's heartbeat: `jobwatch status` and the status page read it, and a target
  * whose heartbeat stops is a monitor that has gone quiet.
  */
+import { healthOfJob } from '../detect/health.js';
+import type { ResourceState } from '../detect/state.js';
 import type { JobState, TargetSnapshot } from '../model/snapshot.js';
 import type { Store } from '../state/store.js';
 
@@ -26,26 +28,58 @@ export interface PollHealth {
   jobs: number;
   containers: number;
   jobStates: Partial<Record<JobState, number>>;
-  /** Failed first, then other states that need attention; name and state only. */
-  worstJobs: { name: string; state: JobState }[];
+  /**
+   * Failed first, then other states that need attention, then running jobs scoring below 90; name, state and
+   * health score (0-100, lib/diagnose/health.ts) only.
+   */
+  worstJobs: { name: string; state: JobState; health?: number }[];
   /** Each target's poll interval, so a reader can tell a late heartbeat from a quiet one. */
   intervalMs: number;
 }
 
 const ATTENTION: readonly JobState[] = ['FAILED', 'UNKNOWN', 'STOPPING', 'PENDING', 'PAUSED', 'STOPPED'];
 
+/** A score below this names a running job among the worst. */
+const WORST_SCORE = 90;
+
+/**
+ * Health scores of the jobs that have lost points (a job missing from the map scores 100): those with a
+ * failure, failover or failed checkpoint in the last hour, or a condition firing now.
+ */
+export function jobScores(states: ReadonlyMap<string, ResourceState>, nowMs: number): Map<string, number> {
+  const scores = new Map<string, number>();
+  for (const [key, state] of states) {
+    if (!state.job) continue;
+    const quiet =
+      state.job.recent === undefined &&
+      state.job.state !== 'FAILED' &&
+      !Object.values(state.conditions).some((c) => c.firing);
+    if (!quiet) scores.set(key, healthOfJob(state, nowMs).score);
+  }
+  return scores;
+}
+
 export function pollHealthOf(
   snapshot: TargetSnapshot,
   report: { problems: string[]; configOnly: boolean; totalMs: number },
   intervalMs: number,
+  scores: ReadonlyMap<string, number> = new Map(),
 ): PollHealth {
   const jobStates: Partial<Record<JobState, number>> = {};
   for (const job of snapshot.jobs) jobStates[job.state] = (jobStates[job.state] ?? 0) + 1;
+  const rank = (state: JobState) => (ATTENTION.includes(state) ? ATTENTION.indexOf(state) : ATTENTION.length);
+  const score = (key: string) => scores.get(key) ?? 100;
   const worstJobs = snapshot.jobs
-    .filter((job) => ATTENTION.includes(job.state))
-    .sort((a, b) => ATTENTION.indexOf(a.state) - ATTENTION.indexOf(b.state) || a.name.localeCompare(b.name))
+    .filter((job) => ATTENTION.includes(job.state) || score(job.key) < WORST_SCORE)
+    .sort(
+      (a, b) => rank(a.state) - rank(b.state) || score(a.key) - score(b.key) || a.name.localeCompare(b.name),
+    )
     .slice(0, WORST_JOBS)
-    .map((job) => ({ name: job.name, state: job.state }));
+    .map((job) => ({
+      name: job.name,
+      state: job.state,
+      ...(scores.has(job.key) ? { health: score(job.key) } : {}),
+    }));
   return {
     targetId: snapshot.targetId,
     provider: snapshot.provider,

@@ -8,7 +8,7 @@ import { emptySnapshot } from '../providers/shared.js';
 import type { Provider } from '../providers/types.js';
 import type { Store } from '../state/store.js';
 import type { EventBus } from './bus.js';
-import { pollHealthOf, recordPollHealth } from './health.js';
+import { jobScores, pollHealthOf, recordPollHealth } from './health.js';
 import { DEADLETTER_PKS, publishOrPark } from './publish.js';
 
 export interface PollDeps {
@@ -125,8 +125,10 @@ export async function pollTarget(target: TargetConfig, deps: PollDeps): Promise<
   };
   const intervalMs = (target.pollIntervalSeconds ?? deps.config.defaults.pollIntervalSeconds) * 1000;
   // The heartbeat is for people and the dead man's switch; failing to write it must not fail the poll.
-  await recordPollHealth(deps.store, pollHealthOf(snapshot, report, intervalMs)).catch((error: unknown) =>
-    deps.logger.warn('poll heartbeat not written', { target: target.id, error: describe(error) }),
+  const scores = jobScores(output.next, deps.now());
+  await recordPollHealth(deps.store, pollHealthOf(snapshot, report, intervalMs, scores)).catch(
+    (error: unknown) =>
+      deps.logger.warn('poll heartbeat not written', { target: target.id, error: describe(error) }),
   );
   deps.logger.info('poll finished', {
     target: target.id,

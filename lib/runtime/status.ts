@@ -43,6 +43,8 @@ export interface FiringAlert {
   links?: { title: string; url: string }[];
   /** Someone works on it: not repeated until it resolves or this ends. */
   acknowledged?: { by: string; untilMs: number; comment: string };
+  /** The job's health score when the alert fired, and the line that explains it. */
+  health?: { score: number; summary: string };
 }
 
 export interface TargetStatus {
@@ -112,6 +114,7 @@ export async function readStatus(options: {
         title: e.data.title,
         startsAtMs: e.data.startsAtMs,
         ...(muted ? { muted } : {}),
+        ...(e.data.health ? { health: { score: e.data.health.score, summary: e.data.health.summary } } : {}),
         ...(e.data.diagnosis
           ? {
               diagnosis: {
