@@ -160,7 +160,7 @@ export async function commandSilence(args: string[], io: Io): Promise<number> {
       io.out(
         values.json
           ? JSON.stringify(silence)
-          : `silence ${silence.id} until ${clockTime(silence.endsAtMs)} (${humanDuration(silence.endsAtMs - nowMs)}): ${silence.matchers.map(formatMatcher).join(', ')}`,
+          : `silence ${silence.id} until ${clockTime(silence.endsAtMs)} (${humanDuration(silence.endsAtMs - silence.startsAtMs)}): ${silence.matchers.map(formatMatcher).join(', ')}`,
       );
       return 0;
     }
