@@ -134,16 +134,18 @@ export async function commandSilence(args: string[], io: Io): Promise<number> {
     throw new UsageError(`unknown silence subcommand '${sub}' (add, list, expire)`);
   // Input is checked before the store is opened: a typo costs nothing.
   let input: ReturnType<typeof silenceInputSchema.parse> | undefined;
+  let durationMs = 0;
   if (sub === 'add') {
     if (!values.duration)
       throw new UsageError(
         'silence add needs --duration (a silence without an end is how outages go unnoticed)',
       );
     const nowMs = Date.now();
+    durationMs = parseDuration(values.duration);
     const parsed = silenceInputSchema.safeParse({
       matchers: (values.matcher ?? []).map(parseMatcher),
       startsAt: nowMs,
-      endsAt: nowMs + parseDuration(values.duration),
+      endsAt: nowMs + durationMs,
       createdBy: values.author ?? process.env.USER ?? '',
       comment: values.comment ?? '',
     });
@@ -156,11 +158,16 @@ export async function commandSilence(args: string[], io: Io): Promise<number> {
   try {
     const nowMs = Date.now();
     if (input) {
-      const silence = await createSilence(opened.store, input, nowMs);
+      // The silence lasts as long as asked from when it is stored, however long opening the store took.
+      const silence = await createSilence(
+        opened.store,
+        { ...input, startsAtMs: nowMs, endsAtMs: nowMs + durationMs },
+        nowMs,
+      );
       io.out(
         values.json
           ? JSON.stringify(silence)
-          : `silence ${silence.id} until ${clockTime(silence.endsAtMs)} (${humanDuration(silence.endsAtMs - silence.startsAtMs)}): ${silence.matchers.map(formatMatcher).join(', ')}`,
+          : `silence ${silence.id} until ${clockTime(silence.endsAtMs)} (${humanDuration(durationMs)}): ${silence.matchers.map(formatMatcher).join(', ')}`,
       );
       return 0;
     }
