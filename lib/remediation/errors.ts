@@ -1,4 +1,4 @@
-import type { RemediationReport } from './executor.js';
+import type { RemediationReport } from './run.js';
 
 /**
  * Some decisions could not be made or recorded (the Store failed, a provider threw). The report says which;

@@ -249,3 +249,28 @@ export async function dueDeferred(store: Store, nowMs: number, limit = 100): Pro
     .slice(0, limit)
     .map((item) => item.data.event);
 }
+
+/** Skips that pass with time: the finding is looked at again by later invocations until decided or resolved. */
+const DEFERRABLE: ReadonlySet<SkipCode> = new Set([
+  'cooldown',
+  'locked',
+  'time-window',
+  'blast-radius',
+  'vendor-read-failed',
+]);
+
+/**
+ * Keeps a finding for another look when its skip passes with time (after a cooldown, at the end of the
+ * job's last action plus the cooldown; otherwise on the next invocation); forgets it otherwise.
+ */
+export async function deferOrDrop(
+  store: Store,
+  input: { event: JobwatchEvent; code: SkipCode; cooldownSeconds: number; ledger?: JobLedger; nowMs: number },
+): Promise<void> {
+  const { event, code, nowMs } = input;
+  if (!DEFERRABLE.has(code)) return dropDeferred(store, event.data.fingerprint, event.data.startsAtMs);
+  const lastMs = input.ledger?.actions.at(-1)?.atMs;
+  const retryAtMs =
+    code === 'cooldown' && lastMs !== undefined ? lastMs + input.cooldownSeconds * 1000 : nowMs;
+  await deferFinding(store, { event, code, retryAtMs, nowMs });
+}

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../lib/observability/logger.js';
 import {
   createRemediator,
@@ -8,11 +8,12 @@ import {
   remediationHistory,
 } from '../../lib/remediation/index.js';
 import { claimFinding } from '../../lib/remediation/ledger.js';
-import { createLocalStore, type Store } from '../../lib/state/index.js';
+import type { Store } from '../../lib/state/index.js';
 import {
   channel,
   clock,
   configWith,
+  dynaliteTables,
   FAILED_NOW,
   failedOutcome,
   finding,
@@ -24,28 +25,7 @@ import {
 } from './helpers.js';
 
 /** Everything runs on a real dynalite Store; only the Provider is a test double. */
-let local: Awaited<ReturnType<typeof createLocalStore>>;
-let tableSeq = 0;
-
-beforeAll(async () => {
-  local = await createLocalStore({ tableName: 'remediation-0', now: () => T0 });
-});
-afterAll(async () => {
-  await local?.stop();
-});
-
-async function freshStore(now: () => number): Promise<Store> {
-  const { createDocumentClient, createDynamoStore, ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION } =
-    await import('../../lib/state/index.js');
-  const client = createDocumentClient({
-    endpoint: local.endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  const tableName = `remediation-${++tableSeq}`;
-  await ensureTable(client, tableName);
-  return createDynamoStore({ tableName, client, now });
-}
+const freshStore = dynaliteTables('remediation');
 
 const MIN = 60_000;
 

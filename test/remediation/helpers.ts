@@ -3,6 +3,7 @@
  * event builder, and a Provider test double (the Provider interface is ours to fake; the HTTP layer is not).
  */
 
+import { afterAll, beforeAll } from 'vitest';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { type Config, parseConfigText } from '../../lib/config/index.js';
@@ -16,6 +17,15 @@ import type {
   CurrentState,
   Provider,
 } from '../../lib/providers/types.js';
+import {
+  createDocumentClient,
+  createDynamoStore,
+  createLocalStore,
+  ensureTable,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type Store,
+} from '../../lib/state/index.js';
 
 /** An outcome without its action name (the double fills it in); distributes over the union. */
 export type Scripted = ActionOutcome extends infer O
@@ -182,5 +192,28 @@ export function channel() {
       events.push(...batch);
     },
     of: (type: string) => events.filter((e) => e.data.type === type),
+  };
+}
+
+/** One dynalite per test file and a fresh table per call, so no test sees another's remediation state. */
+export function dynaliteTables(prefix: string): (now: () => number) => Promise<Store> {
+  let local: Awaited<ReturnType<typeof createLocalStore>> | undefined;
+  let tableSeq = 0;
+  beforeAll(async () => {
+    local = await createLocalStore({ tableName: `${prefix}-0`, now: () => T0 });
+  });
+  afterAll(async () => {
+    await local?.stop();
+  });
+  return async (now) => {
+    if (!local) throw new Error('dynaliteTables: the store is not started (call it at the top of the file)');
+    const client = createDocumentClient({
+      endpoint: local.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const tableName = `${prefix}-${++tableSeq}`;
+    await ensureTable(client, tableName);
+    return createDynamoStore({ tableName, client, now });
   };
 }
