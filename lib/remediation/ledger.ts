@@ -4,7 +4,8 @@
  * two invocations never both believe they own a finding.
  */
 import type { JobwatchEvent } from '../events/schema.js';
-import { ConditionFailedError, type Store, type StoreItem } from '../state/store.js';
+import type { Store } from '../state/store.js';
+import { updateWithRetry } from '../state/update.js';
 import type { RemediationMode } from './config.js';
 import { EMPTY_LEDGER, type JobLedger, type SkipCode } from './guards.js';
 
@@ -12,7 +13,6 @@ const FINDING_PK = 'remediation#finding';
 const LEDGER_PK = 'remediation#job';
 const FINDING_RETENTION_SEC = 30 * 24 * 3600;
 const LEDGER_GRACE_SEC = 24 * 3600;
-const MAX_WRITE_TRIES = 5;
 
 export interface FindingRecord {
   state: 'skipped' | 'in-progress' | 'done';
@@ -36,34 +36,6 @@ export interface FindingRecord {
 export const findingKey = (fingerprint: string, startsAtMs: number, occurrence = 1) =>
   occurrence > 1 ? `${fingerprint}#${startsAtMs}#${occurrence}` : `${fingerprint}#${startsAtMs}`;
 export const jobLeaseName = (jobKey: string) => `remediation#job#${jobKey}`;
-
-/**
- * Read-modify-write of one item with optimistic concurrency. `decide` sees the current item (or undefined)
- * and returns the next data, or undefined to leave it alone; it is called again when someone else wrote first.
- */
-async function update<T, R>(
-  store: Store,
-  pk: string,
-  sk: string,
-  decide: (current: StoreItem<T> | undefined) => { next?: T; result: R; expiresAtSec?: number },
-): Promise<R> {
-  let current = await store.get<T>(pk, sk, { consistent: true });
-  for (let attempt = 1; ; attempt++) {
-    const { next, result, expiresAtSec } = decide(current);
-    if (next === undefined) return result;
-    try {
-      await store.put(
-        { pk, sk, data: next, ...(expiresAtSec === undefined ? {} : { expiresAtSec }) },
-        current ? { ifVersion: current.version } : { ifAbsent: true },
-      );
-      return result;
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError) || attempt >= MAX_WRITE_TRIES) throw error;
-      current =
-        (error.existing as StoreItem<T> | undefined) ?? (await store.get<T>(pk, sk, { consistent: true }));
-    }
-  }
-}
 
 export type ClaimResult =
   /** `previous` is the skip this claim replaced, if any, so a repeated skip reason is not re-announced. */
@@ -99,10 +71,9 @@ export function claimFinding(
     updatedAtMs: input.nowMs,
   };
   const expiresAtSec = Math.floor(input.startsAtMs / 1000) + FINDING_RETENTION_SEC;
-  return update<FindingRecord, ClaimResult>(
+  return updateWithRetry<FindingRecord, ClaimResult>(
     store,
-    FINDING_PK,
-    findingKey(input.fingerprint, input.startsAtMs, input.occurrence),
+    { pk: FINDING_PK, sk: findingKey(input.fingerprint, input.startsAtMs, input.occurrence) },
     (current) => {
       const record = current?.data;
       if (!record) return { next: mine, result: { kind: 'claimed' }, expiresAtSec };
@@ -130,10 +101,9 @@ export function updateOwnedFinding(
   input: { fingerprint: string; startsAtMs: number; occurrence?: number; owner: string },
   patch: Partial<FindingRecord> & { updatedAtMs: number },
 ): Promise<boolean> {
-  return update<FindingRecord, boolean>(
+  return updateWithRetry<FindingRecord, boolean>(
     store,
-    FINDING_PK,
-    findingKey(input.fingerprint, input.startsAtMs, input.occurrence),
+    { pk: FINDING_PK, sk: findingKey(input.fingerprint, input.startsAtMs, input.occurrence) },
     (current) => {
       if (!current || current.data.owner !== input.owner) return { result: false };
       return { next: { ...current.data, ...patch }, result: true };
@@ -159,10 +129,9 @@ export function recordSkip(
   },
 ): Promise<boolean> {
   const expiresAtSec = Math.floor(input.startsAtMs / 1000) + FINDING_RETENTION_SEC;
-  return update<FindingRecord, boolean>(
+  return updateWithRetry<FindingRecord, boolean>(
     store,
-    FINDING_PK,
-    findingKey(input.fingerprint, input.startsAtMs, input.occurrence),
+    { pk: FINDING_PK, sk: findingKey(input.fingerprint, input.startsAtMs, input.occurrence) },
     (current) => {
       const record = current?.data;
       if (record && (record.state !== 'skipped' || input.onlyIfUnknown)) return { result: false };
@@ -195,7 +164,7 @@ export function updateLedger(
   keepMs: number,
   nowMs: number,
 ): Promise<JobLedger> {
-  return update<JobLedger, JobLedger>(store, LEDGER_PK, jobKey, (current) => {
+  return updateWithRetry<JobLedger, JobLedger>(store, { pk: LEDGER_PK, sk: jobKey }, (current) => {
     const ledger = current?.data ?? EMPTY_LEDGER;
     const actions = [...ledger.actions, ...(change.action ? [change.action] : [])].filter(
       (a) => a.atMs > nowMs - keepMs,
