@@ -167,12 +167,6 @@ const KNOWN_VIOLATIONS = [
     to: 'lib/remediation/config.ts',
     reason: 'providers/types.ts takes TargetConfig from config/schema.ts (being rebuilt from the registries)',
   },
-  {
-    rule: 'no-circular',
-    from: 'lib/remediation/errors.ts',
-    to: 'lib/remediation/executor.ts',
-    reason: 'RemediationIncompleteError takes its report type from executor.ts (being split into stages)',
-  },
 ];
 
 for (const [folder, allowed] of Object.entries(MAY_IMPORT)) {
