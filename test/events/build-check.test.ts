@@ -2,30 +2,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildEvent, checkedEvent, type EventInput } from '../../lib/events/build.js';
 import { jobwatchEventSchema } from '../../lib/events/schema.js';
+import { dliJobInput } from './helpers.js';
 
+const job = dliJobInput();
 const base = (): EventInput => ({
-  type: 'job.failed',
-  provider: 'huawei-dli',
-  targetId: 'dli-prod',
-  region: 'cn-north-4',
-  resource: {
-    key: 'huawei-dli/cn-north-4/project:p1/job:42',
-    kind: 'job',
-    name: 'orders-etl',
-    vendorId: '42',
-    instanceId: '7',
-    jobKind: 'flink-stream',
-    scope: { kind: 'project', id: 'p1' },
-  },
-  severity: 'critical',
-  status: 'firing',
-  title: 'Job orders-etl FAILED',
-  summary: 'job_running_exception',
+  ...job,
+  resource: { ...job.resource, instanceId: '7', jobKind: 'flink-stream' },
   labels: { team: 'data' },
   links: [{ title: 'console', url: 'https://example.com' }],
   values: { state: 'FAILED' },
   extras: { polls: 2, gone: false, note: null },
-  startsAtMs: Date.UTC(2026, 10, 23, 3, 0, 0),
   observedAtMs: Date.UTC(2026, 10, 23, 3, 1, 0),
   occurrence: 2,
   diagnosis: {

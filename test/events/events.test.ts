@@ -1,33 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { EnvelopeParseError, parseEventBridgeEvent } from '../../lib/events/envelope.js';
-import {
-  buildEvent,
-  type EventInput,
-  eventId,
-  fingerprint,
-  parseEvent,
-  safeParseEvent,
-} from '../../lib/events/index.js';
+import { buildEvent, eventId, fingerprint, parseEvent, safeParseEvent } from '../../lib/events/index.js';
+import { dliJobInput } from './helpers.js';
 
-const input = (overrides: Partial<EventInput> = {}): EventInput => ({
-  type: 'job.failed',
-  provider: 'huawei-dli',
-  targetId: 'dli-prod',
-  region: 'cn-north-4',
-  resource: {
-    key: 'huawei-dli/cn-north-4/project:p1/job:42',
-    kind: 'job',
-    name: 'orders-etl',
-    vendorId: '42',
-    scope: { kind: 'project', id: 'p1' },
-  },
-  severity: 'critical',
-  status: 'firing',
-  title: 'Job orders-etl FAILED',
-  summary: 'job_running_exception',
-  startsAtMs: Date.UTC(2026, 10, 23, 3, 0, 0),
-  ...overrides,
-});
+const input = dliJobInput;
 
 describe('events', () => {
   it('builds a valid CloudEvents 1.0 envelope', () => {

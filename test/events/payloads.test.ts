@@ -16,27 +16,10 @@ import {
 } from '../../lib/events/payloads.js';
 import { jobwatchEventSchema } from '../../lib/events/schema.js';
 import { EVENT_TYPE_NAMES, type EventType } from '../../lib/events/types.js';
+import { dliJobInput } from './helpers.js';
 
 const input = (type: EventType, values: Record<string, unknown>): EventInput =>
-  ({
-    type,
-    provider: 'huawei-dli',
-    targetId: 'dli-prod',
-    region: 'cn-north-4',
-    resource: {
-      key: 'huawei-dli/cn-north-4/project:p1/job:42',
-      kind: 'job',
-      name: 'orders-etl',
-      vendorId: '42',
-      scope: { kind: 'project', id: 'p1' },
-    },
-    severity: 'critical',
-    status: 'firing',
-    title: 't',
-    summary: 's',
-    values,
-    startsAtMs: Date.UTC(2026, 10, 23, 3, 0, 0),
-  }) as EventInput;
+  dliJobInput({ type, title: 't', summary: 's', values } as Partial<EventInput>);
 
 /** One wrong value per type, on a fact that type's producers write, and the field it must be named by. */
 const WRONG: Record<EventType, [string, unknown]> = {

@@ -4,17 +4,14 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/load.js';
-import { createSecretResolver } from '../../lib/config/secrets.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
-import { PROVIDERS_BY_ID } from '../../lib/providers/registry.js';
 import { startLocalRuntime } from '../../lib/runtime/local.js';
 import type { PollReport } from '../../lib/runtime/pipeline.js';
-import { createLocalPipeline } from '../../lib/runtime/services.js';
 import { createSimClock } from '../../lib/sandbox/clock.js';
 import { type Sandbox, startSandbox } from '../../lib/sandbox/server.js';
-import { SANDBOX_ENV } from '../../lib/sandbox/types.js';
 import { createLocalStore } from '../../lib/state/local.js';
+import { sandboxPipeline, watchPublished } from './helpers.js';
 
 let sandbox: Sandbox;
 const clock = createSimClock({ startMs: Date.UTC(2030, 0, 1), speed: 0 });
@@ -29,19 +26,8 @@ it('a stop during a poll publishes nothing, persists nothing and reports nothing
   const local = await createLocalStore({ now: clock.now });
   const config = parseConfig({ targets: sandbox.targets() }, 'test');
   const published: string[] = [];
-  const pipeline = createLocalPipeline({
-    config,
-    store: local.store,
-    providers: PROVIDERS_BY_ID,
-    secrets: createSecretResolver({ env: { ...SANDBOX_ENV } }),
-    logger: silentLogger,
-    now: clock.now,
-  });
-  const publish = pipeline.bus.publish.bind(pipeline.bus);
-  pipeline.bus.publish = async (events) => {
-    published.push(...events.map((e) => e.data.type));
-    return publish(events);
-  };
+  const pipeline = sandboxPipeline({ config, store: local.store, now: clock.now });
+  watchPublished(pipeline, (events) => published.push(...events.map((e) => e.data.type)));
   const reports: PollReport[] = [];
   const runtime = await startLocalRuntime({
     config,

@@ -4,18 +4,15 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/load.js';
-import { createSecretResolver } from '../../lib/config/secrets.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
-import { PROVIDERS_BY_ID } from '../../lib/providers/registry.js';
 import { startLocalRuntime } from '../../lib/runtime/local.js';
-import { createLocalPipeline } from '../../lib/runtime/services.js';
 import { readStatus } from '../../lib/runtime/status.js';
 import { createSimClock } from '../../lib/sandbox/clock.js';
 import { type Sandbox, startSandbox } from '../../lib/sandbox/server.js';
-import { SANDBOX_ENV } from '../../lib/sandbox/types.js';
 import { createLocalStore } from '../../lib/state/local.js';
+import { sandboxPipeline, watchPublished } from './helpers.js';
 
 const MINUTE = 60_000;
 let sandbox: Sandbox;
@@ -34,20 +31,9 @@ afterAll(async () => {
 
 it('a target whose polls stop fires monitor.stale once, and resolves once when they resume', async () => {
   const config = parseConfig({ defaults: { pollIntervalSeconds: 60 }, targets: sandbox.targets() }, 'test');
-  const pipeline = createLocalPipeline({
-    config,
-    store: local.store,
-    providers: PROVIDERS_BY_ID,
-    secrets: createSecretResolver({ env: { ...SANDBOX_ENV } }),
-    logger: silentLogger,
-    now: clock.now,
-  });
+  const pipeline = sandboxPipeline({ config, store: local.store, now: clock.now });
   const stale: JobwatchEvent[] = [];
-  const publish = pipeline.bus.publish.bind(pipeline.bus);
-  pipeline.bus.publish = async (events) => {
-    stale.push(...events.filter((e) => e.data.type === 'monitor.stale'));
-    return publish(events);
-  };
+  watchPublished(pipeline, (events) => stale.push(...events.filter((e) => e.data.type === 'monitor.stale')));
   const ids = config.targets.map((t) => t.id);
   const quiet = ids[0] as string;
   expect(ids.length).toBeGreaterThan(1);
@@ -82,21 +68,12 @@ it('a target whose polls stop fires monitor.stale once, and resolves once when t
 it("the local runtime's flush timer runs the same switch", async () => {
   const store = await createLocalStore({ now: clock.now });
   const config = parseConfig({ defaults: { pollIntervalSeconds: 60 }, targets: sandbox.targets() }, 'test');
-  const pipeline = createLocalPipeline({
-    config,
-    store: store.store,
-    providers: PROVIDERS_BY_ID,
-    secrets: createSecretResolver({ env: { ...SANDBOX_ENV } }),
-    logger: silentLogger,
-    now: clock.now,
-  });
+  const pipeline = sandboxPipeline({ config, store: store.store, now: clock.now });
   const stale: string[] = [];
-  const publish = pipeline.bus.publish.bind(pipeline.bus);
-  pipeline.bus.publish = async (events) => {
+  watchPublished(pipeline, (events) => {
     for (const e of events)
       if (e.data.type === 'monitor.stale') stale.push(`${e.data.status} ${e.data.targetId}`);
-    return publish(events);
-  };
+  });
   // Each target is polled once at start; then its schedule (an hour of wall time) never comes.
   const runtime = await startLocalRuntime({
     config,

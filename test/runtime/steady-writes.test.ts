@@ -5,17 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/load.js';
-import { createSecretResolver } from '../../lib/config/secrets.js';
-import { silentLogger } from '../../lib/observability/logger.js';
 import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
-import { PROVIDERS_BY_ID } from '../../lib/providers/registry.js';
 import type { PollReport } from '../../lib/runtime/pipeline.js';
-import { createLocalPipeline } from '../../lib/runtime/services.js';
 import { createSimClock, type SimClock } from '../../lib/sandbox/clock.js';
 import { type Sandbox, startSandbox } from '../../lib/sandbox/server.js';
-import { SANDBOX_ENV } from '../../lib/sandbox/types.js';
 import { createLocalStore } from '../../lib/state/local.js';
 import type { PutInput, Store, WriteCondition } from '../../lib/state/store.js';
+import { sandboxPipeline } from './helpers.js';
 
 /** Counts every item the store is asked to write or delete, by partition key (`detect#<target>`, `status#poll`). */
 function countingStore(store: Store): { store: Store; writes: Map<string, number>; reset(): void } {
@@ -68,14 +64,7 @@ function steadyFleet(unhealthyPercent: number) {
   return async (polls: number, stepMs: number) => {
     const config = parseConfig({ targets: sandbox.targets() }, 'test');
     const counting = countingStore(local.store);
-    const pipeline = createLocalPipeline({
-      config,
-      store: counting.store,
-      providers: PROVIDERS_BY_ID,
-      secrets: createSecretResolver({ env: { ...SANDBOX_ENV } }),
-      logger: silentLogger,
-      now: clock.now,
-    });
+    const pipeline = sandboxPipeline({ config, store: counting.store, now: clock.now });
     let reports: PollReport[] = [];
     for (let i = 0; i < polls; i++) {
       if (i > 0) clock.advance(stepMs);
