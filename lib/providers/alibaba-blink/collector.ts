@@ -336,7 +336,8 @@ export async function collectBlink(target: BlinkTarget, ctx: ProviderContext): P
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     };
     const memory = targetMemory(`${target.id}\u0000${target.endpoint ?? blinkEndpointFor(target.region)}`);
-    const reads: PollReads = { memory, fullRead: beginPoll(memory, target.options.fullReadEvery) };
+    beginPoll(memory);
+    const reads: PollReads = { memory, fullReadEvery: target.options.fullReadEvery };
     // Projects concurrently under the target's one limiter (issue 17): one after the other, each project's
     // listing rounds added to the poll's critical path. A project that fails does not stop the others.
     const settled = await Promise.allSettled(
@@ -602,10 +603,10 @@ function runningReads(target: BlinkTarget): Evidence[] {
     : ['checkpoints', 'failovers'];
 }
 
-/** The process's memory of the target and whether this poll reads everything (reads.ts). */
+/** The process's memory of the target, and how often each job is read whatever it says (reads.ts). */
 interface PollReads {
   memory: TargetMemory;
-  fullRead: boolean;
+  fullReadEvery: number;
 }
 
 /**
@@ -643,7 +644,7 @@ async function readRunningDetails(
     key: memoryKey,
     summary,
     series,
-    fullRead: reads.fullRead,
+    fullReadEvery: reads.fullReadEvery,
     nowMs: call.now(),
   });
 

@@ -53,9 +53,9 @@ export const blinkOptionsSchema = z
     /**
      * Every how many polls a running job's checkpoints and exceptions are read whatever its metrics say
      * (the polls between read them only when the state, the failover rate or the checkpoint duration say
-     * something changed; docs/detection.md). 1 reads them every poll.
+     * something changed; docs/detection.md). Staggered by job name. 1 reads them every poll.
      */
-    fullReadEvery: z.number().int().min(1).max(100).default(5),
+    fullReadEvery: z.number().int().min(1).max(100).default(10),
   })
   .strict();
 

@@ -4,7 +4,7 @@
  * Every poll reads the run summaries (state, instance id, last error) and one GetInstanceMetric per running
  * job; that call also asks for `task_failover.rate` and `lastCheckpointDuration` (manual, Metric名称对应表).
  * GetInstanceCheckpoint and GetInstanceExceptions are read only when those or the state say something may
- * have changed since the job's last read, and on every `fullReadEvery`-th poll. A skipped read carries the
+ * have changed since the job's last read, and once every `fullReadEvery` polls. A skipped read carries the
  * last read's document forward (it is not missing evidence); a failed read is missing evidence and the
  * next poll reads again. The memory lives in the warm process: a cold start reads everything.
  * docs/detection.md ("Blink: which reads a poll makes") lists what a skipped read can delay, and by how much.
@@ -49,7 +49,7 @@ interface JobMemory {
 }
 
 export interface TargetMemory {
-  /** Polls of this target made by this process; poll 0, k, 2k ... read everything. */
+  /** Polls of this target made by this process (the first reads everything: nothing is remembered). */
   poll: number;
   jobs: Map<string, JobMemory>;
 }
@@ -68,10 +68,19 @@ export function targetMemory(key: string): TargetMemory {
   return memory;
 }
 
-/** Starts a poll: returns whether it is a full read. */
-export function beginPoll(memory: TargetMemory, fullReadEvery: number): boolean {
+/** Starts a poll of the target. */
+export function beginPoll(memory: TargetMemory): void {
   memory.poll += 1;
-  return memory.poll % fullReadEvery === 0;
+}
+
+/**
+ * Whether this poll reads the job whatever its metrics say: once every `fullReadEvery` polls, on a poll
+ * that depends on the job's name, so each poll reads a share of the fleet instead of all of it at once.
+ */
+export function fullReadDue(memory: TargetMemory, key: string, fullReadEvery: number): boolean {
+  let hash = 0;
+  for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) >>> 0;
+  return (memory.poll + hash) % fullReadEvery === 0;
 }
 
 /** Forgets jobs the (complete) poll did not see running, so memory follows the fleet. */
@@ -113,7 +122,7 @@ export function planReads(options: {
   key: string;
   summary: VendorRunSummary | undefined;
   series: TriggerSeries | undefined;
-  fullRead: boolean;
+  fullReadEvery: number;
   nowMs: number;
 }): ReadPlan {
   const { memory, key, summary, series, nowMs } = options;
@@ -121,18 +130,21 @@ export function planReads(options: {
   const job: JobMemory = before ?? { seenPoll: memory.poll };
   job.seenPoll = memory.poll;
   // The state says something changed: a new instance, a state move, a newer error.
+  const now = {
+    instanceId: summary?.Id ?? undefined,
+    actual: summary?.ActualState ?? undefined,
+    expect: summary?.ExpectState ?? undefined,
+    lastErrorTime: summary?.LastErrorTime ?? undefined,
+  };
   const changed =
     !before ||
-    before.instanceId !== summary?.Id ||
-    before.actual !== summary?.ActualState ||
-    before.expect !== summary?.ExpectState ||
-    before.lastErrorTime !== summary?.LastErrorTime;
-  job.instanceId = summary?.Id ?? undefined;
-  job.actual = summary?.ActualState ?? undefined;
-  job.expect = summary?.ExpectState ?? undefined;
-  job.lastErrorTime = summary?.LastErrorTime ?? undefined;
+    before.instanceId !== now.instanceId ||
+    before.actual !== now.actual ||
+    before.expect !== now.expect ||
+    before.lastErrorTime !== now.lastErrorTime;
+  Object.assign(job, now);
   memory.jobs.set(key, job);
-  const readAll = options.fullRead || changed || series === undefined;
+  const readAll = changed || series === undefined || fullReadDue(memory, key, options.fullReadEvery);
 
   const plan: ReadPlan = { checkpoints: true, exceptions: true };
   const cp = job.checkpoints;

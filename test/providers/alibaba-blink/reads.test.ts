@@ -85,14 +85,32 @@ describe('checkpoint and exception reads on change (issue 17)', () => {
     );
   }, 60_000);
 
-  it('every fullReadEvery-th poll reads every running job; a failed read is read again the next poll', async () => {
-    const run = await timeline('test', { fullReadEvery: 3 }, 7, 30_000);
-    const reads = run.snapshots.map((s) => s.apiCalls['GetInstanceCheckpoint'] ?? 0);
-    const running = run.snapshots.map((s) => s.apiCalls['GetInstanceMetric'] ?? 0);
-    expect(reads[0]).toBe(running[0]);
-    expect(reads[3]).toBe(running[3]);
-    expect(reads[6]).toBe(running[6]);
-    expect(reads[1]).toBeLessThan(running[1] as number);
+  it('every running job is read in full once in fullReadEvery polls, a share of them on each poll; a failed read is read again the next poll', async () => {
+    harness = await startBlinkSandbox();
+    const base = harness.target as TargetConfig & { options: Options };
+    const target = { ...base, options: { ...base.options, fullReadEvery: 3 } } as TargetConfig;
+    const exceptionReads = () =>
+      (harness as Harness).sandbox.requests
+        .filter((r) => r.operation === 'GetInstanceExceptions')
+        .map((r) => r.path.split('/jobs/')[1]?.split('/')[0]);
+    const first = await harness.collect(target);
+    const running = first.apiCalls['GetInstanceMetric'] ?? 0;
+    expect(first.apiCalls['GetInstanceExceptions']).toBe(running);
+    // Three polls a second apart: nothing changes at the vendor, so only the full reads read exceptions.
+    const perPoll: number[] = [];
+    const read = new Set<string | undefined>();
+    for (let poll = 1; poll <= 3; poll++) {
+      harness.clock.advance(1_000);
+      const before = exceptionReads().length;
+      await harness.collect(target);
+      const names = exceptionReads().slice(before);
+      perPoll.push(names.length);
+      for (const name of names) read.add(name);
+    }
+    expect(read.size).toBe(running);
+    for (const n of perPoll) expect(n).toBeLessThan(running);
+    await harness.stop();
+    harness = undefined;
 
     harness = await startBlinkSandbox();
     await harness.collect();
