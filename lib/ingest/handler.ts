@@ -8,6 +8,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ZodError } from 'zod';
+import { forwardAcknowledgement } from '../alerts/acknowledge.js';
 import { ACTION_PATH } from '../alerts/action-links.js';
 import { formatIssues } from '../config/load.js';
 import type { Config, TargetConfig } from '../config/schema.js';
@@ -36,6 +37,7 @@ import {
   notFound,
   unauthorized,
 } from './errors.js';
+import { FEISHU_CARD_PATH, type ForwardAckTask, handleFeishuCard } from './feishu-card.js';
 import { confirmSmnSubscription, fetchCertificatePem, IngestFetchError } from './fetch.js';
 import { text } from './fields.js';
 import { ingestBodySchema, toEventInput } from './generic.js';
@@ -94,7 +96,7 @@ export interface WebhookDeps {
 }
 
 /** Deferred work as plain data (see WebhookDeps.defer). */
-export type DeferredTask = SlackActionTask;
+export type DeferredTask = SlackActionTask | ForwardAckTask;
 
 export type WebhookHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -116,6 +118,7 @@ export const WEBHOOK_ROUTES = [
   '/api/acks',
   '/act',
   '/slack/interactions',
+  '/feishu/card',
   '/api/targets/{id}/poll',
   '/api/events',
   '/api/remediations',
@@ -499,6 +502,13 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookApp {
           logger: deps.logger,
           now: deps.now,
         });
+      else if (task.kind === 'forward-ack')
+        await forwardAcknowledgement(
+          { store: deps.store, config: deps.config, secrets: deps.secrets, logger: deps.logger },
+          task.fingerprints,
+          task.note,
+          deps.now(),
+        );
     } catch (error) {
       deps.logger.error('deferred chat action failed', { kind: task.kind, error: describe(error) });
     }
@@ -523,6 +533,18 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookApp {
     });
   }
 
+  async function feishuCard(request: IngestRequest) {
+    if (request.method !== 'POST') throw methodNotAllowed(['POST']);
+    return handleFeishuCard(request, {
+      config: deps.config,
+      store: deps.store,
+      logger: deps.logger,
+      now: deps.now,
+      resolveSecrets,
+      defer,
+    });
+  }
+
   const INGEST: Record<string, (request: IngestRequest) => Promise<APIGatewayProxyStructuredResultV2>> = {
     '/ingest/huawei-smn': huaweiSmn,
     '/ingest/alibaba-cloudmonitor': alibabaCloudMonitor,
@@ -540,6 +562,7 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookApp {
     if (request.path === '/status' || request.path.startsWith('/status/')) return statusPage(request);
     if (request.path === ACTION_PATH) return actionPage(request);
     if (request.path === SLACK_INTERACTIONS_PATH) return slackInteractions(request);
+    if (request.path === FEISHU_CARD_PATH) return feishuCard(request);
     throw notFound(`no route ${request.path.slice(0, 100)}`);
   }
 

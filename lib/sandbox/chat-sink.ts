@@ -8,6 +8,11 @@
  *   DingTalk  POST /dingtalk/robot/send  errcode inside HTTP 200: 310000 bad sign/timestamp,
  *                                        130101 past 20 messages/min, 460101 oversize markdown
  *   Feishu    POST /feishu/open-apis/bot/v2/hook/…  code inside HTTP 200: 19021 bad sign/timestamp
+ *             POST /feishu/open-apis/auth/v3/tenant_access_token/internal, /feishu/open-apis/im/v1/messages
+ *                                        an app sending interactive cards (10014 bad app secret, 99991663 bad
+ *                                        token); `pressFeishuButton` / `feishuChallenge` play the open
+ *                                        platform calling an app's card callback URL (encrypted and signed
+ *                                        with the Encrypt Key when one is given)
  *   WeCom     POST /wecom/cgi-bin/webhook/send      errcode 40058 past 4096 bytes of markdown,
  *                                        45009 past 20 messages/min
  *   webhook   POST /webhook/…            JSON; 401 when the HMAC header is required and wrong
@@ -19,7 +24,7 @@
  *                                        or over-long message/alias; keeps each alias' status
  * Tests drive real requests at it; the demo prints what arrives.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -82,6 +87,14 @@ export interface ChatSink {
    * a `response_url` on this sink. Returns the response and that response_url.
    */
   pressSlackButton(press: SlackPress): Promise<{ response: Response; responseUrl: string }>;
+  /**
+   * Plays Feishu when someone presses a card button: the schema 2.0 `card.action.trigger` callback to
+   * `cardUrl`, with the Verification Token, encrypted and signed (X-Lark-Signature) when `encryptKey` is
+   * given. Returns the response.
+   */
+  pressFeishuButton(press: FeishuPress): Promise<Response>;
+  /** Plays Feishu checking a callback URL: the `url_verification` challenge. */
+  feishuChallenge(check: Omit<FeishuPress, 'message' | 'fingerprint' | 'action' | 'user'>): Promise<Response>;
   /** Answers the next `count` requests of a channel with `status` (e.g. 500, or 429 with Retry-After). */
   failNext(channel: ChatChannel, count: number, status: number, retryAfterSeconds?: number): void;
   clear(): void;
@@ -101,6 +114,35 @@ export interface SlackPress {
   timestampSec?: number;
   /** Changes the body after signing (a forged or tampered request). */
   tamper?: (body: string) => string;
+}
+
+export interface FeishuPress {
+  cardUrl: string;
+  verificationToken: string;
+  encryptKey?: string;
+  /** The message as the app sent it (a body the sink received: `card` is the parsed card). */
+  message: Loose;
+  fingerprint: string;
+  action: string;
+  user: { openId: string; userId?: string };
+  timestampSec?: number;
+  /** Changes the (possibly encrypted) body after signing. */
+  tamper?: (body: string) => string;
+}
+
+/** The app the sink knows (app id, secret, the token it hands out). */
+export const FEISHU_SINK_APP = {
+  appId: 'cli_sinkapp00001',
+  appSecret: 'sink-feishu-app-secret-0123456789',
+  tenantToken: 't-sinktenanttoken0123456789',
+  chatId: 'oc_sinkchat0001',
+} as const;
+
+/** Encrypts like the open platform: base64(iv + AES-256-CBC(key = SHA-256(Encrypt Key), PKCS#7)). */
+export function feishuEncrypt(plain: string, encryptKey: string): string {
+  const iv = randomBytes(16);
+  const cipher = createCipheriv('aes-256-cbc', createHash('sha256').update(encryptKey).digest(), iv);
+  return Buffer.concat([iv, cipher.update(plain, 'utf8'), cipher.final()]).toString('base64');
 }
 
 /** Fake tokens; only valid against the sink. Tests search error texts for them. */
@@ -266,6 +308,37 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
     if (Buffer.byteLength(text) > DINGTALK_SINK_MAX_BYTES)
       return { ...ok({ errcode: 460101, errmsg: 'message too long' }), verdict: '460101' };
     return accept('dingtalk', json, ok({ errcode: 0, errmsg: 'ok' }));
+  }
+
+  function feishuApp(url: URL, headers: IncomingMessage['headers'], json: Loose | undefined): Reply {
+    if (url.pathname === '/feishu/open-apis/auth/v3/tenant_access_token/internal') {
+      if (json?.app_id !== FEISHU_SINK_APP.appId || json?.app_secret !== FEISHU_SINK_APP.appSecret)
+        return { ...ok({ code: 10014, msg: 'app secret invalid' }), verdict: '10014' };
+      return ok({ code: 0, msg: 'ok', tenant_access_token: FEISHU_SINK_APP.tenantToken, expire: 7200 });
+    }
+    if (!safeEqual(String(headers.authorization ?? ''), `Bearer ${FEISHU_SINK_APP.tenantToken}`))
+      return {
+        status: 400,
+        body: { code: 99991663, msg: 'Invalid access token for authorization.' },
+        verdict: '99991663',
+      };
+    if (url.searchParams.get('receive_id_type') !== 'chat_id' || json?.receive_id !== FEISHU_SINK_APP.chatId)
+      return { status: 400, body: { code: 230001, msg: 'invalid receive_id' }, verdict: '230001' };
+    let card: unknown;
+    try {
+      card = JSON.parse(String(json?.content));
+    } catch {
+      return { status: 400, body: { code: 230001, msg: 'content is not JSON' }, verdict: '230001' };
+    }
+    if (json?.msg_type !== 'interactive')
+      return { status: 400, body: { code: 230001, msg: 'msg_type' }, verdict: '230001' };
+    const messageId = `om_sink${++requestCounter}`;
+    return accept(
+      'feishu',
+      { ...json, card, message_id: messageId },
+      ok({ code: 0, msg: 'success', data: { message_id: messageId, chat_id: FEISHU_SINK_APP.chatId } }),
+      url.pathname,
+    );
   }
 
   function feishu(path: string, json: Loose | undefined): Reply {
@@ -440,7 +513,10 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
       }
       if (channel === 'slack') reply = slack(url.pathname, json);
       else if (channel === 'dingtalk') reply = dingtalk(url, json);
-      else if (channel === 'feishu') reply = feishu(url.pathname, json);
+      else if (channel === 'feishu')
+        reply = url.pathname.startsWith('/feishu/open-apis/bot/')
+          ? feishu(url.pathname, json)
+          : feishuApp(url, req.headers, json);
       else if (channel === 'wecom') reply = wecom(url, json);
       else if (channel === 'pagerduty') reply = pagerduty(url.pathname, json);
       else if (channel === 'opsgenie') reply = opsgenie(url, req.headers, json);
@@ -458,6 +534,30 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
       ...reply.headers,
     });
     res.end(payload);
+  }
+
+  async function postFeishuCallback(
+    target: Pick<FeishuPress, 'cardUrl' | 'encryptKey' | 'timestampSec' | 'tamper'>,
+    callback: unknown,
+  ): Promise<Response> {
+    const plain = JSON.stringify(callback);
+    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+    let body = plain;
+    if (target.encryptKey) {
+      body = JSON.stringify({ encrypt: feishuEncrypt(plain, target.encryptKey) });
+      const timestamp = String(target.timestampSec ?? Math.floor(now() / 1000));
+      const nonce = randomBytes(8).toString('hex');
+      headers['x-lark-request-timestamp'] = timestamp;
+      headers['x-lark-request-nonce'] = nonce;
+      headers['x-lark-signature'] = createHash('sha256')
+        .update(`${timestamp}${nonce}${target.encryptKey}${body}`)
+        .digest('hex');
+    }
+    return fetch(target.cardUrl, {
+      method: 'POST',
+      headers,
+      body: target.tamper ? target.tamper(body) : body,
+    });
   }
 
   const server = createServer((req, res) => {
@@ -532,6 +632,43 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
         body: press.tamper ? press.tamper(body) : body,
       });
       return { response, responseUrl };
+    },
+    async pressFeishuButton(press) {
+      const rows = ((press.message.card?.elements ?? []) as Loose[]).filter((e) => e.tag === 'action');
+      const button = rows
+        .flatMap((r) => r.actions as Loose[])
+        .find((b) => b.value?.f === press.fingerprint && b.value?.a === press.action);
+      const callback = {
+        schema: '2.0',
+        header: {
+          event_id: `sink-event-${++requestCounter}`,
+          token: press.verificationToken,
+          create_time: String(now() * 1000),
+          event_type: 'card.action.trigger',
+          tenant_key: 'sink-tenant',
+          app_id: FEISHU_SINK_APP.appId,
+        },
+        event: {
+          operator: {
+            tenant_key: 'sink-tenant',
+            open_id: press.user.openId,
+            ...(press.user.userId ? { user_id: press.user.userId } : {}),
+            union_id: `on_${press.user.openId.slice(3)}`,
+          },
+          token: `c-sink-update-token-${requestCounter}`,
+          action: { value: button?.value ?? { f: press.fingerprint, a: press.action }, tag: 'button' },
+          host: 'im_message',
+          context: { open_message_id: press.message.message_id, open_chat_id: FEISHU_SINK_APP.chatId },
+        },
+      };
+      return postFeishuCallback(press, callback);
+    },
+    feishuChallenge(check) {
+      return postFeishuCallback(check, {
+        challenge: `sink-challenge-${++requestCounter}`,
+        token: check.verificationToken,
+        type: 'url_verification',
+      });
     },
     failNext(channel, count, status, retryAfterSeconds) {
       faults.push({

@@ -3,9 +3,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACK_PK } from '../../lib/alerts/acks.js';
 import { ACTION_NONCE_PK } from '../../lib/alerts/action-links.js';
+import { CHAT_ACTION_LOG_PK } from '../../lib/alerts/chat-actions.js';
 import { INGEST_DEADLETTER_PK } from '../../lib/ingest/accept.js';
+import { feishuCallbackSignature } from '../../lib/ingest/feishu-card.js';
 import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-server.js';
 import { signPayload } from '../../lib/ingest/signing.js';
+import { slackSignature } from '../../lib/ingest/slack-interactions.js';
+import { feishuEncrypt } from '../../lib/sandbox/chat-sink.js';
 import {
   apiEvent,
   cloudEyeQueueAlarm,
@@ -36,6 +40,8 @@ const ROUTES = [
   '/api/silences/abc-123',
   '/api/acks',
   '/act',
+  '/slack/interactions',
+  '/feishu/card',
   '/api/targets/dli-prod/poll',
   '/api/events',
   '/api/remediations',
@@ -59,7 +65,26 @@ beforeAll(async () => {
   origin = await startSmnOrigin(cert.certPem);
   certUrl = `${origin.url}/smn/certificate/current.pem`;
   // Only the local origin (with its port) may serve certificates, so a fuzzed URL is never fetched.
-  h = await startHarness({ yaml: testConfigYaml({ certHost: new URL(origin.url).host }) });
+  // With one Slack app and one Feishu app receiver, so that the chat callback routes are live.
+  h = await startHarness({
+    yaml: `${testConfigYaml({ certHost: new URL(origin.url).host })}
+channels:
+  - name: oncall-slack
+    type: slack
+    url: env:JW_SLACK_SIGNING_SECRET
+    interactive: { signingSecret: env:JW_SLACK_SIGNING_SECRET, allow: { ack: ['*'], silence: ['*'] } }
+  - name: oncall-feishu
+    type: feishu
+    url: env:JW_FEISHU_VERIFICATION_TOKEN
+    interactive:
+      appId: cli_fuzzapp0001
+      appSecret: env:JW_FEISHU_VERIFICATION_TOKEN
+      chatId: oc_fuzzchat001
+      verificationToken: env:JW_FEISHU_VERIFICATION_TOKEN
+      encryptKey: env:JW_FEISHU_ENCRYPT_KEY
+      allow: { ack: ['*'], silence: ['*'] }
+`,
+  });
   server = await startWebhookServer({ handler: h.handler, maxBodyBytes: 16 * 1024 });
 });
 
@@ -79,6 +104,11 @@ const headerName = fc.oneof(
     'x-smn-message-type',
     'content-length',
     'cookie',
+    'x-slack-signature',
+    'x-slack-request-timestamp',
+    'x-lark-signature',
+    'x-lark-request-timestamp',
+    'x-lark-request-nonce',
   ),
   fc.string({ minLength: 1, maxLength: 12 }),
 );
@@ -303,8 +333,10 @@ describe('fuzzing every route', () => {
     }
     expect(h.bus.published).toHaveLength(0);
     expect(await h.store.query(INGEST_DEADLETTER_PK)).toHaveLength(deadBefore);
-    // No action link was used, nothing acknowledged or silenced.
+    // No action link was used, no chat button pressed, nothing acknowledged or silenced.
+    await h.handler.idle();
     expect(await h.store.query(ACTION_NONCE_PK)).toHaveLength(0);
+    expect(await h.store.query(CHAT_ACTION_LOG_PK)).toHaveLength(0);
     expect(await h.store.query(ACK_PK)).toHaveLength(0);
     expect(h.polls).toHaveLength(0);
   });
@@ -347,14 +379,40 @@ describe('fuzzing every route', () => {
     const authed = request.map((r) => {
       const ts = String(Math.floor(h.clock.nowMs / 1000));
       const text = typeof r.body === 'string' ? r.body : '';
-      const credentials: Record<string, string> = /^\/(api|status)/.test(r.route)
-        ? { authorization: `Bearer ${SECRETS.JW_OPERATOR_TOKEN}` }
-        : r.route === '/ingest/events'
+      const signedChat: Record<string, string> | undefined =
+        r.route === '/slack/interactions'
           ? {
-              'x-jobwatch-timestamp': ts,
-              'x-jobwatch-signature': signPayload(SECRETS.JW_EVENTS_SECRET, ts, text),
+              'x-slack-request-timestamp': ts,
+              'x-slack-signature': slackSignature(SECRETS.JW_SLACK_SIGNING_SECRET, ts, text),
             }
-          : { 'x-jobwatch-token': r.route.includes('arms') ? SECRETS.JW_ARMS_TOKEN : SECRETS.JW_CM_TOKEN };
+          : undefined;
+      if (r.route === '/feishu/card') {
+        // Whatever the fuzzer wrote, encrypted and signed as the open platform would.
+        const body = JSON.stringify({ encrypt: feishuEncrypt(text, SECRETS.JW_FEISHU_ENCRYPT_KEY) });
+        const nonce = 'fuzznonce';
+        return {
+          ...r,
+          headers: {
+            ...r.headers,
+            'x-lark-request-timestamp': ts,
+            'x-lark-request-nonce': nonce,
+            'x-lark-signature': feishuCallbackSignature(ts, nonce, SECRETS.JW_FEISHU_ENCRYPT_KEY, body),
+          },
+          body,
+          base64: false,
+          sourceIp: '127.0.0.1',
+        };
+      }
+      const credentials: Record<string, string> = signedChat
+        ? signedChat
+        : /^\/(api|status)/.test(r.route)
+          ? { authorization: `Bearer ${SECRETS.JW_OPERATOR_TOKEN}` }
+          : r.route === '/ingest/events'
+            ? {
+                'x-jobwatch-timestamp': ts,
+                'x-jobwatch-signature': signPayload(SECRETS.JW_EVENTS_SECRET, ts, text),
+              }
+            : { 'x-jobwatch-token': r.route.includes('arms') ? SECRETS.JW_ARMS_TOKEN : SECRETS.JW_CM_TOKEN };
       return {
         ...r,
         headers: { ...r.headers, ...credentials },

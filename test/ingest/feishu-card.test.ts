@@ -1,0 +1,222 @@
+/**
+ * Feishu/Lark card callbacks over real HTTP: the chat sink plays the open platform (an app sending cards,
+ * encrypted and signed card.action.trigger callbacks, the URL challenge); jobwatch answers with a toast and
+ * the updated card, acts once, and only for people on the receiver's allow-list.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { activeAcks } from '../../lib/alerts/acks.js';
+import { chatActionHistory } from '../../lib/alerts/chat-actions.js';
+import { createNotifier } from '../../lib/alerts/notifier.js';
+import { listSilences } from '../../lib/alerts/silences.js';
+import { createSecretResolver } from '../../lib/config/secrets.js';
+import type { JobwatchEvent } from '../../lib/events/schema.js';
+import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-server.js';
+import { silentLogger } from '../../lib/observability/logger.js';
+import {
+  type ChatSink,
+  FEISHU_SINK_APP,
+  type FeishuPress,
+  startChatSink,
+} from '../../lib/sandbox/chat-sink.js';
+import { jobEvent } from '../alerts/helpers.js';
+import { type Harness, SECRETS, startHarness, testConfigYaml } from './helpers.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: card bodies are inspected loosely.
+type Loose = Record<string, any>;
+
+const ONCALL = 'ou_oncall0001';
+const STRANGER = 'ou_stranger01';
+const PLAIN_TOKEN = 'plain-verification-token-0000';
+
+let sink: ChatSink;
+let h: Harness;
+let server: WebhookServer;
+let firing: JobwatchEvent;
+let message: Loose;
+let env: NodeJS.ProcessEnv;
+
+const yaml = () => `${testConfigYaml()}
+channels:
+  - name: oncall-feishu
+    type: feishu
+    url: env:FEISHU_API
+    interactive:
+      appId: ${FEISHU_SINK_APP.appId}
+      appSecret: env:JW_FEISHU_APP_SECRET
+      chatId: ${FEISHU_SINK_APP.chatId}
+      verificationToken: env:JW_FEISHU_VERIFICATION_TOKEN
+      encryptKey: env:JW_FEISHU_ENCRYPT_KEY
+      allow: { ack: [${ONCALL}], silence: [${ONCALL}] }
+  - name: plain-feishu
+    type: feishu
+    url: env:FEISHU_API
+    interactive:
+      appId: ${FEISHU_SINK_APP.appId}
+      appSecret: env:JW_FEISHU_APP_SECRET
+      chatId: ${FEISHU_SINK_APP.chatId}
+      verificationToken: env:JW_FEISHU_PLAIN_TOKEN
+      allow: { ack: ['*'] }
+route:
+  receiver: oncall-feishu
+  groupWaitSeconds: 0
+`;
+
+const press = (action: string, openId = ONCALL, extra: Partial<FeishuPress> = {}) =>
+  sink.pressFeishuButton({
+    cardUrl: `${server.url}/feishu/card`,
+    verificationToken: SECRETS.JW_FEISHU_VERIFICATION_TOKEN,
+    encryptKey: SECRETS.JW_FEISHU_ENCRYPT_KEY,
+    message,
+    fingerprint: firing.data.fingerprint,
+    action,
+    user: { openId },
+    timestampSec: Math.floor(h.clock.nowMs / 1000),
+    ...extra,
+  });
+
+beforeAll(async () => {
+  sink = await startChatSink();
+  env = {
+    FEISHU_API: `${sink.url}/feishu`,
+    JW_FEISHU_APP_SECRET: FEISHU_SINK_APP.appSecret,
+    JW_FEISHU_PLAIN_TOKEN: PLAIN_TOKEN,
+  };
+  h = await startHarness({ yaml: yaml(), env });
+  server = await startWebhookServer({ handler: h.handler });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await h?.stop();
+  await sink?.stop();
+});
+
+beforeEach(async () => {
+  h.clock.nowMs = Date.now();
+  sink.clear();
+  const id = Math.random().toString(36).slice(2, 8);
+  firing = jobEvent({ name: `pay-${id}`, targetId: `prod-${id}`, startsAtMs: h.clock.nowMs - 60_000 });
+  const notifier = createNotifier({
+    config: h.config,
+    store: h.store,
+    secrets: createSecretResolver({ env: { ...SECRETS, ...env } }),
+    logger: silentLogger,
+    now: () => h.clock.nowMs,
+  });
+  await notifier.handle([firing]);
+  await notifier.flush();
+  await notifier.close();
+  message = sink.messages.find((m) => JSON.stringify(m.body).includes(firing.data.fingerprint))
+    ?.body as Loose;
+  sink.clear();
+});
+
+const buttonsOf = (card: Loose, fingerprint: string) =>
+  (card.elements as Loose[])
+    .filter((e) => e.tag === 'action')
+    .flatMap((e) => e.actions as Loose[])
+    .filter((b) => b.value?.f === fingerprint || b.url);
+
+describe('Feishu cards', () => {
+  it('an interactive receiver sends the card through the app, with buttons instead of signed links', () => {
+    expect(message.receive_id).toBe(FEISHU_SINK_APP.chatId);
+    expect(buttonsOf(message.card, firing.data.fingerprint).map((b) => b.text.content)).toEqual([
+      'Acknowledge',
+      'Silence 1 h',
+      'Silence 4 h',
+      'Open console',
+    ]);
+    expect(JSON.stringify(message)).not.toContain('/act?t=');
+  });
+});
+
+describe('POST /feishu/card', () => {
+  it('answers the URL challenge, encrypted and signed, or plain for a receiver without an Encrypt Key', async () => {
+    const encrypted = await sink.feishuChallenge({
+      cardUrl: `${server.url}/feishu/card`,
+      verificationToken: SECRETS.JW_FEISHU_VERIFICATION_TOKEN,
+      encryptKey: SECRETS.JW_FEISHU_ENCRYPT_KEY,
+      timestampSec: Math.floor(h.clock.nowMs / 1000),
+    });
+    expect(encrypted.status).toBe(200);
+    expect(((await encrypted.json()) as Loose).challenge).toMatch(/^sink-challenge-/);
+    const plain = await sink.feishuChallenge({
+      cardUrl: `${server.url}/feishu/card`,
+      verificationToken: PLAIN_TOKEN,
+    });
+    expect(plain.status).toBe(200);
+    // The encrypted receiver's token in a plain request: that receiver takes encrypted callbacks only.
+    const downgraded = await sink.feishuChallenge({
+      cardUrl: `${server.url}/feishu/card`,
+      verificationToken: SECRETS.JW_FEISHU_VERIFICATION_TOKEN,
+    });
+    expect(downgraded.status).toBe(401);
+    const wrong = await sink.feishuChallenge({
+      cardUrl: `${server.url}/feishu/card`,
+      verificationToken: 'not-the-token',
+      encryptKey: SECRETS.JW_FEISHU_ENCRYPT_KEY,
+      timestampSec: Math.floor(h.clock.nowMs / 1000),
+    });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as Loose).error.message).toMatch(/verification token does not match/);
+  });
+
+  it('a press from an allowed person acknowledges, with a toast and the card showing who and when', async () => {
+    const response = await press('ack');
+    expect(response.status).toBe(200);
+    const answer = (await response.json()) as Loose;
+    expect(answer.toast).toMatchObject({ type: 'success' });
+    expect(answer.toast.content).toMatch(/^Acknowledged by ou_oncall0001 at \d\d:\d\d UTC/);
+    expect(answer.card.type).toBe('raw');
+    const card = answer.card.data as Loose;
+    expect(buttonsOf(card, firing.data.fingerprint).filter((b) => b.value)).toEqual([]);
+    expect(JSON.stringify(card)).toContain('✅ Acknowledged by <at id=ou_oncall0001></at>');
+    const ack = (await activeAcks(h.store, h.clock.nowMs)).get(firing.data.fingerprint);
+    expect(ack?.via).toBe('feishu');
+    const [record] = await chatActionHistory(h.store, 1);
+    expect(record).toMatchObject({ outcome: 'done', platform: 'feishu', user: { id: ONCALL } });
+  });
+
+  it('a wrong signature, a tampered body or an old timestamp is 401 and does nothing', async () => {
+    const cases: [Partial<FeishuPress>, RegExp][] = [
+      [{ tamper: (body) => body.replace(/.$/, ' }') }, /X-Lark-Signature does not match/],
+      [{ timestampSec: Math.floor(h.clock.nowMs / 1000) - 6 * 60 }, /more than 5 minutes from now/],
+    ];
+    for (const [extra, reason] of cases) {
+      const response = await press('ack', ONCALL, extra);
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as Loose).error.message).toMatch(reason);
+    }
+    // Encrypted with another key: the signature (over the same key) matches nothing configured.
+    const other = await press('ack', ONCALL, { encryptKey: 'some-other-encrypt-key-0000' });
+    expect(other.status).toBe(401);
+    expect((await activeAcks(h.store, h.clock.nowMs)).has(firing.data.fingerprint)).toBe(false);
+  });
+
+  it('someone not on the allow-list gets a polite toast, no card change, and it is on record', async () => {
+    const response = await press('silence-4h', STRANGER);
+    expect(response.status).toBe(200);
+    const answer = (await response.json()) as Loose;
+    expect(answer.toast.type).toBe('error');
+    expect(answer.toast.content).toMatch(/^Sorry, only the people on oncall-feishu's silence list/);
+    expect(answer.card).toBeUndefined();
+    const mine = (await listSilences(h.store, h.clock.nowMs)).filter((s) =>
+      s.comment.includes(firing.data.fingerprint),
+    );
+    expect(mine).toEqual([]);
+    const [record] = await chatActionHistory(h.store, 1);
+    expect(record).toMatchObject({ outcome: 'refused', action: 'silence-4h', user: { id: STRANGER } });
+  });
+
+  it('two presses of Silence 1 h at once silence once; the second is told who came first', async () => {
+    const answers = (await Promise.all([press('silence-1h'), press('silence-1h')])).map(
+      async (r) => (await r.json()) as Loose,
+    );
+    const toasts = (await Promise.all(answers)).map((a) => a.toast.type).sort();
+    expect(toasts).toEqual(['info', 'success']);
+    const mine = (await listSilences(h.store, h.clock.nowMs)).filter((s) =>
+      s.comment.includes(firing.data.fingerprint),
+    );
+    expect(mine).toHaveLength(1);
+  });
+});
