@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DIAGNOSIS_CATEGORIES, type DiagnosisCategory } from '../diagnose/types.js';
 
 const severity = z.enum(['critical', 'warning', 'info']);
+const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 /**
  * Runbook links by diagnosis category, or `default` for any category. Layers merge key by key, so a job's
@@ -79,7 +80,12 @@ export const rulesOverrideSchema = z
      * Labels added to the job's events, by layer (defaults, target, job glob), merged key by key: `owner`
      * (who is responsible) and `env` (prod, staging, test) are shown in messages, and routes match them.
      */
-    labels: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be a label name'), z.string()),
+    labels: z.record(z.string().regex(LABEL_NAME, 'must be a label name'), z.string()),
+    /**
+     * Labels taken from the job's own vendor tags (DLI job tags, Flink deployment labels): label name ->
+     * tag key. Default `{owner: owner, env: env}`; `{}` turns it off. `labels` above wins over a tag.
+     */
+    tagLabels: z.record(z.string().regex(LABEL_NAME, 'must be a label name'), z.string().min(1)),
     /** cluster.unhealthy / queue.unhealthy: UNHEALTHY is critical, DEGRADED a warning. */
     containerHealth: z.object({ enabled: z.boolean() }).partial().strict(),
     sourceUnreachable: z
@@ -143,6 +149,8 @@ export interface Rules {
   runbooks?: Partial<Record<DiagnosisCategory | 'default', string>>;
   /** Labels for the job's events (owner, env, ...); none by default. */
   labels?: Record<string, string>;
+  /** Label name -> vendor tag key: labels read from the job's own vendor tags. */
+  tagLabels: Record<string, string>;
 }
 
 export const DEFAULT_RULES: Rules = {
@@ -156,6 +164,7 @@ export const DEFAULT_RULES: Rules = {
   containerHealth: { enabled: true },
   sourceUnreachable: { enabled: true, criticalAfterPolls: 3 },
   massDisappearance: { enabled: true, maxVanishedShare: 0.5, minKnownJobs: 4 },
+  tagLabels: { owner: 'owner', env: 'env' },
 };
 
 /** Per-job overrides inside a target: the first matching glob wins after the target's own rules. */
@@ -163,7 +172,10 @@ export const jobRulesSchema = z.array(
   z.object({ match: z.string().min(1), rules: rulesOverrideSchema }).strict(),
 );
 
-/** Layers overrides onto the defaults; nested objects merge, arrays (metrics) replace. */
+/** Maps an override replaces whole: `tagLabels: {}` turns tag labels off rather than keeping the defaults. */
+const REPLACED_MAPS: ReadonlySet<string> = new Set(['tagLabels']);
+
+/** Layers overrides onto the defaults; nested objects merge, arrays (metrics) and `tagLabels` replace. */
 export function mergeRules(base: Rules, ...overrides: (RulesOverride | undefined)[]): Rules {
   const result = structuredClone(base) as unknown as Record<string, unknown>;
   for (const override of overrides) {
@@ -172,7 +184,11 @@ export function mergeRules(base: Rules, ...overrides: (RulesOverride | undefined
       if (value === undefined) continue;
       const current = result[key];
       result[key] =
-        Array.isArray(value) || typeof value !== 'object' || value === null || typeof current !== 'object'
+        Array.isArray(value) ||
+        typeof value !== 'object' ||
+        value === null ||
+        typeof current !== 'object' ||
+        REPLACED_MAPS.has(key)
           ? structuredClone(value)
           : { ...(current as object), ...(value as object) };
     }

@@ -86,7 +86,7 @@ export function evaluateJob(
   const container = unhealthyContainerOf(job, context);
   const labels = eventLabels(
     context,
-    rules.labels ? { ...job.labels, ...rules.labels } : job.labels,
+    jobLabels(job, rules),
     'job',
     container ? { jobKind: job.kind, container: container.name } : { jobKind: job.kind },
   );
@@ -612,6 +612,22 @@ function metricFindings(job: JobSnapshot, rules: Rules): Finding[] {
 /** How many count-only failures to remember: a vendor count may be garbage (NaN, Infinity, fractional). */
 function boundedExtra(n: number): number {
   return Number.isFinite(n) && n > 0 ? Math.min(MAX_RECENT_TIMES, Math.floor(n)) : 0;
+}
+
+/**
+ * The job's event labels: vendor facts, then the owner/env the vendor's tags give (`rules.tagLabels`), then
+ * the configured labels, which win (a deliberate `owner` in jobwatch.yml beats a stale tag).
+ */
+function jobLabels(job: JobSnapshot, rules: Rules): Record<string, string> {
+  const tags = job.vendorTags;
+  if (!tags && !rules.labels) return job.labels;
+  const fromTags: Record<string, string> = {};
+  if (tags)
+    for (const [label, key] of Object.entries(rules.tagLabels)) {
+      const value = tags[key];
+      if (value) fromTags[label] = value;
+    }
+  return { ...job.labels, ...fromTags, ...rules.labels };
 }
 
 /** Both instance ids known and different. */

@@ -62,6 +62,11 @@ export interface ResourceIdentity {
   consoleUrl?: string;
   /** Labels from config and vendor facts (queue, cluster, kind). Never secrets. */
   labels: Record<string, string>;
+  /**
+   * The tags or labels users keep on the job at the vendor (DLI job tags, Flink deployment labels): only the
+   * keys named by `rules.tagLabels` (owner, env by default) reach events; the rest stays in the snapshot.
+   */
+  vendorTags?: Record<string, string>;
 }
 
 export interface CheckpointFailure {

@@ -148,3 +148,42 @@ describe('owner and env', () => {
     });
   });
 });
+
+describe('owner and env from the vendor tags', () => {
+  const failed = (name: string, vendorTags?: Record<string, string>) =>
+    makeJob({ name, vendorId: name, state: 'FAILED', ...(vendorTags ? { vendorTags } : {}) });
+  const labelsOf = (driver: Driver, jobs: ReturnType<typeof failed>[]) =>
+    Object.fromEntries(
+      driver
+        .poll({ at: 1, jobs })
+        .filter((e) => e.data.type === 'job.failed')
+        .map((e) => [e.data.resource.name, e.data.labels]),
+    );
+
+  it('takes owner and env from the tags by default, and nothing else from them', () => {
+    const labels = labelsOf(new Driver({ labels: {} }), [
+      failed('tagged', { owner: 'alice', env: 'prod', password: 'hunter2', team: 'x' }),
+      failed('untagged'),
+    ]);
+    expect(labels['tagged']).toMatchObject({ owner: 'alice', env: 'prod' });
+    expect(labels['tagged']).not.toHaveProperty('password');
+    expect(labels['tagged']).not.toHaveProperty('team');
+    expect(labels['untagged']).not.toHaveProperty('owner');
+  });
+
+  it('configured labels win over tags; tagLabels maps other keys or turns it off', () => {
+    const configured = labelsOf(new Driver({ labels: {}, rules: { labels: { owner: 'data-platform' } } }), [
+      failed('tagged', { owner: 'alice', env: 'prod' }),
+    ]);
+    expect(configured['tagged']).toMatchObject({ owner: 'data-platform', env: 'prod' });
+    const mapped = labelsOf(
+      new Driver({ labels: {}, rules: { tagLabels: { owner: 'Owner', env: 'stage' } } }),
+      [failed('tagged', { Owner: 'bob', stage: 'test', owner: 'ignored' })],
+    );
+    expect(mapped['tagged']).toMatchObject({ owner: 'bob', env: 'test' });
+    const off = labelsOf(new Driver({ labels: {}, rules: { tagLabels: {} } }), [
+      failed('tagged', { owner: 'alice' }),
+    ]);
+    expect(off['tagged']).not.toHaveProperty('owner');
+  });
+});

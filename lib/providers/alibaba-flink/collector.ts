@@ -24,6 +24,7 @@ import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import { type Page, type PageReading, positionReadings, readPages } from '../paging.js';
 import { emptySnapshot, looseNumber, markMissing, resolveCredentials, toCollectionError } from '../shared.js';
+import { vendorTagsOf } from '../tags.js';
 import type { ProviderContext } from '../types.js';
 import { createLimiter, type FlinkCallContext, type FlinkClient, flinkClientFor } from './client.js';
 import { flinkEndpointFor } from './config.js';
@@ -449,6 +450,8 @@ function jobSnapshot(
     vendorState,
   };
   if (stateCause) snap.stateCause = stateCause;
+  const vendorTags = vendorTagsOf(deployment.labels);
+  if (vendorTags) snap.vendorTags = vendorTags;
   if (job.startTime !== undefined && job.startTime > 0) snap.startedAtMs = job.startTime;
   if (job.endTime !== undefined && job.endTime > 0) snap.finishedAtMs = job.endTime;
   const failure = job.status?.failure;

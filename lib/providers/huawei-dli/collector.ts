@@ -16,6 +16,7 @@ import { resourceKey } from '../../model/snapshot.js';
 import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import { emptySnapshot, markMissing, setupFailure, toCollectionError } from '../shared.js';
+import { vendorTagsOf } from '../tags.js';
 import type { ProviderContext } from '../types.js';
 import { createDliApi, DLI_OPERATIONS, type DliApi, type DliTarget, type Paged } from './client.js';
 import type { DliFlinkJobDetail, DliFlinkJobItem, DliQueue, DliSparkBatch, DliSqlJob } from './schemas.js';
@@ -381,6 +382,7 @@ async function collectSql(state: CollectState, accept: (name: string) => boolean
         : undefined);
     const lastError = mapped.state === 'FAILED' ? cleanError(job.message) : undefined;
     const containerKey = queueKey(state, queue);
+    const vendorTags = vendorTagsOf(job.tags);
     jobs.push({
       ...identity(
         state,
@@ -400,6 +402,7 @@ async function collectSql(state: CollectState, accept: (name: string) => boolean
       ...(finishedAtMs ? { finishedAtMs } : {}),
       ...(lastError ? { lastError } : {}),
       ...(containerKey ? { containerKey } : {}),
+      ...(vendorTags ? { vendorTags } : {}),
     });
   }
   return jobs;

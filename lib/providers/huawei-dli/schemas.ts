@@ -187,6 +187,8 @@ export const sqlJobSchema = z.object({
   duration: dliNumber,
   status: z.string(),
   message: dliText,
+  /** `[{key, value}]` (§7.3.5); read leniently by `vendorTagsOf`: a malformed tag never drops the job. */
+  tags: z.unknown().optional(),
 });
 export type DliSqlJob = z.infer<typeof sqlJobSchema>;
 

@@ -76,6 +76,8 @@ describe('alibaba-flink collector (test scenario)', () => {
     expect(orders.key).toBe(
       `alibaba-flink/cn-hangzhou/project:a14bd5d90a0001:default-namespace/job:${orders.vendorId}`,
     );
+    // The deployment's own labels (ververica `labels`) are read as vendor tags, not copied into event labels.
+    expect(orders.vendorTags).toEqual({ team: 'data-platform' });
     expect(orders.checkpoints).toMatchObject({ intervalMs: 60_000, lastCompletedAtMs: T0 });
     expect(orders.failovers).toEqual([]);
     expect(orders.startedAtMs).toBe(T0 - 60 * MINUTE);
