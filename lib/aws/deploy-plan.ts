@@ -29,6 +29,22 @@ export const SECRET_CONSUMERS: Record<string, FunctionName[]> = {
   channels: ['notify', 'flush'],
 };
 const DEFAULT_CONSUMERS: FunctionName[] = ['notify', 'flush'];
+/** Secrets of a chat receiver's callbacks: only the webhook function verifies those. */
+const CALLBACK_SECRETS = /^channels\[\d+\]\.interactive\.(signingSecret|verificationToken|encryptKey)$/;
+
+/**
+ * The functions that read the secret at `path`: by its top-level block, except that the webhook function
+ * verifies chat callbacks (and only it), and forwards acknowledgements to incident tools (PagerDuty,
+ * Opsgenie), so it reads those receivers' keys as well.
+ */
+function secretConsumers(path: string, config: Config): FunctionName[] {
+  if (CALLBACK_SECRETS.test(path)) return ['webhook'];
+  const top = path.split(/[.[]/)[0] ?? '';
+  const base = SECRET_CONSUMERS[top] ?? DEFAULT_CONSUMERS;
+  const index = /^channels\[(\d+)\]/.exec(path)?.[1];
+  const type = index === undefined ? undefined : config.channels[Number(index)]?.type;
+  return type === 'pagerduty' || type === 'opsgenie' ? [...base, 'webhook'] : base;
+}
 
 /** Remediation never reacts to its own events (`isTrigger` in lib/events/payloads.ts). */
 const TRIGGER_TYPES = FINDING_TYPES;
@@ -110,8 +126,7 @@ export function planDeployment(config: Config, configFile: string): DeployPlan {
       );
       continue;
     }
-    const top = path.split(/[.[]/)[0] ?? '';
-    for (const fn of SECRET_CONSUMERS[top] ?? DEFAULT_CONSUMERS) {
+    for (const fn of secretConsumers(path, config)) {
       const entry = byFunction.get(fn) ?? { ssm: new Set(), secrets: new Set() };
       byFunction.set(fn, entry);
       if (reference.startsWith('ssm:')) entry.ssm.add(ssmParameterArn(reference));

@@ -82,6 +82,30 @@ describe('planDeployment', () => {
   });
 });
 
+describe('chat callback secrets', () => {
+  it('go to the webhook function only; incident-tool keys also to webhook (it forwards acknowledgements)', () => {
+    const plan = planDeployment(
+      config(`channels:
+  - name: oncall
+    type: slack
+    url: ssm:/jw/slack/url
+    interactive: { signingSecret: ssm:/jw/slack/signing, allow: { ack: [U0ANA] } }
+  - name: pd
+    type: pagerduty
+    routingKey: ssm:/jw/pd/key
+`),
+      'jobwatch.yml',
+    );
+    const granted = (fn: keyof typeof plan.secretStatements) => JSON.stringify(plan.secretStatements[fn]);
+    expect(granted('webhook')).toContain('parameter/jw/slack/signing');
+    expect(granted('webhook')).toContain('parameter/jw/pd/key');
+    expect(granted('webhook')).not.toContain('parameter/jw/slack/url');
+    expect(granted('notify')).toContain('parameter/jw/slack/url');
+    expect(granted('notify')).not.toContain('parameter/jw/slack/signing');
+    expect(granted('flush')).not.toContain('parameter/jw/slack/signing');
+  });
+});
+
 describe('secret references', () => {
   it('are found anywhere in the config, with their path', () => {
     expect(
