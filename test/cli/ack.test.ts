@@ -1,9 +1,4 @@
-/** `jobwatch ack` and `status` against a config's local store: the CLI twin of POST /api/acks. */
-import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { createNotifier } from '../../lib/alerts/notifier.js';
 import { openStore } from '../../lib/cli/store.js';
@@ -11,26 +6,17 @@ import { loadConfig } from '../../lib/config/load.js';
 import { createSecretResolver } from '../../lib/config/secrets.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { jobEvent } from '../alerts/helpers.js';
+import { configDir, ONE_SLACK_CHANNEL, runJobwatch } from './helpers.js';
 
-const run = promisify(execFile);
-const BIN = resolve('bin/jobwatch.mjs');
 let dir: string;
 const firing = jobEvent({ name: 'payments_agg', startsAtMs: Date.now() - 600_000 });
 
-async function jobwatch(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: dir });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const jobwatch = (args: string[]) => runJobwatch(args, { cwd: dir });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'jobwatch-ack-'));
-  const file = join(dir, 'jobwatch.yml');
-  await writeFile(file, 'channels:\n  - name: oncall\n    type: slack\n    url: env:SLACK_URL\n');
+  const created = await configDir('jobwatch-ack-', ONE_SLACK_CHANNEL);
+  dir = created.dir;
+  const file = created.file;
   const config = await loadConfig(file);
   const opened = await openStore(config, { now: Date.now, dir: join(dir, '.jobwatch', 'dynamodb') });
   const notifier = createNotifier({

@@ -1,30 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEvent } from '../../lib/events/index.js';
+import { runJobwatch } from './helpers.js';
 
-const run = promisify(execFile);
-const BIN = resolve('bin/jobwatch.mjs');
-
-async function jobwatch(
-  args: string[],
-  cwd?: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      cwd: cwd ?? process.cwd(),
-      env: { ...process.env, JOBWATCH_LOG_LEVEL: 'warn' },
-      maxBuffer: 32 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const jobwatch = (args: string[], cwd?: string) =>
+  runJobwatch(args, { cwd, env: { JOBWATCH_LOG_LEVEL: 'warn' } });
 
 describe('jobwatch CLI', () => {
   it('prints help and exits 0', async () => {

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifier } from '../../lib/alerts/index.js';
 import { parseConfig } from '../../lib/config/load.js';
@@ -11,25 +9,13 @@ import { parkForSubscriber } from '../../lib/runtime/dead-letters.js';
 import { type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
 import { createLocalStore } from '../../lib/state/local.js';
 import { CHANNEL_CONFIGS, jobEvent, SINK_SECRETS, secretsFor, sinkEnv } from '../alerts/helpers.js';
-
-const run = promisify(execFile);
-const BIN = resolve('bin/jobwatch.mjs');
+import { runJobwatch } from './helpers.js';
 
 let sink: ChatSink;
 let dir: string;
 
-async function jobwatch(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      env: { ...process.env, ...sinkEnv(sink), JOBWATCH_LOG_LEVEL: 'warn' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const jobwatch = (args: string[]) =>
+  runJobwatch(args, { cwd: dir, env: { ...sinkEnv(sink), JOBWATCH_LOG_LEVEL: 'warn' } });
 
 const alerting = {
   channels: [CHANNEL_CONFIGS.webhook],

@@ -3,30 +3,17 @@
  * the exit code says what kind of problem it was (0 ok, 1 failure, 2 usage/config, 3 vendor unreachable).
  * Real processes, real sockets.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, runJobwatch } from './helpers.js';
 
-const run = promisify(execFile);
-const BIN = resolve('bin/jobwatch.mjs');
-
-async function jobwatch(args: string[], env: Record<string, string> = {}, cwd?: string) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      cwd: cwd ?? process.cwd(),
-      env: { ...process.env, JOBWATCH_LOG_LEVEL: 'warn', ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const jobwatch = (args: string[], env: Record<string, string> = {}, cwd?: string) =>
+  runJobwatch(args, { cwd, env: { JOBWATCH_LOG_LEVEL: 'warn', ...env } });
 
 async function configFile(text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'jobwatch-cli-errors-'));

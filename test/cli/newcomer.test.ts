@@ -3,29 +3,15 @@
  * and while it runs `status`, `remediation history` and `events tail`, each showing what the demo did.
  * Real processes; the read commands talk to the running demo's store.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
+import { BIN, runJobwatch } from './helpers.js';
 
-const run = promisify(execFile);
-const BIN = resolve('bin/jobwatch.mjs');
-
-async function jobwatch(args: string[], cwd: string) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      cwd,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const jobwatch = (args: string[], cwd: string) => runJobwatch(args, { cwd });
 
 it('status, remediation history and events tail show what the running demo did', {
   timeout: 150_000,

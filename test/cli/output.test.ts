@@ -1,13 +1,6 @@
-/**
- * What the terminal shows: human lines (one per target per poll, why calls failed), machine logs in a
- * file, a one-shot delivery that delivers or says what is held, and configuration problems told apart
- * from vendor outages. Spawned processes against the sandbox emulators and the chat sink.
- */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
@@ -15,23 +8,10 @@ import { type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
 import { createSimClock } from '../../lib/sandbox/clock.js';
 import { type Sandbox, startSandbox } from '../../lib/sandbox/server.js';
 import { SANDBOX_ENV } from '../../lib/sandbox/types.js';
+import { runJobwatch } from './helpers.js';
 
-const run = promisify(execFile);
-const BIN = resolve('bin/jobwatch.mjs');
-
-async function jobwatch(args: string[], cwd: string, env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { ...process.env, ...SANDBOX_ENV, ...env },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const jobwatch = (args: string[], cwd: string, env: Record<string, string> = {}) =>
+  runJobwatch(args, { cwd, env: { ...SANDBOX_ENV, ...env } });
 
 let sandbox: Sandbox;
 let sink: ChatSink;

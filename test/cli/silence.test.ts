@@ -1,32 +1,17 @@
-/** `jobwatch silence` and `status` against a config's local store: the CLI twins of the operator API. */
-import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, expect, it } from 'vitest';
+import { configDir, ONE_SLACK_CHANNEL, runJobwatch } from './helpers.js';
 
-const run = promisify(execFile);
-const BIN = resolve('bin/jobwatch.mjs');
 let dir: string;
 
-async function jobwatch(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: dir });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const jobwatch = (args: string[]) => runJobwatch(args, { cwd: dir });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'jobwatch-silence-'));
-  await writeFile(
-    join(dir, 'jobwatch.yml'),
-    'channels:\n  - name: oncall\n    type: slack\n    url: env:SLACK_URL\n',
-  );
+  ({ dir } = await configDir('jobwatch-silence-', ONE_SLACK_CHANNEL));
 });
+
+/** `silence add` with one matcher, a duration and a comment. */
+const addOne = (matcher: string, duration: string) =>
+  jobwatch(['silence', 'add', '--matcher', matcher, '--duration', duration, '--comment', 'c']);
 
 it('adds, lists, shows in status and expires a silence; bad input names what is wrong', async () => {
   const added = await jobwatch([
@@ -65,38 +50,11 @@ it('adds, lists, shows in status and expires a silence; bad input names what is 
   const noEnd = await jobwatch(['silence', 'add', '--matcher', 'job=x', '--comment', 'c']);
   expect(noEnd.code).toBe(2);
   expect(noEnd.stderr).toContain('silence add needs --duration');
-  const badDuration = await jobwatch([
-    'silence',
-    'add',
-    '--matcher',
-    'job=x',
-    '--duration',
-    'soon',
-    '--comment',
-    'c',
-  ]);
+  const badDuration = await addOne('job=x', 'soon');
   expect(badDuration.stderr).toContain("--duration 'soon' must be like 30m");
-  const badRegex = await jobwatch([
-    'silence',
-    'add',
-    '--matcher',
-    'job=~(',
-    '--duration',
-    '1h',
-    '--comment',
-    'c',
-  ]);
+  const badRegex = await addOne('job=~(', '1h');
   expect(badRegex.code).toBe(2);
   expect(badRegex.stderr).toContain('matchers[0].value');
-  const everything = await jobwatch([
-    'silence',
-    'add',
-    '--matcher',
-    'job=~.*',
-    '--duration',
-    '1h',
-    '--comment',
-    'c',
-  ]);
+  const everything = await addOne('job=~.*', '1h');
   expect(everything.stderr).toContain('would mute everything');
 });
