@@ -12,6 +12,39 @@ export const runbooksSchema = z
   .partialRecord(z.enum([...DIAGNOSIS_CATEGORIES, 'default']), z.url({ protocol: /^https?$/ }))
   .refine((r) => Object.keys(r).length > 0, { message: 'a runbooks block needs at least one link' });
 
+/** Placeholders a console link template may use, each filled URL-encoded from the job. */
+export const CONSOLE_URL_PLACEHOLDERS = [
+  'provider',
+  'targetId',
+  'region',
+  'scopeId',
+  'scopeName',
+  'name',
+  'vendorId',
+  'instanceId',
+] as const;
+export type ConsoleUrlPlaceholder = (typeof CONSOLE_URL_PLACEHOLDERS)[number];
+
+/**
+ * A console deep link template, e.g. `https://console.example.com/{region}/jobs/{vendorId}`: for consoles
+ * whose URL scheme jobwatch cannot know (a private console, a changed vendor page). Unknown placeholders
+ * are refused at load, so a typo is a config error rather than a broken link at 3 a.m.
+ */
+export const consoleUrlTemplateSchema = z
+  .string()
+  .regex(
+    /^https?:\/\/[^\s{}]+/,
+    'must be an http(s) URL template such as https://console.example.com/{vendorId}',
+  )
+  .superRefine((template, ctx) => {
+    for (const [, name] of template.matchAll(/\{([^}]*)\}/g))
+      if (!(CONSOLE_URL_PLACEHOLDERS as readonly string[]).includes(name ?? ''))
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown placeholder {${name}}; use ${CONSOLE_URL_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+        });
+  });
+
 export const metricRuleSchema = z
   .object({
     /** Vendor metric name as the collector reports it, e.g. `delay`, `fetched_delay`, `tps`. */
@@ -76,6 +109,8 @@ export const rulesOverrideSchema = z
       .strict(),
     metrics: z.array(metricRuleSchema),
     runbooks: runbooksSchema,
+    /** The job's console link, from a template instead of the provider's built-in link. */
+    consoleUrlTemplate: consoleUrlTemplateSchema,
     /**
      * Labels added to the job's events, by layer (defaults, target, job glob), merged key by key: `owner`
      * (who is responsible) and `env` (prod, staging, test) are shown in messages, and routes match them.
@@ -145,6 +180,8 @@ export interface Rules {
   containerHealth: { enabled: boolean };
   sourceUnreachable: { enabled: boolean; criticalAfterPolls: number };
   massDisappearance: { enabled: boolean; maxVanishedShare: number; minKnownJobs: number };
+  /** Console link template (see `consoleUrlTemplateSchema`); the provider's link by default. */
+  consoleUrlTemplate?: string;
   /** Runbook link per diagnosis category (or `default`); none by default. */
   runbooks?: Partial<Record<DiagnosisCategory | 'default', string>>;
   /** Labels for the job's events (owner, env, ...); none by default. */

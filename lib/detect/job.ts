@@ -9,7 +9,7 @@ import type { JobwatchEvent } from '../events/index.js';
 import type { JobKind, JobSnapshot, JobState } from '../model/snapshot.js';
 import { humanMeasure } from '../text/units.js';
 import { type EventContext, type Finding, reconcile } from './conditions.js';
-import type { Rules } from './config.js';
+import type { ConsoleUrlPlaceholder, Rules } from './config.js';
 import {
   cleanText,
   type DetectContext,
@@ -90,13 +90,16 @@ export function evaluateJob(
     'job',
     container ? { jobKind: job.kind, container: container.name } : { jobKind: job.kind },
   );
+  const consoleUrl = rules.consoleUrlTemplate
+    ? fillConsoleUrl(rules.consoleUrlTemplate, job)
+    : job.consoleUrl;
   const eventContext: EventContext = {
     provider: context.snapshot.provider,
     targetId: context.target.id,
     region: context.snapshot.region,
     ref: jobRef(job),
     labels,
-    ...(job.consoleUrl ? { consoleUrl: job.consoleUrl } : {}),
+    ...(consoleUrl ? { consoleUrl } : {}),
     baseValues: jobBaseValues(job, sinceMs, context),
   };
 
@@ -159,7 +162,7 @@ export function evaluateJob(
     v: STATE_VERSION,
     ref: eventContext.ref,
     labels,
-    ...(job.consoleUrl ? { consoleUrl: job.consoleUrl } : {}),
+    ...(consoleUrl ? { consoleUrl } : {}),
     job: track,
     conditions: reconciled.conditions,
   });
@@ -628,6 +631,23 @@ function jobLabels(job: JobSnapshot, rules: Rules): Record<string, string> {
       if (value) fromTags[label] = value;
     }
   return { ...job.labels, ...fromTags, ...rules.labels };
+}
+
+/** A console link template filled from the job, every value URL-encoded; an unknown value is left empty. */
+export function fillConsoleUrl(template: string, job: JobSnapshot): string {
+  const values: Record<ConsoleUrlPlaceholder, string | undefined> = {
+    provider: job.provider,
+    targetId: job.targetId,
+    region: job.region,
+    scopeId: job.scope.id,
+    scopeName: job.scope.name,
+    name: job.name,
+    vendorId: job.vendorId,
+    instanceId: job.instanceId,
+  };
+  return template.replace(/\{([^}]*)\}/g, (_, name: string) =>
+    encodeURIComponent(values[name as ConsoleUrlPlaceholder] ?? ''),
+  );
 }
 
 /** Both instance ids known and different. */
