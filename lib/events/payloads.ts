@@ -98,6 +98,9 @@ const DECISION_FACTS = {
   trigger: text,
   triggerFingerprint: text,
   finalState: text,
+  /** An action waiting for a person (policy `approval: required`): its id and when the request lapses. */
+  approvalId: text,
+  approvalExpiresAtMs: num,
 } as const;
 
 /** The catalog's payloads and kinds. A new type is one row here (and one in EVENT_TYPES). */

@@ -6,17 +6,65 @@
  * once the invocation's deadline fires it starts no new attempt.
  */
 import type { ActionOutcome, ProviderContext } from '../providers/types.js';
+import { approvalId, requestApproval } from './approval.js';
 import { escalate, finish, renewLease, skipClaimed } from './claim.js';
-import { publishDecision, publishSkip } from './decision.js';
+import { noteQuietSkip, publishDecision, publishSkip } from './decision.js';
 import { confirmCurrentState } from './freshness.js';
 import { budgetUsed } from './guards.js';
-import { updateLedger, updateOwnedFinding } from './ledger.js';
-import { capital, findingRef, type Held, type Run, verb } from './run.js';
+import { dropDeferred, updateLedger, updateOwnedFinding } from './ledger.js';
+import { capital, findingRef, type Held, type Run, type Skip, verb } from './run.js';
 import { giveUp, verify } from './verify.js';
 
 export async function act(run: Run, h: Held): Promise<void> {
-  if (h.mode === 'dry-run') await dryRun(run, h);
+  if (h.policy.approval === 'required' && !h.approval) await awaitApproval(run, h);
+  else if (h.mode === 'dry-run') await dryRun(run, h);
   else await enforce(run, h);
+}
+
+/**
+ * Approval mode: instead of acting, record what would be done and ask (once per finding). The claim is
+ * handed back; an Approve runs the finding through the guards again (lib/remediation/approve.ts).
+ */
+export async function awaitApproval(run: Run, h: Held): Promise<void> {
+  const { store, now } = run.deps;
+  const nowMs = now();
+  const id = approvalId(h.event, h.policy.name);
+  const expiresAtMs = nowMs + h.policy.approvalWindowSeconds * 1000;
+  const data = h.event.data;
+  const asked = await requestApproval(store, {
+    id,
+    state: 'pending',
+    policy: h.policy.name,
+    action: h.policy.action.type,
+    jobKey: data.resource.key,
+    jobName: data.resource.name,
+    targetId: data.targetId,
+    event: h.event,
+    requestedAtMs: nowMs,
+    expiresAtMs,
+  });
+  const dry = h.mode === 'dry-run' ? ' (dry run: approving calls no vendor API)' : '';
+  const verdict: Skip = {
+    pass: false,
+    code: 'awaiting-approval',
+    reason: `${verb(h)} of ${h.resource.jobKind ?? h.resource.kind} ${data.resource.name} (${data.type}) waits for a person's approval until ${new Date(expiresAtMs).toISOString()}${dry}; approve or reject it from the message, or with \`jobwatch remediation approve ${id}\``,
+  };
+  await updateOwnedFinding(store, findingRef(run, h), {
+    state: 'skipped',
+    reasonCode: verdict.code,
+    decision: 'skipped',
+    updatedAtMs: nowMs,
+  });
+  await dropDeferred(store, data.fingerprint, data.startsAtMs);
+  if (!asked) return noteQuietSkip(h, verdict);
+  await publishDecision(run, h, 'skipped', {
+    severity: 'warning',
+    outcome: 'skipped',
+    reasonCode: verdict.code,
+    reason: verdict.reason,
+    title: `Approval needed: ${verb(h)} ${data.resource.name}`,
+    approvalRequest: { id, expiresAtMs },
+  });
 }
 
 export async function dryRun(run: Run, h: Held): Promise<void> {

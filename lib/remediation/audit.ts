@@ -55,6 +55,8 @@ export interface AuditRecord {
   trigger: { type: string; fingerprint: string; startsAtMs: number; severity: string; eventId: string };
   finalState?: string;
   durationMs?: number;
+  /** For a policy in approval mode: the approval this decision belongs to, and who answered it. */
+  approval?: { id: string; by?: string };
 }
 
 const sortKey = (record: AuditRecord) => `${String(record.atMs).padStart(15, '0')}#${record.id}`;

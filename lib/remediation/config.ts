@@ -140,6 +140,12 @@ export const policySchema = z
       })
       .strict()
       .default({ timeoutSeconds: 300, intervalSeconds: 10 }),
+    /**
+     * `required`: the remediator posts what it would do and waits; a person approves (signed link, CLI) and
+     * only then does it run, through every guardrail, once. An approval older than the window is refused.
+     */
+    approval: z.enum(['none', 'required']).default('none'),
+    approvalWindowSeconds: z.number().int().min(60).max(86_400).default(1800),
     /** Wait between a failed attempt and the next one within the same decision. */
     retryBackoffSeconds: z.number().int().min(0).default(30),
   })

@@ -22,6 +22,8 @@ export interface DecisionDetail {
   attempt?: string;
   finalState?: string;
   durationMs?: number;
+  /** An approval request: its id and when it lapses, so a channel can offer Approve / Reject. */
+  approvalRequest?: { id: string; expiresAtMs: number };
 }
 
 const occurrenceSuffix = (occurrence: number | undefined) =>
@@ -58,6 +60,12 @@ export function decisionRecord(
       trigger: data.type,
       triggerFingerprint: data.fingerprint,
       ...(detail.finalState ? { finalState: detail.finalState } : {}),
+      ...(detail.approvalRequest
+        ? {
+            approvalId: detail.approvalRequest.id,
+            approvalExpiresAtMs: detail.approvalRequest.expiresAtMs,
+          }
+        : {}),
     },
     discriminator: `${data.fingerprint}@${data.startsAtMs}${occurrenceSuffix(data.occurrence)}/${c.policy.name}/${detail.outcome}/${detail.attempt ?? detail.reasonCode ?? ''}`,
     startsAtMs: context.nowMs,
@@ -91,6 +99,7 @@ export function decisionRecord(
     },
     ...(detail.finalState ? { finalState: detail.finalState } : {}),
     ...(detail.durationMs === undefined ? {} : { durationMs: detail.durationMs }),
+    ...(c.approval ? { approval: c.approval } : {}),
   };
   return { event, record };
 }

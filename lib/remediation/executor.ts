@@ -8,11 +8,15 @@
  *   act        (act.ts)       dry run, or: a fresh vendor read that must still match, then the vendor action
  *   verify     (verify.ts)    verified, retry within the budget after a backoff, or give up and ask for a person
  *   audit      (decision.ts)  every decision to the audit trail, then as one `remediation.*` event
+ *
+ * A policy in approval mode stops at act: it records the request (approval.ts) and asks; a person's Approve
+ * runs the stored finding through the same stages again, once (approve.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { mapConcurrent } from '../async/concurrent.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import { act } from './act.js';
+import { type ApprovalAnswer, type ApprovalVerdict, answerApproval, runApproved } from './approve.js';
 import { claim, limitBlastRadius, release } from './claim.js';
 import { RemediationIncompleteError } from './errors.js';
 import { matchFindings } from './match.js';
@@ -23,6 +27,10 @@ export type { DecisionSummary, RemediationReport, RemediatorDeps } from './run.j
 
 export interface Remediator {
   handle(events: JobwatchEvent[]): Promise<RemediationReport>;
+  /** A person's Approve or Reject of an action waiting for approval (policy `approval: required`). */
+  answerApproval(input: { id: string; verdict: ApprovalVerdict; by: string }): Promise<ApprovalAnswer>;
+  /** Runs an approved action through every stage, once however often it is called; the run's report. */
+  runApproved(id: string): Promise<RemediationReport>;
 }
 
 const ACT_CONCURRENCY = 4;
@@ -37,11 +45,19 @@ const ACT_CONCURRENCY = 4;
 export function createRemediator(deps: RemediatorDeps): Remediator {
   const invocationId = deps.invocationId ?? randomUUID();
   let handleSeq = 0;
+  // Each call owns its leases under its own name, so two calls in one process still exclude each other.
+  const newRun = () =>
+    startRun(deps, { invocationId, owner: `${invocationId}#${++handleSeq}-${randomUUID().slice(0, 8)}` });
   return {
+    answerApproval: (input) => answerApproval(newRun(), input),
+    async runApproved(id) {
+      const run = newRun();
+      await runApproved(run, id);
+      if (run.errors.length > 0) throw new RemediationIncompleteError(run.report, run.errors);
+      return run.report;
+    },
     async handle(events) {
-      // Each call owns its leases under its own name, so two calls in one process still exclude each other.
-      const owner = `${invocationId}#${++handleSeq}-${randomUUID().slice(0, 8)}`;
-      const run = startRun(deps, { invocationId, owner });
+      const run = newRun();
       run.report.received = events.length;
       const candidates = await matchFindings(run, events);
 

@@ -29,6 +29,9 @@ export const SKIP_CODES = [
   'already-resolved',
   'state-changed',
   'vendor-read-failed',
+  'awaiting-approval',
+  'approval-rejected',
+  'approval-expired',
 ] as const;
 export type SkipCode = (typeof SKIP_CODES)[number];
 

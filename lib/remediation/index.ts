@@ -1,4 +1,6 @@
 export { ACTION_SPECS, type ActionSpec } from './actions.js';
+export { type ApprovalRecord, listApprovals, readApproval } from './approval.js';
+export type { ApprovalAnswer, ApprovalVerdict } from './approve.js';
 export {
   type AuditRecord,
   formatHistory,

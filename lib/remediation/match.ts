@@ -6,6 +6,7 @@
  */
 import { isDecision, isTrigger } from '../events/payloads.js';
 import type { JobwatchEvent } from '../events/schema.js';
+import type { RemediationPolicy } from './config.js';
 import { recordResolved } from './freshness.js';
 import { readFacts } from './guards.js';
 import { dropDeferred, dueDeferred, findingKey } from './ledger.js';
@@ -38,6 +39,39 @@ export function latestOccurrences(events: readonly JobwatchEvent[]): Map<string,
   return latest;
 }
 
+/** A finding with its policy, as every later stage sees it; its summary is not yet in the report. */
+export function candidateFor(
+  run: Run,
+  event: JobwatchEvent,
+  policy: RemediationPolicy,
+  reconsidered: boolean,
+): Candidate {
+  const { deps, remediation } = run;
+  const mode = modeOf(remediation, policy);
+  return {
+    event,
+    policy,
+    mode,
+    facts: readFacts(event.data.values),
+    target: deps.config.targets.find((t) => t.id === event.data.targetId),
+    provider: deps.providers[event.data.provider],
+    reconsidered,
+    summary: {
+      eventId: event.id,
+      fingerprint: event.data.fingerprint,
+      jobKey: event.data.resource.key,
+      jobName: event.data.resource.name,
+      policy: policy.name,
+      action: policy.action.type,
+      mode,
+      decision: 'skipped',
+      reason: '',
+      attempts: 0,
+      events: 0,
+    },
+  };
+}
+
 /** The findings of this call with their policies; each one's summary is already in the report. */
 export async function matchFindings(run: Run, events: JobwatchEvent[]): Promise<Candidate[]> {
   const { deps, report, remediation } = run;
@@ -63,29 +97,7 @@ export async function matchFindings(run: Run, events: JobwatchEvent[]): Promise<
       else report.unmatched += 1;
       continue;
     }
-    const mode = modeOf(remediation, policy);
-    const c: Candidate = {
-      event,
-      policy,
-      mode,
-      facts: readFacts(event.data.values),
-      target: deps.config.targets.find((t) => t.id === event.data.targetId),
-      provider: deps.providers[event.data.provider],
-      reconsidered,
-      summary: {
-        eventId: event.id,
-        fingerprint: event.data.fingerprint,
-        jobKey: event.data.resource.key,
-        jobName: event.data.resource.name,
-        policy: policy.name,
-        action: policy.action.type,
-        mode,
-        decision: 'skipped',
-        reason: '',
-        attempts: 0,
-        events: 0,
-      },
-    };
+    const c = candidateFor(run, event, policy, reconsidered);
     report.decisions.push(c.summary);
     candidates.push(c);
   }

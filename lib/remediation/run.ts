@@ -115,6 +115,8 @@ export interface Candidate {
   /** A deferred finding looked at again: old by design, so its age is not held against it. */
   reconsidered: boolean;
   summary: DecisionSummary;
+  /** Set when a person answered this finding's approval: an approved finding is acted on without asking. */
+  approval?: { id: string; by?: string };
 }
 
 /** A finding this call has claimed, with the job lease held and the job's ledger read (the claim stage). */
