@@ -1,7 +1,7 @@
 import type { Notifier } from '../lib/alerts/index.js';
+import { lambdaServices } from '../lib/aws/lambda.js';
 import { recordNotify } from '../lib/aws/metrics.js';
 import { replayEveryDeadLetter, viaBus } from '../lib/runtime/dead-letters.js';
-import { lambdaServices } from '../lib/runtime/lambda.js';
 import { createNotifierFor } from '../lib/runtime/services.js';
 import { checkStaleTargets } from '../lib/runtime/stale.js';
 

@@ -1,8 +1,8 @@
 import type { Notifier } from '../lib/alerts/index.js';
+import { lambdaServices } from '../lib/aws/lambda.js';
 import { recordNotify } from '../lib/aws/metrics.js';
 import { eventLogKeys } from '../lib/aws/observability.js';
 import { parseEventBridgeEvent } from '../lib/events/envelope.js';
-import { lambdaServices } from '../lib/runtime/lambda.js';
 import { createNotifierFor } from '../lib/runtime/services.js';
 
 /** Channels (and their HTTP pools) live as long as the container, like the other clients. */

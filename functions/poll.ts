@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { deadlineSignal } from '../lib/aws/deadline.js';
+import { lambdaServices } from '../lib/aws/lambda.js';
 import { recordPoll } from '../lib/aws/metrics.js';
-import { lambdaServices } from '../lib/runtime/lambda.js';
 import { pollTarget } from '../lib/runtime/pipeline.js';
 
 /** The schedule passes `{ targetId }` (one schedule per target); the webhook's "poll now" does the same. */

@@ -1,9 +1,9 @@
 import type { Context } from 'aws-lambda';
 import { deadlineSignal } from '../lib/aws/deadline.js';
+import { lambdaServices } from '../lib/aws/lambda.js';
 import { recordRemediation } from '../lib/aws/metrics.js';
 import { eventLogKeys } from '../lib/aws/observability.js';
 import { parseEventBridgeEvent } from '../lib/events/envelope.js';
-import { lambdaServices } from '../lib/runtime/lambda.js';
 import { createRemediatorFor, remediationAccepts } from '../lib/runtime/services.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { lambdaServices } from '../lib/aws/lambda.js';
 import { IngestUnavailableError } from '../lib/ingest/errors.js';
 import { createWebhookHandler, type DeferredTask, type WebhookApp } from '../lib/ingest/handler.js';
-import { lambdaServices } from '../lib/runtime/lambda.js';
 
 let handlerPromise: Promise<WebhookApp> | undefined;
 

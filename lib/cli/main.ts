@@ -4,13 +4,13 @@ import { ConfigError, configWarnings, loadConfig, parseConfig } from '../config/
 import type { Config } from '../config/schema.js';
 import { createSecretResolver } from '../config/secrets.js';
 import type { JobwatchEvent } from '../events/schema.js';
+import { startLocalRuntime } from '../local/runtime.js';
 import { createStderrLogger, type Logger } from '../observability/logger.js';
 import { ALL_EMULATORS } from '../providers/emulators.js';
 import { PROVIDERS_BY_ID } from '../providers/registry.js';
 import { formatHistory, remediationHistory } from '../remediation/index.js';
 import type { EventBus } from '../runtime/bus.js';
 import { type DeadLetterRow, listEveryDeadLetter, retryNotificationsNow } from '../runtime/dead-letters.js';
-import { startLocalRuntime } from '../runtime/local.js';
 import { pollAll } from '../runtime/pipeline.js';
 import { createLocalPipeline, createNotifierFor } from '../runtime/services.js';
 import { createSimClock } from '../sandbox/clock.js';

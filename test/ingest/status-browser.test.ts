@@ -15,11 +15,11 @@ import { DEMO_OPERATOR_TOKEN, DEMO_SINK_SECRETS, demoConfig, demoEnv } from '../
 import { parseConfig } from '../../lib/config/load.js';
 import { createSecretResolver } from '../../lib/config/secrets.js';
 import { buildEvent } from '../../lib/events/build.js';
+import { type LocalRuntime, startLocalRuntime } from '../../lib/local/runtime.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
 import { PROVIDERS_BY_ID } from '../../lib/providers/registry.js';
 import { recordPollHealth } from '../../lib/runtime/health.js';
-import { type LocalRuntime, startLocalRuntime } from '../../lib/runtime/local.js';
 import { createLocalPipeline, type LocalPipeline } from '../../lib/runtime/services.js';
 import { readStatus } from '../../lib/runtime/status.js';
 import { type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';

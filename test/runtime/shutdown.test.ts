@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/load.js';
+import { startLocalRuntime } from '../../lib/local/runtime.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
-import { startLocalRuntime } from '../../lib/runtime/local.js';
 import type { PollReport } from '../../lib/runtime/pipeline.js';
 import { createSimClock } from '../../lib/sandbox/clock.js';
 import { type Sandbox, startSandbox } from '../../lib/sandbox/server.js';

@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/load.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
+import { startLocalRuntime } from '../../lib/local/runtime.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
-import { startLocalRuntime } from '../../lib/runtime/local.js';
 import { readStatus } from '../../lib/runtime/status.js';
 import { createSimClock } from '../../lib/sandbox/clock.js';
 import { type Sandbox, startSandbox } from '../../lib/sandbox/server.js';

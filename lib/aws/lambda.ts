@@ -1,14 +1,14 @@
-import { createEventBridgeBus } from '../aws/bus.js';
-import { loadDeployedConfig } from '../aws/config.js';
-import { createLambdaLogger, createLambdaMetrics } from '../aws/observability.js';
 import type { Config } from '../config/schema.js';
 import type { SecretResolver } from '../config/secrets.js';
 import { createSecretResolver } from '../config/secrets.js';
 import { PROVIDERS_BY_ID } from '../providers/registry.js';
 import type { Provider } from '../providers/types.js';
+import type { EventBus } from '../runtime/bus.js';
 import { createDynamoStore } from '../state/index.js';
 import type { Store } from '../state/store.js';
-import type { EventBus } from './bus.js';
+import { createEventBridgeBus } from './bus.js';
+import { loadDeployedConfig } from './config.js';
+import { createLambdaLogger, createLambdaMetrics } from './observability.js';
 
 export interface LambdaServices {
   config: Config;

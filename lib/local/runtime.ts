@@ -4,9 +4,9 @@ import type { SecretResolver } from '../config/secrets.js';
 import { createWebhookHandler } from '../ingest/handler.js';
 import { startWebhookServer, type WebhookServer } from '../ingest/http-server.js';
 import type { Logger } from '../observability/logger.js';
+import { type PollReport, StopRequested } from '../runtime/pipeline.js';
+import type { LocalPipeline } from '../runtime/services.js';
 import type { Store } from '../state/store.js';
-import { type PollReport, StopRequested } from './pipeline.js';
-import type { LocalPipeline } from './services.js';
 
 export interface LocalRuntimeOptions {
   config: Config;
