@@ -151,6 +151,14 @@ export function pageModel(view: StatusView, recent: JobwatchEvent[], refreshSeco
       markers: [
         ...(a.muted ? [{ label: MUTED_LABEL[a.muted.by], detail: a.muted.detail }] : []),
         ...(a.health ? [{ label: `health ${a.health.score}`, detail: a.health.summary }] : []),
+        ...(a.acknowledged
+          ? [
+              {
+                label: 'acknowledged',
+                detail: `by ${a.acknowledged.by} until ${iso(a.acknowledged.untilMs).slice(11, 16)} UTC${a.acknowledged.comment ? `: ${a.acknowledged.comment}` : ''}`,
+              },
+            ]
+          : []),
       ],
       ...(a.diagnosis ? { diagnosis: `${a.diagnosis.summary} Check: ${a.diagnosis.hint}` } : {}),
       links: (a.links ?? []).filter((link) => safeUrl(link.url)).slice(0, 3),

@@ -233,3 +233,34 @@ describe('status page model', () => {
     expect(html).toContain('<meta http-equiv="refresh" content="30">');
   });
 });
+
+describe('status page acknowledged alerts', () => {
+  it('marks an acknowledged incident with who and until when', () => {
+    const html = renderPage(
+      pageModel(
+        {
+          nowMs: START_MS,
+          firing: [
+            {
+              fingerprint: '0123456789abcdef',
+              type: 'job.failed',
+              severity: 'critical',
+              targetId: 'dli-prod',
+              provider: 'huawei-dli',
+              resourceName: 'etl',
+              title: 'Job etl FAILED',
+              startsAtMs: START_MS - 60_000,
+              acknowledged: { by: 'ana (slack U0ANA)', untilMs: START_MS + 4 * 3600_000, comment: '' },
+            },
+          ],
+          targets: [],
+          remediations: [],
+          silences: [],
+        },
+        [],
+        30,
+      ),
+    );
+    expect(html).toContain('title="by ana (slack U0ANA) until 16:00 UTC">acknowledged</span>');
+  });
+});
