@@ -52,7 +52,7 @@ describe('stage message', () => {
     expect(digest.omitted).toBe(24 - MAX_ALERTS_PER_MESSAGE);
   });
 
-  it('adds signed action links to firing alerts with a public webhook, and goes without when the key is unreadable', async () => {
+  it('adds signed action links to firing alerts with a public webhook; none for interactive receivers or an unreadable key', async () => {
     // Arrange
     const message = testMessage('webhook', T0);
     const webhook = { publicUrl: 'https://jobwatch.example.com/', actionLinkKey: 'env:LINK_KEY' };
@@ -62,20 +62,23 @@ describe('stage message', () => {
       throw new Error(`no secret ${ref}`);
     };
     // Act
-    const linked = await withActionLinks(message, webhook, { secrets, logger }, T0);
+    const linked = await withActionLinks(message, webhook, {}, { secrets, logger }, T0);
     const unlinked = await withActionLinks(
       message,
       { ...webhook, actionLinkKey: 'env:MISSING' },
+      {},
       { secrets, logger },
       T0,
     );
-    const noWebhook = await withActionLinks(message, undefined, { secrets, logger }, T0);
+    const noWebhook = await withActionLinks(message, undefined, {}, { secrets, logger }, T0);
+    const buttons = await withActionLinks(message, webhook, { interactive: true }, { secrets, logger }, T0);
     // Assess
     const added = (linked.firing[0]?.links.length ?? 0) - (message.firing[0]?.links.length ?? 0);
     expect(added).toBeGreaterThan(0);
     expect(linked.firing[0]?.links.at(-1)?.url).toMatch(/^https:\/\/jobwatch\.example\.com\/act\?t=/);
     expect(unlinked).toBe(message);
     expect(noWebhook).toBe(message);
+    expect(buttons).toBe(message);
     expect(logger.lines.map((l) => l.message)).toEqual([
       'action link key could not be read; sending without action links',
     ]);

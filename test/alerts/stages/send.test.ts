@@ -3,7 +3,7 @@ import type { NotifyResult } from '../../../lib/alerts/channels/types.js';
 import { DEFAULT_NOTIFY_RETRY, type SendBudget } from '../../../lib/alerts/lease.js';
 import { testMessage } from '../../../lib/alerts/stages/message.js';
 import { type SendDeps, sendWithRetry } from '../../../lib/alerts/stages/send.js';
-import { sleep } from '../../../lib/http/sleep.js';
+import { sleep } from '../../../lib/async/sleep.js';
 import { T0 } from '../helpers.js';
 import { recordingLogger, scriptedChannel } from './fixtures.js';
 
