@@ -235,5 +235,6 @@ module.exports = {
 // For the test; not enumerable, so dependency-cruiser's own config validation does not see them.
 Object.defineProperties(module.exports, {
   MAY_IMPORT: { value: MAY_IMPORT },
+  CONFIG_COMPOSITION: { value: CONFIG_COMPOSITION },
   KNOWN_VIOLATIONS: { value: KNOWN_VIOLATIONS },
 });

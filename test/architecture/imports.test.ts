@@ -22,6 +22,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CONFIG_FILE = `${ROOT}.dependency-cruiser.cjs`;
 const rules = createRequire(import.meta.url)(CONFIG_FILE) as {
   MAY_IMPORT: Record<string, string[]>;
+  CONFIG_COMPOSITION: { from: string; to: string };
   KNOWN_VIOLATIONS: KnownViolation[];
 };
 
@@ -74,6 +75,49 @@ describe('import graph', () => {
     };
     for (const folder of Object.keys(rules.MAY_IMPORT)) visit(folder, []);
     expect(order).toHaveLength(Object.keys(rules.MAY_IMPORT).length);
+  });
+
+  it('has no folder-level cycle besides the config schema composing the sections (actual imports)', () => {
+    const folderOf = (path: string) => (path.startsWith('functions/') ? 'functions' : path.split('/')[1]);
+    const composes = (from: string, to: string) =>
+      new RegExp(rules.CONFIG_COMPOSITION.from).test(from) &&
+      new RegExp(rules.CONFIG_COMPOSITION.to).test(to);
+    const edges = new Map<string, Set<string>>();
+    for (const m of result.modules) {
+      for (const d of m.dependencies) {
+        if (!/^(lib|functions)\//.test(d.resolved) || composes(m.source, d.resolved)) continue;
+        const [a, b] = [folderOf(m.source) as string, folderOf(d.resolved) as string];
+        if (a !== b) edges.set(a, (edges.get(a) ?? new Set()).add(b));
+      }
+    }
+    // Tarjan's strongly connected components: any component of two or more folders is a folder cycle.
+    let counter = 0;
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const cycles: string[][] = [];
+    const connect = (v: string): void => {
+      index.set(v, counter);
+      low.set(v, counter++);
+      stack.push(v);
+      for (const w of edges.get(v) ?? []) {
+        if (!index.has(w)) {
+          connect(w);
+          low.set(v, Math.min(low.get(v) as number, low.get(w) as number));
+        } else if (stack.includes(w)) low.set(v, Math.min(low.get(v) as number, index.get(w) as number));
+      }
+      if (low.get(v) === index.get(v)) {
+        const component: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop() as string;
+          component.push(w);
+        } while (w !== v);
+        if (component.length > 1) cycles.push(component.sort());
+      }
+    };
+    for (const v of edges.keys()) if (!index.has(v)) connect(v);
+    expect(cycles).toEqual([]);
   });
 
   it('breaks no rule other than the known violations listed in the config', () => {
