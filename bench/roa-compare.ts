@@ -1,11 +1,10 @@
 import { createRequire } from 'node:module';
 import { z } from 'zod';
-import { mapConcurrent } from '../lib/async/concurrent.js';
+import { createLimiter, mapConcurrent } from '../lib/async/concurrent.js';
 import type { TargetConfig } from '../lib/config/schema.js';
 import { createSecretResolver } from '../lib/config/secrets.js';
 import type { TargetSnapshot } from '../lib/model/snapshot.js';
 import { silentLogger } from '../lib/observability/logger.js';
-import { createLimiter } from '../lib/providers/alibaba-blink/client.js';
 import { resolveBlinkClient } from '../lib/providers/alibaba-blink/collector.js';
 import { measure, median } from './measure.js';
 

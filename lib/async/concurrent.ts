@@ -15,3 +15,21 @@ export async function mapConcurrent<T, R>(
   await Promise.all(workers);
   return results;
 }
+
+export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
+
+/** At most `max` tasks run at once; the others wait in arrival order. */
+export function createLimiter(max: number): Limiter {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}

@@ -4,12 +4,16 @@
  * (`ROAClient#request`). A pure function of (request, credentials, date, nonce): tests compare it byte for
  * byte with the official implementation. Reference: shared/reference/signing.md §B.1.
  */
-import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { z } from 'zod';
-import { HttpClient, type HttpResponse, parseJsonBody, type ResponseVerdict } from '../../http/client.js';
-import { HttpCallError, kindForStatus } from '../../http/errors.js';
-import { cleanVendorText } from '../../text/scrub.js';
-import { createClientCache, parseVendor } from '../shared.js';
+import type { HttpResponse, ResponseVerdict } from '../../http/client.js';
+import {
+  alibabaFailure,
+  type SignedClientOptions,
+  SignedJsonClient,
+  signedClientCache,
+  type VendorCallContext,
+} from '../shared-client.js';
 import { errorEnvelopeSchema } from './schemas.js';
 
 export const FOAS_API_VERSION = '2018-11-11';
@@ -137,13 +141,8 @@ export function parseRoaAuthorization(
 // ---------------------------------------------------------------------------------------------------------
 // The foas client: one HttpClient (keep-alive pool) per endpoint and credentials, reused across polls.
 
-/** POP gateway codes that mean "slow down" (retried with backoff) and "your credentials are wrong". */
-const THROTTLING_CODE = /^Throttling/i;
 const SUCCESS_CODE = /^(200|0|OK|Success)$/i;
 const ERROR_KEY = /"(code|errorcode)"\s*:/i;
-const UNAVAILABLE_CODE = /^(ServiceUnavailable|InternalError|UnknownError)/i;
-const AUTH_CODE =
-  /^(SignatureDoesNotMatch|IncompleteSignature|InvalidAccessKeyId|InvalidAccessKeySecret|InvalidSecurityToken|SignatureNonceUsed|InvalidTimeStamp|Forbidden|NoPermission|InvalidAuthorization)/i;
 
 /** Reads the vendor's error envelope out of any non-2xx answer (and a 2xx that carries a `Code`). */
 export function classifyFoasResponse(response: HttpResponse): ResponseVerdict {
@@ -163,51 +162,14 @@ export function classifyFoasResponse(response: HttpResponse): ResponseVerdict {
   // A 2xx is an error only when it carries an error envelope (a code other than a success marker).
   if (ok && (!code || SUCCESS_CODE.test(code) || (!envelope?.Message && !envelope?.ErrorMsg)))
     return { ok: true };
-  // SignatureDoesNotMatch messages echo the server's string to sign, which carries x-acs-* headers (an STS
-  // token among them): keep only the sentence before it, scrubbed.
-  const raw = (envelope?.Message ?? envelope?.ErrorMsg)?.split(/server string to sign/i)[0];
-  const message = cleanVendorText(raw, 300);
-  let kind = ok ? 'client-error' : kindForStatus(response.status);
-  if (code && THROTTLING_CODE.test(code)) kind = 'throttled';
-  else if (code && AUTH_CODE.test(code)) kind = 'auth';
-  else if (code && UNAVAILABLE_CODE.test(code)) kind = 'server-error';
-  return {
-    ok: false,
-    kind,
-    retry: kind === 'throttled' || kind === 'server-error',
-    // The vendor's own words, never the request URL (paths carry project and job names, not secrets).
-    message: `HTTP ${response.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`,
-    ...(code ? { vendorCode: code } : {}),
-    ...(envelope?.RequestId ? { requestId: envelope.RequestId } : {}),
-  };
+  return alibabaFailure(response, {
+    code,
+    message: envelope?.Message ?? envelope?.ErrorMsg,
+    requestId: envelope?.RequestId,
+  });
 }
 
-export interface BlinkCallContext {
-  now: () => number;
-  signal?: AbortSignal;
-  /** Attempts per operation, for `TargetSnapshot.apiCalls`. */
-  calls?: Record<string, number>;
-  /** Bounds the calls in flight for one target, however the collector nests its loops. */
-  limit?: Limiter;
-}
-
-export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
-
-/** At most `max` tasks run at once; the others wait in arrival order. */
-export function createLimiter(max: number): Limiter {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (task) => {
-    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await task();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
+export type BlinkCallContext = VendorCallContext;
 
 export interface BlinkCall {
   operation: string;
@@ -218,29 +180,14 @@ export interface BlinkCall {
   body?: unknown;
 }
 
-export interface BlinkClientOptions {
-  endpoint: string;
+export interface BlinkClientOptions extends SignedClientOptions {
   regionId: string;
   credentials: RoaCredentials;
-  /** Injected for tests: retry sleep and nonces. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  nonce?: () => string;
-  retry?: ConstructorParameters<typeof HttpClient>[0]['retry'];
 }
 
-export class BlinkClient {
-  private readonly http: HttpClient;
-  private readonly nonce: () => string;
-
+export class BlinkClient extends SignedJsonClient {
   constructor(private readonly options: BlinkClientOptions) {
-    this.nonce = options.nonce ?? randomUUID;
-    this.http = new HttpClient({
-      origin: options.endpoint,
-      // The collector's limiter bounds calls per target (options.concurrency, at most 64); the pool must not
-      // be the tighter bound, or calls queue twice.
-      connections: 64,
-      retry: options.retry,
-      ...(options.sleep ? { sleep: options.sleep } : {}),
+    super(options, {
       classify: classifyFoasResponse,
       sign: (request) => {
         // `date` is set per call from the injected clock; a fresh nonce per attempt.
@@ -265,56 +212,19 @@ export class BlinkClient {
   }
 
   /** Sends one call, validates the answer with `schema`; failures are HttpCallError (never carry secrets). */
-  async call<S extends z.ZodType>(call: BlinkCall, schema: S, ctx: BlinkCallContext): Promise<z.infer<S>> {
+  call<S extends z.ZodType>(call: BlinkCall, schema: S, ctx: BlinkCallContext): Promise<z.infer<S>> {
     const path = `/api/v2/${call.segments.map((s) => encodeURIComponent(String(s))).join('/')}`;
-    const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-    const count = (attempts: number) => {
-      if (ctx.calls) ctx.calls[call.operation] = (ctx.calls[call.operation] ?? 0) + attempts;
+    const headers = {
+      date: new Date(ctx.now()).toUTCString(),
+      // The manual's `RegionId` header parameter (names are case-insensitive); the signer adds x-acs-region-id.
+      regionid: this.options.regionId,
     };
-    try {
-      const send = () =>
-        this.http.request({
-          method: call.method,
-          path,
-          query: call.query ?? [],
-          headers: {
-            date: new Date(ctx.now()).toUTCString(),
-            // The manual's `RegionId` header parameter (names are case-insensitive); the signer adds x-acs-region-id.
-            regionid: this.options.regionId,
-            ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
-          },
-          ...(body === undefined ? {} : { body }),
-          operation: call.operation,
-          ...(ctx.signal ? { signal: ctx.signal } : {}),
-        });
-      const response = await (ctx.limit ? ctx.limit(send) : send());
-      count(response.attempts);
-      return parseVendor(schema, parseJsonBody(response.body, call.operation), call.operation);
-    } catch (error) {
-      // Parse failures happen after a counted response; transport and vendor failures carry their attempts.
-      if (error instanceof HttpCallError && error.kind !== 'invalid-response')
-        count(Math.max(1, error.attempts));
-      throw error;
-    }
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
+    return this.send(call, { path, headers }, schema, ctx);
   }
 }
 
-const clientFor = createClientCache<BlinkClient>();
-
-/** One client per (endpoint, region, credentials), so warm Lambdas reuse the keep-alive pool. */
-export function blinkClientFor(options: BlinkClientOptions): BlinkClient {
-  return clientFor(
-    [
-      options.endpoint,
-      options.regionId,
-      options.credentials.accessKeyId,
-      options.credentials.accessKeySecret,
-      options.credentials.securityToken ?? '',
-    ],
-    () => new BlinkClient(options),
-  );
-}
+/** One client per (endpoint, region, credentials). */
+export const blinkClientFor = signedClientCache(
+  (options: BlinkClientOptions) => options.regionId,
+  (options) => new BlinkClient(options),
+);

@@ -4,7 +4,7 @@
  * and GetInstanceMetric (per-job calls the API offers no batch form of); batch jobs: ListInstance (paged) and
  * GetInstanceFinalState for instances the control plane still calls RUNNING. Never throws.
  */
-import { mapConcurrent } from '../../async/concurrent.js';
+import { createLimiter, mapConcurrent } from '../../async/concurrent.js';
 import type { TargetOf } from '../../config/schema.js';
 import { causeLine } from '../../diagnose/index.js';
 import { HttpCallError } from '../../http/errors.js';
@@ -33,7 +33,7 @@ import {
   toCollectionError,
 } from '../shared.js';
 import type { ProviderContext } from '../types.js';
-import { type BlinkCallContext, type BlinkClient, blinkClientFor, createLimiter } from './client.js';
+import { type BlinkCallContext, type BlinkClient, blinkClientFor } from './client.js';
 import { blinkEndpointFor } from './config.js';
 import {
   beginPoll,

@@ -4,12 +4,16 @@
  * signed calls with the `workspace` header. The signer is a pure function of (request, credentials, date,
  * nonce): tests compare it byte for byte with the official implementation.
  */
-import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { z } from 'zod';
-import { HttpClient, type HttpResponse, parseJsonBody, type ResponseVerdict } from '../../http/client.js';
-import { HttpCallError, kindForStatus } from '../../http/errors.js';
-import { cleanVendorText } from '../../text/scrub.js';
-import { createClientCache, parseVendor } from '../shared.js';
+import type { HttpResponse, ResponseVerdict } from '../../http/client.js';
+import {
+  alibabaFailure,
+  type SignedClientOptions,
+  SignedJsonClient,
+  signedClientCache,
+  type VendorCallContext,
+} from '../shared-client.js';
 import { gatewayErrorSchema, vvpEnvelopeSchema } from './schemas.js';
 
 export const VERVERICA_API_VERSION = '2022-07-18';
@@ -168,18 +172,6 @@ export function parseV3Authorization(
 // ---------------------------------------------------------------------------------------------------------
 // Answers: gateway errors (HTTP 4xx/5xx, PascalCase) and business errors (HTTP 200, `success: false`).
 
-const THROTTLING_CODE = /^Throttling/i;
-const UNAVAILABLE_CODE = /^(ServiceUnavailable|InternalError|UnknownError)/i;
-const AUTH_CODE =
-  /^(SignatureDoesNotMatch|IncompleteSignature|InvalidAccessKeyId|InvalidSecurityToken|SignatureNonceUsed|InvalidTimeStamp|Forbidden|NoPermission|InvalidAuthorization)/i;
-
-function kindOfCode(code: string | undefined, fallback: ReturnType<typeof kindForStatus>) {
-  if (code && THROTTLING_CODE.test(code)) return 'throttled' as const;
-  if (code && AUTH_CODE.test(code)) return 'auth' as const;
-  if (code && UNAVAILABLE_CODE.test(code)) return 'server-error' as const;
-  return fallback;
-}
-
 /**
  * A 2xx is fine unless its body says `success: false` (httpCode in the body is always 200, digest §7.1);
  * anything else is read for the gateway's `Code`/`Message` or the business `errorCode`/`errorMessage`.
@@ -202,48 +194,15 @@ export function classifyVervericaResponse(response: HttpResponse): ResponseVerdi
   const rawMessage =
     (business.success ? business.data.errorMessage || undefined : undefined) ??
     (gateway.success ? gateway.data.Message : undefined);
-  // SignatureDoesNotMatch messages may echo the server's string to sign: keep the sentence before it.
-  const message = cleanVendorText(rawMessage?.split(/server string to sign/i)[0], 300);
   const requestId =
     (business.success ? business.data.requestId : undefined) ??
     (gateway.success ? gateway.data.RequestId : undefined);
-  const kind = kindOfCode(code, ok ? 'client-error' : kindForStatus(response.status));
-  return {
-    ok: false,
-    kind,
-    retry: kind === 'throttled' || kind === 'server-error',
-    message: `HTTP ${response.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`,
-    ...(code ? { vendorCode: code } : {}),
-    ...(requestId ? { requestId } : {}),
-  };
+  return alibabaFailure(response, { code, message: rawMessage, requestId });
 }
 
 // ---------------------------------------------------------------------------------------------------------
 
-export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
-
-/** At most `max` tasks run at once; the others wait in arrival order. */
-export function createLimiter(max: number): Limiter {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (task) => {
-    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await task();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
-
-export interface FlinkCallContext {
-  now: () => number;
-  signal?: AbortSignal;
-  calls?: Record<string, number>;
-  limit?: Limiter;
-}
+export type FlinkCallContext = VendorCallContext;
 
 export interface FlinkCall {
   operation: string;
@@ -257,13 +216,9 @@ export interface FlinkCall {
   body?: unknown;
 }
 
-export interface FlinkClientOptions {
-  endpoint: string;
+export interface FlinkClientOptions extends SignedClientOptions {
   workspace: string;
   credentials: V3Credentials;
-  nonce?: () => string;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  retry?: ConstructorParameters<typeof HttpClient>[0]['retry'];
 }
 
 export function flinkPath(call: Pick<FlinkCall, 'namespace' | 'segments' | 'verb'>): string {
@@ -271,17 +226,9 @@ export function flinkPath(call: Pick<FlinkCall, 'namespace' | 'segments' | 'verb
   return `/${parts.join('/')}${call.verb ?? ''}`;
 }
 
-export class FlinkClient {
-  private readonly http: HttpClient;
-  private readonly nonce: () => string;
-
+export class FlinkClient extends SignedJsonClient {
   constructor(private readonly options: FlinkClientOptions) {
-    this.nonce = options.nonce ?? randomUUID;
-    this.http = new HttpClient({
-      origin: options.endpoint,
-      connections: 64,
-      retry: options.retry,
-      ...(options.sleep ? { sleep: options.sleep } : {}),
+    super(options, {
       classify: classifyVervericaResponse,
       sign: (request) => {
         // `x-acs-date` (from the injected clock) and `x-acs-action` come with the call; a fresh nonce per attempt.
@@ -303,55 +250,19 @@ export class FlinkClient {
   }
 
   /** Sends one call and validates the answer; failures are HttpCallError (never carry secrets). */
-  async call<S extends z.ZodType>(call: FlinkCall, schema: S, ctx: FlinkCallContext): Promise<z.infer<S>> {
-    const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-    const count = (attempts: number) => {
-      if (ctx.calls) ctx.calls[call.operation] = (ctx.calls[call.operation] ?? 0) + attempts;
+  call<S extends z.ZodType>(call: FlinkCall, schema: S, ctx: FlinkCallContext): Promise<z.infer<S>> {
+    const headers = {
+      'x-acs-date': acsDate(ctx.now()),
+      'x-acs-action': call.operation,
+      workspace: this.options.workspace,
+      accept: 'application/json',
     };
-    try {
-      const send = () =>
-        this.http.request({
-          method: call.method,
-          path: flinkPath(call),
-          query: call.query ?? [],
-          headers: {
-            'x-acs-date': acsDate(ctx.now()),
-            'x-acs-action': call.operation,
-            workspace: this.options.workspace,
-            accept: 'application/json',
-            ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
-          },
-          ...(body === undefined ? {} : { body }),
-          operation: call.operation,
-          ...(ctx.signal ? { signal: ctx.signal } : {}),
-        });
-      const response = await (ctx.limit ? ctx.limit(send) : send());
-      count(response.attempts);
-      return parseVendor(schema, parseJsonBody(response.body, call.operation), call.operation);
-    } catch (error) {
-      if (error instanceof HttpCallError && error.kind !== 'invalid-response')
-        count(Math.max(1, error.attempts));
-      throw error;
-    }
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
+    return this.send(call, { path: flinkPath(call), headers }, schema, ctx);
   }
 }
 
-const clientFor = createClientCache<FlinkClient>();
-
-/** One client per (endpoint, workspace, credentials), so warm Lambdas reuse the keep-alive pool. */
-export function flinkClientFor(options: FlinkClientOptions): FlinkClient {
-  return clientFor(
-    [
-      options.endpoint,
-      options.workspace,
-      options.credentials.accessKeyId,
-      options.credentials.accessKeySecret,
-      options.credentials.securityToken ?? '',
-    ],
-    () => new FlinkClient(options),
-  );
-}
+/** One client per (endpoint, workspace, credentials). */
+export const flinkClientFor = signedClientCache(
+  (options: FlinkClientOptions) => options.workspace,
+  (options) => new FlinkClient(options),
+);

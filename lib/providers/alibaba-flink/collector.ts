@@ -4,7 +4,7 @@
  * running streaming job, GetEvents (restarts and failovers) and ListSavepoints (savepoints and retained
  * checkpoints); GetJobDiagnosis for a failed job or one whose risk level is raised. Never throws.
  */
-import { mapConcurrent } from '../../async/concurrent.js';
+import { createLimiter, mapConcurrent } from '../../async/concurrent.js';
 import type { TargetOf } from '../../config/schema.js';
 import { HttpCallError } from '../../http/errors.js';
 import {
@@ -26,7 +26,7 @@ import { type Page, type PageReading, positionReadings, readPages } from '../pag
 import { emptySnapshot, looseNumber, markMissing, resolveCredentials, toCollectionError } from '../shared.js';
 import { vendorTagsOf } from '../tags.js';
 import type { ProviderContext } from '../types.js';
-import { createLimiter, type FlinkCallContext, type FlinkClient, flinkClientFor } from './client.js';
+import { type FlinkCallContext, type FlinkClient, flinkClientFor } from './client.js';
 import { flinkEndpointFor } from './config.js';
 import {
   getEventsResponseSchema,
