@@ -3,14 +3,7 @@ import type { JobwatchEvent } from '../events/index.js';
 import type { ContainerSnapshot } from '../model/snapshot.js';
 import { type EventContext, type Finding, reconcile, type Values } from './conditions.js';
 import type { Rules } from './config.js';
-import {
-  cleanText,
-  containerRef,
-  type DetectContext,
-  eventLabels,
-  iso,
-  MAX_HOSTS_LISTED,
-} from './describe.js';
+import { containerRef, type DetectContext, eventLabels, iso, MAX_HOSTS_LISTED } from './describe.js';
 import { thresholdsFor } from './rules.js';
 import { compact, type ResourceState, STATE_VERSION } from './state.js';
 
@@ -53,7 +46,7 @@ export function evaluateContainer(
         .map((h) => `${h.name} (${h.status})`)
         .join(', ');
     }
-    const detail = cleanText(container.detail);
+    const detail = container.detail;
     if (detail) values.detail = detail;
     const hostsText = badHosts.length > 0 ? `; unhealthy hosts: ${values.unhealthyHosts}` : '';
     const affected = jobsOn.length > 0 ? `; ${jobsOn.length} watched job(s) run on it` : '';

@@ -2,11 +2,8 @@
 import type { TargetConfig } from '../config/schema.js';
 import type { ResourceRef } from '../events/index.js';
 import type { ContainerSnapshot, JobSnapshot, TargetSnapshot } from '../model/snapshot.js';
-import { trimText } from '../text/trim.js';
 import type { Values } from './conditions.js';
 
-/** Longest error text copied into an event. */
-export const MAX_ERROR_CHARS = 300;
 /** At most this many host names are listed in a container event. */
 export const MAX_HOSTS_LISTED = 10;
 
@@ -90,8 +87,8 @@ export function jobBaseValues(job: JobSnapshot, sinceMs: number, context: Detect
     values.missingEvidence = [...new Set(job.missing)].sort().join(',');
   if (job.startedAtMs !== undefined) values.startedAt = iso(job.startedAtMs);
   if (job.finishedAtMs !== undefined) values.finishedAt = iso(job.finishedAtMs);
-  const lastError = cleanText(job.lastError);
-  if (lastError) values.lastError = lastError;
+  // Scrubbed, single-spaced and cut to MAX_ERROR_CHARS by the collector, where it entered.
+  if (job.lastError) values.lastError = job.lastError;
   const container = unhealthyContainerOf(job, context);
   if (container) {
     values.container = container.name;
@@ -100,27 +97,10 @@ export function jobBaseValues(job: JobSnapshot, sinceMs: number, context: Detect
   return values;
 }
 
-/** Vendor text for an event: single-spaced, trimmed (collectors scrubbed it where it entered). */
-export function cleanText(text: string | undefined, max = MAX_ERROR_CHARS): string | undefined {
-  return trimText(text, max);
-}
-
 /** ISO time for event values; a vendor's garbage timestamp must not throw. */
 export function iso(ms: number): string {
   const date = new Date(ms);
   return Number.isNaN(date.getTime()) ? 'unknown' : date.toISOString();
-}
-
-/** "45 s", "10 min", "2 h 5 min", "3 d 4 h". */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const min = Math.floor(s / 60);
-  if (min < 60) return `${min} min`;
-  const h = Math.floor(min / 60);
-  if (h < 24) return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
 }
 
 /** "orders-etl (flink-stream, project p1)": who, in a summary. */

@@ -8,9 +8,10 @@
 import { type Classification, classifyError, type DiagnosisCategory } from '../diagnose/index.js';
 import type { EventDiagnosis, EvidenceItem } from '../events/index.js';
 import type { JobSnapshot } from '../model/snapshot.js';
+import { formatDuration } from '../text/units.js';
 import type { Finding } from './conditions.js';
 import type { Rules } from './config.js';
-import { formatDuration, iso } from './describe.js';
+import { iso } from './describe.js';
 import type { JobTrack } from './state.js';
 
 /** Earlier states kept per job (in stored state): with the current one, the transitions shown as evidence. */

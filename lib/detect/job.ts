@@ -7,15 +7,13 @@ import { describeHealth, MAX_RECENT_TIMES } from '../diagnose/health.js';
 import { classifyError } from '../diagnose/index.js';
 import type { JobwatchEvent } from '../events/index.js';
 import type { JobKind, JobSnapshot, JobState } from '../model/snapshot.js';
-import { humanMeasure } from '../text/units.js';
+import { formatDuration, humanMeasure } from '../text/units.js';
 import { type EventContext, type Finding, reconcile } from './conditions.js';
 import type { ConsoleUrlPlaceholder, Rules } from './config.js';
 import {
-  cleanText,
   type DetectContext,
   describeJob,
   eventLabels,
-  formatDuration,
   iso,
   jobBaseValues,
   jobRef,
@@ -255,7 +253,7 @@ function isUnexpectedStop(state: JobState, cause: JobSnapshot['stateCause']): bo
 function jobFailedFindings(job: JobSnapshot, rules: Rules, sinceMs: number): Finding[] {
   if (!rules.jobFailed.enabled || !isUnexpectedStop(job.state, job.stateCause)) return [];
   const failed = job.state === 'FAILED';
-  const error = cleanText(job.lastError);
+  const error = job.lastError;
   return [
     {
       type: 'job.failed',
@@ -376,7 +374,7 @@ function checkpointFailures(
     return { findings: [], cursor, countedTimes };
 
   const newest = counted.at(-1);
-  const message = cleanText(newest?.message);
+  const message = newest?.message;
   const values: Finding['values'] = { failedCheckpoints: failed };
   if (counted.length > 0)
     values.failedCheckpointIds = counted
@@ -503,7 +501,7 @@ function failoverBurst(
     (a, f) => (a === undefined || f.atMs > a.atMs ? f : a),
     undefined,
   );
-  const message = cleanText(latest?.rootCause ?? latest?.message);
+  const message = latest?.rootCause ?? latest?.message;
   const values: Finding['values'] = {
     newFailovers: recentMs.length,
     windowSeconds: failover.windowSeconds,

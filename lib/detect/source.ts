@@ -3,7 +3,7 @@ import type { JobwatchEvent } from '../events/index.js';
 import type { CollectionError } from '../model/snapshot.js';
 import { type EventContext, type Finding, reconcile, type Values } from './conditions.js';
 import type { Rules } from './config.js';
-import { cleanText, type DetectContext, eventLabels, targetRef } from './describe.js';
+import { type DetectContext, eventLabels, targetRef } from './describe.js';
 import { thresholdsFor } from './rules.js';
 import { compact, conditionKey, type ResourceState, STATE_VERSION } from './state.js';
 
@@ -53,7 +53,7 @@ export function evaluateSource(
     };
     const statuses = [...new Set(snapshot.errors.flatMap((e) => (e.status === undefined ? [] : [e.status])))];
     if (statuses.length > 0) values.statuses = statuses.join(', ');
-    const message = cleanText(first?.message);
+    const message = first?.message;
     if (message) values.lastError = message;
     const configOnly = snapshot.errors.every((e) => e.kind === 'config');
     values.reason = first ? collectionErrorReason(first) : 'unknown';

@@ -46,6 +46,17 @@ export const DECISION_OUTCOMES = [
   'interrupted',
 ] as const;
 
+/**
+ * Facts that carry vendor error text. It is scrubbed, single-spaced and cut to MAX_ERROR_CHARS once, where
+ * it enters jobwatch (the collectors; the webhook ingest for these facts), and copied as it is after that.
+ */
+export const VENDOR_TEXT_FACTS: ReadonlySet<string> = new Set([
+  'lastError',
+  'lastCheckpointError',
+  'lastFailoverError',
+  'detail',
+]);
+
 /** Every detection event: how many consecutive polls saw it, and (on a resolve) how long it lasted. */
 const CONDITION_FACTS = { pollsFiring: num, durationSeconds: num } as const;
 

@@ -1,5 +1,7 @@
 import type { EventInput } from '../events/build.js';
-import { scrubSecrets } from '../text/scrub.js';
+import { VENDOR_TEXT_FACTS } from '../events/payloads.js';
+import { cleanVendorText, scrubSecrets } from '../text/scrub.js';
+import { MAX_ERROR_CHARS } from '../text/trim.js';
 
 const scrubbed = <T extends string | undefined>(text: T): T =>
   (text === undefined ? text : scrubSecrets(text)) as T;
@@ -10,6 +12,20 @@ function scrubRecord<V>(record: Record<string, V> | undefined): Record<string, V
     Object.entries(record).map(([key, value]) => [
       key,
       typeof value === 'string' ? scrubSecrets(value) : value,
+    ]),
+  ) as Record<string, V>;
+}
+
+/** Values scrubbed; error text facts also single-spaced and cut, as a collector does (`VENDOR_TEXT_FACTS`). */
+function scrubValues<V>(record: Record<string, V>): Record<string, V> {
+  return Object.fromEntries(
+    Object.entries(record).map(([key, value]) => [
+      key,
+      typeof value !== 'string'
+        ? value
+        : VENDOR_TEXT_FACTS.has(key)
+          ? (cleanVendorText(value, MAX_ERROR_CHARS) ?? '')
+          : scrubSecrets(value),
     ]),
   ) as Record<string, V>;
 }
@@ -39,7 +55,8 @@ export function scrubEventInput(input: EventInput): EventInput {
     title: scrubSecrets(input.title),
     summary: scrubSecrets(input.summary),
     ...(input.labels ? { labels: scrubRecord(input.labels) } : {}),
-    ...(input.values ? { values: scrubRecord(input.values) } : {}),
+    ...(input.values ? { values: scrubValues(input.values) } : {}),
+    ...(input.extras ? { extras: scrubValues(input.extras) } : {}),
     ...(input.links
       ? {
           links: input.links

@@ -16,7 +16,8 @@ import {
   type ProviderId,
   type TargetSnapshot,
 } from '../model/snapshot.js';
-import { cleanVendorText, scrubSecrets } from '../text/scrub.js';
+import { cleanVendorText } from '../text/scrub.js';
+import { MAX_ERROR_CHARS, trimText } from '../text/trim.js';
 import type { ProviderContext } from './types.js';
 
 /**
@@ -54,7 +55,8 @@ export function toCollectionError(error: unknown, operation: string, atMs: numbe
     return {
       kind: error.kind,
       operation: error.operation,
-      message: error.message,
+      // Scrubbed when the error was made; cut here, where it enters the snapshot.
+      message: trimText(error.message, MAX_ERROR_CHARS) ?? '',
       atMs,
       attempts: error.attempts,
       ...(error.status === undefined ? {} : { status: error.status }),
@@ -62,8 +64,13 @@ export function toCollectionError(error: unknown, operation: string, atMs: numbe
       ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
     };
   }
-  const message = scrubSecrets(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-  return { kind: 'invalid-response', operation, message, atMs };
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return {
+    kind: 'invalid-response',
+    operation,
+    message: cleanVendorText(text, MAX_ERROR_CHARS) ?? 'error',
+    atMs,
+  };
 }
 
 /** Vendors send booleans as booleans, strings or numbers; accept every reading. */

@@ -11,6 +11,7 @@
  *   event saw (same state, same instance). A failed read is never permission to act.
  */
 import type { Config, TargetConfig } from '../config/schema.js';
+import { payloadOf } from '../events/payloads.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import type {
   ActionName,
@@ -21,7 +22,8 @@ import type {
 } from '../providers/types.js';
 import type { Store } from '../state/store.js';
 import { cleanVendorText } from '../text/scrub.js';
-import { type Facts, formatDuration, type GuardVerdict, stateGuard } from './guards.js';
+import { compactDuration } from '../text/units.js';
+import { type Facts, type GuardVerdict, stateGuard } from './guards.js';
 
 const PASS: GuardVerdict = { pass: true };
 
@@ -46,7 +48,7 @@ export function eventAgeGuard(event: JobwatchEvent, maxAgeMs: number, nowMs: num
   return {
     pass: false,
     code: 'stale-event',
-    reason: `stale event: observed ${formatDuration(ageMs)} ago (${new Date(observedAtMs).toISOString()}), older than the ${formatDuration(maxAgeMs)} allowed; a late or replayed finding is not acted on`,
+    reason: `stale event: observed ${compactDuration(ageMs)} ago (${new Date(observedAtMs).toISOString()}), older than the ${compactDuration(maxAgeMs)} allowed; a late or replayed finding is not acted on`,
   };
 }
 
@@ -129,7 +131,7 @@ export function currentStateVerdict(input: {
       return {
         pass: false,
         code: 'state-changed',
-        reason: `state-changed: vendor says ${described(current)} now; the ${type} finding saw it ${String(event.data.values.health ?? 'unhealthy')}`,
+        reason: `state-changed: vendor says ${described(current)} now; the ${type} finding saw it ${healthSeen(event) ?? 'unhealthy'}`,
       };
     return PASS;
   }
@@ -187,4 +189,12 @@ export async function confirmCurrentState(input: {
     };
   }
   return currentStateVerdict({ ...input, current });
+}
+
+/** The health a container finding reported, from its typed payload. */
+function healthSeen(event: JobwatchEvent): string | undefined {
+  const payload = payloadOf(event.data);
+  return payload.type === 'cluster.unhealthy' || payload.type === 'queue.unhealthy'
+    ? payload.values.health
+    : undefined;
 }

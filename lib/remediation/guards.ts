@@ -5,6 +5,7 @@
 import type { EventData } from '../events/schema.js';
 import { JOB_STATES, type JobState, TERMINAL_JOB_STATES } from '../model/snapshot.js';
 import type { ActionName } from '../providers/types.js';
+import { compactDuration } from '../text/units.js';
 import { ACTION_SPECS } from './actions.js';
 import type { BlastRadius, PolicyGuards, RemediationPolicy, TimeWindows, Weekday } from './config.js';
 
@@ -67,16 +68,8 @@ export function readFacts(values: EventData['values']): Facts {
   return facts;
 }
 
-/** "45s", "5m", "1h30m": durations in messages people read at 3 a.m. */
-export function formatDuration(ms: number): string {
-  const totalSec = Math.max(0, Math.round(ms / 1000));
-  if (totalSec < 60) return `${totalSec}s`;
-  const totalMin = Math.floor(totalSec / 60);
-  if (totalMin < 60) return `${totalMin}m`;
-  const h = Math.floor(totalMin / 60);
-  const m = totalMin % 60;
-  return m === 0 ? `${h}h` : `${h}h${m}m`;
-}
+/** Remediation's durations ("45s", "5m", "1h30m"), under the name the executor and tests know. */
+export { compactDuration as formatDuration } from '../text/units.js';
 
 /**
  * Never act on a job a person stopped or paused; act from a terminal state only when the policy covers it.
@@ -197,7 +190,7 @@ export function budgetGuard(ledger: JobLedger, guards: PolicyGuards, nowMs: numb
   if (used >= guards.budget.max)
     return skip(
       'budget-exhausted',
-      `action budget exhausted: ${used}/${guards.budget.max} actions on this job in the last ${formatDuration(guards.budget.windowSeconds * 1000)}`,
+      `action budget exhausted: ${used}/${guards.budget.max} actions on this job in the last ${compactDuration(guards.budget.windowSeconds * 1000)}`,
     );
   return PASS;
 }
@@ -209,7 +202,7 @@ export function cooldownGuard(ledger: JobLedger, guards: PolicyGuards, nowMs: nu
   if (sinceMs < guards.cooldownSeconds * 1000)
     return skip(
       'cooldown',
-      `cooling down: last ${ACTION_SPECS[last.action].verb} ${formatDuration(sinceMs)} ago, waiting ${formatDuration(guards.cooldownSeconds * 1000)} between actions`,
+      `cooling down: last ${ACTION_SPECS[last.action].verb} ${compactDuration(sinceMs)} ago, waiting ${compactDuration(guards.cooldownSeconds * 1000)} between actions`,
     );
   return PASS;
 }

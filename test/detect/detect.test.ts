@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES } from '../../lib/detect/config.js';
 import { detect, resolveRules, TARGET_STATE_KEY } from '../../lib/detect/index.js';
 import { parseEvent } from '../../lib/events/index.js';
+import { cleanVendorText } from '../../lib/text/scrub.js';
+import { MAX_ERROR_CHARS } from '../../lib/text/trim.js';
 import { Driver, MIN, makeContainer, makeError, makeJob, makeSnapshot, makeTarget, T0 } from './factories.js';
 
 const at = (minutes: number) => T0 + minutes * MIN;
@@ -11,8 +13,12 @@ describe('event contents', () => {
   it('job.failed carries identity, labels, console link and the observed values', () => {
     // Prepare
     const driver = new Driver({ labels: { team: 'data', env: 'prod' } });
-    // Collectors scrub vendor text where it enters (lib/text/scrub.ts); detection receives it scrubbed.
-    const longError = `Job aborted: password=<redacted> connection refused\n\tat ${'x.y.Z.method(Z.java:1)\n\tat '.repeat(40)}`;
+    // Collectors scrub, single-space and cut vendor text where it enters (cleanVendorText); detection and
+    // the alert view copy it as it is.
+    const longError = cleanVendorText(
+      `Job aborted: password=hunter2 connection refused\n\tat ${'x.y.Z.method(Z.java:1)\n\tat '.repeat(40)}`,
+      MAX_ERROR_CHARS,
+    );
     const failed = makeJob({
       state: 'FAILED',
       vendorState: 'job_running_exception',

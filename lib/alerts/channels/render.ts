@@ -3,7 +3,8 @@
  * its markup functions do the escaping, so a job called `<!channel>` or `@all` pings nobody anywhere.
  */
 
-import { formatDuration, formatSince, safeUrl, truncateBytes } from './text.js';
+import { formatDuration } from '../../text/units.js';
+import { formatSince, safeUrl, truncateBytes } from './text.js';
 import type { AlertGroupMessage, AlertView } from './types.js';
 
 export interface Markup {
@@ -61,7 +62,9 @@ export function alertLines(view: AlertView, m: Markup, nowMs: number): string[] 
   if (view.status === 'resolved') {
     const endsAtMs = view.endsAtMs ?? nowMs;
     lines.push(
-      m.text(`resolved ${formatSince(endsAtMs, nowMs)} after ${formatDuration(endsAtMs - view.startsAtMs)}`),
+      m.text(
+        `resolved ${formatSince(endsAtMs, nowMs)} after ${formatDuration(endsAtMs - view.startsAtMs, 'clock')}`,
+      ),
     );
   } else {
     const state = view.state ? `state ${view.state} ` : '';

@@ -3,6 +3,7 @@
  * in UTF-8 bytes), so both are here, and neither splits a character (AM `notify/util.go`
  * `TruncateInRunes`, `TruncateInBytes`).
  */
+import { formatDuration } from '../../text/units.js';
 
 const ELLIPSIS = '…';
 
@@ -77,14 +78,5 @@ export function safeUrl(url: string): string | undefined {
 export function formatSince(atMs: number, nowMs: number): string {
   const iso = new Date(atMs).toISOString();
   const stamp = `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
-  return `${stamp} (${formatDuration(Math.max(0, nowMs - atMs))} ago)`;
-}
-
-export function formatDuration(ms: number): string {
-  const minutes = Math.floor(ms / 60_000);
-  if (minutes < 1) return `${Math.floor(ms / 1000)}s`;
-  if (minutes < 60) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours}h ${minutes % 60}m`;
-  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
+  return `${stamp} (${formatDuration(Math.max(0, nowMs - atMs), 'clock')} ago)`;
 }

@@ -23,6 +23,7 @@ import {
 } from '../../model/snapshot.js';
 import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
+import { MAX_ERROR_CHARS } from '../../text/trim.js';
 import { type Page, type PageReading, positionReadings, readPages } from '../paging.js';
 import {
   emptySnapshot,
@@ -125,15 +126,11 @@ export function blinkConsoleUrl(region: string, project: string, job: string): s
   return `https://stream.console.aliyun.com/?regionId=${encodeURIComponent(region)}#/project/${encodeURIComponent(project)}/job/${encodeURIComponent(job)}`;
 }
 
-function cleanText(text: string | null | undefined, max = 500): string | undefined {
-  return cleanVendorText(text, max);
-}
-
 /** First line of a stack trace: the exception and its message, which is what a person needs in chat. */
 function firstLine(text: string | null | undefined): string | undefined {
   if (!text) return undefined;
   const line = text.split(/\r?\n/).find((l) => l.trim() !== '');
-  return cleanText(line, 300);
+  return cleanVendorText(line, MAX_ERROR_CHARS);
 }
 
 function isFailedEntry(entry: VendorCheckpointEntry): boolean {
@@ -165,7 +162,7 @@ export function toCheckpointStats(doc: VendorCheckpointsDoc): CheckpointStats {
   const failures = new Map<number, CheckpointFailure>();
   for (const entry of [...(doc.latest?.failed ? [doc.latest.failed] : []), ...history]) {
     if (!isFailedEntry(entry) || entry.id === undefined) continue;
-    const message = cleanText(entry.failure_message, 300);
+    const message = cleanVendorText(entry.failure_message, MAX_ERROR_CHARS);
     failures.set(entry.id, {
       id: entry.id,
       atMs: entry.failure_timestamp ?? entry.latest_ack_timestamp ?? entry.trigger_timestamp ?? 0,
@@ -201,7 +198,7 @@ export function toFailovers(doc: VendorExceptionsDoc): FailoverException[] {
     const atMs = item.timestamp ?? doc.timestamp;
     if (atMs === undefined || byTime.has(atMs)) continue;
     const message = firstLine(item.exception) ?? 'failover';
-    const task = cleanText(item.task, 120);
+    const task = cleanVendorText(item.task, 120);
     byTime.set(atMs, { atMs, message: task ? `${task}: ${message}` : message });
   }
   return [...byTime.values()].sort((a, b) => a.atMs - b.atMs);
@@ -476,7 +473,7 @@ function streamSnapshot(
   const snap: JobSnapshot = { ...identity(target, base, 'flink-stream'), state, vendorState };
   if (stateCause) snap.stateCause = stateCause;
   if (summary?.Id !== undefined) snap.instanceId = String(summary.Id);
-  const lastError = cleanText(summary?.LastErrorMessage);
+  const lastError = cleanVendorText(summary?.LastErrorMessage, MAX_ERROR_CHARS);
   if (lastError) snap.lastError = lastError;
   if (state === 'FAILED' && summary?.LastErrorTime !== undefined) snap.stateSinceMs = summary.LastErrorTime;
   return snap;
@@ -867,7 +864,7 @@ async function collectBatch(
       snap.finishedAtMs = instance.EndTime;
       snap.stateSinceMs = instance.EndTime;
     } else if (instance?.StartTime !== undefined) snap.stateSinceMs = instance.StartTime;
-    const lastError = cleanText(instance?.LastErrorMessage);
+    const lastError = cleanVendorText(instance?.LastErrorMessage, MAX_ERROR_CHARS);
     if (lastError) snap.lastError = lastError;
     return snap;
   });

@@ -22,6 +22,7 @@ import {
 } from '../../model/snapshot.js';
 import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
+import { MAX_ERROR_CHARS } from '../../text/trim.js';
 import { type Page, type PageReading, positionReadings, readPages } from '../paging.js';
 import { emptySnapshot, looseNumber, markMissing, resolveCredentials, toCollectionError } from '../shared.js';
 import { vendorTagsOf } from '../tags.js';
@@ -461,7 +462,7 @@ function jobSnapshot(
   else if (snap.startedAtMs !== undefined) snap.stateSinceMs = snap.startedAtMs;
   const lastError = cleanVendorText(
     [failure?.reason, firstLine(failure?.message)].filter(Boolean).join(': ') || undefined,
-    500,
+    MAX_ERROR_CHARS,
   );
   if (lastError) snap.lastError = lastError;
   const metrics: MetricSample[] = [];
@@ -578,7 +579,7 @@ async function readDiagnosis(
     if (lines.length === 0) return;
     const text = cleanVendorText(
       [snap.lastError, `diagnosis: ${lines.join('; ')}`].filter(Boolean).join(' | '),
-      500,
+      MAX_ERROR_CHARS,
     );
     if (text) snap.lastError = text;
   });

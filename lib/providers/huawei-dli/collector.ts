@@ -15,6 +15,7 @@ import type {
 import { resourceKey } from '../../model/snapshot.js';
 import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
+import { MAX_ERROR_CHARS } from '../../text/trim.js';
 import { emptySnapshot, markMissing, setupFailure, toCollectionError } from '../shared.js';
 import { vendorTagsOf } from '../tags.js';
 import type { ProviderContext } from '../types.js';
@@ -111,17 +112,13 @@ function autoRestartOf(
   };
 }
 
-function cleanError(text: string | undefined): string | undefined {
-  return cleanVendorText(text);
-}
-
 /** Spark logs carry arguments and configs: only the diagnostics and exception lines are kept. */
 export function sparkDiagnostics(log: readonly string[]): string | undefined {
   const useful = log
     .map((line) => line.trim())
     .filter((line) => /diagnostics:\s*\S|exception|error|failed/i.test(line))
     .filter((line) => !/^(stdout|stderr):\s*$/i.test(line));
-  return cleanError(useful.slice(-3).join(' | ') || undefined);
+  return cleanVendorText(useful.slice(-3).join(' | ') || undefined, MAX_ERROR_CHARS);
 }
 
 function positive(value: number | undefined): number | undefined {
@@ -259,7 +256,8 @@ function flinkSnapshot(
   const vendorId = String(job.job_id);
   const startedAtMs = positive(job.start_time);
   const autoRestart = facts?.autoRestart ?? autoRestartOf(job.job_config);
-  const lastError = mapped.state === 'RUNNING' ? undefined : cleanError(job.status_desc);
+  const lastError =
+    mapped.state === 'RUNNING' ? undefined : cleanVendorText(job.status_desc, MAX_ERROR_CHARS);
   const containerKey = queueKey(state, queue);
   return {
     ...identity(
@@ -380,7 +378,7 @@ async function collectSql(state: CollectState, accept: (name: string) => boolean
       (startedAtMs && job.duration && mapped.state !== 'RUNNING' && mapped.state !== 'PENDING'
         ? startedAtMs + job.duration
         : undefined);
-    const lastError = mapped.state === 'FAILED' ? cleanError(job.message) : undefined;
+    const lastError = mapped.state === 'FAILED' ? cleanVendorText(job.message, MAX_ERROR_CHARS) : undefined;
     const containerKey = queueKey(state, queue);
     const vendorTags = vendorTagsOf(job.tags);
     jobs.push({

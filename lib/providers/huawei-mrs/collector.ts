@@ -23,6 +23,7 @@ import {
 } from '../../model/snapshot.js';
 import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
+import { MAX_ERROR_CHARS } from '../../text/trim.js';
 import type { PagedResult } from '../paging.js';
 import { emptySnapshot, markMissing, setupFailure, toCollectionError } from '../shared.js';
 import type { ProviderContext } from '../types.js';
@@ -145,6 +146,7 @@ export function buildClusterSnapshot(
     [detailText, unhealthyHosts.length ? `hosts not ACTIVE: ${unhealthyHosts.join(', ')}` : '']
       .filter(Boolean)
       .join('; '),
+    MAX_ERROR_CHARS,
   );
   const capacity: Record<string, number> = {};
   if (cluster.totalNodeNum !== undefined) capacity.totalNodes = cluster.totalNodeNum;
@@ -209,6 +211,7 @@ export function buildJobSnapshot(
     state === 'FAILED'
       ? cleanVendorText(
           `result ${job.job_result ?? job.job_state}${job.app_id ? ` (YARN ${job.app_id})` : ''}`,
+          MAX_ERROR_CHARS,
         )
       : undefined;
   return {
