@@ -723,8 +723,9 @@ async function readMetrics(
   // A trigger already configured is read once, at the configured granularity.
   const queries = wanted.map((metric) => queryOf(metric, METRIC_GRANULARITY_S));
   if (!wanted.includes(FAILOVER_RATE)) queries.push(queryOf(FAILOVER_RATE, METRIC_GRANULARITY_S));
-  if (!wanted.includes(CHECKPOINT_DURATION))
-    queries.push(queryOf(CHECKPOINT_DURATION, DURATION_GRANULARITY_S));
+  // At most about 60 points: the manual warns that too many points make the call time out.
+  const durationGranularityS = Math.max(DURATION_GRANULARITY_S, Math.ceil(windowMs / 60_000 / 10) * 10);
+  if (!wanted.includes(CHECKPOINT_DURATION)) queries.push(queryOf(CHECKPOINT_DURATION, durationGranularityS));
   const query = { start: endMs - windowMs, end: endMs, limit: 'avg:sample:50', queries };
   const answer = await client.call(
     {
