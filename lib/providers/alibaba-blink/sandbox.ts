@@ -17,6 +17,7 @@ import {
   type SandboxResponse,
   type SandboxRoute,
 } from '../../sandbox/types.js';
+import { alibabaGateway, alibabaSandboxTarget, header, queryPairs } from '../alibaba/sandbox.js';
 import {
   contentMd5,
   FOAS_API_VERSION,
@@ -523,18 +524,13 @@ function requestId(): string {
   return `${hex}-5A0A-40FD-8A2B-1EDBF4213489`;
 }
 
-function vendorError(status: number, code: string, message: string): SandboxResponse {
-  return {
-    status,
-    body: {
-      RequestId: requestId(),
-      HostId: HOST_ID,
-      Code: code,
-      Message: message,
-      Recommend: `https://error-center.aliyun.com/status/search?Keyword=${encodeURIComponent(code)}&source=PopGw`,
-    },
-  };
-}
+const GATEWAY = alibabaGateway({
+  hostId: HOST_ID,
+  recommend: (code) =>
+    `https://error-center.aliyun.com/status/search?Keyword=${encodeURIComponent(code)}&source=PopGw`,
+  requestId,
+});
+const vendorError = GATEWAY.error;
 
 const ok = (body: Record<string, unknown>): SandboxResponse => ({
   status: 200,
@@ -576,7 +572,7 @@ function pageOf<T>(items: T[], query: URLSearchParams): { page: T[]; paging: Rec
 function createEmulator(options: SandboxPluginOptions): SandboxEmulator {
   const clock: SimClock = options.clock;
   const world = buildWorld(options);
-  const usedNonces = new Set<string>();
+  const verify = GATEWAY.verifier();
 
   const findJob = (req: SandboxRequest): SimJob | undefined =>
     world.byName.get(`${req.params['project']}/${req.params['job']}`);
@@ -845,37 +841,17 @@ function createEmulator(options: SandboxPluginOptions): SandboxEmulator {
     },
   ];
 
-  const header = (req: SandboxRequest, name: string): string | undefined => {
-    const value = req.headers[name];
-    return Array.isArray(value) ? value.join(',') : value;
-  };
-
   return {
     routes,
     authenticate(req) {
       const auth = parseRoaAuthorization(header(req, 'authorization'));
-      if (!auth)
-        return vendorError(
-          400,
-          'IncompleteSignature',
-          'The request signature does not conform to Aliyun standards.',
-        );
-      if (auth.accessKeyId !== SANDBOX_CREDENTIALS.accessKeyId)
-        return vendorError(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
-      if (header(req, 'x-acs-version') !== FOAS_API_VERSION)
-        return vendorError(400, 'InvalidVersion', 'Specified parameter Version is not valid.');
+      const refused = GATEWAY.precheck(req, auth, FOAS_API_VERSION);
+      if (refused || !auth) return refused;
       if (req.body.length > 0 && header(req, 'content-md5') !== contentMd5(req.body))
         return vendorError(400, 'InvalidContentMD5', 'Content-MD5 does not match the body.');
       const headers: Record<string, string> = {};
       for (const name of Object.keys(req.headers)) headers[name] = header(req, name) ?? '';
-      const query: [string, string][] = req.rawQuery
-        ? req.rawQuery.split('&').map((pair) => {
-            const at = pair.indexOf('=');
-            const key = at < 0 ? pair : pair.slice(0, at);
-            const value = at < 0 ? '' : pair.slice(at + 1);
-            return [decodeURIComponent(key), decodeURIComponent(value)];
-          })
-        : [];
+      const query = queryPairs(req);
       // The harness hands over the decoded path; the signature covers it as sent (segments encoded).
       const path = req.path
         .split('/')
@@ -885,45 +861,18 @@ function createEmulator(options: SandboxPluginOptions): SandboxEmulator {
         roaStringToSign(req.method, path, headers, query),
         SANDBOX_CREDENTIALS.accessKeySecret,
       );
-      if (expected !== auth.signature)
-        return vendorError(
-          400,
-          'SignatureDoesNotMatch',
-          'Specified signature is not matched with our calculation.',
-        );
       const nonce = header(req, 'x-acs-signature-nonce') ?? '';
-      if (!nonce) return vendorError(400, 'IncompleteSignature', 'x-acs-signature-nonce is missing.');
-      if (usedNonces.has(nonce))
-        return vendorError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
-      if (usedNonces.size > 100_000) usedNonces.clear();
-      usedNonces.add(nonce);
-      return undefined;
+      if (expected === auth.signature && !nonce)
+        return vendorError(400, 'IncompleteSignature', 'x-acs-signature-nonce is missing.');
+      return verify(expected === auth.signature, nonce);
     },
-    errorBody(status, operation) {
-      const code =
-        status === 429
-          ? 'Throttling.User'
-          : status === 503
-            ? 'ServiceUnavailable'
-            : status >= 500
-              ? 'InternalError'
-              : status === 404
-                ? 'InvalidApi.NotFound'
-                : 'InvalidParameter';
-      return vendorError(status, code, `${operation}: sandbox fault ${status}`).body;
-    },
+    errorBody: (status, operation) => GATEWAY.faultBody(status, operation),
     targets(endpoint) {
       return [
-        {
-          id: 'alibaba-blink-sandbox',
-          provider: 'alibaba-blink',
-          region: 'cn-hangzhou',
-          endpoint,
-          credentials: { accessKeyId: 'env:JOBWATCH_SANDBOX_AK', secretAccessKey: 'env:JOBWATCH_SANDBOX_SK' },
-          labels: { env: 'sandbox', team: 'data-platform' },
+        alibabaSandboxTarget('alibaba-blink', endpoint, {
           options: { projects: [...world.projects], ...world.targetOptions },
           ...(world.targetRules ? { rules: world.targetRules } : {}),
-        },
+        }),
       ];
     },
   };

@@ -18,6 +18,7 @@ import {
   type SandboxResponse,
   type SandboxRoute,
 } from '../../sandbox/types.js';
+import { alibabaGateway, alibabaSandboxTarget, header, queryPairs } from '../alibaba/sandbox.js';
 import {
   parseV3Authorization,
   percentEncode,
@@ -356,18 +357,12 @@ function requestId(): string {
   return `CBC799F0-${requestCounter.toString(16).toUpperCase().padStart(4, '0')}-1D30-8A4F-882ED4DD0001`;
 }
 
-function gatewayError(status: number, code: string, message: string): SandboxResponse {
-  return {
-    status,
-    body: {
-      RequestId: requestId(),
-      HostId: 'ververica.sandbox.local',
-      Code: code,
-      Message: message,
-      Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(code)}&product=ververica`,
-    },
-  };
-}
+const GATEWAY = alibabaGateway({
+  hostId: 'ververica.sandbox.local',
+  recommend: (code) => `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(code)}&product=ververica`,
+  requestId,
+});
+const gatewayError = GATEWAY.error;
 
 /** A business failure: HTTP 200 (httpCode always 200), `success: false` (digest §7.1). */
 function businessError(code: string, message: string, data: unknown = null): SandboxResponse {
@@ -416,7 +411,7 @@ function readBody(req: SandboxRequest): Record<string, unknown> | undefined {
 function createEmulator(options: SandboxPluginOptions): SandboxEmulator {
   const clock: SimClock = options.clock;
   const world = buildWorld(options);
-  const usedNonces = new Set<string>();
+  const verify = GATEWAY.verifier();
   const ns = (req: SandboxRequest) => req.params['namespace'] ?? '';
   const inNamespace = (req: SandboxRequest) => world.deployments.filter((d) => d.namespace === ns(req));
   const findJob = (req: SandboxRequest, jobId: string) => {
@@ -635,25 +630,12 @@ function createEmulator(options: SandboxPluginOptions): SandboxEmulator {
     },
   ];
 
-  const header = (req: SandboxRequest, name: string): string | undefined => {
-    const value = req.headers[name];
-    return Array.isArray(value) ? value.join(',') : value;
-  };
-
   return {
     routes,
     authenticate(req) {
       const auth = parseV3Authorization(header(req, 'authorization'));
-      if (!auth)
-        return gatewayError(
-          400,
-          'IncompleteSignature',
-          'The request signature does not conform to Aliyun standards.',
-        );
-      if (auth.accessKeyId !== SANDBOX_CREDENTIALS.accessKeyId)
-        return gatewayError(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
-      if (header(req, 'x-acs-version') !== VERVERICA_API_VERSION)
-        return gatewayError(400, 'InvalidVersion', 'Specified parameter Version is not valid.');
+      const refused = GATEWAY.precheck(req, auth, VERVERICA_API_VERSION);
+      if (refused || !auth) return refused;
       const required = [
         'host',
         'x-acs-action',
@@ -668,14 +650,7 @@ function createEmulator(options: SandboxPluginOptions): SandboxEmulator {
         return gatewayError(400, 'InvalidContentSha256', 'x-acs-content-sha256 does not match the body.');
       const signed: Record<string, string> = {};
       for (const name of auth.signedHeaders) signed[name] = header(req, name) ?? '';
-      const query: [string, string][] = req.rawQuery
-        ? req.rawQuery.split('&').map((pair) => {
-            const at = pair.indexOf('=');
-            const key = at < 0 ? pair : pair.slice(0, at);
-            const value = at < 0 ? '' : pair.slice(at + 1);
-            return [decodeURIComponent(key), decodeURIComponent(value)];
-          })
-        : [];
+      const query = queryPairs(req);
       // The harness hands over the decoded path; the signature covers it as sent: parameters encoded, the
       // `:` of the colon operations literal (digest §1.3).
       const path = req.path
@@ -684,19 +659,12 @@ function createEmulator(options: SandboxPluginOptions): SandboxEmulator {
         .join('/')
         .replace(/%3A(start|stop)$/, ':$1');
       const { canonicalRequest } = v3CanonicalRequest(req.method, path, query, signed, sha256Hex(req.body));
-      if (
-        v3Signature(v3StringToSign(canonicalRequest), SANDBOX_CREDENTIALS.accessKeySecret) !== auth.signature
-      )
-        return gatewayError(
-          400,
-          'SignatureDoesNotMatch',
-          'Specified signature is not matched with our calculation.',
-        );
-      const nonce = header(req, 'x-acs-signature-nonce') ?? '';
-      if (usedNonces.has(nonce))
-        return gatewayError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
-      if (usedNonces.size > 100_000) usedNonces.clear();
-      usedNonces.add(nonce);
+      const signature = v3Signature(v3StringToSign(canonicalRequest), SANDBOX_CREDENTIALS.accessKeySecret);
+      const replayedOrWrong = verify(
+        signature === auth.signature,
+        header(req, 'x-acs-signature-nonce') ?? '',
+      );
+      if (replayedOrWrong) return replayedOrWrong;
       // The workspace header names the instance; sandbox code for an unknown one.
       if (header(req, 'workspace') !== FLINK_SANDBOX_WORKSPACE)
         return {
@@ -705,34 +673,16 @@ function createEmulator(options: SandboxPluginOptions): SandboxEmulator {
         };
       return undefined;
     },
-    errorBody(status, operation) {
-      const code =
-        status === 429
-          ? 'Throttling.User'
-          : status === 503
-            ? 'ServiceUnavailable'
-            : status >= 500
-              ? 'InternalError'
-              : status === 404
-                ? 'InvalidApi.NotFound'
-                : 'InvalidParameter';
-      return gatewayError(status, code, `${operation}: sandbox fault ${status}`).body;
-    },
+    errorBody: (status, operation) => GATEWAY.faultBody(status, operation),
     targets(endpoint) {
       return [
-        {
-          id: 'alibaba-flink-sandbox',
-          provider: 'alibaba-flink',
-          region: 'cn-hangzhou',
-          endpoint,
-          credentials: { accessKeyId: 'env:JOBWATCH_SANDBOX_AK', secretAccessKey: 'env:JOBWATCH_SANDBOX_SK' },
-          labels: { env: 'sandbox', team: 'data-platform' },
+        alibabaSandboxTarget('alibaba-flink', endpoint, {
           options: {
             workspace: FLINK_SANDBOX_WORKSPACE,
             namespaces: [...world.namespaces],
             ...world.targetOptions,
           },
-        },
+        }),
       ];
     },
   };
