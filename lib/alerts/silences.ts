@@ -10,7 +10,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { JobwatchEvent } from '../events/schema.js';
-import { ConditionFailedError, type Store, type StoreItem } from '../state/store.js';
+import type { Store } from '../state/store.js';
+import { ignoreWriteConflict, updateWithRetry, WriteConflictError } from '../state/update.js';
 import { type Matcher, matcherSchema, matchesAll, matchesOne } from './matchers.js';
 
 export type { Matcher } from './matchers.js';
@@ -107,13 +108,12 @@ export function canUpdateSilence(current: Silence, next: Silence, nowMs: number)
   }
 }
 
+/** A silence is kept SILENCE_RETENTION_SEC past its end. */
+const retainUntilSec = (silence: Silence) => Math.floor(silence.endsAtMs / 1000) + SILENCE_RETENTION_SEC;
+const toWrite = (silence: Silence) => ({ next: silence, expiresAtSec: retainUntilSec(silence) });
+
 function toItem(silence: Silence) {
-  return {
-    pk: SILENCE_PK,
-    sk: silence.id,
-    data: silence,
-    expiresAtSec: Math.floor(silence.endsAtMs / 1000) + SILENCE_RETENTION_SEC,
-  };
+  return { pk: SILENCE_PK, sk: silence.id, data: silence, expiresAtSec: retainUntilSec(silence) };
 }
 
 function validateTimes(input: SilenceInput, startsAtMs: number, nowMs: number): void {
@@ -147,33 +147,30 @@ export async function createSilence(store: Store, input: SilenceInput, nowMs: nu
   });
 
   if (input.id !== undefined) {
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const current = await store.get<Silence>(SILENCE_PK, input.id, { consistent: true });
-      if (!current) break;
-      const existing = current.data;
-      // An edit of an active silence keeps its start unless the caller asked for another.
-      const start =
-        input.startsAtMs === undefined && silenceState(existing, nowMs) === 'active'
-          ? existing.startsAtMs
-          : startsAtMs;
-      const next = draft(existing.id, existing.createdAtMs, start);
-      if (canUpdateSilence(existing, next, nowMs)) {
-        validateTimes(input, next.startsAtMs, nowMs);
-        try {
-          await store.put(toItem(next), { ifVersion: current.version });
-          return next;
-        } catch (error) {
-          if (error instanceof ConditionFailedError) continue;
-          throw error;
+    // An edit in place, or the old silence expired and a new one created (AM's rule, canUpdateSilence).
+    const edited = await updateWithRetry<Silence, Silence | undefined>(
+      store,
+      { pk: SILENCE_PK, sk: input.id },
+      (current) => {
+        if (!current) return { result: undefined };
+        const existing = current.data;
+        // An edit of an active silence keeps its start unless the caller asked for another.
+        const start =
+          input.startsAtMs === undefined && silenceState(existing, nowMs) === 'active'
+            ? existing.startsAtMs
+            : startsAtMs;
+        const next = draft(existing.id, existing.createdAtMs, start);
+        if (canUpdateSilence(existing, next, nowMs)) {
+          validateTimes(input, next.startsAtMs, nowMs);
+          return { ...toWrite(next), result: next };
         }
-      }
-      validateTimes(input, startsAtMs, nowMs);
-      if (silenceState(existing, nowMs) !== 'expired') {
-        const expired = await expireItem(store, current, nowMs);
-        if (!expired) continue;
-      }
-      break;
-    }
+        validateTimes(input, startsAtMs, nowMs);
+        if (silenceState(existing, nowMs) === 'expired') return { result: undefined };
+        return { ...toWrite(expiredNow(existing, nowMs)), result: undefined };
+      },
+      { maxAttempts: MAX_CONFLICT_RETRIES },
+    ).catch(ignoreWriteConflict);
+    if (edited) return edited;
   }
 
   validateTimes(input, startsAtMs, nowMs);
@@ -201,35 +198,28 @@ export async function listSilences(
  * silence changes nothing.
  */
 export async function expireSilence(store: Store, id: string, nowMs: number): Promise<Silence | undefined> {
-  for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-    const current = await store.get<Silence>(SILENCE_PK, id, { consistent: true });
-    if (!current) return undefined;
-    if (silenceState(current.data, nowMs) === 'expired') return current.data;
-    const expired = await expireItem(store, current, nowMs);
-    if (expired) return expired;
-  }
-  throw new SilenceError(`silence ${id} is being changed concurrently; try again`);
-}
-
-async function expireItem(
-  store: Store,
-  item: StoreItem<Silence>,
-  nowMs: number,
-): Promise<Silence | undefined> {
-  const silence = item.data;
-  const expired: Silence = {
-    ...silence,
-    startsAtMs: Math.min(silence.startsAtMs, nowMs),
-    endsAtMs: nowMs,
-    expiredAtMs: nowMs,
-  };
   try {
-    await store.put(toItem(expired), { ifVersion: item.version });
-    return expired;
+    return await updateWithRetry<Silence, Silence | undefined>(
+      store,
+      { pk: SILENCE_PK, sk: id },
+      (current) => {
+        if (!current) return { result: undefined };
+        if (silenceState(current.data, nowMs) === 'expired') return { result: current.data };
+        const expired = expiredNow(current.data, nowMs);
+        return { ...toWrite(expired), result: expired };
+      },
+      { maxAttempts: MAX_CONFLICT_RETRIES },
+    );
   } catch (error) {
-    if (error instanceof ConditionFailedError) return undefined;
+    if (error instanceof WriteConflictError)
+      throw new SilenceError(`silence ${id} is being changed concurrently; try again`);
     throw error;
   }
+}
+
+/** The silence ended now; a pending one starts and ends now (it never applied). */
+function expiredNow(silence: Silence, nowMs: number): Silence {
+  return { ...silence, startsAtMs: Math.min(silence.startsAtMs, nowMs), endsAtMs: nowMs, expiredAtMs: nowMs };
 }
 
 /** Silences written in jobwatch.yml: same fields as the API, with a stable id derived from the content. */

@@ -126,6 +126,19 @@ describe('silences in the Store', () => {
     await expect(createSilence(store, input({ endsAt: NOW - 1 }), NOW)).rejects.toBeInstanceOf(SilenceError);
   });
 
+  it('concurrent edits of one silence all land in place: one silence, one of the asked ends', async () => {
+    const s = await createSilence(store, input(), NOW);
+    const before = await listSilences(store, NOW + 1000, { includeExpired: true });
+    const ends = [2, 3, 4, 5].map((h) => NOW + h * HOUR);
+    const edited = await Promise.all(
+      ends.map((endsAt) => createSilence(store, input({ id: s.id, endsAt }), NOW + 1000)),
+    );
+    expect(edited.map((e) => e.id)).toEqual([s.id, s.id, s.id, s.id]);
+    const after = await listSilences(store, NOW + 1000, { includeExpired: true });
+    expect(after.map((x) => x.id)).toEqual(before.map((x) => x.id));
+    expect(ends).toContain(after.find((x) => x.id === s.id)?.endsAtMs);
+  });
+
   it('concurrent expiries of one silence both succeed and agree', async () => {
     const s = await createSilence(store, input(), NOW);
     const [a, b] = await Promise.all([
