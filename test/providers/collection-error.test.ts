@@ -8,7 +8,12 @@ const TRACE = `upstream said: ${'java.io.IOException: broken pipe\n\tat a.b.C.d(
 
 describe('toCollectionError', () => {
   it('cuts a long multi-line HttpCallError message to the event length, single-spaced', () => {
-    const error = new HttpCallError(TRACE, { kind: 'server-error', operation: 'ListJob', status: 502, attempts: 1 });
+    const error = new HttpCallError(TRACE, {
+      kind: 'server-error',
+      operation: 'ListJob',
+      status: 502,
+      attempts: 1,
+    });
     const { message } = toCollectionError(error, 'ListJob', 1_000);
     expect(message.length).toBeLessThanOrEqual(MAX_ERROR_CHARS);
     expect(message).not.toContain('\n');
