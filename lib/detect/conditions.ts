@@ -7,6 +7,7 @@
 import {
   buildEvent,
   type EventDiagnosis,
+  type EventPayload,
   type EventType,
   type JobwatchEvent,
   type ResourceRef,
@@ -15,16 +16,22 @@ import {
 import type { ProviderId } from '../model/snapshot.js';
 import { type ConditionState, conditionKey } from './state.js';
 
-export type Values = Record<string, string | number | boolean | null>;
+/** The facts every event on one resource carries: a job's, a queue's or cluster's, or a target's. */
+export type BaseFacts =
+  | EventPayload<'job.failed'>
+  | EventPayload<'cluster.unhealthy'>
+  | EventPayload<'source.unreachable'>;
 
-/** What a rule saw on this poll. */
-export interface Finding {
-  type: EventType;
+/** What a rule saw on this poll: `values` is its type's payload (checked by the compiler per type). */
+export type Finding = { [T in EventType]: FindingOf<T> }[EventType];
+
+export interface FindingOf<T extends EventType> {
+  type: T;
   discriminator?: string;
   severity: Severity;
   title: string;
   summary: string;
-  values: Values;
+  values: EventPayload<T>;
   /** Candidate start time, used when the condition is new (vendor time when known keeps event ids stable). */
   startsAtMs: number;
   /**
@@ -56,8 +63,8 @@ export interface EventContext {
   ref: ResourceRef;
   labels: Record<string, string>;
   consoleUrl?: string;
-  /** Values every event on this resource carries (state, since, targetJobCount, ...). */
-  baseValues: Values;
+  /** Facts every event on this resource carries (state, since, targetJobCount, ...). */
+  baseValues: BaseFacts;
 }
 
 export interface ReconcileInput {
@@ -195,7 +202,12 @@ function firingEvent(
     summary: finding.summary,
     labels: context.labels,
     links: explained ? [...links(context), ...explained.links] : links(context),
-    values: finiteValues({ ...context.baseValues, ...finding.values, pollsFiring: condition.seen }),
+    // The resource's facts and the finding's are both parts of the finding type's payload.
+    values: finiteValues({
+      ...context.baseValues,
+      ...finding.values,
+      pollsFiring: condition.seen,
+    } as EventPayload<EventType>),
     ...(finding.discriminator ? { discriminator: finding.discriminator } : {}),
     startsAtMs: condition.startsAtMs,
     atMs: atMs ?? observedAtMs,
@@ -228,7 +240,11 @@ function resolvedEvent(
     summary: `${condition.title ?? condition.type} has cleared${reason ? ` (${reason})` : ''}.`,
     labels: context.labels,
     links: links(context),
-    values: finiteValues({ ...context.baseValues, pollsFiring: condition.seen, durationSeconds: lasted }),
+    values: finiteValues({
+      ...context.baseValues,
+      pollsFiring: condition.seen,
+      durationSeconds: lasted,
+    } as EventPayload<EventType>),
     ...(condition.discriminator ? { discriminator: condition.discriminator } : {}),
     startsAtMs: condition.startsAtMs,
     endsAtMs: Math.max(endsAtMs, condition.startsAtMs),
@@ -243,10 +259,11 @@ export function wholeMs(value: number, fallbackMs: number): number {
 }
 
 /** Drops non-finite numbers in place: callers pass a fresh object (one allocation less per event). */
-function finiteValues(values: Values): Values {
-  for (const key in values) {
-    const value = values[key];
-    if (typeof value === 'number' && !Number.isFinite(value)) delete values[key];
+function finiteValues<V extends object>(values: V): V {
+  const record = values as Record<string, unknown>;
+  for (const key in record) {
+    const value = record[key];
+    if (typeof value === 'number' && !Number.isFinite(value)) delete record[key];
   }
   return values;
 }

@@ -1,7 +1,7 @@
 /** cluster.unhealthy / queue.unhealthy from a container's normalized health. */
-import type { JobwatchEvent } from '../events/index.js';
+import type { EventPayload, JobwatchEvent } from '../events/index.js';
 import type { ContainerSnapshot } from '../model/snapshot.js';
-import { type EventContext, type Finding, reconcile, type Values } from './conditions.js';
+import { type EventContext, type Finding, reconcile } from './conditions.js';
 import type { Rules } from './config.js';
 import { containerRef, type DetectContext, eventLabels, iso, MAX_HOSTS_LISTED } from './describe.js';
 import { thresholdsFor } from './rules.js';
@@ -16,7 +16,7 @@ export function evaluateContainer(
   const noun = container.type === 'cluster' ? 'Cluster' : 'Queue';
   const labels = eventLabels(context, container.labels, container.type);
   const jobsOn = context.snapshot.jobs.filter((j) => j.containerKey === container.key);
-  const baseValues: Values = {
+  const baseValues: EventPayload<'cluster.unhealthy'> = {
     health: container.health,
     vendorState: container.vendorState,
     targetJobCount: context.snapshot.jobs.length,
@@ -39,7 +39,7 @@ export function evaluateContainer(
     (container.health === 'UNHEALTHY' || container.health === 'DEGRADED')
   ) {
     const badHosts = (container.hosts ?? []).filter((h) => !h.healthy);
-    const values: Values = { unhealthyHostCount: badHosts.length };
+    const values: EventPayload<'cluster.unhealthy'> = { unhealthyHostCount: badHosts.length };
     if (badHosts.length > 0) {
       values.unhealthyHosts = badHosts
         .slice(0, MAX_HOSTS_LISTED)

@@ -1,8 +1,7 @@
 /** Event identity, labels and wording shared by every rule. */
 import type { TargetConfig } from '../config/schema.js';
-import type { ResourceRef } from '../events/index.js';
+import type { EventPayload, ResourceRef } from '../events/index.js';
 import type { ContainerSnapshot, JobSnapshot, TargetSnapshot } from '../model/snapshot.js';
-import type { Values } from './conditions.js';
 
 /** At most this many host names are listed in a container event. */
 export const MAX_HOSTS_LISTED = 10;
@@ -73,8 +72,12 @@ export function unhealthyContainerOf(
     : undefined;
 }
 
-export function jobBaseValues(job: JobSnapshot, sinceMs: number, context: DetectContext): Values {
-  const values: Values = {
+export function jobBaseValues(
+  job: JobSnapshot,
+  sinceMs: number,
+  context: DetectContext,
+): EventPayload<'job.failed'> {
+  const values: EventPayload<'job.failed'> = {
     state: job.state,
     vendorState: job.vendorState,
     since: iso(sinceMs),

@@ -68,12 +68,8 @@ export function diagnoseFinding(input: DiagnosisInput): EventDiagnosis {
 
 /** The error text a finding is about: its checkpoint or failover message, else the job's last error. */
 function errorTextOf(finding: Finding, job: JobSnapshot): string | undefined {
-  const value = (key: string) => {
-    const v = finding.values[key];
-    return typeof v === 'string' ? v : undefined;
-  };
-  if (finding.type === 'checkpoint.failed') return value('lastCheckpointError') ?? job.lastError;
-  if (finding.type === 'failover.burst') return value('lastFailoverError') ?? job.lastError;
+  if (finding.type === 'checkpoint.failed') return finding.values.lastCheckpointError ?? job.lastError;
+  if (finding.type === 'failover.burst') return finding.values.lastFailoverError ?? job.lastError;
   return job.lastError;
 }
 

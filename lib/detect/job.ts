@@ -5,7 +5,7 @@
  */
 import { describeHealth, MAX_RECENT_TIMES } from '../diagnose/health.js';
 import { classifyError } from '../diagnose/index.js';
-import type { JobwatchEvent } from '../events/index.js';
+import type { EventPayload, JobwatchEvent } from '../events/index.js';
 import type { JobKind, JobSnapshot, JobState } from '../model/snapshot.js';
 import { formatDuration, humanMeasure } from '../text/units.js';
 import { type EventContext, type Finding, reconcile } from './conditions.js';
@@ -308,7 +308,7 @@ function stuckFindings(
   ) {
     stuckFor('no-progress', 'made no progress', track.progressSinceMs, stuck.noProgressSeconds);
     const last = findings.at(-1);
-    if (last?.discriminator === 'no-progress' && track.progress !== undefined)
+    if (last?.type === 'job.stuck' && last.discriminator === 'no-progress' && track.progress !== undefined)
       last.values.progress = track.progress;
   }
   return findings;
@@ -375,7 +375,7 @@ function checkpointFailures(
 
   const newest = counted.at(-1);
   const message = newest?.message;
-  const values: Finding['values'] = { failedCheckpoints: failed };
+  const values: EventPayload<'checkpoint.failed'> = { failedCheckpoints: failed };
   if (counted.length > 0)
     values.failedCheckpointIds = counted
       .map((f) => f.id)
@@ -421,7 +421,7 @@ function checkpointStallFindings(job: JobSnapshot, rules: Rules, track: JobTrack
     (track.state === 'RUNNING' ? track.sinceMs : nowMs);
   const ageMs = nowMs - referenceMs;
   if (ageMs <= limitMs) return [];
-  const values: Finding['values'] = {
+  const values: EventPayload<'checkpoint.stalled'> = {
     lastCheckpointAgeSeconds: Math.round(ageMs / 1000),
     stallLimitSeconds: Math.round(limitMs / 1000),
   };
@@ -502,7 +502,7 @@ function failoverBurst(
     undefined,
   );
   const message = latest?.rootCause ?? latest?.message;
-  const values: Finding['values'] = {
+  const values: EventPayload<'failover.burst'> = {
     newFailovers: recentMs.length,
     windowSeconds: failover.windowSeconds,
     burstCount: failover.burstCount,

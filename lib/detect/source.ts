@@ -1,7 +1,7 @@
 /** source.unreachable: the vendor API itself failing, one condition per target. */
-import type { JobwatchEvent } from '../events/index.js';
+import type { EventPayload, JobwatchEvent } from '../events/index.js';
 import type { CollectionError } from '../model/snapshot.js';
-import { type EventContext, type Finding, reconcile, type Values } from './conditions.js';
+import { type EventContext, type Finding, reconcile } from './conditions.js';
 import type { Rules } from './config.js';
 import { type DetectContext, eventLabels, targetRef } from './describe.js';
 import { thresholdsFor } from './rules.js';
@@ -45,7 +45,7 @@ export function evaluateSource(
     const first = snapshot.errors[0];
     const previousSeen = previous?.conditions[conditionKey('source.unreachable')]?.seen ?? 0;
     const pollsFailing = previousSeen + 1;
-    const values: Values = {
+    const values: EventPayload<'source.unreachable'> = {
       errorCount: snapshot.errors.length,
       operations: [...byOperation.keys()].join(', '),
       kinds: kinds.join(', '),

@@ -57,8 +57,11 @@ export const VENDOR_TEXT_FACTS: ReadonlySet<string> = new Set([
   'detail',
 ]);
 
-/** Every detection event: how many consecutive polls saw it, and (on a resolve) how long it lasted. */
-const CONDITION_FACTS = { pollsFiring: num, durationSeconds: num } as const;
+/**
+ * Every detection event: how many consecutive polls saw it; on a resolve, how long it lasted and whether
+ * the resource is gone (no longer listed by a complete snapshot).
+ */
+const CONDITION_FACTS = { pollsFiring: num, durationSeconds: num, gone: flag } as const;
 
 /** What every job event says about the job (detection's `jobBaseValues`). */
 const JOB_FACTS = {
