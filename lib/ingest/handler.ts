@@ -514,14 +514,27 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookApp {
     }
   }
 
-  const defer =
-    deps.defer ??
-    (async (task: DeferredTask) => {
-      // After the answer: the HTTP server writes the response before this runs.
-      const work = new Promise<void>((resolve) => setImmediate(resolve)).then(() => runDeferred(task));
-      pending.add(work);
-      void work.finally(() => pending.delete(work));
-    });
+  const inProcess = async (task: DeferredTask) => {
+    // After the answer: the HTTP server writes the response before this runs.
+    const work = new Promise<void>((resolve) => setImmediate(resolve)).then(() => runDeferred(task));
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+  };
+  const handOff = deps.defer;
+  const defer = handOff
+    ? async (task: DeferredTask) => {
+        try {
+          await handOff(task);
+        } catch (error) {
+          // Late is better than lost: a press whose hand-off failed is done before the answer.
+          deps.logger.warn('deferred work could not be handed off; running it now', {
+            kind: task.kind,
+            error: describe(error),
+          });
+          await runDeferred(task);
+        }
+      }
+    : inProcess;
 
   async function slackInteractions(request: IngestRequest) {
     if (request.method !== 'POST') throw methodNotAllowed(['POST']);

@@ -118,3 +118,44 @@ describe('acknowledged alerts', () => {
     expect(sent('pagerduty')).toBe(2);
   });
 });
+
+describe('acknowledged alerts in messages', () => {
+  const slackConfig = () =>
+    configWith({
+      channels: [
+        {
+          ...CHANNEL_CONFIGS.slack,
+          interactive: { signingSecret: 'env:SLACK_URL', allow: { ack: ['*'] } },
+        },
+      ],
+      route: { ...ROUTE, receiver: 'slack' },
+    });
+
+  it('an acknowledged alert sent again with its group says who works on it, without buttons', async () => {
+    const n = createNotifier({
+      config: slackConfig(),
+      ...h.notifierDeps(),
+      retry: { baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 2000 },
+    });
+    const a = jobEvent({ name: 'etl-acked' });
+    await n.handle([a]);
+    await n.flush();
+    await acknowledgeAlerts(
+      { store: h.store, config: slackConfig() },
+      ackInputSchema.parse({ alert: a.data.fingerprint, createdBy: 'alice', comment: '' }),
+      'slack',
+      h.nowMs,
+    );
+    h.nowMs += 300_000;
+    await n.handle([jobEvent({ name: 'etl-new' })]);
+    await n.flush();
+    await n.close();
+    const last = h.sink.messages.filter((m) => m.channel === 'slack').at(-1)?.body as {
+      blocks: { type: string; block_id?: string; text?: { text: string } }[];
+    };
+    const text = JSON.stringify(last.blocks);
+    expect(text).toMatch(/✅ \*Acknowledged\* by alice until \d\d:\d\d UTC/);
+    const actionBlocks = last.blocks.filter((b) => b.type === 'actions').map((b) => b.block_id);
+    expect(actionBlocks).toEqual([`jobwatch:${jobEvent({ name: 'etl-new' }).data.fingerprint}`]);
+  });
+});

@@ -195,6 +195,47 @@ describe('POST /slack/interactions', () => {
     }
   });
 
+  it('when the hand-off of the work fails (no invoke permission), the press is still acted on, before the answer', async () => {
+    const failing = await startHarness({
+      yaml: yaml(),
+      env: sinkEnv(sink),
+      defer: async () => {
+        throw new Error('AccessDeniedException: not authorized to perform lambda:InvokeFunction');
+      },
+    });
+    const failingServer = await startWebhookServer({ handler: failing.handler });
+    try {
+      failing.clock.nowMs = h.clock.nowMs;
+      const alert = jobEvent({ name: 'handoff-job', startsAtMs: h.clock.nowMs - 1000 });
+      const notifier = createNotifier({
+        config: failing.config,
+        store: failing.store,
+        secrets: createSecretResolver({ env: { ...SECRETS, ...sinkEnv(sink) } }),
+        logger: silentLogger,
+        now: () => failing.clock.nowMs,
+      });
+      await notifier.handle([alert]);
+      await notifier.flush();
+      await notifier.close();
+      const sent = sink.messages.find((m) => JSON.stringify(m.body).includes(alert.data.fingerprint));
+      const { response } = await sink.pressSlackButton({
+        interactionsUrl: `${failingServer.url}/slack/interactions`,
+        signingSecret: SECRETS.JW_SLACK_SIGNING_SECRET,
+        message: sent?.body as Loose,
+        actionId: 'jobwatch:ack',
+        user: { id: ONCALL },
+        timestampSec: Math.floor(failing.clock.nowMs / 1000),
+      });
+      expect(response.status).toBe(200);
+      expect([...(await activeAcks(failing.store, failing.clock.nowMs)).keys()]).toEqual([
+        alert.data.fingerprint,
+      ]);
+    } finally {
+      await failingServer.stop();
+      await failing.stop();
+    }
+  });
+
   it('a bad signature, an old timestamp or missing headers are 401 with a clear message, and do nothing', async () => {
     const cases: [Partial<Parameters<ChatSink['pressSlackButton']>[0]>, RegExp][] = [
       [{ signingSecret: 'not-the-signing-secret-000000000000' }, /X-Slack-Signature does not match/],

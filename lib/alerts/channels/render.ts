@@ -69,6 +69,10 @@ export function alertLines(view: AlertView, m: Markup, nowMs: number): string[] 
   } else {
     const state = view.state ? `state ${view.state} ` : '';
     lines.push(m.text(`${state}since ${formatSince(view.stateSinceMs ?? view.startsAtMs, nowMs)}`));
+    if (view.acknowledged)
+      lines.push(
+        `✅ ${m.bold(m.text('Acknowledged'))} ${m.text(`by ${view.acknowledged.by} until ${new Date(view.acknowledged.untilMs).toISOString().slice(11, 16)} UTC`)}`,
+      );
   }
   // The last error gets its own line, so a summary that repeats it stops before it.
   const summary = view.lastError ? view.summary.replace(/\s*Last error:.*$/s, '') : view.summary;

@@ -61,6 +61,8 @@ export interface AlertView {
   /** What an automatic action did and why, for remediation.* events. */
   remediation?: { action: string; outcome: string; reason?: string; dryRun?: boolean };
   links: { title: string; url: string }[];
+  /** Someone works on it (a firing alert sent again while acknowledged): who, and until when. */
+  acknowledged?: { by: string; untilMs: number };
   labels: Record<string, string>;
   /** The CloudEvent itself, for the webhook channel. */
   event: JobwatchEvent;

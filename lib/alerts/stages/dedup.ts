@@ -63,7 +63,16 @@ export function evaluateGroup(input: {
         firing: true,
       });
       if (muted) suppressed++;
-      else firing.push(toAlertView(event));
+      else {
+        // An acknowledged alert that goes out again (its group changed) says so instead of asking.
+        const ack = muter.acks.get(event.data.fingerprint);
+        const view = toAlertView(event);
+        firing.push(
+          ack && covers(ack, event.data.startsAtMs, nowMs)
+            ? { ...view, acknowledged: { by: ack.createdBy, untilMs: ack.untilMs } }
+            : view,
+        );
+      }
     } else if (known.has(event.data.fingerprint)) {
       // Only resolutions of alerts this receiver was told about are news to it.
       resolved.push(toAlertView(event));

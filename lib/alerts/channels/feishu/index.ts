@@ -167,6 +167,8 @@ function alertElements(
   const text = { tag: 'div', text: { tag: 'lark_md', content: alertLines(view, markup, nowMs).join('\n') } };
   if (view.status !== 'firing') return [text, { tag: 'hr' }];
   if (note) return [text, { tag: 'note', elements: [{ tag: 'lark_md', content: note }] }, { tag: 'hr' }];
+  // An acknowledged alert's lines say who works on it; it needs no buttons.
+  if (view.acknowledged) return [text, { tag: 'hr' }];
   const actions = [
     ...BUTTON_ACTIONS.map((action) => ({
       tag: 'button',

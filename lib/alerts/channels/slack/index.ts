@@ -111,7 +111,8 @@ export function buildSlackPayload(
   if (message.firing.length > 0) alertBlocks.push(section(`*Firing (${message.firing.length})*`));
   for (const view of message.firing) {
     alertBlocks.push(section(alertLines(view, slackMarkup, message.nowMs).join('\n')));
-    if (options.interactive) alertBlocks.push(actionsBlock(message.receiver, view));
+    // An acknowledged alert's line says who works on it; it needs no buttons.
+    if (options.interactive && !view.acknowledged) alertBlocks.push(actionsBlock(message.receiver, view));
   }
   if (message.resolved.length > 0) alertBlocks.push(section(`*Resolved (${message.resolved.length})*`));
   for (const view of message.resolved)
