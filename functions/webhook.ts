@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { lambdaServices } from '../lib/aws/lambda.js';
 import { IngestUnavailableError } from '../lib/ingest/errors.js';
 import { createWebhookHandler, type DeferredTask, type WebhookApp } from '../lib/ingest/handler.js';
+import { createRemediatorFor } from '../lib/runtime/services.js';
 
 let handlerPromise: Promise<WebhookApp> | undefined;
 
@@ -52,6 +53,12 @@ function webhookHandler(): Promise<WebhookApp> {
       now: services.now,
       triggerPoll: invokePoll,
       defer: invokeSelf,
+      // Approve / Reject links: the answer here, the approved run in the deferred invoke (it may take minutes).
+      remediator: createRemediatorFor(services, async (events) => {
+        const result = await services.bus.publish(events);
+        if (result.failed.length > 0)
+          throw new Error(`${result.failed.length} remediation events not published`);
+      }),
     }),
   );
   handlerPromise.catch(() => {

@@ -22,9 +22,23 @@ export const LINK_ACTIONS = {
 } as const;
 export type LinkAction = keyof typeof LINK_ACTIONS;
 
+/**
+ * Answers to a remediation waiting for approval (policy `approval: required`), on its decision message
+ * only; the token's subject is the approval id, and the approval's own window decides whether it counts.
+ */
+export const APPROVAL_LINK_ACTIONS = {
+  approve: { title: 'Approve' },
+  reject: { title: 'Reject' },
+} as const;
+export type ApprovalLinkAction = keyof typeof APPROVAL_LINK_ACTIONS;
+export type TokenAction = LinkAction | ApprovalLinkAction;
+
+export const isApprovalAction = (action: TokenAction): action is ApprovalLinkAction =>
+  Object.hasOwn(APPROVAL_LINK_ACTIONS, action);
+
 export interface ActionClaims {
   fingerprint: string;
-  action: LinkAction;
+  action: TokenAction;
   expiresAtMs: number;
   nonce: string;
 }
@@ -64,14 +78,14 @@ export function verifyActionToken(key: string, token: string, nowMs: number): To
     typeof r.f !== 'string' ||
     !/^[\w:.-]{1,200}$/.test(r.f) ||
     typeof r.a !== 'string' ||
-    !(r.a in LINK_ACTIONS) ||
+    !(Object.hasOwn(LINK_ACTIONS, r.a) || Object.hasOwn(APPROVAL_LINK_ACTIONS, r.a)) ||
     typeof r.e !== 'number' ||
     typeof r.n !== 'string' ||
     !/^[\w-]{16,64}$/.test(r.n)
   )
     return { ok: false, status: 400, reason: 'this link is malformed' };
   if (r.e <= nowMs) return { ok: false, status: 410, reason: 'this link has expired' };
-  return { ok: true, claims: { fingerprint: r.f, action: r.a as LinkAction, expiresAtMs: r.e, nonce: r.n } };
+  return { ok: true, claims: { fingerprint: r.f, action: r.a as TokenAction, expiresAtMs: r.e, nonce: r.n } };
 }
 
 /** Marks a token used; false when it was used before (one conditional write decides between racers). */
@@ -101,9 +115,31 @@ export function actionLinks(
   nowMs: number,
   nonce: () => string = () => randomBytes(16).toString('base64url'),
 ): { title: string; url: string }[] {
+  return signedLinks(publicUrl, key, fingerprint, nowMs, LINK_ACTIONS, nonce);
+}
+
+/** Approve / Reject for a remediation waiting for approval; `approvalId` is the subject. */
+export function approvalLinks(
+  publicUrl: string,
+  key: string,
+  approvalId: string,
+  nowMs: number,
+  nonce: () => string = () => randomBytes(16).toString('base64url'),
+): { title: string; url: string }[] {
+  return signedLinks(publicUrl, key, approvalId, nowMs, APPROVAL_LINK_ACTIONS, nonce);
+}
+
+function signedLinks(
+  publicUrl: string,
+  key: string,
+  fingerprint: string,
+  nowMs: number,
+  actions: Readonly<Partial<Record<TokenAction, { title: string }>>>,
+  nonce: () => string,
+): { title: string; url: string }[] {
   const base = publicUrl.replace(/\/+$/, '');
-  return (Object.keys(LINK_ACTIONS) as LinkAction[]).map((action) => ({
-    title: LINK_ACTIONS[action].title,
+  return (Object.keys(actions) as TokenAction[]).map((action) => ({
+    title: actions[action]?.title ?? action,
     url: `${base}${ACTION_PATH}?t=${signActionToken(key, {
       fingerprint,
       action,

@@ -17,6 +17,7 @@ import { buildEvent, type EventInput } from '../events/build.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import type { ProviderId } from '../model/snapshot.js';
 import type { Logger } from '../observability/logger.js';
+import type { Remediator } from '../remediation/index.js';
 import type { EventBus } from '../runtime/bus.js';
 import { ConditionFailedError, type Store } from '../state/store.js';
 import { type AcceptResult, acceptEvents, describe } from './accept.js';
@@ -93,10 +94,18 @@ export interface WebhookDeps {
    * answer (the local runtime and tests; `idle()` waits for it).
    */
   defer?: (task: DeferredTask) => Promise<void>;
+  /** Answers and runs remediations waiting for approval (Approve / Reject links); without it they are refused. */
+  remediator?: Pick<Remediator, 'answerApproval' | 'runApproved'>;
 }
 
 /** Deferred work as plain data (see WebhookDeps.defer). */
-export type DeferredTask = SlackActionTask | ForwardAckTask;
+export type DeferredTask = SlackActionTask | ForwardAckTask | ApprovalRunTask;
+
+/** An approved remediation, run after the confirm page answered (it may take minutes: verify). */
+export interface ApprovalRunTask {
+  kind: 'approval-run';
+  id: string;
+}
 
 export type WebhookHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -485,7 +494,15 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookApp {
         }
         return key;
       },
+      ...(deps.remediator ? { approvals: approvalsOf(deps.remediator) } : {}),
     });
+  }
+
+  function approvalsOf(remediator: NonNullable<WebhookDeps['remediator']>) {
+    return {
+      answer: (input: Parameters<Remediator['answerApproval']>[0]) => remediator.answerApproval(input),
+      run: (id: string) => defer({ kind: 'approval-run', id }),
+    };
   }
 
   // ---- Chat callbacks -------------------------------------------------------------------------------
@@ -502,6 +519,7 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookApp {
           logger: deps.logger,
           now: deps.now,
         });
+      else if (task.kind === 'approval-run') await deps.remediator?.runApproved(task.id);
       else if (task.kind === 'forward-ack')
         await forwardAcknowledgement(
           { store: deps.store, config: deps.config, secrets: deps.secrets, logger: deps.logger },

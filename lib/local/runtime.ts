@@ -128,6 +128,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         const target = config.targets.find((t) => t.id === targetId);
         if (target) pollOne(target);
       },
+      remediator: pipeline.remediator,
     });
     webhook = await startWebhookServer({
       handler,

@@ -163,3 +163,53 @@ describe('action links', () => {
     expect(await listSilences(h.store, h.clock.nowMs)).toHaveLength(1);
   });
 });
+
+describe('approval links', () => {
+  it('a remediation waiting for approval carries Approve / Reject (not Acknowledge); without a remediator they are refused', async () => {
+    const notifier = createNotifier({
+      config: h.config,
+      store: h.store,
+      secrets: createSecretResolver({ env: { ...SECRETS, ...sinkEnv(sink) } }),
+      logger: silentLogger,
+      now: () => h.clock.nowMs,
+    });
+    const approvalId = 'apr-0123456789abcdef0123';
+    const asked = jobEvent({
+      name: 'approval-job',
+      type: 'remediation.skipped',
+      severity: 'warning',
+      title: 'Approval needed: restart approval-job',
+      values: {
+        action: 'restart',
+        outcome: 'skipped',
+        reasonCode: 'awaiting-approval',
+        approvalId,
+        approvalExpiresAtMs: h.clock.nowMs + 1800_000,
+      },
+    });
+    const before = sink.messages.length;
+    await notifier.handle([asked]);
+    await notifier.flush();
+    await notifier.close();
+    const slack = sink.messages
+      .slice(before)
+      .filter((m) => m.channel === 'slack')
+      .map((m) => JSON.stringify(m.body))
+      .join(' ');
+    const titles = [...slack.matchAll(/<https:\/\/jobwatch\.example\.com\/act\?t=[\w.-]+\|([^>]+)>/g)].map(
+      (m) => m[1],
+    );
+    expect(titles).toEqual(['Approve', 'Reject']);
+    const approve = /<(https:\/\/jobwatch\.example\.com\/act\?t=[\w.-]+)\|Approve>/.exec(slack)?.[1];
+    const token = tokenOf(approve);
+    const claims = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
+    expect(claims).toMatchObject({ f: approvalId, a: 'approve' });
+    // This webhook has no remediator: the link is refused, and says so.
+    const refused = await post(token);
+    expect(refused.status).toBe(404);
+    expect(await refused.text()).toContain('there is no such approval request here');
+  });
+});

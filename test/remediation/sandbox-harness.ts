@@ -54,6 +54,8 @@ export async function startRemediationHarness(options: {
   plugin: SandboxPlugin;
   provider: Provider;
   remediation: Record<string, unknown>;
+  /** More of jobwatch.yml (e.g. `webhook:` for action links). */
+  config?: Record<string, unknown>;
   /** Simulated seconds per wall second: vendors' asynchronous transitions need time to pass. */
   speed: number;
 }): Promise<RemediationHarness> {
@@ -64,7 +66,7 @@ export async function startRemediationHarness(options: {
     ...t,
     rules: { ...(t.rules as object | undefined), stateChanged: { enabled: true } },
   }));
-  const config = parseConfig({ targets, remediation: options.remediation }, 'sandbox');
+  const config = parseConfig({ ...options.config, targets, remediation: options.remediation }, 'sandbox');
   const target = config.targets[0] as TargetConfig;
   const secrets = createSecretResolver({ env: { ...SANDBOX_ENV } });
   const ctx: ProviderContext = { now: () => clock.now(), secrets, logger: silentLogger };

@@ -5,7 +5,7 @@
  */
 import { buildEvent } from '../../events/build.js';
 import type { Logger } from '../../observability/logger.js';
-import { actionLinks } from '../action-links.js';
+import { actionLinks, approvalLinks } from '../action-links.js';
 import type { AlertGroupMessage } from '../channels/types.js';
 import { toAlertView } from '../view.js';
 import type { Candidate } from './dedup.js';
@@ -84,10 +84,15 @@ export async function withActionLinks(
   }
   return {
     ...message,
-    firing: message.firing.map((view) => ({
-      ...view,
-      links: [...view.links, ...actionLinks(publicUrl, key, view.fingerprint, nowMs)],
-    })),
+    firing: message.firing.map((view) => {
+      // A remediation waiting for a person offers Approve / Reject instead (policy `approval: required`).
+      const approvalId = view.event.data.values.approvalId;
+      const links =
+        typeof approvalId === 'string' && view.event.data.values.reasonCode === 'awaiting-approval'
+          ? approvalLinks(publicUrl, key, approvalId, nowMs)
+          : actionLinks(publicUrl, key, view.fingerprint, nowMs);
+      return { ...view, links: [...view.links, ...links] };
+    }),
   };
 }
 
