@@ -5,6 +5,7 @@ import { createSecretResolver } from '../lib/config/secrets.js';
 import type { TargetSnapshot } from '../lib/model/snapshot.js';
 import { silentLogger } from '../lib/observability/logger.js';
 import { PROVIDERS_BY_ID } from '../lib/providers/registry.js';
+import type { Provider } from '../lib/providers/types.js';
 import type { FleetSpec } from '../lib/sandbox/types.js';
 
 export interface FleetSizes {
@@ -75,7 +76,7 @@ export function collector(config: Config) {
   return (): Promise<TargetSnapshot[]> =>
     Promise.all(
       config.targets.map((target) =>
-        PROVIDERS_BY_ID[target.provider].collect(target, {
+        (PROVIDERS_BY_ID[target.provider] as Provider).collect(target, {
           now: Date.now,
           secrets,
           logger: silentLogger,

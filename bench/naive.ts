@@ -5,7 +5,9 @@ import { createSecretResolver } from '../lib/config/secrets.js';
 import type { JobSnapshot, TargetSnapshot } from '../lib/model/snapshot.js';
 import { silentLogger } from '../lib/observability/logger.js';
 import { resolveBlinkClient } from '../lib/providers/alibaba-blink/collector.js';
+import type { BlinkTarget } from '../lib/providers/alibaba-blink/config.js';
 import { parseFlinkScopeId, resolveFlinkClient } from '../lib/providers/alibaba-flink/collector.js';
+import type { FlinkTarget } from '../lib/providers/alibaba-flink/config.js';
 import { getHuaweiClient } from '../lib/providers/huawei/index.js';
 
 export interface NaiveRow {
@@ -69,7 +71,8 @@ async function naiveCalls(
   concurrency: number,
 ): Promise<(job: JobSnapshot) => Call[]> {
   if (target.provider === 'alibaba-blink') {
-    const client = await resolveBlinkClient(target, { now: Date.now, secrets, logger: silentLogger });
+    const blink = target as BlinkTarget;
+    const client = await resolveBlinkClient(blink, { now: Date.now, secrets, logger: silentLogger });
     const get =
       (job: JobSnapshot, operation: string, leaf: string): Call =>
       () =>
@@ -89,7 +92,7 @@ async function naiveCalls(
           get(job, 'GetInstanceCheckpoint', 'checkpoints'),
           get(job, 'GetInstanceExceptions', 'exceptions'),
         );
-        for (const metric of target.options.metrics) {
+        for (const metric of blink.options.metrics) {
           calls.push(() =>
             client.call(
               {
@@ -123,7 +126,11 @@ async function naiveCalls(
     };
   }
   if (target.provider === 'alibaba-flink') {
-    const client = await resolveFlinkClient(target, { now: Date.now, secrets, logger: silentLogger });
+    const client = await resolveFlinkClient(target as FlinkTarget, {
+      now: Date.now,
+      secrets,
+      logger: silentLogger,
+    });
     const namespace = (job: JobSnapshot) => parseFlinkScopeId(job.scope.id)?.namespace ?? '';
     const get =
       (job: JobSnapshot, operation: string, segments: string[], query: [string, string][] = []): Call =>
@@ -148,7 +155,7 @@ async function naiveCalls(
       accessKeyId: await secrets(target.credentials.accessKeyId),
       secretAccessKey: await secrets(target.credentials.secretAccessKey),
     },
-    projectId: target.options.projectId,
+    projectId: (target.options as { projectId: string }).projectId,
     concurrency,
   });
   if (target.provider === 'huawei-dli') {

@@ -6,6 +6,7 @@ import { createSecretResolver } from '../lib/config/secrets.js';
 import type { TargetSnapshot } from '../lib/model/snapshot.js';
 import { silentLogger } from '../lib/observability/logger.js';
 import { resolveBlinkClient } from '../lib/providers/alibaba-blink/collector.js';
+import type { BlinkTarget } from '../lib/providers/alibaba-blink/config.js';
 import { measure, median } from './measure.js';
 
 const require = createRequire(import.meta.url);
@@ -44,7 +45,7 @@ export async function roaComparison(
   }));
   const secrets = createSecretResolver();
   const ctx = { now: Date.now, secrets, logger: silentLogger };
-  const ours = await resolveBlinkClient(target, ctx);
+  const ours = await resolveBlinkClient(target as BlinkTarget, ctx);
   const limit = createLimiter(concurrency);
   const accessKeyId = await secrets(target.credentials.accessKeyId);
   const accessKeySecret = await secrets(target.credentials.secretAccessKey);

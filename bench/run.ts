@@ -20,6 +20,7 @@ import { createSecretResolver } from '../lib/config/secrets.js';
 import type { Logger } from '../lib/observability/logger.js';
 import { createLineLogger } from '../lib/observability/logger.js';
 import { PROVIDERS_BY_ID } from '../lib/providers/registry.js';
+import type { Provider } from '../lib/providers/types.js';
 import type { EventBus } from '../lib/runtime/bus.js';
 import { type PollReport, pollAll } from '../lib/runtime/pipeline.js';
 import { SANDBOX_ENV } from '../lib/sandbox/types.js';
@@ -350,7 +351,7 @@ if (!values['skip-roa'] && blinkIndex >= 0) {
     `## 3a. Blink ROA client: jobwatch vs @alicloud/pop-core (identical call list, concurrency ${concurrencyOf(blinkTarget)}, ${roaTrials} trials of ${roaCalls} calls, order alternating)`,
   );
   // The collector's snapshot is not kept by the pipeline: collect Blink once more for the job list.
-  const snapshot = await PROVIDERS_BY_ID['alibaba-blink'].collect(blinkTarget, {
+  const snapshot = await (PROVIDERS_BY_ID['alibaba-blink'] as Provider).collect(blinkTarget, {
     now: Date.now,
     secrets: deps.secrets,
     logger: deps.logger,
@@ -378,7 +379,11 @@ if (!values['skip-naive']) {
   // The naive poller only needs each target's job list: collect once more (the pipeline keeps no snapshot).
   const snapshots = await Promise.all(
     config.targets.map((t) =>
-      PROVIDERS_BY_ID[t.provider].collect(t, { now: Date.now, secrets: deps.secrets, logger: deps.logger }),
+      (PROVIDERS_BY_ID[t.provider] as Provider).collect(t, {
+        now: Date.now,
+        secrets: deps.secrets,
+        logger: deps.logger,
+      }),
     ),
   );
   const sequential = await naivePoll(config.targets, snapshots, counts, sample);

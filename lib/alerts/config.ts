@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PROVIDERS, type ProviderId } from '../model/snapshot.js';
+import { SEVERITIES, type Severity } from '../events/types.js';
+import { type ProviderId, providerIdSchema } from '../model/snapshot.js';
 import { channelConfigSchema } from './channels/registry.js';
 import { matcherSchema } from './matchers.js';
 import { configSilenceSchema } from './silences.js';
@@ -33,10 +34,10 @@ const routeFields = {
   stormCap: z.number().int().min(1).max(1000).optional(),
   /** All must match: label matchers like `team="data"` or `{name, op, value}`. */
   matchers: z.array(matcherSchema).default([]),
-  /** Shorthands for the common matchers; each is "any of". */
-  providers: z.array(z.enum(PROVIDERS)).optional(),
+  /** Shorthands for the common matchers; each is "any of". Provider ids are checked against the registry at load. */
+  providers: z.array(providerIdSchema).optional(),
   types: z.array(z.string().min(1)).optional(),
-  severities: z.array(z.enum(['critical', 'warning', 'info'])).optional(),
+  severities: z.array(z.enum(SEVERITIES)).optional(),
   /** Job (resource) name globs (`etl-*`). */
   jobs: z.array(z.string().min(1)).optional(),
   /** Keep matching sibling routes after this one matched. */
@@ -53,7 +54,7 @@ export interface RouteConfig {
   matchers: z.output<typeof matcherSchema>[];
   providers?: ProviderId[] | undefined;
   types?: string[] | undefined;
-  severities?: ('critical' | 'warning' | 'info')[] | undefined;
+  severities?: Severity[] | undefined;
   jobs?: string[] | undefined;
   continue: boolean;
   routes: RouteConfig[];

@@ -1,19 +1,23 @@
 /** Alert routing and chat channels: the surface the runtime, the CLI and the operator API use. */
 export {
   CHANNEL_FACTORIES,
+  CHANNEL_TYPES,
   type ChannelConfig,
   channelConfigSchema,
   createChannel,
+  defineChannel,
+  registerChannel,
 } from './channels/registry.js';
 export type {
   AlertGroupMessage,
   AlertView,
   Channel,
+  ChannelConfigBase,
   ChannelDeps,
+  ChannelPlugin,
   ChannelType,
   NotifyResult,
 } from './channels/types.js';
-export { CHANNEL_TYPES } from './channels/types.js';
 export {
   type AlertingConfig,
   alertingProblems,

@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { formatPath } from './path.js';
 import { type Config, configSchema } from './schema.js';
+
+export { formatPath };
 
 /** One line per problem, each naming the path of the bad field: `targets[0].options.projects: …`. */
 export class ConfigError extends Error {
@@ -13,15 +16,6 @@ export class ConfigError extends Error {
   ) {
     super(`invalid config ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`, options);
   }
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out || '(root)';
 }
 
 /**

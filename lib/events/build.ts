@@ -1,6 +1,6 @@
 import { HEALTH_GRADES, type HealthGrade } from '../diagnose/health.js';
 import { DIAGNOSIS_CATEGORIES } from '../diagnose/types.js';
-import { JOB_KINDS, PROVIDERS, type ProviderId } from '../model/snapshot.js';
+import { JOB_KINDS, PROVIDER_ID_PATTERN, type ProviderId } from '../model/snapshot.js';
 import { eventId, fingerprint } from './fingerprint.js';
 import { type EventPayload, type EventValues, payloadMismatch } from './payloads.js';
 import {
@@ -104,7 +104,6 @@ export function buildEvent<T extends EventType>(input: EventInput<T>): JobwatchE
 }
 
 const TYPE_NAMES: ReadonlySet<string> = new Set(EVENT_TYPE_NAMES);
-const PROVIDER_NAMES: ReadonlySet<string> = new Set(PROVIDERS);
 const JOB_KIND_NAMES: ReadonlySet<string> = new Set(JOB_KINDS);
 const SEVERITY_NAMES: ReadonlySet<string> = new Set(SEVERITIES);
 const STATUS_NAMES: ReadonlySet<string> = new Set(EVENT_STATUSES);
@@ -173,7 +172,7 @@ export function checkedEvent(candidate: {
     !isString(data.type) ||
     !TYPE_NAMES.has(data.type) ||
     !isString(data.provider) ||
-    !PROVIDER_NAMES.has(data.provider) ||
+    !PROVIDER_ID_PATTERN.test(data.provider) ||
     !isString(data.targetId) ||
     !isString(data.region) ||
     !isString(data.severity) ||

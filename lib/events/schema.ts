@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HEALTH_GRADES } from '../diagnose/health.js';
 import { DIAGNOSIS_CATEGORIES } from '../diagnose/types.js';
-import { JOB_KINDS, PROVIDERS } from '../model/snapshot.js';
+import { JOB_KINDS, providerIdSchema } from '../model/snapshot.js';
 import { PAYLOAD_SCHEMAS } from './payloads.js';
 import { EVENT_STATUSES, EVENT_TYPE_NAMES, type EventType, SEVERITIES } from './types.js';
 
@@ -52,7 +52,7 @@ export const healthSchema = z.object({
 export const eventDataSchema = z
   .object({
     type: z.enum(EVENT_TYPE_NAMES as [string, ...string[]]),
-    provider: z.enum(PROVIDERS),
+    provider: providerIdSchema,
     targetId: z.string(),
     region: z.string(),
     resource: resourceRefSchema,

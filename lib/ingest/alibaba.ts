@@ -19,11 +19,13 @@ import { z } from 'zod';
 import type { EventInput } from '../events/build.js';
 import { FINDING_TYPES } from '../events/payloads.js';
 import type { EventStatus, EventType, Severity } from '../events/types.js';
-import { PROVIDERS, type ProviderId, resourceKey } from '../model/snapshot.js';
+import { type ProviderId, resourceKey } from '../model/snapshot.js';
 import { clip, type Fields, fieldsOf, normKey, text, timeMs } from './fields.js';
 
 export interface AlarmContext {
   provider: ProviderId;
+  /** Providers a `provider` label may name (those of the configured targets); others keep `provider`. */
+  knownProviders?: readonly ProviderId[];
   targetId: string;
   region: string;
   nowMs: number;
@@ -230,9 +232,10 @@ export function armsEventInput(alert: AlertmanagerAlert, common: AlertmanagerPay
   const fields = fieldsOf(labels);
   const get = (...names: string[]) => text(fields, ...names);
   const providerLabel = get('jobwatch_provider', 'provider');
-  const provider = (PROVIDERS as readonly string[]).includes(providerLabel ?? '')
-    ? (providerLabel as ProviderId)
-    : context.provider;
+  const provider =
+    providerLabel !== undefined && context.knownProviders?.includes(providerLabel)
+      ? providerLabel
+      : context.provider;
   const ctx = { ...context, provider };
   const alertName = clip(get('alertname', 'alert_name') ?? 'alert', 128) as string;
   const typeLabel = get('jobwatch_type');

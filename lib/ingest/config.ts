@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { secretRef } from '../config/refs.js';
-import { PROVIDERS } from '../model/snapshot.js';
+import { providerIdSchema } from '../model/snapshot.js';
 
 /** Refused with 413 above this many bytes (decoded body). */
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
@@ -35,7 +35,7 @@ const tokenAuth = {
   /** Target the events belong to; defaults to the first target of the event's provider. */
   targetId: z.string().optional(),
   /** Provider the events are attributed to when the payload does not name one. */
-  provider: z.enum(PROVIDERS).default('alibaba-blink'),
+  provider: providerIdSchema.default('alibaba-blink'),
 };
 
 export const webhookSchema = z

@@ -3,7 +3,7 @@ import type { EventInput } from '../events/build.js';
 import { FINDING_TYPES } from '../events/payloads.js';
 import { resourceRefSchema } from '../events/schema.js';
 import { EVENT_STATUSES, SEVERITIES } from '../events/types.js';
-import { PROVIDERS } from '../model/snapshot.js';
+import { providerIdSchema } from '../model/snapshot.js';
 
 /** Remediation events are jobwatch's own record of what it did; outside systems may not forge them. */
 export const INGEST_EVENT_TYPES = FINDING_TYPES as [string, ...string[]];
@@ -28,7 +28,7 @@ const epochMs = z
 export const ingestEventInputSchema = z
   .object({
     type: z.enum(INGEST_EVENT_TYPES),
-    provider: z.enum(PROVIDERS),
+    provider: providerIdSchema,
     targetId: z.string().min(1).max(128),
     region: z.string().min(1).max(64),
     resource: resourceRefSchema.extend({

@@ -377,6 +377,7 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookApp {
     const target = targetFor(arms.provider, arms.targetId);
     const context = {
       provider: arms.provider,
+      knownProviders: deps.config.targets.map((t) => t.provider),
       targetId: target?.id ?? arms.targetId ?? 'arms',
       region: target?.region ?? 'unknown',
       nowMs: deps.now(),

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import { formatPath } from '../config/load.js';
+import { formatPath } from '../config/path.js';
 import { badRequest, IngestHttpError } from './errors.js';
 
 /** What every route sees: an API Gateway v2 event reduced to the parts we trust and use. */

@@ -4,10 +4,21 @@
  *
  * Time values are epoch milliseconds unless a name says otherwise.
  */
+import { z } from 'zod';
 import type { FailureKind } from '../http/errors.js';
 
-export const PROVIDERS = ['alibaba-blink', 'alibaba-flink', 'huawei-dli', 'huawei-mrs'] as const;
-export type ProviderId = (typeof PROVIDERS)[number];
+/**
+ * A provider's id (`alibaba-blink`, `huawei-dli`, ...): a validated string, not an enum. Providers plug in
+ * through lib/providers/registry.ts (`registerProvider`), which sits above this model; an enum here would be
+ * a second list to keep in step with the registry. The model and the event contract check the shape only;
+ * whether an id names a registered provider is checked where a user names one, at config load
+ * (lib/config/schema.ts), and every event comes from a validated target or names one.
+ */
+export type ProviderId = string;
+export const PROVIDER_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const providerIdSchema = z
+  .string()
+  .regex(PROVIDER_ID_PATTERN, 'must be a provider id: lowercase letters, digits and dashes');
 
 /** Normalized job state. The verbatim vendor state is always kept next to it. */
 export const JOB_STATES = [

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import { formatPath } from '../config/load.js';
+import { formatPath } from '../config/path.js';
 import type { CredentialsRef } from '../config/refs.js';
 import { HttpCallError } from '../http/errors.js';
 import {

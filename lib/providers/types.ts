@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { TargetConfig } from '../config/schema.js';
 import type { SecretResolver } from '../config/secrets.js';
+import type { ProviderTarget } from '../config/target.js';
 import type { ContainerHealth, JobKind, JobState, ProviderId, TargetSnapshot } from '../model/snapshot.js';
 import type { Logger } from '../observability/logger.js';
 
@@ -82,26 +82,43 @@ export type CurrentState =
     }
   | { kind: 'cluster' | 'queue'; health: ContainerHealth; vendorState: string };
 
-export interface ProviderActions {
+/** One provider's actions over its own targets (`T`); the registry's providers take any target. */
+export interface ProviderActions<T extends ProviderTarget = ProviderTarget> {
   /** Which actions this provider can perform on a resource of this kind. */
   supports(resource: Pick<ActionTarget, 'kind' | 'jobKind'>): readonly ActionName[];
   /**
    * One fresh read of the resource's state. Throws when the vendor cannot be read (after the HTTP client's
    * retries) or the resource is of a kind this provider cannot read: no answer is never a state.
    */
-  readState(target: TargetConfig, resource: ActionTarget, ctx: ProviderContext): Promise<CurrentState>;
+  readState(target: T, resource: ActionTarget, ctx: ProviderContext): Promise<CurrentState>;
   /** Sends the action, then verifies through the vendor API until the expected state or the timeout. */
-  perform(target: TargetConfig, request: ActionRequest, ctx: ProviderContext): Promise<ActionOutcome>;
+  perform(target: T, request: ActionRequest, ctx: ProviderContext): Promise<ActionOutcome>;
 }
 
-export interface Provider {
+/**
+ * The parameters each action takes, as a strict object schema per action (Cloud Custodian's per-action
+ * schema). An action without an entry is one this provider never performs. The config loader validates every
+ * remediation policy's `params` against these, and the provider's actions parse them with the same schema.
+ */
+export type ActionParamSchemas = Partial<Record<ActionName, z.ZodObject>>;
+
+/**
+ * What the config schema needs of a provider (its `config.ts`): no client, collector or action code.
+ * `Options` is the parsed type of the target's `options` block.
+ */
+export interface ProviderDescriptor<Options = unknown> {
   id: ProviderId;
   displayName: string;
   /** zod schema of the provider-specific `options` block of a target. */
-  optionsSchema: z.ZodType;
+  optionsSchema: z.ZodType<Options>;
   /** Default endpoint for a region; undefined means the region is unknown and `endpoint` must be set. */
   endpointFor(region: string): string | undefined;
-  /** Never throws: vendor failures are `errors` in the snapshot. */
-  collect(target: TargetConfig, ctx: ProviderContext): Promise<TargetSnapshot>;
-  actions: ProviderActions;
+  actionParams: ActionParamSchemas;
+}
+
+/** A provider as the runtime uses it: descriptor, collector, actions. Built with `defineProvider`. */
+export interface Provider<T extends ProviderTarget = ProviderTarget> extends ProviderDescriptor {
+  /** Never throws for vendor failures: those are `errors` in the snapshot. */
+  collect(target: T, ctx: ProviderContext): Promise<TargetSnapshot>;
+  actions: ProviderActions<T>;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FINDING_TYPES } from '../events/payloads.js';
 import { SEVERITIES } from '../events/types.js';
-import { JOB_KINDS, JOB_STATES, PROVIDERS } from '../model/snapshot.js';
+import { JOB_KINDS, JOB_STATES, providerIdSchema } from '../model/snapshot.js';
 import { ACTION_NAMES } from '../providers/types.js';
 
 /**
@@ -15,7 +15,7 @@ import { ACTION_NAMES } from '../providers/types.js';
  *   policies:
  *     - name: restart-failed-flink
  *       match: { types: [job.failed], providers: [huawei-dli], jobs: { include: ['etl-*'] } }
- *       action: { type: restart, params: { savepoint: true } }
+ *       action: { type: restart, params: { fromSavepoint: true } }
  *       mode: enforce
  *       guards: { budget: { max: 3, windowSeconds: 3600 }, cooldownSeconds: 300, persistPolls: 2 }
  */
@@ -68,7 +68,8 @@ export const timeWindowsSchema = z
 export const policyMatchSchema = z
   .object({
     types: z.array(z.enum(TRIGGER_TYPES as [string, ...string[]])).min(1),
-    providers: z.array(z.enum(PROVIDERS)).min(1).optional(),
+    /** Checked against the provider registry at load, with the action's params (lib/config/schema.ts). */
+    providers: z.array(providerIdSchema).min(1).optional(),
     targets: z.array(z.string().min(1)).min(1).optional(),
     severities: z.array(z.enum(SEVERITIES)).min(1).optional(),
     /** Every listed label must be present on the event; values are globs (`*`, `?`). */
@@ -91,7 +92,10 @@ export const policyActionSchema = z.preprocess(
   z
     .object({
       type: z.enum(ACTION_NAMES),
-      /** Passed to the provider, which validates them (e.g. Blink `{ triggerCheckpoint: true }`). */
+      /**
+       * The action's parameters (e.g. Blink `{ triggerCheckpoint: true }`), checked at load against the schema
+       * of every provider the policy can act through (lib/config/schema.ts), and again by the provider.
+       */
       params: z.record(z.string(), z.unknown()).default({}),
     })
     .strict(),

@@ -28,17 +28,12 @@ import { createCipheriv, createHash, createHmac, randomBytes, timingSafeEqual } 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/**
+ * The channel types the sink emulates: the keys of its handler table (startChatSink). The sandbox sits
+ * below lib/alerts, so it cannot read the channel registry; test/providers/registry.test.ts checks that the
+ * sink emulates exactly the registry's built-in channel types.
+ */
 export type ChatChannel = 'slack' | 'dingtalk' | 'feishu' | 'wecom' | 'webhook' | 'pagerduty' | 'opsgenie';
-
-const CHAT_CHANNELS: readonly ChatChannel[] = [
-  'slack',
-  'dingtalk',
-  'feishu',
-  'wecom',
-  'webhook',
-  'pagerduty',
-  'opsgenie',
-];
 
 export interface ChatMessage {
   channel: ChatChannel;
@@ -480,9 +475,22 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
     return accept('opsgenie', { ...(json ?? {}), alias, action: action[2] }, accepted, url.pathname);
   }
 
+  type Handler = (url: URL, req: IncomingMessage, json: Loose | undefined, raw: string) => Reply;
+  const handlers: Record<ChatChannel, Handler> = {
+    slack: (url, _req, json) => slack(url.pathname, json),
+    dingtalk: (url, _req, json) => dingtalk(url, json),
+    feishu: (url, req, json) =>
+      url.pathname.startsWith('/feishu/open-apis/bot/')
+        ? feishu(url.pathname, json)
+        : feishuApp(url, req.headers, json),
+    wecom: (url, _req, json) => wecom(url, json),
+    webhook: (url, req, _json, raw) => webhook(url.pathname, req.headers, raw),
+    pagerduty: (url, _req, json) => pagerduty(url.pathname, json),
+    opsgenie: (url, req, json) => opsgenie(url, req.headers, json),
+  };
   const channelOf = (path: string): ChatChannel | undefined => {
-    const first = path.split('/')[1];
-    return CHAT_CHANNELS.find((c) => c === first);
+    const first = path.split('/')[1] ?? '';
+    return Object.hasOwn(handlers, first) ? (first as ChatChannel) : undefined;
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -511,16 +519,7 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
       } catch {
         json = undefined;
       }
-      if (channel === 'slack') reply = slack(url.pathname, json);
-      else if (channel === 'dingtalk') reply = dingtalk(url, json);
-      else if (channel === 'feishu')
-        reply = url.pathname.startsWith('/feishu/open-apis/bot/')
-          ? feishu(url.pathname, json)
-          : feishuApp(url, req.headers, json);
-      else if (channel === 'wecom') reply = wecom(url, json);
-      else if (channel === 'pagerduty') reply = pagerduty(url.pathname, json);
-      else if (channel === 'opsgenie') reply = opsgenie(url, req.headers, json);
-      else reply = webhook(url.pathname, req.headers, raw);
+      reply = handlers[channel](url, req, json, raw);
     }
     requests.push({
       channel: channel ?? 'unknown',

@@ -1,12 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BuiltInChannelType as ChannelType } from '../../lib/alerts/channels/registry.js';
 import {
   CHANNEL_FACTORIES,
   type ChannelConfig,
   channelConfigSchema,
 } from '../../lib/alerts/channels/registry.js';
-import type { Channel, ChannelType } from '../../lib/alerts/channels/types.js';
+import type { Channel } from '../../lib/alerts/channels/types.js';
 import { toAlertView } from '../../lib/alerts/view.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { CHANNEL_CONFIGS, jobEvent, secretsFor, T0 } from './helpers.js';

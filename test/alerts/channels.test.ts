@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { BuiltInChannelType as ChannelType } from '../../lib/alerts/channels/registry.js';
 import {
   CHANNEL_FACTORIES,
   type ChannelConfig,
@@ -7,7 +8,7 @@ import {
 } from '../../lib/alerts/channels/registry.js';
 import { classifyStatus } from '../../lib/alerts/channels/shared.js';
 import { truncateBytes, truncateRunes } from '../../lib/alerts/channels/text.js';
-import type { AlertGroupMessage, Channel, ChannelType } from '../../lib/alerts/channels/types.js';
+import type { AlertGroupMessage, Channel } from '../../lib/alerts/channels/types.js';
 import { toAlertView } from '../../lib/alerts/view.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { CHAT_SINK_TOKENS, type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CHANNEL_FACTORIES, channelConfigSchema } from '../../lib/alerts/channels/registry.js';
+import { CHANNEL_FACTORIES, CHANNEL_TYPES, channelConfigSchema } from '../../lib/alerts/channels/registry.js';
 import { escapeMarkdown, escapeSlack, truncateBytes, truncateRunes } from '../../lib/alerts/channels/text.js';
-import { CHANNEL_TYPES } from '../../lib/alerts/channels/types.js';
 import { CHANNEL_CONFIGS } from './helpers.js';
 
 describe('channel registry (meta)', () => {

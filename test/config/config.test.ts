@@ -26,10 +26,9 @@ describe('config', () => {
     expect(target.jobs).toEqual({ include: ['*'], exclude: [] });
     expect(config.defaults.pollIntervalSeconds).toBe(60);
     expect(config.state.tableName).toBe('jobwatch');
-    expect(target.provider === 'alibaba-blink' && target.options.jobTypes).toEqual([
-      'FLINK_STREAM',
-      'FLINK_BATCH',
-    ]);
+    expect(
+      target.provider === 'alibaba-blink' && (target.options as { jobTypes: string[] }).jobTypes,
+    ).toEqual(['FLINK_STREAM', 'FLINK_BATCH']);
   });
 
   it('names the exact path of a wrong type deep inside', () => {

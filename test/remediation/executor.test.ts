@@ -32,7 +32,7 @@ const MIN = 60_000;
 const restartPolicy = (overrides: Record<string, unknown> = {}) => ({
   name: 'restart-failed',
   match: { types: ['job.failed'] },
-  action: { type: 'restart', params: { savepoint: true } },
+  action: { type: 'restart', params: { fromSavepoint: true } },
   mode: 'enforce',
   guards: { budget: { max: 3, windowSeconds: 3600 }, cooldownSeconds: 0 },
   retryBackoffSeconds: 5,
@@ -117,7 +117,7 @@ describe('modes', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({
       action: 'restart',
-      params: { savepoint: true },
+      params: { fromSavepoint: true },
       resource: { kind: 'job', vendorId: 'id-etl-orders', scope: { kind: 'queue', id: 'q-prod' } },
       verifyTimeoutMs: 300_000,
       verifyIntervalMs: 10_000,

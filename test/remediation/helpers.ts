@@ -166,6 +166,7 @@ export function providerDouble(
     displayName: `${id} (test double)`,
     optionsSchema: z.unknown(),
     endpointFor: () => undefined,
+    actionParams: Object.fromEntries(supported.map((action) => [action, z.object({}).passthrough()])),
     collect: () => Promise.reject(new Error('the remediation tests never collect')),
     actions: {
       supports: (resource) => (resource.kind === 'job' ? supported : []),

@@ -161,11 +161,14 @@ const fromRegistries = (
   scenario: Omit<SandboxProviderCase, 'id' | 'load'>,
 ): SandboxProviderCase => ({
   id,
-  load: async () => ({ provider: PROVIDERS_BY_ID[id], plugin: EMULATORS_BY_PROVIDER[id] }),
+  load: async () => ({
+    provider: PROVIDERS_BY_ID[id] as Provider,
+    plugin: EMULATORS_BY_PROVIDER[id] as SandboxPlugin,
+  }),
   ...scenario,
 });
 
-export const SANDBOX_PROVIDERS: Record<ProviderId, SandboxProviderCase> = {
+export const SANDBOX_PROVIDERS = {
   'alibaba-blink': fromRegistries('alibaba-blink', {
     failed: { job: 'payments_agg', action: 'restart' },
     mutatingOps: ['ModifyInstanceState', 'StartJob'],
@@ -190,7 +193,7 @@ export const SANDBOX_PROVIDERS: Record<ProviderId, SandboxProviderCase> = {
     restartOp: 'BatchRunFlinkJobs',
     readOp: 'ShowFlinkJob',
   }),
-};
+} satisfies Record<string, SandboxProviderCase>;
 
 /** The policy that restarts (or resubmits) the case's failed job: enforce, no cooldown, fast verify. */
 export const fixFailedPolicy = (c: Pick<SandboxProviderCase, 'failed'>) => ({

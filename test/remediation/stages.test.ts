@@ -36,7 +36,7 @@ const MIN = 60_000;
 const policy = (overrides: Record<string, unknown> = {}) => ({
   name: 'restart-failed',
   match: { types: ['job.failed'] },
-  action: { type: 'restart', params: { savepoint: true } },
+  action: { type: 'restart', params: { fromSavepoint: true } },
   mode: 'enforce',
   guards: { budget: { max: 3, windowSeconds: 3600 }, cooldownSeconds: 0 },
   retryBackoffSeconds: 5,

@@ -1,18 +1,35 @@
+import type { z } from 'zod';
 import type { SecretResolver } from '../../config/secrets.js';
 import type { JobwatchEvent } from '../../events/schema.js';
 import type { FailureKind } from '../../http/errors.js';
 import type { Logger } from '../../observability/logger.js';
 
-export const CHANNEL_TYPES = [
-  'slack',
-  'dingtalk',
-  'feishu',
-  'wecom',
-  'webhook',
-  'pagerduty',
-  'opsgenie',
-] as const;
-export type ChannelType = (typeof CHANNEL_TYPES)[number];
+/**
+ * A channel type (`slack`, `webhook`, ...): a string checked against the channel registry
+ * (lib/alerts/channels/registry.ts) where a config names it, so a channel registered at run time is one.
+ */
+export type ChannelType = string;
+
+/** What every channel's config has (its schema spreads `channelBase` from shared.ts). */
+export interface ChannelConfigBase {
+  type: ChannelType;
+  name: string;
+  sendResolved: boolean;
+  timeoutMs: number;
+}
+
+/**
+ * One channel type: its strict config schema (`type: z.literal(type)`, `...channelBase`) and its constructor.
+ * Registered in lib/alerts/channels/registry.ts (`registerChannel`).
+ */
+export interface ChannelPlugin<
+  T extends ChannelType = ChannelType,
+  C extends ChannelConfigBase = ChannelConfigBase,
+> {
+  type: T;
+  configSchema: z.ZodObject;
+  create(config: C, deps: ChannelDeps): Channel;
+}
 
 /** Why a notification was sent; reasons make messages and tests readable (AM `needsUpdate`). */
 export type SendReason =

@@ -3,7 +3,7 @@
  * vendor's DEMO does), sends ModifyInstanceState / StartJob, then verifies through GetInstanceRunSummary until
  * the expected ActualState or the timeout. Transitions: digest §7.3.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { sleep } from '../../async/sleep.js';
 import {
   ActionStop,
@@ -17,7 +17,8 @@ import {
 } from '../actions-shared.js';
 import type { ActionName, ProviderActions } from '../types.js';
 import type { BlinkCallContext, BlinkClient } from './client.js';
-import { type BlinkTarget, CURRENT_INSTANCE, normalizeBlinkState, resolveBlinkClient } from './collector.js';
+import { CURRENT_INSTANCE, normalizeBlinkState, resolveBlinkClient } from './collector.js';
+import { type BlinkTarget, blinkActionParamsSchema } from './config.js';
 import {
   modifyStateResponseSchema,
   runSummaryResponseSchema,
@@ -34,15 +35,6 @@ const STREAM_ACTIONS: readonly ActionName[] = [
 ];
 const BATCH_ACTIONS: readonly ActionName[] = ['stop', 'restart'];
 
-/** Policy parameters this provider understands; anything else is a rejected request. */
-export const blinkActionParamsSchema = z
-  .object({
-    /** Pause/stop: take a checkpoint first (Blink >= 3.5.0 only, so off unless asked). */
-    triggerCheckpoint: z.boolean().optional(),
-    /** Resume: apply the latest job configuration (vendor default true). */
-    isFlush: z.boolean().optional(),
-  })
-  .strict();
 type BlinkActionParams = z.infer<typeof blinkActionParamsSchema>;
 
 export const blinkSupportedActions: ProviderActions['supports'] = (resource) => {
@@ -232,11 +224,11 @@ const PERFORM: Partial<Record<ActionName, (s: Session) => Promise<string>>> = {
  * The job's current run summary: the current instance (`-1`) of a streaming job, the event's run of a batch
  * job (the current instance when the event names none).
  */
-const readBlinkState: ProviderActions['readState'] = async (target, resource, ctx) => {
-  if (target.provider !== 'alibaba-blink' || resource.kind !== 'job' || resource.scope.kind !== 'project')
+const readBlinkState: ProviderActions<BlinkTarget>['readState'] = async (target, resource, ctx) => {
+  if (resource.kind !== 'job' || resource.scope.kind !== 'project')
     throw new Error(`alibaba-blink cannot read the state of a ${resource.kind} in a ${resource.scope.kind}`);
   const batch = resource.jobKind === 'flink-batch';
-  const client = await resolveBlinkClient(target as BlinkTarget, ctx);
+  const client = await resolveBlinkClient(target, ctx);
   const answer = await client.call(
     {
       operation: 'GetInstanceRunSummary',
@@ -264,7 +256,7 @@ const readBlinkState: ProviderActions['readState'] = async (target, resource, ct
   };
 };
 
-export const blinkActions: ProviderActions = {
+export const blinkActions: ProviderActions<BlinkTarget> = {
   supports: blinkSupportedActions,
   readState: readBlinkState,
 
@@ -272,7 +264,6 @@ export const blinkActions: ProviderActions = {
     runAction(request.action, ctx, async (startedMs) => {
       const handler = PERFORM[request.action];
       if (
-        target.provider !== 'alibaba-blink' ||
         !handler ||
         !blinkSupportedActions(request.resource).includes(request.action) ||
         request.resource.scope.kind !== 'project'
@@ -283,7 +274,7 @@ export const blinkActions: ProviderActions = {
       if (batch && !request.resource.instanceId && request.action !== 'restart')
         rejectAction('a batch job action needs the instance id');
       const session: Session = {
-        client: await resolveBlinkClient(target as BlinkTarget, ctx),
+        client: await resolveBlinkClient(target, ctx),
         call: callContext(ctx),
         project: request.resource.scope.id,
         job: request.resource.vendorId,

@@ -5,7 +5,6 @@
  * GetInstanceFinalState for instances the control plane still calls RUNNING. Never throws.
  */
 import { createLimiter, mapConcurrent } from '../../async/concurrent.js';
-import type { TargetOf } from '../../config/schema.js';
 import { causeLine } from '../../diagnose/index.js';
 import { HttpCallError } from '../../http/errors.js';
 import {
@@ -35,7 +34,7 @@ import {
 } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { type BlinkCallContext, type BlinkClient, blinkClientFor } from './client.js';
-import { blinkEndpointFor } from './config.js';
+import { type BlinkTarget, blinkEndpointFor } from './config.js';
 import {
   beginPoll,
   CHECKPOINT_DURATION,
@@ -71,7 +70,7 @@ import {
   type VendorRunSummary,
 } from './schemas.js';
 
-export type BlinkTarget = TargetOf<'alibaba-blink'>;
+export type { BlinkTarget };
 
 /** The streaming "current instance" alias accepted by every instance API (digest §7.4). */
 export const CURRENT_INSTANCE = -1;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { ProviderTarget } from '../../config/target.js';
+import type { ActionParamSchemas, ProviderDescriptor } from '../types.js';
 
 /** Known foas regions (digest §1.2); any other region needs an explicit `endpoint`. */
 const REGIONS = new Set([
@@ -60,3 +62,30 @@ export const blinkOptionsSchema = z
   .strict();
 
 export type BlinkOptions = z.infer<typeof blinkOptionsSchema>;
+export type BlinkTarget = ProviderTarget<BlinkOptions>;
+
+/** Policy parameters this provider understands; anything else is a rejected request. */
+export const blinkActionParamsSchema = z
+  .object({
+    /** Pause/stop: take a checkpoint first (Blink >= 3.5.0 only, so off unless asked). */
+    triggerCheckpoint: z.boolean().optional(),
+    /** Resume: apply the latest job configuration (vendor default true). */
+    isFlush: z.boolean().optional(),
+  })
+  .strict();
+
+const BLINK_ACTION_PARAMS: ActionParamSchemas = {
+  pause: blinkActionParamsSchema,
+  resume: blinkActionParamsSchema,
+  stop: blinkActionParamsSchema,
+  restart: blinkActionParamsSchema,
+  'restart-from-checkpoint': blinkActionParamsSchema,
+};
+
+export const blinkDescriptor: ProviderDescriptor<BlinkOptions> = {
+  id: 'alibaba-blink',
+  displayName: 'Alibaba Cloud Realtime Compute (Blink)',
+  optionsSchema: blinkOptionsSchema,
+  endpointFor: blinkEndpointFor,
+  actionParams: BLINK_ACTION_PARAMS,
+};

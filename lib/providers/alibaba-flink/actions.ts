@@ -4,7 +4,7 @@
  * then verifies with GetJob until the expected state or the timeout. A deployment is the resource (its id
  * is the vendorId); its jobs are runs (instanceId), and a start makes a new one.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { sleep } from '../../async/sleep.js';
 import { HttpCallError } from '../../http/errors.js';
 import {
@@ -19,41 +19,12 @@ import {
 } from '../actions-shared.js';
 import type { ActionName, ProviderActions } from '../types.js';
 import type { FlinkCallContext, FlinkClient } from './client.js';
-import {
-  type FlinkTarget,
-  latestJob,
-  normalizeFlinkState,
-  parseFlinkScopeId,
-  resolveFlinkClient,
-} from './collector.js';
+import { latestJob, normalizeFlinkState, parseFlinkScopeId, resolveFlinkClient } from './collector.js';
+import { type FlinkTarget, flinkActionParamsSchema, type RESTORE_KINDS } from './config.js';
 import { jobResponseSchema, listJobsResponseSchema, type VendorJob } from './schemas.js';
 
 const JOB_ACTIONS: readonly ActionName[] = ['stop', 'restart', 'restart-from-checkpoint'];
 
-const STOP_STRATEGIES = ['NONE', 'STOP_WITH_SAVEPOINT', 'STOP_WITH_DRAIN'] as const;
-const RESTORE_KINDS = ['NONE', 'LATEST_SAVEPOINT', 'FROM_SAVEPOINT', 'LATEST_STATE'] as const;
-
-/** Policy parameters this provider understands; anything else is a rejected request. */
-export const flinkActionParamsSchema = z
-  .object({
-    /** Stop (and the stop of a restart) takes a savepoint first: STOP_WITH_SAVEPOINT. */
-    withSavepoint: z.boolean().optional(),
-    /** The StopJob strategy itself; wins over `withSavepoint`. */
-    stopStrategy: z.enum(STOP_STRATEGIES).optional(),
-    /** Where a start restores from; by default the latest savepoint after a savepoint stop, else the latest state. */
-    restoreStrategy: z.enum(RESTORE_KINDS).optional(),
-    /** The savepoint to start from (FROM_SAVEPOINT, implied when given). */
-    savepointId: z.string().min(1).optional(),
-    allowNonRestoredState: z.boolean().optional(),
-    /** Stateless start offset, epoch ms (only with restoreStrategy NONE). */
-    jobStartTimeMs: z.number().int().positive().optional(),
-    resourceQueueName: z.string().min(1).optional(),
-  })
-  .strict()
-  .refine((p) => p.restoreStrategy !== 'FROM_SAVEPOINT' || p.savepointId !== undefined, {
-    message: 'restoreStrategy FROM_SAVEPOINT needs savepointId',
-    path: ['savepointId'],
-  });
 type FlinkActionParams = z.infer<typeof flinkActionParamsSchema>;
 
 export const flinkSupportedActions: ProviderActions['supports'] = (resource) => {
@@ -233,13 +204,13 @@ const PERFORM: Partial<Record<ActionName, (s: Session) => Promise<string>>> = {
   'restart-from-checkpoint': (s) => restartWith(s, true),
 };
 
-const readFlinkState: ProviderActions['readState'] = async (target, resource, ctx) => {
+const readFlinkState: ProviderActions<FlinkTarget>['readState'] = async (target, resource, ctx) => {
   const scope = parseFlinkScopeId(resource.scope.id);
-  if (target.provider !== 'alibaba-flink' || resource.kind !== 'job' || !scope)
+  if (resource.kind !== 'job' || !scope)
     throw new Error(
       `alibaba-flink cannot read the state of a ${resource.kind} in ${resource.scope.kind} ${resource.scope.id}`,
     );
-  const client = await resolveFlinkClient(target as FlinkTarget, ctx);
+  const client = await resolveFlinkClient(target, ctx);
   const job = await readLatest(client, scope.namespace, resource.vendorId, callContext(ctx));
   const vendorState = statusOf(job);
   return {
@@ -250,7 +221,7 @@ const readFlinkState: ProviderActions['readState'] = async (target, resource, ct
   };
 };
 
-export const flinkActions: ProviderActions = {
+export const flinkActions: ProviderActions<FlinkTarget> = {
   supports: flinkSupportedActions,
   readState: readFlinkState,
 
@@ -259,17 +230,16 @@ export const flinkActions: ProviderActions = {
       const handler = PERFORM[request.action];
       const scope = parseFlinkScopeId(request.resource.scope.id);
       if (
-        target.provider !== 'alibaba-flink' ||
         !handler ||
         !scope ||
         !flinkSupportedActions(request.resource).includes(request.action) ||
         request.resource.scope.kind !== 'project'
       )
         unsupportedAction(request);
-      if ((target as FlinkTarget).options.workspace !== scope.workspace)
+      if (target.options.workspace !== scope.workspace)
         rejectAction(`workspace ${scope.workspace} is not target ${target.id}'s workspace`);
       const params = parseActionParams(flinkActionParamsSchema, request);
-      const client = await resolveFlinkClient(target as FlinkTarget, ctx);
+      const client = await resolveFlinkClient(target, ctx);
       const session: Session = {
         client,
         call: callContext(ctx),

@@ -5,7 +5,6 @@
  * checkpoints); GetJobDiagnosis for a failed job or one whose risk level is raised. Never throws.
  */
 import { createLimiter, mapConcurrent } from '../../async/concurrent.js';
-import type { TargetOf } from '../../config/schema.js';
 import { HttpCallError } from '../../http/errors.js';
 import {
   type CheckpointFailure,
@@ -28,7 +27,7 @@ import { emptySnapshot, looseNumber, markMissing, resolveCredentials, toCollecti
 import { vendorTagsOf } from '../tags.js';
 import type { ProviderContext } from '../types.js';
 import { type FlinkCallContext, type FlinkClient, flinkClientFor } from './client.js';
-import { flinkEndpointFor } from './config.js';
+import { type FlinkTarget, flinkEndpointFor } from './config.js';
 import {
   getEventsResponseSchema,
   jobDiagnosisResponseSchema,
@@ -42,7 +41,7 @@ import {
   type VendorSavepoint,
 } from './schemas.js';
 
-export type FlinkTarget = TargetOf<'alibaba-flink'>;
+export type { FlinkTarget };
 
 const MAX_PAGES = 1_000;
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { ProviderTarget } from '../../config/target.js';
+import type { ActionParamSchemas, ProviderDescriptor } from '../types.js';
 
 /** Regions with a `ververica` endpoint (digest §1.2: the endpoint page plus the API metadata's list). */
 const REGIONS = new Set([
@@ -48,3 +50,43 @@ export const flinkOptionsSchema = z
   .strict();
 
 export type FlinkOptions = z.infer<typeof flinkOptionsSchema>;
+export type FlinkTarget = ProviderTarget<FlinkOptions>;
+
+const STOP_STRATEGIES = ['NONE', 'STOP_WITH_SAVEPOINT', 'STOP_WITH_DRAIN'] as const;
+export const RESTORE_KINDS = ['NONE', 'LATEST_SAVEPOINT', 'FROM_SAVEPOINT', 'LATEST_STATE'] as const;
+
+/** Policy parameters this provider understands; anything else is a rejected request. */
+export const flinkActionParamsSchema = z
+  .object({
+    /** Stop (and the stop of a restart) takes a savepoint first: STOP_WITH_SAVEPOINT. */
+    withSavepoint: z.boolean().optional(),
+    /** The StopJob strategy itself; wins over `withSavepoint`. */
+    stopStrategy: z.enum(STOP_STRATEGIES).optional(),
+    /** Where a start restores from; by default the latest savepoint after a savepoint stop, else the latest state. */
+    restoreStrategy: z.enum(RESTORE_KINDS).optional(),
+    /** The savepoint to start from (FROM_SAVEPOINT, implied when given). */
+    savepointId: z.string().min(1).optional(),
+    allowNonRestoredState: z.boolean().optional(),
+    /** Stateless start offset, epoch ms (only with restoreStrategy NONE). */
+    jobStartTimeMs: z.number().int().positive().optional(),
+    resourceQueueName: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((p) => p.restoreStrategy !== 'FROM_SAVEPOINT' || p.savepointId !== undefined, {
+    message: 'restoreStrategy FROM_SAVEPOINT needs savepointId',
+    path: ['savepointId'],
+  });
+
+const FLINK_ACTION_PARAMS: ActionParamSchemas = {
+  stop: flinkActionParamsSchema,
+  restart: flinkActionParamsSchema,
+  'restart-from-checkpoint': flinkActionParamsSchema,
+};
+
+export const flinkDescriptor: ProviderDescriptor<FlinkOptions> = {
+  id: 'alibaba-flink',
+  displayName: 'Alibaba Cloud Realtime Compute for Apache Flink',
+  optionsSchema: flinkOptionsSchema,
+  endpointFor: flinkEndpointFor,
+  actionParams: FLINK_ACTION_PARAMS,
+};

@@ -3,9 +3,7 @@
  * restart a queue. DLI answers these calls before the work is done ("request dispatched"), so an answer
  * only means "accepted": every action then polls the job or queue until the expected state or the timeout.
  */
-import { z } from 'zod';
 import { sleep } from '../../async/sleep.js';
-import type { TargetConfig } from '../../config/schema.js';
 import { HttpCallError } from '../../http/errors.js';
 import type { JobState } from '../../model/snapshot.js';
 import {
@@ -28,23 +26,18 @@ import type {
   ProviderActions,
   ProviderContext,
 } from '../types.js';
-import { createDliApi, type DliApi, type DliTarget } from './client.js';
+import { createDliApi, type DliApi } from './client.js';
 import { flinkState, sparkState, sqlState } from './collector.js';
+import {
+  type DliTarget,
+  dliFlinkParamsSchema as flinkParams,
+  dliNoParamsSchema as noParams,
+  dliQueueParamsSchema as queueParams,
+} from './config.js';
 
 const FLINK_ACTIONS: readonly ActionName[] = ['stop', 'restart'];
 const CANCEL_ACTIONS: readonly ActionName[] = ['cancel'];
 const QUEUE_ACTIONS: readonly ActionName[] = ['restart-queue'];
-
-const flinkParams = z
-  .object({
-    /** stop: take a savepoint first (`trigger_savepoint`). */
-    withSavepoint: z.boolean().default(false),
-    /** restart: resume from the latest savepoint (`resume_savepoint`); stopping first takes one. */
-    fromSavepoint: z.boolean().default(false),
-  })
-  .strict();
-const queueParams = z.object({ force: z.boolean().default(false) }).strict();
-const noParams = z.object({}).strict();
 
 function supports(resource: Pick<ActionTarget, 'kind' | 'jobKind'>): readonly ActionName[] {
   if (resource.kind === 'queue') return QUEUE_ACTIONS;
@@ -386,12 +379,11 @@ async function performQueueRestart(
 
 /** One read per resource kind: the Flink job's detail, the Spark batch's or SQL job's state, the queue list. */
 async function readDliState(
-  target: TargetConfig,
+  target: DliTarget,
   resource: ActionTarget,
   ctx: ProviderContext,
 ): Promise<CurrentState> {
-  if (target.provider !== 'huawei-dli') throw new Error(`huawei-dli cannot read a ${target.provider} target`);
-  const api = await createDliApi(target as DliTarget, ctx);
+  const api = await createDliApi(target, ctx);
   if (resource.kind === 'queue') {
     const name = resource.vendorId.toLowerCase();
     const queue = (await api.listQueues()).find((q) => q.name.toLowerCase() === name);
@@ -424,12 +416,12 @@ async function readDliState(
   };
 }
 
-export const dliActions: ProviderActions = {
+export const dliActions: ProviderActions<DliTarget> = {
   supports,
   readState: readDliState,
-  async perform(target: TargetConfig, request: ActionRequest, ctx: ProviderContext): Promise<Outcome> {
+  async perform(target: DliTarget, request: ActionRequest, ctx: ProviderContext): Promise<Outcome> {
     const { action, resource } = request;
-    if (target.provider !== 'huawei-dli' || !supports(resource).includes(action)) {
+    if (!supports(resource).includes(action)) {
       return unsupportedOutcome({
         action,
         message: `${action} is not supported on DLI ${resource.kind}${resource.jobKind ? ` (${resource.jobKind})` : ''}; supported: ${supports(resource).join(', ') || 'none'}`,
@@ -450,7 +442,7 @@ export const dliActions: ProviderActions = {
     const verifier = new Verifier(ctx, request);
     let api: DliApi;
     try {
-      api = await createDliApi(target as DliTarget, ctx);
+      api = await createDliApi(target, ctx);
     } catch (error) {
       return rejected(action, error, verifier.elapsedMs());
     }

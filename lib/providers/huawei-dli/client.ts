@@ -4,12 +4,11 @@
  * whether what it read matches the totals the API reported.
  */
 import type { z } from 'zod';
-import type { TargetOf } from '../../config/schema.js';
 import { getHuaweiClient, type HuaweiClient, type HuaweiMethod } from '../huawei/index.js';
 import { type PagedResult, positionReadings, type ReadPagesOptions, readPages } from '../paging.js';
 import { parseVendor, resolveCredentials } from '../shared.js';
 import type { ProviderContext } from '../types.js';
-import { dliEndpointFor } from './config.js';
+import { type DliTarget, dliEndpointFor } from './config.js';
 import {
   type DliFlinkJobDetail,
   type DliFlinkJobItem,
@@ -52,7 +51,7 @@ export const SPARK_PAGE_SIZE = 100;
 /** Upper bound on pages per listing, so a vendor that never stops paging cannot hold a poll forever. */
 export const MAX_PAGES = 200;
 
-export type DliTarget = TargetOf<'huawei-dli'>;
+export type { DliTarget };
 
 /** A listing read to the end (or not): `complete` is false when what was read != the reported total. */
 export interface Paged<T> extends PagedResult<T> {

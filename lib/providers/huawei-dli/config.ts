@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { ProviderTarget } from '../../config/target.js';
 import { huaweiEndpointFor } from '../huawei/endpoints.js';
+import type { ActionParamSchemas, ProviderDescriptor } from '../types.js';
 
 export function dliEndpointFor(region: string): string | undefined {
   return huaweiEndpointFor('dli', region);
@@ -24,3 +26,32 @@ export const dliOptionsSchema = z
   .strict();
 
 export type DliOptions = z.infer<typeof dliOptionsSchema>;
+export type DliTarget = ProviderTarget<DliOptions>;
+
+/** stop and restart of a Flink job. */
+export const dliFlinkParamsSchema = z
+  .object({
+    /** stop: take a savepoint first (`trigger_savepoint`). */
+    withSavepoint: z.boolean().default(false),
+    /** restart: resume from the latest savepoint (`resume_savepoint`); stopping first takes one. */
+    fromSavepoint: z.boolean().default(false),
+  })
+  .strict();
+export const dliQueueParamsSchema = z.object({ force: z.boolean().default(false) }).strict();
+/** cancel of a Spark batch or SQL job. */
+export const dliNoParamsSchema = z.object({}).strict();
+
+const DLI_ACTION_PARAMS: ActionParamSchemas = {
+  stop: dliFlinkParamsSchema,
+  restart: dliFlinkParamsSchema,
+  cancel: dliNoParamsSchema,
+  'restart-queue': dliQueueParamsSchema,
+};
+
+export const dliDescriptor: ProviderDescriptor<DliOptions> = {
+  id: 'huawei-dli',
+  displayName: 'Huawei Cloud DLI',
+  optionsSchema: dliOptionsSchema,
+  endpointFor: dliEndpointFor,
+  actionParams: DLI_ACTION_PARAMS,
+};

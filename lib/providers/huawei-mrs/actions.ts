@@ -15,7 +15,6 @@
  */
 
 import { sleep as defaultSleep, type Sleep } from '../../async/sleep.js';
-import type { TargetConfig } from '../../config/schema.js';
 import { HttpCallError } from '../../http/errors.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import { finishOutcome, isRetryableFailure, type OutcomeBody, pollUntil } from '../actions-shared.js';
@@ -30,6 +29,7 @@ import type {
 } from '../types.js';
 import { connectMrs, type MrsApi } from './client.js';
 import { isFinalExecution, latestExecutions, normalizeJobState } from './collector.js';
+import type { MrsTarget } from './config.js';
 import type { MrsJobExecution } from './schemas.js';
 
 export const MRS_JOB_ACTIONS: readonly ActionName[] = ['kill', 'resubmit'];
@@ -132,7 +132,7 @@ export interface MrsActionsOptions {
   sleep?: Sleep;
 }
 
-export function createMrsActions(options: MrsActionsOptions = {}): ProviderActions {
+export function createMrsActions(options: MrsActionsOptions = {}): ProviderActions<MrsTarget> {
   const sleep = options.sleep ?? defaultSleep;
 
   return {
@@ -142,12 +142,8 @@ export function createMrsActions(options: MrsActionsOptions = {}): ProviderActio
      * The job's latest execution, as the collector picks it: a person's resubmit is a new execution of the
      * same name, so reading only the execution an event names would still say FAILED after the fix.
      */
-    async readState(
-      target: TargetConfig,
-      resource: ActionTarget,
-      ctx: ProviderContext,
-    ): Promise<CurrentState> {
-      if (target.provider !== 'huawei-mrs' || resource.kind !== 'job' || resource.scope.kind !== 'cluster')
+    async readState(target: MrsTarget, resource: ActionTarget, ctx: ProviderContext): Promise<CurrentState> {
+      if (resource.kind !== 'job' || resource.scope.kind !== 'cluster')
         throw new Error(`huawei-mrs reads job executions on clusters only, not a ${resource.kind}`);
       const api = await connectMrs(target, ctx);
       const listed = await api.listJobs(
@@ -174,22 +170,13 @@ export function createMrsActions(options: MrsActionsOptions = {}): ProviderActio
       };
     },
 
-    async perform(
-      target: TargetConfig,
-      request: ActionRequest,
-      ctx: ProviderContext,
-    ): Promise<ActionOutcome> {
+    async perform(target: MrsTarget, request: ActionRequest, ctx: ProviderContext): Promise<ActionOutcome> {
       const startedMs = ctx.now();
       const { action, resource } = request;
       const done = (outcome: OutcomeBody): ActionOutcome =>
         finishOutcome(action, startedMs, ctx.now, outcome);
 
-      if (
-        target.provider !== 'huawei-mrs' ||
-        resource.kind !== 'job' ||
-        !MRS_JOB_ACTIONS.includes(action) ||
-        resource.scope.kind !== 'cluster'
-      ) {
+      if (resource.kind !== 'job' || !MRS_JOB_ACTIONS.includes(action) || resource.scope.kind !== 'cluster') {
         return done({
           ok: false,
           status: 'unsupported',
@@ -341,4 +328,4 @@ function vendorState(job: MrsJobExecution): string {
   return job.job_result ? `${job.job_state ?? '?'}/${job.job_result}` : (job.job_state ?? 'unknown');
 }
 
-export const mrsActions: ProviderActions = createMrsActions();
+export const mrsActions: ProviderActions<MrsTarget> = createMrsActions();

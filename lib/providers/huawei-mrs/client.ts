@@ -3,7 +3,6 @@
  * plus paging that accepts every reading of MRS's ambiguous `offset` / `currentPage` parameters.
  */
 import type { z } from 'zod';
-import type { TargetOf } from '../../config/schema.js';
 import {
   getHuaweiClient,
   type HuaweiClient,
@@ -13,7 +12,7 @@ import {
 import { type PagedResult, type PageReading, positionReadings, readPages } from '../paging.js';
 import { parseVendor, resolveCredentials } from '../shared.js';
 import type { ProviderContext } from '../types.js';
-import { mrsEndpointFor } from './config.js';
+import { type MrsTarget, mrsEndpointFor } from './config.js';
 import {
   clusterDetailSchema,
   clusterListSchema,
@@ -228,7 +227,7 @@ export class MrsApi {
 
 /** Resolves the target's credentials and builds the API view for one poll or one action. */
 export async function connectMrs(
-  target: TargetOf<'huawei-mrs'>,
+  target: MrsTarget,
   ctx: ProviderContext,
   extra: { onCall?: (operation: string) => void; retry?: Partial<RetryOptions> } = {},
 ): Promise<MrsApi> {

@@ -8,7 +8,6 @@
  * execution that is current.
  */
 import { mapConcurrent } from '../../async/concurrent.js';
-import type { TargetConfig, TargetOf } from '../../config/schema.js';
 import {
   type CollectionError,
   type ContainerHealth,
@@ -28,6 +27,7 @@ import type { PagedResult } from '../paging.js';
 import { emptySnapshot, markMissing, setupFailure, toCollectionError } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { connectMrs, MRS_OPERATIONS, type MrsApi } from './client.js';
+import type { MrsTarget } from './config.js';
 import type { MrsCluster, MrsJobExecution } from './schemas.js';
 
 const PROVIDER = 'huawei-mrs' as const;
@@ -134,7 +134,7 @@ interface ClusterRef {
 }
 
 export function buildClusterSnapshot(
-  target: TargetOf<'huawei-mrs'>,
+  target: MrsTarget,
   cluster: MrsCluster,
   hosts: HostStatus[] | undefined,
 ): ContainerSnapshot {
@@ -185,11 +185,7 @@ export function buildClusterSnapshot(
   };
 }
 
-export function buildJobSnapshot(
-  target: TargetOf<'huawei-mrs'>,
-  cluster: ClusterRef,
-  job: MrsJobExecution,
-): JobSnapshot {
+export function buildJobSnapshot(target: MrsTarget, cluster: ClusterRef, job: MrsJobExecution): JobSnapshot {
   const name = job.job_name ?? job.job_id;
   const scope: Scope = { kind: 'cluster', id: cluster.id, name: cluster.name };
   const { state, stateCause } = normalizeJobState(job.job_state, job.job_result);
@@ -279,7 +275,7 @@ function incompleteError(
 }
 
 /** Collects one MRS target. Never throws. */
-export async function collectMrs(target: TargetConfig, ctx: ProviderContext): Promise<TargetSnapshot> {
+export async function collectMrs(target: MrsTarget, ctx: ProviderContext): Promise<TargetSnapshot> {
   const startedMs = ctx.now();
   const snapshot = emptySnapshot(target, startedMs);
   const fail = (error: CollectionError) => {
@@ -287,7 +283,6 @@ export async function collectMrs(target: TargetConfig, ctx: ProviderContext): Pr
     snapshot.complete = false;
   };
   try {
-    if (target.provider !== PROVIDER) throw new TypeError(`target ${target.id} is not a ${PROVIDER} target`);
     let api: MrsApi;
     try {
       api = await connectMrs(target, ctx, {
@@ -320,7 +315,7 @@ export async function collectMrs(target: TargetConfig, ctx: ProviderContext): Pr
 
 /** Clusters to watch: the configured ids (detail each) or every existing cluster of the project. */
 async function readClusters(
-  target: TargetOf<'huawei-mrs'>,
+  target: MrsTarget,
   api: MrsApi,
   ctx: ProviderContext,
   fail: (error: CollectionError) => void,
@@ -348,7 +343,7 @@ async function readClusters(
 }
 
 async function collectCluster(
-  target: TargetOf<'huawei-mrs'>,
+  target: MrsTarget,
   api: MrsApi,
   ctx: ProviderContext,
   cluster: { id: string; info?: MrsCluster },
@@ -490,7 +485,7 @@ const MAX_FOLLOW_UPS = 50;
 
 /** Follows up vanished executions: the ids read on a retry, and the executions whose detail could not be read. */
 async function followUpVanished(
-  target: TargetOf<'huawei-mrs'>,
+  target: MrsTarget,
   api: MrsApi,
   ctx: ProviderContext,
   clusterId: string,

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { ProviderTarget } from '../../config/target.js';
 import { huaweiEndpointFor } from '../huawei/endpoints.js';
+import type { ActionParamSchemas, ProviderDescriptor } from '../types.js';
 
 export function mrsEndpointFor(region: string): string | undefined {
   return huaweiEndpointFor('mrs', region);
@@ -24,3 +26,17 @@ export const mrsOptionsSchema = z
   .strict();
 
 export type MrsOptions = z.infer<typeof mrsOptionsSchema>;
+export type MrsTarget = ProviderTarget<MrsOptions>;
+
+/** kill and resubmit take no parameters: a resubmit repeats the failed execution's own submission. */
+const mrsNoParamsSchema = z.object({}).strict();
+
+const MRS_ACTION_PARAMS: ActionParamSchemas = { kill: mrsNoParamsSchema, resubmit: mrsNoParamsSchema };
+
+export const mrsDescriptor: ProviderDescriptor<MrsOptions> = {
+  id: 'huawei-mrs',
+  displayName: 'Huawei Cloud MRS',
+  optionsSchema: mrsOptionsSchema,
+  endpointFor: mrsEndpointFor,
+  actionParams: MRS_ACTION_PARAMS,
+};

@@ -7,13 +7,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lib/config/load.js';
-import type { TargetOf } from '../../../lib/config/schema.js';
 import { silentLogger } from '../../../lib/observability/logger.js';
 import {
   normalizeBlinkState,
   toCheckpointStats,
   toFailovers,
 } from '../../../lib/providers/alibaba-blink/collector.js';
+import type { BlinkTarget } from '../../../lib/providers/alibaba-blink/config.js';
 import { alibabaBlinkProvider } from '../../../lib/providers/alibaba-blink/index.js';
 import {
   batchRunSummaryResponseSchema,
@@ -213,7 +213,7 @@ describe('digest examples served over HTTP become a snapshot', () => {
         },
       ],
     });
-    const target = config.targets[0] as TargetOf<'alibaba-blink'>;
+    const target = config.targets[0] as BlinkTarget;
     const nowMs = 1574250000000 + 60_000;
     const snapshot = await alibabaBlinkProvider.collect(target, {
       now: () => nowMs,

@@ -1,3 +1,4 @@
+import type { MrsTarget } from '../../../lib/providers/huawei-mrs/config.js';
 import { huaweiMrsProvider } from '../../../lib/providers/huawei-mrs/index.js';
 import {
   createMrsSandboxPlugin,
@@ -8,7 +9,8 @@ import { type HarnessOptions, type ProviderHarness, startProviderHarness } from 
 
 export { MINUTE, summarize, T0 } from '../harness.js';
 
-export interface MrsHarness extends ProviderHarness {
+export interface MrsHarness extends Omit<ProviderHarness, 'target'> {
+  target: MrsTarget;
   /** The emulator's world, for tests that script it directly. */
   world: MrsWorld;
 }
@@ -21,5 +23,5 @@ export async function startMrsHarness(
   const { plugin: pluginOptions, ...rest } = options;
   const plugin = createMrsSandboxPlugin({ ...pluginOptions, onWorld: (w) => (world = w) });
   const harness = await startProviderHarness(huaweiMrsProvider, plugin, rest);
-  return { ...harness, world: world as unknown as MrsWorld };
+  return { ...harness, target: harness.target as MrsTarget, world: world as unknown as MrsWorld };
 }
