@@ -13,6 +13,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ActionName, ActionTarget, Provider } from '../providers/types.js';
 import type { Store } from '../state/store.js';
 import { cleanVendorText } from '../text/scrub.js';
+import { MAX_ERROR_CHARS } from '../text/trim.js';
 import { ACTION_SPECS } from './actions.js';
 import type { Outcome, RemediationDecision } from './audit.js';
 import type { RemediationConfig, RemediationMode, RemediationPolicy } from './config.js';
@@ -167,7 +168,7 @@ export const verb = (c: Candidate) => ACTION_SPECS[c.policy.action.type].verb;
 export const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** Vendor text for events and the audit: flat, short, and without anything that looks like a credential. */
-export const cleanText = (text: string) => cleanVendorText(text, 300) ?? '';
+export const cleanText = (text: string) => cleanVendorText(text, MAX_ERROR_CHARS) ?? '';
 
 /** A decision that broke: kept for the call's error, said in the summary and the log. */
 export function fail(run: Run, c: Candidate, error: unknown): void {
