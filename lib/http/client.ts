@@ -64,11 +64,15 @@ export interface HttpClientOptions {
   onAttempt?: (info: { operation: string; status?: number; kind?: FailureKind; durationMs: number }) => void;
 }
 
+/** What a vendor's signer sees of a request, just before each attempt. */
 export interface SignableRequest {
   method: string;
+  /** `hostname[:port]`, without the default port. */
   host: string;
+  /** Request path as sent (segments may be percent-encoded). */
   path: string;
   query: [string, string][];
+  /** Headers that will be sent. */
   headers: Record<string, string>;
   body: string | Buffer | undefined;
 }

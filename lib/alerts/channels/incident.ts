@@ -9,6 +9,8 @@ import {
   classifyStatus,
   createPacer,
   failureFromError,
+  notHttpUrl,
+  unresolvedSecret,
   vendorDetail,
   WebhookPoster,
 } from './shared.js';
@@ -107,30 +109,10 @@ export function incidentChannel(
       reference = config.url ?? reference;
       const endpoint = config.url ? await deps.secrets(config.url) : defaultEndpoint;
       if (!safeUrl(endpoint))
-        return {
-          ok: false,
-          result: {
-            ok: false,
-            retry: false,
-            reason: 'client-error',
-            error: `${config.name}: the endpoint from ${config.url} is not an http(s) URL; fix the value behind that reference`,
-          },
-        };
+        return { ok: false, result: notHttpUrl(config.name, 'endpoint', config.url ?? reference) };
       return { ok: true, key, endpoint };
     } catch (error) {
-      const why =
-        error instanceof Error && error.message.includes(reference)
-          ? error.message
-          : `secret reference ${reference} could not be resolved`;
-      return {
-        ok: false,
-        result: {
-          ok: false,
-          retry: !reference.startsWith('env:'),
-          reason: 'secret-unavailable',
-          error: `${config.name}: ${why}`,
-        },
-      };
+      return { ok: false, result: unresolvedSecret(config.name, reference, error) };
     }
   };
 

@@ -253,34 +253,38 @@ export async function resolveWebhook(
     const url = await deps.secrets(config.url);
     reference = config.secret ?? reference;
     const secret = config.secret ? await deps.secrets(config.secret) : undefined;
-    if (!isHttpUrl(url))
-      return {
-        ok: false,
-        result: {
-          ok: false,
-          retry: false,
-          reason: 'client-error',
-          error: `${config.name}: the webhook URL from ${config.url} is not an http(s) URL; fix the value behind that reference`,
-        },
-      };
+    if (!isHttpUrl(url)) return { ok: false, result: notHttpUrl(config.name, 'webhook URL', config.url) };
     return { ok: true, url, ...(secret === undefined ? {} : { secret }) };
   } catch (error) {
-    // The resolver's own words name the reference and why (never the value); an unset env var will not
-    // set itself, so only the AWS-backed references are worth retrying.
-    const why =
-      error instanceof Error && error.message.includes(reference)
-        ? error.message
-        : `secret reference ${reference} could not be resolved`;
-    return {
-      ok: false,
-      result: {
-        ok: false,
-        retry: !reference.startsWith('env:'),
-        reason: 'secret-unavailable',
-        error: `${config.name}: ${why}`,
-      },
-    };
+    return { ok: false, result: unresolvedSecret(config.name, reference, error) };
   }
+}
+
+/** A reference that resolved to something other than an http(s) URL: not retried, the value must change. */
+export function notHttpUrl(channel: string, what: string, reference: string): NotifyResult {
+  return {
+    ok: false,
+    retry: false,
+    reason: 'client-error',
+    error: `${channel}: the ${what} from ${reference} is not an http(s) URL; fix the value behind that reference`,
+  };
+}
+
+/**
+ * A secret reference that did not resolve. The resolver's own words name the reference and why (never the
+ * value); an unset env var will not set itself, so only the AWS-backed references are worth retrying.
+ */
+export function unresolvedSecret(channel: string, reference: string, error: unknown): NotifyResult {
+  const why =
+    error instanceof Error && error.message.includes(reference)
+      ? error.message
+      : `secret reference ${reference} could not be resolved`;
+  return {
+    ok: false,
+    retry: !reference.startsWith('env:'),
+    reason: 'secret-unavailable',
+    error: `${channel}: ${why}`,
+  };
 }
 
 function isHttpUrl(value: string): boolean {

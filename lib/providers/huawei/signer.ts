@@ -5,6 +5,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { SignableRequest } from '../../http/client.js';
 
 export interface HuaweiCredentials {
   accessKeyId: string;
@@ -13,17 +14,8 @@ export interface HuaweiCredentials {
   securityToken?: string;
 }
 
-export interface HuaweiSignableRequest {
-  method: string;
-  /** `hostname[:port]`, without the default port. */
-  host: string;
-  /** Request path as sent (segments may be percent-encoded). */
-  path: string;
-  query: [string, string][];
-  /** Headers that will be sent; every one of them is signed. */
-  headers: Record<string, string>;
-  body: string | Buffer | undefined;
-}
+/** The HTTP client's signable request; every one of its headers is signed. */
+export type HuaweiSignableRequest = SignableRequest;
 
 export const HUAWEI_SIGNING_ALGORITHM = 'SDK-HMAC-SHA256';
 /** The gateway rejects requests whose `X-Sdk-Date` is more than 15 minutes off (signing.md §A.2). */
