@@ -8,7 +8,7 @@ import { startLocalRuntime } from '../local/runtime.js';
 import { createStderrLogger, type Logger } from '../observability/logger.js';
 import { ALL_EMULATORS } from '../providers/emulators.js';
 import { PROVIDERS_BY_ID } from '../providers/registry.js';
-import { formatHistory, remediationHistory } from '../remediation/index.js';
+import { formatHistory, listApprovals, remediationHistory } from '../remediation/index.js';
 import type { EventBus } from '../runtime/bus.js';
 import { type DeadLetterRow, listEveryDeadLetter, retryNotificationsNow } from '../runtime/dead-letters.js';
 import { pollAll } from '../runtime/pipeline.js';
@@ -69,6 +69,7 @@ Commands:
   events tail [--follow]     The most recent events, and new ones as they come
   doctor                     Check the config: secrets resolve, each target answers, channels
   remediation history        Print the remediation audit trail
+  remediation approve|reject Answer an action waiting for approval (remediation approvals lists them)
   deadletters list|replay    Show what could not be delivered, or deliver it now
 
 Run 'jobwatch <command> --help' for a command's options; 'jobwatch --version' prints the version.
@@ -131,8 +132,13 @@ Sends a test message through the named receiver (a channel in the config).`,
   ack: ACK_HELP,
   events: EVENTS_HELP,
   remediation: `Usage: jobwatch remediation history [--job KEY_OR_NAME] [--limit N] [--config FILE]
+       jobwatch remediation approvals [--config FILE]
+       jobwatch remediation approve|reject APPROVAL_ID [--by NAME] [--config FILE]
 
-Prints every remediation decision (performed, skipped with its reason, failed), newest first.`,
+history prints every remediation decision (performed, skipped with its reason, failed), newest first.
+approvals lists actions of policies in approval mode (approval: required) and what became of them.
+approve runs a waiting action now, in this process, through every guardrail, once; reject drops it.
+An answer after the approval's window is refused (exit 2), as is a second answer.`,
   deadletters: `Usage: jobwatch deadletters list [--json] [--config FILE]
        jobwatch deadletters replay [--config FILE]
 
@@ -448,10 +454,15 @@ async function commandRemediation(args: string[]): Promise<number> {
       config: { type: 'string' },
       job: { type: 'string' },
       limit: { type: 'string' },
+      by: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help || positionals[0] !== 'history') {
+  const sub = positionals[0];
+  if (sub === 'approvals' && !values.help) return listApprovalsCommand(values.config);
+  if ((sub === 'approve' || sub === 'reject') && !values.help && positionals.length === 2)
+    return answerApprovalCommand(sub, positionals[1] as string, values);
+  if (values.help || sub !== 'history') {
     help('remediation');
     return values.help ? EXIT.ok : EXIT.usage;
   }
@@ -463,6 +474,57 @@ async function commandRemediation(args: string[]): Promise<number> {
       limit,
     });
     io.out(formatHistory(records));
+    return EXIT.ok;
+  } finally {
+    await opened.close();
+  }
+}
+
+async function listApprovalsCommand(configPath: string | undefined): Promise<number> {
+  const { opened } = await openStateFor(configPath);
+  try {
+    const approvals = await listApprovals(opened.store);
+    if (approvals.length === 0) io.out('No approvals recorded.');
+    for (const a of approvals)
+      io.out(
+        `${a.id}  ${a.state.padEnd(8)}  ${a.action} ${a.targetId}/${a.jobName}  policy ${a.policy}  asked ${new Date(a.requestedAtMs).toISOString()}  until ${new Date(a.expiresAtMs).toISOString()}${a.decidedBy ? `  by ${a.decidedBy}` : ''}`,
+      );
+    return EXIT.ok;
+  } finally {
+    await opened.close();
+  }
+}
+
+/** Approve or reject in this process: the decision goes to the audit trail and the configured channels. */
+async function answerApprovalCommand(
+  verdict: 'approve' | 'reject',
+  id: string,
+  values: { config?: string | undefined; by?: string | undefined },
+): Promise<number> {
+  const { config, opened } = await openStateFor(values.config);
+  const by = `${values.by ?? process.env.USER ?? 'someone'} (cli)`;
+  try {
+    const pipeline = createLocalPipeline({
+      config,
+      store: opened.store,
+      providers: PROVIDERS_BY_ID,
+      secrets: createSecretResolver(),
+      logger: logLevel(false),
+      now: Date.now,
+    });
+    const answer = await pipeline.remediator.answerApproval({ id, verdict, by });
+    if (!answer.ok) {
+      io.err(`jobwatch: ${answer.message}`);
+      return EXIT.usage;
+    }
+    io.out(answer.message);
+    if (answer.state === 'approved') {
+      const report = await pipeline.remediator.runApproved(id);
+      for (const d of report.decisions) io.out(`${d.decision}: ${d.reason}`);
+    }
+    await pipeline.settle();
+    await pipeline.notifier.flush();
+    await pipeline.notifier.close();
     return EXIT.ok;
   } finally {
     await opened.close();
