@@ -263,6 +263,19 @@ export function payloadOf(data: { type: EventType | string; values: EventValues 
   return { type: data.type, values: data.values } as TypedPayload;
 }
 
+/** A decision's facts, typed; undefined for a finding. */
+export function decisionFacts(data: {
+  type: EventType | string;
+  values: EventValues;
+}): EventPayload<'remediation.performed' | 'remediation.skipped' | 'remediation.failed'> | undefined {
+  const payload = payloadOf(data);
+  return payload.type === 'remediation.performed' ||
+    payload.type === 'remediation.skipped' ||
+    payload.type === 'remediation.failed'
+    ? payload.values
+    : undefined;
+}
+
 /** The values no producer of this type writes (a webhook sender's own figures), in their order. */
 export function extrasOf(type: string, values: EventValues): EventValues {
   const fields: Record<string, Field> | undefined = Object.hasOwn(EVENT_CONTRACT, type)

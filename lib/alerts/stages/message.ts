@@ -4,6 +4,7 @@
  * action links (Acknowledge, Silence) added to every firing alert when the webhook is public.
  */
 import { buildEvent } from '../../events/build.js';
+import { decisionFacts } from '../../events/payloads.js';
 import type { Logger } from '../../observability/logger.js';
 import { actionLinks, approvalLinks } from '../action-links.js';
 import type { AlertGroupMessage } from '../channels/types.js';
@@ -86,10 +87,10 @@ export async function withActionLinks(
     ...message,
     firing: message.firing.map((view) => {
       // A remediation waiting for a person offers Approve / Reject instead (policy `approval: required`).
-      const approvalId = view.event.data.values.approvalId;
+      const decision = decisionFacts(view.event.data);
       const links =
-        typeof approvalId === 'string' && view.event.data.values.reasonCode === 'awaiting-approval'
-          ? approvalLinks(publicUrl, key, approvalId, nowMs)
+        decision?.approvalId !== undefined && decision.reasonCode === 'awaiting-approval'
+          ? approvalLinks(publicUrl, key, decision.approvalId, nowMs)
           : actionLinks(publicUrl, key, view.fingerprint, nowMs);
       return { ...view, links: [...view.links, ...links] };
     }),
