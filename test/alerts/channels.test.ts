@@ -12,7 +12,16 @@ import type { AlertGroupMessage, Channel } from '../../lib/alerts/channels/types
 import { toAlertView } from '../../lib/alerts/view.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { CHAT_SINK_TOKENS, type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
-import { CHANNEL_CONFIGS, jobEvent, resolvedOf, SINK_SECRETS, secretsFor, sinkEnv, T0 } from './helpers.js';
+import {
+  CHANNEL_CONFIGS,
+  jobEvent,
+  resolvedOf,
+  SINK_SECRETS,
+  secretsFor,
+  sinkEnv,
+  T0,
+  UNPACED_SINK_RATES,
+} from './helpers.js';
 
 const TYPES = Object.keys(CHANNEL_FACTORIES) as ChannelType[];
 /** Receivers that take one event per alert (keyed by fingerprint) instead of one message per group. */
@@ -75,15 +84,7 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   // A generous Slack rate so the table tests do not wait; the pacing test below uses the real rate.
-  sink = await startChatSink({
-    secrets: SINK_SECRETS,
-    rateLimits: {
-      slackPerSecond: 1000,
-      dingtalkPerMinute: 1000,
-      wecomPerMinute: 1000,
-      pagerdutyPerMinute: 1000,
-    },
-  });
+  sink = await startChatSink({ secrets: SINK_SECRETS, rateLimits: UNPACED_SINK_RATES });
   env = sinkEnv(sink);
 });
 afterAll(async () => sink.stop());

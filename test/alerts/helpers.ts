@@ -41,6 +41,14 @@ export function sinkEnv(sink: ChatSink): NodeJS.ProcessEnv {
   };
 }
 
+/** Sink rate limits far above every vendor's, so tests that send to every channel never wait. */
+export const UNPACED_SINK_RATES = {
+  slackPerSecond: 1000,
+  dingtalkPerMinute: 1000,
+  wecomPerMinute: 1000,
+  pagerdutyPerMinute: 1000,
+};
+
 export const secretsFor = (env: NodeJS.ProcessEnv) => createSecretResolver({ env });
 
 export interface SinkAndStore {

@@ -9,8 +9,15 @@ import type { JobwatchEvent } from '../../lib/events/schema.js';
 import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-server.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
-import { CHANNEL_CONFIGS, jobEvent, resolvedOf, SINK_SECRETS, sinkEnv } from '../alerts/helpers.js';
-import { type Harness, SECRETS, startHarness, testConfigYaml } from './helpers.js';
+import {
+  CHANNEL_CONFIGS,
+  jobEvent,
+  resolvedOf,
+  SINK_SECRETS,
+  sinkEnv,
+  UNPACED_SINK_RATES,
+} from '../alerts/helpers.js';
+import { type Harness, notifyOnce, SECRETS, startHarness, testConfigYaml } from './helpers.js';
 
 let sink: ChatSink;
 let h: Harness;
@@ -21,15 +28,7 @@ const links: Record<string, string> = {};
 const TYPES = Object.keys(CHANNEL_CONFIGS);
 
 beforeAll(async () => {
-  sink = await startChatSink({
-    secrets: SINK_SECRETS,
-    rateLimits: {
-      slackPerSecond: 1000,
-      dingtalkPerMinute: 1000,
-      wecomPerMinute: 1000,
-      pagerdutyPerMinute: 1000,
-    },
-  });
+  sink = await startChatSink({ secrets: SINK_SECRETS, rateLimits: UNPACED_SINK_RATES });
   const yaml = `${testConfigYaml()}
 channels: ${JSON.stringify(Object.values(CHANNEL_CONFIGS))}
 route:
@@ -39,17 +38,8 @@ route:
 `;
   h = await startHarness({ yaml });
   server = await startWebhookServer({ handler: h.handler });
-  const notifier = createNotifier({
-    config: h.config,
-    store: h.store,
-    secrets: createSecretResolver({ env: { ...SECRETS, ...sinkEnv(sink) } }),
-    logger: silentLogger,
-    now: () => h.clock.nowMs,
-  });
   firing = jobEvent({ name: 'act-job', startsAtMs: h.clock.nowMs - 60_000 });
-  await notifier.handle([firing]);
-  await notifier.flush();
-  await notifier.close();
+  await notifyOnce(h, sinkEnv(sink), [firing]);
   const slack = JSON.stringify(sink.messages.find((m) => m.channel === 'slack')?.body);
   for (const m of slack.matchAll(
     /<(https:\/\/jobwatch\.example\.com\/act\?t=[\w.-]+)\|(Acknowledge|Silence [14] h)>/g,

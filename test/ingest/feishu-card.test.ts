@@ -6,12 +6,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { activeAcks } from '../../lib/alerts/acks.js';
 import { chatActionHistory } from '../../lib/alerts/chat-actions.js';
-import { createNotifier } from '../../lib/alerts/notifier.js';
 import { listSilences } from '../../lib/alerts/silences.js';
-import { createSecretResolver } from '../../lib/config/secrets.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
 import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-server.js';
-import { silentLogger } from '../../lib/observability/logger.js';
 import {
   type ChatSink,
   FEISHU_SINK_APP,
@@ -19,7 +16,7 @@ import {
   startChatSink,
 } from '../../lib/sandbox/chat-sink.js';
 import { jobEvent } from '../alerts/helpers.js';
-import { type Harness, SECRETS, startHarness, testConfigYaml } from './helpers.js';
+import { type Harness, notifyOnce, SECRETS, startHarness, testConfigYaml } from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: card bodies are inspected loosely.
 type Loose = Record<string, any>;
@@ -96,16 +93,7 @@ beforeEach(async () => {
   sink.clear();
   const id = Math.random().toString(36).slice(2, 8);
   firing = jobEvent({ name: `pay-${id}`, targetId: `prod-${id}`, startsAtMs: h.clock.nowMs - 60_000 });
-  const notifier = createNotifier({
-    config: h.config,
-    store: h.store,
-    secrets: createSecretResolver({ env: { ...SECRETS, ...env } }),
-    logger: silentLogger,
-    now: () => h.clock.nowMs,
-  });
-  await notifier.handle([firing]);
-  await notifier.flush();
-  await notifier.close();
+  await notifyOnce(h, env, [firing]);
   message = sink.messages.find((m) => JSON.stringify(m.body).includes(firing.data.fingerprint))
     ?.body as Loose;
   sink.clear();

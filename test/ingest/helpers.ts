@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { createNotifier } from '../../lib/alerts/notifier.js';
 import { parseConfigText } from '../../lib/config/load.js';
 import type { Config } from '../../lib/config/schema.js';
 import { createSecretResolver } from '../../lib/config/secrets.js';
@@ -239,6 +240,23 @@ export async function startHarness(
     ...(options.defer ? { defer: options.defer } : {}),
   });
   return { config, store: local.store, bus, handler, polls, clock, stop: local.stop };
+}
+
+/**
+ * Sends `events` through a notifier on the harness's config, store and clock (env: the chat sink's URLs
+ * and secrets next to SECRETS), as the notify function would: handle, flush, close.
+ */
+export async function notifyOnce(harness: Harness, env: NodeJS.ProcessEnv, events: JobwatchEvent[]) {
+  const notifier = createNotifier({
+    config: harness.config,
+    store: harness.store,
+    secrets: createSecretResolver({ env: { ...SECRETS, ...env } }),
+    logger: silentLogger,
+    now: () => harness.clock.nowMs,
+  });
+  await notifier.handle(events);
+  await notifier.flush();
+  await notifier.close();
 }
 
 /** An API Gateway v2 event as the HTTP API would deliver it. */

@@ -15,7 +15,7 @@ import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-se
 import { silentLogger } from '../../lib/observability/logger.js';
 import { type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
 import { jobEvent, resolvedOf, sinkEnv } from '../alerts/helpers.js';
-import { type Harness, SECRETS, startHarness, testConfigYaml } from './helpers.js';
+import { type Harness, notifyOnce, SECRETS, startHarness, testConfigYaml } from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: Slack bodies are inspected loosely.
 type Loose = Record<string, any>;
@@ -49,18 +49,7 @@ route:
     - { receiver: oncall-slack }
 `;
 
-async function notifyAll(events: JobwatchEvent[]) {
-  const notifier = createNotifier({
-    config: h.config,
-    store: h.store,
-    secrets: createSecretResolver({ env: { ...SECRETS, ...sinkEnv(sink) } }),
-    logger: silentLogger,
-    now: () => h.clock.nowMs,
-  });
-  await notifier.handle(events);
-  await notifier.flush();
-  await notifier.close();
-}
+const notifyAll = (events: JobwatchEvent[]) => notifyOnce(h, sinkEnv(sink), events);
 
 const press = (
   actionId: string,
