@@ -5,7 +5,8 @@
 
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import type { Limiter } from '../async/concurrent.js';
+import { createLimiter, type Limiter } from '../async/concurrent.js';
+import type { CredentialsRef } from '../config/refs.js';
 import {
   HttpClient,
   type HttpClientOptions,
@@ -15,8 +16,10 @@ import {
   type ResponseVerdict,
 } from '../http/client.js';
 import { HttpCallError, kindForStatus } from '../http/errors.js';
+import type { TargetSnapshot } from '../model/snapshot.js';
 import { cleanVendorText } from '../text/scrub.js';
-import { createClientCache, parseVendor } from './shared.js';
+import { createClientCache, parseVendor, resolveCredentials } from './shared.js';
+import type { ProviderContext } from './types.js';
 
 export interface VendorCallContext {
   now: () => number;
@@ -108,6 +111,29 @@ export abstract class SignedJsonClient {
   close(): Promise<void> {
     return this.http.close();
   }
+}
+
+/** The context of one poll's calls: its clock and deadline, its call counts, one limiter for the target. */
+export function pollCallContext(
+  ctx: Pick<ProviderContext, 'now' | 'signal'>,
+  snapshot: Pick<TargetSnapshot, 'apiCalls'>,
+  concurrency: number,
+): VendorCallContext {
+  return {
+    now: ctx.now,
+    calls: snapshot.apiCalls,
+    limit: createLimiter(concurrency),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  };
+}
+
+/** The target's resolved credentials as Alibaba Cloud names them (`accessKeySecret`). */
+export async function alibabaCredentials(
+  target: { credentials: CredentialsRef },
+  ctx: Pick<ProviderContext, 'secrets'>,
+): Promise<{ accessKeyId: string; accessKeySecret: string; securityToken?: string }> {
+  const { secretAccessKey, ...credentials } = await resolveCredentials(target, ctx);
+  return { ...credentials, accessKeySecret: secretAccessKey };
 }
 
 /**

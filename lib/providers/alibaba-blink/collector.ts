@@ -4,7 +4,7 @@
  * and GetInstanceMetric (per-job calls the API offers no batch form of); batch jobs: ListInstance (paged) and
  * GetInstanceFinalState for instances the control plane still calls RUNNING. Never throws.
  */
-import { createLimiter, mapConcurrent } from '../../async/concurrent.js';
+import { mapConcurrent } from '../../async/concurrent.js';
 import { causeLine } from '../../diagnose/index.js';
 import { HttpCallError } from '../../http/errors.js';
 import {
@@ -24,14 +24,8 @@ import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import { MAX_ERROR_CHARS } from '../../text/trim.js';
 import { type Page, type PageReading, positionReadings, readPages } from '../paging.js';
-import {
-  emptySnapshot,
-  looseNumber,
-  markMissing,
-  parseVendor,
-  resolveCredentials,
-  toCollectionError,
-} from '../shared.js';
+import { emptySnapshot, looseNumber, markMissing, parseVendor, toCollectionError } from '../shared.js';
+import { alibabaCredentials, pollCallContext } from '../shared-client.js';
 import type { ProviderContext } from '../types.js';
 import { type BlinkCallContext, type BlinkClient, blinkClientFor } from './client.js';
 import { type BlinkTarget, blinkEndpointFor } from './config.js';
@@ -312,11 +306,10 @@ export async function resolveBlinkClient(target: BlinkTarget, ctx: ProviderConte
       attempts: 0,
     });
   }
-  const { secretAccessKey, ...credentials } = await resolveCredentials(target, ctx);
   return blinkClientFor({
     endpoint,
     regionId: target.options.clusterRegion ?? target.region,
-    credentials: { ...credentials, accessKeySecret: secretAccessKey },
+    credentials: await alibabaCredentials(target, ctx),
   });
 }
 
@@ -325,12 +318,7 @@ export async function collectBlink(target: BlinkTarget, ctx: ProviderContext): P
   const snapshot = emptySnapshot(target, startedMs);
   try {
     const client = await resolveBlinkClient(target, ctx);
-    const call: BlinkCallContext = {
-      now: ctx.now,
-      calls: snapshot.apiCalls,
-      limit: createLimiter(target.options.concurrency),
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-    };
+    const call = pollCallContext(ctx, snapshot, target.options.concurrency);
     const memory = targetMemory(`${target.id}\u0000${target.endpoint ?? blinkEndpointFor(target.region)}`);
     beginPoll(memory);
     const reads: PollReads = { memory, fullReadEvery: target.options.fullReadEvery };

@@ -4,7 +4,7 @@
  * running streaming job, GetEvents (restarts and failovers) and ListSavepoints (savepoints and retained
  * checkpoints); GetJobDiagnosis for a failed job or one whose risk level is raised. Never throws.
  */
-import { createLimiter, mapConcurrent } from '../../async/concurrent.js';
+import { mapConcurrent } from '../../async/concurrent.js';
 import { HttpCallError } from '../../http/errors.js';
 import {
   type CheckpointFailure,
@@ -23,7 +23,8 @@ import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import { MAX_ERROR_CHARS } from '../../text/trim.js';
 import { type Page, type PageReading, positionReadings, readPages } from '../paging.js';
-import { emptySnapshot, looseNumber, markMissing, resolveCredentials, toCollectionError } from '../shared.js';
+import { emptySnapshot, looseNumber, markMissing, toCollectionError } from '../shared.js';
+import { alibabaCredentials, pollCallContext } from '../shared-client.js';
 import { vendorTagsOf } from '../tags.js';
 import type { ProviderContext } from '../types.js';
 import { type FlinkCallContext, type FlinkClient, flinkClientFor } from './client.js';
@@ -253,11 +254,10 @@ export async function resolveFlinkClient(target: FlinkTarget, ctx: ProviderConte
       attempts: 0,
     });
   }
-  const { secretAccessKey, ...credentials } = await resolveCredentials(target, ctx);
   return flinkClientFor({
     endpoint,
     workspace: target.options.workspace,
-    credentials: { ...credentials, accessKeySecret: secretAccessKey },
+    credentials: await alibabaCredentials(target, ctx),
   });
 }
 
@@ -266,12 +266,7 @@ export async function collectFlink(target: FlinkTarget, ctx: ProviderContext): P
   const snapshot = emptySnapshot(target, startedMs);
   try {
     const client = await resolveFlinkClient(target, ctx);
-    const call: FlinkCallContext = {
-      now: ctx.now,
-      calls: snapshot.apiCalls,
-      limit: createLimiter(target.options.concurrency),
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-    };
+    const call = pollCallContext(ctx, snapshot, target.options.concurrency);
     for (const namespace of target.options.namespaces) {
       await collectNamespace(target, namespace, client, call, snapshot);
     }
