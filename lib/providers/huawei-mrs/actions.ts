@@ -18,15 +18,7 @@ import { sleep as defaultSleep, type Sleep } from '../../async/sleep.js';
 import { HttpCallError } from '../../http/errors.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import { finishOutcome, isRetryableFailure, type OutcomeBody, pollUntil } from '../actions-shared.js';
-import type {
-  ActionName,
-  ActionOutcome,
-  ActionRequest,
-  ActionTarget,
-  CurrentState,
-  ProviderActions,
-  ProviderContext,
-} from '../types.js';
+import type { ActionName, ProviderActions } from '../types.js';
 import { connectMrs, type MrsApi } from './client.js';
 import { isFinalExecution, latestExecutions, normalizeJobState } from './collector.js';
 import type { MrsTarget } from './config.js';
@@ -142,7 +134,7 @@ export function createMrsActions(options: MrsActionsOptions = {}): ProviderActio
      * The job's latest execution, as the collector picks it: a person's resubmit is a new execution of the
      * same name, so reading only the execution an event names would still say FAILED after the fix.
      */
-    async readState(target: MrsTarget, resource: ActionTarget, ctx: ProviderContext): Promise<CurrentState> {
+    async readState(target, resource, ctx) {
       if (resource.kind !== 'job' || resource.scope.kind !== 'cluster')
         throw new Error(`huawei-mrs reads job executions on clusters only, not a ${resource.kind}`);
       const api = await connectMrs(target, ctx);
@@ -170,11 +162,10 @@ export function createMrsActions(options: MrsActionsOptions = {}): ProviderActio
       };
     },
 
-    async perform(target: MrsTarget, request: ActionRequest, ctx: ProviderContext): Promise<ActionOutcome> {
+    async perform(target, request, ctx) {
       const startedMs = ctx.now();
       const { action, resource } = request;
-      const done = (outcome: OutcomeBody): ActionOutcome =>
-        finishOutcome(action, startedMs, ctx.now, outcome);
+      const done = (outcome: OutcomeBody) => finishOutcome(action, startedMs, ctx.now, outcome);
 
       if (resource.kind !== 'job' || !MRS_JOB_ACTIONS.includes(action) || resource.scope.kind !== 'cluster') {
         return done({
@@ -197,7 +188,7 @@ export function createMrsActions(options: MrsActionsOptions = {}): ProviderActio
       const verify = async (
         jobId: string,
         settled: (job: MrsJobExecution) => { ok: boolean; message: string } | undefined,
-      ): Promise<ActionOutcome> => {
+      ) => {
         let verdict: { ok: boolean; message: string } | undefined;
         const polled = await pollUntil({
           read: () => api.showJob(clusterId, jobId),
