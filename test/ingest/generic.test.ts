@@ -124,6 +124,26 @@ describe('generic signed ingest', () => {
     expect((await post(body, headers)).status).toBe(400);
   });
 
+  it("checks a sender's values against the type's payload, naming the fact, and keeps its own figures", async () => {
+    const wrong = JSON.stringify(eventInput({ values: { state: 'failed' } }));
+    const refused = await post(wrong, signed(wrong));
+    expect(refused.status).toBe(400);
+    expect((refused.json.error as { message: string }).message).toContain('data.values.state');
+    const body = JSON.stringify(eventInput({ values: { state: 'FAILED', ticket: 'OPS-1', retries: 2 } }));
+    expect((await post(body, signed(body))).status).toBe(200);
+    expect(h.bus.published.at(-1)?.data.values).toEqual({ state: 'FAILED', ticket: 'OPS-1', retries: 2 });
+  });
+
+  it('scrubs, single-spaces and cuts error text where it enters, as a collector does', async () => {
+    const lastError = `password=hunter2 java.io.IOException: broken pipe\n${'\tat a.b.C.d(C.java:1)\n'.repeat(40)}`;
+    const body = JSON.stringify(eventInput({ values: { lastError } }));
+    expect((await post(body, signed(body))).status).toBe(200);
+    const kept = String(h.bus.published.at(-1)?.data.values.lastError);
+    expect(kept).toMatch(/^password=<redacted> java\.io\.IOException: broken pipe at a\.b\.C\.d/);
+    expect(kept.length).toBeLessThanOrEqual(300);
+    expect(kept).not.toContain('\n');
+  });
+
   it('refuses remediation event types from outside systems', async () => {
     const body = JSON.stringify(eventInput({ type: 'remediation.performed' }));
     const response = await post(body, signed(body));
