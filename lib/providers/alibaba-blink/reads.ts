@@ -10,6 +10,15 @@
  * docs/detection.md ("Blink: which reads a poll makes") lists what a skipped read can delay, and by how much.
  */
 import type { CheckpointStats, FailoverException } from '../../model/snapshot.js';
+import {
+  beginPoll,
+  endPoll,
+  fullReadDue,
+  type JobMemoryBase,
+  observeJob,
+  readMemoryStore,
+  type TargetMemory as SharedTargetMemory,
+} from '../read-memory.js';
 import { looseNumber } from '../shared.js';
 import type { VendorCheckpointsDoc, VendorRunSummary } from './schemas.js';
 
@@ -38,55 +47,17 @@ interface FailoverMemory {
   grew: boolean;
 }
 
-interface JobMemory {
-  instanceId?: number | undefined;
-  actual?: string | undefined;
-  expect?: string | undefined;
-  lastErrorTime?: number | undefined;
+interface JobMemory extends JobMemoryBase {
   checkpoints?: CheckpointMemory;
   failovers?: FailoverMemory;
-  seenPoll: number;
 }
 
-export interface TargetMemory {
-  /** Polls of this target made by this process (the first reads everything: nothing is remembered). */
-  poll: number;
-  jobs: Map<string, JobMemory>;
-}
+export type TargetMemory = SharedTargetMemory<JobMemory>;
 
-const memories = new Map<string, TargetMemory>();
-const MAX_TARGETS = 256;
+/** The process's memory of one target (read-memory.ts). */
+export const targetMemory = readMemoryStore<JobMemory>();
 
-/** The process's memory of one target; the key includes the endpoint, so two APIs never share one. */
-export function targetMemory(key: string): TargetMemory {
-  let memory = memories.get(key);
-  if (!memory) {
-    if (memories.size >= MAX_TARGETS) memories.delete(memories.keys().next().value as string);
-    memory = { poll: -1, jobs: new Map() };
-    memories.set(key, memory);
-  }
-  return memory;
-}
-
-/** Starts a poll of the target. */
-export function beginPoll(memory: TargetMemory): void {
-  memory.poll += 1;
-}
-
-/**
- * Whether this poll reads the job whatever its metrics say: once every `fullReadEvery` polls, on a poll
- * that depends on the job's name, so each poll reads a share of the fleet instead of all of it at once.
- */
-export function fullReadDue(memory: TargetMemory, key: string, fullReadEvery: number): boolean {
-  let hash = 0;
-  for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) >>> 0;
-  return (memory.poll + hash) % fullReadEvery === 0;
-}
-
-/** Forgets jobs the (complete) poll did not see running, so memory follows the fleet. */
-export function endPoll(memory: TargetMemory): void {
-  for (const [key, job] of memory.jobs) if (job.seenPoll !== memory.poll) memory.jobs.delete(key);
-}
+export { beginPoll, endPoll, fullReadDue };
 
 /** A metric series as sorted points. `dps` keys are epoch seconds (manual); milliseconds are accepted. */
 export function seriesPoints(dps: Record<string, unknown> | null | undefined): [number, number][] {
@@ -126,24 +97,13 @@ export function planReads(options: {
   nowMs: number;
 }): ReadPlan {
   const { memory, key, summary, series, nowMs } = options;
-  const before = memory.jobs.get(key);
-  const job: JobMemory = before ?? { seenPoll: memory.poll };
-  job.seenPoll = memory.poll;
   // The state says something changed: a new instance, a state move, a newer error.
-  const now = {
-    instanceId: summary?.Id ?? undefined,
-    actual: summary?.ActualState ?? undefined,
-    expect: summary?.ExpectState ?? undefined,
-    lastErrorTime: summary?.LastErrorTime ?? undefined,
-  };
-  const changed =
-    !before ||
-    before.instanceId !== now.instanceId ||
-    before.actual !== now.actual ||
-    before.expect !== now.expect ||
-    before.lastErrorTime !== now.lastErrorTime;
-  Object.assign(job, now);
-  memory.jobs.set(key, job);
+  const { job, changed } = observeJob(memory, key, {
+    instanceId: summary?.Id,
+    actual: summary?.ActualState,
+    expect: summary?.ExpectState,
+    lastErrorTime: summary?.LastErrorTime,
+  });
   const readAll = changed || series === undefined || fullReadDue(memory, key, options.fullReadEvery);
 
   const plan: ReadPlan = { checkpoints: true, exceptions: true };

@@ -2,7 +2,9 @@
  * One poll of one Realtime Compute for Apache Flink workspace. Per namespace: ListDeployments (paged) ->
  * ListJobs per deployment that has any job (paged; the newest job is the deployment's state) -> for a
  * running streaming job, GetEvents (restarts and failovers) and ListSavepoints (savepoints and retained
- * checkpoints); GetJobDiagnosis for a failed job or one whose risk level is raised. Never throws.
+ * checkpoints); GetJobDiagnosis for a failed job or one whose risk level is raised. The per-job reads are
+ * made only when the listing says something may have changed, and on a staggered full read (reads.ts).
+ * Never throws.
  */
 import { mapConcurrent } from '../../async/concurrent.js';
 import { HttpCallError } from '../../http/errors.js';
@@ -23,12 +25,23 @@ import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import { MAX_ERROR_CHARS } from '../../text/trim.js';
 import { type Page, type PageReading, positionReadings, readPages } from '../paging.js';
+import { beginPoll, endPoll } from '../read-memory.js';
 import { emptySnapshot, looseNumber, markMissing, toCollectionError } from '../shared.js';
 import { alibabaCredentials, pollCallContext } from '../shared-client.js';
 import { vendorTagsOf } from '../tags.js';
 import type { ProviderContext } from '../types.js';
 import { type FlinkCallContext, type FlinkClient, flinkClientFor } from './client.js';
 import { type FlinkTarget, flinkEndpointFor } from './config.js';
+import {
+  type DiagnosisFacts,
+  forget,
+  planReads,
+  rememberDiagnosis,
+  rememberEvents,
+  rememberSavepoints,
+  type TargetMemory,
+  targetMemory,
+} from './reads.js';
 import {
   getEventsResponseSchema,
   jobDiagnosisResponseSchema,
@@ -267,8 +280,16 @@ export async function collectFlink(target: FlinkTarget, ctx: ProviderContext): P
   try {
     const client = await resolveFlinkClient(target, ctx);
     const call = pollCallContext(ctx, snapshot, target.options.concurrency);
-    for (const namespace of target.options.namespaces) {
-      await collectNamespace(target, namespace, client, call, snapshot);
+    const memory = targetMemory(
+      `${target.id}\u0000${target.endpoint ?? flinkEndpointFor(target.region)}\u0000${target.options.workspace}`,
+    );
+    beginPoll(memory);
+    try {
+      for (const namespace of target.options.namespaces) {
+        await collectNamespace(target, namespace, client, call, snapshot, memory);
+      }
+    } finally {
+      endPoll(memory);
     }
   } catch (error) {
     snapshot.errors.push(toCollectionError(error, 'collect', ctx.now()));
@@ -300,6 +321,7 @@ async function collectNamespace(
   client: FlinkClient,
   call: FlinkCallContext,
   snapshot: TargetSnapshot,
+  memory: TargetMemory,
 ): Promise<void> {
   const options = target.options;
   const nowMs = () => call.now();
@@ -340,7 +362,7 @@ async function collectNamespace(
       (jobCount(d) ?? 1) > 0,
   );
   const snaps = await mapConcurrent(deployments, options.concurrency, (d) =>
-    collectDeployment(target, namespace, d, client, call, snapshot),
+    collectDeployment(target, namespace, d, client, call, snapshot, memory),
   );
   for (const snap of snaps) if (snap) snapshot.jobs.push(snap);
 }
@@ -352,6 +374,7 @@ async function collectDeployment(
   client: FlinkClient,
   call: FlinkCallContext,
   snapshot: TargetSnapshot,
+  memory: TargetMemory,
 ): Promise<JobSnapshot | undefined> {
   const options = target.options;
   const jobs = await readAllPages<VendorJob>({
@@ -392,14 +415,32 @@ async function collectDeployment(
   if (!job) return undefined;
   const snap = jobSnapshot(target, namespace, deployment, job, call.now());
   const streamingRunning = snap.state === 'RUNNING' && snap.kind === 'flink-stream';
+  const risky = riskRaised(job.status?.riskLevel);
+  const memoryKey = `${namespace}/${deployment.deploymentId}`;
+  const plan = planReads({
+    memory,
+    key: memoryKey,
+    job,
+    wants: {
+      events: streamingRunning,
+      savepoints: streamingRunning && options.readSavepoints,
+      diagnosis: options.readDiagnosis && (snap.state === 'FAILED' || risky),
+    },
+    riskRaised: risky,
+    fullReadEvery: options.fullReadEvery,
+    nowMs: call.now(),
+  });
   const reads: Promise<void>[] = [];
-  if (streamingRunning) {
-    reads.push(readEvents(target, namespace, deployment, job, snap, client, call, snapshot));
-    if (options.readSavepoints)
-      reads.push(readSavepoints(target, namespace, job, snap, client, call, snapshot));
-  }
-  if (options.readDiagnosis && (snap.state === 'FAILED' || riskRaised(job.status?.riskLevel)))
-    reads.push(readDiagnosis(namespace, deployment, job, snap, client, call, snapshot));
+  const remembered = { memory, key: memoryKey };
+  if (plan.events)
+    reads.push(readEvents(target, namespace, deployment, job, snap, client, call, snapshot, remembered));
+  else if (plan.carriedFailovers) snap.failovers = plan.carriedFailovers;
+  if (plan.savepoints)
+    reads.push(readSavepoints(target, namespace, job, snap, client, call, snapshot, remembered));
+  else if (plan.carriedCheckpoints) snap.checkpoints = plan.carriedCheckpoints;
+  if (plan.diagnosis)
+    reads.push(readDiagnosis(namespace, deployment, job, snap, client, call, snapshot, remembered));
+  else if (plan.carriedDiagnosis) applyDiagnosis(snap, plan.carriedDiagnosis);
   await Promise.all(reads);
   return snap;
 }
@@ -469,13 +510,23 @@ function jobSnapshot(
   return snap;
 }
 
-/** A per-job read: its failure is a snapshot error and leaves its evidence missing (held), never a clear. */
+/** Where a read's result is remembered, so the next poll can skip it (reads.ts). */
+interface Remembered {
+  memory: TargetMemory;
+  key: string;
+}
+
+/**
+ * A per-job read: its failure is a snapshot error and leaves its evidence missing (held), never a clear,
+ * and is forgotten, so the next poll reads again.
+ */
 async function perJobRead(
   snapshot: TargetSnapshot,
   snap: JobSnapshot,
   operation: string,
   evidence: Evidence,
   call: FlinkCallContext,
+  remembered: Remembered & { what: 'savepoints' | 'events' | 'diagnosis' },
   read: () => Promise<void>,
 ): Promise<void> {
   try {
@@ -483,6 +534,7 @@ async function perJobRead(
   } catch (error) {
     snapshot.errors.push(toCollectionError(error, operation, call.now()));
     markMissing(snap, evidence);
+    forget(remembered.memory, remembered.key, remembered.what);
   }
 }
 
@@ -496,25 +548,35 @@ async function readEvents(
   client: FlinkClient,
   call: FlinkCallContext,
   snapshot: TargetSnapshot,
+  remembered: Remembered,
 ): Promise<void> {
-  await perJobRead(snapshot, snap, 'GetEvents', 'failovers', call, async () => {
-    const answer = await client.call(
-      {
-        operation: 'GetEvents',
-        method: 'GET',
-        namespace,
-        segments: ['events'],
-        query: [
-          ['deploymentId', deployment.deploymentId],
-          ['pageIndex', '1'],
-          ['pageSize', String(target.options.eventsPageSize)],
-        ],
-      },
-      getEventsResponseSchema,
-      call,
-    );
-    snap.failovers = toFailovers(answer.data, job.jobId);
-  });
+  await perJobRead(
+    snapshot,
+    snap,
+    'GetEvents',
+    'failovers',
+    call,
+    { ...remembered, what: 'events' },
+    async () => {
+      const answer = await client.call(
+        {
+          operation: 'GetEvents',
+          method: 'GET',
+          namespace,
+          segments: ['events'],
+          query: [
+            ['deploymentId', deployment.deploymentId],
+            ['pageIndex', '1'],
+            ['pageSize', String(target.options.eventsPageSize)],
+          ],
+        },
+        getEventsResponseSchema,
+        call,
+      );
+      snap.failovers = toFailovers(answer.data, job.jobId);
+      rememberEvents(remembered.memory, remembered.key, snap.failovers);
+    },
+  );
 }
 
 async function readSavepoints(
@@ -525,25 +587,36 @@ async function readSavepoints(
   client: FlinkClient,
   call: FlinkCallContext,
   snapshot: TargetSnapshot,
+  remembered: Remembered,
 ): Promise<void> {
-  await perJobRead(snapshot, snap, 'ListSavepoints', 'checkpoints', call, async () => {
-    const answer = await client.call(
-      {
-        operation: 'ListSavepoints',
-        method: 'GET',
-        namespace,
-        segments: ['savepoints'],
-        query: [
-          ['jobId', job.jobId],
-          ['pageIndex', '1'],
-          ['pageSize', String(target.options.pageSize)],
-        ],
-      },
-      listSavepointsResponseSchema,
-      call,
-    );
-    snap.checkpoints = toCheckpointStats(answer.data.filter((s) => !s.jobId || s.jobId === job.jobId));
-  });
+  await perJobRead(
+    snapshot,
+    snap,
+    'ListSavepoints',
+    'checkpoints',
+    call,
+    { ...remembered, what: 'savepoints' },
+    async () => {
+      const answer = await client.call(
+        {
+          operation: 'ListSavepoints',
+          method: 'GET',
+          namespace,
+          segments: ['savepoints'],
+          query: [
+            ['jobId', job.jobId],
+            ['pageIndex', '1'],
+            ['pageSize', String(target.options.pageSize)],
+          ],
+        },
+        listSavepointsResponseSchema,
+        call,
+      );
+      const own = answer.data.filter((s) => !s.jobId || s.jobId === job.jobId);
+      snap.checkpoints = toCheckpointStats(own);
+      rememberSavepoints(remembered.memory, remembered.key, own, snap.checkpoints, call.now());
+    },
+  );
 }
 
 /** GetJobDiagnosis: its symptoms join the job's error text, which the diagnosis classifier reads. */
@@ -555,26 +628,41 @@ async function readDiagnosis(
   client: FlinkClient,
   call: FlinkCallContext,
   snapshot: TargetSnapshot,
+  remembered: Remembered,
 ): Promise<void> {
-  await perJobRead(snapshot, snap, 'GetJobDiagnosis', 'details', call, async () => {
-    const answer = await client.call(
-      {
-        operation: 'GetJobDiagnosis',
-        method: 'GET',
-        namespace,
-        segments: ['deployments', deployment.deploymentId, 'jobs', job.jobId, 'job-diagnoses', 'lite'],
-      },
-      jobDiagnosisResponseSchema,
-      call,
-    );
-    if (!answer.data) return;
-    const lines = diagnosisLines(answer.data);
-    if (answer.data.riskLevel) snap.labels['riskLevel'] = answer.data.riskLevel;
-    if (lines.length === 0) return;
-    const text = cleanVendorText(
-      [snap.lastError, `diagnosis: ${lines.join('; ')}`].filter(Boolean).join(' | '),
-      MAX_ERROR_CHARS,
-    );
-    if (text) snap.lastError = text;
-  });
+  await perJobRead(
+    snapshot,
+    snap,
+    'GetJobDiagnosis',
+    'details',
+    call,
+    { ...remembered, what: 'diagnosis' },
+    async () => {
+      const answer = await client.call(
+        {
+          operation: 'GetJobDiagnosis',
+          method: 'GET',
+          namespace,
+          segments: ['deployments', deployment.deploymentId, 'jobs', job.jobId, 'job-diagnoses', 'lite'],
+        },
+        jobDiagnosisResponseSchema,
+        call,
+      );
+      const facts: DiagnosisFacts = { lines: answer.data ? diagnosisLines(answer.data) : [] };
+      if (answer.data?.riskLevel) facts.riskLevel = answer.data.riskLevel;
+      rememberDiagnosis(remembered.memory, remembered.key, facts);
+      applyDiagnosis(snap, facts);
+    },
+  );
+}
+
+/** A diagnosis read (this poll's, or the last one carried forward) on the job's labels and error text. */
+function applyDiagnosis(snap: JobSnapshot, diagnosis: DiagnosisFacts): void {
+  if (diagnosis.riskLevel) snap.labels['riskLevel'] = diagnosis.riskLevel;
+  if (diagnosis.lines.length === 0) return;
+  const text = cleanVendorText(
+    [snap.lastError, `diagnosis: ${diagnosis.lines.join('; ')}`].filter(Boolean).join(' | '),
+    MAX_ERROR_CHARS,
+  );
+  if (text) snap.lastError = text;
 }

@@ -46,6 +46,13 @@ export const flinkOptionsSchema = z
     readSavepoints: z.boolean().default(true),
     /** Ask GetJobDiagnosis about failed jobs and running jobs with a raised risk level. */
     readDiagnosis: z.boolean().default(true),
+    /**
+     * Every how many polls a job's events, savepoints and diagnosis are read whatever the listing says
+     * (the polls between read them only when the job's status, id, restart count, risk level or failure
+     * moved, a checkpoint is due, or the last read showed trouble; docs/detection.md). Staggered by
+     * deployment. 1 reads them every poll.
+     */
+    fullReadEvery: z.number().int().min(1).max(100).default(10),
   })
   .strict();
 
