@@ -32,6 +32,26 @@ const routeFields = {
     .max(30 * 86_400)
     .optional(),
   stormCap: z.number().int().min(1).max(1000).optional(),
+  /**
+   * Escalation: a critical alert on this route still firing and not acknowledged `afterMinutes` after it
+   * started is also sent to `receiver`; steps go in order (e.g. on-call after 15, the manager after 45).
+   * State is in the store, so it survives restarts; it stops when the alert is acknowledged or resolves.
+   */
+  escalate: z
+    .array(
+      z
+        .object({
+          afterMinutes: z
+            .number()
+            .int()
+            .min(1)
+            .max(7 * 24 * 60),
+          receiver: z.string().min(1),
+        })
+        .strict(),
+    )
+    .max(5)
+    .optional(),
   /** All must match: label matchers like `team="data"` or `{name, op, value}`. */
   matchers: z.array(matcherSchema).default([]),
   /** Shorthands for the common matchers; each is "any of". Provider ids are checked against the registry at load. */
@@ -51,6 +71,7 @@ export interface RouteConfig {
   groupIntervalSeconds?: number | undefined;
   repeatIntervalSeconds?: number | undefined;
   stormCap?: number | undefined;
+  escalate?: { afterMinutes: number; receiver: string }[] | undefined;
   matchers: z.output<typeof matcherSchema>[];
   providers?: ProviderId[] | undefined;
   types?: string[] | undefined;
@@ -152,6 +173,19 @@ export function alertingIssues(config: AlertingConfig): AlertingProblem[] {
         path: [...path, 'receiver'],
         message: `no channel named '${route.receiver}' (channels: ${[...names].join(', ') || 'none'})`,
       });
+    route.escalate?.forEach((step, i) => {
+      if (!names.has(step.receiver))
+        problems.push({
+          path: [...path, 'escalate', i, 'receiver'],
+          message: `no channel named '${step.receiver}' (channels: ${[...names].join(', ') || 'none'})`,
+        });
+      const before = route.escalate?.[i - 1];
+      if (before && step.afterMinutes <= before.afterMinutes)
+        problems.push({
+          path: [...path, 'escalate', i, 'afterMinutes'],
+          message: `escalation steps go in order: ${step.afterMinutes} is not after ${before.afterMinutes}`,
+        });
+    });
     route.routes.forEach((child, i) => {
       walk(child, [...path, 'routes', i]);
     });

@@ -28,6 +28,7 @@ import { silencesFromConfig } from './silences.js';
 import { claimGroups, releaseGroups } from './stages/claim.js';
 import { recordUndelivered } from './stages/deadletter.js';
 import { type Candidate, evaluateGroup, readLogEntries } from './stages/dedup.js';
+import { escalate } from './stages/escalate.js';
 import { batchByGroup, GROUP_PK, type GroupState, groupTargets, upsertGroup } from './stages/group.js';
 import { digestMessage, groupMessage, testMessage, withActionLinks } from './stages/message.js';
 import { buildFlushMuter, type FlushMuter } from './stages/mute.js';
@@ -129,6 +130,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     route.routes.forEach(index);
   };
   index(tree);
+  /** Whether any route escalates: without one the flush does not look at groups that are not due. */
+  const escalations = [...routesById.values()].some((r) => r.options.escalations.length > 0);
   const channels = new Map<string, Channel>();
   for (const channelConfig of config.channels)
     channels.set(
@@ -168,8 +171,38 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     const report = emptyReport();
     const groups = await store.query<GroupState>(GROUP_PK, { consistent: true });
     const due = groups.filter((g) => g.data.nextFlushAtMs <= nowMs);
-    if (due.length === 0) return report;
+    const escalating = escalations && groups.length > 0;
+    if (due.length === 0 && !escalating) return report;
     const muter = await buildFlushMuter({ config, configSilences, store, logger, groups, nowMs });
+    if (escalating) {
+      const escalated = await escalate({
+        store,
+        groups,
+        routesById,
+        channels,
+        muter,
+        sendDeps,
+        leaseMsFor,
+        nowMs,
+      });
+      for (const e of escalated) {
+        if (e.ok) report.sent += 1;
+        else {
+          report.failed += 1;
+          logger.error('escalation not sent; retried next flush', { receiver: e.receiver, error: e.error });
+        }
+        report.details.push({
+          receiver: e.receiver,
+          groupKey: `escalation:${e.fingerprint}#${e.step}`,
+          outcome: e.ok ? 'sent' : 'failed',
+          reason: 'escalation',
+          firing: 1,
+          resolved: 0,
+          ...(e.error ? { error: e.error } : {}),
+        });
+      }
+      if (due.length === 0) return report;
+    }
     const logEntryOf = await readLogEntries(store, due);
     const undelivered = await listDeadLetters(store);
 

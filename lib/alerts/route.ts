@@ -14,6 +14,8 @@ export interface RouteOptions {
   groupIntervalMs: number;
   repeatIntervalMs: number;
   stormCap: number;
+  /** Escalation steps of critical alerts not acknowledged in time; see `escalate` in alerts/config.ts. */
+  escalations: readonly { afterMs: number; receiver: string }[];
 }
 
 export interface CompiledRoute {
@@ -55,6 +57,7 @@ export function compileRoute(
     groupIntervalMs: DEFAULT_ROUTE_OPTIONS.groupIntervalSeconds * 1000,
     repeatIntervalMs: DEFAULT_ROUTE_OPTIONS.repeatIntervalSeconds * 1000,
     stormCap: DEFAULT_ROUTE_OPTIONS.stormCap,
+    escalations: [],
   };
   const options: RouteOptions = {
     receiver: route.receiver ?? base.receiver,
@@ -65,6 +68,9 @@ export function compileRoute(
     repeatIntervalMs:
       route.repeatIntervalSeconds === undefined ? base.repeatIntervalMs : route.repeatIntervalSeconds * 1000,
     stormCap: route.stormCap ?? base.stormCap,
+    escalations: route.escalate
+      ? route.escalate.map((s) => ({ afterMs: s.afterMinutes * 60_000, receiver: s.receiver }))
+      : base.escalations,
   };
   return {
     id,

@@ -39,6 +39,7 @@ export type SendReason =
   | 'all-resolved'
   | 'repeat'
   | 'digest'
+  | 'escalation'
   | 'test';
 
 /** One alert as a channel sees it: everything already chosen, trimmed and free of secrets. */
