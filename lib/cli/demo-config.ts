@@ -23,6 +23,8 @@ export function demoEnv(endpoints: Record<ChatChannel, string>): Record<string, 
     JOBWATCH_DEMO_OPERATOR_TOKEN: DEMO_OPERATOR_TOKEN,
     // Signs the status page's session cookies; new each run, so a demo's sessions end with it.
     JOBWATCH_DEMO_STATUS_SESSION_KEY: randomBytes(32).toString('base64url'),
+    // Signs the action links in the demo's messages (Acknowledge, Silence); new each run.
+    JOBWATCH_DEMO_ACTION_LINK_KEY: randomBytes(32).toString('base64url'),
   };
 }
 
@@ -31,7 +33,7 @@ export function demoEnv(endpoints: Record<ChatChannel, string>): Record<string, 
  * type pointed at the local chat sink, short group timers so a newcomer sees messages within a minute,
  * a dry-run policy for every failed job and two enforced restarts (one Blink, one DLI job).
  */
-export function demoConfig(targets: Record<string, unknown>[]): Record<string, unknown> {
+export function demoConfig(targets: Record<string, unknown>[], publicUrl?: string): Record<string, unknown> {
   return {
     targets,
     channels: [
@@ -70,6 +72,8 @@ export function demoConfig(targets: Record<string, unknown>[]): Record<string, u
     webhook: {
       operator: { tokens: ['env:JOBWATCH_DEMO_OPERATOR_TOKEN'] },
       statusPage: { sessionKey: 'env:JOBWATCH_DEMO_STATUS_SESSION_KEY', refreshSeconds: 10 },
+      // With the local webhook's address, messages carry signed action links a reader can click.
+      ...(publicUrl ? { publicUrl, actionLinkKey: 'env:JOBWATCH_DEMO_ACTION_LINK_KEY' } : {}),
     },
     remediation: {
       mode: 'dry-run',

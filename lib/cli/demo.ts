@@ -1,5 +1,7 @@
 import { rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { firingEvent } from '../alerts/chat-actions.js';
 import { parseConfig } from '../config/load.js';
 import { createSecretResolver } from '../config/secrets.js';
 import { startLocalRuntime } from '../local/runtime.js';
@@ -10,6 +12,7 @@ import { startChatSink } from '../sandbox/chat-sink.js';
 import { createSimClock } from '../sandbox/clock.js';
 import { startSandbox } from '../sandbox/server.js';
 import { SANDBOX_ENV } from '../sandbox/types.js';
+import type { Store } from '../state/store.js';
 import { DEMO_OPERATOR_TOKEN, DEMO_SINK_SECRETS, demoConfig, demoEnv } from './demo-config.js';
 import { cliLogger } from './log.js';
 import { formatEventLine, formatPollLine } from './output.js';
@@ -49,7 +52,12 @@ export async function startDemo(options: {
     scenario: 'demo',
     clock,
   });
-  const config = parseConfig(demoConfig(sandbox.targets()), 'built-in demo');
+  // The webhook's port is chosen before the config is built: the messages' action links point at it.
+  const webhookPort = options.webhookPort || (await freePort());
+  const config = parseConfig(
+    demoConfig(sandbox.targets(), `http://127.0.0.1:${webhookPort}`),
+    'built-in demo',
+  );
 
   const dir = resolve(DEMO_STATE_DIR);
   const running = await runningServer(dir);
@@ -77,18 +85,35 @@ export async function startDemo(options: {
   io.out(`  ${'chat sink'.padEnd(COLUMN)} ${sink.url}   (Slack, DingTalk, Feishu, WeCom, webhook)`);
   io.out(`  ${'state'.padEnd(COLUMN)} ${opened.describe}`);
 
+  let linkShown = false;
+  let linkLooking = false;
   const runtime = await startLocalRuntime({
     config,
     pipeline,
     logger,
     pollEveryMs: () => DEMO_POLL_MS,
     flushEveryMs: DEMO_FLUSH_MS,
-    webhook: { port: options.webhookPort ?? 0, store: opened.store, secrets, now: clock.now },
+    webhook: { port: webhookPort, store: opened.store, secrets, now: clock.now },
     checkState: () => opened.check(),
     onReport: (report) => {
       const atMs = Date.now();
       if (options.verbose) io.out(formatPollLine(report, { atMs }));
       for (const event of report.events) io.out(formatEventLine(event, { atMs }));
+      if (!linkShown && !linkLooking) {
+        linkLooking = true;
+        void firingActionLink(sink.messages, opened.store)
+          .then((link) => {
+            if (!link) return;
+            linkShown = true;
+            io.out(
+              `  act from the alert: ${link}   (open it: a confirm page; nothing happens until you press the button)`,
+            );
+          })
+          .catch(() => undefined)
+          .finally(() => {
+            linkLooking = false;
+          });
+      }
     },
   });
   io.out(
@@ -111,4 +136,44 @@ export async function startDemo(options: {
     return 1;
   }
   return 0;
+}
+
+/**
+ * A signed action link (Acknowledge) from the newest message that has one whose alert is still firing, so
+ * the reader's click finds something to act on.
+ */
+export async function firingActionLink(
+  messages: readonly { body: unknown }[],
+  store: Store,
+): Promise<string | undefined> {
+  for (const message of [...messages].reverse()) {
+    const links = JSON.stringify(message.body).match(/https?:\/\/127\.0\.0\.1:\d+\/act\?t=[\w.-]+/g) ?? [];
+    for (const link of links) {
+      const fingerprint = tokenFingerprint(link);
+      if (fingerprint && (await firingEvent(store, fingerprint))) return link;
+    }
+  }
+  return undefined;
+}
+
+/** The alert fingerprint a link's token names (its payload is base64url JSON before the signature). */
+function tokenFingerprint(link: string): string | undefined {
+  try {
+    const token = new URL(link).searchParams.get('t') ?? '';
+    const claims = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
+      f?: unknown;
+    };
+    return typeof claims.f === 'string' ? claims.f : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A free loopback port (the kernel's pick), released for the webhook to take. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done, fail) => server.once('error', fail).listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
 }

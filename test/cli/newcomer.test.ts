@@ -27,6 +27,19 @@ it('status, remediation history and events tail show what the running demo did',
   });
   const exited = new Promise<number | null>((done) => demo.on('exit', done));
   try {
+    // Messages carry signed action links to the local webhook; the demo prints one to click as soon as the
+    // first message has one. A GET shows the confirm page and does nothing (link previewers follow links).
+    const linkPattern = /act from the alert: (http:\/\/127\.0\.0\.1:\d+\/act\?\S+)/;
+    const linkDeadline = Date.now() + 60_000;
+    while (!linkPattern.test(output)) {
+      if (Date.now() > linkDeadline) throw new Error(`the demo printed no action link:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const page = await fetch(linkPattern.exec(output)?.[1] as string);
+    const pageText = await page.text();
+    expect(page.status, `${linkPattern.exec(output)?.[1]}\n${pageText}`).toBe(200);
+    expect(pageText).toMatch(/<form[^>]*method="post"/i);
+
     // The demo's enforced restart of payments_agg is verified within its first half minute or so.
     const deadline = Date.now() + 75_000;
     while (!/RESOLVED\s+critical\s+job\.failed\s+alibaba-blink-sandbox payments_agg/.test(output)) {
