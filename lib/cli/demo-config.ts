@@ -103,6 +103,17 @@ export function demoConfig(targets: Record<string, unknown>[], publicUrl?: strin
           verify: { timeoutSeconds: 60, intervalSeconds: 2 },
         },
         {
+          name: 'restart-fraud-rules-on-approval',
+          description: 'Enforced after a person approves: restart the Flink fraud_rules job when it fails.',
+          match: { types: ['job.failed'], providers: ['alibaba-flink'], jobs: { include: ['fraud_rules'] } },
+          action: 'restart',
+          mode: 'enforce',
+          approval: 'required',
+          fromStates: ['FAILED'],
+          guards: { cooldownSeconds: 30, budget: { max: 3, windowSeconds: 3600 } },
+          verify: { timeoutSeconds: 60, intervalSeconds: 2 },
+        },
+        {
           name: 'restart-failed-streams-dry-run',
           description: 'Dry run: what jobwatch would do for every other failed Flink job.',
           match: {

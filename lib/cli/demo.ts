@@ -87,6 +87,7 @@ export async function startDemo(options: {
 
   let linkShown = false;
   let linkLooking = false;
+  let approvalShown = false;
   const runtime = await startLocalRuntime({
     config,
     pipeline,
@@ -99,6 +100,15 @@ export async function startDemo(options: {
       const atMs = Date.now();
       if (options.verbose) io.out(formatPollLine(report, { atMs }));
       for (const event of report.events) io.out(formatEventLine(event, { atMs }));
+      if (!approvalShown) {
+        const approve = approvalLink(sink.messages);
+        if (approve) {
+          approvalShown = true;
+          io.out(
+            `  approve the restart: ${approve}   (a remediation waiting for a person: open it, then press Approve)`,
+          );
+        }
+      }
       if (!linkShown && !linkLooking) {
         linkLooking = true;
         void firingActionLink(sink.messages, opened.store)
@@ -156,14 +166,30 @@ export async function firingActionLink(
   return undefined;
 }
 
+/** The first Approve link of a remediation waiting for approval in the messages the chat sink received. */
+export function approvalLink(messages: readonly { body: unknown }[]): string | undefined {
+  for (const message of messages) {
+    const links = JSON.stringify(message.body).match(/https?:\/\/127\.0\.0\.1:\d+\/act\?t=[\w.-]+/g) ?? [];
+    const approve = links.find((link) => tokenClaims(link)?.a === 'approve');
+    if (approve) return approve;
+  }
+  return undefined;
+}
+
 /** The alert fingerprint a link's token names (its payload is base64url JSON before the signature). */
 function tokenFingerprint(link: string): string | undefined {
+  const f = tokenClaims(link)?.f;
+  return typeof f === 'string' ? f : undefined;
+}
+
+/** A link token's claims (its payload is base64url JSON before the signature; `f` subject, `a` action). */
+function tokenClaims(link: string): { f?: unknown; a?: unknown } | undefined {
   try {
     const token = new URL(link).searchParams.get('t') ?? '';
-    const claims = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
+    return JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
       f?: unknown;
+      a?: unknown;
     };
-    return typeof claims.f === 'string' ? claims.f : undefined;
   } catch {
     return undefined;
   }

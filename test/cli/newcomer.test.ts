@@ -40,6 +40,22 @@ it('status, remediation history and events tail show what the running demo did',
     expect(page.status, `${linkPattern.exec(output)?.[1]}\n${pageText}`).toBe(200);
     expect(pageText).toMatch(/<form[^>]*method="post"/i);
 
+    // The approval flow end to end: fraud_rules' restart waits for a person; the demo prints its Approve
+    // link; the confirm page's POST approves it, and the restart runs through every guardrail once.
+    const approvePattern = /approve the restart: (http:\/\/127\.0\.0\.1:\d+\/act\?\S+)/;
+    while (!approvePattern.test(output)) {
+      if (Date.now() > linkDeadline) throw new Error(`the demo printed no Approve link:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const approveUrl = new URL(approvePattern.exec(output)?.[1] as string);
+    expect((await fetch(approveUrl)).status).toBe(200);
+    const approved = await fetch(new URL('/act', approveUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ t: approveUrl.searchParams.get('t') as string }).toString(),
+    });
+    expect(approved.status, await approved.text()).toBe(200);
+
     // The demo's enforced restart of payments_agg is verified within its first half minute or so.
     const deadline = Date.now() + 75_000;
     while (!/RESOLVED\s+critical\s+job\.failed\s+alibaba-blink-sandbox payments_agg/.test(output)) {
@@ -58,7 +74,14 @@ it('status, remediation history and events tail show what the running demo did',
     const json = JSON.parse((await jobwatch(['status', '--json'], dir)).stdout) as { targets: unknown[] };
     expect(json.targets).toHaveLength(ALL_EMULATORS.length);
 
-    const history = await jobwatch(['remediation', 'history'], dir);
+    let history = await jobwatch(['remediation', 'history'], dir);
+    const approvedDeadline = Date.now() + 45_000;
+    while (!/performed\s+enforce\s+restart\s+alibaba-flink-sandbox\/fraud_rules/.test(history.stdout)) {
+      if (Date.now() > approvedDeadline)
+        throw new Error(`the approved restart did not run:\n${history.stdout}`);
+      await new Promise((r) => setTimeout(r, 1_000));
+      history = await jobwatch(['remediation', 'history'], dir);
+    }
     expect(history.code).toBe(0);
     expect(history.stdout).toMatch(/performed\s+enforce\s+restart\s+alibaba-blink-sandbox\/payments_agg/);
     expect(history.stdout).toMatch(/dry-run\s+resubmit\s+huawei-mrs-sandbox\/demo-spark-etl/);
