@@ -73,7 +73,11 @@ export async function withActionLinks(
 ): Promise<AlertGroupMessage> {
   const publicUrl = webhook?.publicUrl;
   const keyRef = webhook?.actionLinkKey;
-  if (!publicUrl || !keyRef || message.firing.length === 0 || receiver.interactive) return message;
+  if (!publicUrl || !keyRef || message.firing.length === 0) return message;
+  // Receivers with callbacks have buttons for Acknowledge and Silence but none for Approve / Reject: a
+  // remediation waiting for approval keeps its links there too.
+  if (receiver.interactive && !message.firing.some((view) => awaitingApproval(view) !== undefined))
+    return message;
   let key: string;
   try {
     key = await deps.secrets(keyRef);
@@ -87,14 +91,24 @@ export async function withActionLinks(
     ...message,
     firing: message.firing.map((view) => {
       // A remediation waiting for a person offers Approve / Reject instead (policy `approval: required`).
-      const decision = decisionFacts(view.event.data);
+      const approvalId = awaitingApproval(view);
       const links =
-        decision?.approvalId !== undefined && decision.reasonCode === 'awaiting-approval'
-          ? approvalLinks(publicUrl, key, decision.approvalId, nowMs)
-          : actionLinks(publicUrl, key, view.fingerprint, nowMs);
+        approvalId !== undefined
+          ? approvalLinks(publicUrl, key, approvalId, nowMs)
+          : receiver.interactive
+            ? []
+            : actionLinks(publicUrl, key, view.fingerprint, nowMs);
       return { ...view, links: [...view.links, ...links] };
     }),
   };
+}
+
+/** The approval id of a remediation decision waiting for a person, if the alert is one. */
+function awaitingApproval(view: AlertGroupMessage['firing'][number]): string | undefined {
+  const decision = decisionFacts(view.event.data);
+  return decision?.approvalId !== undefined && decision.reasonCode === 'awaiting-approval'
+    ? decision.approvalId
+    : undefined;
 }
 
 /** `jobwatch alert test`: one harmless firing alert, marked as a test everywhere it shows. */

@@ -84,4 +84,37 @@ describe('stage message', () => {
     ]);
     expect(JSON.stringify(logger.lines)).not.toContain('kkkk');
   });
+
+  it('an interactive receiver (buttons for Acknowledge / Silence) still gets Approve / Reject links', async () => {
+    // Arrange
+    const asked = jobEvent({
+      name: 'approval-job',
+      type: 'remediation.skipped',
+      severity: 'warning',
+      values: {
+        action: 'restart',
+        outcome: 'skipped',
+        reasonCode: 'awaiting-approval',
+        approvalId: 'apr-0123456789abcdef0123',
+        approvalExpiresAtMs: T0 + 1800_000,
+      },
+    });
+    const failed = jobEvent({ name: 'plain-failure' });
+    const c = await storedCandidate(h.store, [asked, failed]);
+    const webhook = { publicUrl: 'https://jobwatch.example.com/', actionLinkKey: 'env:LINK_KEY' };
+    const secrets = async () => 'k'.repeat(32);
+    // Act
+    const message = await withActionLinks(
+      groupMessage(c, true, T0),
+      webhook,
+      { interactive: true },
+      { secrets, logger: recordingLogger() },
+      T0,
+    );
+    // Assess
+    const titles = (name: string) =>
+      message.firing.find((v) => v.resourceName === name)?.links.map((l) => l.title) ?? [];
+    expect(titles('approval-job')).toEqual(expect.arrayContaining(['Approve', 'Reject']));
+    expect(titles('plain-failure')).not.toContain('Acknowledge');
+  });
 });
