@@ -11,6 +11,24 @@
 /** Neutral helpers at the bottom: they import nothing of ours, and every folder may import them. */
 const NEUTRAL = ['text', 'async'];
 
+/** What a host (the Lambda wiring in lib/aws, the local runtime in lib/local) may import: every layer below. */
+const HOST_MAY_IMPORT = [
+  'ingest',
+  'runtime',
+  'alerts',
+  'remediation',
+  'detect',
+  'providers',
+  'events',
+  'model',
+  'diagnose',
+  'config',
+  'http',
+  'state',
+  'observability',
+  'text',
+];
+
 /**
  * Every folder under lib/ (and functions/) with the folders it may import besides NEUTRAL; its own files are
  * always allowed.
@@ -69,57 +87,10 @@ const MAY_IMPORT = {
     'observability',
     'text',
   ],
-  aws: [
-    'ingest',
-    'runtime',
-    'alerts',
-    'remediation',
-    'detect',
-    'providers',
-    'events',
-    'model',
-    'diagnose',
-    'config',
-    'http',
-    'state',
-    'observability',
-    'text',
-  ],
-  local: [
-    'ingest',
-    'runtime',
-    'alerts',
-    'remediation',
-    'detect',
-    'providers',
-    'events',
-    'model',
-    'diagnose',
-    'config',
-    'http',
-    'state',
-    'observability',
-    'text',
-  ],
-  cli: [
-    'local',
-    'aws',
-    'ingest',
-    'runtime',
-    'alerts',
-    'remediation',
-    'detect',
-    'providers',
-    'sandbox',
-    'events',
-    'model',
-    'diagnose',
-    'config',
-    'http',
-    'state',
-    'observability',
-    'text',
-  ],
+  aws: HOST_MAY_IMPORT,
+  local: HOST_MAY_IMPORT,
+  // The command line is a host too, and the one that starts the sandbox (jobwatch start / demo).
+  cli: ['local', 'aws', 'sandbox', ...HOST_MAY_IMPORT],
   functions: [
     'aws',
     'ingest',

@@ -165,11 +165,12 @@ export function evaluateJob(
     conditions: reconciled.conditions,
   });
   // The score is computed from the stored state (the same number a status view computes), and goes on every
-  // firing event of the job.
-  const health = healthOfJob(state, nowMs, [...missing]);
-  for (const event of events) {
-    if (event.data.status === 'firing')
-      event.data.health = { score: health.score, grade: health.grade, summary: describeHealth(health) };
+  // firing event of the job; only computed when there is one (detection's hot path runs for every job).
+  const firing = events.filter((event) => event.data.status === 'firing');
+  if (firing.length > 0) {
+    const health = healthOfJob(state, nowMs, [...missing]);
+    const fact = { score: health.score, grade: health.grade, summary: describeHealth(health) };
+    for (const event of firing) event.data.health = fact;
   }
   return { state, events };
 }
