@@ -166,6 +166,32 @@ export function emptySnapshot(
 }
 
 /**
+ * One poll of one target around the provider's reads: an empty snapshot, a failure escaping the reads as its
+ * error (a poll never throws), the jobs in key order where the provider asks for it, and the duration.
+ * Every job listing is read by readPages, which calls a listing complete only on the total the vendor
+ * reported: a complete snapshot's missing jobs are gone on the vendor's word (`confirmedByTotals`).
+ */
+export async function collectTarget(
+  target: { id: string; provider: ProviderId; region: string },
+  ctx: Pick<ProviderContext, 'now'>,
+  read: (snapshot: TargetSnapshot) => Promise<void>,
+  options: { sortJobs?: boolean } = {},
+): Promise<TargetSnapshot> {
+  const startedMs = ctx.now();
+  const snapshot = emptySnapshot(target, startedMs);
+  try {
+    await read(snapshot);
+  } catch (error) {
+    snapshot.errors.push(toCollectionError(error, 'collect', ctx.now()));
+    snapshot.complete = false;
+  }
+  if (options.sortJobs) snapshot.jobs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  snapshot.confirmedByTotals = snapshot.complete;
+  snapshot.durationMs = ctx.now() - startedMs;
+  return snapshot;
+}
+
+/**
  * Clients kept per key (endpoint, scope and credentials, hashed), so warm Lambdas reuse keep-alive pools;
  * the oldest is closed when the cache is full.
  */

@@ -5,35 +5,40 @@
  * GetInstanceFinalState for instances the control plane still calls RUNNING. Never throws.
  */
 import { mapConcurrent } from '../../async/concurrent.js';
-import { causeLine } from '../../diagnose/index.js';
 import { HttpCallError } from '../../http/errors.js';
 import {
-  type CheckpointFailure,
-  type CheckpointStats,
-  type CollectionError,
   type Evidence,
-  type FailoverException,
   type JobKind,
   type JobSnapshot,
-  type JobState,
-  type MetricSample,
   resourceKey,
   type TargetSnapshot,
 } from '../../model/snapshot.js';
 import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import { MAX_ERROR_CHARS } from '../../text/trim.js';
-import { type Page, type PageReading, positionReadings, readPages } from '../paging.js';
-import { emptySnapshot, looseNumber, markMissing, parseVendor, toCollectionError } from '../shared.js';
-import { alibabaCredentials, pollCallContext } from '../shared-client.js';
+import {
+  type AlibabaListing,
+  alibabaEndpoint,
+  collectAlibaba,
+  readAlibabaListing,
+} from '../alibaba/collect.js';
+import { markMissing, parseVendor, toCollectionError } from '../shared.js';
+import { alibabaCredentials } from '../shared-client.js';
 import type { ProviderContext } from '../types.js';
 import { type BlinkCallContext, type BlinkClient, blinkClientFor } from './client.js';
 import { type BlinkTarget, blinkEndpointFor } from './config.js';
 import {
-  beginPoll,
+  blinkConsoleUrl,
+  blinkJobKind,
+  metricNameOf,
+  normalizeBlinkState,
+  toCheckpointStats,
+  toFailovers,
+  toMetricSamples,
+} from './mapping.js';
+import {
   CHECKPOINT_DURATION,
   DURATION_GRANULARITY_S,
-  endPoll,
   FAILOVER_RATE,
   forget,
   METRIC_GRANULARITY_S,
@@ -56,14 +61,19 @@ import {
   listJobResponseSchema,
   metricResponseSchema,
   runSummaryResponseSchema,
-  type VendorCheckpointEntry,
-  type VendorCheckpointsDoc,
-  type VendorExceptionsDoc,
   type VendorInstance,
   type VendorJob,
   type VendorRunSummary,
 } from './schemas.js';
 
+export {
+  blinkConsoleUrl,
+  blinkJobKind,
+  normalizeBlinkState,
+  toCheckpointStats,
+  toFailovers,
+  toMetricSamples,
+} from './mapping.js';
 export type { BlinkTarget };
 
 /** The streaming "current instance" alias accepted by every instance API (digest §7.4). */
@@ -72,222 +82,11 @@ export const CURRENT_INSTANCE = -1;
 export const METRIC_MAX_WINDOW_MS = 2 * 60 * 60 * 1000;
 const MAX_PAGES = 2_000;
 
-// ---------------------------------------------------------------------------------------------------------
-// Vendor facts -> normalized model.
-
-/**
- * ActualState/ExpectState (digest §7.1) -> normalized state. A paused or terminated ExpectState was set by a
- * person (or an API caller acting for one), so the state's cause is 'user'; remediation leaves those alone.
- */
-export function normalizeBlinkState(
-  actual: string | undefined,
-  expect: string | undefined,
-): { state: JobState; stateCause?: 'user' | 'system' } {
-  const a = (actual ?? '').toUpperCase();
-  const e = (expect ?? '').toUpperCase();
-  const byUser = e === 'PAUSED' || e === 'TERMINATED';
-  const cause = (fallback: 'user' | 'system' | undefined) =>
-    byUser ? { stateCause: 'user' as const } : fallback ? { stateCause: fallback } : {};
-  switch (a) {
-    case 'WAITING':
-      return { state: 'PENDING', ...cause(undefined) };
-    case 'RUNNING':
-      // Asked to pause or stop and not there yet.
-      if (byUser) return { state: 'STOPPING', stateCause: 'user' };
-      return { state: 'RUNNING' };
-    case 'PAUSED':
-      if (e === 'RUNNING') return { state: 'PENDING' }; // resuming
-      return { state: 'PAUSED', ...cause('system') };
-    case 'TERMINATED':
-      return { state: 'STOPPED', ...cause('system') };
-    case 'SUCCESS':
-      return { state: 'SUCCEEDED' };
-    case 'FAILED':
-      return { state: 'FAILED', ...cause('system') };
-    default:
-      // UNKNOWN (committed, never started; DEMO only) and anything new.
-      return { state: 'UNKNOWN', ...cause(undefined) };
-  }
-}
-
-export function blinkJobKind(jobType: string | undefined): JobKind {
-  return (jobType ?? '').toUpperCase() === 'FLINK_BATCH' ? 'flink-batch' : 'flink-stream';
-}
-
-/** Deep link into the Realtime Compute (Blink exclusive) development console. */
-export function blinkConsoleUrl(region: string, project: string, job: string): string {
-  return `https://stream.console.aliyun.com/?regionId=${encodeURIComponent(region)}#/project/${encodeURIComponent(project)}/job/${encodeURIComponent(job)}`;
-}
-
-/** First line of a stack trace: the exception and its message, which is what a person needs in chat. */
-function firstLine(text: string | null | undefined): string | undefined {
-  if (!text) return undefined;
-  const line = text.split(/\r?\n/).find((l) => l.trim() !== '');
-  return cleanVendorText(line, MAX_ERROR_CHARS);
-}
-
-function isFailedEntry(entry: VendorCheckpointEntry): boolean {
-  return (
-    (entry.status ?? '').toUpperCase() === 'FAILED' || (entry['@class'] ?? '').toLowerCase() === 'failed'
-  );
-}
-
-/** Median gap between triggers of the listed checkpoints: the configured interval is not in this document. */
-function inferIntervalMs(history: VendorCheckpointEntry[]): number | undefined {
-  const triggers = history
-    .map((h) => h.trigger_timestamp)
-    .filter((t): t is number => typeof t === 'number')
-    .sort((a, b) => a - b);
-  const gaps: number[] = [];
-  for (let i = 1; i < triggers.length; i++) {
-    const gap = (triggers[i] as number) - (triggers[i - 1] as number);
-    if (gap > 0) gaps.push(gap);
-  }
-  if (gaps.length === 0) return undefined;
-  gaps.sort((a, b) => a - b);
-  return gaps[Math.floor(gaps.length / 2)];
-}
-
-export function toCheckpointStats(doc: VendorCheckpointsDoc): CheckpointStats {
-  const history = doc.history ?? [];
-  const completed =
-    doc.latest?.completed ?? history.find((h) => !isFailedEntry(h) && h.status === 'COMPLETED');
-  const failures = new Map<number, CheckpointFailure>();
-  for (const entry of [...(doc.latest?.failed ? [doc.latest.failed] : []), ...history]) {
-    if (!isFailedEntry(entry) || entry.id === undefined) continue;
-    const message = cleanVendorText(entry.failure_message, MAX_ERROR_CHARS);
-    failures.set(entry.id, {
-      id: entry.id,
-      atMs: entry.failure_timestamp ?? entry.latest_ack_timestamp ?? entry.trigger_timestamp ?? 0,
-      ...(message ? { message } : {}),
-    });
-  }
-  const stats: CheckpointStats = {};
-  if (completed?.id !== undefined) stats.lastCompletedId = completed.id;
-  const completedAt = completed?.latest_ack_timestamp ?? completed?.trigger_timestamp;
-  if (completedAt !== undefined) stats.lastCompletedAtMs = completedAt;
-  if (completed?.end_to_end_duration !== undefined) stats.lastDurationMs = completed.end_to_end_duration;
-  if (doc.counts?.failed !== undefined) stats.failedCount = doc.counts.failed;
-  if (doc.counts?.in_progress !== undefined) stats.inProgressCount = doc.counts.in_progress;
-  const intervalMs = inferIntervalMs(history);
-  if (intervalMs !== undefined) stats.intervalMs = intervalMs;
-  if (failures.size > 0) stats.recentFailures = [...failures.values()].sort((a, b) => a.id - b.id);
-  return stats;
-}
-
-/** One failover per distinct timestamp (the root exception and its task exceptions share one). */
-export function toFailovers(doc: VendorExceptionsDoc): FailoverException[] {
-  const byTime = new Map<number, FailoverException>();
-  // The first line is usually a restart wrapper; the chain's innermost cause is what failed.
-  const rootCause = causeLine(doc['root-exception']);
-  if (doc.timestamp !== undefined && (doc['root-exception'] || (doc['all-exceptions'] ?? []).length > 0)) {
-    byTime.set(doc.timestamp, {
-      atMs: doc.timestamp,
-      message: firstLine(doc['root-exception']) ?? 'failover',
-      ...(rootCause ? { rootCause } : {}),
-    });
-  }
-  for (const item of doc['all-exceptions'] ?? []) {
-    const atMs = item.timestamp ?? doc.timestamp;
-    if (atMs === undefined || byTime.has(atMs)) continue;
-    const message = firstLine(item.exception) ?? 'failover';
-    const task = cleanVendorText(item.task, 120);
-    byTime.set(atMs, { atMs, message: task ? `${task}: ${message}` : message });
-  }
-  return [...byTime.values()].sort((a, b) => a.atMs - b.atMs);
-}
-
-/** Units from the manual's metric table (Metric名称对应表), where it gives one. */
-const METRIC_UNITS: Record<string, string> = {
-  delay: 'ms',
-  fetched_delay: 'ms',
-  no_data_delay: 'ms',
-  lastCheckpointDuration: 'ms',
-  watermarkLatency: 'ms',
-  'input.tt.readLatency': 'ms',
-  lastCheckpointSize: 'byte',
-  'inBps.rate': 'byte/s',
-  'tps.rate': 'records/s',
-  'sink.outTps.rate': 'records/s',
-};
-
-/** Latest point of each series, named by the configured metric (`blink.{p}.{j}.` stripped). */
-export function toMetricSamples(
-  metrics: { MetricName: string; Dps?: Record<string, unknown> | null; Summary?: number }[],
-  wanted: readonly string[],
-  prefix: string,
-  nowMs: number,
-): MetricSample[] {
-  const samples: MetricSample[] = [];
-  for (const metric of metrics) {
-    const name = metricNameOf(metric.MetricName, wanted, prefix);
-    let latest: { atMs: number; value: number } | undefined;
-    for (const [key, raw] of Object.entries(metric.Dps ?? {})) {
-      const t = looseNumber(key);
-      const value = looseNumber(raw);
-      if (t === undefined || value === undefined) continue;
-      // dps keys are epoch seconds (manual example); accept milliseconds too.
-      const atMs = t < 1e12 ? t * 1000 : t;
-      if (!latest || atMs > latest.atMs) latest = { atMs, value };
-    }
-    if (!latest && metric.Summary !== undefined) latest = { atMs: nowMs, value: metric.Summary };
-    const unit = METRIC_UNITS[name];
-    if (latest) samples.push({ name, value: latest.value, atMs: latest.atMs, ...(unit ? { unit } : {}) });
-  }
-  return samples;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Paging: pages are 1-based per the manual; a server that counts from 0, ignores pageSize or repeats a page
-// is still read completely, and anything short of the reported total is an 'incomplete' error.
-
-/** Pages as the manual counts them (from 1), then from 0, then as records, for servers that do not. */
-const PAGE_INDEX_READINGS: PageReading<number>[] = positionReadings(['pages-from-1'], (position) => position);
-
-async function readAllPages<T>(options: {
-  operation: string;
-  what: string;
-  pageSize: number;
-  concurrency: number;
-  keyOf: (item: T) => string;
-  fetch: (pageIndex: number) => Promise<Page<T>>;
-  errors: CollectionError[];
-  nowMs: () => number;
-  /** Called with each page's new items as the page arrives, so later calls need not wait for the last page. */
-  onNew?: (items: T[]) => void;
-}): Promise<{ items: T[]; complete: boolean }> {
-  const read: T[] = [];
-  try {
-    const listed = await readPages({
-      readings: PAGE_INDEX_READINGS,
-      fetch: options.fetch,
-      idOf: options.keyOf,
-      pageSize: options.pageSize,
-      concurrency: options.concurrency,
-      maxPages: MAX_PAGES,
-      trustFirstPage: true,
-      onNew: (items) => {
-        read.push(...items);
-        options.onNew?.(items);
-      },
-    });
-    if (!listed.complete) {
-      const expected =
-        listed.total === undefined
-          ? 'the API reported no TotalCount, so nothing shows the listing is whole'
-          : `the API reported ${listed.total}`;
-      options.errors.push({
-        kind: 'incomplete',
-        operation: options.operation,
-        message: `${options.operation}: read ${listed.items.length} ${options.what} but ${expected}`,
-        atMs: options.nowMs(),
-      });
-    }
-    return { items: listed.items, complete: listed.complete };
-  } catch (error) {
-    options.errors.push(toCollectionError(error, options.operation, options.nowMs()));
-    return { items: read, complete: false };
-  }
+/** A paged listing of the target (pageIndex from 1; a server that counts otherwise is still read whole). */
+function readAllPages<T>(
+  options: Omit<AlibabaListing<T>, 'totalName' | 'maxPages'>,
+): Promise<{ items: T[]; complete: boolean }> {
+  return readAlibabaListing({ ...options, totalName: 'TotalCount', maxPages: MAX_PAGES });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -298,53 +97,35 @@ interface JobBase {
 }
 
 export async function resolveBlinkClient(target: BlinkTarget, ctx: ProviderContext): Promise<BlinkClient> {
-  const endpoint = target.endpoint ?? blinkEndpointFor(target.region);
-  if (!endpoint) {
-    throw new HttpCallError(`unknown region '${target.region}' and no endpoint configured`, {
-      kind: 'client-error',
-      operation: 'resolve-endpoint',
-      attempts: 0,
-    });
-  }
   return blinkClientFor({
-    endpoint,
+    endpoint: alibabaEndpoint(target, blinkEndpointFor),
     regionId: target.options.clusterRegion ?? target.region,
     credentials: await alibabaCredentials(target, ctx),
   });
 }
 
-export async function collectBlink(target: BlinkTarget, ctx: ProviderContext): Promise<TargetSnapshot> {
-  const startedMs = ctx.now();
-  const snapshot = emptySnapshot(target, startedMs);
-  try {
-    const client = await resolveBlinkClient(target, ctx);
-    const call = pollCallContext(ctx, snapshot, target.options.concurrency);
-    const memory = targetMemory(`${target.id}\u0000${target.endpoint ?? blinkEndpointFor(target.region)}`);
-    beginPoll(memory);
-    const reads: PollReads = { memory, fullReadEvery: target.options.fullReadEvery };
-    // Projects concurrently under the target's one limiter (issue 17): one after the other, each project's
-    // listing rounds added to the poll's critical path. A project that fails does not stop the others.
-    const settled = await Promise.allSettled(
-      target.options.projects.map((project) =>
-        collectProject(target, project, client, call, snapshot, reads),
-      ),
-    );
-    endPoll(memory);
-    for (const result of settled) {
-      if (result.status === 'fulfilled') continue;
-      snapshot.errors.push(toCollectionError(result.reason, 'collect', ctx.now()));
-      snapshot.complete = false;
-    }
-  } catch (error) {
-    snapshot.errors.push(toCollectionError(error, 'collect', ctx.now()));
-    snapshot.complete = false;
-  }
-  snapshot.jobs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  // Every job listing is read by readPages, which calls a listing complete only on the total the vendor
-  // reported: a complete snapshot's missing jobs are gone on the vendor's word.
-  snapshot.confirmedByTotals = snapshot.complete;
-  snapshot.durationMs = ctx.now() - startedMs;
-  return snapshot;
+export function collectBlink(target: BlinkTarget, ctx: ProviderContext): Promise<TargetSnapshot> {
+  const memory = targetMemory(`${target.id}\u0000${target.endpoint ?? blinkEndpointFor(target.region)}`);
+  const reads: PollReads = { memory, fullReadEvery: target.options.fullReadEvery };
+  return collectAlibaba(
+    target,
+    ctx,
+    { client: resolveBlinkClient, memory },
+    async (client, call, snapshot) => {
+      // Projects concurrently under the target's one limiter (issue 17): one after the other, each project's
+      // listing rounds added to the poll's critical path. A project that fails does not stop the others.
+      const settled = await Promise.allSettled(
+        target.options.projects.map((project) =>
+          collectProject(target, project, client, call, snapshot, reads),
+        ),
+      );
+      for (const result of settled) {
+        if (result.status === 'fulfilled') continue;
+        snapshot.errors.push(toCollectionError(result.reason, 'collect', ctx.now()));
+        snapshot.complete = false;
+      }
+    },
+  );
 }
 
 /**
@@ -739,12 +520,6 @@ async function readMetrics(
     else if (name === CHECKPOINT_DURATION) series.checkpointDuration = seriesPoints(metric.Dps);
   }
   return series;
-}
-
-/** The metric's short name: `blink.{p}.{j}.` stripped, or the wanted name it ends with. */
-function metricNameOf(full: string, wanted: readonly string[], prefix: string): string {
-  if (full.startsWith(prefix)) return full.slice(prefix.length);
-  return wanted.find((w) => full === w || full.endsWith(`.${w}`)) ?? full;
 }
 
 /** Parses a JSON document embedded as a string; drift or garbage is an 'invalid-response' naming the field. */

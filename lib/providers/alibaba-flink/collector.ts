@@ -7,11 +7,9 @@
  * Never throws.
  */
 import { mapConcurrent } from '../../async/concurrent.js';
-import { HttpCallError } from '../../http/errors.js';
 import {
   type CheckpointFailure,
   type CheckpointStats,
-  type CollectionError,
   type Evidence,
   type FailoverException,
   type JobKind,
@@ -24,10 +22,15 @@ import {
 import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import { MAX_ERROR_CHARS } from '../../text/trim.js';
-import { type Page, type PageReading, positionReadings, readPages } from '../paging.js';
-import { beginPoll, endPoll } from '../read-memory.js';
-import { emptySnapshot, looseNumber, markMissing, toCollectionError } from '../shared.js';
-import { alibabaCredentials, pollCallContext } from '../shared-client.js';
+import {
+  type AlibabaListing,
+  alibabaEndpoint,
+  collectAlibaba,
+  readAlibabaListing,
+} from '../alibaba/collect.js';
+import type { Page } from '../paging.js';
+import { looseNumber, markMissing, toCollectionError } from '../shared.js';
+import { alibabaCredentials } from '../shared-client.js';
 import { vendorTagsOf } from '../tags.js';
 import type { ProviderContext } from '../types.js';
 import { type FlinkCallContext, type FlinkClient, flinkClientFor } from './client.js';
@@ -202,48 +205,11 @@ export function riskRaised(level: string | undefined): boolean {
   return level !== undefined && level !== '' && !/LOW/i.test(level);
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Paging: pageIndex is 1-based (§9.1); the shared reader also tries the other readings and checks totalSize.
-
-const PAGE_INDEX_READINGS: PageReading<number>[] = positionReadings(['pages-from-1'], (position) => position);
-
-async function readAllPages<T>(options: {
-  operation: string;
-  what: string;
-  pageSize: number;
-  concurrency: number;
-  keyOf: (item: T) => string;
-  fetch: (pageIndex: number) => Promise<Page<T>>;
-  errors: CollectionError[];
-  nowMs: () => number;
-}): Promise<{ items: T[]; complete: boolean; failed: boolean }> {
-  try {
-    const listed = await readPages({
-      readings: PAGE_INDEX_READINGS,
-      fetch: options.fetch,
-      idOf: options.keyOf,
-      pageSize: options.pageSize,
-      concurrency: options.concurrency,
-      maxPages: MAX_PAGES,
-      trustFirstPage: true,
-    });
-    if (!listed.complete) {
-      const expected =
-        listed.total === undefined
-          ? 'the API reported no totalSize, so nothing shows the listing is whole'
-          : `the API reported ${listed.total}`;
-      options.errors.push({
-        kind: 'incomplete',
-        operation: options.operation,
-        message: `${options.operation}: read ${listed.items.length} ${options.what} but ${expected}`,
-        atMs: options.nowMs(),
-      });
-    }
-    return { items: listed.items, complete: listed.complete, failed: false };
-  } catch (error) {
-    options.errors.push(toCollectionError(error, options.operation, options.nowMs()));
-    return { items: [], complete: false, failed: true };
-  }
+/** A paged listing of a namespace (pageIndex from 1, §9.1; a server that counts otherwise is still read whole). */
+function readAllPages<T>(
+  options: Omit<AlibabaListing<T>, 'totalName' | 'maxPages'>,
+): Promise<{ items: T[]; complete: boolean }> {
+  return readAlibabaListing({ ...options, totalName: 'totalSize', maxPages: MAX_PAGES });
 }
 
 const pageOf = <T>(answer: {
@@ -259,47 +225,27 @@ const pageOf = <T>(answer: {
 // ---------------------------------------------------------------------------------------------------------
 
 export async function resolveFlinkClient(target: FlinkTarget, ctx: ProviderContext): Promise<FlinkClient> {
-  const endpoint = target.endpoint ?? flinkEndpointFor(target.region);
-  if (!endpoint) {
-    throw new HttpCallError(`unknown region '${target.region}' and no endpoint configured`, {
-      kind: 'config',
-      operation: 'resolve-endpoint',
-      attempts: 0,
-    });
-  }
   return flinkClientFor({
-    endpoint,
+    endpoint: alibabaEndpoint(target, flinkEndpointFor),
     workspace: target.options.workspace,
     credentials: await alibabaCredentials(target, ctx),
   });
 }
 
-export async function collectFlink(target: FlinkTarget, ctx: ProviderContext): Promise<TargetSnapshot> {
-  const startedMs = ctx.now();
-  const snapshot = emptySnapshot(target, startedMs);
-  try {
-    const client = await resolveFlinkClient(target, ctx);
-    const call = pollCallContext(ctx, snapshot, target.options.concurrency);
-    const memory = targetMemory(
-      `${target.id}\u0000${target.endpoint ?? flinkEndpointFor(target.region)}\u0000${target.options.workspace}`,
-    );
-    beginPoll(memory);
-    try {
+export function collectFlink(target: FlinkTarget, ctx: ProviderContext): Promise<TargetSnapshot> {
+  const memory = targetMemory(
+    `${target.id}\u0000${target.endpoint ?? flinkEndpointFor(target.region)}\u0000${target.options.workspace}`,
+  );
+  return collectAlibaba(
+    target,
+    ctx,
+    { client: resolveFlinkClient, memory },
+    async (client, call, snapshot) => {
       for (const namespace of target.options.namespaces) {
         await collectNamespace(target, namespace, client, call, snapshot, memory);
       }
-    } finally {
-      endPoll(memory);
-    }
-  } catch (error) {
-    snapshot.errors.push(toCollectionError(error, 'collect', ctx.now()));
-    snapshot.complete = false;
-  }
-  snapshot.jobs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  // Every listing is read by readPages, which calls it complete only on the totalSize the vendor reported.
-  snapshot.confirmedByTotals = snapshot.complete;
-  snapshot.durationMs = ctx.now() - startedMs;
-  return snapshot;
+    },
+  );
 }
 
 function jobCount(deployment: VendorDeployment): number | undefined {

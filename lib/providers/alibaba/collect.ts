@@ -1,0 +1,124 @@
+/**
+ * What the two Alibaba Cloud collectors (Blink, Flink) share: the endpoint a target talks to, the frame of
+ * one poll (client, call context, read memory), and the one way they read a paged listing (pageIndex from 1,
+ * the other readings tried too, the total checked).
+ */
+import { HttpCallError } from '../../http/errors.js';
+import type { CollectionError, ProviderId, TargetSnapshot } from '../../model/snapshot.js';
+import { type Page, type PageReading, positionReadings, readPages } from '../paging.js';
+import { beginPoll, endPoll, type JobMemoryBase, type TargetMemory } from '../read-memory.js';
+import { collectTarget, toCollectionError } from '../shared.js';
+import { pollCallContext, type VendorCallContext } from '../shared-client.js';
+import type { ProviderContext } from '../types.js';
+
+/** The configured endpoint, else the region's; neither is a configuration error naming the region. */
+export function alibabaEndpoint(
+  target: { endpoint?: string | undefined; region: string },
+  endpointFor: (region: string) => string | undefined,
+): string {
+  const endpoint = target.endpoint ?? endpointFor(target.region);
+  if (!endpoint) {
+    throw new HttpCallError(`unknown region '${target.region}' and no endpoint configured`, {
+      kind: 'config',
+      operation: 'resolve-endpoint',
+      attempts: 0,
+    });
+  }
+  return endpoint;
+}
+
+/**
+ * One poll of an Alibaba target: its client, one call context for the poll (limiter, call counts, clock) and
+ * the process's read memory of the target open around the reads; jobs in key order. Never throws.
+ */
+export function collectAlibaba<T extends AlibabaTarget, C, M extends TargetMemory<JobMemoryBase>>(
+  target: T,
+  ctx: ProviderContext,
+  open: { client: (target: T, ctx: ProviderContext) => Promise<C>; memory: M },
+  read: (client: C, call: VendorCallContext, snapshot: TargetSnapshot) => Promise<void>,
+): Promise<TargetSnapshot> {
+  return collectTarget(
+    target,
+    ctx,
+    async (snapshot) => {
+      const client = await open.client(target, ctx);
+      const call = pollCallContext(ctx, snapshot, target.options.concurrency);
+      beginPoll(open.memory);
+      try {
+        await read(client, call, snapshot);
+      } finally {
+        endPoll(open.memory);
+      }
+    },
+    { sortJobs: true },
+  );
+}
+
+interface AlibabaTarget {
+  id: string;
+  provider: ProviderId;
+  region: string;
+  endpoint?: string | undefined;
+  options: { concurrency: number };
+}
+
+/** Pages as the docs count them (from 1), then from 0, then as records, for servers that do not. */
+const PAGE_INDEX_READINGS: PageReading<number>[] = positionReadings(['pages-from-1'], (position) => position);
+
+export interface AlibabaListing<T> {
+  operation: string;
+  /** What the items are, for the incomplete-listing error ("deployments", "jobs of deployment x"). */
+  what: string;
+  /** The vendor's name of the reported total, for the incomplete-listing error. */
+  totalName: string;
+  pageSize: number;
+  concurrency: number;
+  maxPages: number;
+  keyOf: (item: T) => string;
+  fetch: (pageIndex: number) => Promise<Page<T>>;
+  errors: CollectionError[];
+  nowMs: () => number;
+  /** Called with each page's new items as the page arrives, so later calls need not wait for the last page. */
+  onNew?: (items: T[]) => void;
+}
+
+/**
+ * Reads a listing to the end. Short of the reported total is an 'incomplete' error; a failed call is the
+ * call's error, with what was read before it. Never throws.
+ */
+export async function readAlibabaListing<T>(
+  options: AlibabaListing<T>,
+): Promise<{ items: T[]; complete: boolean }> {
+  const read: T[] = [];
+  try {
+    const listed = await readPages({
+      readings: PAGE_INDEX_READINGS,
+      fetch: options.fetch,
+      idOf: options.keyOf,
+      pageSize: options.pageSize,
+      concurrency: options.concurrency,
+      maxPages: options.maxPages,
+      trustFirstPage: true,
+      onNew: (items) => {
+        read.push(...items);
+        options.onNew?.(items);
+      },
+    });
+    if (!listed.complete) {
+      const expected =
+        listed.total === undefined
+          ? `the API reported no ${options.totalName}, so nothing shows the listing is whole`
+          : `the API reported ${listed.total}`;
+      options.errors.push({
+        kind: 'incomplete',
+        operation: options.operation,
+        message: `${options.operation}: read ${listed.items.length} ${options.what} but ${expected}`,
+        atMs: options.nowMs(),
+      });
+    }
+    return { items: listed.items, complete: listed.complete };
+  } catch (error) {
+    options.errors.push(toCollectionError(error, options.operation, options.nowMs()));
+    return { items: read, complete: false };
+  }
+}
