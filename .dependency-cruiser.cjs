@@ -29,15 +29,17 @@ const MAY_IMPORT = {
   observability: [],
   state: [],
   http: ['text'],
-  // The model takes the HTTP layer's failure vocabulary (a type): collection errors are failed calls.
-  model: ['http'],
+  // The model takes the HTTP layer's failure vocabulary (a type): collection errors are failed calls; and
+  // the diagnosis categories and health grades an event draft carries (lib/model/event-input.ts).
+  model: ['http', 'diagnose'],
   diagnose: ['text'],
   config: ['text'],
   events: ['model', 'diagnose', 'text'],
   // Providers read vendors into the model; their emulators (sandbox.ts, emulators.ts) may use the harness.
   providers: ['model', 'http', 'config', 'diagnose', 'observability', 'text', 'sandbox'],
   sandbox: ['model', 'http', 'text'],
-  detect: ['events', 'model', 'diagnose', 'config', 'text'],
+  // Detection returns event drafts (model types); lib/events, above it, builds the CloudEvents.
+  detect: ['model', 'diagnose', 'config', 'text'],
   alerts: ALERTS_MAY_IMPORT,
   remediation: REMEDIATION_MAY_IMPORT,
   runtime: RUNTIME_MAY_IMPORT,

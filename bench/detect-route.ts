@@ -10,6 +10,7 @@ import { alertLabels } from '../lib/alerts/silences.js';
 import { demoConfig } from '../lib/cli/demo-config.js';
 import { parseConfig } from '../lib/config/load.js';
 import { detect, type ResourceState } from '../lib/detect/index.js';
+import { buildEvent } from '../lib/events/build.js';
 import type { JobwatchEvent } from '../lib/events/schema.js';
 import { type JobSnapshot, resourceKey, type TargetSnapshot } from '../lib/model/snapshot.js';
 
@@ -80,12 +81,13 @@ export function detectAndRoute(jobs: number, polls = 6) {
     };
     const c0 = process.cpuUsage();
     const output = detect({ target, defaults: config.defaults.rules, snapshot, previous, nowMs });
+    const built = output.drafts.map(buildEvent);
     const c1 = process.cpuUsage(c0);
     detectCpu += (c1.user + c1.system) / 1000;
     previous = output.next;
-    events += output.events.length;
+    events += built.length;
     const r0 = process.cpuUsage();
-    route(output.events, tree, nowMs);
+    route(built, tree, nowMs);
     const r1 = process.cpuUsage(r0);
     routeCpu += (r1.user + r1.system) / 1000;
   }

@@ -1,18 +1,13 @@
 /**
  * The one hysteresis engine every rule goes through: findings of this poll plus the conditions remembered
- * from earlier polls give the events to emit and the conditions to remember. A condition fires once after
+ * from earlier polls give the events to emit (as drafts: lib/events builds each CloudEvent, its fingerprint
+ * and id) and the conditions to remember. A condition fires once after
  * `firePolls` consecutive sightings and resolves once after `resolvePolls` consecutive absences, so one
  * noisy poll neither fires nor resolves, and nothing repeats per poll (repeats are the router's job).
  */
-import {
-  buildEvent,
-  type EventDiagnosis,
-  type EventPayload,
-  type EventType,
-  type JobwatchEvent,
-  type ResourceRef,
-  type Severity,
-} from '../events/index.js';
+import type { EventType, Severity } from '../model/catalog.js';
+import type { EventDiagnosis, EventInput, ResourceRef } from '../model/event-input.js';
+import type { EventPayload } from '../model/payloads.js';
 import type { ProviderId } from '../model/snapshot.js';
 import { type ConditionState, conditionKey } from './state.js';
 
@@ -88,10 +83,10 @@ const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical:
 
 export function reconcile(input: ReconcileInput): {
   conditions: Record<string, ConditionState>;
-  events: JobwatchEvent[];
+  drafts: EventInput[];
 } {
   const { context, nowMs } = input;
-  const events: JobwatchEvent[] = [];
+  const drafts: EventInput[] = [];
   const next: Record<string, ConditionState> = {};
   const seenKeys = new Set<string>();
 
@@ -127,14 +122,14 @@ export function reconcile(input: ReconcileInput): {
       condition.firing = true;
       condition.severity = finding.severity;
       condition.title = finding.title;
-      events.push(firingEvent(context, condition, finding, condition.startsAtMs, nowMs));
+      drafts.push(firingEvent(context, condition, finding, condition.startsAtMs, nowMs));
     } else if (recurred) {
       // The same incident again (a restarted job failed anew): news for remediation, not a new page.
       condition.occurrences = (condition.occurrences ?? 1) + 1;
       if (SEVERITY_RANK[finding.severity] > SEVERITY_RANK[condition.severity ?? finding.severity])
         condition.severity = finding.severity;
       condition.title = finding.title;
-      events.push(firingEvent(context, condition, finding, undefined, nowMs));
+      drafts.push(firingEvent(context, condition, finding, undefined, nowMs));
     } else if (
       condition.firing &&
       SEVERITY_RANK[finding.severity] > SEVERITY_RANK[condition.severity ?? finding.severity]
@@ -142,7 +137,7 @@ export function reconcile(input: ReconcileInput): {
       // An escalation is news: same fingerprint, observed now, so the event id differs from the first one.
       condition.severity = finding.severity;
       condition.title = finding.title;
-      events.push(firingEvent(context, condition, finding, undefined, nowMs));
+      drafts.push(firingEvent(context, condition, finding, undefined, nowMs));
     }
     next[key] = condition;
   }
@@ -162,12 +157,12 @@ export function reconcile(input: ReconcileInput): {
     };
     const { resolvePolls } = input.thresholds(condition.type, condition.discriminator);
     if (condition.absent >= resolvePolls) {
-      events.push(resolvedEvent(context, condition, condition.clearedAtMs, input, nowMs));
+      drafts.push(resolvedEvent(context, condition, condition.clearedAtMs, input, nowMs));
       continue;
     }
     next[key] = condition;
   }
-  return { conditions: next, events };
+  return { conditions: next, drafts };
 }
 
 /**
@@ -187,10 +182,10 @@ function firingEvent(
   finding: Finding,
   atMs: number | undefined,
   nowMs: number,
-): JobwatchEvent {
+): EventInput {
   const observedAtMs = observe(condition, nowMs);
   const explained = finding.explain?.();
-  return buildEvent({
+  return {
     type: finding.type,
     provider: context.provider,
     targetId: context.targetId,
@@ -214,7 +209,7 @@ function firingEvent(
     observedAtMs,
     occurrence: condition.occurrences ?? 1,
     ...(explained ? { diagnosis: explained.diagnosis } : {}),
-  });
+  };
 }
 
 function resolvedEvent(
@@ -223,12 +218,12 @@ function resolvedEvent(
   endsAtMs: number,
   input: ReconcileInput,
   nowMs: number,
-): JobwatchEvent {
+): EventInput {
   const reason = input.resolvedReason;
   const observedAtMs = observe(condition, nowMs);
   const title = input.resolvedTitle?.(condition) ?? `Resolved: ${condition.title ?? condition.type}`;
   const lasted = Math.max(0, Math.round((endsAtMs - condition.startsAtMs) / 1000));
-  return buildEvent({
+  return {
     type: condition.type,
     provider: context.provider,
     targetId: context.targetId,
@@ -250,7 +245,7 @@ function resolvedEvent(
     endsAtMs: Math.max(endsAtMs, condition.startsAtMs),
     observedAtMs,
     occurrence: condition.occurrences ?? 1,
-  });
+  };
 }
 
 /** Vendor figures can be NaN or fractional; an event must not fail validation because of them. */

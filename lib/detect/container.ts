@@ -1,5 +1,6 @@
 /** cluster.unhealthy / queue.unhealthy from a container's normalized health. */
-import type { EventPayload, JobwatchEvent } from '../events/index.js';
+import type { EventInput } from '../model/event-input.js';
+import type { EventPayload } from '../model/payloads.js';
 import type { ContainerSnapshot } from '../model/snapshot.js';
 import { type EventContext, type Finding, reconcile } from './conditions.js';
 import type { Rules } from './config.js';
@@ -12,7 +13,7 @@ export function evaluateContainer(
   previous: ResourceState | undefined,
   rules: Rules,
   context: DetectContext,
-): { state: ResourceState; events: JobwatchEvent[] } {
+): { state: ResourceState; drafts: EventInput[] } {
   const noun = container.type === 'cluster' ? 'Cluster' : 'Queue';
   const labels = eventLabels(context, container.labels, container.type);
   const jobsOn = context.snapshot.jobs.filter((j) => j.containerKey === container.key);
@@ -79,5 +80,5 @@ export function evaluateContainer(
     ...(container.consoleUrl ? { consoleUrl: container.consoleUrl } : {}),
     conditions: reconciled.conditions,
   });
-  return { state, events: reconciled.events };
+  return { state, drafts: reconciled.drafts };
 }

@@ -1,6 +1,7 @@
 /** Event identity, labels and wording shared by every rule. */
 import type { TargetConfig } from '../config/schema.js';
-import type { EventPayload, ResourceRef } from '../events/index.js';
+import type { ResourceRef } from '../model/event-input.js';
+import type { EventPayload } from '../model/payloads.js';
 import type { ContainerSnapshot, JobSnapshot, TargetSnapshot } from '../model/snapshot.js';
 
 /** At most this many host names are listed in a container event. */

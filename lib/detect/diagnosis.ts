@@ -6,7 +6,7 @@
  * Built only when an event goes out (findings carry it lazily), from text the collectors already scrubbed.
  */
 import { type Classification, classifyError, type DiagnosisCategory } from '../diagnose/index.js';
-import type { EventDiagnosis, EvidenceItem } from '../events/index.js';
+import type { EventDiagnosis, EvidenceItem } from '../model/event-input.js';
 import type { JobSnapshot } from '../model/snapshot.js';
 import { formatDuration } from '../text/units.js';
 import type { Finding } from './conditions.js';

@@ -4,7 +4,7 @@
  * is held: neither resolved nor fired, its counters left as they were, and no cursor moves. This module is
  * the one place that knows which condition depends on what.
  */
-import type { EventType } from '../events/index.js';
+import type { EventType } from '../model/catalog.js';
 import type { Evidence, JobSnapshot } from '../model/snapshot.js';
 import type { Rules } from './config.js';
 import { metricDiscriminators } from './rules.js';

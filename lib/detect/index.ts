@@ -1,15 +1,15 @@
 /**
- * Detection: pure functions from (previous stored state, current snapshot, rules, now) to (events, next
- * state). Provider-agnostic: only `TargetSnapshot` goes in, only `buildEvent` events come out. No I/O, no
- * clock: the runtime passes `nowMs`.
+ * Detection: pure functions from (previous stored state, current snapshot, rules, now) to (event drafts,
+ * next state). Provider-agnostic: only `TargetSnapshot` goes in, only model types (`EventInput`) come out;
+ * lib/events, the layer above, makes each draft the CloudEvent. No I/O, no clock: the runtime passes `nowMs`.
  *
  * @example
  * const out = detect({ target, defaults: config.defaults.rules, snapshot, previous, nowMs: now() });
- * await bus.publish(out.events);
+ * await bus.publish(out.drafts.map(buildEvent));
  * // then write out.next.get(k) for k of out.changed, and delete out.removed
  */
 import type { TargetConfig } from '../config/schema.js';
-import type { JobwatchEvent } from '../events/index.js';
+import type { EventInput } from '../model/event-input.js';
 import type { ContainerSnapshot, TargetSnapshot } from '../model/snapshot.js';
 import { type EventContext, reconcile } from './conditions.js';
 import type { Rules, RulesOverride } from './config.js';
@@ -39,7 +39,8 @@ export interface DetectInput {
 }
 
 export interface DetectOutput {
-  events: JobwatchEvent[];
+  /** The events this poll found, in order, as drafts: `buildEvent` (lib/events) gives each its envelope and id. */
+  drafts: EventInput[];
   /** Every state to keep (unchanged ones included). */
   next: Map<string, ResourceState>;
   /** Keys whose state differs from `previous`: the only ones that need writing. */
@@ -66,7 +67,7 @@ export function detect(input: DetectInput): DetectOutput {
     nowMs,
     containers: new Map(snapshot.containers.map((c): [string, ContainerSnapshot] => [c.key, c])),
   };
-  const events: JobwatchEvent[] = [];
+  const drafts: EventInput[] = [];
   const next = new Map<string, ResourceState>();
   const removed: string[] = [];
   const present = new Set<string>();
@@ -80,20 +81,20 @@ export function detect(input: DetectInput): DetectOutput {
     present.add(job.key);
     const rules = rulesFor(job.name);
     const result = evaluateJob(job, prior(job.key), rules, context);
-    events.push(...result.events);
+    drafts.push(...result.drafts);
     next.set(job.key, result.state);
   }
   for (const container of snapshot.containers) {
     if (present.has(container.key)) continue;
     present.add(container.key);
     const result = evaluateContainer(container, prior(container.key), targetRules, context);
-    events.push(...result.events);
+    drafts.push(...result.drafts);
     next.set(container.key, result.state);
   }
 
   const targetKey = TARGET_STATE_KEY(target.id);
   const source = evaluateSource(targetKey, prior(targetKey), targetRules, context);
-  events.push(...source.events);
+  drafts.push(...source.drafts);
   if (Object.keys(source.state.conditions).length > 0) next.set(targetKey, source.state);
   else if (previous.has(targetKey)) removed.push(targetKey);
 
@@ -111,7 +112,7 @@ export function detect(input: DetectInput): DetectOutput {
       continue;
     }
     const result = resolveGone(state, input, context, rulesFor);
-    events.push(...result.events);
+    drafts.push(...result.drafts);
     if (Object.keys(result.state.conditions).length > 0) next.set(key, result.state);
     else removed.push(key);
   }
@@ -120,7 +121,7 @@ export function detect(input: DetectInput): DetectOutput {
     const before = previous.get(key);
     return before === undefined || !sameJson(before, next.get(key));
   });
-  return { events, next, changed, removed };
+  return { drafts, next, changed, removed };
 }
 
 function isResourceState(value: unknown): value is ResourceState {
@@ -140,7 +141,7 @@ function resolveGone(
   input: DetectInput,
   context: DetectContext,
   rulesFor: (jobName: string | undefined) => Rules,
-): { state: ResourceState; events: JobwatchEvent[] } {
+): { state: ResourceState; drafts: EventInput[] } {
   const rules = rulesFor(state.ref.kind === 'job' ? state.ref.name : undefined);
   const eventContext: EventContext = {
     provider: input.snapshot.provider,
@@ -160,5 +161,5 @@ function resolveGone(
     resolvedTitle: (c) => `Resolved: ${c.title ?? c.type} (${state.ref.kind} no longer listed)`,
     resolvedReason: `the ${state.ref.kind} is no longer listed by ${input.snapshot.provider}`,
   });
-  return { state: compact({ ...state, conditions: reconciled.conditions }), events: reconciled.events };
+  return { state: compact({ ...state, conditions: reconciled.conditions }), drafts: reconciled.drafts };
 }

@@ -5,7 +5,8 @@
  */
 import { describeHealth, MAX_RECENT_TIMES } from '../diagnose/health.js';
 import { classifyError } from '../diagnose/index.js';
-import type { EventPayload, JobwatchEvent } from '../events/index.js';
+import type { EventInput } from '../model/event-input.js';
+import type { EventPayload } from '../model/payloads.js';
 import type { JobKind, JobSnapshot, JobState } from '../model/snapshot.js';
 import { formatDuration, humanMeasure } from '../text/units.js';
 import { type EventContext, type Finding, reconcile } from './conditions.js';
@@ -61,10 +62,10 @@ export function evaluateJob(
   previous: ResourceState | undefined,
   rules: Rules,
   context: DetectContext,
-): { state: ResourceState; events: JobwatchEvent[] } {
+): { state: ResourceState; drafts: EventInput[] } {
   const { nowMs } = context;
   const before = previous?.job;
-  const events: JobwatchEvent[] = [];
+  const drafts: EventInput[] = [];
   const instanceChanged =
     before?.instanceId !== undefined && job.instanceId !== undefined && before.instanceId !== job.instanceId;
 
@@ -154,7 +155,7 @@ export function evaluateJob(
         : `Job ${job.name} no longer failed (${job.state})`;
     },
   });
-  events.push(...reconciled.events);
+  drafts.push(...reconciled.drafts);
 
   const state: ResourceState = compact({
     v: STATE_VERSION,
@@ -166,13 +167,13 @@ export function evaluateJob(
   });
   // The score is computed from the stored state (the same number a status view computes), and goes on every
   // firing event of the job; only computed when there is one (detection's hot path runs for every job).
-  const firing = events.filter((event) => event.data.status === 'firing');
+  const firing = drafts.filter((draft) => draft.status === 'firing');
   if (firing.length > 0) {
     const health = healthOfJob(state, nowMs, [...missing]);
     const fact = { score: health.score, grade: health.grade, summary: describeHealth(health) };
-    for (const event of firing) event.data.health = fact;
+    for (const draft of firing) draft.health = fact;
   }
-  return { state, events };
+  return { state, drafts };
 }
 
 /** Confirms a state change after `firePolls` polls; UNKNOWN never replaces a known state. */

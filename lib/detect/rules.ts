@@ -1,5 +1,5 @@
 import type { TargetConfig } from '../config/schema.js';
-import type { EventType } from '../events/index.js';
+import type { EventType } from '../model/catalog.js';
 import { globToRegExp } from '../text/glob.js';
 import type { Thresholds } from './conditions.js';
 import { DEFAULT_RULES, mergeRules, type Rules, type RulesOverride } from './config.js';

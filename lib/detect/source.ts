@@ -1,5 +1,6 @@
 /** source.unreachable: the vendor API itself failing, one condition per target. */
-import type { EventPayload, JobwatchEvent } from '../events/index.js';
+import type { EventInput } from '../model/event-input.js';
+import type { EventPayload } from '../model/payloads.js';
 import type { CollectionError } from '../model/snapshot.js';
 import { type EventContext, type Finding, reconcile } from './conditions.js';
 import type { Rules } from './config.js';
@@ -15,7 +16,7 @@ export function evaluateSource(
   previous: ResourceState | undefined,
   rules: Rules,
   context: DetectContext,
-): { state: ResourceState; events: JobwatchEvent[] } {
+): { state: ResourceState; drafts: EventInput[] } {
   const { snapshot, target } = context;
   const labels = eventLabels(context, {}, 'target');
   const eventContext: EventContext = {
@@ -90,7 +91,7 @@ export function evaluateSource(
     labels,
     conditions: reconciled.conditions,
   });
-  return { state, events: reconciled.events };
+  return { state, drafts: reconciled.drafts };
 }
 
 /**

@@ -4,7 +4,8 @@
  * per condition that is pending or firing.
  */
 import type { RecentHistory } from '../diagnose/health.js';
-import type { EventType, ResourceRef, Severity } from '../events/index.js';
+import type { EventType, Severity } from '../model/catalog.js';
+import type { ResourceRef } from '../model/event-input.js';
 import type { JobState } from '../model/snapshot.js';
 
 export const STATE_VERSION = 1;

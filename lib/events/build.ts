@@ -1,62 +1,14 @@
 import { HEALTH_GRADES, type HealthGrade } from '../diagnose/health.js';
 import { DIAGNOSIS_CATEGORIES } from '../diagnose/types.js';
-import { JOB_KINDS, PROVIDER_ID_PATTERN, type ProviderId } from '../model/snapshot.js';
+import { EVENT_STATUSES, EVENT_TYPE_NAMES, type EventType, SEVERITIES } from '../model/catalog.js';
+import type { EventDiagnosis, EventInput, ResourceRef } from '../model/event-input.js';
+import { type EventValues, payloadMismatch } from '../model/payloads.js';
+import { JOB_KINDS, PROVIDER_ID_PATTERN } from '../model/snapshot.js';
 import { eventId, fingerprint } from './fingerprint.js';
-import { type EventPayload, type EventValues, payloadMismatch } from './payloads.js';
-import {
-  type EventData,
-  type EventDiagnosis,
-  type JobwatchEvent,
-  jobwatchEventSchema,
-  type ResourceRef,
-} from './schema.js';
-import {
-  CLOUDEVENT_TYPE_PREFIX,
-  EVENT_STATUSES,
-  EVENT_TYPE_NAMES,
-  type EventStatus,
-  type EventType,
-  SEVERITIES,
-  type Severity,
-} from './types.js';
+import { type EventData, type JobwatchEvent, jobwatchEventSchema } from './schema.js';
+import { CLOUDEVENT_TYPE_PREFIX } from './types.js';
 
-/**
- * What a producer says. `values` is the type's payload: with a literal `type` the compiler checks each
- * fact against it (`EventPayload<'job.failed'>`), and `buildEvent` checks it again at run time.
- */
-export interface EventInput<T extends EventType = EventType> {
-  type: T;
-  provider: ProviderId;
-  targetId: string;
-  region: string;
-  resource: ResourceRef;
-  severity: Severity;
-  status: EventStatus;
-  title: string;
-  summary: string;
-  labels?: Record<string, string>;
-  links?: { title: string; url: string }[];
-  values?: EventPayload<T>;
-  /**
-   * Figures outside the type's payload: a webhook sender's own, a test message's. They land in `values`
-   * after the payload; jobwatch's own producers never need them.
-   */
-  extras?: EventValues;
-  /** Separates several findings of one type on one resource (metric name, rule name). */
-  discriminator?: string;
-  startsAtMs: number;
-  endsAtMs?: number;
-  /** The event's time (and id); defaults to endsAtMs for resolved events, else startsAtMs. */
-  atMs?: number;
-  /** When jobwatch observed it (detection's poll clock); see `EventData.observedAtMs`. */
-  observedAtMs?: number;
-  /** Occurrence of the incident; see `EventData.occurrence`. */
-  occurrence?: number;
-  /** What the finding means; see `EventData.diagnosis`. */
-  diagnosis?: EventDiagnosis;
-  /** The job's health score; see `EventData.health`. */
-  health?: EventData['health'];
-}
+export type { EventInput } from '../model/event-input.js';
 
 /**
  * Builds and validates one CloudEvent. Throws on invalid input: detection bugs must be loud.

@@ -1,53 +1,21 @@
 import { z } from 'zod';
-import { HEALTH_GRADES } from '../diagnose/health.js';
-import { DIAGNOSIS_CATEGORIES } from '../diagnose/types.js';
-import { JOB_KINDS, providerIdSchema } from '../model/snapshot.js';
-import { PAYLOAD_SCHEMAS } from './payloads.js';
-import { EVENT_STATUSES, EVENT_TYPE_NAMES, type EventType, SEVERITIES } from './types.js';
+import { EVENT_STATUSES, EVENT_TYPE_NAMES, type EventType, SEVERITIES } from '../model/catalog.js';
+import { diagnosisSchema, healthSchema, resourceRefSchema } from '../model/event-input.js';
+import { PAYLOAD_SCHEMAS } from '../model/payloads.js';
+import { providerIdSchema } from '../model/snapshot.js';
+
+// The parts of an event producers fill in are model vocabulary; the envelope and its schema are made here.
+export {
+  diagnosisSchema,
+  type EventDiagnosis,
+  type EvidenceItem,
+  evidenceItemSchema,
+  healthSchema,
+  type ResourceRef,
+  resourceRefSchema,
+} from '../model/event-input.js';
 
 const valueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-
-export const resourceRefSchema = z.object({
-  key: z.string().min(1),
-  kind: z.enum(['job', 'cluster', 'queue', 'target']),
-  name: z.string(),
-  vendorId: z.string(),
-  instanceId: z.string().optional(),
-  jobKind: z.enum(JOB_KINDS).optional(),
-  scope: z.object({
-    kind: z.enum(['project', 'cluster', 'queue', 'target']),
-    id: z.string(),
-    name: z.string().optional(),
-  }),
-});
-
-/** One fact behind a diagnosis: a state transition, the time in the current state, a count, a checkpoint. */
-export const evidenceItemSchema = z.object({
-  label: z.string(),
-  value: z.string(),
-  /** When the fact happened (a transition, a checkpoint), epoch ms. */
-  atMs: z.number().int().optional(),
-});
-
-/**
- * What a job finding means and why jobwatch thinks so: the category of the failure, a one-line summary, what
- * to check first, the root cause (the innermost exception, or the first exception of a failover loop) and
- * the evidence. Built from scrubbed text only.
- */
-export const diagnosisSchema = z.object({
-  category: z.enum(DIAGNOSIS_CATEGORIES),
-  summary: z.string(),
-  hint: z.string(),
-  rootCause: z.string().optional(),
-  evidence: z.array(evidenceItemSchema),
-});
-
-/** A job's 0-100 health score, its grade and the line that explains it ("health 42/100 (unhealthy): ..."). */
-export const healthSchema = z.object({
-  score: z.number().int().min(0).max(100),
-  grade: z.enum(HEALTH_GRADES),
-  summary: z.string(),
-});
 
 export const eventDataSchema = z
   .object({
@@ -114,6 +82,3 @@ export const jobwatchEventSchema = z.object({
 
 export type EventData = z.infer<typeof eventDataSchema>;
 export type JobwatchEvent = z.infer<typeof jobwatchEventSchema>;
-export type ResourceRef = z.infer<typeof resourceRefSchema>;
-export type EventDiagnosis = z.infer<typeof diagnosisSchema>;
-export type EvidenceItem = z.infer<typeof evidenceItemSchema>;

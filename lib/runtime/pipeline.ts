@@ -1,6 +1,7 @@
 import type { Config, TargetConfig } from '../config/schema.js';
 import type { SecretResolver } from '../config/secrets.js';
 import { collectionErrorReason, type DetectOutput, detect, type ResourceState } from '../detect/index.js';
+import { buildEvent } from '../events/build.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import type { TargetSnapshot } from '../model/snapshot.js';
 import type { Logger } from '../observability/logger.js';
@@ -101,7 +102,8 @@ export async function pollTarget(target: TargetConfig, deps: PollDeps): Promise<
     nowMs: deps.now(),
   });
 
-  const { deferred: deadLettered } = await publishOrPark(output.events, deps, {
+  const events = output.drafts.map(buildEvent);
+  const { deferred: deadLettered } = await publishOrPark(events, deps, {
     pk: DEADLETTER_PKS.poll,
     source: target.id,
   });
@@ -116,7 +118,7 @@ export async function pollTarget(target: TargetConfig, deps: PollDeps): Promise<
     errors: snapshot.errors.length,
     problems: [...new Set(snapshot.errors.map(collectionErrorReason))],
     configOnly: snapshot.errors.length > 0 && snapshot.errors.every((e) => e.kind === 'config'),
-    events: output.events,
+    events,
     deadLettered,
     apiCalls: snapshot.apiCalls,
     errorKinds: countBy(snapshot.errors.map((e) => e.kind)),

@@ -9,7 +9,7 @@ import { createNotifier, type Notifier } from '../../lib/alerts/index.js';
 import { parseConfig, type TargetConfig } from '../../lib/config/index.js';
 import { createSecretResolver } from '../../lib/config/secrets.js';
 import { detect, type ResourceState } from '../../lib/detect/index.js';
-import type { JobwatchEvent } from '../../lib/events/index.js';
+import { buildEvent, type JobwatchEvent } from '../../lib/events/index.js';
 import type { JobState } from '../../lib/model/snapshot.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { huaweiDliProvider } from '../../lib/providers/huawei-dli/index.js';
@@ -206,10 +206,11 @@ async function startScenario(options: {
         healthyPolls = jobState === 'RUNNING' ? healthyPolls + 1 : 0;
         const out = detect({ target, snapshot, previous: state, nowMs: clock.now() });
         state = out.next;
-        findings.push(...out.events.filter((e) => e.data.type === 'job.failed'));
+        const events = out.drafts.map(buildEvent);
+        findings.push(...events.filter((e) => e.data.type === 'job.failed'));
         const before = sink.messages.length;
-        await notifier.handle(out.events);
-        await remediator?.handle(out.events);
+        await notifier.handle(events);
+        await remediator?.handle(events);
         for (const message of sink.messages.slice(before)) {
           const body = message.body as AmBody;
           if (body.groupLabels['alertname'] !== 'job.failed') continue;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES } from '../../lib/detect/config.js';
 import { detect, resolveRules, TARGET_STATE_KEY } from '../../lib/detect/index.js';
-import { parseEvent } from '../../lib/events/index.js';
+import { buildEvent, parseEvent } from '../../lib/events/index.js';
 import { cleanVendorText } from '../../lib/text/scrub.js';
 import { MAX_ERROR_CHARS } from '../../lib/text/trim.js';
 import { Driver, MIN, makeContainer, makeError, makeJob, makeSnapshot, makeTarget, T0 } from './factories.js';
@@ -258,7 +258,7 @@ describe('identity and purity', () => {
     });
     const a = detect({ target, snapshot, previous: new Map(), nowMs: at(1) });
     const b = detect({ target, snapshot, previous: new Map(), nowMs: at(1) + 17_000 });
-    expect(a.events.map((e) => e.id)).toEqual(b.events.map((e) => e.id));
+    expect(a.drafts.map((e) => buildEvent(e).id)).toEqual(b.drafts.map((e) => buildEvent(e).id));
   });
 
   it('detect does not mutate its inputs', () => {

@@ -3,7 +3,7 @@ import { parseConfig } from '../../lib/config/load.js';
 import type { TargetConfig } from '../../lib/config/schema.js';
 import type { RulesOverride, RulesOverrideInput } from '../../lib/detect/config.js';
 import { type DetectOutput, detect, type ResourceState, TARGET_STATE_KEY } from '../../lib/detect/index.js';
-import type { JobwatchEvent } from '../../lib/events/index.js';
+import { buildEvent, type JobwatchEvent } from '../../lib/events/index.js';
 import {
   type CollectionError,
   type ContainerSnapshot,
@@ -162,7 +162,7 @@ export class Driver {
     }
     for (const key of output.removed) this.stored.delete(key);
     this.outputs.push(output);
-    return output.events;
+    return output.drafts.map(buildEvent);
   }
 
   run(polls: Poll[]): JobwatchEvent[][] {

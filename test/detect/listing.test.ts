@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RulesOverrideInput } from '../../lib/detect/config.js';
 import { detect, type ResourceState } from '../../lib/detect/index.js';
+import { buildEvent } from '../../lib/events/index.js';
 import type { JobSnapshot, TargetSnapshot } from '../../lib/model/snapshot.js';
 import { MIN, makeJob, makeSnapshot, makeTarget, T0 } from './factories.js';
 
@@ -25,7 +26,8 @@ function run(snapshots: TargetSnapshot[], rules?: RulesOverrideInput) {
     });
     stored = new Map(out.next);
     for (const key of out.removed) stored.delete(key);
-    return { out, lines: out.events.map((e) => `${e.data.type} ${e.data.resource.name} ${e.data.status}`) };
+    const events = out.drafts.map(buildEvent);
+    return { events, lines: events.map((e) => `${e.data.type} ${e.data.resource.name} ${e.data.status}`) };
   });
 }
 
@@ -41,7 +43,7 @@ describe('mass disappearance of known jobs', () => {
     expect(polls[0]?.lines.filter((l) => l.endsWith('firing'))).toHaveLength(10);
     // 6 of 10 vanish: held, not resolved, and reported once.
     expect(polls[1]?.lines).toEqual(['source.unreachable dli-prod firing']);
-    const finding = polls[1]?.out.events[0]?.data;
+    const finding = polls[1]?.events[0]?.data;
     expect(finding?.values?.kinds).toBe('incomplete');
     expect(String(finding?.values?.lastError)).toContain('6 of 10 known jobs vanished');
     expect(polls[2]?.lines).toEqual([]);

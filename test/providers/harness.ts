@@ -2,7 +2,7 @@ import { afterEach, beforeEach } from 'vitest';
 import { type Config, parseConfig, type TargetConfig } from '../../lib/config/index.js';
 import { createSecretResolver } from '../../lib/config/secrets.js';
 import { detect, type ResourceState } from '../../lib/detect/index.js';
-import type { JobwatchEvent } from '../../lib/events/index.js';
+import { buildEvent, type JobwatchEvent } from '../../lib/events/index.js';
 import type { JobSnapshot, TargetSnapshot } from '../../lib/model/snapshot.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import type { ActionTarget, Provider, ProviderContext } from '../../lib/providers/types.js';
@@ -94,8 +94,9 @@ export async function startProviderHarness(
       });
       state = out.next;
       for (const key of out.removed) state.delete(key);
-      events.push(...out.events);
-      return { snapshot, events: out.events };
+      const built = out.drafts.map(buildEvent);
+      events.push(...built);
+      return { snapshot, events: built };
     },
     stop: () => sandbox.stop(),
   };

@@ -6,7 +6,7 @@ import { afterEach } from 'vitest';
 import { type Config, parseConfig, type TargetConfig } from '../../lib/config/index.js';
 import { createSecretResolver } from '../../lib/config/secrets.js';
 import { detect, type ResourceState } from '../../lib/detect/index.js';
-import type { JobwatchEvent, ResourceRef } from '../../lib/events/index.js';
+import { buildEvent, type JobwatchEvent, type ResourceRef } from '../../lib/events/index.js';
 import type { ProviderId } from '../../lib/model/snapshot.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { EMULATORS_BY_PROVIDER } from '../../lib/providers/emulators.js';
@@ -79,7 +79,7 @@ export async function startRemediationHarness(options: {
     const out = detect({ target, snapshot, previous: state, nowMs: clock.now() });
     state = out.next;
     for (const key of out.removed) state.delete(key);
-    return out.events;
+    return out.drafts.map(buildEvent);
   };
 
   return {

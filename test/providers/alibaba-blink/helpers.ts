@@ -1,6 +1,6 @@
 import type { Config, TargetConfig } from '../../../lib/config/schema.js';
 import { detect, type ResourceState } from '../../../lib/detect/index.js';
-import type { JobwatchEvent } from '../../../lib/events/index.js';
+import { buildEvent, type JobwatchEvent } from '../../../lib/events/index.js';
 import type { TargetSnapshot } from '../../../lib/model/snapshot.js';
 import { alibabaBlinkProvider } from '../../../lib/providers/alibaba-blink/index.js';
 import { alibabaBlinkSandboxPlugin } from '../../../lib/providers/alibaba-blink/sandbox.js';
@@ -38,7 +38,7 @@ export function detector(config: Config, target: TargetConfig) {
   return (snapshot: TargetSnapshot, nowMs: number): JobwatchEvent[] => {
     const out = detect({ target, defaults: config.defaults.rules, snapshot, previous, nowMs });
     previous = out.next;
-    return out.events;
+    return out.drafts.map(buildEvent);
   };
 }
 

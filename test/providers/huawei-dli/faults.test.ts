@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig, type TargetConfig } from '../../../lib/config/index.js';
 import { createSecretResolver } from '../../../lib/config/secrets.js';
 import { detect, type ResourceState } from '../../../lib/detect/index.js';
-import type { JobwatchEvent } from '../../../lib/events/index.js';
+import { buildEvent, type JobwatchEvent } from '../../../lib/events/index.js';
 import { silentLogger } from '../../../lib/observability/logger.js';
 import { huaweiDliProvider } from '../../../lib/providers/huawei-dli/index.js';
 import { SANDBOX_ENV } from '../../../lib/sandbox/index.js';
@@ -130,7 +130,7 @@ describe('DLI collector under vendor faults', () => {
         previous: new Map<string, ResourceState>(),
         nowMs: h.clock.now(),
       });
-      events.push(...out.events);
+      events.push(...out.drafts.map(buildEvent));
     }
     const [okSnap, badSnap] = snapshots;
     expect(okSnap?.errors).toEqual([]);
