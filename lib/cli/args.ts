@@ -1,5 +1,7 @@
 /** Command-line values checked at the edge, so a typo is a usage error that names the flag. */
 
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
 export class UsageError extends Error {
   override name = 'UsageError';
 }
@@ -32,4 +34,26 @@ export function numberFlag(
 export function choiceFlag<T extends string>(name: string, raw: string, choices: readonly T[]): T {
   if ((choices as readonly string[]).includes(raw)) return raw as T;
   throw new UsageError(`--${name} must be one of ${choices.join(', ')}; got '${raw}'`);
+}
+
+/** --config FILE and --help: every command that reads the config or the state takes both. */
+const CONFIG_AND_HELP = { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+
+/** --json: one JSON object a line on stdout instead of the human lines. */
+export const JSON_OPTION = { json: { type: 'boolean' } } as const;
+
+/** How long, why and who: what a silence and an acknowledgement record. */
+export const NOTE_OPTIONS = {
+  duration: { type: 'string', short: 'd' },
+  comment: { type: 'string', short: 'c' },
+  author: { type: 'string' },
+} as const;
+
+/** A command's arguments: its own options besides --config and --help; positionals only where allowed. */
+export function commandArgs<O extends NonNullable<ParseArgsConfig['options']>, P extends boolean = false>(
+  args: string[],
+  options: O,
+  allowPositionals?: P,
+) {
+  return parseArgs({ args, allowPositionals, strict: true, options: { ...CONFIG_AND_HELP, ...options } });
 }

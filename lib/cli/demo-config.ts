@@ -78,41 +78,26 @@ export function demoConfig(targets: Record<string, unknown>[], publicUrl?: strin
     remediation: {
       mode: 'dry-run',
       policies: [
-        {
+        enforcedRestart({
           name: 'restart-payments',
           description: 'Enforced: restart the Blink payments job when it fails.',
-          match: { types: ['job.failed'], providers: ['alibaba-blink'], jobs: { include: ['payments_agg'] } },
-          action: 'restart',
-          mode: 'enforce',
-          fromStates: ['FAILED'],
-          guards: { cooldownSeconds: 30, budget: { max: 3, windowSeconds: 3600 } },
-          verify: { timeoutSeconds: 60, intervalSeconds: 2 },
-        },
-        {
+          provider: 'alibaba-blink',
+          job: 'payments_agg',
+        }),
+        enforcedRestart({
           name: 'restart-clickstream',
           description: 'Enforced: restart the DLI clickstream job when it fails.',
-          match: { types: ['job.failed'], providers: ['huawei-dli'], jobs: { include: ['clickstream-agg'] } },
-          action: 'restart',
-          mode: 'enforce',
-          fromStates: ['FAILED'],
-          guards: {
-            cooldownSeconds: 30,
-            budget: { max: 3, windowSeconds: 3600 },
-            respectVendorAutoRestart: false,
-          },
-          verify: { timeoutSeconds: 60, intervalSeconds: 2 },
-        },
-        {
+          provider: 'huawei-dli',
+          job: 'clickstream-agg',
+          guards: { respectVendorAutoRestart: false },
+        }),
+        enforcedRestart({
           name: 'restart-fraud-rules-on-approval',
           description: 'Enforced after a person approves: restart the Flink fraud_rules job when it fails.',
-          match: { types: ['job.failed'], providers: ['alibaba-flink'], jobs: { include: ['fraud_rules'] } },
-          action: 'restart',
-          mode: 'enforce',
+          provider: 'alibaba-flink',
+          job: 'fraud_rules',
           approval: 'required',
-          fromStates: ['FAILED'],
-          guards: { cooldownSeconds: 30, budget: { max: 3, windowSeconds: 3600 } },
-          verify: { timeoutSeconds: 60, intervalSeconds: 2 },
-        },
+        }),
         {
           name: 'restart-failed-streams-dry-run',
           description: 'Dry run: what jobwatch would do for every other failed Flink job.',
@@ -133,5 +118,27 @@ export function demoConfig(targets: Record<string, unknown>[], publicUrl?: strin
         },
       ],
     },
+  };
+}
+
+/** An enforced restart of one job when it fails, with guards short enough that the demo shows it. */
+function enforcedRestart(policy: {
+  name: string;
+  description: string;
+  provider: string;
+  job: string;
+  approval?: 'required';
+  guards?: Record<string, unknown>;
+}): Record<string, unknown> {
+  return {
+    name: policy.name,
+    description: policy.description,
+    match: { types: ['job.failed'], providers: [policy.provider], jobs: { include: [policy.job] } },
+    action: 'restart',
+    mode: 'enforce',
+    ...(policy.approval ? { approval: policy.approval } : {}),
+    fromStates: ['FAILED'],
+    guards: { cooldownSeconds: 30, budget: { max: 3, windowSeconds: 3600 }, ...policy.guards },
+    verify: { timeoutSeconds: 60, intervalSeconds: 2 },
   };
 }

@@ -3,11 +3,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { firingEvent } from '../alerts/chat-actions.js';
 import { parseConfig } from '../config/load.js';
-import { createSecretResolver } from '../config/secrets.js';
-import { startLocalRuntime } from '../local/runtime.js';
 import { ALL_EMULATORS } from '../providers/emulators.js';
-import { PROVIDERS_BY_ID } from '../providers/registry.js';
-import { createLocalPipeline } from '../runtime/services.js';
 import { startChatSink } from '../sandbox/chat-sink.js';
 import { createSimClock } from '../sandbox/clock.js';
 import { startSandbox } from '../sandbox/server.js';
@@ -16,7 +12,7 @@ import type { Store } from '../state/store.js';
 import { DEMO_OPERATOR_TOKEN, DEMO_SINK_SECRETS, demoConfig, demoEnv } from './demo-config.js';
 import { cliLogger } from './log.js';
 import { formatEventLine, formatPollLine } from './output.js';
-import { waitForStop } from './signals.js';
+import { runUntilStopped, serveLocalPipeline } from './services.js';
 import { openStore, runningServer, StateInUseError } from './store.js';
 
 /** Where the demo keeps its state; the read commands look here when there is no jobwatch.yml. */
@@ -69,15 +65,6 @@ export async function startDemo(options: {
   await rm(dir, { recursive: true, force: true });
   const opened = await openStore(config, { dir, now: clock.now, exclusive: true });
   const logger = cliLogger({ verbose: Boolean(options.verbose) }).logger;
-  const secrets = createSecretResolver();
-  const pipeline = createLocalPipeline({
-    config,
-    store: opened.store,
-    providers: PROVIDERS_BY_ID,
-    secrets,
-    logger,
-    now: clock.now,
-  });
 
   io.out('jobwatch demo: no jobwatch.yml found, so jobwatch is watching its built-in sandbox.');
   for (const [provider, endpoint] of Object.entries(sandbox.endpoints()))
@@ -88,14 +75,14 @@ export async function startDemo(options: {
   let linkShown = false;
   let linkLooking = false;
   let approvalShown = false;
-  const runtime = await startLocalRuntime({
+  const runtime = await serveLocalPipeline({
     config,
-    pipeline,
+    opened,
     logger,
+    now: clock.now,
+    webhookPort,
     pollEveryMs: () => DEMO_POLL_MS,
     flushEveryMs: DEMO_FLUSH_MS,
-    webhook: { port: webhookPort, store: opened.store, secrets, now: clock.now },
-    checkState: () => opened.check(),
     onReport: (report) => {
       const atMs = Date.now();
       if (options.verbose) io.out(formatPollLine(report, { atMs }));
@@ -135,9 +122,7 @@ export async function startDemo(options: {
   io.out(
     `Polling every ${DEMO_POLL_MS / 1000} s. Expect a failure, its alert, and a remediation within a minute. Ctrl-C to stop.\n`,
   );
-  const lost = await Promise.race([waitForStop(options.durationMs).then(() => undefined), runtime.failed]);
-  io.out('\nstopping…');
-  await runtime.stop();
+  const lost = await runUntilStopped(runtime, options.durationMs, () => io.out('\nstopping…'));
   await opened.close();
   await sandbox.stop();
   await sink.stop();

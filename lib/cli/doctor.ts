@@ -4,7 +4,6 @@
  */
 
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { findSecretReferences } from '../config/refs.js';
 import type { Config } from '../config/schema.js';
@@ -14,7 +13,7 @@ import type { CollectionError } from '../model/snapshot.js';
 import { silentLogger } from '../observability/logger.js';
 import { PROVIDERS_BY_ID } from '../providers/registry.js';
 import { createNotifierFor } from '../runtime/services.js';
-import { UsageError } from './args.js';
+import { commandArgs, JSON_OPTION, UsageError } from './args.js';
 import { humanDuration } from './output.js';
 import { openStore } from './store.js';
 
@@ -144,15 +143,7 @@ export async function runDoctor(config: Config, options: { sendTest: boolean }):
 }
 
 export async function commandDoctor(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: 'string' },
-      'send-test': { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values } = commandArgs(args, { 'send-test': { type: 'boolean' }, ...JSON_OPTION });
   if (values.help) {
     io.out(DOCTOR_HELP);
     return 0;

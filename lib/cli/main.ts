@@ -2,12 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, configWarnings, loadConfig, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { createSecretResolver } from '../config/secrets.js';
 import type { JobwatchEvent } from '../events/schema.js';
-import { startLocalRuntime } from '../local/runtime.js';
 import { createStderrLogger, type Logger } from '../observability/logger.js';
 import { ALL_EMULATORS } from '../providers/emulators.js';
-import { PROVIDERS_BY_ID } from '../providers/registry.js';
 import { formatHistory, listApprovals, remediationHistory } from '../remediation/index.js';
 import type { EventBus } from '../runtime/bus.js';
 import { type DeadLetterRow, listEveryDeadLetter, retryNotificationsNow } from '../runtime/dead-letters.js';
@@ -17,12 +14,13 @@ import { createSimClock } from '../sandbox/clock.js';
 import { startSandbox } from '../sandbox/server.js';
 import { SANDBOX_ENV } from '../sandbox/types.js';
 import { StateDirError } from '../state/local-dir.js';
-import { choiceFlag, numberFlag, UsageError } from './args.js';
+import { choiceFlag, commandArgs, JSON_OPTION, numberFlag, UsageError } from './args.js';
 import { deliverHeld } from './deliver.js';
 import { startDemo } from './demo.js';
 import { commandDoctor, DOCTOR_HELP } from './doctor.js';
 import { cliLogger } from './log.js';
 import { formatEventLine, formatPollLine } from './output.js';
+import { cliServices, drainPipeline, runUntilStopped, serveLocalPipeline } from './services.js';
 import { waitForStop } from './signals.js';
 import {
   ACK_HELP,
@@ -176,16 +174,11 @@ function logLevel(quiet: boolean): Logger {
 }
 
 async function commandStart(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: 'string' },
-      'poll-seconds': { type: 'string' },
-      duration: { type: 'string' },
-      'webhook-port': { type: 'string' },
-      verbose: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values } = commandArgs(args, {
+    'poll-seconds': { type: 'string' },
+    duration: { type: 'string' },
+    'webhook-port': { type: 'string' },
+    verbose: { type: 'boolean' },
   });
   if (values.help) return help('start');
   const verbose = Boolean(values.verbose);
@@ -198,27 +191,17 @@ async function commandStart(args: string[]): Promise<number> {
   for (const warning of configWarnings(config)) io.err(`jobwatch: warning: ${warning}`);
 
   const logged = cliLogger({ verbose, file: LOG_FILE });
-  const logger = logged.logger;
   const now = Date.now;
   const opened = await openStore(config, { now, exclusive: true });
-  const secrets = createSecretResolver();
-  const pipeline = createLocalPipeline({
-    config,
-    store: opened.store,
-    providers: PROVIDERS_BY_ID,
-    secrets,
-    logger,
-    now,
-  });
   io.out(`jobwatch: ${config.targets.length} target(s), state in ${opened.describe}. Ctrl-C to stop.`);
   if (!verbose) io.out(`machine logs: ${LOG_FILE} (or --verbose to see them here)`);
-  const runtime = await startLocalRuntime({
+  const runtime = await serveLocalPipeline({
     config,
-    pipeline,
-    logger,
+    opened,
+    logger: logged.logger,
+    now,
+    webhookPort: webhookPort ?? 8787,
     flushEveryMs: 10_000,
-    webhook: { port: webhookPort ?? 8787, store: opened.store, secrets, now },
-    checkState: () => opened.check(),
     ...(pollSeconds ? { pollEveryMs: () => pollSeconds * 1000 } : {}),
     onReport: (report) => {
       const atMs = Date.now();
@@ -227,8 +210,7 @@ async function commandStart(args: string[]): Promise<number> {
     },
   });
   io.out(`webhook function (ingest and operator API) on ${runtime.webhookUrl}`);
-  const lost = await Promise.race([waitForStop(durationMs).then(() => undefined), runtime.failed]);
-  await runtime.stop();
+  const lost = await runUntilStopped(runtime, durationMs);
   await opened.close();
   await logged.close();
   if (lost) {
@@ -239,17 +221,12 @@ async function commandStart(args: string[]): Promise<number> {
 }
 
 async function commandPoll(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      once: { type: 'boolean' },
-      config: { type: 'string' },
-      json: { type: 'boolean' },
-      target: { type: 'string', multiple: true },
-      deliver: { type: 'boolean' },
-      'no-wait': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values } = commandArgs(args, {
+    once: { type: 'boolean' },
+    ...JSON_OPTION,
+    target: { type: 'string', multiple: true },
+    deliver: { type: 'boolean' },
+    'no-wait': { type: 'boolean' },
   });
   if (values.help) return help('poll');
   if (!values.once) throw new UsageError('poll needs --once (the scheduled runtime is `jobwatch start`)');
@@ -274,14 +251,7 @@ async function commandPoll(args: string[]): Promise<number> {
 
   const opened = await openStore(config, { now, ...(stopSandbox ? { dir: null } : {}) });
   try {
-    const deps = {
-      config,
-      store: opened.store,
-      providers: PROVIDERS_BY_ID,
-      secrets: createSecretResolver(),
-      logger,
-      now,
-    };
+    const deps = cliServices(config, opened.store, { logger, now });
     let reports: Awaited<ReturnType<typeof pollAll>>;
     const printReports = (done: typeof reports) => {
       for (const report of done) for (const event of report.events) print(event);
@@ -402,11 +372,7 @@ async function commandSandbox(args: string[]): Promise<number> {
 }
 
 async function commandAlert(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { values, positionals } = commandArgs(args, {}, true);
   if (values.help || positionals[0] !== 'test' || !positionals[1]) {
     help('alert');
     return values.help ? EXIT.ok : EXIT.usage;
@@ -420,14 +386,7 @@ async function commandAlert(args: string[]): Promise<number> {
   const now = Date.now;
   const opened = await openStore(config, { now });
   try {
-    const notifier = createNotifierFor({
-      config,
-      store: opened.store,
-      providers: PROVIDERS_BY_ID,
-      secrets: createSecretResolver(),
-      logger: logLevel(false),
-      now,
-    });
+    const notifier = createNotifierFor(cliServices(config, opened.store, { logger: logLevel(false), now }));
     const report = await notifier.test(receiver);
     if (report.failed === 0) {
       io.out(`${receiver}: sent a test message`);
@@ -447,17 +406,11 @@ async function commandAlert(args: string[]): Promise<number> {
 }
 
 async function commandRemediation(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = commandArgs(
     args,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
-      job: { type: 'string' },
-      limit: { type: 'string' },
-      by: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+    { job: { type: 'string' }, limit: { type: 'string' }, by: { type: 'string' } },
+    true,
+  );
   const sub = positionals[0];
   if (sub === 'approvals' && !values.help) return listApprovalsCommand(values.config);
   if ((sub === 'approve' || sub === 'reject') && !values.help && positionals.length === 2)
@@ -504,14 +457,9 @@ async function answerApprovalCommand(
   const { config, opened } = await openStateFor(values.config);
   const by = `${values.by ?? process.env.USER ?? 'someone'} (cli)`;
   try {
-    const pipeline = createLocalPipeline({
-      config,
-      store: opened.store,
-      providers: PROVIDERS_BY_ID,
-      secrets: createSecretResolver(),
-      logger: logLevel(false),
-      now: Date.now,
-    });
+    const pipeline = createLocalPipeline(
+      cliServices(config, opened.store, { logger: logLevel(false), now: Date.now }),
+    );
     const answer = await pipeline.remediator.answerApproval({ id, verdict, by });
     if (!answer.ok) {
       io.err(`jobwatch: ${answer.message}`);
@@ -522,9 +470,7 @@ async function answerApprovalCommand(
       const report = await pipeline.remediator.runApproved(id);
       for (const d of report.decisions) io.out(`${d.decision}: ${d.reason}`);
     }
-    await pipeline.settle();
-    await pipeline.notifier.flush();
-    await pipeline.notifier.close();
+    await drainPipeline(pipeline);
     return EXIT.ok;
   } finally {
     await opened.close();
@@ -532,15 +478,7 @@ async function answerApprovalCommand(
 }
 
 async function commandDeadletters(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = commandArgs(args, JSON_OPTION, true);
   const sub = positionals[0];
   if (values.help || (sub !== 'list' && sub !== 'replay')) {
     help('deadletters');
@@ -552,19 +490,12 @@ async function commandDeadletters(args: string[]): Promise<number> {
   const opened = await openStore(config, { now });
   try {
     if (sub === 'replay') {
-      const pipeline = createLocalPipeline({
-        config,
-        store: opened.store,
-        providers: PROVIDERS_BY_ID,
-        secrets: createSecretResolver(),
-        logger: logLevel(false),
-        now,
-      });
+      const pipeline = createLocalPipeline(
+        cliServices(config, opened.store, { logger: logLevel(false), now }),
+      );
       const notifications = await retryNotificationsNow(opened.store, now());
       const events = await pipeline.replayDeadLetters();
-      await pipeline.settle();
-      await pipeline.notifier.flush();
-      await pipeline.notifier.close();
+      await drainPipeline(pipeline);
       io.out(
         `replayed ${events.replayed} event(s), retried ${notifications.due} alert group(s), dropped ${notifications.obsolete} record(s) of groups that are gone`,
       );
@@ -588,34 +519,28 @@ function help(topic: string): number {
   return EXIT.ok;
 }
 
+/** Each command by name; version and help are answered by main itself. */
+const COMMANDS = new Map<string, (args: string[]) => Promise<number>>([
+  ['start', commandStart],
+  ['poll', commandPoll],
+  ['config', commandConfig],
+  ['sandbox', commandSandbox],
+  ['alert', commandAlert],
+  ['remediation', commandRemediation],
+  ['doctor', (args) => commandDoctor(args, io)],
+  ['status', (args) => commandStatus(args, io)],
+  ['silence', (args) => commandSilence(args, io)],
+  ['ack', (args) => commandAck(args, io)],
+  ['events', (args) => commandEvents(args, io)],
+  ['deadletters', commandDeadletters],
+]);
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    const run = command === undefined ? undefined : COMMANDS.get(command);
+    if (run) return await run(rest);
     switch (command) {
-      case 'start':
-        return await commandStart(rest);
-      case 'poll':
-        return await commandPoll(rest);
-      case 'config':
-        return await commandConfig(rest);
-      case 'sandbox':
-        return await commandSandbox(rest);
-      case 'alert':
-        return await commandAlert(rest);
-      case 'remediation':
-        return await commandRemediation(rest);
-      case 'doctor':
-        return await commandDoctor(rest, io);
-      case 'status':
-        return await commandStatus(rest, io);
-      case 'silence':
-        return await commandSilence(rest, io);
-      case 'ack':
-        return await commandAck(rest, io);
-      case 'events':
-        return await commandEvents(rest, io);
-      case 'deadletters':
-        return await commandDeadletters(rest);
       case '--version':
       case '-v':
       case 'version':

@@ -4,7 +4,6 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { acknowledgeAlerts } from '../alerts/acknowledge.js';
 import { AckError, ackHistory, ackInputSchema } from '../alerts/acks.js';
 import { chatActionHistory } from '../alerts/chat-actions.js';
@@ -16,7 +15,7 @@ import { createSecretResolver } from '../config/secrets.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import { listRecentEvents } from '../runtime/recent-events.js';
 import { readStatus } from '../runtime/status.js';
-import { numberFlag, UsageError } from './args.js';
+import { commandArgs, JSON_OPTION, NOTE_OPTIONS, numberFlag, UsageError } from './args.js';
 import { DEMO_STATE_DIR } from './demo.js';
 import { clockTime, formatChatActionLine, formatEventLine, humanDuration } from './output.js';
 import { waitForStop } from './signals.js';
@@ -50,10 +49,7 @@ export async function openStateFor(configPath: string | undefined): Promise<{
 }
 
 export async function commandStatus(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { config: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { values } = commandArgs(args, JSON_OPTION);
   if (values.help) {
     io.out(STATUS_HELP);
     return 0;
@@ -111,20 +107,16 @@ export function parseDuration(text: string): number {
 }
 
 export async function commandSilence(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = commandArgs(
     args,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
+    {
       matcher: { type: 'string', multiple: true, short: 'm' },
-      duration: { type: 'string', short: 'd' },
-      comment: { type: 'string', short: 'c' },
-      author: { type: 'string' },
+      ...NOTE_OPTIONS,
       all: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+      ...JSON_OPTION,
     },
-  });
+    true,
+  );
   const sub = positionals[0];
   if (values.help || !sub) {
     io.out(SILENCE_HELP);
@@ -216,19 +208,11 @@ job (by name or resource key): it is not repeated until it resolves or the ackno
 acknowledge. 'ack list' shows the acknowledgement log, newest first. The twin of POST /api/acks.`;
 
 export async function commandAck(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = commandArgs(
     args,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
-      duration: { type: 'string', short: 'd' },
-      comment: { type: 'string', short: 'c' },
-      author: { type: 'string' },
-      limit: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+    { ...NOTE_OPTIONS, limit: { type: 'string' }, ...JSON_OPTION },
+    true,
+  );
   const target = positionals[0];
   if (values.help || !target) {
     io.out(ACK_HELP);
@@ -300,18 +284,16 @@ export async function commandAck(args: string[], io: Io): Promise<number> {
 }
 
 export async function commandEvents(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = commandArgs(
     args,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
+    {
       limit: { type: 'string', short: 'n' },
       follow: { type: 'boolean', short: 'f' },
-      json: { type: 'boolean' },
+      ...JSON_OPTION,
       duration: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
-  });
+    true,
+  );
   if (values.help || positionals[0] !== 'tail') {
     io.out(EVENTS_HELP);
     if (values.help) return 0;
