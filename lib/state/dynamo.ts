@@ -1,16 +1,8 @@
-import { type AttributeValue, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { sleep } from '../async/sleep.js';
 import { type Expression, leaseAvailable, leaseHeldBy, slotIsFree, versionIs } from './conditions.js';
+import { documentClient, dynamodb, dynamodbUtil } from './sdk.js';
 import {
   ConditionFailedError,
   type LeaseResult,
@@ -20,6 +12,11 @@ import {
   type StoreItem,
   type WriteCondition,
 } from './store.js';
+
+const { DynamoDBClient } = dynamodb;
+const { BatchGetCommand, BatchWriteCommand, DeleteCommand, GetCommand, QueryCommand, UpdateCommand } =
+  documentClient;
+const { unmarshall } = dynamodbUtil;
 
 /** DynamoDB's per-request limits (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html). */
 export const BATCH_GET_MAX_KEYS = 100;
@@ -69,7 +66,9 @@ export function createDocumentClient(
     ...(config.region ? { region: config.region } : {}),
     ...(config.credentials ? { credentials: config.credentials } : {}),
   });
-  return DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
+  return documentClient.DynamoDBDocumentClient.from(base, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
 }
 
 /**

@@ -1,11 +1,9 @@
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DescribeTimeToLiveCommand,
-  type DynamoDBClient,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamodb } from './sdk.js';
+
+const { CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, UpdateTimeToLiveCommand } =
+  dynamodb;
 
 /** The TTL attribute: epoch seconds, as DynamoDB TTL requires. */
 export const TTL_ATTRIBUTE = 'expiresAtSec';
