@@ -13,15 +13,9 @@ import {
   resourceKey,
   type TargetSnapshot,
 } from '../../model/snapshot.js';
-import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import { MAX_ERROR_CHARS } from '../../text/trim.js';
-import {
-  type AlibabaListing,
-  alibabaEndpoint,
-  collectAlibaba,
-  readAlibabaListing,
-} from '../alibaba/collect.js';
+import { type AlibabaPoll, alibabaEndpoint, collectAlibaba } from '../alibaba/collect.js';
 import { markMissing, parseVendor, toCollectionError } from '../shared.js';
 import { alibabaCredentials } from '../shared-client.js';
 import type { ProviderContext } from '../types.js';
@@ -82,12 +76,10 @@ export const CURRENT_INSTANCE = -1;
 export const METRIC_MAX_WINDOW_MS = 2 * 60 * 60 * 1000;
 const MAX_PAGES = 2_000;
 
-/** A paged listing of the target (pageIndex from 1; a server that counts otherwise is still read whole). */
-function readAllPages<T>(
-  options: Omit<AlibabaListing<T>, 'totalName' | 'maxPages'>,
-): Promise<{ items: T[]; complete: boolean }> {
-  return readAlibabaListing({ ...options, totalName: 'TotalCount', maxPages: MAX_PAGES });
-}
+/** Listings count pages from 1 (a server that counts otherwise is still read whole) and report TotalCount. */
+const LISTINGS = { totalName: 'TotalCount', maxPages: MAX_PAGES };
+
+type BlinkPoll = AlibabaPoll<BlinkClient>;
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -110,19 +102,17 @@ export function collectBlink(target: BlinkTarget, ctx: ProviderContext): Promise
   return collectAlibaba(
     target,
     ctx,
-    { client: resolveBlinkClient, memory },
-    async (client, call, snapshot) => {
+    { client: resolveBlinkClient, memory, listings: LISTINGS },
+    async (poll) => {
       // Projects concurrently under the target's one limiter (issue 17): one after the other, each project's
       // listing rounds added to the poll's critical path. A project that fails does not stop the others.
       const settled = await Promise.allSettled(
-        target.options.projects.map((project) =>
-          collectProject(target, project, client, call, snapshot, reads),
-        ),
+        target.options.projects.map((project) => collectProject(target, project, poll, reads)),
       );
       for (const result of settled) {
         if (result.status === 'fulfilled') continue;
-        snapshot.errors.push(toCollectionError(result.reason, 'collect', ctx.now()));
-        snapshot.complete = false;
+        poll.snapshot.errors.push(toCollectionError(result.reason, 'collect', ctx.now()));
+        poll.snapshot.complete = false;
       }
     },
   );
@@ -137,40 +127,32 @@ export function collectBlink(target: BlinkTarget, ctx: ProviderContext): Promise
 async function collectProject(
   target: BlinkTarget,
   project: string,
-  client: BlinkClient,
-  call: BlinkCallContext,
-  snapshot: TargetSnapshot,
+  poll: BlinkPoll,
   reads: PollReads,
 ): Promise<void> {
   const options = target.options;
-  const nowMs = () => call.now();
-  const wanted = createJobFilter(target.jobs);
   const types = new Set(options.jobTypes);
-  const streaming = streamingPipeline(target, project, client, call, snapshot, reads);
+  const streaming = streamingPipeline(target, project, poll, reads);
   const batch: VendorJob[] = [];
   let instances: Promise<{ items: VendorInstance[]; complete: boolean }> | undefined;
-  const listed = await readAllPages<VendorJob>({
+  const listed = await poll.list<VendorJob>({
     operation: 'ListJob',
     what: 'jobs',
-    pageSize: options.pageSize,
-    concurrency: options.concurrency,
     keyOf: (job) => job.JobName,
-    errors: snapshot.errors,
-    nowMs,
     onNew: (items) => {
       for (const job of items) {
-        if (!wanted(job.JobName) || job.IsCommitted === false) continue;
+        if (!poll.wanted(job.JobName) || job.IsCommitted === false) continue;
         const kind = blinkJobKind(job.JobType);
         if (!types.has(kind === 'flink-batch' ? 'FLINK_BATCH' : 'FLINK_STREAM')) continue;
         if (kind === 'flink-stream') streaming.add(job);
         else {
           batch.push(job);
-          instances ??= listBatchInstances(target, project, client, call, snapshot);
+          instances ??= listBatchInstances(target, project, poll);
         }
       }
     },
     fetch: async (pageIndex) => {
-      const page = await client.call(
+      const page = await poll.client.call(
         {
           operation: 'ListJob',
           method: 'GET',
@@ -183,7 +165,7 @@ async function collectProject(
           ],
         },
         listJobResponseSchema,
-        call,
+        poll.call,
       );
       return {
         items: page.Jobs,
@@ -193,13 +175,13 @@ async function collectProject(
       };
     },
   });
-  if (!listed.complete) snapshot.complete = false;
+  if (!listed.complete) poll.snapshot.complete = false;
 
   const [streamSnaps, batchSnaps] = await Promise.all([
     streaming.finish(),
-    instances ? collectBatch(target, project, batch, instances, client, call, snapshot) : [],
+    instances ? collectBatch(target, project, batch, instances, poll) : [],
   ]);
-  snapshot.jobs.push(...streamSnaps, ...batchSnaps);
+  poll.snapshot.jobs.push(...streamSnaps, ...batchSnaps);
 }
 
 function identity(target: BlinkTarget, base: JobBase, kind: JobKind) {
@@ -250,9 +232,7 @@ function streamSnapshot(
 function streamingPipeline(
   target: BlinkTarget,
   project: string,
-  client: BlinkClient,
-  call: BlinkCallContext,
-  snapshot: TargetSnapshot,
+  { client, call, snapshot }: BlinkPoll,
   reads: PollReads,
 ): { add: (job: VendorJob) => void; finish: () => Promise<JobSnapshot[]> } {
   const options = target.options;
@@ -548,19 +528,13 @@ function embedded<S extends typeof checkpointsDocSchema | typeof exceptionsDocSc
 function listBatchInstances(
   target: BlinkTarget,
   project: string,
-  client: BlinkClient,
-  call: BlinkCallContext,
-  snapshot: TargetSnapshot,
+  { client, call, list }: BlinkPoll,
 ): Promise<{ items: VendorInstance[]; complete: boolean }> {
   const options = target.options;
-  return readAllPages<VendorInstance>({
+  return list<VendorInstance>({
     operation: 'ListInstance',
     what: 'instances',
-    pageSize: options.pageSize,
-    concurrency: options.concurrency,
     keyOf: (instance) => `${instance.JobName}#${instance.Id ?? ''}`,
-    errors: snapshot.errors,
-    nowMs: () => call.now(),
     fetch: async (pageIndex) => {
       const page = await client.call(
         {
@@ -591,9 +565,7 @@ async function collectBatch(
   project: string,
   jobs: VendorJob[],
   instances: Promise<{ items: VendorInstance[]; complete: boolean }>,
-  client: BlinkClient,
-  call: BlinkCallContext,
-  snapshot: TargetSnapshot,
+  { client, call, snapshot }: BlinkPoll,
 ): Promise<JobSnapshot[]> {
   if (jobs.length === 0) return [];
   const options = target.options;

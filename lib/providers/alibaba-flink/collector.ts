@@ -19,15 +19,9 @@ import {
   resourceKey,
   type TargetSnapshot,
 } from '../../model/snapshot.js';
-import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import { MAX_ERROR_CHARS } from '../../text/trim.js';
-import {
-  type AlibabaListing,
-  alibabaEndpoint,
-  collectAlibaba,
-  readAlibabaListing,
-} from '../alibaba/collect.js';
+import { type AlibabaPoll, alibabaEndpoint, collectAlibaba } from '../alibaba/collect.js';
 import type { Page } from '../paging.js';
 import { looseNumber, markMissing, toCollectionError } from '../shared.js';
 import { alibabaCredentials } from '../shared-client.js';
@@ -205,12 +199,10 @@ export function riskRaised(level: string | undefined): boolean {
   return level !== undefined && level !== '' && !/LOW/i.test(level);
 }
 
-/** A paged listing of a namespace (pageIndex from 1, §9.1; a server that counts otherwise is still read whole). */
-function readAllPages<T>(
-  options: Omit<AlibabaListing<T>, 'totalName' | 'maxPages'>,
-): Promise<{ items: T[]; complete: boolean }> {
-  return readAlibabaListing({ ...options, totalName: 'totalSize', maxPages: MAX_PAGES });
-}
+/** Listings count pages from 1 (§9.1; a server that counts otherwise is still read whole) and report totalSize. */
+const LISTINGS = { totalName: 'totalSize', maxPages: MAX_PAGES };
+
+type FlinkPoll = AlibabaPoll<FlinkClient>;
 
 const pageOf = <T>(answer: {
   data: T[];
@@ -239,10 +231,10 @@ export function collectFlink(target: FlinkTarget, ctx: ProviderContext): Promise
   return collectAlibaba(
     target,
     ctx,
-    { client: resolveFlinkClient, memory },
-    async (client, call, snapshot) => {
+    { client: resolveFlinkClient, memory, listings: LISTINGS },
+    async (poll) => {
       for (const namespace of target.options.namespaces) {
-        await collectNamespace(target, namespace, client, call, snapshot, memory);
+        await collectNamespace(target, namespace, poll, memory);
       }
     },
   );
@@ -264,23 +256,16 @@ function jobCount(deployment: VendorDeployment): number | undefined {
 async function collectNamespace(
   target: FlinkTarget,
   namespace: string,
-  client: FlinkClient,
-  call: FlinkCallContext,
-  snapshot: TargetSnapshot,
+  poll: FlinkPoll,
   memory: TargetMemory,
 ): Promise<void> {
+  const { client, call, snapshot, wanted } = poll;
   const options = target.options;
-  const nowMs = () => call.now();
-  const wanted = createJobFilter(target.jobs);
   const modes = new Set<string>(options.executionModes);
-  const listed = await readAllPages<VendorDeployment>({
+  const listed = await poll.list<VendorDeployment>({
     operation: 'ListDeployments',
     what: 'deployments',
-    pageSize: options.pageSize,
-    concurrency: options.concurrency,
     keyOf: (d) => d.deploymentId,
-    errors: snapshot.errors,
-    nowMs,
     fetch: async (pageIndex) =>
       pageOf(
         await client.call(
@@ -308,7 +293,7 @@ async function collectNamespace(
       (jobCount(d) ?? 1) > 0,
   );
   const snaps = await mapConcurrent(deployments, options.concurrency, (d) =>
-    collectDeployment(target, namespace, d, client, call, snapshot, memory),
+    collectDeployment(target, namespace, d, poll, memory),
   );
   for (const snap of snaps) if (snap) snapshot.jobs.push(snap);
 }
@@ -317,20 +302,16 @@ async function collectDeployment(
   target: FlinkTarget,
   namespace: string,
   deployment: VendorDeployment,
-  client: FlinkClient,
-  call: FlinkCallContext,
-  snapshot: TargetSnapshot,
+  poll: FlinkPoll,
   memory: TargetMemory,
 ): Promise<JobSnapshot | undefined> {
+  const { client, call, snapshot } = poll;
   const options = target.options;
-  const jobs = await readAllPages<VendorJob>({
+  const jobs = await poll.list<VendorJob>({
     operation: 'ListJobs',
     what: `jobs of deployment ${deployment.name}`,
-    pageSize: options.pageSize,
     concurrency: 1,
     keyOf: (j) => j.jobId,
-    errors: snapshot.errors,
-    nowMs: () => call.now(),
     fetch: async (pageIndex) =>
       pageOf(
         await client.call(

@@ -5,6 +5,7 @@
  */
 import { HttpCallError } from '../../http/errors.js';
 import type { CollectionError, ProviderId, TargetSnapshot } from '../../model/snapshot.js';
+import { createJobFilter } from '../../text/glob.js';
 import { type Page, type PageReading, positionReadings, readPages } from '../paging.js';
 import { beginPoll, endPoll, type JobMemoryBase, type TargetMemory } from '../read-memory.js';
 import { collectTarget, toCollectionError } from '../shared.js';
@@ -27,15 +28,49 @@ export function alibabaEndpoint(
   return endpoint;
 }
 
+/** What one poll of an Alibaba target hands its reads. */
+export interface AlibabaPoll<C> {
+  client: C;
+  /** The poll's call context: one limiter for the target, the call counts, the clock and deadline. */
+  call: VendorCallContext;
+  snapshot: TargetSnapshot;
+  /** The target's job filter (`jobs:` include and exclude globs), made once a poll. */
+  wanted: (name: string) => boolean;
+  /**
+   * Reads a listing to the end at the target's page size (and concurrency, unless the listing says): short of
+   * the reported total is an 'incomplete' error in the snapshot, a failed call is the call's error, with what
+   * was read before it. Never throws.
+   */
+  list<T>(listing: AlibabaListing<T>): Promise<{ items: T[]; complete: boolean }>;
+}
+
+export interface AlibabaListing<T> {
+  operation: string;
+  /** What the items are, for the incomplete-listing error ("deployments", "jobs of deployment x"). */
+  what: string;
+  keyOf: (item: T) => string;
+  fetch: (pageIndex: number) => Promise<Page<T>>;
+  /** Pages in flight once the total is known; the target's concurrency when not given. */
+  concurrency?: number;
+  /** Called with each page's new items as the page arrives, so later calls need not wait for the last page. */
+  onNew?: (items: T[]) => void;
+}
+
+/** How a provider's listings are bounded and what its reported total is called (for the error text). */
+export interface AlibabaListings {
+  totalName: string;
+  maxPages: number;
+}
+
 /**
- * One poll of an Alibaba target: its client, one call context for the poll (limiter, call counts, clock) and
- * the process's read memory of the target open around the reads; jobs in key order. Never throws.
+ * One poll of an Alibaba target: its client, one call context for the poll and the process's read memory of
+ * the target open around the reads; jobs in key order. Never throws.
  */
 export function collectAlibaba<T extends AlibabaTarget, C, M extends TargetMemory<JobMemoryBase>>(
   target: T,
   ctx: ProviderContext,
-  open: { client: (target: T, ctx: ProviderContext) => Promise<C>; memory: M },
-  read: (client: C, call: VendorCallContext, snapshot: TargetSnapshot) => Promise<void>,
+  open: { client: (target: T, ctx: ProviderContext) => Promise<C>; memory: M; listings: AlibabaListings },
+  read: (poll: AlibabaPoll<C>) => Promise<void>,
 ): Promise<TargetSnapshot> {
   return collectTarget(
     target,
@@ -43,9 +78,17 @@ export function collectAlibaba<T extends AlibabaTarget, C, M extends TargetMemor
     async (snapshot) => {
       const client = await open.client(target, ctx);
       const call = pollCallContext(ctx, snapshot, target.options.concurrency);
+      const list = <I>(listing: AlibabaListing<I>) =>
+        readListing(listing, {
+          ...open.listings,
+          pageSize: target.options.pageSize,
+          concurrency: listing.concurrency ?? target.options.concurrency,
+          errors: snapshot.errors,
+          nowMs: () => call.now(),
+        });
       beginPoll(open.memory);
       try {
-        await read(client, call, snapshot);
+        await read({ client, call, snapshot, wanted: createJobFilter(target.jobs), list });
       } finally {
         endPoll(open.memory);
       }
@@ -59,35 +102,21 @@ interface AlibabaTarget {
   provider: ProviderId;
   region: string;
   endpoint?: string | undefined;
-  options: { concurrency: number };
+  jobs: { include: string[]; exclude: string[] };
+  options: { concurrency: number; pageSize: number };
 }
 
 /** Pages as the docs count them (from 1), then from 0, then as records, for servers that do not. */
 const PAGE_INDEX_READINGS: PageReading<number>[] = positionReadings(['pages-from-1'], (position) => position);
 
-export interface AlibabaListing<T> {
-  operation: string;
-  /** What the items are, for the incomplete-listing error ("deployments", "jobs of deployment x"). */
-  what: string;
-  /** The vendor's name of the reported total, for the incomplete-listing error. */
-  totalName: string;
-  pageSize: number;
-  concurrency: number;
-  maxPages: number;
-  keyOf: (item: T) => string;
-  fetch: (pageIndex: number) => Promise<Page<T>>;
-  errors: CollectionError[];
-  nowMs: () => number;
-  /** Called with each page's new items as the page arrives, so later calls need not wait for the last page. */
-  onNew?: (items: T[]) => void;
-}
-
-/**
- * Reads a listing to the end. Short of the reported total is an 'incomplete' error; a failed call is the
- * call's error, with what was read before it. Never throws.
- */
-export async function readAlibabaListing<T>(
+async function readListing<T>(
   options: AlibabaListing<T>,
+  poll: AlibabaListings & {
+    pageSize: number;
+    concurrency: number;
+    errors: CollectionError[];
+    nowMs: () => number;
+  },
 ): Promise<{ items: T[]; complete: boolean }> {
   const read: T[] = [];
   try {
@@ -95,9 +124,9 @@ export async function readAlibabaListing<T>(
       readings: PAGE_INDEX_READINGS,
       fetch: options.fetch,
       idOf: options.keyOf,
-      pageSize: options.pageSize,
-      concurrency: options.concurrency,
-      maxPages: options.maxPages,
+      pageSize: poll.pageSize,
+      concurrency: poll.concurrency,
+      maxPages: poll.maxPages,
       trustFirstPage: true,
       onNew: (items) => {
         read.push(...items);
@@ -107,18 +136,18 @@ export async function readAlibabaListing<T>(
     if (!listed.complete) {
       const expected =
         listed.total === undefined
-          ? `the API reported no ${options.totalName}, so nothing shows the listing is whole`
+          ? `the API reported no ${poll.totalName}, so nothing shows the listing is whole`
           : `the API reported ${listed.total}`;
-      options.errors.push({
+      poll.errors.push({
         kind: 'incomplete',
         operation: options.operation,
         message: `${options.operation}: read ${listed.items.length} ${options.what} but ${expected}`,
-        atMs: options.nowMs(),
+        atMs: poll.nowMs(),
       });
     }
     return { items: listed.items, complete: listed.complete };
   } catch (error) {
-    options.errors.push(toCollectionError(error, options.operation, options.nowMs()));
+    poll.errors.push(toCollectionError(error, options.operation, poll.nowMs()));
     return { items: read, complete: false };
   }
 }
