@@ -56,7 +56,10 @@ export function alertDetails(view: AlertView, maxValueChars: number): Record<str
   return Object.fromEntries(Object.entries(details).map(([k, v]) => [k, plainText(v, maxValueChars)]));
 }
 
-export function safeLinks(view: AlertView): { title: string; url: string }[] {
+/** A view's links that are safe to send (http(s) only). */
+export type SafeLink = { title: string; url: string };
+
+function safeLinks(view: AlertView): SafeLink[] {
   return view.links
     .map((l) => ({ title: l.title, url: safeUrl(l.url) }))
     .filter((l): l is { title: string; url: string } => l.url !== undefined);
@@ -70,19 +73,22 @@ export interface IncidentRequest {
 }
 
 /** A trigger carries the alert; resolve and acknowledge need only its fingerprint (the dedup key). */
-export type IncidentEvent =
-  | { action: 'trigger'; view: AlertView }
-  | { action: 'resolve' | 'acknowledge'; fingerprint: string; note?: string };
+type IncidentEvent = { action: 'trigger'; view: AlertView } | IncidentUpdate;
+export type IncidentUpdate = { action: 'resolve' | 'acknowledge'; fingerprint: string; note?: string };
 
 export interface IncidentChannelSpec {
-  type: ChannelType;
   operation: string;
   /** The vendor's documented rate limit, kept by waiting; undefined when the vendor documents none fixed. */
   rate?: { max: number; windowMs: number };
   /** Wait after a 429 without Retry-After, as the vendor recommends. */
   throttledRetryAfterMs: number;
-  /** The request for one alert event; `key` is the resolved API/routing key, `endpoint` the resolved base. */
-  request: (event: IncidentEvent, key: string, endpoint: string) => IncidentRequest;
+  /**
+   * The request that opens the alert (or joins the open one), with the view's safe links; `key` is the
+   * resolved API/routing key, `endpoint` the resolved base.
+   */
+  trigger: (view: AlertView, links: SafeLink[], key: string, endpoint: string) => IncidentRequest;
+  /** The request that resolves or acknowledges the alert by its fingerprint. */
+  update: (event: IncidentUpdate, key: string, endpoint: string) => IncidentRequest;
 }
 
 /**
@@ -91,7 +97,13 @@ export interface IncidentChannelSpec {
  * retry sends the group again, which the fingerprint key makes harmless.
  */
 export function incidentChannel(
-  config: { name: string; sendResolved: boolean; timeoutMs: number; url?: string | undefined },
+  config: {
+    type: ChannelType;
+    name: string;
+    sendResolved: boolean;
+    timeoutMs: number;
+    url?: string | undefined;
+  },
   keyRef: string,
   defaultEndpoint: string,
   deps: ChannelDeps,
@@ -123,7 +135,10 @@ export function incidentChannel(
     for (const event of events) {
       try {
         await pace?.(signal);
-        const request = spec.request(event, resolved.key, resolved.endpoint);
+        const request =
+          event.action === 'trigger'
+            ? spec.trigger(event.view, safeLinks(event.view), resolved.key, resolved.endpoint)
+            : spec.update(event, resolved.key, resolved.endpoint);
         const response = await poster.post(
           request.url,
           request.body,
@@ -149,7 +164,7 @@ export function incidentChannel(
 
   return {
     name: config.name,
-    type: spec.type,
+    type: config.type,
     sendResolved: config.sendResolved,
     notify(message, signal) {
       const events: IncidentEvent[] = message.firing.map((view) => ({ action: 'trigger', view }));

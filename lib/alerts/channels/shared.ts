@@ -384,9 +384,6 @@ export async function sendWebhook(send: WebhookSend): Promise<NotifyResult> {
 }
 
 export interface WebhookChannelSpec<P> {
-  type: ChannelType;
-  /** Operation name in errors and HTTP call counts. */
-  operation: string;
   /** The vendor's rate limit, which the channel keeps under by waiting. */
   rate?: { max: number; windowMs: number };
   envelope?: VendorEnvelope;
@@ -403,6 +400,8 @@ export interface WebhookChannelSpec<P> {
 /** A JSON-over-webhook channel (DingTalk, Feishu, WeCom, generic webhook) from what is its own. */
 export function webhookChannel<P>(
   config: {
+    /** The channel's type; it also names the operation in errors and HTTP call counts: `<type>.send`. */
+    type: ChannelType;
     name: string;
     url: string;
     secret?: string | undefined;
@@ -416,18 +415,21 @@ export function webhookChannel<P>(
   const pace = spec.rate ? createPacer(spec.rate.max, spec.rate.windowMs, deps) : undefined;
   return {
     name: config.name,
-    type: spec.type,
+    type: config.type,
     sendResolved: config.sendResolved,
     async notify(message, signal): Promise<NotifyResult> {
       const resolved = await resolveWebhook(config, deps);
       if (!resolved.ok) return resolved.result;
       const { payload, dropped } = spec.render(message);
       if (dropped > 0)
-        deps.logger.warn(`${spec.type} message truncated`, { channel: config.name, droppedAlerts: dropped });
+        deps.logger.warn(`${config.type} message truncated`, {
+          channel: config.name,
+          droppedAlerts: dropped,
+        });
       return sendWebhook({
         channel: config.name,
         poster,
-        operation: spec.operation,
+        operation: `${config.type}.send`,
         now: deps.now,
         signal,
         secrets: [resolved.url, resolved.secret],

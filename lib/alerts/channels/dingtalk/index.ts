@@ -94,8 +94,6 @@ export function buildDingtalkPayload(config: DingtalkConfig, message: AlertGroup
 
 export function createDingtalkChannel(config: DingtalkConfig, deps: ChannelDeps): Channel {
   return webhookChannel(config, deps, {
-    type: 'dingtalk',
-    operation: 'dingtalk.send',
     rate: { max: DINGTALK_MESSAGES_PER_MINUTE, windowMs: 60_000 },
     envelope: DINGTALK_ENVELOPE,
     render: (message) => buildDingtalkPayload(config, message),

@@ -268,8 +268,6 @@ function createFeishuAppChannel(
 export function createFeishuChannel(config: FeishuConfig, deps: ChannelDeps): Channel {
   if (config.interactive) return createFeishuAppChannel({ ...config, interactive: config.interactive }, deps);
   return webhookChannel(config, deps, {
-    type: 'feishu',
-    operation: 'feishu.send',
     rate: { max: FEISHU_MESSAGES_PER_SECOND, windowMs: 1000 },
     envelope: FEISHU_ENVELOPE,
     render: (message) => {

@@ -5,16 +5,13 @@
  */
 import { z } from 'zod';
 import { secretRef } from '../../../config/refs.js';
-import { alertDetails, incidentBase, incidentChannel, plainText, safeLinks } from '../incident.js';
+import { alertDetails, incidentBase, incidentChannel, plainText } from '../incident.js';
 import type { Channel, ChannelDeps } from '../types.js';
 
 /** US instance; EU accounts use https://api.eu.opsgenie.com (set `url`). */
 export const OPSGENIE_API_URL = 'https://api.opsgenie.com';
-/** Field limits of Create Alert. */
-export const OPSGENIE_MAX_MESSAGE_CHARS = 130;
-export const OPSGENIE_MAX_ALIAS_CHARS = 512;
-export const OPSGENIE_MAX_DESCRIPTION_CHARS = 15_000;
-export const OPSGENIE_MAX_ENTITY_CHARS = 512;
+/** Field limits of Create Alert, in characters. */
+export const OPSGENIE_MAX_CHARS = { message: 130, alias: 512, description: 15_000, entity: 512 } as const;
 /** `details` values are bounded so the whole map stays under the API's 8000-character limit. */
 const MAX_DETAIL_CHARS = 600;
 /**
@@ -48,24 +45,19 @@ export type OpsgenieConfig = z.infer<typeof opsgenieConfigSchema>;
 
 export function createOpsgenieChannel(config: OpsgenieConfig, deps: ChannelDeps): Channel {
   return incidentChannel(config, config.apiKey, OPSGENIE_API_URL, deps, {
-    type: 'opsgenie',
     operation: 'opsgenie.alert',
     throttledRetryAfterMs: OPSGENIE_THROTTLED_RETRY_MS,
-    request: (event, apiKey, base) => {
-      const headers = { authorization: `GenieKey ${apiKey}` };
-      const root = `${base.replace(/\/+$/, '')}/v2/alerts`;
-      if (event.action !== 'trigger') {
-        const verb = event.action === 'resolve' ? 'close' : 'acknowledge';
-        const alias = encodeURIComponent(event.fingerprint.slice(0, OPSGENIE_MAX_ALIAS_CHARS));
-        const note = event.note ? { note: plainText(event.note, 25_000) } : {};
-        return {
-          url: `${root}/${alias}/${verb}?identifierType=alias`,
-          body: JSON.stringify({ source: 'jobwatch', ...note }),
-          headers,
-        };
-      }
-      const view = event.view;
-      const links = safeLinks(view);
+    update: (event, apiKey, base) => {
+      const verb = event.action === 'resolve' ? 'close' : 'acknowledge';
+      const alias = encodeURIComponent(event.fingerprint.slice(0, OPSGENIE_MAX_CHARS.alias));
+      const note = event.note ? { note: plainText(event.note, 25_000) } : {};
+      return {
+        url: `${alertsUrl(base)}/${alias}/${verb}?identifierType=alias`,
+        body: JSON.stringify({ source: 'jobwatch', ...note }),
+        headers: genieKey(apiKey),
+      };
+    },
+    trigger: (view, links, apiKey, base) => {
       const description = [
         view.summary,
         view.lastError ? `last error: ${view.lastError}` : '',
@@ -75,10 +67,10 @@ export function createOpsgenieChannel(config: OpsgenieConfig, deps: ChannelDeps)
         .filter(Boolean)
         .join('\n');
       const body = {
-        message: plainText(view.title, OPSGENIE_MAX_MESSAGE_CHARS),
-        alias: view.fingerprint.slice(0, OPSGENIE_MAX_ALIAS_CHARS),
-        description: plainText(description, OPSGENIE_MAX_DESCRIPTION_CHARS),
-        entity: plainText(`${view.resourceKind} ${view.resourceName}`, OPSGENIE_MAX_ENTITY_CHARS),
+        message: plainText(view.title, OPSGENIE_MAX_CHARS.message),
+        alias: view.fingerprint.slice(0, OPSGENIE_MAX_CHARS.alias),
+        description: plainText(description, OPSGENIE_MAX_CHARS.description),
+        entity: plainText(`${view.resourceKind} ${view.resourceName}`, OPSGENIE_MAX_CHARS.entity),
         source: 'jobwatch',
         priority: config.priorities[view.severity],
         tags: [...new Set([view.provider, view.type, view.severity, ...config.tags])].map((t) =>
@@ -86,7 +78,15 @@ export function createOpsgenieChannel(config: OpsgenieConfig, deps: ChannelDeps)
         ),
         details: alertDetails(view, MAX_DETAIL_CHARS),
       };
-      return { url: root, body: JSON.stringify(body), headers };
+      return { url: alertsUrl(base), body: JSON.stringify(body), headers: genieKey(apiKey) };
     },
   });
+}
+
+function alertsUrl(base: string): string {
+  return `${base.replace(/\/+$/, '')}/v2/alerts`;
+}
+
+function genieKey(apiKey: string): Record<string, string> {
+  return { authorization: `GenieKey ${apiKey}` };
 }

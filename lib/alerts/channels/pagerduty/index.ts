@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { secretRef } from '../../../config/refs.js';
-import { alertDetails, incidentBase, incidentChannel, plainText, safeLinks } from '../incident.js';
+import { alertDetails, incidentBase, incidentChannel, plainText } from '../incident.js';
 import type { Channel, ChannelDeps } from '../types.js';
 
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
@@ -34,22 +34,18 @@ export type PagerdutyConfig = z.infer<typeof pagerdutyConfigSchema>;
 
 export function createPagerdutyChannel(config: PagerdutyConfig, deps: ChannelDeps): Channel {
   return incidentChannel(config, config.routingKey, PAGERDUTY_EVENTS_URL, deps, {
-    type: 'pagerduty',
     operation: 'pagerduty.enqueue',
     rate: { max: PAGERDUTY_EVENTS_PER_MINUTE, windowMs: 60_000 },
     throttledRetryAfterMs: PAGERDUTY_THROTTLED_RETRY_MS,
-    request: (event, routingKey, url) => {
-      if (event.action !== 'trigger')
-        return {
-          url,
-          body: JSON.stringify({
-            routing_key: routingKey,
-            event_action: event.action,
-            dedup_key: event.fingerprint.slice(0, PAGERDUTY_MAX_DEDUP_KEY_CHARS),
-          }),
-        };
-      const view = event.view;
-      const links = safeLinks(view);
+    update: (event, routingKey, url) => ({
+      url,
+      body: JSON.stringify({
+        routing_key: routingKey,
+        event_action: event.action,
+        dedup_key: event.fingerprint.slice(0, PAGERDUTY_MAX_DEDUP_KEY_CHARS),
+      }),
+    }),
+    trigger: (view, links, routingKey, url) => {
       const body = {
         routing_key: routingKey,
         event_action: 'trigger',

@@ -93,8 +93,6 @@ export function buildWebhookBody(config: WebhookChannelConfig, message: AlertGro
 
 export function createWebhookChannel(config: WebhookChannelConfig, deps: ChannelDeps): Channel {
   return webhookChannel(config, deps, {
-    type: 'webhook',
-    operation: 'webhook.send',
     render: (message) => {
       const built = buildWebhookBody(config, message);
       return { payload: built, dropped: built.truncated };

@@ -53,8 +53,6 @@ export function buildWecomPayload(config: WecomConfig, message: AlertGroupMessag
 
 export function createWecomChannel(config: WecomConfig, deps: ChannelDeps): Channel {
   return webhookChannel(config, deps, {
-    type: 'wecom',
-    operation: 'wecom.send',
     rate: { max: WECOM_MESSAGES_PER_MINUTE, windowMs: 60_000 },
     envelope: WECOM_ENVELOPE,
     render: (message) => buildWecomPayload(config, message),
