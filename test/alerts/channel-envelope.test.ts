@@ -8,9 +8,8 @@ import {
   channelConfigSchema,
 } from '../../lib/alerts/channels/registry.js';
 import type { Channel } from '../../lib/alerts/channels/types.js';
-import { toAlertView } from '../../lib/alerts/view.js';
 import { silentLogger } from '../../lib/observability/logger.js';
-import { CHANNEL_CONFIGS, jobEvent, secretsFor, T0 } from './helpers.js';
+import { CHANNEL_CONFIGS, groupMessage, jobEvent, secretsFor, T0 } from './helpers.js';
 
 /** A vendor stand-in that answers every POST with the status and JSON body the test sets. */
 let answer: { status: number; body: unknown } = { status: 200, body: {} };
@@ -51,18 +50,10 @@ function channel(type: ChannelType, env: NodeJS.ProcessEnv = {}): Channel {
   });
 }
 
-const view = toAlertView(jobEvent({ name: 'etl-orders' }));
-const message = {
-  receiver: 'test',
-  groupKey: 'root:abc',
+const message = groupMessage([jobEvent({ name: 'etl-orders' })], {
   groupLabels: { alertname: 'job.failed' },
-  reason: 'first' as const,
-  status: 'firing' as const,
-  firing: [view],
-  resolved: [],
-  omitted: 0,
   nowMs: T0,
-};
+});
 
 describe('vendor envelopes inside HTTP 200', () => {
   const cases: [ChannelType, unknown, Record<string, unknown>][] = [

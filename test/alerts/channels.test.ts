@@ -9,11 +9,11 @@ import {
 import { classifyStatus } from '../../lib/alerts/channels/shared.js';
 import { truncateBytes, truncateRunes } from '../../lib/alerts/channels/text.js';
 import type { AlertGroupMessage, Channel } from '../../lib/alerts/channels/types.js';
-import { toAlertView } from '../../lib/alerts/view.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { CHAT_SINK_TOKENS, type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
 import {
   CHANNEL_CONFIGS,
+  groupMessage,
   jobEvent,
   resolvedOf,
   SINK_SECRETS,
@@ -27,24 +27,8 @@ const TYPES = Object.keys(CHANNEL_FACTORIES) as ChannelType[];
 /** Receivers that take one event per alert (keyed by fingerprint) instead of one message per group. */
 const INCIDENT_TOOLS = new Set<ChannelType>(['pagerduty', 'opsgenie']);
 
-function message(
-  events = [jobEvent({ name: 'etl-orders' })],
-  extra: Partial<AlertGroupMessage> = {},
-): AlertGroupMessage {
-  const views = events.map(toAlertView);
-  return {
-    receiver: 'test',
-    groupKey: 'root:abc',
-    groupLabels: { alertname: 'job.failed', target: 'prod-blink' },
-    reason: 'first',
-    status: views.some((v) => v.status === 'firing') ? 'firing' : 'resolved',
-    firing: views.filter((v) => v.status === 'firing'),
-    resolved: views.filter((v) => v.status === 'resolved'),
-    omitted: 0,
-    nowMs: T0 + 5 * 60_000,
-    ...extra,
-  };
-}
+const message = (events = [jobEvent({ name: 'etl-orders' })], extra: Partial<AlertGroupMessage> = {}) =>
+  groupMessage(events, extra);
 
 function channelFor(
   type: ChannelType,
@@ -91,6 +75,17 @@ afterAll(async () => sink.stop());
 beforeEach(() => sink.clear());
 
 describe.each(TYPES)('channel conformance: %s', (type) => {
+  /** Sends one message through a channel built on `channelEnv`: it must fail, its error leaking no secret. */
+  async function failedSend(channelEnv: NodeJS.ProcessEnv) {
+    const channel = channelFor(type, channelEnv);
+    const result = await channel.notify(message());
+    await channel.close?.();
+    expect(result.ok).toBe(false);
+    if (result.ok) throw new Error('the send was expected to fail');
+    assertLeaksNoSecret(result.error);
+    return result;
+  }
+
   it('delivers a grouped message with firing and resolved sections the vendor accepts', async () => {
     // Prepare
     const firing = jobEvent({ name: 'etl-orders' });
@@ -145,15 +140,10 @@ describe.each(TYPES)('channel conformance: %s', (type) => {
     [404, false],
   ])('HTTP %i -> retry %s', async (status, retry) => {
     sink.failNext(type, 1, status, status === 429 ? 3 : undefined);
-    const channel = channelFor(type, env);
-    const result = await channel.notify(message());
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
+    const result = await failedSend(env);
     expect(result.retry).toBe(retry);
     expect(result.status).toBe(status);
     if (status === 429) expect(result.retryAfterMs).toBe(3000);
-    assertLeaksNoSecret(result.error);
-    await channel.close?.();
   });
 
   it('leaks no secret when the connection fails', async () => {
@@ -161,13 +151,8 @@ describe.each(TYPES)('channel conformance: %s', (type) => {
     const broken = { ...env };
     for (const key of Object.keys(broken))
       broken[key] = String(broken[key]).replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${port}`);
-    const channel = channelFor(type, broken);
-    const result = await channel.notify(message());
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
+    const result = await failedSend(broken);
     expect(result.retry).toBe(true);
-    assertLeaksNoSecret(result.error);
-    await channel.close?.();
   });
 
   it('leaks no secret when the vendor rejects the request', async () => {
@@ -180,14 +165,9 @@ describe.each(TYPES)('channel conformance: %s', (type) => {
       OPSGENIE_API_KEY: 'wrong-secret-genie-key',
     };
     for (const key of ['SLACK_URL', 'WECOM_URL']) wrong[key] = String(env[key]).replace(/sink/g, 'sonk');
-    const channel = channelFor(type, wrong);
-    const result = await channel.notify(message());
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
+    const result = await failedSend(wrong);
     expect(result.retry).toBe(false);
-    assertLeaksNoSecret(result.error);
     expect(result.error).not.toMatch(/sonk|wrong-secret/);
-    await channel.close?.();
   });
 
   it('escapes what it embeds: a job named <!channel> or @all pings nobody and breaks nothing', async () => {

@@ -4,13 +4,11 @@ import { buildDingtalkPayload, type DingtalkConfig } from '../../lib/alerts/chan
 import { buildFeishuCard } from '../../lib/alerts/channels/feishu/index.js';
 import { type ChannelConfig, channelConfigSchema } from '../../lib/alerts/channels/registry.js';
 import { buildSlackPayload, SLACK_ROOT_CAUSE_CHARS } from '../../lib/alerts/channels/slack/index.js';
-import type { AlertGroupMessage } from '../../lib/alerts/channels/types.js';
 import { buildWebhookBody, type WebhookChannelConfig } from '../../lib/alerts/channels/webhook/index.js';
 import { buildWecomPayload, type WecomConfig } from '../../lib/alerts/channels/wecom/index.js';
-import { toAlertView } from '../../lib/alerts/view.js';
 import { classifyError } from '../../lib/diagnose/index.js';
 import type { JobwatchEvent } from '../../lib/events/index.js';
-import { CHANNEL_CONFIGS, jobEvent, resolvedOf, T0 } from './helpers.js';
+import { CHANNEL_CONFIGS, groupMessage, jobEvent, resolvedOf, T0 } from './helpers.js';
 
 const TRACE = `org.apache.flink.runtime.JobException: Recovery is suppressed by FixedDelayRestartBackoffTimeStrategy(maxNumberRestartAttempts=3, backoffTimeMS=10000)
 Caused by: java.net.ConnectException: Connection refused: kafka-1.internal/10.0.0.7:9092 <!channel> @all
@@ -43,23 +41,34 @@ function diagnosedEvent(rootCause = TRACE): JobwatchEvent {
   });
 }
 
-function message(events: JobwatchEvent[]): AlertGroupMessage {
-  const views = events.map(toAlertView);
-  return {
-    receiver: 'oncall',
-    groupKey: 'root:abc',
-    groupLabels: { alertname: 'job.failed', target: 'prod-blink' },
-    reason: 'first',
-    status: views.some((v) => v.status === 'firing') ? 'firing' : 'resolved',
-    firing: views.filter((v) => v.status === 'firing'),
-    resolved: views.filter((v) => v.status === 'resolved'),
-    omitted: 0,
-    nowMs: T0 + 4 * 60_000,
-  };
-}
+const message = (events: JobwatchEvent[]) =>
+  groupMessage(events, { receiver: 'oncall', nowMs: T0 + 4 * 60_000 });
 
 const config = <T>(type: keyof typeof CHANNEL_CONFIGS) =>
   channelConfigSchema.parse(CHANNEL_CONFIGS[type]) as ChannelConfig as T;
+
+/** The diagnosed alert as the markdown channels (DingTalk, Feishu, WeCom) write it, one line an entry. */
+const MARKDOWN_ALERT = [
+  '🔴 **CRITICAL** Job payments\\_agg failed',
+  'job **payments\\_agg** · prod-blink (alibaba-blink, cn-hangzhou)',
+  'state FAILED since 2026-11-23 10:00 UTC (4m ago)',
+  'Job payments\\_agg reached FAILED',
+  '**\\[network\\]** Network failure: java.net.ConnectException: Connection refused: kafka-1.internal/10.0.0.7:9092 &lt;!channel&gt; @​all',
+  '**Try:** Check that the endpoint is up and reachable from the job network (VPC, security group, whitelist, DNS), then its load.',
+  'root cause:',
+];
+/** The root cause, one code span a line. */
+const ROOT_CAUSE_LINES = [
+  '`java.net.ConnectException: Connection refused: kafka-1.internal/10.0.0.7:9092 ‹!channel› @​all`',
+  '`at sun.nio.ch.SocketChannelImpl.checkConnect(Native Method)`',
+  '`at org.apache.kafka.common.network.Selector.finishConnect(Selector.java:732)`',
+  '`at org.apache.kafka.clients.NetworkClient.poll(NetworkClient.java:561)`',
+];
+const EVIDENCE =
+  'transition: RUNNING → FAILED at 2026-11-23T10:00:00.000Z · instance: 412532 · failovers: 3 in the last 10 min';
+const LINKS =
+  '[console](https://realtime-compute.console.aliyun.com/job/1) · [runbook](https://wiki.example.com/runbooks/network)';
+const FIRING_HEADER = '\\[FIRING:1\\] job.failed · target=prod-blink';
 
 describe('diagnosis in messages', () => {
   it('Slack: tag, summary, hint, root cause in a code block, evidence, links', () => {
@@ -82,79 +91,45 @@ describe('diagnosis in messages', () => {
     `);
   });
 
-  it('DingTalk', () => {
-    const payload = buildDingtalkPayload(config<DingtalkConfig>('dingtalk'), message([diagnosedEvent()]));
-    expect(payload.payload.markdown.text).toMatchInlineSnapshot(`
-      "#### \\[FIRING:1\\] job.failed · target=prod-blink
-
-      **Firing (1)**
-
-      🔴 **CRITICAL** Job payments\\_agg failed
-
-      job **payments\\_agg** · prod-blink (alibaba-blink, cn-hangzhou)
-
-      state FAILED since 2026-11-23 10:00 UTC (4m ago)
-
-      Job payments\\_agg reached FAILED
-
-      **\\[network\\]** Network failure: java.net.ConnectException: Connection refused: kafka-1.internal/10.0.0.7:9092 &lt;!channel&gt; @​all
-
-      **Try:** Check that the endpoint is up and reachable from the job network (VPC, security group, whitelist, DNS), then its load.
-
-      root cause:
-
-      \`java.net.ConnectException: Connection refused: kafka-1.internal/10.0.0.7:9092 ‹!channel› @​all\`
-      \`at sun.nio.ch.SocketChannelImpl.checkConnect(Native Method)\`
-      \`at org.apache.kafka.common.network.Selector.finishConnect(Selector.java:732)\`
-      \`at org.apache.kafka.clients.NetworkClient.poll(NetworkClient.java:561)\`
-
-      transition: RUNNING → FAILED at 2026-11-23T10:00:00.000Z · instance: 412532 · failovers: 3 in the last 10 min
-
-      [console](https://realtime-compute.console.aliyun.com/job/1) · [runbook](https://wiki.example.com/runbooks/network)"
-    `);
-  });
-
-  it('Feishu', () => {
-    const card = buildFeishuCard(message([diagnosedEvent()]));
-    expect(card.card.elements[0]?.text.content).toMatchInlineSnapshot(`
-      "**Firing (1)**
-
-      🔴 **CRITICAL** Job payments\\_agg failed
-      job **payments\\_agg** · prod-blink (alibaba-blink, cn-hangzhou)
-      state FAILED since 2026-11-23 10:00 UTC (4m ago)
-      Job payments\\_agg reached FAILED
-      **\\[network\\]** Network failure: java.net.ConnectException: Connection refused: kafka-1.internal/10.0.0.7:9092 &lt;!channel&gt; @​all
-      **Try:** Check that the endpoint is up and reachable from the job network (VPC, security group, whitelist, DNS), then its load.
-      root cause:
-      \`java.net.ConnectException: Connection refused: kafka-1.internal/10.0.0.7:9092 ‹!channel› @​all\`
-      \`at sun.nio.ch.SocketChannelImpl.checkConnect(Native Method)\`
-      \`at org.apache.kafka.common.network.Selector.finishConnect(Selector.java:732)\`
-      \`at org.apache.kafka.clients.NetworkClient.poll(NetworkClient.java:561)\`
-      transition: RUNNING → FAILED at 2026-11-23T10:00:00.000Z · instance: 412532 · failovers: 3 in the last 10 min
-      [console](https://realtime-compute.console.aliyun.com/job/1) · [runbook](https://wiki.example.com/runbooks/network)"
-    `);
-  });
-
-  it('WeCom: the root cause gets a small share of the 4096-byte message', () => {
-    const payload = buildWecomPayload(config<WecomConfig>('wecom'), message([diagnosedEvent()]));
-    expect(payload.payload.markdown.content).toMatchInlineSnapshot(`
-      "**\\[FIRING:1\\] job.failed · target=prod-blink**
-
-      **Firing (1)**
-
-      🔴 **CRITICAL** Job payments\\_agg failed
-      job **payments\\_agg** · prod-blink (alibaba-blink, cn-hangzhou)
-      state FAILED since 2026-11-23 10:00 UTC (4m ago)
-      Job payments\\_agg reached FAILED
-      **\\[network\\]** Network failure: java.net.ConnectException: Connection refused: kafka-1.internal/10.0.0.7:9092 &lt;!channel&gt; @​all
-      **Try:** Check that the endpoint is up and reachable from the job network (VPC, security group, whitelist, DNS), then its load.
-      root cause:
-      \`java.net.ConnectException: Connection refused: kafka-1.internal/10.0.0.7:9092 ‹!channel› @​all\`
-      \`at sun.nio.ch.SocketChannelImpl.checkConnect(Native Method)\`
-      \`at org.apache.kafka.common.network.Selector.finishConnect(Selector.java:732)…\`
-      transition: RUNNING → FAILED at 2026-11-23T10:00:00.000Z · instance: 412532 · failovers: 3 in the last 10 min
-      [console](https://realtime-compute.console.aliyun.com/job/1) · [runbook](https://wiki.example.com/runbooks/network)"
-    `);
+  it.each([
+    {
+      name: 'DingTalk',
+      text: () =>
+        buildDingtalkPayload(config<DingtalkConfig>('dingtalk'), message([diagnosedEvent()])).payload.markdown
+          .text,
+      // A blank line between paragraphs; the root cause stays one block.
+      expected: [
+        `#### ${FIRING_HEADER}`,
+        '**Firing (1)**',
+        ...MARKDOWN_ALERT,
+        ROOT_CAUSE_LINES.join('\n'),
+        EVIDENCE,
+        LINKS,
+      ].join('\n\n'),
+    },
+    {
+      name: 'Feishu',
+      text: () => buildFeishuCard(message([diagnosedEvent()])).card.elements[0]?.text.content,
+      expected: ['**Firing (1)**', '', ...MARKDOWN_ALERT, ...ROOT_CAUSE_LINES, EVIDENCE, LINKS].join('\n'),
+    },
+    {
+      name: 'WeCom: the root cause gets a small share of the 4096-byte message',
+      text: () =>
+        buildWecomPayload(config<WecomConfig>('wecom'), message([diagnosedEvent()])).payload.markdown.content,
+      expected: [
+        `**${FIRING_HEADER}**`,
+        '',
+        '**Firing (1)**',
+        '',
+        ...MARKDOWN_ALERT,
+        ...ROOT_CAUSE_LINES.slice(0, 2),
+        '`at org.apache.kafka.common.network.Selector.finishConnect(Selector.java:732)…`',
+        EVIDENCE,
+        LINKS,
+      ].join('\n'),
+    },
+  ])('$name', ({ text, expected }) => {
+    expect(text()).toBe(expected);
   });
 
   it('Alertmanager webhook: diagnosis and runbook as annotations', () => {

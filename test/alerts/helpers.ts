@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import type { AlertGroupMessage } from '../../lib/alerts/channels/types.js';
+import { toAlertView } from '../../lib/alerts/view.js';
 import { parseConfig } from '../../lib/config/load.js';
 import type { Config } from '../../lib/config/schema.js';
 import { createSecretResolver } from '../../lib/config/secrets.js';
@@ -131,6 +133,18 @@ export const CHANNEL_CONFIGS: Record<ChatChannel, Record<string, unknown>> = {
   opsgenie: { name: 'opsgenie', type: 'opsgenie', apiKey: 'env:OPSGENIE_API_KEY', url: 'env:OPSGENIE_URL' },
 };
 
+/** Alerting to the webhook, one group per alert and resource, sent at once, repeated every 4 h. */
+export const WEBHOOK_PER_RESOURCE = {
+  channels: [CHANNEL_CONFIGS.webhook],
+  route: {
+    receiver: 'webhook',
+    groupBy: ['alertname', 'resource'],
+    groupWaitSeconds: 0,
+    groupIntervalSeconds: 60,
+    repeatIntervalSeconds: 4 * 3600,
+  },
+};
+
 /** Builds config through the production loader, validation on. */
 export function configWith(alerting: Record<string, unknown>): Config {
   return parseConfig({ ...alerting }, 'test');
@@ -168,6 +182,29 @@ export function jobEvent(
       scope: { kind: 'project', id: 'p1', name: 'p1' },
     },
   });
+}
+
+/**
+ * The message a channel gets for `events`: one group by alertname and target, sent for the first time,
+ * five minutes after T0 unless `extra` says otherwise.
+ */
+export function groupMessage(
+  events: JobwatchEvent[],
+  extra: Partial<AlertGroupMessage> = {},
+): AlertGroupMessage {
+  const views = events.map(toAlertView);
+  return {
+    receiver: 'test',
+    groupKey: 'root:abc',
+    groupLabels: { alertname: 'job.failed', target: 'prod-blink' },
+    reason: 'first',
+    status: views.some((v) => v.status === 'firing') ? 'firing' : 'resolved',
+    firing: views.filter((v) => v.status === 'firing'),
+    resolved: views.filter((v) => v.status === 'resolved'),
+    omitted: 0,
+    nowMs: T0 + 5 * 60_000,
+    ...extra,
+  };
 }
 
 /** The same finding, resolved at `atMs`. */

@@ -13,7 +13,6 @@ import { buildEvent, type JobwatchEvent } from '../../lib/events/index.js';
 import type { JobState } from '../../lib/model/snapshot.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { huaweiDliProvider } from '../../lib/providers/huawei-dli/index.js';
-import { createDliEmulator } from '../../lib/providers/huawei-dli/sandbox.js';
 import type { ProviderContext } from '../../lib/providers/types.js';
 import { createRemediator, type Remediator } from '../../lib/remediation/index.js';
 import { type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
@@ -21,12 +20,12 @@ import {
   createSimClock,
   SANDBOX_ENV,
   type Sandbox,
-  type SandboxPlugin,
   type SimClock,
   startSandbox,
 } from '../../lib/sandbox/index.js';
 import { createLocalStore } from '../../lib/state/local.js';
-import { CHANNEL_CONFIGS, SINK_SECRETS, sinkEnv } from './helpers.js';
+import { badDeployPlugin, type DliPhase, type DliWorld, restartFailedPolicy } from '../support/bad-deploy.js';
+import { SINK_SECRETS, sinkEnv, WEBHOOK_PER_RESOURCE } from './helpers.js';
 
 const T0 = Date.UTC(2026, 10, 23, 8, 0, 0);
 const SEC = 1000;
@@ -34,9 +33,6 @@ const POLL_MS = 30 * SEC;
 const HOUR = 3600 * SEC;
 /** The default hysteresis: one poll fires, two clean polls resolve. */
 const RESOLVE_POLLS = 2;
-
-type World = Parameters<typeof createDliEmulator>[0];
-type Phase = World['flink'][number]['phases'][number];
 
 interface AmBody {
   status: string;
@@ -54,7 +50,7 @@ interface Heard {
 }
 
 interface Scenario {
-  world: World;
+  world: DliWorld;
   sandbox: Sandbox;
   clock: SimClock;
   sink: ChatSink;
@@ -68,8 +64,8 @@ interface Scenario {
   stop(): Promise<void>;
 }
 
-const running = (atMs: number, startMs = atMs): Phase => ({ atMs, status: 'job_running', startMs });
-const failed = (atMs: number, startMs: number): Phase => ({
+const running = (atMs: number, startMs = atMs): DliPhase => ({ atMs, status: 'job_running', startMs });
+const failed = (atMs: number, startMs: number): DliPhase => ({
   atMs,
   status: 'job_running_exception',
   startMs,
@@ -77,79 +73,31 @@ const failed = (atMs: number, startMs: number): Phase => ({
 });
 
 async function startScenario(options: {
-  phases: (t0: number) => Phase[];
+  phases: (t0: number) => DliPhase[];
   /** After a restart by remediation: how long until the job fails again (the restart cures nothing). */
   failsAfterRunMs?: number;
   policy?: boolean;
 }): Promise<Scenario> {
   // Remediation verifies its restart by polling the emulator, so simulated time must pass by itself then.
   const clock = createSimClock({ speed: options.policy ? 30 : 0, startMs: T0 });
-  let world: World | undefined;
-  const plugin: SandboxPlugin = {
-    provider: 'huawei-dli',
-    create: ({ clock: simClock }) => {
-      const t0 = simClock.now();
-      world = {
-        flink: [
-          {
-            id: 7001,
-            name: 'bad-deploy',
-            jobType: 'flink_jar_job',
-            queue: 'general_queue',
-            createMs: t0 - 2 * HOUR,
-            phases: options.phases(t0),
-            hasSavepoint: true,
-            restartWhenException: false,
-            resumeCheckpoint: false,
-            resumeMaxNum: -1,
-            ...(options.failsAfterRunMs === undefined ? {} : { failsAfterRunMs: options.failsAfterRunMs }),
-          },
-        ],
-        spark: [],
-        sql: [],
-        queues: [
-          {
-            name: 'general_queue',
-            type: 'general',
-            cuCount: 16,
-            createMs: t0 - 30 * 24 * HOUR,
-            restarts: [],
-          },
-        ],
-        flinkOffsetAsPage: false,
-        sqlPageFromZero: false,
-      };
-      return createDliEmulator(world, simClock);
+  let world: DliWorld | undefined;
+  const plugin = badDeployPlugin(
+    options.phases,
+    options.failsAfterRunMs === undefined ? {} : { failsAfterRunMs: options.failsAfterRunMs },
+    (w) => {
+      world = w;
     },
-  };
+  );
   const sandbox = await startSandbox({ plugins: [plugin], scenario: 'test', clock });
   const sink = await startChatSink({ secrets: SINK_SECRETS, now: () => clock.now() });
   const local = await createLocalStore({ now: () => clock.now() });
   const config = parseConfig(
     {
       targets: sandbox.targets(),
-      channels: [CHANNEL_CONFIGS.webhook],
-      route: {
-        receiver: 'webhook',
-        groupBy: ['alertname', 'resource'],
-        groupWaitSeconds: 0,
-        groupIntervalSeconds: 60,
-        repeatIntervalSeconds: 4 * 3600,
-      },
+      ...WEBHOOK_PER_RESOURCE,
       ...(options.policy
         ? {
-            remediation: {
-              policies: [
-                {
-                  name: 'restart-failed',
-                  match: { types: ['job.failed'] },
-                  action: 'restart',
-                  mode: 'enforce',
-                  guards: { cooldownSeconds: 0, budget: { max: 3, windowSeconds: 3600 } },
-                  verify: { timeoutSeconds: 120, intervalSeconds: 0.2 },
-                },
-              ],
-            },
+            remediation: { policies: [restartFailedPolicy(0)] },
           }
         : {}),
     },
@@ -190,7 +138,7 @@ async function startScenario(options: {
   let polls = 0;
   let healthyPolls = 0;
   return {
-    world: world as World,
+    world: world as DliWorld,
     sandbox,
     clock,
     sink,
@@ -248,8 +196,8 @@ describe('a job that keeps failing after restarts is one incident', () => {
   it('crash loop without remediation: every start fails before the next poll sees it running', async () => {
     // The first failure at 45 s; then the vendor restarts the job every 30 s and each new instance dies
     // within 5 s, five times over; a fixed deploy runs for good from 5 min on.
-    const phases = (t0: number): Phase[] => {
-      const out: Phase[] = [running(0, t0 - HOUR), failed(t0 + 45 * SEC, t0 - HOUR)];
+    const phases = (t0: number): DliPhase[] => {
+      const out: DliPhase[] = [running(0, t0 - HOUR), failed(t0 + 45 * SEC, t0 - HOUR)];
       for (let k = 1; k <= 5; k++) {
         const start = t0 + 70 * SEC + (k - 1) * POLL_MS;
         out.push(running(start), failed(start + 5 * SEC, start));
@@ -274,8 +222,8 @@ describe('a job that keeps failing after restarts is one incident', () => {
 
   it('flapping without remediation: RUNNING for one poll between failures, a new instance each start', async () => {
     // Fails at 20 s, runs again (a new instance) at 45 s, fails at 80 s, ... four failures, then it stays up.
-    const phases = (t0: number): Phase[] => {
-      const out: Phase[] = [running(0, t0 - HOUR)];
+    const phases = (t0: number): DliPhase[] => {
+      const out: DliPhase[] = [running(0, t0 - HOUR)];
       let runStart = t0 - HOUR;
       for (let k = 0; k < 4; k++) {
         const failAt = t0 + 20 * SEC + 2 * k * POLL_MS;
@@ -318,7 +266,7 @@ describe('a job that keeps failing after restarts is one incident', () => {
         await s.poll(1);
       const budgetSpent = [...s.decisions];
       // A person fixes the deploy and starts it; it stays up.
-      const job = s.world.flink[0] as World['flink'][number];
+      const job = s.world.flink[0] as DliWorld['flink'][number];
       delete job.failsAfterRunMs;
       job.phases.push(running(s.clock.now()));
       await s.poll(6);

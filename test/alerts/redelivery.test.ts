@@ -10,7 +10,7 @@ import { buildEvent, type EventInput } from '../../lib/events/build.js';
 import { isDecision } from '../../lib/events/payloads.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
 import { EVENT_TYPE_NAMES } from '../../lib/events/types.js';
-import { CHANNEL_CONFIGS, configWith, jobEvent, T0, useSinkAndStore } from './helpers.js';
+import { configWith, jobEvent, T0, useSinkAndStore, WEBHOOK_PER_RESOURCE } from './helpers.js';
 
 const MIN = 60_000;
 
@@ -24,16 +24,7 @@ const h = useSinkAndStore();
 
 function notifier() {
   return createNotifier({
-    config: configWith({
-      channels: [CHANNEL_CONFIGS.webhook],
-      route: {
-        receiver: 'webhook',
-        groupBy: ['alertname', 'resource'],
-        groupWaitSeconds: 0,
-        groupIntervalSeconds: 60,
-        repeatIntervalSeconds: 4 * 3600,
-      },
-    }),
+    config: configWith(WEBHOOK_PER_RESOURCE),
     ...h.notifierDeps(),
   });
 }

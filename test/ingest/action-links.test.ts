@@ -2,12 +2,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ackHistory, activeAcks } from '../../lib/alerts/acks.js';
 import { signActionToken } from '../../lib/alerts/action-links.js';
-import { createNotifier } from '../../lib/alerts/notifier.js';
 import { listSilences } from '../../lib/alerts/silences.js';
-import { createSecretResolver } from '../../lib/config/secrets.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
 import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-server.js';
-import { silentLogger } from '../../lib/observability/logger.js';
 import { type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
 import {
   CHANNEL_CONFIGS,
@@ -17,7 +14,7 @@ import {
   sinkEnv,
   UNPACED_SINK_RATES,
 } from '../alerts/helpers.js';
-import { type Harness, notifyOnce, SECRETS, startHarness, testConfigYaml } from './helpers.js';
+import { type Harness, notifierFor, notifyOnce, startHarness, testConfigYaml } from './helpers.js';
 
 let sink: ChatSink;
 let h: Harness;
@@ -140,13 +137,7 @@ describe('action links', () => {
   });
 
   it('an alert that no longer fires is refused (409)', async () => {
-    const notifier = createNotifier({
-      config: h.config,
-      store: h.store,
-      secrets: createSecretResolver({ env: { ...SECRETS, ...sinkEnv(sink) } }),
-      logger: silentLogger,
-      now: () => h.clock.nowMs,
-    });
+    const notifier = notifierFor(h, sinkEnv(sink));
     await notifier.handle([resolvedOf(firing, h.clock.nowMs)]);
     await notifier.close();
     expect((await post(tokenOf(links['Silence 4 h']))).status).toBe(409);
@@ -156,13 +147,7 @@ describe('action links', () => {
 
 describe('approval links', () => {
   it('a remediation waiting for approval carries Approve / Reject (not Acknowledge); without a remediator they are refused', async () => {
-    const notifier = createNotifier({
-      config: h.config,
-      store: h.store,
-      secrets: createSecretResolver({ env: { ...SECRETS, ...sinkEnv(sink) } }),
-      logger: silentLogger,
-      now: () => h.clock.nowMs,
-    });
+    const notifier = notifierFor(h, sinkEnv(sink));
     const approvalId = 'apr-0123456789abcdef0123';
     const asked = jobEvent({
       name: 'approval-job',

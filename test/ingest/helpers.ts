@@ -246,14 +246,19 @@ export async function startHarness(
  * Sends `events` through a notifier on the harness's config, store and clock (env: the chat sink's URLs
  * and secrets next to SECRETS), as the notify function would: handle, flush, close.
  */
-export async function notifyOnce(harness: Harness, env: NodeJS.ProcessEnv, events: JobwatchEvent[]) {
-  const notifier = createNotifier({
+/** A notifier on the harness's config, store and clock, resolving `env` and the test secrets. */
+export function notifierFor(harness: Harness, env: NodeJS.ProcessEnv) {
+  return createNotifier({
     config: harness.config,
     store: harness.store,
     secrets: createSecretResolver({ env: { ...SECRETS, ...env } }),
     logger: silentLogger,
     now: () => harness.clock.nowMs,
   });
+}
+
+export async function notifyOnce(harness: Harness, env: NodeJS.ProcessEnv, events: JobwatchEvent[]) {
+  const notifier = notifierFor(harness, env);
   await notifier.handle(events);
   await notifier.flush();
   await notifier.close();

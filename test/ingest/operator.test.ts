@@ -1,14 +1,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createNotifier } from '../../lib/alerts/notifier.js';
-import { createSecretResolver } from '../../lib/config/secrets.js';
 import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-server.js';
 import { operatorPayload, signPayload } from '../../lib/ingest/signing.js';
-import { silentLogger } from '../../lib/observability/logger.js';
 import { writeAudit } from '../../lib/remediation/audit.js';
 import { jobEvent } from '../alerts/helpers.js';
-import { apiEvent, type Harness, responseJson, SECRETS, startHarness, testConfigYaml } from './helpers.js';
+import {
+  apiEvent,
+  type Harness,
+  notifierFor,
+  responseJson,
+  SECRETS,
+  startHarness,
+  testConfigYaml,
+} from './helpers.js';
 
 /** A chat endpoint stand-in: counts the alert batches the notifier posts. */
 let sink: Server;
@@ -185,13 +190,7 @@ describe('silences through the API', () => {
       }),
     );
     expect(ingest.statusCode).toBe(200);
-    const notifier = createNotifier({
-      config: h.config,
-      store: h.store,
-      secrets: createSecretResolver({ env: { ...SECRETS, JW_SINK_URL: sinkUrl } }),
-      logger: silentLogger,
-      now: () => h.clock.nowMs,
-    });
+    const notifier = notifierFor(h, { JW_SINK_URL: sinkUrl });
     try {
       received.length = 0;
       const silenced = h.bus.published.filter((e) => e.data.resource.name === 'orders');
@@ -295,13 +294,7 @@ describe('targets, events and remediation history', () => {
 
 describe('acknowledgements through the API', () => {
   it('POST /api/acks acknowledges a firing alert (201), GET lists it; bad input is a 4xx', async () => {
-    const notifier = createNotifier({
-      config: h.config,
-      store: h.store,
-      secrets: createSecretResolver({ env: { ...SECRETS, JW_SINK_URL: sinkUrl } }),
-      logger: silentLogger,
-      now: () => h.clock.nowMs,
-    });
+    const notifier = notifierFor(h, { JW_SINK_URL: sinkUrl });
     try {
       const firing = jobEvent({ name: 'ack-me', startsAtMs: h.clock.nowMs });
       await notifier.handle([firing]);

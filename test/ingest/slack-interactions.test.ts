@@ -6,13 +6,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ackHistory, activeAcks } from '../../lib/alerts/acks.js';
 import { chatActionHistory } from '../../lib/alerts/chat-actions.js';
-import { createNotifier } from '../../lib/alerts/notifier.js';
 import { listSilences } from '../../lib/alerts/silences.js';
-import { createSecretResolver } from '../../lib/config/secrets.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
 import type { DeferredTask } from '../../lib/ingest/handler.js';
 import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-server.js';
-import { silentLogger } from '../../lib/observability/logger.js';
 import { type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
 import { jobEvent, resolvedOf, sinkEnv } from '../alerts/helpers.js';
 import { type Harness, notifyOnce, SECRETS, startHarness, testConfigYaml } from './helpers.js';
@@ -140,89 +137,60 @@ describe('POST /slack/interactions', () => {
     ]);
   });
 
-  it('answers before it acts: the action runs as deferred work after the 200', async () => {
-    const tasks: DeferredTask[] = [];
-    const held = await startHarness({
-      yaml: yaml(),
-      env: sinkEnv(sink),
-      defer: async (task) => {
-        tasks.push(task);
-      },
-    });
-    const heldServer = await startWebhookServer({ handler: held.handler });
+  /**
+   * A second webhook whose deferred work goes to `defer`: one fresh alert named `name` is sent through it
+   * and ONCALL presses its Acknowledge, answered 200; `then` checks what the harness did about it.
+   */
+  async function ackThroughHarness(
+    defer: (task: DeferredTask) => Promise<void>,
+    name: string,
+    then: (harness: Harness, alert: JobwatchEvent) => Promise<void>,
+  ) {
+    const harness = await startHarness({ yaml: yaml(), env: sinkEnv(sink), defer });
+    const harnessServer = await startWebhookServer({ handler: harness.handler });
     try {
-      held.clock.nowMs = h.clock.nowMs;
-      const alert = jobEvent({ name: 'held-job', startsAtMs: h.clock.nowMs - 1000 });
-      const notifier = createNotifier({
-        config: held.config,
-        store: held.store,
-        secrets: createSecretResolver({ env: { ...SECRETS, ...sinkEnv(sink) } }),
-        logger: silentLogger,
-        now: () => held.clock.nowMs,
-      });
-      await notifier.handle([alert]);
-      await notifier.flush();
-      await notifier.close();
-      message = sink.messages.find((m) => JSON.stringify(m.body).includes(alert.data.fingerprint))
-        ?.body as Loose;
-      const { response } = await sink.pressSlackButton({
-        interactionsUrl: `${heldServer.url}/slack/interactions`,
-        signingSecret: SECRETS.JW_SLACK_SIGNING_SECRET,
-        message,
-        actionId: 'jobwatch:ack',
-        user: { id: ONCALL },
-        timestampSec: Math.floor(held.clock.nowMs / 1000),
-      });
-      expect(response.status).toBe(200);
-      expect(tasks).toHaveLength(1);
-      expect(await activeAcks(held.store, held.clock.nowMs)).toEqual(new Map());
-      await held.handler.runDeferred(tasks[0] as DeferredTask);
-      expect([...(await activeAcks(held.store, held.clock.nowMs)).keys()]).toEqual([alert.data.fingerprint]);
-    } finally {
-      await heldServer.stop();
-      await held.stop();
-    }
-  });
-
-  it('when the hand-off of the work fails (no invoke permission), the press is still acted on, before the answer', async () => {
-    const failing = await startHarness({
-      yaml: yaml(),
-      env: sinkEnv(sink),
-      defer: async () => {
-        throw new Error('AccessDeniedException: not authorized to perform lambda:InvokeFunction');
-      },
-    });
-    const failingServer = await startWebhookServer({ handler: failing.handler });
-    try {
-      failing.clock.nowMs = h.clock.nowMs;
-      const alert = jobEvent({ name: 'handoff-job', startsAtMs: h.clock.nowMs - 1000 });
-      const notifier = createNotifier({
-        config: failing.config,
-        store: failing.store,
-        secrets: createSecretResolver({ env: { ...SECRETS, ...sinkEnv(sink) } }),
-        logger: silentLogger,
-        now: () => failing.clock.nowMs,
-      });
-      await notifier.handle([alert]);
-      await notifier.flush();
-      await notifier.close();
+      harness.clock.nowMs = h.clock.nowMs;
+      const alert = jobEvent({ name, startsAtMs: h.clock.nowMs - 1000 });
+      await notifyOnce(harness, sinkEnv(sink), [alert]);
       const sent = sink.messages.find((m) => JSON.stringify(m.body).includes(alert.data.fingerprint));
       const { response } = await sink.pressSlackButton({
-        interactionsUrl: `${failingServer.url}/slack/interactions`,
+        interactionsUrl: `${harnessServer.url}/slack/interactions`,
         signingSecret: SECRETS.JW_SLACK_SIGNING_SECRET,
         message: sent?.body as Loose,
         actionId: 'jobwatch:ack',
         user: { id: ONCALL },
-        timestampSec: Math.floor(failing.clock.nowMs / 1000),
+        timestampSec: Math.floor(harness.clock.nowMs / 1000),
       });
       expect(response.status).toBe(200);
+      await then(harness, alert);
+    } finally {
+      await harnessServer.stop();
+      await harness.stop();
+    }
+  }
+
+  it('answers before it acts: the action runs as deferred work after the 200', async () => {
+    const tasks: DeferredTask[] = [];
+    const defer = async (task: DeferredTask) => {
+      tasks.push(task);
+    };
+    await ackThroughHarness(defer, 'held-job', async (held, alert) => {
+      expect(tasks).toHaveLength(1);
+      expect(await activeAcks(held.store, held.clock.nowMs)).toEqual(new Map());
+      await held.handler.runDeferred(tasks[0] as DeferredTask);
+      expect([...(await activeAcks(held.store, held.clock.nowMs)).keys()]).toEqual([alert.data.fingerprint]);
+    });
+  });
+
+  it('when the hand-off of the work fails (no invoke permission), the press is still acted on, before the answer', async () => {
+    const defer = async () => {
+      throw new Error('AccessDeniedException: not authorized to perform lambda:InvokeFunction');
+    };
+    await ackThroughHarness(defer, 'handoff-job', async (failing, alert) => {
       expect([...(await activeAcks(failing.store, failing.clock.nowMs)).keys()]).toEqual([
         alert.data.fingerprint,
       ]);
-    } finally {
-      await failingServer.stop();
-      await failing.stop();
-    }
+    });
   });
 
   it('a bad signature, an old timestamp or missing headers are 401 with a clear message, and do nothing', async () => {
