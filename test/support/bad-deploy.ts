@@ -2,10 +2,10 @@
  * The bad deploy, for end-to-end tests (alerts, remediation): a DLI emulator world with one Flink job that
  * keeps failing, and the restart policy that fights it.
  */
-import { createDliEmulator } from '../../lib/providers/huawei-dli/sandbox.js';
+import { createDliEmulator, type DliWorld, flinkJob } from '../../lib/providers/huawei-dli/sandbox.js';
 import type { SandboxPlugin } from '../../lib/sandbox/index.js';
 
-export type DliWorld = Parameters<typeof createDliEmulator>[0];
+export type { DliWorld };
 export type DliFlinkJob = DliWorld['flink'][number];
 export type DliPhase = DliFlinkJob['phases'][number];
 
@@ -17,21 +17,7 @@ const HOUR = 3_600_000;
  */
 export function badDeployWorld(t0: number, phases: DliPhase[], job: Partial<DliFlinkJob> = {}): DliWorld {
   return {
-    flink: [
-      {
-        id: 7001,
-        name: 'bad-deploy',
-        jobType: 'flink_jar_job',
-        queue: 'general_queue',
-        createMs: t0 - 2 * HOUR,
-        phases,
-        hasSavepoint: true,
-        restartWhenException: false,
-        resumeCheckpoint: false,
-        resumeMaxNum: -1,
-        ...job,
-      },
-    ],
+    flink: [flinkJob(7001, 'bad-deploy', t0, phases, { jobType: 'flink_jar_job', ...job })],
     spark: [],
     sql: [],
     queues: [

@@ -139,7 +139,8 @@ const FLINK_SQL_BODY =
   "CREATE TABLE kafka_src WITH ('properties.sasl.jaas.config'='password=sandbox-flink-secret')";
 const SPARK_ARGS_LOG = 'stdout: args --jdbc-password sandbox-spark-secret';
 
-function flinkJob(
+/** A Flink SQL job on the general queue with no automatic restart; `extra` changes any field (tests use it too). */
+export function flinkJob(
   id: number,
   name: string,
   t0: number,
