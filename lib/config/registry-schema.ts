@@ -22,3 +22,51 @@ export function registryBacked<Output>(
     return z.NEVER;
   }) as unknown as z.ZodType<Output, unknown>;
 }
+
+/**
+ * The entries of a plug-in registry (providers, channels) by key, in registration order, mirrored into a
+ * plain `index` object other modules read live, with a version that changes on every change (the schemas
+ * built from the registry cache on it). Callers check an entry before they add it.
+ */
+export class PluginEntries<E, Indexed = E> {
+  private readonly entries = new Map<string, E>();
+  private changes = 0;
+
+  constructor(
+    private readonly index: Record<string, Indexed>,
+    private readonly indexed: (entry: E) => Indexed,
+  ) {}
+
+  get version(): number {
+    return this.changes;
+  }
+
+  get(key: string): E | undefined {
+    return this.entries.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  values(): E[] {
+    return [...this.entries.values()];
+  }
+
+  /** Adds an entry; returns the function that removes it again (a no-op once it was replaced or removed). */
+  add(key: string, entry: E): () => void {
+    this.entries.set(key, entry);
+    this.index[key] = this.indexed(entry);
+    this.changes += 1;
+    return () => {
+      if (this.entries.get(key) !== entry) return;
+      this.entries.delete(key);
+      delete this.index[key];
+      this.changes += 1;
+    };
+  }
+}

@@ -8,6 +8,7 @@
  * emulators.ts, kept apart so no emulator reaches a production bundle. test/providers/registry.test.ts
  * fails when a provider folder is not registered here or its emulator is missing.
  */
+import { PluginEntries } from '../config/registry-schema.js';
 import { PROVIDER_ID_PATTERN, type ProviderId } from '../model/snapshot.js';
 import { alibabaBlinkProvider } from './alibaba-blink/index.js';
 import { alibabaFlinkProvider } from './alibaba-flink/index.js';
@@ -24,14 +25,16 @@ const BUILT_IN: readonly Provider[] = [
   huaweiMrsProvider,
 ];
 
-const registered = new Map<ProviderId, Provider>();
-let version = 0;
-
 /**
  * Every registered provider by id, live: a provider registered later appears here too. Passed as
  * `providers` to the poll, the executor and doctor.
  */
 export const PROVIDERS_BY_ID: Readonly<Record<ProviderId, Provider>> = Object.create(null);
+
+const registered = new PluginEntries<Provider>(
+  PROVIDERS_BY_ID as Record<ProviderId, Provider>,
+  (provider) => provider,
+);
 
 /**
  * Makes a provider known to config validation, the poll and remediation. Throws on an id of the wrong
@@ -41,20 +44,12 @@ export function registerProvider(provider: Provider): () => void {
   if (!PROVIDER_ID_PATTERN.test(provider.id))
     throw new Error(`provider id '${provider.id}' must be lowercase letters, digits and dashes`);
   if (registered.has(provider.id)) throw new Error(`provider '${provider.id}' is already registered`);
-  registered.set(provider.id, provider);
-  (PROVIDERS_BY_ID as Record<ProviderId, Provider>)[provider.id] = provider;
-  version += 1;
-  return () => {
-    if (registered.get(provider.id) !== provider) return;
-    registered.delete(provider.id);
-    delete (PROVIDERS_BY_ID as Record<ProviderId, Provider>)[provider.id];
-    version += 1;
-  };
+  return registered.add(provider.id, provider);
 }
 
 /** Registered providers in registration order (built-ins first). */
 export function registeredProviders(): readonly Provider[] {
-  return [...registered.values()];
+  return registered.values();
 }
 
 export function providerById(id: string): Provider | undefined {
@@ -63,7 +58,7 @@ export function providerById(id: string): Provider | undefined {
 
 /** Changes whenever a provider is registered or removed; schemas built from the registry cache on it. */
 export function providerRegistryVersion(): number {
-  return version;
+  return registered.version;
 }
 
 for (const provider of BUILT_IN) registerProvider(provider);

@@ -7,7 +7,7 @@
  * compiler asks for). test/providers/registry.test.ts fails when a channel folder is not registered.
  */
 import { z } from 'zod';
-import { registryBacked } from '../../config/registry-schema.js';
+import { PluginEntries, registryBacked } from '../../config/registry-schema.js';
 import { createDingtalkChannel, dingtalkConfigSchema } from './dingtalk/index.js';
 import { createFeishuChannel, feishuConfigSchema } from './feishu/index.js';
 import { createOpsgenieChannel, opsgenieConfigSchema } from './opsgenie/index.js';
@@ -45,11 +45,13 @@ export type ChannelConfig = ChannelConfigBase & { [field: string]: unknown };
 
 type Factory = (config: ChannelConfig, deps: ChannelDeps) => Channel;
 
-const registered = new Map<string, ChannelPlugin>();
-let version = 0;
-
 /** Every registered channel type and its constructor, live; the conformance suite runs over the built-ins. */
 export const CHANNEL_FACTORIES: Readonly<Record<string, Factory>> = Object.create(null);
+
+const registered = new PluginEntries<ChannelPlugin, Factory>(
+  CHANNEL_FACTORIES as Record<string, Factory>,
+  (entry) => (config, deps) => entry.create(config, deps),
+);
 
 /**
  * Makes a channel type known to config validation and the notifier. Its schema must be a strict object
@@ -67,25 +69,16 @@ export function registerChannel<T extends string, C extends ChannelConfigBase>(
     throw new Error(
       `channel '${plugin.type}': its schema needs type: z.literal('${plugin.type}') and a name`,
     );
-  const entry = plugin as unknown as ChannelPlugin;
-  registered.set(plugin.type, entry);
-  (CHANNEL_FACTORIES as Record<string, Factory>)[plugin.type] = (config, deps) => entry.create(config, deps);
-  version += 1;
-  return () => {
-    if (registered.get(plugin.type) !== entry) return;
-    registered.delete(plugin.type);
-    delete (CHANNEL_FACTORIES as Record<string, Factory>)[plugin.type];
-    version += 1;
-  };
+  return registered.add(plugin.type, plugin as unknown as ChannelPlugin);
 }
 
 export function registeredChannels(): readonly ChannelPlugin[] {
-  return [...registered.values()];
+  return registered.values();
 }
 
 /** One receiver in `channels:`; the `type` picks the registered schema, and each schema is strict. */
 export const channelConfigSchema = registryBacked<ChannelConfig>(
-  () => version,
+  () => registered.version,
   () => {
     const schemas = registeredChannels().map((c) => c.configSchema);
     return z.discriminatedUnion(
@@ -98,9 +91,7 @@ export const channelConfigSchema = registryBacked<ChannelConfig>(
 export function createChannel(config: ChannelConfig, deps: ChannelDeps): Channel {
   const plugin = registered.get(config.type);
   if (!plugin)
-    throw new Error(
-      `unknown channel type '${String(config.type)}'; valid: ${[...registered.keys()].join(', ')}`,
-    );
+    throw new Error(`unknown channel type '${String(config.type)}'; valid: ${registered.keys().join(', ')}`);
   return plugin.create(config, deps);
 }
 
