@@ -2,22 +2,29 @@
  * The import graph's rules, checked by test/architecture/imports.test.ts (part of `npm test`) and readable
  * by hand with `npx depcruise lib functions` (that run lists the known violations too).
  *
- * One direction, top to bottom (a folder imports only the folders listed for it):
- *   functions -> aws -> ingest -> runtime -> {alerts, remediation, detect} ; remediation -> providers
- *   detect -> events -> {model, diagnose} ; providers -> {model, http, config} ; everything -> text
+ * One direction, top to bottom (a folder imports only the folders listed for it), issue 16's order:
+ *   functions -> {aws, local} -> runtime -> {alerts, remediation, ingest} -> events -> detect -> model
+ *   ingest -> status -> {alerts, remediation, detect} ; remediation -> providers -> {model, http, config}
+ *   everything -> text, async
  * `aws` (Lambda) and `local` (the local runtime) host the pipeline; `cli` is the developer entry point.
+ * `events` publishes too (the bus port, dead-letter parking, the recent-events log), so the poll and the
+ * webhook ingest publish alike; `status` reads back what the runtime wrote (poll heartbeats, the status view)
+ * for `jobwatch status` and the status page. test/architecture/imports.test.ts checks the order itself.
  */
 
 /** Neutral helpers at the bottom: they import nothing of ours, and every folder may import them. */
 const NEUTRAL = ['text', 'async'];
 
-/** What every pipeline layer (alerts, remediation, runtime, ingest and the hosts) may use below the events. */
+/** What every pipeline layer (alerts, remediation, status, ingest, runtime and the hosts) may use below the events. */
 const PIPELINE_BASE = ['model', 'diagnose', 'config', 'http', 'state', 'observability', 'text'];
 const ALERTS_MAY_IMPORT = ['events', ...PIPELINE_BASE];
 const REMEDIATION_MAY_IMPORT = ['providers', ...ALERTS_MAY_IMPORT];
-const RUNTIME_MAY_IMPORT = ['alerts', 'remediation', 'detect', ...REMEDIATION_MAY_IMPORT];
+/** The read models under the status page and `jobwatch status`: alert groups, decisions, job health. */
+const STATUS_MAY_IMPORT = ['alerts', 'remediation', 'detect', ...ALERTS_MAY_IMPORT];
+const INGEST_MAY_IMPORT = ['status', ...STATUS_MAY_IMPORT];
+const RUNTIME_MAY_IMPORT = ['ingest', 'status', 'alerts', 'remediation', 'detect', ...REMEDIATION_MAY_IMPORT];
 /** What a host (the Lambda wiring in lib/aws, the local runtime in lib/local) may import: every layer below. */
-const HOST_MAY_IMPORT = ['ingest', 'runtime', ...RUNTIME_MAY_IMPORT];
+const HOST_MAY_IMPORT = ['runtime', ...RUNTIME_MAY_IMPORT];
 
 /**
  * Every folder under lib/ (and functions/) with the folders it may import besides NEUTRAL; its own files are
@@ -34,7 +41,8 @@ const MAY_IMPORT = {
   model: ['http', 'diagnose'],
   diagnose: ['text'],
   config: ['text'],
-  events: ['model', 'diagnose', 'text'],
+  // The event envelope over detection's drafts, and its publication (bus port, dead letters, recent events).
+  events: ['detect', 'model', 'diagnose', 'state', 'observability', 'text'],
   // Providers read vendors into the model; their emulators (sandbox.ts, emulators.ts) may use the harness.
   providers: ['model', 'http', 'config', 'diagnose', 'observability', 'text', 'sandbox'],
   sandbox: ['model', 'http', 'text'],
@@ -43,7 +51,9 @@ const MAY_IMPORT = {
   alerts: ALERTS_MAY_IMPORT,
   remediation: REMEDIATION_MAY_IMPORT,
   runtime: RUNTIME_MAY_IMPORT,
-  ingest: ['runtime', 'alerts', 'remediation', ...ALERTS_MAY_IMPORT],
+  status: STATUS_MAY_IMPORT,
+  // The webhook function's core: it publishes through lib/events and reads through lib/status, never the runtime.
+  ingest: INGEST_MAY_IMPORT,
   aws: HOST_MAY_IMPORT,
   local: HOST_MAY_IMPORT,
   // The command line is a host too, and the one that starts the sandbox (jobwatch start / demo).

@@ -17,11 +17,11 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createSecretResolver } from '../lib/config/secrets.js';
+import type { EventBus } from '../lib/events/bus.js';
 import type { Logger } from '../lib/observability/logger.js';
 import { createLineLogger } from '../lib/observability/logger.js';
 import { PROVIDERS_BY_ID } from '../lib/providers/registry.js';
 import type { Provider } from '../lib/providers/types.js';
-import type { EventBus } from '../lib/runtime/bus.js';
 import { type PollReport, pollAll } from '../lib/runtime/pipeline.js';
 import { SANDBOX_ENV } from '../lib/sandbox/types.js';
 import {

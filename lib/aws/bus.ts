@@ -3,9 +3,9 @@ import type {
   PutEventsRequestEntry,
   PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
+import type { EventBus, PublishResult } from '../events/bus.js';
 import { BUS_SOURCE } from '../events/envelope.js';
 import type { JobwatchEvent } from '../events/schema.js';
-import type { EventBus, PublishResult } from '../runtime/bus.js';
 
 /** https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html: at most 10 entries. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;

@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.js';
 import { BUS_SOURCE } from '../events/envelope.js';
 import { FINDING_TYPES } from '../events/payloads.js';
 import { CLOUDEVENT_TYPE_PREFIX } from '../events/types.js';
-import { STALE_AFTER_INTERVALS } from '../runtime/stale.js';
+import { STALE_AFTER_INTERVALS } from '../status/health.js';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './observability.js';
 
 /**

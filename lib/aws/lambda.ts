@@ -1,9 +1,9 @@
 import type { Config } from '../config/schema.js';
 import type { SecretResolver } from '../config/secrets.js';
 import { createSecretResolver } from '../config/secrets.js';
+import type { EventBus } from '../events/bus.js';
 import { PROVIDERS_BY_ID } from '../providers/registry.js';
 import type { Provider } from '../providers/types.js';
-import type { EventBus } from '../runtime/bus.js';
 import { createDynamoStore } from '../state/index.js';
 import type { Store } from '../state/store.js';
 import { createEventBridgeBus } from './bus.js';

@@ -12,9 +12,9 @@ import { createSilence, expireSilence, listSilences, silenceInputSchema } from '
 import { formatIssues, loadConfig, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createSecretResolver } from '../config/secrets.js';
+import { listRecentEvents } from '../events/recent-events.js';
 import type { JobwatchEvent } from '../events/schema.js';
-import { listRecentEvents } from '../runtime/recent-events.js';
-import { readStatus } from '../runtime/status.js';
+import { readStatus } from '../status/status.js';
 import { commandArgs, JSON_OPTION, NOTE_OPTIONS, numberFlag, UsageError } from './args.js';
 import { DEMO_STATE_DIR } from './demo.js';
 import { clockTime, formatChatActionLine, formatEventLine, humanDuration } from './output.js';

@@ -1,6 +1,6 @@
 /** `jobwatch status` for people: what is firing, whether each target is polled, what jobwatch did. */
 import { formatMatcher } from '../alerts/matchers.js';
-import type { StatusView } from '../runtime/status.js';
+import type { StatusView } from '../status/status.js';
 import { clockTime, humanCount, humanDuration } from './output.js';
 
 /** Columns padded to their widest cell; the last column is left ragged. */

@@ -1,4 +1,3 @@
-import type { JobwatchEvent } from '../events/schema.js';
 import {
   DEADLETTER_PKS,
   type DeadLetterItem,
@@ -6,7 +5,8 @@ import {
   PublishUnavailableError,
   publishOrPark,
   replayDeadLetters,
-} from '../runtime/publish.js';
+} from '../events/publish.js';
+import type { JobwatchEvent } from '../events/schema.js';
 import { IngestUnavailableError } from './errors.js';
 
 export const INGEST_DEADLETTER_PK = DEADLETTER_PKS.ingest;
@@ -45,4 +45,4 @@ export function replayIngestDeadLetters(deps: AcceptDeps, options: { limit?: num
   return replayDeadLetters(deps, { pk: DEADLETTER_PKS.ingest, ...options });
 }
 
-export { describe } from '../runtime/publish.js';
+export { describe } from '../events/publish.js';

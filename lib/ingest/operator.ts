@@ -15,9 +15,9 @@ import {
 } from '../alerts/silences.js';
 import type { Config } from '../config/schema.js';
 import type { SecretResolver } from '../config/secrets.js';
+import { listRecentEvents } from '../events/recent-events.js';
 import type { Logger } from '../observability/logger.js';
 import { remediationHistory } from '../remediation/audit.js';
-import { listRecentEvents } from '../runtime/recent-events.js';
 import type { Store } from '../state/store.js';
 import { badRequest, IngestHttpError, notFound, unauthorized } from './errors.js';
 import { type IngestRequest, json, matchesAny, parseJson, validate } from './request.js';

@@ -11,17 +11,17 @@
  */
 import { GROUP_PK, listDeadLetters, DEADLETTER_PK as NOTIFICATION_DEADLETTER_PK } from '../alerts/index.js';
 import type { GroupState } from '../alerts/notifier.js';
-import type { JobwatchEvent } from '../events/schema.js';
-import type { Logger } from '../observability/logger.js';
-import type { Store } from '../state/store.js';
-import { ignoreWriteConflict, updateWithRetry } from '../state/update.js';
 import {
   DEADLETTER_PKS,
   type DeadLetterItem,
   describe,
   type PublishDeps,
   replayAllDeadLetters,
-} from './publish.js';
+} from '../events/publish.js';
+import type { JobwatchEvent } from '../events/schema.js';
+import type { Logger } from '../observability/logger.js';
+import type { Store } from '../state/store.js';
+import { ignoreWriteConflict, updateWithRetry } from '../state/update.js';
 
 export const SUBSCRIBER_DEADLETTER_PKS = {
   notify: 'deadletter#notify',

@@ -1,6 +1,6 @@
+import type { EventBus, PublishResult } from '../events/bus.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import type { Logger } from '../observability/logger.js';
-import type { EventBus, PublishResult } from './bus.js';
 
 export interface Subscriber {
   name: string;

@@ -2,15 +2,15 @@ import type { Config, TargetConfig } from '../config/schema.js';
 import type { SecretResolver } from '../config/secrets.js';
 import { collectionErrorReason, type DetectOutput, detect, type ResourceState } from '../detect/index.js';
 import { buildEvent } from '../events/build.js';
+import type { EventBus } from '../events/bus.js';
+import { DEADLETTER_PKS, publishOrPark } from '../events/publish.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import type { TargetSnapshot } from '../model/snapshot.js';
 import type { Logger } from '../observability/logger.js';
 import { emptySnapshot } from '../providers/shared.js';
 import type { Provider } from '../providers/types.js';
 import type { Store } from '../state/store.js';
-import type { EventBus } from './bus.js';
-import { jobScores, pollHealthOf, recordPollHealth } from './health.js';
-import { DEADLETTER_PKS, publishOrPark } from './publish.js';
+import { jobScores, pollHealthOf, recordPollHealth } from '../status/health.js';
 
 export interface PollDeps {
   config: Config;

@@ -1,17 +1,17 @@
 import { createNotifier, type Notifier } from '../alerts/index.js';
 import type { Config } from '../config/schema.js';
 import type { SecretResolver } from '../config/secrets.js';
+import type { EventBus } from '../events/bus.js';
 import { eventKind } from '../events/payloads.js';
+import { recordRecentEvents } from '../events/recent-events.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { Provider } from '../providers/types.js';
 import { createRemediator, type Remediator } from '../remediation/index.js';
 import type { Store } from '../state/store.js';
-import type { EventBus } from './bus.js';
 import { isSubscriberName, parkForSubscriber, replayEveryDeadLetter } from './dead-letters.js';
 import { LocalBus, type Subscriber } from './local-bus.js';
 import { type PollReport, pollAll } from './pipeline.js';
-import { recordRecentEvents } from './recent-events.js';
 import { checkStaleTargets, type StaleCheckReport } from './stale.js';
 
 export interface CoreDeps {

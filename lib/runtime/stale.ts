@@ -1,5 +1,5 @@
 /**
- * The dead man's switch: a target whose poll heartbeat (lib/runtime/health.ts) is older than
+ * The dead man's switch: a target whose poll heartbeat (lib/status/health.ts) is older than
  * STALE_AFTER_INTERVALS poll intervals has gone quiet (schedule disabled, the poll function failing before
  * it can report), and a `monitor.stale` finding fires through the normal routes. It resolves with the
  * first heartbeat after that. The flush function runs it every minute; the local runtime's flush timer too.
@@ -10,16 +10,20 @@
  */
 import type { Config, TargetConfig } from '../config/schema.js';
 import { buildEvent } from '../events/build.js';
+import type { EventBus } from '../events/bus.js';
+import { DEADLETTER_PKS, publishOrPark } from '../events/publish.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../state/store.js';
-import type { EventBus } from './bus.js';
-import { type PollHealth, readPollHealth } from './health.js';
-import { DEADLETTER_PKS, publishOrPark } from './publish.js';
+import {
+  intervalMsOf,
+  isStale,
+  type PollHealth,
+  readPollHealth,
+  STALE_AFTER_INTERVALS,
+} from '../status/health.js';
 
 export const STALE_MONITOR_PK = 'monitor#stale';
-/** A target whose last poll is older than this many of its intervals is not being polled. */
-export const STALE_AFTER_INTERVALS = 3;
 /** Forgotten a month after the quiet spell ended (or the target was removed). */
 const RETENTION_SEC = 30 * 24 * 3600;
 
@@ -40,19 +44,6 @@ export interface StaleCheckDeps {
 export interface StaleCheckReport {
   fired: string[];
   resolved: string[];
-}
-
-export function intervalMsOf(
-  config: Pick<Config, 'defaults'>,
-  target: Pick<TargetConfig, 'pollIntervalSeconds'> | undefined,
-  heartbeat?: Pick<PollHealth, 'intervalMs'>,
-): number {
-  return heartbeat?.intervalMs ?? (target?.pollIntervalSeconds ?? config.defaults.pollIntervalSeconds) * 1000;
-}
-
-/** True when the heartbeat is older than STALE_AFTER_INTERVALS intervals (or there is none). */
-export function isStale(heartbeat: PollHealth | undefined, intervalMs: number, nowMs: number): boolean {
-  return heartbeat === undefined || nowMs - heartbeat.atMs > STALE_AFTER_INTERVALS * intervalMs;
 }
 
 /**

@@ -28,6 +28,34 @@ const rules = createRequire(import.meta.url)(CONFIG_FILE) as {
 
 const key = (v: { rule: string; from: string; to: string }) => `${v.rule}: ${v.from} -> ${v.to}`;
 
+/**
+ * Issue 16's acceptance order, top to bottom (folders of one tier are peers): functions -> hosts -> runtime ->
+ * {alerts, remediation, ingest} -> events -> detect -> model. Nothing in a tier imports a tier above it.
+ */
+const ORDER: string[][] = [
+  ['functions'],
+  ['aws', 'local'],
+  ['runtime'],
+  ['alerts', 'remediation', 'ingest'],
+  ['events'],
+  ['detect'],
+  ['model'],
+];
+const tierOf = (folder: string) => ORDER.findIndex((tier) => tier.includes(folder));
+/** What providers may import of ours (issue 16: providers -> model, http, config; plus neutral helpers). */
+const PROVIDERS_MAY_USE = [
+  'model',
+  'http',
+  'config',
+  'diagnose',
+  'observability',
+  'text',
+  'async',
+  'sandbox',
+];
+const folderOf = (path: string) =>
+  path.startsWith('functions/') ? 'functions' : (path.split('/')[1] as string);
+
 let result: ICruiseResult;
 
 beforeAll(async () => {
@@ -77,8 +105,46 @@ describe('import graph', () => {
     expect(order).toHaveLength(Object.keys(rules.MAY_IMPORT).length);
   });
 
+  it('follows the acceptance order: no import from a lower tier to a higher one (actual imports)', () => {
+    const upward = new Set<string>();
+    for (const m of result.modules) {
+      for (const d of m.dependencies) {
+        if (!/^(lib|functions)\//.test(d.resolved)) continue;
+        const [from, to] = [tierOf(folderOf(m.source)), tierOf(folderOf(d.resolved))];
+        if (from !== -1 && to !== -1 && from > to) upward.add(`${m.source} -> ${d.resolved}`);
+      }
+    }
+    expect([...upward].sort()).toEqual([]);
+  });
+
+  it('keeps detection free of events and the webhook ingest free of the runtime (actual imports)', () => {
+    const imports = (from: string, to: string) =>
+      result.modules
+        .filter((m) => m.source.startsWith(`lib/${from}/`))
+        .flatMap((m) => m.dependencies.filter((d) => d.resolved.startsWith(`lib/${to}/`)))
+        .map((d) => d.resolved);
+    expect(imports('detect', 'events')).toEqual([]);
+    expect(imports('ingest', 'runtime')).toEqual([]);
+    const providerImports = result.modules
+      .filter((m) => m.source.startsWith('lib/providers/'))
+      .flatMap((m) => m.dependencies.map((d) => d.resolved))
+      .filter((to) => to.startsWith('lib/') && !to.startsWith('lib/providers/'))
+      .filter((to) => !PROVIDERS_MAY_USE.includes(folderOf(to)));
+    expect([...new Set(providerImports)]).toEqual([]);
+  });
+
+  it('has a layer table in the acceptance order: no folder may import a higher tier', () => {
+    const upward = Object.entries(rules.MAY_IMPORT).flatMap(([folder, allowed]) =>
+      allowed
+        .filter((below) => tierOf(folder) !== -1 && tierOf(below) !== -1 && tierOf(folder) > tierOf(below))
+        .map((below) => `${folder} -> ${below}`),
+    );
+    expect(upward).toEqual([]);
+    expect(rules.MAY_IMPORT.detect).not.toContain('events');
+    expect(rules.MAY_IMPORT.ingest).not.toContain('runtime');
+  });
+
   it('has no folder-level cycle besides the config schema composing the sections (actual imports)', () => {
-    const folderOf = (path: string) => (path.startsWith('functions/') ? 'functions' : path.split('/')[1]);
     const composes = (from: string, to: string) =>
       new RegExp(rules.CONFIG_COMPOSITION.from).test(from) &&
       new RegExp(rules.CONFIG_COMPOSITION.to).test(to);

@@ -10,8 +10,8 @@ import { createNotifier } from '../../lib/alerts/notifier.js';
 import { openStore } from '../../lib/cli/store.js';
 import { loadConfig } from '../../lib/config/load.js';
 import { createSecretResolver } from '../../lib/config/secrets.js';
+import { recordRecentEvents } from '../../lib/events/recent-events.js';
 import { silentLogger } from '../../lib/observability/logger.js';
-import { recordRecentEvents } from '../../lib/runtime/recent-events.js';
 import { jobEvent } from '../alerts/helpers.js';
 
 const run = promisify(execFile);

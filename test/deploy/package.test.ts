@@ -10,7 +10,6 @@ import { FLINK_SANDBOX_PLANTED_SECRET } from '../../lib/providers/alibaba-flink/
 import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
 import { DLI_SANDBOX_PLANTED_SECRETS } from '../../lib/providers/huawei-dli/sandbox.js';
 import { MRS_SANDBOX_PROPERTY_SECRET } from '../../lib/providers/huawei-mrs/sandbox.js';
-import { recordPollHealth } from '../../lib/runtime/health.js';
 import { CHAT_SINK_TOKENS } from '../../lib/sandbox/chat-sink.js';
 import { SANDBOX_CREDENTIALS } from '../../lib/sandbox/types.js';
 import {
@@ -22,6 +21,7 @@ import {
   type LocalDynamo,
   startLocalDynamo,
 } from '../../lib/state/index.js';
+import { recordPollHealth } from '../../lib/status/health.js';
 import { invokePackagedHandler, type PackagedService, packageService, resourcesOfType } from './helpers.js';
 
 /**

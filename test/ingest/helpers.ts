@@ -10,11 +10,11 @@ import { createNotifier } from '../../lib/alerts/notifier.js';
 import { parseConfigText } from '../../lib/config/load.js';
 import type { Config } from '../../lib/config/schema.js';
 import { createSecretResolver } from '../../lib/config/secrets.js';
+import type { EventBus, PublishResult } from '../../lib/events/bus.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
 import { createWebhookHandler, type WebhookApp, type WebhookDeps } from '../../lib/ingest/handler.js';
 import { smnStringToSign } from '../../lib/ingest/smn.js';
 import { silentLogger } from '../../lib/observability/logger.js';
-import type { EventBus, PublishResult } from '../../lib/runtime/bus.js';
 import { createLocalStore } from '../../lib/state/local.js';
 import type { Store } from '../../lib/state/store.js';
 

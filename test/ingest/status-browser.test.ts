@@ -19,14 +19,14 @@ import { type LocalRuntime, startLocalRuntime } from '../../lib/local/runtime.js
 import { silentLogger } from '../../lib/observability/logger.js';
 import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
 import { PROVIDERS_BY_ID } from '../../lib/providers/registry.js';
-import { recordPollHealth } from '../../lib/runtime/health.js';
 import { createLocalPipeline, type LocalPipeline } from '../../lib/runtime/services.js';
-import { readStatus } from '../../lib/runtime/status.js';
 import { type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
 import { createSimClock } from '../../lib/sandbox/clock.js';
 import { type Sandbox, startSandbox } from '../../lib/sandbox/server.js';
 import { SANDBOX_ENV } from '../../lib/sandbox/types.js';
 import { createLocalStore } from '../../lib/state/local.js';
+import { recordPollHealth } from '../../lib/status/health.js';
+import { readStatus } from '../../lib/status/status.js';
 
 /** The page-side callbacks run in Chromium; the project has no DOM types, so their few names are here. */
 interface PageElement {

@@ -8,7 +8,7 @@ import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-se
 import { pageModel } from '../../lib/ingest/status-page.js';
 import { issueSession, verifySession } from '../../lib/ingest/status-session.js';
 import { renderPage } from '../../lib/ingest/status-template.js';
-import { recordPollHealth } from '../../lib/runtime/health.js';
+import { recordPollHealth } from '../../lib/status/health.js';
 import { type Harness, SECRETS, startHarness } from './helpers.js';
 
 let h: Harness;

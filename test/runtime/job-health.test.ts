@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { pageModel } from '../../lib/ingest/status-page.js';
 import { renderPage } from '../../lib/ingest/status-template.js';
-import { jobScores, pollHealthOf } from '../../lib/runtime/health.js';
+import { jobScores, pollHealthOf } from '../../lib/status/health.js';
 import { Driver, MIN, makeJob, makeSnapshot, T0 } from '../detect/factories.js';
 
 const at = (m: number) => T0 + m * MIN;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildEvent } from '../../lib/events/index.js';
-import { listRecentEvents, recordRecentEvents } from '../../lib/runtime/recent-events.js';
+import { listRecentEvents, recordRecentEvents } from '../../lib/events/recent-events.js';
 import { createLocalStore } from '../../lib/state/local.js';
 
 const T0 = Date.UTC(2026, 10, 23, 8, 0, 0);

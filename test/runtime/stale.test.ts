@@ -8,10 +8,10 @@ import type { JobwatchEvent } from '../../lib/events/schema.js';
 import { startLocalRuntime } from '../../lib/local/runtime.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
-import { readStatus } from '../../lib/runtime/status.js';
 import { createSimClock } from '../../lib/sandbox/clock.js';
 import { type Sandbox, startSandbox } from '../../lib/sandbox/server.js';
 import { createLocalStore } from '../../lib/state/local.js';
+import { readStatus } from '../../lib/status/status.js';
 import { sandboxPipeline, watchPublished } from './helpers.js';
 
 const MINUTE = 60_000;

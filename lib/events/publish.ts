@@ -1,8 +1,8 @@
-import type { JobwatchEvent } from '../events/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../state/store.js';
 import type { EventBus } from './bus.js';
 import { recordRecentEvents } from './recent-events.js';
+import type { JobwatchEvent } from './schema.js';
 
 /** Where events the bus refused are parked, by the path they came in on; replayed by the flush function. */
 export const DEADLETTER_PKS = { poll: 'deadletter#poll', ingest: 'deadletter#ingest' } as const;

@@ -1,5 +1,5 @@
-import type { JobwatchEvent } from '../events/schema.js';
 import type { Store } from '../state/store.js';
+import type { JobwatchEvent } from './schema.js';
 
 const PK = 'events#recent';
 const RETENTION_SEC = 7 * 24 * 3600;

@@ -1,4 +1,4 @@
-import type { JobwatchEvent } from '../events/schema.js';
+import type { JobwatchEvent } from './schema.js';
 
 /**
  * Where detection publishes events. In AWS: an EventBridge custom bus fanning out to notify and remediate.

@@ -1,14 +1,20 @@
 /**
  * One small item per target, rewritten each poll: when it last ran, how long, calls, errors and the job
- * counts by state. It is the poll's heartbeat: `jobwatch status` and the status page read it, and a target
- * whose heartbeat stops is a monitor that has gone quiet.
+ * counts by state. It is the poll's heartbeat: the poll pipeline writes it, `jobwatch status` and the status
+ * page read it, and a target whose heartbeat stops (`isStale`) is a monitor that has gone quiet
+ * (lib/runtime/stale.ts fires `monitor.stale` for it).
  */
+
+import type { Config, TargetConfig } from '../config/schema.js';
 import { healthOfJob } from '../detect/health.js';
 import type { ResourceState } from '../detect/state.js';
 import type { JobState, TargetSnapshot } from '../model/snapshot.js';
 import type { Store } from '../state/store.js';
 
 export const POLL_HEALTH_PK = 'status#poll';
+/** A target whose last poll is older than this many of its intervals is not being polled. */
+export const STALE_AFTER_INTERVALS = 3;
+
 /** Heartbeats of targets removed from the config fade away after a week. */
 const RETENTION_SEC = 7 * 24 * 3600;
 /** Jobs named in a target's heartbeat as the worst ones. */
@@ -110,4 +116,17 @@ export async function recordPollHealth(store: Store, health: PollHealth): Promis
 export async function readPollHealth(store: Store): Promise<PollHealth[]> {
   const items = await store.query<PollHealth>(POLL_HEALTH_PK, { consistent: true });
   return items.map((item) => item.data).sort((a, b) => a.targetId.localeCompare(b.targetId));
+}
+
+export function intervalMsOf(
+  config: Pick<Config, 'defaults'>,
+  target: Pick<TargetConfig, 'pollIntervalSeconds'> | undefined,
+  heartbeat?: Pick<PollHealth, 'intervalMs'>,
+): number {
+  return heartbeat?.intervalMs ?? (target?.pollIntervalSeconds ?? config.defaults.pollIntervalSeconds) * 1000;
+}
+
+/** True when the heartbeat is older than STALE_AFTER_INTERVALS intervals (or there is none). */
+export function isStale(heartbeat: PollHealth | undefined, intervalMs: number, nowMs: number): boolean {
+  return heartbeat === undefined || nowMs - heartbeat.atMs > STALE_AFTER_INTERVALS * intervalMs;
 }

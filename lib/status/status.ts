@@ -19,10 +19,7 @@ import { isDecision } from '../events/payloads.js';
 import type { JobwatchEvent } from '../events/schema.js';
 import { type AuditRecord, remediationHistory } from '../remediation/audit.js';
 import type { Store } from '../state/store.js';
-import { type PollHealth, readPollHealth } from './health.js';
-import { intervalMsOf, isStale } from './stale.js';
-
-export { STALE_AFTER_INTERVALS } from './stale.js';
+import { intervalMsOf, isStale, type PollHealth, readPollHealth } from './health.js';
 
 const SEVERITY_ORDER = ['critical', 'warning', 'info'] as const;
 
