@@ -46,7 +46,7 @@ function secretConsumers(path: string, config: Config): FunctionName[] {
   return type === 'pagerduty' || type === 'opsgenie' ? [...base, 'webhook'] : base;
 }
 
-/** Remediation never reacts to its own events (`isTrigger` in lib/events/payloads.ts). */
+/** Remediation never reacts to its own events (`isTrigger` in lib/model/payloads.ts). */
 const TRIGGER_TYPES = FINDING_TYPES;
 
 type CfnValue = string | { 'Fn::Sub': string } | { 'Fn::GetAtt': [string, string] };
