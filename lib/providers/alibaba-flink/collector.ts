@@ -6,6 +6,7 @@
  * made only when the listing says something may have changed, and on a staggered full read (reads.ts).
  * Never throws.
  */
+import type { z } from 'zod';
 import { mapConcurrent } from '../../async/concurrent.js';
 import {
   type CheckpointFailure,
@@ -31,11 +32,18 @@ import { type FlinkCallContext, type FlinkClient, flinkClientFor } from './clien
 import { type FlinkTarget, flinkEndpointFor } from './config.js';
 import {
   type DiagnosisFacts,
+  deploymentFacts,
+  type FeedView,
   forget,
+  forgetListing,
   planReads,
+  readEventFeed,
   rememberDiagnosis,
   rememberEvents,
+  rememberedListing,
+  rememberListing,
   rememberSavepoints,
+  riskRaised,
   type TargetMemory,
   targetMemory,
 } from './reads.js';
@@ -194,25 +202,54 @@ export function diagnosisLines(diagnosis: VendorDiagnosis): string[] {
     .filter((line) => line.length > 0);
 }
 
-/** A risk level that asks for a closer look: anything reported other than low (unknown values included). */
-export function riskRaised(level: string | undefined): boolean {
-  return level !== undefined && level !== '' && !/LOW/i.test(level);
-}
-
 /** Listings count pages from 1 (§9.1; a server that counts otherwise is still read whole) and report totalSize. */
 const LISTINGS = { totalName: 'totalSize', maxPages: MAX_PAGES };
 
 type FlinkPoll = AlibabaPoll<FlinkClient>;
 
-const pageOf = <T>(answer: {
+interface ListAnswer<T> {
   data: T[];
   totalSize?: number | undefined;
   pageSize?: number | undefined;
-}): Page<T> => ({
+}
+
+const pageOf = <T>(answer: ListAnswer<T>): Page<T> => ({
   items: answer.data,
   ...(answer.totalSize === undefined ? {} : { total: answer.totalSize }),
   ...(answer.pageSize === undefined ? {} : { pageSize: answer.pageSize }),
 });
+
+/** What every read of one namespace in one poll works with. */
+interface NamespaceRead {
+  target: FlinkTarget;
+  namespace: string;
+  poll: FlinkPoll;
+  memory: TargetMemory;
+}
+
+/** One page of a namespace listing (`pageIndex` from 1), with the filters given. */
+function listPage<T>(
+  read: NamespaceRead,
+  operation: string,
+  segment: string,
+  schema: z.ZodType<ListAnswer<T>>,
+  pageSize: number,
+  filters: [string, string][] = [],
+): (pageIndex: number) => Promise<Page<T>> {
+  const query = (pageIndex: number): [string, string][] => [
+    ...filters,
+    ['pageIndex', String(pageIndex)],
+    ['pageSize', String(pageSize)],
+  ];
+  return async (pageIndex) =>
+    pageOf(
+      await read.poll.client.call(
+        { operation, method: 'GET', namespace: read.namespace, segments: [segment], query: query(pageIndex) },
+        schema,
+        read.poll.call,
+      ),
+    );
+}
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -234,7 +271,7 @@ export function collectFlink(target: FlinkTarget, ctx: ProviderContext): Promise
     { client: resolveFlinkClient, memory, listings: LISTINGS },
     async (poll) => {
       for (const namespace of target.options.namespaces) {
-        await collectNamespace(target, namespace, poll, memory);
+        await collectNamespace({ target, namespace, poll, memory });
       }
     },
   );
@@ -253,97 +290,102 @@ function jobCount(deployment: VendorDeployment): number | undefined {
   );
 }
 
-async function collectNamespace(
-  target: FlinkTarget,
-  namespace: string,
-  poll: FlinkPoll,
-  memory: TargetMemory,
-): Promise<void> {
-  const { client, call, snapshot, wanted } = poll;
+async function collectNamespace(read: NamespaceRead): Promise<void> {
+  const { target, poll } = read;
   const options = target.options;
   const modes = new Set<string>(options.executionModes);
-  const listed = await poll.list<VendorDeployment>({
-    operation: 'ListDeployments',
-    what: 'deployments',
-    keyOf: (d) => d.deploymentId,
-    fetch: async (pageIndex) =>
-      pageOf(
-        await client.call(
-          {
-            operation: 'ListDeployments',
-            method: 'GET',
-            namespace,
-            segments: ['deployments'],
-            query: [
-              ['pageIndex', String(pageIndex)],
-              ['pageSize', String(options.pageSize)],
-            ],
-          },
-          listDeploymentsResponseSchema,
-          call,
-        ),
+  const [feed, listed] = await Promise.all([
+    eventFeed(read),
+    poll.list<VendorDeployment>({
+      operation: 'ListDeployments',
+      what: 'deployments',
+      keyOf: (d) => d.deploymentId,
+      fetch: listPage(
+        read,
+        'ListDeployments',
+        'deployments',
+        listDeploymentsResponseSchema,
+        options.pageSize,
       ),
-  });
-  if (!listed.complete) snapshot.complete = false;
+    }),
+  ]);
+  if (!listed.complete) poll.snapshot.complete = false;
   const deployments = listed.items.filter(
     (d) =>
-      wanted(d.name) &&
+      poll.wanted(d.name) &&
       modes.has((d.executionMode ?? 'STREAMING').toUpperCase()) &&
       // A deployment never started has no job to watch; unknown counters are read anyway.
       (jobCount(d) ?? 1) > 0,
   );
   const snaps = await mapConcurrent(deployments, options.concurrency, (d) =>
-    collectDeployment(target, namespace, d, poll, memory),
+    collectDeployment(read, d, feed),
   );
-  for (const snap of snaps) if (snap) snapshot.jobs.push(snap);
+  for (const snap of snaps) if (snap) poll.snapshot.jobs.push(snap);
+}
+
+/** The newest events of the whole namespace, page size as large as the API takes (digest §6.1). */
+const FEED_PAGE_SIZE = 100;
+
+/**
+ * The namespace's event feed (GetEvents without a deployment): which deployments have events the last
+ * poll's read did not list (reads.ts). A restart or failover moves nothing in the deployment listing, so
+ * this is what lists such a deployment's jobs the poll it happens. A failed read is a collection error and
+ * tells nothing: every deployment's jobs are then listed.
+ */
+async function eventFeed(read: NamespaceRead): Promise<FeedView> {
+  // Reading everything every poll, the feed would cost a call and tell nothing.
+  if (read.target.options.fullReadEvery <= 1) return {};
+  const events = listPage(read, 'GetEvents', 'events', getEventsResponseSchema, FEED_PAGE_SIZE);
+  try {
+    return await readEventFeed({
+      memory: read.memory,
+      namespace: read.namespace,
+      fetchPage: async (pageIndex) => {
+        const page = await events(pageIndex);
+        return {
+          events: page.items.map((e) => ({
+            identity: JSON.stringify([e.deploymentId, e.jobId, e.eventId, e.eventName, e.createdAt]),
+            deploymentId: e.deploymentId,
+            atMs: timeOf(e.createdAt),
+          })),
+          ...(page.total === undefined ? {} : { total: page.total }),
+        };
+      },
+    });
+  } catch (error) {
+    read.poll.snapshot.errors.push(toCollectionError(error, 'GetEvents', read.poll.call.now()));
+    return {};
+  }
 }
 
 async function collectDeployment(
-  target: FlinkTarget,
-  namespace: string,
+  read: NamespaceRead,
   deployment: VendorDeployment,
-  poll: FlinkPoll,
-  memory: TargetMemory,
+  feed: FeedView,
 ): Promise<JobSnapshot | undefined> {
+  const { target, namespace, poll, memory } = read;
   const { client, call, snapshot } = poll;
   const options = target.options;
-  const jobs = await poll.list<VendorJob>({
-    operation: 'ListJobs',
-    what: `jobs of deployment ${deployment.name}`,
-    concurrency: 1,
-    keyOf: (j) => j.jobId,
-    fetch: async (pageIndex) =>
-      pageOf(
-        await client.call(
-          {
-            operation: 'ListJobs',
-            method: 'GET',
-            namespace,
-            segments: ['jobs'],
-            query: [
-              ['deploymentId', deployment.deploymentId],
-              ['pageIndex', String(pageIndex)],
-              ['pageSize', String(options.pageSize)],
-              ['sortName', 'gmt_create'],
-            ],
-          },
-          listJobsResponseSchema,
-          call,
-        ),
-      ),
+  const memoryKey = `${namespace}/${deployment.deploymentId}`;
+  const facts = deploymentFacts(deployment);
+  // Nothing says the jobs moved: the last listing's newest job stands, its facts as of that read (reads.ts).
+  const lastListing = rememberedListing({
+    memory,
+    key: memoryKey,
+    facts,
+    feed,
+    deploymentId: deployment.deploymentId,
+    fullReadEvery: options.fullReadEvery,
   });
-  // Without the whole job list the newest job is unknown: the deployment is left out, the snapshot is
-  // incomplete (so it is not taken for gone) and the listing's error says why.
-  if (!jobs.complete) {
-    snapshot.complete = false;
+  const listedAtMs = lastListing?.readAtMs ?? call.now();
+  const job = lastListing?.job ?? (await listNewestJob(read, deployment));
+  if (!job) {
+    forgetListing(memory, memoryKey);
     return undefined;
   }
-  const job = latestJob(jobs.items);
-  if (!job) return undefined;
-  const snap = jobSnapshot(target, namespace, deployment, job, call.now());
+  const snap = jobSnapshot(target, namespace, deployment, job, listedAtMs);
   const streamingRunning = snap.state === 'RUNNING' && snap.kind === 'flink-stream';
   const risky = riskRaised(job.status?.riskLevel);
-  const memoryKey = `${namespace}/${deployment.deploymentId}`;
   const plan = planReads({
     memory,
     key: memoryKey,
@@ -356,7 +398,10 @@ async function collectDeployment(
     riskRaised: risky,
     fullReadEvery: options.fullReadEvery,
     nowMs: call.now(),
+    feed,
+    deploymentId: deployment.deploymentId,
   });
+  if (!lastListing) rememberListing(memory, memoryKey, facts, job, listedAtMs);
   const reads: Promise<void>[] = [];
   const remembered = { memory, key: memoryKey };
   if (plan.events)
@@ -372,6 +417,33 @@ async function collectDeployment(
   return snap;
 }
 
+/**
+ * ListJobs of the deployment (paged): its newest job. Undefined without the whole list (the deployment is
+ * left out, the snapshot is incomplete so it is not taken for gone, and the listing's error says why) or
+ * without any job.
+ */
+async function listNewestJob(
+  read: NamespaceRead,
+  deployment: VendorDeployment,
+): Promise<VendorJob | undefined> {
+  const jobs = await read.poll.list<VendorJob>({
+    operation: 'ListJobs',
+    what: `jobs of deployment ${deployment.name}`,
+    concurrency: 1,
+    keyOf: (j) => j.jobId,
+    fetch: listPage(read, 'ListJobs', 'jobs', listJobsResponseSchema, read.target.options.pageSize, [
+      ['deploymentId', deployment.deploymentId],
+      ['sortName', 'gmt_create'],
+    ]),
+  });
+  if (!jobs.complete) {
+    read.poll.snapshot.complete = false;
+    return undefined;
+  }
+  return latestJob(jobs.items);
+}
+
+/** The job's snapshot; `nowMs` is when its listing was read (the metric samples' time). */
 function jobSnapshot(
   target: FlinkTarget,
   namespace: string,

@@ -18,7 +18,7 @@ import {
   readMemoryStore,
   type TargetMemory as SharedTargetMemory,
 } from '../read-memory.js';
-import type { VendorJob, VendorSavepoint } from './schemas.js';
+import type { VendorDeployment, VendorJob, VendorSavepoint } from './schemas.js';
 
 interface SavepointMemory {
   stats: CheckpointStats;
@@ -31,6 +31,8 @@ interface SavepointMemory {
 
 interface EventMemory {
   failovers: FailoverException[];
+  /** The poll of the read. */
+  readPoll: number;
   /** The read listed a failover newer than the one before did: the next poll reads again. */
   grew: boolean;
 }
@@ -41,7 +43,15 @@ export interface DiagnosisFacts {
   lines: string[];
 }
 
+/** The deployment's last job listing: the deployment facts it was read under and the newest job. */
+interface ListingMemory {
+  facts: string;
+  job: VendorJob;
+  readAtMs: number;
+}
+
 interface JobMemory extends JobMemoryBase {
+  listing?: ListingMemory;
   savepoints?: SavepointMemory;
   events?: EventMemory;
   diagnosis?: DiagnosisFacts;
@@ -75,8 +85,11 @@ export function planReads(options: {
   riskRaised: boolean;
   fullReadEvery: number;
   nowMs: number;
+  /** This poll's event feed of the namespace and the deployment's id in it. */
+  feed: FeedView;
+  deploymentId: string;
 }): ReadPlan {
-  const { memory, key, job: vendorJob, wants, nowMs } = options;
+  const { memory, key, job: vendorJob, wants, nowMs, feed } = options;
   const status = vendorJob.status;
   const restarts = status?.running?.observedFlinkJobRestarts;
   const { job, changed } = observeJob(memory, key, {
@@ -88,16 +101,21 @@ export function planReads(options: {
     failureReason: status?.failure?.reason,
     failedAt: status?.failure?.failedAt,
   });
-  const readAll = changed || fullReadDue(memory, key, options.fullReadEvery);
+  const fresh = feed.changed?.has(options.deploymentId) ?? false;
+  const readAll = changed || fresh || fullReadDue(memory, key, options.fullReadEvery);
   const plan: ReadPlan = { events: wants.events, savepoints: wants.savepoints, diagnosis: wants.diagnosis };
-  if (readAll) return plan;
-
-  // A failover moves the restart count the listing shows; without that count nothing says there was none.
+  // A failover moves the restart count the listing shows; without that count nothing says there was none,
+  // unless the namespace's event feed was read whole on every poll since the job's events were read and
+  // listed nothing new for it: then its events are as they were, whatever the full read would say.
   const ev = job.events;
-  if (wants.events && ev && !ev.grew && restarts !== undefined && restarts !== null) {
+  const feedQuiet =
+    ev !== undefined && !fresh && feed.toldSince !== undefined && feed.toldSince <= ev.readPoll + 1;
+  const restartsQuiet = !readAll && restarts !== undefined && restarts !== null;
+  if (wants.events && ev && !ev.grew && !changed && (restartsQuiet || feedQuiet)) {
     plan.events = false;
     plan.carriedFailovers = ev.failovers;
   }
+  if (readAll) return plan;
   const sp = job.savepoints;
   if (wants.savepoints && sp && !sp.troubled && !options.riskRaised) {
     const intervalMs = sp.stats.intervalMs;
@@ -157,7 +175,7 @@ export function rememberEvents(memory: TargetMemory, key: string, failovers: Fai
     list.reduce((max, f) => (f.atMs > max ? f.atMs : max), Number.NEGATIVE_INFINITY);
   const before = job.events;
   const grew = before === undefined ? failovers.length > 0 : newest(failovers) > newest(before.failovers);
-  job.events = { failovers, grew };
+  job.events = { failovers, readPoll: memory.poll, grew };
 }
 
 /** Remembers a diagnosis read. */
@@ -170,4 +188,180 @@ export function rememberDiagnosis(memory: TargetMemory, key: string, facts: Diag
 export function forget(memory: TargetMemory, key: string, what: 'savepoints' | 'events' | 'diagnosis'): void {
   const job = memory.jobs.get(key);
   if (job) delete job[what];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// When a deployment's jobs are listed (ListJobs): the deployment listing and the namespace's event feed.
+
+/** A risk level that asks for a closer look: anything reported other than low (unknown values included). */
+export function riskRaised(level: string | undefined): boolean {
+  return level !== undefined && level !== '' && !/LOW/i.test(level);
+}
+
+/**
+ * What the deployment listing says about the deployment's jobs (digest §4.3): the job counters per state,
+ * which move when a job starts, fails, is stopped or finishes, and the deployment's modification facts.
+ * The listing has no job id and no deployment state (§9.7); `createdAt` and the artifact say nothing of jobs.
+ */
+export function deploymentFacts(d: VendorDeployment): string {
+  const s = d.jobSummary;
+  return JSON.stringify([
+    s?.starting,
+    s?.running,
+    s?.cancelling,
+    s?.cancelled,
+    s?.finished,
+    s?.failed,
+    d.modifiedAt,
+    d.deploymentHasChanged,
+    d.engineVersion,
+    d.executionMode,
+  ]);
+}
+
+/** Job states that stay as they are until a job starts or stops, which moves the deployment's counters. */
+const SETTLED = new Set(['RUNNING', 'FAILED', 'CANCELLED', 'FINISHED']);
+
+/**
+ * The last listing of the deployment's jobs, when this poll need not list them again: the deployment's
+ * listing facts are those the last listing was read under, the event feed was read whole and lists nothing
+ * new for the deployment, the newest job is settled (running as Flink observes it too, or ended) at a
+ * normal risk level, and the deployment's staggered full read is not due. Else undefined: list the jobs.
+ */
+export function rememberedListing(options: {
+  memory: TargetMemory;
+  key: string;
+  facts: string;
+  feed: FeedView;
+  deploymentId: string;
+  fullReadEvery: number;
+}): ListingMemory | undefined {
+  const { memory, key, feed } = options;
+  const listing = memory.jobs.get(key)?.listing;
+  if (!listing || listing.facts !== options.facts) return undefined;
+  if (!feed.changed || feed.changed.has(options.deploymentId)) return undefined;
+  const status = listing.job.status;
+  const current = (status?.currentJobStatus ?? '').toUpperCase();
+  if (!SETTLED.has(current) || riskRaised(status?.riskLevel)) return undefined;
+  const observed = (status?.running?.observedFlinkJobStatus ?? 'RUNNING').toUpperCase();
+  if (current === 'RUNNING' && observed !== 'RUNNING') return undefined;
+  if (fullReadDue(memory, key, options.fullReadEvery)) return undefined;
+  return listing;
+}
+
+/** Remembers the listing read this poll (after `planReads`, which makes the job's memory). */
+export function rememberListing(
+  memory: TargetMemory,
+  key: string,
+  facts: string,
+  job: VendorJob,
+  readAtMs: number,
+): void {
+  const remembered = memory.jobs.get(key);
+  if (remembered) remembered.listing = { facts, job, readAtMs };
+}
+
+/** A listing that failed: the next poll lists the deployment's jobs again, whatever its facts say. */
+export function forgetListing(memory: TargetMemory, key: string): void {
+  const remembered = memory.jobs.get(key);
+  if (remembered) delete remembered.listing;
+}
+
+/** One event of the namespace's feed: which deployment it is about and when it was created. */
+export interface FeedEvent {
+  identity: string;
+  deploymentId: string | undefined;
+  atMs: number | undefined;
+}
+
+/**
+ * What this poll's feed read tells: the deployments with events the last read did not list (`changed`),
+ * or nothing when it cannot tell (first read, failed, unattributable events, more new events than read);
+ * `toldSince` is the first poll of the current run of reads that could tell.
+ */
+export interface FeedView {
+  changed?: Set<string>;
+  toldSince?: number;
+}
+
+interface FeedCursor {
+  seen: Set<string>;
+  total?: number;
+  newestMs: number;
+  toldSince?: number;
+}
+
+const feedCursors = new WeakMap<TargetMemory, Map<string, FeedCursor>>();
+
+/** An event may be listed up to this long after a newer one was (it is the newest read, minus this). */
+export const FEED_LAG_MS = 60_000;
+/** Pages of the feed read at most per poll: past them the read cannot tell and every deployment is listed. */
+export const FEED_MAX_PAGES = 5;
+
+type Verdict = 'tells' | 'more' | 'unknown';
+
+/**
+ * Whether the events read so far hold every event the last read did not list: all of them were read; or
+ * the total grew by exactly the number of new ones; or, listed newest first (GetEvents' order, digest
+ * §6.1, is not documented: checked, not assumed), the oldest read is older than the newest the last read
+ * listed (minus the lag).
+ */
+function verdict(before: FeedCursor | undefined, events: FeedEvent[], total: number | undefined): Verdict {
+  if (!before || events.some((e) => e.deploymentId === undefined || e.atMs === undefined)) return 'unknown';
+  if (total !== undefined && events.length >= total) return 'tells';
+  const fresh = new Set(events.filter((e) => !before.seen.has(e.identity)).map((e) => e.identity)).size;
+  if (total !== undefined && before.total !== undefined && fresh === total - before.total) return 'tells';
+  const times = events.map((e) => e.atMs as number);
+  const ordered = times.every((t, i) => i === 0 || t <= (times[i - 1] as number));
+  if (!ordered) return 'unknown';
+  if ((times.at(-1) ?? Number.POSITIVE_INFINITY) < before.newestMs - FEED_LAG_MS) return 'tells';
+  return 'more';
+}
+
+/**
+ * Reads the namespace's event feed (`fetchPage`, newest page first) and says which deployments have new
+ * events. A failed read throws after remembering that the feed could not tell; the cursor stays, so the
+ * next read still finds everything new since the last good one.
+ */
+export async function readEventFeed(options: {
+  memory: TargetMemory;
+  namespace: string;
+  fetchPage: (pageIndex: number) => Promise<{ events: FeedEvent[]; total?: number }>;
+}): Promise<FeedView> {
+  const { memory, namespace } = options;
+  let cursors = feedCursors.get(memory);
+  if (!cursors) {
+    cursors = new Map();
+    feedCursors.set(memory, cursors);
+  }
+  const before = cursors.get(namespace);
+  const events: FeedEvent[] = [];
+  let total: number | undefined;
+  let told: Verdict = 'unknown';
+  try {
+    for (let page = 1; page <= FEED_MAX_PAGES; page++) {
+      const answer = await options.fetchPage(page);
+      events.push(...answer.events);
+      total = answer.total ?? total;
+      told = verdict(before, events, total);
+      if (told !== 'more' || answer.events.length === 0) break;
+    }
+  } catch (error) {
+    if (before) delete before.toldSince;
+    throw error;
+  }
+  const tells = told === 'tells';
+  let newestMs = before?.newestMs ?? Number.NEGATIVE_INFINITY;
+  for (const e of events) if (e.atMs !== undefined && e.atMs > newestMs) newestMs = e.atMs;
+  const toldSince = tells ? (before?.toldSince ?? memory.poll) : undefined;
+  cursors.set(namespace, {
+    seen: new Set(events.map((e) => e.identity)),
+    ...(total === undefined ? {} : { total }),
+    newestMs,
+    ...(toldSince === undefined ? {} : { toldSince }),
+  });
+  if (!tells || !before) return {};
+  const changed = new Set<string>();
+  for (const e of events) if (!before.seen.has(e.identity)) changed.add(e.deploymentId as string);
+  return { changed, ...(toldSince === undefined ? {} : { toldSince }) };
 }

@@ -563,6 +563,8 @@ function createEmulator(options: SandboxPluginOptions): SandboxEmulator {
           refresh(world, d, nowMs);
           return eventsOf(d, nowMs);
         });
+        // Newest first across deployments too (the order the digest assumes, §6.1).
+        events.sort((a, b) => Number(b['createdAt']) - Number(a['createdAt']));
         return paged(events, req.query);
       },
     },

@@ -54,8 +54,8 @@ describe('alibaba-flink collector (test scenario)', () => {
       ListDeployments: 4,
       ListJobs: 13,
       // Running streaming jobs: every one but the finished batch job (payments fails and legacy_report
-      // is stopped later).
-      GetEvents: 12,
+      // is stopped later); plus one read of each namespace's event feed (2).
+      GetEvents: 12 + 2,
       ListSavepoints: 12,
       GetJobDiagnosis: 1,
     });

@@ -1,8 +1,9 @@
 /**
- * Issue 17, "do less work": a job's events, savepoints and diagnosis are read only when the listing says
- * something may have changed, a checkpoint is due, the last read showed trouble or failed, and on a
- * staggered full read every `fullReadEvery` polls. Over real sockets against the scripted scenarios:
- * every finding on the same poll as reading everything every poll (`fullReadEvery: 1`, the old
+ * Issue 17, "do less work": a deployment's jobs are listed only when its listing or the namespace's event
+ * feed says they may have moved, and a job's events, savepoints and diagnosis are read only when the job
+ * listing says something may have changed, a checkpoint is due, the last read showed trouble or failed;
+ * both on a staggered full read every `fullReadEvery` polls. Over real sockets against the scripted
+ * scenarios: every finding on the same poll as reading everything every poll (`fullReadEvery: 1`, the old
  * behaviour), with fewer calls.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,6 +19,9 @@ afterEach(async () => {
 });
 
 type Options = Record<string, unknown>;
+
+/** Namespaces of the `test` scenario: one event feed read each per poll. */
+const NAMESPACES = 2;
 
 const start = (scenario: 'test' | 'demo', options: Options) =>
   startProviderHarness(alibabaFlinkProvider, alibabaFlinkSandboxPlugin, {
@@ -45,41 +49,50 @@ async function timeline(scenario: 'test' | 'demo', options: Options, polls: numb
   return { lines, calls, snapshots };
 }
 
+const total = (calls: Record<string, number>) => Object.values(calls).reduce((a, b) => a + b, 0);
 const perJobReads = (calls: Record<string, number>) =>
   (calls['GetEvents'] ?? 0) + (calls['ListSavepoints'] ?? 0) + (calls['GetJobDiagnosis'] ?? 0);
 
 describe('alibaba-flink per-job reads on change (issue 17)', () => {
-  // [scenario, poll interval, polls, per-job reads at most (x everything)]. A poll that falls on a
-  // checkpoint's due time reads the savepoints: a new checkpoint may have failed.
-  for (const [scenario, everyMs, polls, ratio] of [
-    ['test', 30_000, 37, 0.5],
-    ['test', 60_000, 20, 0.7],
-    ['demo', 5_000, 40, 0.6],
+  // A poll that falls on a checkpoint's due time reads the savepoints: a new checkpoint may have failed.
+  // [scenario, poll interval, polls, per-job reads at most (x everything), namespaces (a feed read each)].
+  for (const [scenario, everyMs, polls, ratio, namespaces] of [
+    ['test', 30_000, 37, 0.5, NAMESPACES],
+    ['test', 60_000, 20, 0.7, NAMESPACES],
+    ['demo', 5_000, 40, 0.6, 1],
   ] as const) {
     it(`${scenario} scenario, a poll every ${everyMs / 1000} s: every finding on the same poll as reading everything`, async () => {
       const everything = await timeline(scenario, { fullReadEvery: 1 }, polls, everyMs);
       const onChange = await timeline(scenario, {}, polls, everyMs);
       expect(everything.lines.length).toBeGreaterThan(0);
       expect(onChange.lines).toEqual(everything.lines);
-      // Same listings; the per-job reads are what is saved.
-      for (const op of ['ListDeployments', 'ListJobs'])
-        expect(onChange.calls[op], op).toBe(everything.calls[op]);
-      expect(perJobReads(onChange.calls)).toBeLessThan(perJobReads(everything.calls) * ratio);
+      // Same deployment listings; the job listings and the per-job reads are what is saved, for one
+      // read of each namespace's event feed a poll (one page here).
+      expect(onChange.calls['ListDeployments']).toBe(everything.calls['ListDeployments']);
+      expect(onChange.calls['ListJobs']).toBeLessThan((everything.calls['ListJobs'] ?? 0) * 0.5);
+      const feedReads = polls * namespaces;
+      expect(perJobReads(onChange.calls) - feedReads).toBeLessThan(perJobReads(everything.calls) * ratio);
+      expect(total(onChange.calls)).toBeLessThan(total(everything.calls) * 0.65);
     }, 120_000);
   }
 
   it('steady state: each job is read in full once in fullReadEvery polls, its last read carried between', async () => {
     h = await start('test', { fullReadEvery: 3 });
     const first = await h.poll();
-    const running = first.snapshot.apiCalls['GetEvents'] ?? 0;
-    expect(running).toBeGreaterThan(5);
+    const deployments = first.snapshot.apiCalls['ListJobs'] ?? 0;
+    expect(deployments).toBe(first.snapshot.jobs.length);
+    // inventory_sync's risk level is raised: its jobs are listed every poll.
+    const risky = first.snapshot.jobs.filter((j) => j.labels['riskLevel'] === 'RISK_LEVEL_HIGH').length;
+    expect(risky).toBe(1);
     const perPoll: number[] = [];
     // Polls a second apart: nothing moves at the vendor, no checkpoint is due; only the full reads read.
     for (let poll = 1; poll <= 3; poll++) {
       h.clock.advance(1_000);
       const { snapshot } = await h.poll();
       expect(snapshot.errors).toEqual([]);
-      perPoll.push(snapshot.apiCalls['GetEvents'] ?? 0);
+      perPoll.push((snapshot.apiCalls['ListJobs'] ?? 0) - risky);
+      // The two namespaces' feeds, read whole and quiet: every job's events are carried, full read or not.
+      expect(snapshot.apiCalls['GetEvents']).toBe(NAMESPACES);
       expect(snapshot.apiCalls['ListSavepoints'] ?? 0).toBeLessThan(
         first.snapshot.apiCalls['ListSavepoints'] ?? 0,
       );
@@ -89,13 +102,14 @@ describe('alibaba-flink per-job reads on change (issue 17)', () => {
       expect(orders.failovers).toEqual([]);
       expect(orders.checkpoints?.intervalMs).toBe(60_000);
     }
-    for (const n of perPoll) expect(n).toBeLessThan(running);
-    expect(perPoll.reduce((a, b) => a + b, 0)).toBe(running);
+    for (const n of perPoll) expect(n).toBeLessThan(deployments - risky);
+    expect(perPoll.reduce((a, b) => a + b, 0)).toBe(deployments - risky);
   }, 60_000);
 
   it('a failed read is missing evidence and is read again the next poll', async () => {
     h = await start('test', { fullReadEvery: 1 });
     const first = await h.poll();
+    // Reading everything every poll, no feed is read: one GetEvents per running job.
     const running = first.snapshot.apiCalls['GetEvents'] ?? 0;
     h.clock.advance(1_000);
     h.sandbox.faults.inject({
@@ -114,9 +128,47 @@ describe('alibaba-flink per-job reads on change (issue 17)', () => {
     const next = await h.poll();
     expect(next.snapshot.errors).toEqual([]);
     expect(next.snapshot.jobs.filter((j) => j.missing !== undefined)).toEqual([]);
-    expect(next.snapshot.apiCalls['GetEvents']).toBe(running);
+    // The failed reads, and the feed of each namespace.
+    expect(next.snapshot.apiCalls['GetEvents']).toBe(running + NAMESPACES);
     h.clock.advance(1_000);
     const steady = await h.poll();
     expect(steady.snapshot.apiCalls['GetEvents'] ?? 0).toBeLessThan(running);
   }, 60_000);
+});
+
+describe('alibaba-flink steady poll of a fleet (issue 17, callsPerCycle)', () => {
+  it('a second poll lists the jobs only of deployments something moved in, or whose full read is due', async () => {
+    const deployments = 300;
+    h = await startProviderHarness(alibabaFlinkProvider, alibabaFlinkSandboxPlugin, {
+      scenario: 'fleet',
+      fleet: { flinkDeployments: deployments },
+    });
+    const callsOf = async () => {
+      const before = h?.sandbox.requests.length ?? 0;
+      const { snapshot } = await (h as ProviderHarness).poll();
+      expect(snapshot.errors).toEqual([]);
+      expect(snapshot.jobs.length).toBe(deployments);
+      const counted: Record<string, number> = {};
+      for (const r of h?.sandbox.requests.slice(before) ?? [])
+        counted[r.operation] = (counted[r.operation] ?? 0) + 1;
+      // The emulator saw what the collector counted.
+      expect(counted).toEqual(snapshot.apiCalls);
+      return { counted, snapshot };
+    };
+    const cold = await callsOf();
+    expect(cold.counted['ListJobs']).toBe(deployments);
+    h.clock.advance(1_000);
+    const { counted, snapshot } = await callsOf();
+    // Three pages of deployments and one page of the namespace's events; the jobs of about a tenth of the
+    // deployments (their staggered full read, fullReadEvery 10) and of the 3 at a raised risk level.
+    expect(counted['ListDeployments']).toBe(3);
+    expect(counted['GetEvents']).toBe(1);
+    expect(counted['ListJobs']).toBeGreaterThan(3);
+    expect(counted['ListJobs']).toBeLessThanOrEqual(0.2 * deployments);
+    expect(total(counted)).toBeLessThanOrEqual(0.3 * total(cold.counted));
+    // A job whose listing was not read keeps the last one's facts: its samples carry that read's time.
+    const remembered = snapshot.jobs.filter((j) => j.metrics?.some((m) => m.atMs < snapshot.collectedAtMs));
+    expect(remembered.length).toBeGreaterThan(0.7 * deployments);
+    for (const job of remembered) expect(job.state).toBe('RUNNING');
+  }, 120_000);
 });
