@@ -1,21 +1,19 @@
 import { afterEach, beforeEach } from 'vitest';
 import { type Config, parseConfig, type TargetConfig } from '../../lib/config/index.js';
-import { createSecretResolver } from '../../lib/config/secrets.js';
 import { detect, type ResourceState } from '../../lib/detect/index.js';
 import { buildEvent, type JobwatchEvent } from '../../lib/events/index.js';
 import type { JobSnapshot, TargetSnapshot } from '../../lib/model/snapshot.js';
-import { silentLogger } from '../../lib/observability/logger.js';
 import type { ActionTarget, Provider, ProviderContext } from '../../lib/providers/types.js';
 import {
   createSimClock,
   type FleetSpec,
-  SANDBOX_ENV,
   type Sandbox,
   type SandboxPlugin,
   type ScenarioName,
   type SimClock,
   startSandbox,
 } from '../../lib/sandbox/index.js';
+import { sandboxContext } from '../support/sandbox-context.js';
 
 /** 2026-11-23T08:00:00Z: a fixed start so every run sees the same timeline. */
 export const T0 = Date.UTC(2026, 10, 23, 8, 0, 0);
@@ -69,11 +67,7 @@ export async function startProviderHarness(
   const targets = [...generated, ...(options.extraTargets?.(first) ?? [])];
   const config = parseConfig({ targets });
   const target = config.targets[0] as TargetConfig;
-  const ctx: ProviderContext = {
-    now: () => clock.now(),
-    secrets: createSecretResolver({ env: { ...SANDBOX_ENV, ...options.env } }),
-    logger: silentLogger,
-  };
+  const ctx = sandboxContext(clock, options.env);
   let state = new Map<string, ResourceState>();
   const events: JobwatchEvent[] = [];
   return {

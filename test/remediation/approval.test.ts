@@ -13,10 +13,8 @@ const dli = SANDBOX_PROVIDERS['huawei-dli'];
 const startHarness = useRemediationHarness();
 
 async function start(mode: 'dry-run' | 'enforce' = 'enforce') {
-  const { provider, plugin } = await dli.load();
   const h = await startHarness({
-    plugin,
-    provider,
+    of: dli,
     remediation: {
       mode,
       policies: [{ ...fixFailedPolicy(dli), approval: 'required', approvalWindowSeconds: 1800 }],
@@ -77,7 +75,7 @@ describe('approval mode', () => {
       'remediation.skipped skipped',
       'remediation.performed verified',
     ]);
-    const [performed] = await remediationHistory(h.store, { limit: 1 });
+    const performed = await h.lastDecision();
     const winner = answers.find((a) => a.ok);
     expect(performed).toMatchObject({
       decision: 'performed',
@@ -112,7 +110,7 @@ describe('approval mode', () => {
     await h.remediator().runApproved(id);
     await h.remediator().handle([failed]);
     expect(h.calls(dli.mutatingOps, mark)).toHaveLength(0);
-    const [record] = await remediationHistory(h.store, { limit: 1 });
+    const record = await h.lastDecision();
     expect(record).toMatchObject({
       decision: 'skipped',
       outcome: 'rejected',
@@ -135,7 +133,7 @@ describe('approval mode', () => {
     );
     await h.remediator().runApproved(id);
     expect(h.calls(dli.mutatingOps, mark)).toHaveLength(0);
-    const [record] = await remediationHistory(h.store, { limit: 1 });
+    const record = await h.lastDecision();
     expect(record).toMatchObject({ reasonCode: 'approval-expired', approval: { id, by: 'dave' } });
     // Asking again says the same, and records nothing more.
     const again = await h.remediator().answerApproval({ id, verdict: 'approve', by: 'erin' });

@@ -1,80 +1,34 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../lib/observability/logger.js';
 import {
   createRemediator,
   formatHistory,
   RemediationIncompleteError,
-  type RemediatorDeps,
   remediationHistory,
 } from '../../lib/remediation/index.js';
 import { claimFinding } from '../../lib/remediation/ledger.js';
 import type { Store } from '../../lib/state/index.js';
 import {
-  channel,
-  clock,
   configWith,
-  dynaliteTables,
   FAILED_NOW,
   failedOutcome,
   finding,
-  providerDouble,
-  type Script,
-  type StateScript,
+  type RemediatorSetup,
+  remediatorTables,
+  restartPolicy,
   T0,
   verified,
 } from './helpers.js';
 
 /** Everything runs on a real dynalite Store; only the Provider is a test double. */
-const freshStore = dynaliteTables('remediation');
+const freshSetup = remediatorTables('remediation', 'inv-1');
 
 const MIN = 60_000;
 
-const restartPolicy = (overrides: Record<string, unknown> = {}) => ({
-  name: 'restart-failed',
-  match: { types: ['job.failed'] },
-  action: { type: 'restart', params: { fromSavepoint: true } },
-  mode: 'enforce',
-  guards: { budget: { max: 3, windowSeconds: 3600 }, cooldownSeconds: 0 },
-  retryBackoffSeconds: 5,
-  ...overrides,
-});
+/** The latest setup, for tests whose setup runs in beforeEach. */
+let setup: RemediatorSetup;
 
-interface Setup {
-  store: Store;
-  time: ReturnType<typeof clock>;
-  sink: ReturnType<typeof channel>;
-  calls: ReturnType<typeof providerDouble>['calls'];
-  sleeps: number[];
-  deps: RemediatorDeps;
-}
-
-let setup: Setup;
-
-async function prepare(
-  remediation: Record<string, unknown>,
-  script?: Script,
-  current?: StateScript,
-): Promise<Setup> {
-  const time = clock();
-  const store = await freshStore(time.now);
-  const sink = channel();
-  const { provider, calls } = providerDouble('huawei-dli', script, undefined, current);
-  const sleeps: number[] = [];
-  const deps: RemediatorDeps = {
-    config: configWith(remediation),
-    store,
-    providers: { 'huawei-dli': provider },
-    publish: sink.publish,
-    secrets: async () => 'never-used',
-    logger: silentLogger,
-    now: time.now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      time.advance(ms);
-    },
-    invocationId: 'inv-1',
-  };
-  setup = { store, time, sink, calls, sleeps, deps };
+async function prepare(...args: Parameters<typeof freshSetup>): Promise<RemediatorSetup> {
+  setup = await freshSetup(...args);
   return setup;
 }
 
@@ -251,54 +205,53 @@ describe('guards in the executor', () => {
     expect(sink.events[0]?.data.values.reasonCode).toBe('time-window');
   });
 
-  it('cools down between actions on one job', async () => {
-    const { deps, sink, calls, time } = await prepare({
+  /**
+   * A restart at T0, then the job failing again 5 minutes later, inside a 10-minute cooldown: deferred.
+   * Returns the remediator and the deferred finding; `observed` stamps when detection saw each finding.
+   */
+  async function restartThenCoolDown(observed: boolean) {
+    await prepare({
       policies: [
         restartPolicy({ guards: { cooldownSeconds: 600, budget: { max: 5, windowSeconds: 3600 } } }),
       ],
     });
-    const remediator = createRemediator(deps);
-    await remediator.handle([finding({ startsAtMs: T0 })]);
-    time.advance(5 * MIN);
-    await remediator.handle([finding({ startsAtMs: T0 + 5 * MIN })]);
-    // Detection publishes a finding once: the deferred one is looked at again by later invocations.
-    time.advance(3 * MIN);
-    const early = await remediator.handle([]);
-    expect(early.reconsidered).toBe(0);
-    time.advance(3 * MIN);
+    const at = (ms: number) => finding({ startsAtMs: ms, ...(observed ? { observedAtMs: ms } : {}) });
+    const remediator = createRemediator(setup.deps);
+    await remediator.handle([at(T0)]);
+    setup.time.advance(5 * MIN);
+    const cooling = at(T0 + 5 * MIN);
+    await remediator.handle([cooling]);
+    return { remediator, cooling };
+  }
+
+  /** 3 minutes later the cooldown is over: a later invocation looks at the deferred finding and restarts. */
+  async function expectRestartedWhenDue(remediator: ReturnType<typeof createRemediator>) {
+    setup.time.advance(3 * MIN);
     const due = await remediator.handle([]);
     expect(due.reconsidered).toBe(1);
-    expect(calls).toHaveLength(2);
-    expect(sink.events.map((e) => e.data.values.reasonCode ?? e.data.values.outcome)).toEqual([
+    expect(setup.calls).toHaveLength(2);
+    expect(setup.sink.events.map((e) => e.data.values.reasonCode ?? e.data.values.outcome)).toEqual([
       'verified',
       'cooldown',
       'verified',
     ]);
+  }
+
+  it('cools down between actions on one job', async () => {
+    const { remediator } = await restartThenCoolDown(false);
+    // Detection publishes a finding once: the deferred one is looked at again by later invocations.
+    setup.time.advance(3 * MIN);
+    const early = await remediator.handle([]);
+    expect(early.reconsidered).toBe(0);
+    await expectRestartedWhenDue(remediator);
   });
 
   it('a stale redelivery of a deferred finding leaves it deferred and says nothing new', async () => {
-    const { deps, sink, calls, time } = await prepare({
-      policies: [
-        restartPolicy({ guards: { cooldownSeconds: 600, budget: { max: 5, windowSeconds: 3600 } } }),
-      ],
-    });
-    const remediator = createRemediator(deps);
-    await remediator.handle([finding({ startsAtMs: T0, observedAtMs: T0 })]);
-    time.advance(5 * MIN);
-    const cooling = finding({ startsAtMs: T0 + 5 * MIN, observedAtMs: T0 + 5 * MIN });
-    await remediator.handle([cooling]);
-    time.advance(3 * MIN);
+    const { remediator, cooling } = await restartThenCoolDown(true);
+    setup.time.advance(3 * MIN);
     const stale = await remediator.handle([cooling]); // a retry, 3 minutes after it was observed
     expect(stale.decisions[0]).toMatchObject({ decision: 'skipped', reasonCode: 'stale-event' });
-    time.advance(3 * MIN);
-    const due = await remediator.handle([]);
-    expect(due.reconsidered).toBe(1);
-    expect(calls).toHaveLength(2);
-    expect(sink.events.map((e) => e.data.values.reasonCode ?? e.data.values.outcome)).toEqual([
-      'verified',
-      'cooldown',
-      'verified',
-    ]);
+    await expectRestartedWhenDue(remediator);
   });
 
   it('a deferred finding that resolves is never acted on', async () => {

@@ -3,12 +3,12 @@
  * event builder, and a Provider test double (the Provider interface is ours to fake; the HTTP layer is not).
  */
 
-import { afterAll, beforeAll } from 'vitest';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { type Config, parseConfigText } from '../../lib/config/index.js';
 import { buildEvent, type JobwatchEvent } from '../../lib/events/index.js';
 import type { JobKind, ProviderId } from '../../lib/model/snapshot.js';
+import { silentLogger } from '../../lib/observability/logger.js';
 import type {
   ActionName,
   ActionOutcome,
@@ -17,15 +17,8 @@ import type {
   CurrentState,
   Provider,
 } from '../../lib/providers/types.js';
-import {
-  createDocumentClient,
-  createDynamoStore,
-  createLocalStore,
-  ensureTable,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  type Store,
-} from '../../lib/state/index.js';
+import type { RemediatorDeps } from '../../lib/remediation/index.js';
+import { dynaliteTables } from '../support/dynalite.js';
 
 /** An outcome without its action name (the double fills it in); distributes over the union. */
 export type Scripted = ActionOutcome extends infer O
@@ -196,25 +189,46 @@ export function channel() {
   };
 }
 
-/** One dynalite per test file and a fresh table per call, so no test sees another's remediation state. */
-export function dynaliteTables(prefix: string): (now: () => number) => Promise<Store> {
-  let local: Awaited<ReturnType<typeof createLocalStore>> | undefined;
-  let tableSeq = 0;
-  beforeAll(async () => {
-    local = await createLocalStore({ tableName: `${prefix}-0`, now: () => T0 });
-  });
-  afterAll(async () => {
-    await local?.stop();
-  });
-  return async (now) => {
-    if (!local) throw new Error('dynaliteTables: the store is not started (call it at the top of the file)');
-    const client = createDocumentClient({
-      endpoint: local.endpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
-    const tableName = `${prefix}-${++tableSeq}`;
-    await ensureTable(client, tableName);
-    return createDynamoStore({ tableName, client, now });
+/** The policy most remediation tests start from: restart failed jobs, enforce, 3 per hour, no cooldown. */
+export const restartPolicy = (overrides: Record<string, unknown> = {}) => ({
+  name: 'restart-failed',
+  match: { types: ['job.failed'] },
+  action: { type: 'restart', params: { fromSavepoint: true } },
+  mode: 'enforce',
+  guards: { budget: { max: 3, windowSeconds: 3600 }, cooldownSeconds: 0 },
+  retryBackoffSeconds: 5,
+  ...overrides,
+});
+
+export type RemediatorSetup = Awaited<ReturnType<ReturnType<typeof remediatorTables>>>;
+
+/**
+ * Starts one dynalite for the file (call it at the top level) and returns a setup per call: a remediator's
+ * dependencies on a fresh table, a simulated clock, the DLI provider double and a channel; sleeps pass in
+ * simulated time only and are recorded.
+ */
+export function remediatorTables(prefix: string, invocationId: string) {
+  const tables = dynaliteTables(prefix);
+  return async (remediation: Record<string, unknown>, script?: Script, current?: StateScript) => {
+    const time = clock();
+    const { store } = await tables.fresh(time.now);
+    const sink = channel();
+    const { provider, calls } = providerDouble('huawei-dli', script, undefined, current);
+    const sleeps: number[] = [];
+    const deps: RemediatorDeps = {
+      config: configWith(remediation),
+      store,
+      providers: { 'huawei-dli': provider },
+      publish: sink.publish,
+      secrets: async () => 'never-used',
+      logger: silentLogger,
+      now: time.now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        time.advance(ms);
+      },
+      invocationId,
+    };
+    return { store, time, sink, calls, sleeps, deps };
   };
 }

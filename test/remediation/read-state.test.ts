@@ -20,8 +20,8 @@ const PROVIDERS = [
 
 describe.each(PROVIDERS)('$id readState', ({ load }) => {
   it('agrees with the collector on every actionable job and queue, through the scripted story', async () => {
-    const { provider, plugin } = await load();
-    const h = await startHarness({ plugin, provider, remediation: {}, speed: 0 });
+    const h = await startHarness({ of: { load }, remediation: {}, speed: 0 });
+    const { provider } = h;
     let compared = 0;
     for (const stepMs of [0, 120_000, 300_000]) {
       h.clock.advance(stepMs);

@@ -2,15 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { containerRef, jobRef, targetRef } from '../../lib/detect/describe.js';
 import { buildEvent, type EventType, type JobwatchEvent, type ResourceRef } from '../../lib/events/index.js';
 import type { ActionName } from '../../lib/providers/types.js';
-import { type AuditRecord, remediationHistory } from '../../lib/remediation/index.js';
 import type { SandboxPlugin } from '../../lib/sandbox/index.js';
 import {
   asTarget,
   fixFailedPolicy,
-  type RemediationHarness,
   SANDBOX_PROVIDERS,
   type SandboxProviderCase,
   useRemediationHarness,
+  verifiedPolicy,
 } from './sandbox-harness.js';
 
 /**
@@ -24,29 +23,22 @@ const startHarness = useRemediationHarness();
 
 const MIN = 60_000;
 
-type ProviderCase = SandboxProviderCase;
-
-const CASES: ProviderCase[] = [
+const CASES: SandboxProviderCase[] = [
   SANDBOX_PROVIDERS['alibaba-blink'],
   SANDBOX_PROVIDERS['huawei-mrs'],
   SANDBOX_PROVIDERS['huawei-dli'],
 ];
 
-const fixPolicy = (c: ProviderCase, extra: Record<string, unknown> = {}) => ({
+const fixPolicy = (c: SandboxProviderCase, extra: Record<string, unknown> = {}) => ({
   mode: 'enforce',
   ...extra,
   policies: [fixFailedPolicy(c)],
 });
 
-async function lastDecision(h: RemediationHarness, jobKey: string): Promise<AuditRecord | undefined> {
-  return (await remediationHistory(h.store, { jobKey, limit: 1 }))[0];
-}
-
 describe.each(CASES)('$id: a replayed finding meets current truth', (c) => {
   async function start(extra: Record<string, unknown> = {}) {
-    const { provider, plugin } = await c.load();
-    const h = await startHarness({ plugin, provider, remediation: fixPolicy(c, extra), speed: 30 });
-    return { h, provider };
+    const h = await startHarness({ of: c, remediation: fixPolicy(c, extra), speed: 30 });
+    return { h, provider: h.provider };
   }
 
   it('an old job.failed whose job a person has fixed since: vendor says RUNNING, nothing is sent', async () => {
@@ -73,7 +65,7 @@ describe.each(CASES)('$id: a replayed finding meets current truth', (c) => {
     expect(h.calls(c.mutatingOps, mark)).toEqual([]);
     expect(h.calls([c.readOp], mark).length).toBeGreaterThan(0);
     expect(report.decisions[0]).toMatchObject({ decision: 'skipped', reasonCode: 'state-changed' });
-    const audit = await lastDecision(h, failed.data.resource.key);
+    const audit = await h.lastDecision(failed.data.resource.key);
     expect(audit).toMatchObject({ decision: 'skipped', reasonCode: 'state-changed', mode: 'enforce' });
     expect(audit?.reason).toMatch(/^state-changed: vendor says (RUNNING|PENDING|SUCCEEDED)\b/);
     expect(h.sink.of('remediation.skipped')).toHaveLength(1);
@@ -92,7 +84,7 @@ describe.each(CASES)('$id: a replayed finding meets current truth', (c) => {
     expect(skipped.map((e) => [e.data.severity, e.data.values.reasonCode])).toEqual([
       ['warning', 'vendor-read-failed'],
     ]);
-    const audit = await lastDecision(h, failed.data.resource.key);
+    const audit = await h.lastDecision(failed.data.resource.key);
     expect(audit).toMatchObject({ decision: 'skipped', reasonCode: 'vendor-read-failed' });
     expect(audit?.reason).toContain('could not be read');
   });
@@ -165,15 +157,7 @@ describe('huawei-dli: duplicate, late and out-of-order delivery of every trigger
       speed: 30,
       remediation: {
         mode: 'enforce',
-        policies: [
-          {
-            name: 'act-on-it',
-            match: { types: [type] },
-            action,
-            guards: { cooldownSeconds: 0, budget: { max: 3, windowSeconds: 3600 } },
-            verify: { timeoutSeconds: 120, intervalSeconds: 0.2 },
-          },
-        ],
+        policies: [verifiedPolicy({ name: 'act-on-it', types: [type], action })],
       },
     });
     return { h, provider: huaweiDliProvider };
@@ -233,7 +217,7 @@ describe('huawei-dli: duplicate, late and out-of-order delivery of every trigger
           observedAtMs,
         });
       const mutations = () => h.calls(MUTATING).length;
-      const audit = async () => (await remediationHistory(h.store, { jobKey: ref.key, limit: 1 }))[0];
+      const audit = () => h.lastDecision(ref.key);
       const incident1 = h.clock.now() - 5 * MIN;
 
       // Out of order: the resolve arrives first (a dead-letter replay), then its firing, then the firing again.

@@ -4,7 +4,6 @@
  */
 import { afterEach } from 'vitest';
 import { type Config, parseConfig, type TargetConfig } from '../../lib/config/index.js';
-import { createSecretResolver } from '../../lib/config/secrets.js';
 import { detect, type ResourceState } from '../../lib/detect/index.js';
 import { buildEvent, type JobwatchEvent, type ResourceRef } from '../../lib/events/index.js';
 import type { ProviderId } from '../../lib/model/snapshot.js';
@@ -12,23 +11,29 @@ import { silentLogger } from '../../lib/observability/logger.js';
 import { EMULATORS_BY_PROVIDER } from '../../lib/providers/emulators.js';
 import { PROVIDERS_BY_ID } from '../../lib/providers/registry.js';
 import type { ActionName, ActionTarget, Provider, ProviderContext } from '../../lib/providers/types.js';
-import { createRemediator, type Remediator } from '../../lib/remediation/index.js';
+import {
+  type AuditRecord,
+  createRemediator,
+  type Remediator,
+  remediationHistory,
+} from '../../lib/remediation/index.js';
 import {
   createSimClock,
   type RequestLogEntry,
-  SANDBOX_ENV,
   type Sandbox,
   type SandboxPlugin,
   type SimClock,
   startSandbox,
 } from '../../lib/sandbox/index.js';
 import { createLocalStore, type Store } from '../../lib/state/index.js';
+import { sandboxContext } from '../support/sandbox-context.js';
 import { channel } from './helpers.js';
 
 export const SANDBOX_T0 = Date.UTC(2026, 10, 23, 8, 0, 0);
 
 export interface RemediationHarness {
   sandbox: Sandbox;
+  provider: Provider;
   clock: SimClock;
   config: Config;
   target: TargetConfig;
@@ -45,22 +50,28 @@ export interface RemediationHarness {
     options?: { maxPolls?: number; stepMs?: number; where?: (event: JobwatchEvent) => boolean },
   ): Promise<JobwatchEvent>;
   remediator(invocationId?: string): Remediator;
+  /** The latest audit record, of one job when `jobKey` is given. */
+  lastDecision(jobKey?: string): Promise<AuditRecord | undefined>;
   /** Requests the emulator saw for these operations, since `fromIndex` in the request log. */
   calls(operations: readonly string[], fromIndex?: number): RequestLogEntry[];
   stop(): Promise<void>;
 }
 
-export async function startRemediationHarness(options: {
-  plugin: SandboxPlugin;
-  provider: Provider;
-  remediation: Record<string, unknown>;
-  /** More of jobwatch.yml (e.g. `webhook:` for action links). */
-  config?: Record<string, unknown>;
-  /** Simulated seconds per wall second: vendors' asynchronous transitions need time to pass. */
-  speed: number;
-}): Promise<RemediationHarness> {
+/** The provider under test and its emulator: given, or loaded from a `SandboxProviderCase`. */
+type Emulated = { plugin: SandboxPlugin; provider: Provider } | { of: Pick<SandboxProviderCase, 'load'> };
+
+export async function startRemediationHarness(
+  options: Emulated & {
+    remediation: Record<string, unknown>;
+    /** More of jobwatch.yml (e.g. `webhook:` for action links). */
+    config?: Record<string, unknown>;
+    /** Simulated seconds per wall second: vendors' asynchronous transitions need time to pass. */
+    speed: number;
+  },
+): Promise<RemediationHarness> {
+  const { plugin, provider } = 'of' in options ? await options.of.load() : options;
   const clock = createSimClock({ speed: options.speed, startMs: SANDBOX_T0 });
-  const sandbox = await startSandbox({ plugins: [options.plugin], scenario: 'test', clock });
+  const sandbox = await startSandbox({ plugins: [plugin], scenario: 'test', clock });
   const local = await createLocalStore({ now: () => clock.now() });
   const targets = sandbox.targets().map((t) => ({
     ...t,
@@ -68,14 +79,13 @@ export async function startRemediationHarness(options: {
   }));
   const config = parseConfig({ ...options.config, targets, remediation: options.remediation }, 'sandbox');
   const target = config.targets[0] as TargetConfig;
-  const secrets = createSecretResolver({ env: { ...SANDBOX_ENV } });
-  const ctx: ProviderContext = { now: () => clock.now(), secrets, logger: silentLogger };
+  const ctx = sandboxContext(clock);
   const sink = channel();
   let state = new Map<string, ResourceState>();
   let invocations = 0;
 
   const poll = async () => {
-    const snapshot = await options.provider.collect(target, ctx);
+    const snapshot = await provider.collect(target, ctx);
     const out = detect({ target, snapshot, previous: state, nowMs: clock.now() });
     state = out.next;
     for (const key of out.removed) state.delete(key);
@@ -84,6 +94,7 @@ export async function startRemediationHarness(options: {
 
   return {
     sandbox,
+    provider,
     clock,
     config,
     target,
@@ -106,15 +117,17 @@ export async function startRemediationHarness(options: {
       createRemediator({
         config,
         store: local.store,
-        providers: { [options.provider.id]: options.provider },
+        providers: { [provider.id]: provider },
         publish: sink.publish,
-        secrets,
+        secrets: ctx.secrets,
         logger: silentLogger,
         now: () => clock.now(),
         // Backoff between attempts passes in simulated time only.
         sleep: async (ms) => clock.advance(ms),
         invocationId: invocationId ?? `sandbox-${++invocations}`,
       }),
+    lastDecision: async (jobKey) =>
+      (await remediationHistory(local.store, { ...(jobKey ? { jobKey } : {}), limit: 1 }))[0],
     calls: (operations, fromIndex = 0) =>
       sandbox.requests.slice(fromIndex).filter((r) => operations.includes(r.operation)),
     async stop() {
@@ -195,13 +208,29 @@ export const SANDBOX_PROVIDERS = {
   }),
 } satisfies Record<string, SandboxProviderCase>;
 
+/** A policy acting on findings of `types`: 3 actions an hour, no cooldown unless given, a fast verify. */
+export const verifiedPolicy = (policy: {
+  name: string;
+  types: string[];
+  action: string;
+  jobs?: string[];
+  cooldownSeconds?: number;
+}) => ({
+  name: policy.name,
+  match: { types: policy.types, ...(policy.jobs ? { jobs: { include: policy.jobs } } : {}) },
+  action: policy.action,
+  guards: { cooldownSeconds: policy.cooldownSeconds ?? 0, budget: { max: 3, windowSeconds: 3600 } },
+  verify: { timeoutSeconds: 120, intervalSeconds: 0.2 },
+});
+
 /** The policy that restarts (or resubmits) the case's failed job: enforce, no cooldown, fast verify. */
 export const fixFailedPolicy = (c: Pick<SandboxProviderCase, 'failed'>) => ({
-  name: 'fix-failed',
-  match: { types: ['job.failed'], jobs: { include: [c.failed.job] } },
-  action: c.failed.action,
-  guards: { cooldownSeconds: 0, budget: { max: 3, windowSeconds: 3600 } },
-  verify: { timeoutSeconds: 120, intervalSeconds: 0.2 },
+  ...verifiedPolicy({
+    name: 'fix-failed',
+    types: ['job.failed'],
+    jobs: [c.failed.job],
+    action: c.failed.action,
+  }),
   retryBackoffSeconds: 5,
 });
 

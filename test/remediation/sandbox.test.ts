@@ -93,9 +93,8 @@ describe.each(CASES)('$id sandbox', (c) => {
   const run = landed(c.id) ? it : it.skip;
 
   async function start(mode: 'dry-run' | 'enforce') {
-    const { provider, plugin } = await c.load();
-    const h = await startHarness({ plugin, provider, remediation: policies(c, mode), speed: 30 });
-    return { h, provider };
+    const h = await startHarness({ of: c, remediation: policies(c, mode), speed: 30 });
+    return { h, provider: h.provider };
   }
 
   const remediationEvents = (h: RemediationHarness) =>

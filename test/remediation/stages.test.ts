@@ -4,7 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { JobwatchEvent } from '../../lib/events/index.js';
-import { silentLogger } from '../../lib/observability/logger.js';
 import { act } from '../../lib/remediation/act.js';
 import { remediationHistory } from '../../lib/remediation/audit.js';
 import { claim, limitBlastRadius } from '../../lib/remediation/claim.js';
@@ -14,58 +13,32 @@ import { recordResolved } from '../../lib/remediation/freshness.js';
 import { deferFinding, dueDeferred, jobLeaseName, updateLedger } from '../../lib/remediation/ledger.js';
 import { matchFindings } from '../../lib/remediation/match.js';
 import { preflight, skipUnclaimed } from '../../lib/remediation/preflight.js';
-import { type Candidate, type RemediatorDeps, type Run, startRun } from '../../lib/remediation/run.js';
+import { type Candidate, type Run, startRun } from '../../lib/remediation/run.js';
 import { judge, verify } from '../../lib/remediation/verify.js';
 import {
-  channel,
-  clock,
-  configWith,
-  dynaliteTables,
   failedOutcome,
   finding,
-  providerDouble,
+  remediatorTables,
+  restartPolicy,
   type Script,
   type StateScript,
   T0,
   verified,
 } from './helpers.js';
 
-const freshStore = dynaliteTables('remediation-stages');
+const freshSetup = remediatorTables('remediation-stages', 'inv-stage');
 const MIN = 60_000;
 
-const policy = (overrides: Record<string, unknown> = {}) => ({
-  name: 'restart-failed',
-  match: { types: ['job.failed'] },
-  action: { type: 'restart', params: { fromSavepoint: true } },
-  mode: 'enforce',
-  guards: { budget: { max: 3, windowSeconds: 3600 }, cooldownSeconds: 0 },
-  retryBackoffSeconds: 5,
-  ...overrides,
-});
-
 async function setUp(
-  remediation: Record<string, unknown> = { policies: [policy()] },
+  remediation: Record<string, unknown> = { policies: [restartPolicy()] },
   script?: Script,
   current?: StateScript,
 ) {
-  const time = clock();
-  const store = await freshStore(time.now);
-  const sink = channel();
-  const { provider, calls } = providerDouble('huawei-dli', script, undefined, current);
-  const deps: RemediatorDeps = {
-    config: configWith(remediation),
-    store,
-    providers: { 'huawei-dli': provider },
-    publish: sink.publish,
-    secrets: async () => 'never-used',
-    logger: silentLogger,
-    now: time.now,
-    sleep: async (ms) => time.advance(ms),
-    invocationId: 'inv-stage',
-  };
+  const setup = await freshSetup(remediation, script, current);
   let runs = 0;
-  const newRun = (owner = `owner-${++runs}`): Run => startRun(deps, { invocationId: 'inv-stage', owner });
-  return { time, store, sink, calls, deps, newRun };
+  const newRun = (owner = `owner-${++runs}`): Run =>
+    startRun(setup.deps, { invocationId: 'inv-stage', owner });
+  return { ...setup, newRun };
 }
 
 /** The match stage's output for one event (the finding must match a policy). */
@@ -229,7 +202,7 @@ describe('claim stage', () => {
   it('the blast radius holds back every claim when a run would act on too many jobs, leases released', async () => {
     const { store, sink, time, newRun } = await setUp({
       blastRadius: { maxJobs: 2, maxTargetPercent: 100 },
-      policies: [policy()],
+      policies: [restartPolicy()],
     });
     const run = newRun();
     const held = [];
@@ -265,7 +238,7 @@ describe('act stage', () => {
   }
 
   it('a dry run calls no vendor API and says what it would do', async () => {
-    const setup = await setUp({ policies: [policy({ mode: 'dry-run' })] });
+    const setup = await setUp({ policies: [restartPolicy({ mode: 'dry-run' })] });
     const { run, h } = await held(setup);
     await act(run, h);
     expect(setup.calls).toHaveLength(0);
@@ -288,7 +261,7 @@ describe('act stage', () => {
     // The real sleep (lib/async/sleep.ts) and a real deadline signal: the first attempt fails, and the
     // deadline fires 100 ms into its 1 s backoff.
     const deadline = new AbortController();
-    const setup = await setUp({ policies: [policy({ retryBackoffSeconds: 1 })] }, () => {
+    const setup = await setUp({ policies: [restartPolicy({ retryBackoffSeconds: 1 })] }, () => {
       setTimeout(() => deadline.abort(new Error('deadline')), 100);
       return failedOutcome(true);
     });

@@ -8,20 +8,16 @@ import {
   GetCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   BatchIncompleteError,
   ConditionFailedError,
-  createDocumentClient,
   createDynamoStore,
   createLocalStore,
   ensureTable,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  type LocalDynamo,
   type Store,
-  startLocalDynamo,
 } from '../../lib/state/index.js';
+import { dynaliteTables } from '../support/dynalite.js';
 
 /**
  * Every test runs against a real dynalite over a loopback socket. Where DynamoDB behaviour cannot be
@@ -30,40 +26,24 @@ import {
  * processed request still goes to dynalite.
  */
 
-let dynamo: LocalDynamo;
+const tables = dynaliteTables('table');
 let client: DynamoDBDocumentClient;
-let tableSeq = 0;
 let clockMs = Date.UTC(2026, 0, 1);
 const now = () => clockMs;
 
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  client = createDocumentClient({
-    endpoint: dynamo.endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-});
-
-afterAll(async () => {
-  client.destroy();
-  await dynamo.stop();
+beforeAll(() => {
+  client = tables.client();
 });
 
 /** A fresh table per test so tests never see each other's items. */
 async function freshStore(overrides: { client?: DynamoDBDocumentClient; sleeps?: number[] } = {}) {
-  const tableName = `table-${++tableSeq}`;
-  await ensureTable(client, tableName);
   const sleeps = overrides.sleeps;
-  const store = createDynamoStore({
-    tableName,
-    client: overrides.client ?? client,
-    now,
+  return tables.fresh(now, {
+    ...(overrides.client ? { client: overrides.client } : {}),
     sleep: async (ms) => {
       sleeps?.push(ms);
     },
   });
-  return { store, tableName };
 }
 
 beforeEach(() => {

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type TargetConfig } from '../../../lib/config/index.js';
-import { createSecretResolver } from '../../../lib/config/secrets.js';
 import { detect, type ResourceState } from '../../../lib/detect/index.js';
 import { buildEvent, type JobwatchEvent } from '../../../lib/events/index.js';
-import { silentLogger } from '../../../lib/observability/logger.js';
 import { huaweiDliProvider } from '../../../lib/providers/huawei-dli/index.js';
-import { SANDBOX_ENV } from '../../../lib/sandbox/index.js';
+import { sandboxContext } from '../../support/sandbox-context.js';
 import { summarize, useDliHarnessPerTest } from './helpers.js';
 
 const h = useDliHarnessPerTest();
@@ -112,11 +110,7 @@ describe('DLI collector under vendor faults', () => {
       credentials: { accessKeyId: 'env:JOBWATCH_SANDBOX_AK', secretAccessKey: 'env:WRONG_SK' },
     };
     const config = parseConfig({ targets: [good, bad] });
-    const ctx = {
-      now: () => h.clock.now(),
-      secrets: createSecretResolver({ env: { ...SANDBOX_ENV, WRONG_SK: 'not-the-key' } }),
-      logger: silentLogger,
-    };
+    const ctx = sandboxContext(h.clock, { WRONG_SK: 'not-the-key' });
     const events: JobwatchEvent[] = [];
     const snapshots = await Promise.all(
       config.targets.map((t: TargetConfig) => huaweiDliProvider.collect(t, ctx)),
