@@ -84,6 +84,28 @@ function compiled(source: string): RE2JS {
   return re;
 }
 
+/** One alternative made of plain characters and escaped dots only. */
+const LITERAL_ALTERNATIVE = /^(?:[A-Za-z0-9_-]|\\\.)*$/;
+const literalCache = new Map<string, ReadonlySet<string> | null>();
+
+/**
+ * The strings a pattern made only of literal alternatives (`cluster\.unhealthy|queue\.unhealthy`, as in the
+ * default inhibit rule) matches in full, or null for any other pattern. Matching such a pattern is set
+ * membership, with no regex engine run per alert.
+ */
+function literalsOf(source: string): ReadonlySet<string> | null {
+  let literals = literalCache.get(source);
+  if (literals === undefined) {
+    const alternatives = source.split('|');
+    literals = alternatives.every((a) => LITERAL_ALTERNATIVE.test(a))
+      ? new Set(alternatives.map((a) => a.replaceAll('\\.', '.')))
+      : null;
+    if (literalCache.size > 1000) literalCache.clear();
+    literalCache.set(source, literals);
+  }
+  return literals;
+}
+
 /**
  * Whether `actual` matches all of `source` (anchored like Prometheus: `etl-.*` must match the whole value,
  * not a substring). A pattern that does not compile (a silence stored before patterns were checked)
@@ -91,6 +113,8 @@ function compiled(source: string): RE2JS {
  */
 function fullMatch(source: string, actual: string): boolean | undefined {
   if (source.length > MAX_REGEX_LENGTH) return undefined;
+  const literals = literalsOf(source);
+  if (literals) return literals.has(actual);
   try {
     return compiled(source).matches(actual);
   } catch {

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { JobwatchEvent } from '../events/schema.js';
 import type { Store } from '../state/store.js';
 import { ignoreWriteConflict, updateWithRetry, WriteConflictError } from '../state/update.js';
+import { assignOwn } from '../text/record.js';
 import { type Matcher, matcherSchema, matchesAll, matchesOne } from './matchers.js';
 
 export type { Matcher } from './matchers.js';
@@ -266,7 +267,8 @@ export function silencedBy(
  */
 export function alertLabels(event: JobwatchEvent): Record<string, string> {
   const d = event.data;
-  const labels: Record<string, string> = { ...d.labels };
+  // Not a spread: members added to a spread copy cost microseconds each in V8 (once per event).
+  const labels: Record<string, string> = assignOwn({}, d.labels);
   labels['alertname'] = d.type;
   labels['severity'] = d.severity;
   labels['status'] = d.status;

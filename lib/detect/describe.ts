@@ -3,6 +3,8 @@ import type { TargetConfig } from '../config/schema.js';
 import type { ResourceRef } from '../model/event-input.js';
 import type { EventPayload } from '../model/payloads.js';
 import type { ContainerSnapshot, JobSnapshot, TargetSnapshot } from '../model/snapshot.js';
+import { assignOwn } from '../text/record.js';
+import { isoTime } from '../text/time.js';
 
 /** At most this many host names are listed in a container event. */
 export const MAX_HOSTS_LISTED = 10;
@@ -15,15 +17,16 @@ export interface DetectContext {
 }
 
 export function jobRef(job: JobSnapshot): ResourceRef {
-  return {
+  const ref: ResourceRef = {
     key: job.key,
     kind: 'job',
     name: job.name,
     vendorId: job.vendorId,
-    ...(job.instanceId === undefined ? {} : { instanceId: job.instanceId }),
-    jobKind: job.kind,
-    scope: { kind: job.scope.kind, id: job.scope.id, ...(job.scope.name ? { name: job.scope.name } : {}) },
-  };
+  } as ResourceRef;
+  if (job.instanceId !== undefined) ref.instanceId = job.instanceId;
+  ref.jobKind = job.kind;
+  ref.scope = scopeRef(job.scope);
+  return ref;
 }
 
 export function containerRef(container: ContainerSnapshot): ResourceRef {
@@ -32,12 +35,14 @@ export function containerRef(container: ContainerSnapshot): ResourceRef {
     kind: container.type,
     name: container.name,
     vendorId: container.vendorId,
-    scope: {
-      kind: container.scope.kind,
-      id: container.scope.id,
-      ...(container.scope.name ? { name: container.scope.name } : {}),
-    },
+    scope: scopeRef(container.scope),
   };
+}
+
+function scopeRef(scope: JobSnapshot['scope']): ResourceRef['scope'] {
+  const ref: ResourceRef['scope'] = { kind: scope.kind, id: scope.id };
+  if (scope.name) ref.name = scope.name;
+  return ref;
 }
 
 export function targetRef(targetId: string, key: string): ResourceRef {
@@ -49,16 +54,16 @@ export function eventLabels(
   context: DetectContext,
   resourceLabels: Record<string, string>,
   kind: ResourceRef['kind'],
-  extra: Record<string, string> = {},
+  extra?: Record<string, string>,
 ): Record<string, string> {
-  return {
-    ...context.target.labels,
-    ...resourceLabels,
-    ...extra,
-    provider: context.snapshot.provider,
-    target: context.target.id,
-    kind,
-  };
+  // Assigned in a loop rather than spread: this runs for every resource on every poll.
+  const labels: Record<string, string> = assignOwn({}, context.target.labels);
+  assignOwn(labels, resourceLabels);
+  assignOwn(labels, extra);
+  labels['provider'] = context.snapshot.provider;
+  labels['target'] = context.target.id;
+  labels['kind'] = kind;
+  return labels;
 }
 
 /** The container a job runs on, when it is known and not healthy (for context and inhibition). */
@@ -103,8 +108,8 @@ export function jobBaseValues(
 
 /** ISO time for event values; a vendor's garbage timestamp must not throw. */
 export function iso(ms: number): string {
-  const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? 'unknown' : date.toISOString();
+  // The range a Date can hold (ECMAScript TimeClip).
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? isoTime(ms) : 'unknown';
 }
 
 /** "orders-etl (flink-stream, project p1)": who, in a summary. */

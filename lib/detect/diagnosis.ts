@@ -57,13 +57,10 @@ export function diagnoseFinding(input: DiagnosisInput): EventDiagnosis {
     const alike = loop.same >= loop.count ? 'all' : `${loop.same} of ${loop.count} like the first`;
     summary = `${n} failovers in ${windowText}, ${alike}: ${verdict.summary}`;
   }
-  return {
-    category: verdict.category,
-    summary,
-    hint: verdict.hint,
-    ...(verdict.rootCause ? { rootCause: verdict.rootCause } : {}),
-    evidence: evidenceOf(input),
-  };
+  const diagnosis = { category: verdict.category, summary, hint: verdict.hint } as EventDiagnosis;
+  if (verdict.rootCause) diagnosis.rootCause = verdict.rootCause;
+  diagnosis.evidence = evidenceOf(input);
+  return diagnosis;
 }
 
 /** The error text a finding is about: its checkpoint or failover message, else the job's last error. */
@@ -123,56 +120,69 @@ const FALLBACKS: Partial<Record<Finding['type'], Fallback>> = {
 function evidenceOf(input: DiagnosisInput): EvidenceItem[] {
   const { finding, job, track, sinceMs, nowMs } = input;
   const items: EvidenceItem[] = [];
-  const add = (label: string, value: string, atMs?: number) => {
-    const flat = value.replace(/\s+/g, ' ').trim();
-    const capped =
-      flat.length > MAX_EVIDENCE_VALUE_CHARS ? `${flat.slice(0, MAX_EVIDENCE_VALUE_CHARS - 1)}…` : flat;
-    items.push({
-      label,
-      value: capped,
-      ...(atMs === undefined || !Number.isSafeInteger(atMs) ? {} : { atMs }),
-    });
-  };
 
-  add('state', `${job.state} for ${formatDuration(nowMs - sinceMs)} (since ${iso(sinceMs)})`, sinceMs);
+  addEvidence(
+    items,
+    'state',
+    `${job.state} for ${formatDuration(nowMs - sinceMs)} (since ${iso(sinceMs)})`,
+    sinceMs,
+  );
   const states: [string, number][] = [...(track.previousStates ?? []), [track.state, track.sinceMs]];
   for (let i = states.length - 1; i >= 1; i--) {
     const [from] = states[i - 1] as [string, number];
     const [to, atMs] = states[i] as [string, number];
-    add('transition', `${from} → ${to} at ${iso(atMs)}`, atMs);
+    addEvidence(items, 'transition', `${from} → ${to} at ${iso(atMs)}`, atMs);
   }
-  if (job.instanceId !== undefined) add('instance', job.instanceId);
+  if (job.instanceId !== undefined) addEvidence(items, 'instance', job.instanceId);
   const failovers = track.failover?.recentMs ?? [];
   if (failovers.length > 0) {
     const windowText = formatDuration(input.rules.failover.windowSeconds * 1000);
-    add('failovers', `${failovers.length} in the last ${windowText}`, failovers.at(-1));
+    addEvidence(items, 'failovers', `${failovers.length} in the last ${windowText}`, failovers.at(-1));
   }
   const checkpoints = job.checkpoints;
   if (checkpoints?.lastCompletedAtMs !== undefined) {
     const id = checkpoints.lastCompletedId === undefined ? '' : `#${checkpoints.lastCompletedId} `;
-    add(
+    addEvidence(
+      items,
       'last good checkpoint',
       `${id}at ${iso(checkpoints.lastCompletedAtMs)} (${formatDuration(nowMs - checkpoints.lastCompletedAtMs)} ago)`,
       checkpoints.lastCompletedAtMs,
     );
   } else if (checkpoints?.lastCompletedId !== undefined) {
-    add('last good checkpoint', `#${checkpoints.lastCompletedId}`);
+    addEvidence(items, 'last good checkpoint', `#${checkpoints.lastCompletedId}`);
   }
   if (finding.type === 'job.failed' && track.crash && track.crash.count > 1) {
     const windowText = formatDuration(input.rules.failover.windowSeconds * 1000);
-    add('crash loop', `${track.crash.count} failures, each within ${windowText} of the one before`);
+    addEvidence(
+      items,
+      'crash loop',
+      `${track.crash.count} failures, each within ${windowText} of the one before`,
+    );
   }
   if (finding.type === 'metric.threshold') {
     const { metric, value, threshold, direction, unit } = finding.values;
     const u = typeof unit === 'string' ? ` ${unit}` : '';
-    add('metric', `${metric} = ${value}${u} (${direction} ${threshold}${u})`);
+    addEvidence(items, 'metric', `${metric} = ${value}${u} (${direction} ${threshold}${u})`);
   }
   if (job.autoRestart) {
     const max = job.autoRestart.maxAttempts === undefined ? '' : ` (max ${job.autoRestart.maxAttempts})`;
-    add('vendor auto-restart', `${job.autoRestart.enabled ? 'on' : 'off'}${max}`);
+    addEvidence(items, 'vendor auto-restart', `${job.autoRestart.enabled ? 'on' : 'off'}${max}`);
   }
   return items.slice(0, MAX_EVIDENCE_ITEMS);
 }
+
+/** One evidence item: single-spaced, trimmed, capped at MAX_EVIDENCE_VALUE_CHARS. */
+function addEvidence(items: EvidenceItem[], label: string, value: string, atMs?: number): void {
+  const flat = NEEDS_SPACING.test(value) ? value.replace(/\s+/g, ' ').trim() : value;
+  const capped =
+    flat.length > MAX_EVIDENCE_VALUE_CHARS ? `${flat.slice(0, MAX_EVIDENCE_VALUE_CHARS - 1)}…` : flat;
+  const item: EvidenceItem = { label, value: capped };
+  if (atMs !== undefined && Number.isSafeInteger(atMs)) item.atMs = atMs;
+  items.push(item);
+}
+
+/** Text that single-spacing and trimming would change: a whitespace other than a space, two in a row, or at an end. */
+const NEEDS_SPACING = /[^\S ]|\s\s|^\s|\s$/;
 
 /** The stored first exception of a failover loop, built from what the collector listed. */
 export function loopText(failover: { message: string; rootCause?: string | undefined }): string {

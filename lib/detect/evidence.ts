@@ -31,18 +31,28 @@ export interface ConditionId {
  * reported none we know (UNKNOWN says nothing about the job).
  */
 export function missingEvidence(job: JobSnapshot): ReadonlySet<Evidence> {
+  // Nothing missing is the usual case, on every job of every poll: no set made for it.
+  if ((job.missing === undefined || job.missing.length === 0) && job.state !== 'UNKNOWN')
+    return NOTHING_MISSING;
   const missing = new Set<Evidence>(job.missing ?? []);
   if (job.state === 'UNKNOWN') missing.add('state');
   return missing;
 }
+
+const NOTHING_MISSING: ReadonlySet<Evidence> = new Set();
 
 /**
  * Whether a job condition is held this poll. Besides whole kinds of evidence, one metric series missing
  * from a RUNNING job's samples is missing evidence for the condition on that metric alone: a data gap is
  * not a recovery.
  */
-export function evidenceHold(job: JobSnapshot, rules: Rules): (condition: ConditionId) => boolean {
+export function evidenceHold(
+  job: JobSnapshot,
+  rules: Rules,
+): ((condition: ConditionId) => boolean) | undefined {
   const missing = missingEvidence(job);
+  // Nothing missing and no metric series that could be: nothing is held.
+  if (missing.size === 0 && (job.state !== 'RUNNING' || rules.metrics.length === 0)) return undefined;
   const discriminators = metricDiscriminators(rules);
   const seriesMissing = (discriminator: string | undefined) => {
     if (job.state !== 'RUNNING') return false;

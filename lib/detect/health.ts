@@ -4,6 +4,7 @@
  * the one in a status view are the same number computed the same way. Formula: lib/diagnose/health.ts.
  */
 import { addRecent, type JobHealth, jobHealth, pruneRecent, type RecentHistory } from '../diagnose/health.js';
+import { assignOwn } from '../text/record.js';
 import type { JobTrack, ResourceState } from './state.js';
 
 /** What this poll counted as new, to be added to the job's recent history. */
@@ -21,17 +22,26 @@ export function nextRecent(
   nowMs: number,
 ): RecentHistory | undefined {
   let recent = pruneRecent(track.recent, nowMs);
-  const add = (key: keyof RecentHistory, times: readonly number[]) => {
-    for (const atMs of times) {
-      const before = recent?.[key];
-      const after = addRecent(before, atMs, nowMs);
-      if (after !== before) recent = after.length > 0 ? { ...recent, [key]: after } : recent;
-    }
-  };
-  if (counted.failureAtMs !== undefined) add('failures', [counted.failureAtMs]);
-  add('failovers', counted.failoverTimes);
-  add('checkpointFailures', counted.checkpointFailureTimes);
+  if (counted.failureAtMs !== undefined) recent = withAdded(recent, 'failures', counted.failureAtMs, nowMs);
+  for (const atMs of counted.failoverTimes) recent = withAdded(recent, 'failovers', atMs, nowMs);
+  for (const atMs of counted.checkpointFailureTimes)
+    recent = withAdded(recent, 'checkpointFailures', atMs, nowMs);
   return recent;
+}
+
+/** The history with one more time under `key`; the same object when that changes nothing. */
+function withAdded(
+  recent: RecentHistory | undefined,
+  key: keyof RecentHistory,
+  atMs: number,
+  nowMs: number,
+): RecentHistory | undefined {
+  const before = recent?.[key];
+  const after = addRecent(before, atMs, nowMs);
+  if (after === before || after.length === 0) return recent;
+  const next: RecentHistory = recent ? assignOwn({}, recent) : {};
+  next[key] = after;
+  return next;
 }
 
 /** The score of a job from its stored state; `missing` names evidence this poll could not read. */

@@ -70,35 +70,33 @@ export function detect(input: DetectInput): DetectOutput {
   const drafts: EventInput[] = [];
   const next = new Map<string, ResourceState>();
   const removed: string[] = [];
-  const present = new Set<string>();
   const prior = (key: string): ResourceState | undefined => {
     const state = previous.get(key);
     return isResourceState(state) ? state : undefined;
   };
 
+  // `next` holds every resource seen so far: a key listed twice is evaluated once.
   for (const job of snapshot.jobs) {
-    if (present.has(job.key)) continue;
-    present.add(job.key);
+    if (next.has(job.key)) continue;
     const rules = rulesFor(job.name);
     const result = evaluateJob(job, prior(job.key), rules, context);
-    drafts.push(...result.drafts);
+    for (const draft of result.drafts) drafts.push(draft);
     next.set(job.key, result.state);
   }
   for (const container of snapshot.containers) {
-    if (present.has(container.key)) continue;
-    present.add(container.key);
+    if (next.has(container.key)) continue;
     const result = evaluateContainer(container, prior(container.key), targetRules, context);
-    drafts.push(...result.drafts);
+    for (const draft of result.drafts) drafts.push(draft);
     next.set(container.key, result.state);
   }
 
   const targetKey = TARGET_STATE_KEY(target.id);
   const source = evaluateSource(targetKey, prior(targetKey), targetRules, context);
-  drafts.push(...source.drafts);
+  for (const draft of source.drafts) drafts.push(draft);
   if (Object.keys(source.state.conditions).length > 0) next.set(targetKey, source.state);
   else if (previous.has(targetKey)) removed.push(targetKey);
 
-  const gone = [...previous.keys()].filter((key) => key !== targetKey && !present.has(key)).sort();
+  const gone = [...previous.keys()].filter((key) => key !== targetKey && !next.has(key)).sort();
   for (const key of gone) {
     const state = previous.get(key) as ResourceState;
     // A stored item this version cannot read is dropped rather than allowed to fail the whole poll.
@@ -112,7 +110,7 @@ export function detect(input: DetectInput): DetectOutput {
       continue;
     }
     const result = resolveGone(state, input, context, rulesFor);
-    drafts.push(...result.drafts);
+    for (const draft of result.drafts) drafts.push(draft);
     if (Object.keys(result.state.conditions).length > 0) next.set(key, result.state);
     else removed.push(key);
   }

@@ -8,6 +8,7 @@ import { classifyError } from '../diagnose/index.js';
 import type { EventInput } from '../model/event-input.js';
 import type { EventPayload } from '../model/payloads.js';
 import type { JobKind, JobSnapshot, JobState } from '../model/snapshot.js';
+import { assignOwn } from '../text/record.js';
 import { formatDuration, humanMeasure } from '../text/units.js';
 import { type EventContext, type Finding, reconcile } from './conditions.js';
 import type { ConsoleUrlPlaceholder, Rules } from './config.js';
@@ -22,8 +23,8 @@ import {
 } from './describe.js';
 import { explainFinding, loopText, MAX_PREVIOUS_STATES } from './diagnosis.js';
 import { evidenceHold, missingEvidence } from './evidence.js';
-import { healthOfJob, nextRecent } from './health.js';
-import { metricDiscriminators, thresholdsFor } from './rules.js';
+import { type CountedThisPoll, healthOfJob, nextRecent } from './health.js';
+import { metricDiscriminators, thresholdsOf } from './rules.js';
 import {
   type ConditionState,
   compact,
@@ -31,6 +32,7 @@ import {
   type FailoverLoop,
   type JobTrack,
   type ResourceState,
+  reuseIfSame,
   STATE_VERSION,
 } from './state.js';
 
@@ -71,7 +73,8 @@ export function evaluateJob(
 
   const missing = missingEvidence(job);
   // Without state evidence nothing about the state moves, not even a pending change's count.
-  const track = missing.has('state') && before ? { ...before } : trackState(job, before, rules, nowMs);
+  const track =
+    missing.has('state') && before ? copyTrack(before, NOTHING) : trackState(job, before, rules, nowMs);
   // Since when the job is in its current (possibly not yet confirmed) state.
   const sinceMs =
     job.stateSinceMs ??
@@ -83,11 +86,15 @@ export function evaluateJob(
     nowMs;
 
   const container = unhealthyContainerOf(job, context);
-  const labels = eventLabels(
-    context,
-    jobLabels(job, rules),
-    'job',
-    container ? { jobKind: job.kind, container: container.name } : { jobKind: job.kind },
+  // Rebuilt every poll, kept as the stored state's own object while unchanged (states share them).
+  const labels = reuseIfSame(
+    previous?.labels,
+    eventLabels(
+      context,
+      jobLabels(job, rules),
+      'job',
+      container ? { jobKind: job.kind, container: container.name } : { jobKind: job.kind },
+    ),
   );
   const consoleUrl = rules.consoleUrlTemplate
     ? fillConsoleUrl(rules.consoleUrlTemplate, job)
@@ -96,11 +103,11 @@ export function evaluateJob(
     provider: context.snapshot.provider,
     targetId: context.target.id,
     region: context.snapshot.region,
-    ref: jobRef(job),
+    ref: reuseIfSame(previous?.ref, jobRef(job)),
     labels,
-    ...(consoleUrl ? { consoleUrl } : {}),
     baseValues: jobBaseValues(job, sinceMs, context),
   };
+  if (consoleUrl) eventContext.consoleUrl = consoleUrl;
 
   const findings: Finding[] = [];
   findings.push(...stateChangedFindings(job, before, track, rules, previous?.conditions ?? {}));
@@ -125,17 +132,11 @@ export function evaluateJob(
   }
   findings.push(...metricFindings(job, rules));
   trackCrashLoop(track, findings, job, rules, sinceMs);
-  const recent = nextRecent(
-    track,
-    {
-      ...(findings.some((f) => f.type === 'job.failed') ? { failureAtMs: sinceMs } : {}),
-      failoverTimes,
-      checkpointFailureTimes,
-    },
-    nowMs,
-  );
+  const counted: CountedThisPoll = { failoverTimes, checkpointFailureTimes };
+  if (findings.some((f) => f.type === 'job.failed')) counted.failureAtMs = sinceMs;
+  const recent = nextRecent(track, counted, nowMs);
   if (recent) track.recent = recent;
-  else delete track.recent;
+  else if (track.recent) delete track.recent;
   for (const finding of findings) {
     finding.explain = () => explainFinding({ finding, job, track, rules, sinceMs, nowMs });
   }
@@ -145,26 +146,18 @@ export function evaluateJob(
     findings,
     // A condition whose evidence this poll lacks neither fires nor resolves.
     held: evidenceHold(job, rules),
-    thresholds: (type, discriminator) => thresholdsFor(rules, type, discriminator),
+    thresholds: thresholdsOf(rules),
     context: eventContext,
     nowMs,
-    resolvedTitle: (c) => {
-      if (c.type !== 'job.failed') return `Resolved: ${c.title ?? c.type}`;
-      return RECOVERED_STATES.has(job.state)
-        ? `Job ${job.name} recovered (${job.state})`
-        : `Job ${job.name} no longer failed (${job.state})`;
-    },
+    resolvedTitle: resolvedTitleOf(job),
   });
-  drafts.push(...reconciled.drafts);
+  for (const draft of reconciled.drafts) drafts.push(draft);
 
-  const state: ResourceState = compact({
-    v: STATE_VERSION,
-    ref: eventContext.ref,
-    labels,
-    ...(consoleUrl ? { consoleUrl } : {}),
-    job: track,
-    conditions: reconciled.conditions,
-  });
+  const stored = { v: STATE_VERSION, ref: eventContext.ref, labels } as ResourceState;
+  if (consoleUrl) stored.consoleUrl = consoleUrl;
+  stored.job = track;
+  stored.conditions = reconciled.conditions;
+  const state = compact(stored);
   // The score is computed from the stored state (the same number a status view computes), and goes on every
   // firing event of the job; only computed when there is one (detection's hot path runs for every job).
   const firing = drafts.filter((draft) => draft.status === 'firing');
@@ -176,12 +169,26 @@ export function evaluateJob(
   return { state, drafts };
 }
 
+/** Title of a resolve on the job: a job.failed that clears says how the job is now. */
+function resolvedTitleOf(job: JobSnapshot): (condition: ConditionState) => string {
+  return (c) => {
+    if (c.type !== 'job.failed') return `Resolved: ${c.title ?? c.type}`;
+    return RECOVERED_STATES.has(job.state)
+      ? `Job ${job.name} recovered (${job.state})`
+      : `Job ${job.name} no longer failed (${job.state})`;
+  };
+}
+
 /** Confirms a state change after `firePolls` polls; UNKNOWN never replaces a known state. */
 function trackState(job: JobSnapshot, before: JobTrack | undefined, rules: Rules, nowMs: number): JobTrack {
-  const track: JobTrack = before ? { ...before } : { state: job.state, sinceMs: job.stateSinceMs ?? nowMs };
-  delete track.pendingState;
-  delete track.pendingSeen;
-  delete track.pendingSinceMs;
+  // Tracked only where a no-progress limit applies: a progress figure that moves every poll would otherwise
+  // rewrite the job's state on every poll for a check nobody asked for (issue 17).
+  const tracksProgress =
+    job.state === 'RUNNING' && job.progress !== undefined && rules.stuck.noProgressSeconds !== undefined;
+  // A copy without the members this poll decides anew (no `delete`: it makes objects slow dictionaries).
+  const track: JobTrack = before
+    ? copyTrack(before, tracksProgress || job.state === 'UNKNOWN' ? PENDING_MEMBERS : PENDING_AND_PROGRESS)
+    : { state: job.state, sinceMs: job.stateSinceMs ?? nowMs };
   if (before && job.state !== before.state && job.state !== 'UNKNOWN') {
     const continued = before.pendingState === job.state;
     const seen = (continued ? (before.pendingSeen ?? 0) : 0) + 1;
@@ -201,18 +208,32 @@ function trackState(job: JobSnapshot, before: JobTrack | undefined, rules: Rules
 
   // Progress counts only while RUNNING on the same instance; a new instance starts from scratch.
   const sameInstance = before?.instanceId === undefined || before.instanceId === job.instanceId;
-  // Tracked only where a no-progress limit applies: a progress figure that moves every poll would otherwise
-  // rewrite the job's state on every poll for a check nobody asked for (issue 17).
-  if (job.state === 'RUNNING' && job.progress !== undefined && rules.stuck.noProgressSeconds !== undefined) {
-    if (before?.progress !== job.progress || !sameInstance || before.progressSinceMs === undefined) {
-      track.progress = job.progress;
-      track.progressSinceMs = nowMs;
-    }
-  } else if (job.state !== 'UNKNOWN') {
-    delete track.progress;
-    delete track.progressSinceMs;
+  if (
+    tracksProgress &&
+    (before?.progress !== job.progress || !sameInstance || before?.progressSinceMs === undefined)
+  ) {
+    track.progress = job.progress;
+    track.progressSinceMs = nowMs;
   }
   return track;
+}
+
+const NOTHING: ReadonlySet<string> = new Set();
+const PENDING_MEMBERS: ReadonlySet<string> = new Set(['pendingState', 'pendingSeen', 'pendingSinceMs']);
+const PENDING_AND_PROGRESS: ReadonlySet<string> = new Set([
+  ...PENDING_MEMBERS,
+  'progress',
+  'progressSinceMs',
+]);
+
+/** A shallow copy of the track without the `skipped` members (and without undefined ones). */
+function copyTrack(before: JobTrack, skipped: ReadonlySet<string>): JobTrack {
+  const copy: Record<string, unknown> = {};
+  const from = before as unknown as Record<string, unknown>;
+  for (const key in from) {
+    if (Object.hasOwn(from, key) && !skipped.has(key) && from[key] !== undefined) copy[key] = from[key];
+  }
+  return copy as unknown as JobTrack;
 }
 
 /**
@@ -256,7 +277,7 @@ function jobFailedFindings(job: JobSnapshot, rules: Rules, sinceMs: number): Fin
   if (!rules.jobFailed.enabled || !isUnexpectedStop(job.state, job.stateCause)) return [];
   const failed = job.state === 'FAILED';
   const error = job.lastError;
-  return [
+  const findings: Finding[] = [
     {
       type: 'job.failed',
       severity: rules.jobFailed.severity,
@@ -266,10 +287,11 @@ function jobFailedFindings(job: JobSnapshot, rules: Rules, sinceMs: number): Fin
       }${error ? `. Last error: ${error}` : '.'}`,
       values: {},
       startsAtMs: job.finishedAtMs ?? sinceMs,
-      // A new instance failing again is a new failure, even when no poll saw it running in between.
-      ...(job.instanceId === undefined ? {} : { occurrence: job.instanceId }),
     },
   ];
+  // A new instance failing again is a new failure, even when no poll saw it running in between.
+  if (job.instanceId !== undefined) (findings[0] as Finding).occurrence = job.instanceId;
+  return findings;
 }
 
 function stuckFindings(
@@ -282,38 +304,47 @@ function stuckFindings(
   const { stuck } = rules;
   if (!stuck.enabled) return [];
   const findings: Finding[] = [];
-  const stuckFor = (discriminator: string, what: string, referenceMs: number, limitSeconds: number) => {
-    const ageMs = nowMs - referenceMs;
-    if (ageMs <= limitSeconds * 1000) return;
-    const detail = `${what} for ${formatDuration(ageMs)}`;
-    findings.push({
-      type: 'job.stuck',
-      discriminator,
-      severity: stuck.severity,
-      title: `Job ${job.name} ${detail}`,
-      summary: `${describeJob(job)} ${detail} (limit ${formatDuration(limitSeconds * 1000)}).`,
-      values: { stuckSeconds: Math.round(ageMs / 1000), limitSeconds },
-      startsAtMs: referenceMs + limitSeconds * 1000,
-    });
-  };
+  const at = { job, rules, nowMs, findings };
   if (job.state === 'PENDING' || job.state === 'STOPPING') {
-    stuckFor(job.state.toLowerCase(), `stuck ${job.state}`, sinceMs, stuck.pendingMaxSeconds);
+    stuckFor(at, job.state.toLowerCase(), `stuck ${job.state}`, sinceMs, stuck.pendingMaxSeconds);
   }
   if (job.state === 'RUNNING' && stuck.runningMaxSeconds !== undefined && BATCH_LIKE_KINDS.has(job.kind)) {
     const runningSinceMs = job.startedAtMs ?? sinceMs;
-    stuckFor('running-too-long', 'running', runningSinceMs, stuck.runningMaxSeconds);
+    stuckFor(at, 'running-too-long', 'running', runningSinceMs, stuck.runningMaxSeconds);
   }
   if (
     job.state === 'RUNNING' &&
     stuck.noProgressSeconds !== undefined &&
     track.progressSinceMs !== undefined
   ) {
-    stuckFor('no-progress', 'made no progress', track.progressSinceMs, stuck.noProgressSeconds);
+    stuckFor(at, 'no-progress', 'made no progress', track.progressSinceMs, stuck.noProgressSeconds);
     const last = findings.at(-1);
     if (last?.type === 'job.stuck' && last.discriminator === 'no-progress' && track.progress !== undefined)
       last.values.progress = track.progress;
   }
   return findings;
+}
+
+/** A job.stuck finding when the job has been in `what` since `referenceMs` for longer than the limit. */
+function stuckFor(
+  at: { job: JobSnapshot; rules: Rules; nowMs: number; findings: Finding[] },
+  discriminator: string,
+  what: string,
+  referenceMs: number,
+  limitSeconds: number,
+): void {
+  const ageMs = at.nowMs - referenceMs;
+  if (ageMs <= limitSeconds * 1000) return;
+  const detail = `${what} for ${formatDuration(ageMs)}`;
+  at.findings.push({
+    type: 'job.stuck',
+    discriminator,
+    severity: at.rules.stuck.severity,
+    title: `Job ${at.job.name} ${detail}`,
+    summary: `${describeJob(at.job)} ${detail} (limit ${formatDuration(limitSeconds * 1000)}).`,
+    values: { stuckSeconds: Math.round(ageMs / 1000), limitSeconds },
+    startsAtMs: referenceMs + limitSeconds * 1000,
+  });
 }
 
 /**
@@ -546,7 +577,7 @@ function trackCrashLoop(
     return;
   }
   const text = job.lastError ? loopText({ message: job.lastError }) : undefined;
-  track.crash = { ...(text ? { text } : {}), count: 1, lastMs: sinceMs };
+  track.crash = text ? { text, count: 1, lastMs: sinceMs } : { count: 1, lastMs: sinceMs };
 }
 
 /**
@@ -630,7 +661,7 @@ function jobLabels(job: JobSnapshot, rules: Rules): Record<string, string> {
       const value = tags[key];
       if (value) fromTags[label] = value;
     }
-  return { ...job.labels, ...fromTags, ...rules.labels };
+  return assignOwn(assignOwn(assignOwn({}, job.labels), fromTags), rules.labels);
 }
 
 /** A console link template filled from the job, every value URL-encoded; an unknown value is left empty. */

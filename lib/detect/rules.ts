@@ -60,6 +60,23 @@ export function thresholdsFor(rules: Rules, type: EventType, discriminator: stri
   return { firePolls, resolvePolls };
 }
 
+/** `thresholdsFor` bound to one (shared, read-only) Rules object, made once per Rules rather than per resource. */
+export function thresholdsOf(
+  rules: Rules,
+): (type: EventType, discriminator: string | undefined) => Thresholds {
+  let bound = boundThresholds.get(rules);
+  if (!bound) {
+    bound = (type, discriminator) => thresholdsFor(rules, type, discriminator);
+    boundThresholds.set(rules, bound);
+  }
+  return bound;
+}
+
+const boundThresholds = new WeakMap<
+  Rules,
+  (type: EventType, discriminator: string | undefined) => Thresholds
+>();
+
 /** Metric conditions are discriminated by metric name; a second rule on the same metric gets `name#index`. */
 export function metricDiscriminators(rules: Rules): string[] {
   // Rules objects are shared read-only by every job they apply to: work the names out once per metrics list.

@@ -127,19 +127,65 @@ export function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /**
- * A copy without undefined members: the DynamoDB document client refuses them, and the stored item and
- * the in-memory state must be the same JSON.
+ * The value without undefined members: the DynamoDB document client refuses them, and the stored item and
+ * the in-memory state must be the same JSON. Objects and arrays that hold no undefined member (at any depth)
+ * are returned as they are, so a state shares its unchanged parts (labels, ref, cursors) with the previous
+ * poll's instead of copying every resource's state on every poll; only the path to an undefined is copied.
  */
 export function compact<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(compact) as T;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const member = compact(value[i]);
+      if (member !== value[i] && !copy) copy = value.slice(0, i);
+      copy?.push(member);
+    }
+    return (copy ?? value) as T;
+  }
   const source = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
+  let out: Record<string, unknown> | undefined;
   for (const key in source) {
     if (!Object.hasOwn(source, key)) continue;
     const member = source[key];
-    if (member === undefined) continue;
-    out[key] = member === null || typeof member !== 'object' ? member : compact(member);
+    const kept = member === null || typeof member !== 'object' ? member : compact(member);
+    if ((kept !== member || kept === undefined) && !out) out = copyUntil(source, key);
+    if (out && kept !== undefined) out[key] = kept;
   }
-  return out as T;
+  return (out ?? value) as T;
+}
+
+/** The members of `source` before `stop`, in order (where compact starts copying). */
+function copyUntil(source: Record<string, unknown>, stop: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in source) {
+    if (key === stop) break;
+    if (Object.hasOwn(source, key)) out[key] = source[key];
+  }
+  return out;
+}
+
+/**
+ * `previous` when it has the same members as `next` in the same order with the same values (nested objects
+ * compared the same way), else `next`: a resource's labels and reference, rebuilt every poll, stay the one
+ * object its stored state already holds, so states share them and comparing states is cheap.
+ */
+export function reuseIfSame<T>(previous: T | undefined, next: T): T {
+  return previous !== undefined && sameInOrder(previous, next) ? previous : next;
+}
+
+function sameInOrder(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) return false;
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const rightKeys = Object.keys(right);
+  let i = 0;
+  for (const key in left) {
+    if (!Object.hasOwn(left, key)) continue;
+    if (rightKeys[i] !== key || !sameInOrder(left[key], right[key])) return false;
+    i++;
+  }
+  return i === rightKeys.length;
 }

@@ -4,6 +4,8 @@ import { EVENT_STATUSES, EVENT_TYPE_NAMES, type EventType, SEVERITIES } from '..
 import type { EventDiagnosis, EventInput, ResourceRef } from '../model/event-input.js';
 import { type EventValues, payloadMismatch } from '../model/payloads.js';
 import { JOB_KINDS, PROVIDER_ID_PATTERN } from '../model/snapshot.js';
+import { assignOwn } from '../text/record.js';
+import { isoTime } from '../text/time.js';
 import { eventId, fingerprint } from './fingerprint.js';
 import { type EventData, type JobwatchEvent, jobwatchEventSchema } from './schema.js';
 import { CLOUDEVENT_TYPE_PREFIX } from './types.js';
@@ -21,7 +23,9 @@ export function buildEvent<T extends EventType>(input: EventInput<T>): JobwatchE
   const fp = fingerprint(input.type, input.resource.key, input.discriminator);
   const atMs =
     input.atMs ?? (input.status === 'resolved' ? (input.endsAtMs ?? input.startsAtMs) : input.startsAtMs);
-  const data: EventData = {
+  // Members assigned in the schema's order, the optional ones only when present (no spreads: a spread
+  // followed by more members costs microseconds per object in V8, and this runs once per event).
+  const data = {
     type: input.type,
     provider: input.provider,
     targetId: input.targetId,
@@ -33,26 +37,30 @@ export function buildEvent<T extends EventType>(input: EventInput<T>): JobwatchE
     summary: input.summary,
     labels: input.labels ?? {},
     links: input.links ?? [],
-    values: (input.extras ? { ...input.values, ...input.extras } : (input.values ?? {})) as EventValues,
+    values: (input.extras ? mergedValues(input.values, input.extras) : (input.values ?? {})) as EventValues,
     fingerprint: fp,
     startsAtMs: input.startsAtMs,
-    ...(input.endsAtMs === undefined ? {} : { endsAtMs: input.endsAtMs }),
-    ...(input.observedAtMs === undefined ? {} : { observedAtMs: input.observedAtMs }),
-    ...(input.occurrence === undefined ? {} : { occurrence: input.occurrence }),
-    ...(input.diagnosis === undefined ? {} : { diagnosis: input.diagnosis }),
-    ...(input.health === undefined ? {} : { health: input.health }),
-  };
+  } as EventData;
+  if (input.endsAtMs !== undefined) data.endsAtMs = input.endsAtMs;
+  if (input.observedAtMs !== undefined) data.observedAtMs = input.observedAtMs;
+  if (input.occurrence !== undefined) data.occurrence = input.occurrence;
+  if (input.diagnosis !== undefined) data.diagnosis = input.diagnosis;
+  if (input.health !== undefined) data.health = input.health;
   const candidate = {
     specversion: '1.0',
     id: eventId(fp, input.status, atMs),
     source: `jobwatch/${input.provider}/${input.targetId}`,
     type: `${CLOUDEVENT_TYPE_PREFIX}${input.type}`,
     subject: input.resource.key,
-    time: new Date(atMs).toISOString(),
+    time: isoTime(atMs),
     datacontenttype: 'application/json',
     data,
   } as const;
   return checkedEvent(candidate) ?? jobwatchEventSchema.parse(candidate);
+}
+
+function mergedValues(values: object | undefined, extras: EventValues): Record<string, unknown> {
+  return assignOwn(assignOwn({}, values), extras);
 }
 
 const TYPE_NAMES: ReadonlySet<string> = new Set(EVENT_TYPE_NAMES);
@@ -74,7 +82,11 @@ const isEventValue = (value: unknown) =>
   typeof value === 'boolean' ||
   (typeof value === 'number' && Number.isFinite(value));
 
-function copyRecord<T>(
+/**
+ * The record as zod returns it when every member is valid, else undefined. A plain object is returned as
+ * it is (zod would return an equal copy with the same members in the same order).
+ */
+function checkedRecord<T>(
   value: unknown,
   valid: (member: unknown) => member is T,
 ): Record<string, T> | undefined {
@@ -82,9 +94,57 @@ function copyRecord<T>(
   for (const key in value) {
     if (Object.hasOwn(value, key) && !valid(value[key])) return undefined;
   }
-  // A spread copies own enumerable members in one go (a fresh object, as zod returns).
-  return { ...(value as Record<string, T>) };
+  if (Object.getPrototypeOf(value) === Object.prototype) return value as Record<string, T>;
+  const copy: Record<string, T> = {};
+  assignOwn(copy, value);
+  return copy;
 }
+
+/**
+ * Whether `value` is already what zod would return for it: a plain object whose own members are the
+ * schema's `keys` (a subsequence, in the schema's order), none undefined. Such a member is kept by reference
+ * instead of copied; anything else is rebuilt in the schema's order, unknown members dropped.
+ */
+function hasSchemaShape(value: Record<string, unknown>, keys: readonly string[]): boolean {
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  let i = 0;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return false;
+    while (i < keys.length && keys[i] !== key) i++;
+    if (i === keys.length || value[key] === undefined) return false;
+    i++;
+  }
+  return true;
+}
+
+const EVENT_KEYS = ['specversion', 'id', 'source', 'type', 'subject', 'time', 'datacontenttype', 'data'];
+const DATA_KEYS = [
+  'type',
+  'provider',
+  'targetId',
+  'region',
+  'resource',
+  'severity',
+  'status',
+  'title',
+  'summary',
+  'labels',
+  'links',
+  'values',
+  'fingerprint',
+  'startsAtMs',
+  'endsAtMs',
+  'observedAtMs',
+  'occurrence',
+  'diagnosis',
+  'health',
+];
+const RESOURCE_KEYS = ['key', 'kind', 'name', 'vendorId', 'instanceId', 'jobKind', 'scope'];
+const SCOPE_KEYS = ['kind', 'id', 'name'];
+const LINK_KEYS = ['title', 'url'];
+const DIAGNOSIS_KEYS = ['category', 'summary', 'hint', 'rootCause', 'evidence'];
+const EVIDENCE_KEYS = ['label', 'value', 'atMs'];
+const HEALTH_KEYS = ['score', 'grade', 'summary'];
 
 /**
  * The event as `jobwatchEventSchema.parse` would return it (same members, same order, unknown members
@@ -155,8 +215,8 @@ export function checkedEvent(candidate: {
     !ISO_TIME.test(candidate.time)
   )
     return undefined;
-  const labels = copyRecord(data.labels, isString);
-  const values = copyRecord(
+  const labels = checkedRecord(data.labels, isString);
+  const values = checkedRecord(
     data.values,
     isEventValue as (v: unknown) => v is string | number | boolean | null,
   );
@@ -165,24 +225,47 @@ export function checkedEvent(candidate: {
   if (data.diagnosis !== undefined && diagnosis === undefined) return undefined;
   const health = data.health === undefined ? undefined : checkedHealth(data.health);
   if (data.health !== undefined && health === undefined) return undefined;
-  const links: { title: string; url: string }[] = [];
-  for (const link of data.links as unknown[]) {
-    if (!isObject(link) || !isString(link.title) || !isString(link.url)) return undefined;
-    links.push({ title: link.title, url: link.url });
-  }
-  const ref: ResourceRef = {
-    key: resource.key,
-    kind: resource.kind as ResourceRef['kind'],
-    name: resource.name,
-    vendorId: resource.vendorId,
-    ...(resource.instanceId === undefined ? {} : { instanceId: resource.instanceId }),
-    ...(resource.jobKind === undefined ? {} : { jobKind: resource.jobKind as ResourceRef['jobKind'] }),
-    scope: {
-      kind: scope.kind as ResourceRef['scope']['kind'],
-      id: scope.id,
-      ...(scope.name === undefined ? {} : { name: scope.name }),
-    },
+  const links = checkedLinks(data.links as unknown[]);
+  if (!links) return undefined;
+  const ref =
+    hasSchemaShape(resource, RESOURCE_KEYS) && hasSchemaShape(scope, SCOPE_KEYS)
+      ? (resource as ResourceRef)
+      : refOf(resource, scope);
+  // Built by buildEvent in the schema's order with valid members: the candidate itself is the result.
+  if (
+    ref === resource &&
+    labels === data.labels &&
+    values === data.values &&
+    links === data.links &&
+    diagnosis === data.diagnosis &&
+    health === data.health &&
+    (candidate as Record<string, unknown>).specversion === '1.0' &&
+    (candidate as Record<string, unknown>).datacontenttype === 'application/json' &&
+    hasSchemaShape(data as unknown as Record<string, unknown>, DATA_KEYS) &&
+    hasSchemaShape(candidate, EVENT_KEYS)
+  )
+    return candidate as JobwatchEvent;
+  const checked: EventData = {
+    type: data.type,
+    provider: data.provider,
+    targetId: data.targetId,
+    region: data.region,
+    resource: ref,
+    severity: data.severity,
+    status: data.status,
+    title: data.title,
+    summary: data.summary,
+    labels,
+    links,
+    values,
+    fingerprint: data.fingerprint,
+    startsAtMs: data.startsAtMs,
   };
+  if (data.endsAtMs !== undefined) checked.endsAtMs = data.endsAtMs;
+  if (data.observedAtMs !== undefined) checked.observedAtMs = data.observedAtMs;
+  if (data.occurrence !== undefined) checked.occurrence = data.occurrence;
+  if (diagnosis !== undefined) checked.diagnosis = diagnosis;
+  if (health !== undefined) checked.health = health;
   return {
     specversion: '1.0',
     id: candidate.id,
@@ -191,28 +274,38 @@ export function checkedEvent(candidate: {
     subject: candidate.subject,
     time: candidate.time,
     datacontenttype: 'application/json',
-    data: {
-      type: data.type,
-      provider: data.provider,
-      targetId: data.targetId,
-      region: data.region,
-      resource: ref,
-      severity: data.severity,
-      status: data.status,
-      title: data.title,
-      summary: data.summary,
-      labels,
-      links,
-      values,
-      fingerprint: data.fingerprint,
-      startsAtMs: data.startsAtMs,
-      ...(data.endsAtMs === undefined ? {} : { endsAtMs: data.endsAtMs }),
-      ...(data.observedAtMs === undefined ? {} : { observedAtMs: data.observedAtMs }),
-      ...(data.occurrence === undefined ? {} : { occurrence: data.occurrence }),
-      ...(diagnosis === undefined ? {} : { diagnosis }),
-      ...(health === undefined ? {} : { health }),
-    },
+    data: checked,
   };
+}
+
+/** The resource reference rebuilt in the schema's order, unknown members dropped (already checked). */
+function refOf(resource: Record<string, unknown>, scope: Record<string, unknown>): ResourceRef {
+  const ref = {
+    key: resource.key,
+    kind: resource.kind,
+    name: resource.name,
+    vendorId: resource.vendorId,
+  } as ResourceRef;
+  if (resource.instanceId !== undefined) ref.instanceId = resource.instanceId as string;
+  if (resource.jobKind !== undefined) ref.jobKind = resource.jobKind as ResourceRef['jobKind'];
+  const checkedScope = { kind: scope.kind, id: scope.id } as ResourceRef['scope'];
+  if (scope.name !== undefined) checkedScope.name = scope.name as string;
+  ref.scope = checkedScope;
+  return ref;
+}
+
+/** The links as zod returns them, the array itself when every link has exactly title and url. */
+function checkedLinks(links: unknown[]): { title: string; url: string }[] | undefined {
+  let exact = Object.getPrototypeOf(links) === Array.prototype;
+  for (const link of links) {
+    if (!isObject(link) || !isString(link.title) || !isString(link.url)) return undefined;
+    if (exact && !hasSchemaShape(link, LINK_KEYS)) exact = false;
+  }
+  if (exact) return links as { title: string; url: string }[];
+  return links.map((link) => {
+    const { title, url } = link as { title: string; url: string };
+    return { title, url };
+  });
 }
 
 const GRADE_NAMES: ReadonlySet<string> = new Set(HEALTH_GRADES);
@@ -223,6 +316,7 @@ function checkedHealth(value: unknown): EventData['health'] | undefined {
   const { score, grade, summary } = value;
   if (!Number.isSafeInteger(score) || (score as number) < 0 || (score as number) > 100) return undefined;
   if (!isString(grade) || !GRADE_NAMES.has(grade) || !isString(summary)) return undefined;
+  if (hasSchemaShape(value, HEALTH_KEYS)) return value as EventData['health'];
   return { score: score as number, grade: grade as HealthGrade, summary };
 }
 
@@ -240,23 +334,32 @@ function checkedDiagnosis(value: unknown): EventDiagnosis | undefined {
     !Array.isArray(value.evidence)
   )
     return undefined;
-  const evidence: EventDiagnosis['evidence'] = [];
+  let exact =
+    hasSchemaShape(value, DIAGNOSIS_KEYS) && Object.getPrototypeOf(value.evidence) === Array.prototype;
   for (const item of value.evidence as unknown[]) {
     if (!isObject(item) || !isString(item.label) || !isString(item.value)) return undefined;
     if (item.atMs !== undefined && !Number.isSafeInteger(item.atMs)) return undefined;
-    evidence.push({
-      label: item.label,
-      value: item.value,
-      ...(item.atMs === undefined ? {} : { atMs: item.atMs as number }),
-    });
+    if (exact && !hasSchemaShape(item, EVIDENCE_KEYS)) exact = false;
   }
-  return {
-    category: value.category as EventDiagnosis['category'],
+  if (exact) return value as EventDiagnosis;
+  const evidence: EventDiagnosis['evidence'] = [];
+  for (const item of value.evidence as Record<string, unknown>[]) {
+    const copy: EventDiagnosis['evidence'][number] = {
+      label: item.label as string,
+      value: item.value as string,
+    };
+    if (item.atMs !== undefined) copy.atMs = item.atMs as number;
+    evidence.push(copy);
+  }
+  // Members in the schema's order: rootCause before evidence.
+  const diagnosis = {
+    category: value.category,
     summary: value.summary,
     hint: value.hint,
-    ...(value.rootCause === undefined ? {} : { rootCause: value.rootCause }),
-    evidence,
-  };
+  } as EventDiagnosis;
+  if (value.rootCause !== undefined) diagnosis.rootCause = value.rootCause;
+  diagnosis.evidence = evidence;
+  return diagnosis;
 }
 
 export function parseEvent(input: unknown): JobwatchEvent {

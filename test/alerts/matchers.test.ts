@@ -3,6 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { RE2JS } from 're2js';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_INHIBIT_RULES } from '../../lib/alerts/config.js';
 import { type Matcher, matcherSchema, matchesOne } from '../../lib/alerts/matchers.js';
@@ -22,6 +23,22 @@ describe('regex matchers', () => {
     const [rule] = DEFAULT_INHIBIT_RULES;
     expect(matchesOne(rule!.sourceMatchers[0]!, { alertname: 'queue.unhealthy' })).toBe(true);
     expect(matchesOne(rule!.sourceMatchers[0]!, { alertname: 'queueXunhealthy' })).toBe(false);
+  });
+
+  it.each([
+    [
+      'cluster\\.unhealthy|queue\\.unhealthy',
+      ['cluster.unhealthy', 'queue.unhealthy', 'clusterXunhealthy', 'cluster', ''],
+    ],
+    ['a-b_c|', ['a-b_c', '', 'a-b_cd', 'A-B_C']],
+    ['job\\.failed', ['job.failed', 'job.faile', 'jobXfailed', 'job.failed ']],
+    ['x', ['x', 'xx', '']],
+  ])('match a pattern of literal alternatives %s as RE2 does, for =~ and !~', (pattern, values) => {
+    for (const value of values) {
+      const re2 = RE2JS.compile(pattern).matches(value);
+      expect(matchesOne({ name: 'alertname', op: '=~', value: pattern }, { alertname: value })).toBe(re2);
+      expect(matchesOne({ name: 'alertname', op: '!~', value: pattern }, { alertname: value })).toBe(!re2);
+    }
   });
 
   it('refuse an invalid or non-RE2 pattern as input, naming the field, instead of throwing', () => {

@@ -1,7 +1,8 @@
 /** Event contents, identity, state handling and rule resolution of detect(). */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES } from '../../lib/detect/config.js';
-import { detect, resolveRules, TARGET_STATE_KEY } from '../../lib/detect/index.js';
+import { detect, type ResourceState, resolveRules, TARGET_STATE_KEY } from '../../lib/detect/index.js';
+import { compact } from '../../lib/detect/state.js';
 import { buildEvent, parseEvent } from '../../lib/events/index.js';
 import { cleanVendorText } from '../../lib/text/scrub.js';
 import { MAX_ERROR_CHARS } from '../../lib/text/trim.js';
@@ -311,6 +312,35 @@ describe('stored state', () => {
     expect(output?.changed).toEqual([TARGET_STATE_KEY('dli-prod')]);
     expect(output?.removed).toEqual([]);
     expect(JSON.stringify(output?.next.get(makeJob().key))).toBe(before);
+  });
+
+  it("keeps an unchanged resource's labels and reference as the previous state's own objects", () => {
+    const { target } = makeTarget({ labels: { team: 'data' } });
+    const poll = (minutes: number, previous: ReadonlyMap<string, ResourceState>) =>
+      detect({
+        target,
+        snapshot: makeSnapshot({ atMs: at(minutes), jobs: [makeJob({ state: 'FAILED' })] }),
+        previous,
+        nowMs: at(minutes),
+      });
+    const first = poll(0, new Map());
+    const second = poll(1, first.next);
+    const key = makeJob().key;
+    expect(second.next.get(key)?.labels).toBe(first.next.get(key)?.labels);
+    expect(second.next.get(key)?.ref).toBe(first.next.get(key)?.ref);
+    expect(second.changed).toEqual([]);
+  });
+
+  it('compact drops undefined members and copies only the objects on the way to one', () => {
+    const shared = { a: 1, list: [1, 2] };
+    const clean = { shared, other: { b: 'x' } };
+    expect(compact(clean)).toBe(clean);
+    const dirty = { shared, other: { b: 'x', gone: undefined }, c: undefined, d: 2 };
+    const compacted = compact(dirty);
+    expect(compacted).toEqual({ shared, other: { b: 'x' }, d: 2 });
+    expect(Object.keys(compacted)).toEqual(['shared', 'other', 'd']);
+    expect(compacted.shared).toBe(shared);
+    expect(dirty.other).toHaveProperty('gone');
   });
 
   it('a state read back with reordered keys is not a change', () => {

@@ -45,6 +45,20 @@ describe('events', () => {
     expect(resolved.time).toBe('2026-11-23T03:01:00.000Z');
   });
 
+  it('writes the id out as fingerprint-status-time: no two findings, statuses or times share one', () => {
+    expect(eventId('f34ffd95ee0323de', 'firing', 1795392060000)).toBe(
+      'f34ffd95ee0323de-firing-1795392060000',
+    );
+    const ids = [
+      eventId('f34ffd95ee0323de', 'firing', 1),
+      eventId('f34ffd95ee0323de', 'resolved', 1),
+      eventId('f34ffd95ee0323de', 'firing', 11),
+      eventId('f34ffd95ee0323df', 'firing', 1),
+      eventId('f34ffd95ee0323de', 'firing', -1),
+    ];
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('rejects events that break the schema, naming the field', () => {
     const event = buildEvent(input()) as unknown as { data: { severity: string } };
     event.data.severity = 'catastrophic';
