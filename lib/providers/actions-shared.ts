@@ -4,9 +4,11 @@
  */
 
 import type { z } from 'zod';
-import type { Sleep } from '../async/sleep.js';
+import { type Sleep, sleep } from '../async/sleep.js';
+import type { ProviderTarget } from '../config/target.js';
 import { HttpCallError } from '../http/errors.js';
-import type { ActionName, ActionOutcome, ActionRequest, ProviderContext } from './types.js';
+import type { JobState } from '../model/snapshot.js';
+import type { ActionName, ActionOutcome, ActionRequest, ProviderActions, ProviderContext } from './types.js';
 
 export const DEFAULT_VERIFY_INTERVAL_MS = 5_000;
 
@@ -200,6 +202,61 @@ export function rejectAction(message: string): never {
   throw new ActionStop({ ok: false, status: 'rejected', message, retryable: false });
 }
 
+/** Ends the action as failed: it ran and ended wrong. */
+export function failAction(message: string, fields: { finalState?: JobState; retryable: boolean }): never {
+  throw new ActionStop({ ok: false, status: 'failed', message, ...fields });
+}
+
+/** How to wait for a resource's vendor status, and how the messages name it. */
+export interface StatusWait<T> {
+  read: () => Promise<T>;
+  statusOf: (value: T) => string;
+  want: string;
+  /** Whether a read shows the run waited for (a resume or a start makes a new one); every read when not given. */
+  fresh?: (value: T) => boolean;
+  stateOf: (value: T) => JobState;
+  /** The resource as the messages name it ("job x"). */
+  what: string;
+  /** Why it failed, when the vendor says; added to the message in parentheses. */
+  reasonOf?: (value: T) => string | undefined;
+}
+
+/**
+ * Polls until the status is `want` and returns the last read. FAILED while waiting for anything else ends
+ * the action as failed; the verify timeout as timed out (retryable) with the state last read; an abort with
+ * its reason. A failed read ends the action at once (the client has retried it already).
+ */
+export async function waitForStatus<T>(window: VerifyWindow, wait: StatusWait<T>): Promise<T> {
+  const fresh = wait.fresh ?? (() => true);
+  const polled = await pollWithin(
+    window,
+    wait.read,
+    (value) => {
+      const status = wait.statusOf(value);
+      if (status === wait.want && fresh(value)) return 'done';
+      return status === 'FAILED' && wait.want !== 'FAILED' && fresh(value) ? 'failed' : 'wait';
+    },
+    { retryReads: false },
+  );
+  const value = polled.last as T;
+  if (polled.result === 'done') return value;
+  if (polled.result === 'failed') {
+    const reason = wait.reasonOf?.(value);
+    failAction(`${wait.what} reached FAILED while waiting for ${wait.want}${reason ? ` (${reason})` : ''}`, {
+      finalState: 'FAILED',
+      retryable: false,
+    });
+  }
+  if (polled.aborted) throw window.ctx.signal?.reason;
+  throw new ActionStop({
+    ok: false,
+    status: 'timeout',
+    finalState: wait.stateOf(value),
+    message: `${wait.what} still ${wait.statusOf(value)} after ${window.request.verifyTimeoutMs} ms, expected ${wait.want}`,
+    retryable: true,
+  });
+}
+
 /** The outcome for what ended an action early: its ActionStop, a vendor call's failure, the deadline. */
 export function failureBody(error: unknown): FailedBody {
   if (error instanceof ActionStop) return error.outcome;
@@ -257,4 +314,57 @@ export async function runAction(
     body = failureBody(error);
   }
   return finishOutcome(action, startedMs, ctx.now, body);
+}
+
+/**
+ * A provider's job actions as a table: what it supports, how it reads a state, a handler per action, its
+ * params, how an action's session opens and how the state is read back once the handler is done.
+ */
+export interface JobActionTable<T extends ProviderTarget, S extends VerifyWindow, P> {
+  supports: ProviderActions['supports'];
+  readState: ProviderActions<T>['readState'];
+  handlers: Partial<Record<ActionName, (session: S) => Promise<string>>>;
+  params: z.ZodType<P>;
+  /** The session's provider part once the checks every provider makes passed; may refuse (ActionStop). */
+  open: (
+    target: T,
+    request: ActionRequest,
+    ctx: ProviderContext,
+    params: P,
+  ) => Promise<Omit<S, keyof VerifyWindow>>;
+  finalState: (session: S) => Promise<JobState>;
+}
+
+/**
+ * A provider's actions on jobs in a project scope. Each action: unsupported unless the provider has a
+ * handler and the resource supports it, params read with the provider's schema, the session opened (its
+ * verify window from the request), the handler, the state read again.
+ */
+export function jobActions<T extends ProviderTarget, S extends VerifyWindow, P>(
+  table: JobActionTable<T, S, P>,
+): ProviderActions<T> {
+  return {
+    supports: table.supports,
+    readState: table.readState,
+    perform: (target, request, ctx) =>
+      runAction(request.action, ctx, async (startedMs) => {
+        const handler = table.handlers[request.action];
+        if (
+          !handler ||
+          !table.supports(request.resource).includes(request.action) ||
+          request.resource.scope.kind !== 'project'
+        )
+          unsupportedAction(request);
+        const params = parseActionParams(table.params, request);
+        const opened = await table.open(target, request, ctx, params);
+        // The provider's part and the verify window make the whole session (TS cannot join Omit<S> back to S).
+        const session = { ...opened, request, ctx, startedMs, sleep } as unknown as S;
+        const message = await handler(session);
+        return {
+          ok: true,
+          finalState: await table.finalState(session),
+          message: `${request.resource.name}: ${message}`,
+        };
+      }),
+  };
 }

@@ -4,18 +4,14 @@
  * the expected ActualState or the timeout. Transitions: digest §7.3.
  */
 import type { z } from 'zod';
-import { sleep } from '../../async/sleep.js';
 import {
-  ActionStop,
   callContext,
-  parseActionParams,
-  pollWithin,
+  jobActions,
   rejectAction,
-  runAction,
-  unsupportedAction,
   type VerifyWindow,
+  waitForStatus,
 } from '../actions-shared.js';
-import type { ActionName, ProviderActions } from '../types.js';
+import type { ActionName, ActionRequest, ProviderActions, ProviderContext } from '../types.js';
 import type { BlinkCallContext, BlinkClient } from './client.js';
 import { CURRENT_INSTANCE, normalizeBlinkState, resolveBlinkClient } from './collector.js';
 import { type BlinkTarget, blinkActionParamsSchema } from './config.js';
@@ -106,37 +102,13 @@ const actualOf = (summary: VendorRunSummary) => (summary.ActualState ?? 'UNKNOWN
  * or start creates a new instance). FAILED while waiting for anything else ends the wait as failed.
  */
 async function waitFor(s: Session, want: string, notInstance?: number): Promise<VendorRunSummary> {
-  const fresh = (summary: VendorRunSummary) =>
-    notInstance === undefined || summary.Id === undefined || summary.Id !== notInstance;
-  // A failed read ends the action at once (the client has retried it already).
-  const polled = await pollWithin(
-    s,
-    () => readSummary(s),
-    (summary) => {
-      const actual = actualOf(summary);
-      if (actual === want && fresh(summary)) return 'done';
-      return actual === 'FAILED' && want !== 'FAILED' && fresh(summary) ? 'failed' : 'wait';
-    },
-    { retryReads: false },
-  );
-  const summary = polled.last as VendorRunSummary;
-  if (polled.result === 'done') return summary;
-  if (polled.result === 'failed') {
-    throw new ActionStop({
-      ok: false,
-      status: 'failed',
-      finalState: 'FAILED',
-      message: `job ${s.job} reached FAILED while waiting for ${want}`,
-      retryable: false,
-    });
-  }
-  if (polled.aborted) throw s.ctx.signal?.reason;
-  throw new ActionStop({
-    ok: false,
-    status: 'timeout',
-    finalState: normalizeBlinkState(summary.ActualState, summary.ExpectState).state,
-    message: `job ${s.job} still ${actualOf(summary)} after ${s.request.verifyTimeoutMs} ms, expected ${want}`,
-    retryable: true,
+  return waitForStatus(s, {
+    read: () => readSummary(s),
+    statusOf: actualOf,
+    want,
+    fresh: (summary) => notInstance === undefined || summary.Id === undefined || summary.Id !== notInstance,
+    stateOf: (summary) => normalizeBlinkState(summary.ActualState, summary.ExpectState).state,
+    what: `job ${s.job}`,
   });
 }
 
@@ -256,42 +228,35 @@ const readBlinkState: ProviderActions<BlinkTarget>['readState'] = async (target,
   };
 };
 
-export const blinkActions: ProviderActions<BlinkTarget> = {
+/** The session of one action; a batch job's action other than restart needs the run it acts on. */
+async function openSession(
+  target: BlinkTarget,
+  request: ActionRequest,
+  ctx: ProviderContext,
+  params: BlinkActionParams,
+): Promise<Omit<Session, keyof VerifyWindow>> {
+  const batch = request.resource.jobKind === 'flink-batch';
+  if (batch && !request.resource.instanceId && request.action !== 'restart')
+    rejectAction('a batch job action needs the instance id');
+  return {
+    client: await resolveBlinkClient(target, ctx),
+    call: callContext(ctx),
+    project: request.resource.scope.id,
+    job: request.resource.vendorId,
+    instance: batch ? (request.resource.instanceId ?? CURRENT_INSTANCE) : CURRENT_INSTANCE,
+    batch,
+    params: { ...params },
+  };
+}
+
+export const blinkActions = jobActions<BlinkTarget, Session, BlinkActionParams>({
   supports: blinkSupportedActions,
   readState: readBlinkState,
-
-  perform: (target, request, ctx) =>
-    runAction(request.action, ctx, async (startedMs) => {
-      const handler = PERFORM[request.action];
-      if (
-        !handler ||
-        !blinkSupportedActions(request.resource).includes(request.action) ||
-        request.resource.scope.kind !== 'project'
-      )
-        unsupportedAction(request);
-      const params = parseActionParams(blinkActionParamsSchema, request);
-      const batch = request.resource.jobKind === 'flink-batch';
-      if (batch && !request.resource.instanceId && request.action !== 'restart')
-        rejectAction('a batch job action needs the instance id');
-      const session: Session = {
-        client: await resolveBlinkClient(target, ctx),
-        call: callContext(ctx),
-        project: request.resource.scope.id,
-        job: request.resource.vendorId,
-        instance: batch ? (request.resource.instanceId ?? CURRENT_INSTANCE) : CURRENT_INSTANCE,
-        batch,
-        request,
-        ctx,
-        startedMs,
-        sleep,
-        params: { ...params },
-      };
-      const message = await handler(session);
-      const final = await readSummary(session);
-      return {
-        ok: true,
-        finalState: normalizeBlinkState(final.ActualState, final.ExpectState).state,
-        message: `${request.resource.name}: ${message}`,
-      };
-    }),
-};
+  handlers: PERFORM,
+  params: blinkActionParamsSchema,
+  open: openSession,
+  finalState: async (session) => {
+    const final = await readSummary(session);
+    return normalizeBlinkState(final.ActualState, final.ExpectState).state;
+  },
+});

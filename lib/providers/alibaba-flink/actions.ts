@@ -5,19 +5,17 @@
  * is the vendorId); its jobs are runs (instanceId), and a start makes a new one.
  */
 import type { z } from 'zod';
-import { sleep } from '../../async/sleep.js';
 import { HttpCallError } from '../../http/errors.js';
 import {
-  ActionStop,
   callContext,
-  parseActionParams,
-  pollWithin,
+  failAction,
+  jobActions,
   rejectAction,
-  runAction,
   unsupportedAction,
   type VerifyWindow,
+  waitForStatus,
 } from '../actions-shared.js';
-import type { ActionName, ProviderActions } from '../types.js';
+import type { ActionName, ActionRequest, ProviderActions, ProviderContext } from '../types.js';
 import type { FlinkCallContext, FlinkClient } from './client.js';
 import { latestJob, normalizeFlinkState, parseFlinkScopeId, resolveFlinkClient } from './collector.js';
 import { type FlinkTarget, flinkActionParamsSchema, type RESTORE_KINDS } from './config.js';
@@ -88,35 +86,13 @@ async function getJob(s: Session, jobId: string): Promise<VendorJob> {
 
 /** Polls GetJob until `want`; FAILED while waiting for anything else ends the wait as failed. */
 async function waitFor(s: Session, jobId: string, want: string): Promise<VendorJob> {
-  const polled = await pollWithin(
-    s,
-    () => getJob(s, jobId),
-    (job) => {
-      const status = statusOf(job);
-      if (status === want) return 'done';
-      return status === 'FAILED' && want !== 'FAILED' ? 'failed' : 'wait';
-    },
-    { retryReads: false },
-  );
-  const job = polled.last as VendorJob;
-  if (polled.result === 'done') return job;
-  if (polled.result === 'failed') {
-    const reason = job.status?.failure?.reason;
-    throw new ActionStop({
-      ok: false,
-      status: 'failed',
-      finalState: 'FAILED',
-      message: `${s.name}: job ${jobId} reached FAILED while waiting for ${want}${reason ? ` (${reason})` : ''}`,
-      retryable: false,
-    });
-  }
-  if (polled.aborted) throw s.ctx.signal?.reason;
-  throw new ActionStop({
-    ok: false,
-    status: 'timeout',
-    finalState: normalizeFlinkState(statusOf(job)).state,
-    message: `${s.name}: job ${jobId} still ${statusOf(job)} after ${s.request.verifyTimeoutMs} ms, expected ${want}`,
-    retryable: true,
+  return waitForStatus(s, {
+    read: () => getJob(s, jobId),
+    statusOf,
+    want,
+    stateOf: (job) => normalizeFlinkState(statusOf(job)).state,
+    what: `${s.name}: job ${jobId}`,
+    reasonOf: (job) => job.status?.failure?.reason,
   });
 }
 
@@ -163,13 +139,7 @@ async function startJob(s: Session, restoreKind: (typeof RESTORE_KINDS)[number])
   );
   // The answer is the new job; without it the new run cannot be told from the old one.
   const started = answer.data ?? (await readLatest(s.client, s.namespace, s.deploymentId, s.call));
-  if (!started)
-    throw new ActionStop({
-      ok: false,
-      status: 'failed',
-      message: `${s.name}: StartJobWithParams answered without a job`,
-      retryable: true,
-    });
+  if (!started) failAction(`${s.name}: StartJobWithParams answered without a job`, { retryable: true });
   return waitFor(s, started.jobId, 'RUNNING');
 }
 
@@ -221,43 +191,33 @@ const readFlinkState: ProviderActions<FlinkTarget>['readState'] = async (target,
   };
 };
 
-export const flinkActions: ProviderActions<FlinkTarget> = {
+/** The session of one action: the deployment in its namespace, which must be in the target's workspace. */
+async function openSession(
+  target: FlinkTarget,
+  request: ActionRequest,
+  ctx: ProviderContext,
+  params: FlinkActionParams,
+): Promise<Omit<Session, keyof VerifyWindow>> {
+  const scope = parseFlinkScopeId(request.resource.scope.id);
+  if (!scope) unsupportedAction(request);
+  if (target.options.workspace !== scope.workspace)
+    rejectAction(`workspace ${scope.workspace} is not target ${target.id}'s workspace`);
+  return {
+    client: await resolveFlinkClient(target, ctx),
+    call: callContext(ctx),
+    namespace: scope.namespace,
+    deploymentId: request.resource.vendorId,
+    name: request.resource.name,
+    params,
+  };
+}
+
+export const flinkActions = jobActions<FlinkTarget, Session, FlinkActionParams>({
   supports: flinkSupportedActions,
   readState: readFlinkState,
-
-  perform: (target, request, ctx) =>
-    runAction(request.action, ctx, async (startedMs) => {
-      const handler = PERFORM[request.action];
-      const scope = parseFlinkScopeId(request.resource.scope.id);
-      if (
-        !handler ||
-        !scope ||
-        !flinkSupportedActions(request.resource).includes(request.action) ||
-        request.resource.scope.kind !== 'project'
-      )
-        unsupportedAction(request);
-      if (target.options.workspace !== scope.workspace)
-        rejectAction(`workspace ${scope.workspace} is not target ${target.id}'s workspace`);
-      const params = parseActionParams(flinkActionParamsSchema, request);
-      const client = await resolveFlinkClient(target, ctx);
-      const session: Session = {
-        client,
-        call: callContext(ctx),
-        namespace: scope.namespace,
-        deploymentId: request.resource.vendorId,
-        name: request.resource.name,
-        request,
-        ctx,
-        startedMs,
-        sleep,
-        params,
-      };
-      const message = await handler(session);
-      const final = await readLatest(client, scope.namespace, request.resource.vendorId, session.call);
-      return {
-        ok: true,
-        finalState: normalizeFlinkState(statusOf(final)).state,
-        message: `${request.resource.name}: ${message}`,
-      };
-    }),
-};
+  handlers: PERFORM,
+  params: flinkActionParamsSchema,
+  open: openSession,
+  finalState: async (s) =>
+    normalizeFlinkState(statusOf(await readLatest(s.client, s.namespace, s.deploymentId, s.call))).state,
+});
