@@ -20,7 +20,7 @@ import { AckError, ackInputSchema, DEFAULT_ACK_DURATION_MS } from './acks.js';
 import { LINK_ACTIONS, type LinkAction } from './action-links.js';
 import type { ChatAllow } from './channels/interactive.js';
 import { GROUP_PK, type GroupState } from './notifier.js';
-import { createSilence, silenceInputSchema } from './silences.js';
+import { silenceAlert } from './silences.js';
 
 export const CHAT_ACTION_LOG_PK = 'alert#actionlog';
 export const CHAT_ACTION_CLAIM_PK = 'alert#actionclaim';
@@ -278,21 +278,12 @@ export async function performChatAction(
     });
   }
 
-  await createSilence(
-    deps.store,
-    silenceInputSchema.parse({
-      matchers: [
-        { name: 'alertname', op: '=', value: event.data.type },
-        { name: 'target', op: '=', value: event.data.targetId },
-        { name: 'resource', op: '=', value: event.data.resource.name },
-      ],
-      startsAt: nowMs,
-      endsAt: nowMs + spec.silenceMs,
-      createdBy: `${who} (${actor.platform} ${actor.id})`,
-      comment: `silenced from ${request.receiver} (${fingerprint})`,
-    }),
+  await silenceAlert(deps.store, event, {
     nowMs,
-  );
+    durationMs: spec.silenceMs,
+    createdBy: `${who} (${actor.platform} ${actor.id})`,
+    comment: `silenced from ${request.receiver} (${fingerprint})`,
+  });
   return record({
     outcome: 'done',
     text: actionSentence(action, who, nowMs, nowMs + spec.silenceMs),

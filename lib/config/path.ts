@@ -7,3 +7,14 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }
   return out || '(root)';
 }
+
+/** The first `max` issues as `path: message`, joined by '; ': the message of a rejected input. */
+export function issueSummary(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  max = issues.length,
+): string {
+  return issues
+    .slice(0, max)
+    .map((issue) => `${formatPath(issue.path)}: ${issue.message}`)
+    .join('; ');
+}

@@ -18,7 +18,7 @@ import {
   verifyActionToken,
 } from '../alerts/action-links.js';
 import { firingEvent } from '../alerts/chat-actions.js';
-import { createSilence, silenceInputSchema } from '../alerts/silences.js';
+import { silenceAlert } from '../alerts/silences.js';
 import type { Config } from '../config/schema.js';
 import type { SecretResolver } from '../config/secrets.js';
 import type { JobwatchEvent } from '../events/schema.js';
@@ -30,8 +30,8 @@ import {
   readApproval,
 } from '../remediation/index.js';
 import type { Store } from '../state/store.js';
+import { htmlResponse } from './html.js';
 import type { IngestRequest } from './request.js';
-import { CONTENT_SECURITY_POLICY } from './status-template.js';
 
 export interface ActionPageDeps {
   config: Config;
@@ -60,19 +60,11 @@ const escapeHtml = (s: string) =>
   );
 
 function page(status: number, title: string, body: string, headers: Record<string, string> = {}): Response {
-  return {
-    statusCode: status,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'content-security-policy': CONTENT_SECURITY_POLICY,
-      'x-content-type-options': 'nosniff',
-      'x-frame-options': 'DENY',
-      'referrer-policy': 'no-referrer',
-      ...headers,
-    },
-    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>jobwatch: ${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
-  };
+  return htmlResponse(
+    status,
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>jobwatch: ${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
+    headers,
+  );
 }
 
 const refuse = (status: number, reason: string) =>
@@ -207,21 +199,12 @@ export async function handleActionPage(request: IngestRequest, deps: ActionPageD
     }
     return page(200, 'Acknowledged', `<p>${escapeHtml(describe(claims, event))}</p>`);
   }
-  const silence = await createSilence(
-    deps.store,
-    silenceInputSchema.parse({
-      matchers: [
-        { name: 'alertname', op: '=', value: event.data.type },
-        { name: 'target', op: '=', value: event.data.targetId },
-        { name: 'resource', op: '=', value: event.data.resource.name },
-      ],
-      startsAt: nowMs,
-      endsAt: nowMs + spec.silenceMs,
-      createdBy: 'action link',
-      comment: `silenced from an alert message (${claims.fingerprint})`,
-    }),
+  const silence = await silenceAlert(deps.store, event, {
     nowMs,
-  );
+    durationMs: spec.silenceMs,
+    createdBy: 'action link',
+    comment: `silenced from an alert message (${claims.fingerprint})`,
+  });
   return page(
     200,
     'Silenced',

@@ -67,6 +67,23 @@ function levelSeverity(level: string | undefined, fallback: Severity = 'warning'
   return fallback;
 }
 
+/** A resource the vendor names inside a project: a job (by name), a DLI queue or an MRS cluster. */
+function scopedResource(
+  context: AlarmContext,
+  kind: 'job' | 'queue' | 'cluster',
+  vendorId: string,
+  projectId: string,
+): EventInput['resource'] {
+  const scope = { kind: 'project' as const, id: projectId };
+  return {
+    key: resourceKey({ provider: context.provider, region: context.region, scope, type: kind, vendorId }),
+    kind,
+    name: vendorId,
+    vendorId,
+    scope,
+  };
+}
+
 /**
  * A job resource when labels or dimensions name a project and a job (Realtime Compute identifies jobs by
  * project + job name, as the Blink collector does); otherwise a target-level resource for the instance.
@@ -78,43 +95,14 @@ function resourceFor(
 ): EventInput['resource'] {
   const job = get('jobName', 'job_name', 'job', 'deploymentName');
   const project = get('projectName', 'project', 'workspace', 'namespaceName');
-  if (job && project && context.provider === 'alibaba-blink') {
-    const scope = { kind: 'project' as const, id: clip(project, 128) as string };
-    const vendorId = clip(job, 128) as string;
-    return {
-      key: resourceKey({ provider: context.provider, region: context.region, scope, type: 'job', vendorId }),
-      kind: 'job',
-      name: vendorId,
-      vendorId,
-      scope,
-    };
-  }
+  if (job && project && context.provider === 'alibaba-blink')
+    return scopedResource(context, 'job', clip(job, 128) as string, clip(project, 128) as string);
   const queue = get('queueName', 'queue_name', 'queue');
   const cluster = get('clusterId', 'cluster_id', 'cluster');
-  if (queue && context.provider === 'huawei-dli' && context.projectId) {
-    const id = clip(queue.toLowerCase(), 128) as string;
-    const scope = { kind: 'project' as const, id: context.projectId };
-    const type = 'queue' as const;
-    return {
-      key: resourceKey({ provider: context.provider, region: context.region, scope, type, vendorId: id }),
-      kind: 'queue',
-      name: id,
-      vendorId: id,
-      scope,
-    };
-  }
-  if (cluster && context.provider === 'huawei-mrs' && context.projectId) {
-    const id = clip(cluster, 128) as string;
-    const scope = { kind: 'project' as const, id: context.projectId };
-    const type = 'cluster' as const;
-    return {
-      key: resourceKey({ provider: context.provider, region: context.region, scope, type, vendorId: id }),
-      kind: 'cluster',
-      name: id,
-      vendorId: id,
-      scope,
-    };
-  }
+  if (queue && context.provider === 'huawei-dli' && context.projectId)
+    return scopedResource(context, 'queue', clip(queue.toLowerCase(), 128) as string, context.projectId);
+  if (cluster && context.provider === 'huawei-mrs' && context.projectId)
+    return scopedResource(context, 'cluster', clip(cluster, 128) as string, context.projectId);
   const id = clip(fallbackId, 128) as string;
   return {
     key: `${context.provider}/${context.region}/target:${context.targetId}/alarm:${id}`,

@@ -12,7 +12,7 @@
  * Feishu wants the answer within 3 s: the action is a few store writes, done before answering with a
  * toast and the updated card; forwarding an acknowledgement to incident tools is left for afterwards.
  */
-import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
+import { createDecipheriv, createHash } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { activeAcks, covers } from '../alerts/acks.js';
 import { buildFeishuInteractiveCard, type FeishuConfig } from '../alerts/channels/feishu/index.js';
@@ -24,7 +24,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../state/store.js';
 import { badRequest, forbidden, notFound, unauthorized } from './errors.js';
-import { type IngestRequest, json } from './request.js';
+import { constantTimeEqual, type IngestRequest, json } from './request.js';
 
 export const FEISHU_CARD_PATH = '/feishu/card';
 export const FEISHU_TIMESTAMP_TOLERANCE_MS = 5 * 60_000;
@@ -62,12 +62,6 @@ export function feishuDecrypt(encrypt: string, encryptKey: string): string {
   const decipher = createDecipheriv('aes-256-cbc', key, raw.subarray(0, 16));
   return Buffer.concat([decipher.update(raw.subarray(16)), decipher.final()]).toString('utf8');
 }
-
-const same = (a: string, b: string) => {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-};
 
 export interface FeishuRouteDeps {
   config: Config;
@@ -135,7 +129,7 @@ export async function handleFeishuCard(
     candidates = all.filter(
       (c) =>
         c.encryptKey !== undefined &&
-        same(signature, feishuCallbackSignature(timestamp, nonce, c.encryptKey, request.body)),
+        constantTimeEqual(signature, feishuCallbackSignature(timestamp, nonce, c.encryptKey, request.body)),
     );
     if (candidates.length === 0)
       throw unauthorized('X-Lark-Signature does not match the body (check the Encrypt Key)', 'Lark');
@@ -156,7 +150,7 @@ export async function handleFeishuCard(
   const offered = typeof callback.header?.token === 'string' ? callback.header.token : callback.token;
   if (typeof offered !== 'string' || offered.length === 0)
     throw unauthorized('missing verification token', 'Lark');
-  candidates = candidates.filter((c) => same(offered, c.token));
+  candidates = candidates.filter((c) => constantTimeEqual(offered, c.token));
   if (candidates.length === 0) throw unauthorized('verification token does not match', 'Lark');
 
   if (callback.type === 'url_verification') {

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import { formatPath } from '../config/path.js';
+import { issueSummary } from '../config/path.js';
 import { badRequest, IngestHttpError } from './errors.js';
 
 /** What every route sees: an API Gateway v2 event reduced to the parts we trust and use. */
@@ -73,11 +73,7 @@ export function parseJson(request: IngestRequest): unknown {
 export function validate<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues
-    .slice(0, 5)
-    .map((issue) => `${formatPath(issue.path)}: ${issue.message}`)
-    .join('; ');
-  throw badRequest(`invalid ${what}: ${problems}`);
+  throw badRequest(`invalid ${what}: ${issueSummary(result.error.issues, 5)}`);
 }
 
 /** Equal strings compare in time independent of where they differ (hashes make lengths equal). */

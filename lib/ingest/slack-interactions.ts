@@ -8,7 +8,7 @@
  * deferred work, which acts (allow-list, once) and then updates the original message in place through the
  * press's `response_url` (or tells a refused person why, visible to them only).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { forwardAcknowledgement } from '../alerts/acknowledge.js';
 import type { LinkAction } from '../alerts/action-links.js';
@@ -27,7 +27,7 @@ import type { SecretResolver } from '../config/secrets.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../state/store.js';
 import { badRequest, forbidden, notFound, unauthorized } from './errors.js';
-import { allowedUrl, type IngestRequest } from './request.js';
+import { allowedUrl, constantTimeEqual, type IngestRequest } from './request.js';
 
 export const SLACK_INTERACTIONS_PATH = '/slack/interactions';
 /** Slack's own rule: refuse requests whose timestamp is more than five minutes from now. */
@@ -68,12 +68,6 @@ export function slackSignature(secret: string, timestamp: string, body: Buffer |
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`;
 }
 
-function sameSignature(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /** Verifies the request and answers at once; the action itself is deferred. */
 export async function handleSlackInteraction(
   request: IngestRequest,
@@ -98,7 +92,7 @@ export async function handleSlackInteraction(
   const secrets = await deps.resolveSecrets(receivers.map((r) => r.interactive.signingSecret));
   // Several receivers may share one Slack app (one secret); the press may only act for those.
   const signedFor = receivers.filter((_, i) =>
-    sameSignature(signature, slackSignature(secrets[i] as string, timestamp, request.body)),
+    constantTimeEqual(signature, slackSignature(secrets[i] as string, timestamp, request.body)),
   );
   if (signedFor.length === 0)
     throw unauthorized('X-Slack-Signature does not match the body (check the signing secret)', 'Slack');

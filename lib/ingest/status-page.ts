@@ -18,6 +18,7 @@ import { readStatus, type StatusView } from '../status/status.js';
 import { humanCount, humanDuration } from '../text/units.js';
 import type { WebhookConfig } from './config.js';
 import { notFound } from './errors.js';
+import { htmlResponse } from './html.js';
 import { methodNotAllowed } from './operator.js';
 import { type IngestRequest, matchesAny } from './request.js';
 import {
@@ -28,7 +29,7 @@ import {
   sessionCookie,
   verifySession,
 } from './status-session.js';
-import { CONTENT_SECURITY_POLICY, type PageModel, renderLogin, renderPage } from './status-template.js';
+import { type PageModel, renderLogin, renderPage } from './status-template.js';
 
 export const STATUS_ROUTES = ['/status', '/status/login', '/status/logout'] as const;
 
@@ -49,25 +50,8 @@ export interface StatusPageDeps {
 
 type Response = APIGatewayProxyStructuredResultV2;
 
-function html(status: number, body: string, headers: Record<string, string> = {}, cookies?: string[]) {
-  return {
-    statusCode: status,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'content-security-policy': CONTENT_SECURITY_POLICY,
-      'x-content-type-options': 'nosniff',
-      'x-frame-options': 'DENY',
-      'referrer-policy': 'no-referrer',
-      ...headers,
-    },
-    ...(cookies ? { cookies } : {}),
-    body,
-  } satisfies Response;
-}
-
 function redirect(location: string, cookies: string[]): Response {
-  return html(303, '', { location }, cookies);
+  return htmlResponse(303, '', { location }, cookies);
 }
 
 export async function handleStatusPage(request: IngestRequest, deps: StatusPageDeps): Promise<Response> {
@@ -92,7 +76,7 @@ export async function handleStatusPage(request: IngestRequest, deps: StatusPageD
     );
   if (!signedIn) {
     const offered = bearer !== undefined || cookieValues(request.cookies, SESSION_COOKIE).length > 0;
-    return html(
+    return htmlResponse(
       401,
       renderLogin({ base: '', ...(offered ? { error: 'Your session has ended; sign in again.' } : {}) }),
       { 'www-authenticate': 'Bearer' },
@@ -104,17 +88,17 @@ export async function handleStatusPage(request: IngestRequest, deps: StatusPageD
     readStatus({ config: deps.config, store: deps.store, nowMs, remediationLimit: 20 }),
     listRecentEvents(deps.store, { limit: SPARK_EVENT_LIMIT }),
   ]);
-  return html(200, renderPage(pageModel(view, recent, deps.settings.refreshSeconds)));
+  return htmlResponse(200, renderPage(pageModel(view, recent, deps.settings.refreshSeconds)));
 }
 
 async function login(request: IngestRequest, deps: StatusPageDeps): Promise<Response> {
   const type = request.headers['content-type'] ?? '';
   if (!/^application\/x-www-form-urlencoded\b/i.test(type))
-    return html(400, renderLogin({ base: '', error: 'Send the sign-in form.' }));
+    return htmlResponse(400, renderLogin({ base: '', error: 'Send the sign-in form.' }));
   const token = new URLSearchParams(request.body.toString('utf8')).get('token') ?? '';
   const { tokens, sessionKey } = await deps.secrets();
   if (token === '' || token.length > MAX_TOKEN_LENGTH || !matchesAny(token, tokens))
-    return html(401, renderLogin({ base: '', error: 'That token is not accepted.' }));
+    return htmlResponse(401, renderLogin({ base: '', error: 'That token is not accepted.' }));
   const maxAgeSec = deps.settings.sessionHours * 3600;
   const value = issueSession(sessionKey, token, deps.now() + maxAgeSec * 1000);
   return redirect('/status', [sessionCookie(value, maxAgeSec)]);

@@ -81,6 +81,31 @@ const HEAD = `<!doctype html>
 <style>${CSS}</style>
 </head>`;
 
+/** A section with a table of `it[list]` (one `row` per `item`), or a muted line when the list is empty. */
+function tableSection(section: {
+  id: string;
+  title: string;
+  list: string;
+  item: string;
+  empty: string;
+  columns: string[];
+  row: string;
+}): string {
+  return `<section id="${section.id}" aria-labelledby="h-${section.id}">
+  <h2 id="h-${section.id}">${section.title} (<%= it.${section.list}.length %>)</h2>
+  <% if (it.${section.list}.length === 0) { %><p class="muted">${section.empty}</p><% } else { %>
+  <div class="scroll"><table>
+    <thead><tr>${section.columns.map((c) => `<th>${c}</th>`).join('')}</tr></thead>
+    <tbody>
+    <% for (const ${section.item} of it.${section.list}) { %>
+${section.row}
+    <% } %>
+    </tbody>
+  </table></div>
+  <% } %>
+</section>`;
+}
+
 const PAGE = `${HEAD}
 <body>
 <header>
@@ -93,14 +118,14 @@ const PAGE = `${HEAD}
   <form method="post" action="<%= it.base %>/status/logout"><button type="submit">Sign out</button></form>
 </header>
 <main>
-<section id="incidents" aria-labelledby="h-incidents">
-  <h2 id="h-incidents">Open incidents (<%= it.incidents.length %>)</h2>
-  <% if (it.incidents.length === 0) { %><p class="muted">Nothing is firing.</p><% } else { %>
-  <div class="scroll"><table>
-    <thead><tr><th>Severity</th><th>Incident</th><th>Where</th><th>Since</th></tr></thead>
-    <tbody>
-    <% for (const a of it.incidents) { %>
-      <tr class="incident" data-type="<%= a.type %>">
+${tableSection({
+  id: 'incidents',
+  title: 'Open incidents',
+  list: 'incidents',
+  item: 'a',
+  empty: 'Nothing is firing.',
+  columns: ['Severity', 'Incident', 'Where', 'Since'],
+  row: `      <tr class="incident" data-type="<%= a.type %>">
         <td class="sev sev-<%= a.severity %>"><%= a.severity %></td>
         <td><bdi><%= a.title %></bdi><br><span class="muted"><%= a.type %></span>
           <% for (const m of a.markers) { %><span class="tag tag-warn" title="<%= m.detail %>"><%= m.label %></span><% } %>
@@ -108,12 +133,8 @@ const PAGE = `${HEAD}
           <% for (const l of a.links) { %><br><a href="<%= l.url %>" rel="noopener noreferrer" target="_blank"><bdi><%= l.title %></bdi></a><% } %></td>
         <td><bdi><%= a.targetId %></bdi><br><span class="muted"><bdi><%= a.resourceName %></bdi></span></td>
         <td><time datetime="<%= a.sinceIso %>" title="<%= a.sinceIso %>"><%= a.age %></time></td>
-      </tr>
-    <% } %>
-    </tbody>
-  </table></div>
-  <% } %>
-</section>
+      </tr>`,
+})}
 
 <section id="targets" aria-labelledby="h-targets">
   <h2 id="h-targets">Targets and jobs</h2>
@@ -141,42 +162,34 @@ const PAGE = `${HEAD}
   </div>
 </section>
 
-<section id="remediation" aria-labelledby="h-remediation">
-  <h2 id="h-remediation">Recent remediation (<%= it.remediations.length %>)</h2>
-  <% if (it.remediations.length === 0) { %><p class="muted">No decisions recorded.</p><% } else { %>
-  <div class="scroll"><table>
-    <thead><tr><th>When</th><th>Decision</th><th>Action</th><th>Why</th></tr></thead>
-    <tbody>
-    <% for (const r of it.remediations) { %>
-      <tr class="remediation" data-decision="<%= r.decision %>">
+${tableSection({
+  id: 'remediation',
+  title: 'Recent remediation',
+  list: 'remediations',
+  item: 'r',
+  empty: 'No decisions recorded.',
+  columns: ['When', 'Decision', 'Action', 'Why'],
+  row: `      <tr class="remediation" data-decision="<%= r.decision %>">
         <td><time datetime="<%= r.atIso %>" title="<%= r.atIso %>"><%= r.age %></time></td>
         <td><span class="tag tag-<%= r.tone %>"><%= r.decision %></span> <span class="muted"><%= r.mode %></span></td>
         <td><%= r.action %> <bdi><%= r.job %></bdi><br><span class="muted"><%= r.outcome %></span></td>
         <td><bdi><%= r.reason %></bdi></td>
-      </tr>
-    <% } %>
-    </tbody>
-  </table></div>
-  <% } %>
-</section>
+      </tr>`,
+})}
 
-<section id="silences" aria-labelledby="h-silences">
-  <h2 id="h-silences">Silences in force (<%= it.silences.length %>)</h2>
-  <% if (it.silences.length === 0) { %><p class="muted">None.</p><% } else { %>
-  <div class="scroll"><table>
-    <thead><tr><th>Matches</th><th>Until</th><th>By</th></tr></thead>
-    <tbody>
-    <% for (const s of it.silences) { %>
-      <tr class="silence">
+${tableSection({
+  id: 'silences',
+  title: 'Silences in force',
+  list: 'silences',
+  item: 's',
+  empty: 'None.',
+  columns: ['Matches', 'Until', 'By'],
+  row: `      <tr class="silence">
         <td><bdi><%= s.matchers %></bdi><br><span class="muted"><%= s.id %></span></td>
         <td><%= s.until %></td>
         <td><bdi><%= s.createdBy %></bdi>: <bdi><%= s.comment %></bdi></td>
-      </tr>
-    <% } %>
-    </tbody>
-  </table></div>
-  <% } %>
-</section>
+      </tr>`,
+})}
 </main>
 </body>
 </html>`;

@@ -1,4 +1,4 @@
-import { formatPath } from '../config/path.js';
+import { issueSummary } from '../config/path.js';
 import type { ProviderTarget } from '../config/target.js';
 import type { TargetSnapshot } from '../model/snapshot.js';
 import { rejectedOutcome, unsupportedOutcome } from './actions-shared.js';
@@ -53,7 +53,7 @@ export function defineProvider<Options>(
         }
         const params = schema.safeParse(request.params ?? {});
         if (!params.success) {
-          const problems = params.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ');
+          const problems = issueSummary(params.error.issues);
           return rejectedOutcome({ action, message: `invalid params: ${problems}`, durationMs: 0 });
         }
         return parts.actions.perform(mine, { ...request, params: params.data }, ctx);

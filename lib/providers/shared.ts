@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import { formatPath } from '../config/path.js';
+import { issueSummary } from '../config/path.js';
 import type { CredentialsRef } from '../config/refs.js';
 import { HttpCallError } from '../http/errors.js';
 import {
@@ -35,10 +35,7 @@ export function parseVendor<S extends z.ZodType>(schema: S, json: unknown, opera
   }
   const result = schema.safeParse(json);
   if (result.success) return result.data;
-  const where = result.error.issues
-    .slice(0, 3)
-    .map((i) => `${formatPath(i.path)}: ${i.message}`)
-    .join('; ');
+  const where = issueSummary(result.error.issues, 3);
   throw new HttpCallError(`${operation}: unexpected response shape (${where})`, {
     kind: 'invalid-response',
     operation,
