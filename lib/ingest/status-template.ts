@@ -82,29 +82,46 @@ const HEAD = `<!doctype html>
 </head>`;
 
 /** A section with a table of `it[list]` (one `row` per `item`), or a muted line when the list is empty. */
-function tableSection(section: {
-  id: string;
-  title: string;
-  list: string;
-  item: string;
-  empty: string;
-  columns: string[];
-  row: string;
-}): string {
+function tableSection(
+  section: { id: string; list?: string; title: string; empty: string; columns: string[]; item: string },
+  row: string,
+): string {
+  const list = section.list ?? section.id;
   return `<section id="${section.id}" aria-labelledby="h-${section.id}">
-  <h2 id="h-${section.id}">${section.title} (<%= it.${section.list}.length %>)</h2>
-  <% if (it.${section.list}.length === 0) { %><p class="muted">${section.empty}</p><% } else { %>
+  <h2 id="h-${section.id}">${section.title} (<%= it.${list}.length %>)</h2>
+  <% if (it.${list}.length === 0) { %><p class="muted">${section.empty}</p><% } else { %>
   <div class="scroll"><table>
     <thead><tr>${section.columns.map((c) => `<th>${c}</th>`).join('')}</tr></thead>
     <tbody>
-    <% for (const ${section.item} of it.${section.list}) { %>
-${section.row}
+    <% for (const ${section.item} of it.${list}) { %>
+${row}
     <% } %>
     </tbody>
   </table></div>
   <% } %>
 </section>`;
 }
+
+const INCIDENT_ROW = `      <tr class="incident" data-type="<%= a.type %>">
+        <td class="sev sev-<%= a.severity %>"><%= a.severity %></td>
+        <td><bdi><%= a.title %></bdi><br><span class="muted"><%= a.type %></span>
+          <% for (const m of a.markers) { %><span class="tag tag-warn" title="<%= m.detail %>"><%= m.label %></span><% } %>
+          <% if (a.diagnosis) { %><br><span class="diagnosis"><bdi><%= a.diagnosis %></bdi></span><% } %>
+          <% for (const l of a.links) { %><br><a href="<%= l.url %>" rel="noopener noreferrer" target="_blank"><bdi><%= l.title %></bdi></a><% } %></td>
+        <td><bdi><%= a.targetId %></bdi><br><span class="muted"><bdi><%= a.resourceName %></bdi></span></td>
+        <td><time datetime="<%= a.sinceIso %>" title="<%= a.sinceIso %>"><%= a.age %></time></td>
+      </tr>`;
+const REMEDIATION_ROW = `      <tr class="remediation" data-decision="<%= r.decision %>">
+        <td><time datetime="<%= r.atIso %>" title="<%= r.atIso %>"><%= r.age %></time></td>
+        <td><span class="tag tag-<%= r.tone %>"><%= r.decision %></span> <span class="muted"><%= r.mode %></span></td>
+        <td><%= r.action %> <bdi><%= r.job %></bdi><br><span class="muted"><%= r.outcome %></span></td>
+        <td><bdi><%= r.reason %></bdi></td>
+      </tr>`;
+const SILENCE_ROW = `      <tr class="silence">
+        <td><bdi><%= s.matchers %></bdi><br><span class="muted"><%= s.id %></span></td>
+        <td><%= s.until %></td>
+        <td><bdi><%= s.createdBy %></bdi>: <bdi><%= s.comment %></bdi></td>
+      </tr>`;
 
 const PAGE = `${HEAD}
 <body>
@@ -118,23 +135,7 @@ const PAGE = `${HEAD}
   <form method="post" action="<%= it.base %>/status/logout"><button type="submit">Sign out</button></form>
 </header>
 <main>
-${tableSection({
-  id: 'incidents',
-  title: 'Open incidents',
-  list: 'incidents',
-  item: 'a',
-  empty: 'Nothing is firing.',
-  columns: ['Severity', 'Incident', 'Where', 'Since'],
-  row: `      <tr class="incident" data-type="<%= a.type %>">
-        <td class="sev sev-<%= a.severity %>"><%= a.severity %></td>
-        <td><bdi><%= a.title %></bdi><br><span class="muted"><%= a.type %></span>
-          <% for (const m of a.markers) { %><span class="tag tag-warn" title="<%= m.detail %>"><%= m.label %></span><% } %>
-          <% if (a.diagnosis) { %><br><span class="diagnosis"><bdi><%= a.diagnosis %></bdi></span><% } %>
-          <% for (const l of a.links) { %><br><a href="<%= l.url %>" rel="noopener noreferrer" target="_blank"><bdi><%= l.title %></bdi></a><% } %></td>
-        <td><bdi><%= a.targetId %></bdi><br><span class="muted"><bdi><%= a.resourceName %></bdi></span></td>
-        <td><time datetime="<%= a.sinceIso %>" title="<%= a.sinceIso %>"><%= a.age %></time></td>
-      </tr>`,
-})}
+${tableSection({ id: 'incidents', title: 'Open incidents', empty: 'Nothing is firing.', columns: ['Severity', 'Incident', 'Where', 'Since'], item: 'a' }, INCIDENT_ROW)}
 
 <section id="targets" aria-labelledby="h-targets">
   <h2 id="h-targets">Targets and jobs</h2>
@@ -162,34 +163,9 @@ ${tableSection({
   </div>
 </section>
 
-${tableSection({
-  id: 'remediation',
-  title: 'Recent remediation',
-  list: 'remediations',
-  item: 'r',
-  empty: 'No decisions recorded.',
-  columns: ['When', 'Decision', 'Action', 'Why'],
-  row: `      <tr class="remediation" data-decision="<%= r.decision %>">
-        <td><time datetime="<%= r.atIso %>" title="<%= r.atIso %>"><%= r.age %></time></td>
-        <td><span class="tag tag-<%= r.tone %>"><%= r.decision %></span> <span class="muted"><%= r.mode %></span></td>
-        <td><%= r.action %> <bdi><%= r.job %></bdi><br><span class="muted"><%= r.outcome %></span></td>
-        <td><bdi><%= r.reason %></bdi></td>
-      </tr>`,
-})}
+${tableSection({ id: 'remediation', list: 'remediations', title: 'Recent remediation', empty: 'No decisions recorded.', columns: ['When', 'Decision', 'Action', 'Why'], item: 'r' }, REMEDIATION_ROW)}
 
-${tableSection({
-  id: 'silences',
-  title: 'Silences in force',
-  list: 'silences',
-  item: 's',
-  empty: 'None.',
-  columns: ['Matches', 'Until', 'By'],
-  row: `      <tr class="silence">
-        <td><bdi><%= s.matchers %></bdi><br><span class="muted"><%= s.id %></span></td>
-        <td><%= s.until %></td>
-        <td><bdi><%= s.createdBy %></bdi>: <bdi><%= s.comment %></bdi></td>
-      </tr>`,
-})}
+${tableSection({ id: 'silences', title: 'Silences in force', empty: 'None.', columns: ['Matches', 'Until', 'By'], item: 's' }, SILENCE_ROW)}
 </main>
 </body>
 </html>`;
