@@ -75,7 +75,7 @@ export interface ReadPlan {
 /**
  * The reads the job needs. `wants` says which reads apply to it at all (running streaming jobs get events
  * and savepoints; failed or risky ones a diagnosis); `riskRaised` is trouble the listing shows, which reads
- * savepoints and the diagnosis every poll.
+ * savepoints every poll.
  */
 export function planReads(options: {
   memory: TargetMemory;
@@ -125,8 +125,10 @@ export function planReads(options: {
       plan.carriedCheckpoints = sp.stats;
     }
   }
-  // A failed job's diagnosis does not move until the job does; a risky running one is read every poll.
-  if (wants.diagnosis && job.diagnosis && !options.riskRaised) {
+  // A diagnosis follows the job: read again when its listing facts move (risk level included), else on
+  // the full read; a risky running job's symptom text may change in between, at most fullReadEvery - 1
+  // polls late (its savepoints, where its findings come from, are read every poll).
+  if (wants.diagnosis && job.diagnosis) {
     plan.diagnosis = false;
     plan.carriedDiagnosis = job.diagnosis;
   }

@@ -85,12 +85,16 @@ describe('alibaba-flink per-job reads on change (issue 17)', () => {
     const risky = first.snapshot.jobs.filter((j) => j.labels['riskLevel'] === 'RISK_LEVEL_HIGH').length;
     expect(risky).toBe(1);
     const perPoll: number[] = [];
+    let diagnoses = 0;
     // Polls a second apart: nothing moves at the vendor, no checkpoint is due; only the full reads read.
     for (let poll = 1; poll <= 3; poll++) {
       h.clock.advance(1_000);
       const { snapshot } = await h.poll();
       expect(snapshot.errors).toEqual([]);
       perPoll.push((snapshot.apiCalls['ListJobs'] ?? 0) - risky);
+      diagnoses += snapshot.apiCalls['GetJobDiagnosis'] ?? 0;
+      // The risky job's diagnosis, read or carried, stays on its error text.
+      expect(jobByName(snapshot, 'inventory_sync').lastError).toMatch(/diagnosis: /);
       // The two namespaces' feeds, read whole and quiet: every job's events are carried, full read or not.
       expect(snapshot.apiCalls['GetEvents']).toBe(NAMESPACES);
       expect(snapshot.apiCalls['ListSavepoints'] ?? 0).toBeLessThan(
@@ -104,6 +108,9 @@ describe('alibaba-flink per-job reads on change (issue 17)', () => {
     }
     for (const n of perPoll) expect(n).toBeLessThan(deployments - risky);
     expect(perPoll.reduce((a, b) => a + b, 0)).toBe(deployments - risky);
+    // The risky running job's diagnosis is read on its full read only, its listing being unchanged.
+    expect(first.snapshot.apiCalls['GetJobDiagnosis']).toBe(risky);
+    expect(diagnoses).toBe(risky);
   }, 60_000);
 
   it('a failed read is missing evidence and is read again the next poll', async () => {
