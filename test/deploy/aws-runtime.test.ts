@@ -25,6 +25,7 @@ import {
 import { buildEvent } from '../../lib/events/build.js';
 import { parseEventBridgeEvent } from '../../lib/events/envelope.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
+import { dliJobFailed } from '../support/events.js';
 
 /**
  * There is no local EventBridge, so the bus is tested with a fake `send` at the AWS SDK boundary (the
@@ -33,22 +34,12 @@ import type { JobwatchEvent } from '../../lib/events/schema.js';
 
 function event(i: number, summaryBytes = 10): JobwatchEvent {
   return buildEvent({
-    type: 'job.failed',
-    provider: 'huawei-dli',
-    targetId: 'dli-prod',
-    region: 'cn-north-4',
-    resource: {
-      key: `huawei-dli/dli-prod/job/${i}`,
-      kind: 'job',
+    ...dliJobFailed(i, Date.UTC(2026, 0, 1), {
       name: `etl-${i}`,
-      vendorId: String(i),
-      scope: { kind: 'project', id: 'p1' },
-    },
-    severity: 'critical',
-    status: 'firing',
-    title: `etl-${i} failed`,
+      key: `huawei-dli/dli-prod/job/${i}`,
+      projectId: 'p1',
+    }),
     summary: 'x'.repeat(summaryBytes),
-    startsAtMs: Date.UTC(2026, 0, 1),
     atMs: Date.UTC(2026, 0, 1),
   });
 }

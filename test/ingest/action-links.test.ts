@@ -4,8 +4,8 @@ import { ackHistory, activeAcks } from '../../lib/alerts/acks.js';
 import { signActionToken } from '../../lib/alerts/action-links.js';
 import { listSilences } from '../../lib/alerts/silences.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
-import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-server.js';
-import { type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
+import type { WebhookServer } from '../../lib/ingest/http-server.js';
+import type { ChatSink } from '../../lib/sandbox/chat-sink.js';
 import {
   CHANNEL_CONFIGS,
   jobEvent,
@@ -14,7 +14,15 @@ import {
   sinkEnv,
   UNPACED_SINK_RATES,
 } from '../alerts/helpers.js';
-import { type Harness, notifierFor, notifyOnce, startHarness, testConfigYaml } from './helpers.js';
+import {
+  type ChatHarness,
+  type Harness,
+  notifierFor,
+  notifyOnce,
+  startChatHarness,
+  stopChatHarness,
+  testConfigYaml,
+} from './helpers.js';
 
 let sink: ChatSink;
 let h: Harness;
@@ -24,8 +32,8 @@ const links: Record<string, string> = {};
 
 const TYPES = Object.keys(CHANNEL_CONFIGS);
 
+let started: ChatHarness;
 beforeAll(async () => {
-  sink = await startChatSink({ secrets: SINK_SECRETS, rateLimits: UNPACED_SINK_RATES });
   const yaml = `${testConfigYaml()}
 channels: ${JSON.stringify(Object.values(CHANNEL_CONFIGS))}
 route:
@@ -33,8 +41,12 @@ route:
   groupWaitSeconds: 0
   routes: ${JSON.stringify(TYPES.filter((t) => t !== 'webhook').map((t) => ({ receiver: t, continue: true })))}
 `;
-  h = await startHarness({ yaml });
-  server = await startWebhookServer({ handler: h.handler });
+  started = await startChatHarness({
+    yaml,
+    env: () => ({}),
+    sink: { secrets: SINK_SECRETS, rateLimits: UNPACED_SINK_RATES },
+  });
+  ({ sink, h, server } = started);
   firing = jobEvent({ name: 'act-job', startsAtMs: h.clock.nowMs - 60_000 });
   await notifyOnce(h, sinkEnv(sink), [firing]);
   const slack = JSON.stringify(sink.messages.find((m) => m.channel === 'slack')?.body);
@@ -44,11 +56,7 @@ route:
     links[m[2] as string] = m[1] as string;
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await h?.stop();
-  await sink?.stop();
-});
+afterAll(async () => stopChatHarness(started));
 
 beforeEach(() => {
   h.clock.nowMs = Date.now();

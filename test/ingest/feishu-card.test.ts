@@ -8,18 +8,19 @@ import { activeAcks } from '../../lib/alerts/acks.js';
 import { chatActionHistory } from '../../lib/alerts/chat-actions.js';
 import { listSilences } from '../../lib/alerts/silences.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
-import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-server.js';
+import type { WebhookServer } from '../../lib/ingest/http-server.js';
+import { type ChatSink, FEISHU_SINK_APP, type FeishuPress } from '../../lib/sandbox/chat-sink.js';
 import {
-  type ChatSink,
-  FEISHU_SINK_APP,
-  type FeishuPress,
-  startChatSink,
-} from '../../lib/sandbox/chat-sink.js';
-import { jobEvent } from '../alerts/helpers.js';
-import { type Harness, notifyOnce, SECRETS, startHarness, testConfigYaml } from './helpers.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: card bodies are inspected loosely.
-type Loose = Record<string, any>;
+  type ChatHarness,
+  FIRING_ALERT_BUTTONS,
+  type Harness,
+  type Loose,
+  notifyFreshAlerts,
+  SECRETS,
+  startChatHarness,
+  stopChatHarness,
+  testConfigYaml,
+} from './helpers.js';
 
 const ONCALL = 'ou_oncall0001';
 const STRANGER = 'ou_stranger01';
@@ -30,30 +31,24 @@ let h: Harness;
 let server: WebhookServer;
 let firing: JobwatchEvent;
 let message: Loose;
-let env: NodeJS.ProcessEnv;
+
+/** An interactive Feishu receiver through the sink's app, its callbacks checked with `verificationToken`. */
+const feishuChannel = (name: string, verificationToken: string, more: string[]) => `  - name: ${name}
+    type: feishu
+    url: env:FEISHU_API
+    interactive:
+      appId: ${FEISHU_SINK_APP.appId}
+      appSecret: env:JW_FEISHU_APP_SECRET
+      chatId: ${FEISHU_SINK_APP.chatId}
+      verificationToken: env:${verificationToken}
+${more.map((line) => `      ${line}\n`).join('')}`;
 
 const yaml = () => `${testConfigYaml()}
 channels:
-  - name: oncall-feishu
-    type: feishu
-    url: env:FEISHU_API
-    interactive:
-      appId: ${FEISHU_SINK_APP.appId}
-      appSecret: env:JW_FEISHU_APP_SECRET
-      chatId: ${FEISHU_SINK_APP.chatId}
-      verificationToken: env:JW_FEISHU_VERIFICATION_TOKEN
-      encryptKey: env:JW_FEISHU_ENCRYPT_KEY
-      allow: { ack: [${ONCALL}], silence: [${ONCALL}] }
-  - name: plain-feishu
-    type: feishu
-    url: env:FEISHU_API
-    interactive:
-      appId: ${FEISHU_SINK_APP.appId}
-      appSecret: env:JW_FEISHU_APP_SECRET
-      chatId: ${FEISHU_SINK_APP.chatId}
-      verificationToken: env:JW_FEISHU_PLAIN_TOKEN
-      allow: { ack: ['*'] }
-route:
+${feishuChannel('oncall-feishu', 'JW_FEISHU_VERIFICATION_TOKEN', [
+  'encryptKey: env:JW_FEISHU_ENCRYPT_KEY',
+  `allow: { ack: [${ONCALL}], silence: [${ONCALL}] }`,
+])}${feishuChannel('plain-feishu', 'JW_FEISHU_PLAIN_TOKEN', ["allow: { ack: ['*'] }"])}route:
   receiver: oncall-feishu
   groupWaitSeconds: 0
 `;
@@ -71,32 +66,25 @@ const press = (action: string, openId = ONCALL, extra: Partial<FeishuPress> = {}
     ...extra,
   });
 
+let started: ChatHarness;
 beforeAll(async () => {
-  sink = await startChatSink();
-  env = {
-    FEISHU_API: `${sink.url}/feishu`,
-    JW_FEISHU_APP_SECRET: FEISHU_SINK_APP.appSecret,
-    JW_FEISHU_PLAIN_TOKEN: PLAIN_TOKEN,
-  };
-  h = await startHarness({ yaml: yaml(), env });
-  server = await startWebhookServer({ handler: h.handler });
+  started = await startChatHarness({
+    yaml: yaml(),
+    env: (chat) => ({
+      FEISHU_API: `${chat.url}/feishu`,
+      JW_FEISHU_APP_SECRET: FEISHU_SINK_APP.appSecret,
+      JW_FEISHU_PLAIN_TOKEN: PLAIN_TOKEN,
+    }),
+  });
+  ({ sink, h, server } = started);
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await h?.stop();
-  await sink?.stop();
-});
+afterAll(async () => stopChatHarness(started));
 
 beforeEach(async () => {
-  h.clock.nowMs = Date.now();
-  sink.clear();
-  const id = Math.random().toString(36).slice(2, 8);
-  firing = jobEvent({ name: `pay-${id}`, targetId: `prod-${id}`, startsAtMs: h.clock.nowMs - 60_000 });
-  await notifyOnce(h, env, [firing]);
-  message = sink.messages.find((m) => JSON.stringify(m.body).includes(firing.data.fingerprint))
-    ?.body as Loose;
-  sink.clear();
+  let events: JobwatchEvent[];
+  ({ events, message } = await notifyFreshAlerts(started, ['pay']));
+  firing = events[0] as JobwatchEvent;
 });
 
 const buttonsOf = (card: Loose, fingerprint: string) =>
@@ -108,12 +96,9 @@ const buttonsOf = (card: Loose, fingerprint: string) =>
 describe('Feishu cards', () => {
   it('an interactive receiver sends the card through the app, with buttons instead of signed links', () => {
     expect(message.receive_id).toBe(FEISHU_SINK_APP.chatId);
-    expect(buttonsOf(message.card, firing.data.fingerprint).map((b) => b.text.content)).toEqual([
-      'Acknowledge',
-      'Silence 1 h',
-      'Silence 4 h',
-      'Open console',
-    ]);
+    expect(buttonsOf(message.card, firing.data.fingerprint).map((b) => b.text.content)).toEqual(
+      FIRING_ALERT_BUTTONS,
+    );
     expect(JSON.stringify(message)).not.toContain('/act?t=');
   });
 });

@@ -3,6 +3,7 @@ import { INGEST_DEADLETTER_PK, replayIngestDeadLetters } from '../../lib/ingest/
 import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-server.js';
 import { signPayload } from '../../lib/ingest/signing.js';
 import { silentLogger } from '../../lib/observability/logger.js';
+import { dliJobFailed } from '../support/events.js';
 import { apiEvent, type Harness, responseJson, SECRETS, startHarness } from './helpers.js';
 
 let h: Harness;
@@ -27,25 +28,7 @@ beforeEach(() => {
 let seq = 0;
 function eventInput(overrides: Record<string, unknown> = {}) {
   seq += 1;
-  return {
-    type: 'job.failed',
-    provider: 'huawei-dli',
-    targetId: 'dli-prod',
-    region: 'cn-north-4',
-    resource: {
-      key: `huawei-dli/cn-north-4/project:p/job:${seq}`,
-      kind: 'job',
-      name: `nightly-${seq}`,
-      vendorId: String(seq),
-      scope: { kind: 'project', id: 'p' },
-    },
-    severity: 'critical',
-    status: 'firing',
-    title: `nightly-${seq} failed`,
-    summary: 'exit code 1',
-    startsAtMs: h.clock.nowMs - 1000,
-    ...overrides,
-  };
+  return { ...dliJobFailed(seq, h.clock.nowMs - 1000), ...overrides };
 }
 
 function signed(

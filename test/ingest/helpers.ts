@@ -13,10 +13,18 @@ import { createSecretResolver } from '../../lib/config/secrets.js';
 import type { EventBus, PublishResult } from '../../lib/events/bus.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
 import { createWebhookHandler, type WebhookApp, type WebhookDeps } from '../../lib/ingest/handler.js';
+import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-server.js';
 import { smnStringToSign } from '../../lib/ingest/smn.js';
 import { silentLogger } from '../../lib/observability/logger.js';
+import {
+  type ChatChannel,
+  type ChatSink,
+  type ChatSinkOptions,
+  startChatSink,
+} from '../../lib/sandbox/chat-sink.js';
 import { createLocalStore } from '../../lib/state/local.js';
 import type { Store } from '../../lib/state/store.js';
+import { jobEvent } from '../alerts/helpers.js';
 
 export const PROJECT_ID = '0a419ac94f80f2c62f14c01e34000001';
 export const REGION = 'cn-north-4';
@@ -242,10 +250,6 @@ export async function startHarness(
   return { config, store: local.store, bus, handler, polls, clock, stop: local.stop };
 }
 
-/**
- * Sends `events` through a notifier on the harness's config, store and clock (env: the chat sink's URLs
- * and secrets next to SECRETS), as the notify function would: handle, flush, close.
- */
 /** A notifier on the harness's config, store and clock, resolving `env` and the test secrets. */
 export function notifierFor(harness: Harness, env: NodeJS.ProcessEnv) {
   return createNotifier({
@@ -257,6 +261,10 @@ export function notifierFor(harness: Harness, env: NodeJS.ProcessEnv) {
   });
 }
 
+/**
+ * Sends `events` through a notifier on the harness's config, store and clock (env: the chat sink's URLs
+ * and secrets next to SECRETS), as the notify function would: handle, flush, close.
+ */
 export async function notifyOnce(harness: Harness, env: NodeJS.ProcessEnv, events: JobwatchEvent[]) {
   const notifier = notifierFor(harness, env);
   await notifier.handle(events);
@@ -349,4 +357,65 @@ export function smnMessage(
   const toSign = smnStringToSign(message as never);
   message.signature = sign(hash, Buffer.from(toSign, 'utf8'), keyPem).toString('base64');
   return message;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: chat bodies (Slack blocks, Feishu cards) are inspected loosely.
+export type Loose = Record<string, any>;
+
+/** The buttons an interactive chat receiver (Slack, Feishu) puts on a firing alert, in order. */
+export const FIRING_ALERT_BUTTONS = ['Acknowledge', 'Silence 1 h', 'Silence 4 h', 'Open console'];
+
+/** A chat sink, a harness whose env points at the sink, and the webhook server in front of the harness. */
+export interface ChatHarness {
+  sink: ChatSink;
+  h: Harness;
+  server: WebhookServer;
+  env: NodeJS.ProcessEnv;
+}
+
+export async function startChatHarness(options: {
+  yaml: string;
+  /** The env references of the config, for this sink. */
+  env: (sink: ChatSink) => NodeJS.ProcessEnv;
+  sink?: ChatSinkOptions;
+}): Promise<ChatHarness> {
+  const sink = await startChatSink(options.sink);
+  const env = options.env(sink);
+  const h = await startHarness({ yaml: options.yaml, env });
+  const server = await startWebhookServer({ handler: h.handler });
+  return { sink, h, server, env };
+}
+
+/** Stops what `startChatHarness` started, the server first; what did not start is skipped. */
+export async function stopChatHarness(started: Partial<ChatHarness>): Promise<void> {
+  await started.server?.stop();
+  await started.h?.stop();
+  await started.sink?.stop();
+}
+
+/**
+ * Gives a test alerts of its own: one job for each prefix, named `<prefix>-<random>`, all on one target of
+ * their own (fresh fingerprints, one new group sent at once), firing for a minute on the real clock, sent
+ * through the harness's notifier. The sink is cleared before and after; returns the events and the body of
+ * the message (of `channel`, when given) that holds the first one.
+ */
+export async function notifyFreshAlerts(
+  { sink, h, env }: ChatHarness,
+  prefixes: string[],
+  channel?: ChatChannel,
+): Promise<{ events: JobwatchEvent[]; message: Loose }> {
+  h.clock.nowMs = Date.now();
+  sink.clear();
+  const id = Math.random().toString(36).slice(2, 8);
+  const targetId = `prod-${id}`;
+  const events = prefixes.map((prefix) =>
+    jobEvent({ name: `${prefix}-${id}`, targetId, startsAtMs: h.clock.nowMs - 60_000 }),
+  );
+  await notifyOnce(h, env, events);
+  const fingerprint = events[0]?.data.fingerprint ?? '';
+  const sent = sink.messages.find(
+    (m) => (!channel || m.channel === channel) && JSON.stringify(m.body).includes(fingerprint),
+  );
+  sink.clear();
+  return { events, message: sent?.body as Loose };
 }

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { INGEST_DEADLETTER_PK } from '../../lib/ingest/accept.js';
 import { signPayload } from '../../lib/ingest/signing.js';
+import { dliJobFailed } from '../support/events.js';
 import { apiEvent, type Harness, SECRETS, startHarness } from './helpers.js';
 
 let h: Harness;
@@ -22,19 +23,7 @@ const LEAK = /leak\d/i;
 
 function leakyEvent(seq: number) {
   return {
-    type: 'job.failed',
-    provider: 'huawei-dli',
-    targetId: 'dli-prod',
-    region: 'cn-north-4',
-    resource: {
-      key: `huawei-dli/cn-north-4/project:p/job:${seq}`,
-      kind: 'job',
-      name: `nightly-${seq}`,
-      vendorId: String(seq),
-      scope: { kind: 'project', id: 'p' },
-    },
-    severity: 'critical',
-    status: 'firing',
+    ...dliJobFailed(seq, h.clock.nowMs - 1000),
     title: `nightly-${seq} failed: jdbc:mysql://etl:Leak1-Title@db/x`,
     summary: 'exit 1; Authorization: Bearer Leak2-Summary-0123; {"password":"Leak3 Summary"}',
     labels: { conn: 'redis://:Leak4-Label@cache:6379' },
@@ -43,7 +32,6 @@ function leakyEvent(seq: number) {
       { title: 'console', url: 'https://console.example.com/dli/jobs/1' },
       { title: 'hook', url: 'https://hooks.slack.com/services/T0/B0/Leak6Link' },
     ],
-    startsAtMs: h.clock.nowMs - 1000,
   };
 }
 

@@ -10,12 +10,21 @@ import { listSilences } from '../../lib/alerts/silences.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
 import type { DeferredTask } from '../../lib/ingest/handler.js';
 import { startWebhookServer, type WebhookServer } from '../../lib/ingest/http-server.js';
-import { type ChatSink, startChatSink } from '../../lib/sandbox/chat-sink.js';
+import type { ChatSink } from '../../lib/sandbox/chat-sink.js';
 import { jobEvent, resolvedOf, sinkEnv } from '../alerts/helpers.js';
-import { type Harness, notifyOnce, SECRETS, startHarness, testConfigYaml } from './helpers.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: Slack bodies are inspected loosely.
-type Loose = Record<string, any>;
+import {
+  type ChatHarness,
+  FIRING_ALERT_BUTTONS,
+  type Harness,
+  type Loose,
+  notifyFreshAlerts,
+  notifyOnce,
+  SECRETS,
+  startChatHarness,
+  startHarness,
+  stopChatHarness,
+  testConfigYaml,
+} from './helpers.js';
 
 const ONCALL = 'U0ONCALL1';
 const STRANGER = 'U0STRANGER';
@@ -68,31 +77,23 @@ const press = (
 const updatesAt = (responseUrl: string) =>
   sink.messages.filter((m) => m.path === new URL(responseUrl).pathname).map((m) => m.body as Loose);
 
+let started: ChatHarness;
 beforeAll(async () => {
-  sink = await startChatSink({ rateLimits: { slackPerSecond: 1000, pagerdutyPerMinute: 1000 } });
-  h = await startHarness({ yaml: yaml(), env: sinkEnv(sink) });
-  server = await startWebhookServer({ handler: h.handler });
+  started = await startChatHarness({
+    yaml: yaml(),
+    env: sinkEnv,
+    sink: { rateLimits: { slackPerSecond: 1000, pagerdutyPerMinute: 1000 } },
+  });
+  ({ sink, h, server } = started);
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await h?.stop();
-  await sink?.stop();
-});
+afterAll(async () => stopChatHarness(started));
 
 beforeEach(async () => {
-  // Each test gets its own alerts: a fresh job name is a fresh fingerprint.
-  h.clock.nowMs = Date.now();
-  sink.clear();
-  const id = Math.random().toString(36).slice(2, 8);
-  // Its own target too: one new group (grouped by alertname and target), sent at once.
-  const targetId = `prod-${id}`;
-  firing = jobEvent({ name: `pay-${id}`, targetId, startsAtMs: h.clock.nowMs - 60_000 });
-  other = jobEvent({ name: `etl-${id}`, targetId, startsAtMs: h.clock.nowMs - 60_000 });
-  await notifyAll([firing, other]);
-  const bodies = sink.messages.filter((m) => m.channel === 'slack').map((m) => m.body as Loose);
-  message = bodies.find((b) => JSON.stringify(b).includes(firing.data.fingerprint)) as Loose;
-  sink.clear();
+  // Each test gets its own alerts, in one group of their own sent at once; the press goes to the first.
+  let events: JobwatchEvent[];
+  ({ events, message } = await notifyFreshAlerts(started, ['pay', 'etl'], 'slack'));
+  [firing, other] = events as [JobwatchEvent, JobwatchEvent];
 });
 
 describe('Slack buttons', () => {
@@ -100,12 +101,7 @@ describe('Slack buttons', () => {
     const actions = (message.blocks as Loose[]).find(
       (b) => b.type === 'actions' && b.block_id === `jobwatch:${firing.data.fingerprint}`,
     );
-    expect(actions?.elements.map((e: Loose) => e.text.text)).toEqual([
-      'Acknowledge',
-      'Silence 1 h',
-      'Silence 4 h',
-      'Open console',
-    ]);
+    expect(actions?.elements.map((e: Loose) => e.text.text)).toEqual(FIRING_ALERT_BUTTONS);
     expect(JSON.stringify(message)).not.toContain('/act?t=');
   });
 });

@@ -194,38 +194,45 @@ describe('status page rendering', () => {
   });
 });
 
+/** The page for one firing `job.failed` alert on job etl (DLI), refreshed every 30 s; `alert` adds to it. */
+function pageWithAlert(alert: Record<string, unknown>): string {
+  return renderPage(
+    pageModel(
+      {
+        nowMs: START_MS,
+        firing: [
+          {
+            fingerprint: '0123456789abcdef',
+            type: 'job.failed',
+            severity: 'critical',
+            targetId: 'dli-prod',
+            provider: 'huawei-dli',
+            resourceName: 'etl',
+            title: 'Job etl FAILED',
+            startsAtMs: START_MS - 60_000,
+            ...alert,
+          },
+        ],
+        targets: [],
+        remediations: [],
+        silences: [],
+      },
+      [],
+      30,
+    ),
+  );
+}
+
 describe('status page model', () => {
   it('shows a diagnosis and http(s) links, and drops javascript: and data: links', () => {
-    const html = renderPage(
-      pageModel(
-        {
-          nowMs: START_MS,
-          firing: [
-            {
-              fingerprint: '0123456789abcdef',
-              type: 'job.failed',
-              severity: 'critical',
-              targetId: 'dli-prod',
-              provider: 'huawei-dli',
-              resourceName: 'etl',
-              title: 'Job etl FAILED',
-              startsAtMs: START_MS - 60_000,
-              diagnosis: { category: 'sink', summary: 'The sink refused writes.', hint: 'the database' },
-              links: [
-                { title: 'console', url: 'https://console.example.com/dli?job=1&x="y"' },
-                { title: 'evil', url: 'javascript:alert(1)' },
-                { title: 'data', url: 'data:text/html,<script>alert(1)</script>' },
-              ],
-            },
-          ],
-          targets: [],
-          remediations: [],
-          silences: [],
-        },
-        [],
-        30,
-      ),
-    );
+    const html = pageWithAlert({
+      diagnosis: { category: 'sink', summary: 'The sink refused writes.', hint: 'the database' },
+      links: [
+        { title: 'console', url: 'https://console.example.com/dli?job=1&x="y"' },
+        { title: 'evil', url: 'javascript:alert(1)' },
+        { title: 'data', url: 'data:text/html,<script>alert(1)</script>' },
+      ],
+    });
     expect(html).toContain('The sink refused writes. Check: the database');
     expect(html).toContain('href="https://console.example.com/dli?job=1&amp;x=&quot;y&quot;"');
     expect(html).not.toContain('javascript:');
@@ -236,31 +243,9 @@ describe('status page model', () => {
 
 describe('status page acknowledged alerts', () => {
   it('marks an acknowledged incident with who and until when', () => {
-    const html = renderPage(
-      pageModel(
-        {
-          nowMs: START_MS,
-          firing: [
-            {
-              fingerprint: '0123456789abcdef',
-              type: 'job.failed',
-              severity: 'critical',
-              targetId: 'dli-prod',
-              provider: 'huawei-dli',
-              resourceName: 'etl',
-              title: 'Job etl FAILED',
-              startsAtMs: START_MS - 60_000,
-              acknowledged: { by: 'ana (slack U0ANA)', untilMs: START_MS + 4 * 3600_000, comment: '' },
-            },
-          ],
-          targets: [],
-          remediations: [],
-          silences: [],
-        },
-        [],
-        30,
-      ),
-    );
+    const html = pageWithAlert({
+      acknowledged: { by: 'ana (slack U0ANA)', untilMs: START_MS + 4 * 3600_000, comment: '' },
+    });
     expect(html).toContain('title="by ana (slack U0ANA) until 16:00 UTC">acknowledged</span>');
   });
 });
