@@ -8,9 +8,9 @@ import type { AlertGroupMessage } from '../../lib/alerts/channels/types.js';
 import { buildWecomPayload, wecomConfigSchema } from '../../lib/alerts/channels/wecom/index.js';
 import { matchRoutes, routeTree } from '../../lib/alerts/route.js';
 import { alertLabels } from '../../lib/alerts/silences.js';
-import { toAlertView } from '../../lib/alerts/view.js';
 import { parseConfig } from '../../lib/config/load.js';
 import type { JobwatchEvent } from '../../lib/events/index.js';
+import { groupMessage } from '../alerts/helpers.js';
 import { Driver, makeJob, T0 } from './factories.js';
 
 function failedEvents(): JobwatchEvent[] {
@@ -33,6 +33,13 @@ function failedEvents(): JobwatchEvent[] {
 describe('owner and env', () => {
   const events = failedEvents();
   const byName = (name: string) => events.find((e) => e.data.resource.name === name) as JobwatchEvent;
+  /** The message an `oncall` receiver gets for these firing events, grouped by alert name only. */
+  const message = (firing: JobwatchEvent[]): AlertGroupMessage =>
+    groupMessage(firing, {
+      receiver: 'oncall',
+      groupLabels: { alertname: 'job.failed' },
+      nowMs: T0 + 5 * 60_000,
+    });
 
   it('labels job events per target and per job glob, the job layer winning key by key', () => {
     expect(byName('orders-etl').data.labels).toMatchObject({ env: 'prod', owner: 'data-platform' });
@@ -41,11 +48,7 @@ describe('owner and env', () => {
 
   it('routes match on owner and env', () => {
     const config = parseConfig({
-      channels: [
-        { name: 'ops', type: 'webhook', url: 'env:X' },
-        { name: 'alice', type: 'webhook', url: 'env:X' },
-        { name: 'prod-pager', type: 'webhook', url: 'env:X' },
-      ],
+      channels: ['ops', 'alice', 'prod-pager'].map((name) => ({ name, type: 'webhook', url: 'env:X' })),
       route: {
         receiver: 'ops',
         routes: [
@@ -62,40 +65,18 @@ describe('owner and env', () => {
   });
 
   it('messages show the environment in the title and the owner', () => {
-    const view = toAlertView(byName('payments-agg'));
-    const message = {
-      receiver: 'oncall',
-      groupKey: 'root:abc',
-      groupLabels: { alertname: 'job.failed' },
-      reason: 'first' as const,
-      status: 'firing' as const,
-      firing: [view],
-      resolved: [],
-      omitted: 0,
-      nowMs: T0 + 5 * 60_000,
-    };
-    expect(messageTitle(message)).toBe('[FIRING:1] job.failed · env=prod');
-    const text = (buildSlackPayload(message).blocks[2] as { text: { text: string } }).text.text;
+    const alice = message([byName('payments-agg')]);
+    expect(messageTitle(alice)).toBe('[FIRING:1] job.failed · env=prod');
+    const text = (buildSlackPayload(alice).blocks[2] as { text: { text: string } }).text.text;
     expect(text.split('\n')[0]).toBe('🔴 *CRITICAL* *[prod]* Job payments-agg FAILED');
     expect(text.split('\n')[1]).toContain('· owner alice');
     // Grouped by env already: the title does not repeat it.
-    expect(messageTitle({ ...message, groupLabels: { alertname: 'job.failed', env: 'prod' } })).toBe(
+    expect(messageTitle({ ...alice, groupLabels: { alertname: 'job.failed', env: 'prod' } })).toBe(
       '[FIRING:1] job.failed · env=prod',
     );
   });
 
   describe('native owner mentions', () => {
-    const message = (events: JobwatchEvent[]): AlertGroupMessage => ({
-      receiver: 'oncall',
-      groupKey: 'root:abc',
-      groupLabels: { alertname: 'job.failed' },
-      reason: 'first',
-      status: 'firing',
-      firing: events.map(toAlertView),
-      resolved: [],
-      omitted: 0,
-      nowMs: T0 + 5 * 60_000,
-    });
     const both = message(events);
 
     it('Slack mentions the owner by member id, once, only for owners it knows', () => {

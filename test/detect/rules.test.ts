@@ -24,6 +24,12 @@ const failed = (overrides: Partial<JobSnapshot> = {}) =>
   job({ state: 'FAILED', stateSinceMs: at(0.5), lastError: 'java.lang.OutOfMemoryError', ...overrides });
 const cp = (checkpoints: JobSnapshot['checkpoints'], overrides: Partial<JobSnapshot> = {}) =>
   running({ checkpoints, ...overrides });
+/** Running, listing these checkpoint failures: checkpoint id -> the minute it failed. */
+const cpFailures = (failedAt: Record<number, number>, overrides: Partial<JobSnapshot> = {}) =>
+  cp(
+    { recentFailures: Object.entries(failedAt).map(([id, m]) => ({ id: Number(id), atMs: at(m) })) },
+    overrides,
+  );
 const fo = (...minutes: number[]) =>
   running({ failovers: minutes.map((m) => ({ atMs: at(m), message: `TaskManager lost at ${m}` })) });
 const metric = (name: string, value: number, m: number) => ({ name, value, atMs: at(m) });
@@ -320,58 +326,17 @@ const rows: Row[] = [
   {
     rule: 'checkpoint failures by id',
     polls: [
-      {
-        jobs: [
-          cp({
-            recentFailures: [
-              { id: 1, atMs: at(-5) },
-              { id: 2, atMs: at(-4) },
-            ],
-          }),
-        ],
-      },
-      {
-        jobs: [
-          cp({
-            recentFailures: [
-              { id: 1, atMs: at(-5) },
-              { id: 2, atMs: at(-4) },
-              { id: 3, atMs: at(0.5) },
-            ],
-          }),
-        ],
-      },
-      {
-        jobs: [
-          cp({
-            recentFailures: [
-              { id: 1, atMs: at(-5) },
-              { id: 2, atMs: at(-4) },
-              { id: 3, atMs: at(0.5) },
-            ],
-          }),
-        ],
-      },
-      {
-        jobs: [
-          cp({
-            recentFailures: [
-              { id: 2, atMs: at(-4) },
-              { id: 3, atMs: at(0.5) },
-            ],
-          }),
-        ],
-      },
+      { jobs: [cpFailures({ 1: -5, 2: -4 })] },
+      { jobs: [cpFailures({ 1: -5, 2: -4, 3: 0.5 })] },
+      { jobs: [cpFailures({ 1: -5, 2: -4, 3: 0.5 })] },
+      { jobs: [cpFailures({ 2: -4, 3: 0.5 })] },
     ],
     expect: [[], ['checkpoint.failed:firing:warning'], [], ['checkpoint.failed:resolved:warning']],
   },
   // An empty failure list is a baseline too: the first failed id after it is new.
   {
     rule: 'first failure after an empty list',
-    polls: [
-      { jobs: [cp({ recentFailures: [] })] },
-      { jobs: [cp({ recentFailures: [{ id: 5, atMs: at(0.5) }] })] },
-    ],
+    polls: [{ jobs: [cpFailures({})] }, { jobs: [cpFailures({ 5: 0.5 })] }],
     expect: [[], ['checkpoint.failed:firing:warning']],
   },
   // Without ids, the growth of the cumulative failed count is what is new.
@@ -410,20 +375,8 @@ const rows: Row[] = [
   {
     rule: 'id cursor reset on instance change',
     polls: [
-      {
-        jobs: [
-          cp(
-            {
-              recentFailures: [
-                { id: 40, atMs: at(-3) },
-                { id: 41, atMs: at(-2) },
-              ],
-            },
-            { instanceId: 'i-1' },
-          ),
-        ],
-      },
-      { jobs: [cp({ recentFailures: [{ id: 1, atMs: at(0.7) }] }, { instanceId: 'i-2' })] },
+      { jobs: [cpFailures({ 40: -3, 41: -2 }, { instanceId: 'i-1' })] },
+      { jobs: [cpFailures({ 1: 0.7 }, { instanceId: 'i-2' })] },
     ],
     expect: [[], ['checkpoint.failed:firing:warning']],
   },
@@ -431,9 +384,9 @@ const rows: Row[] = [
   {
     rule: 'reset across a poll without checkpoint data',
     polls: [
-      { jobs: [cp({ recentFailures: [{ id: 40, atMs: at(-3) }] }, { instanceId: 'i-1' })] },
+      { jobs: [cpFailures({ 40: -3 }, { instanceId: 'i-1' })] },
       { jobs: [job({ state: 'PENDING', instanceId: 'i-2' })] },
-      { jobs: [cp({ recentFailures: [{ id: 2, atMs: at(1.5) }] }, { instanceId: 'i-2' })] },
+      { jobs: [cpFailures({ 2: 1.5 }, { instanceId: 'i-2' })] },
     ],
     expect: [[], [], ['checkpoint.failed:firing:warning']],
   },

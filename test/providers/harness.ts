@@ -124,6 +124,20 @@ export function actionTarget(job: JobSnapshot): ActionTarget {
   };
 }
 
+/** A Flink streaming job as an action target, named by its vendor id; `key` is ours and no vendor reads it. */
+export const streamJobTarget = (
+  vendorId: string,
+  scope: ActionTarget['scope'],
+  key = vendorId,
+): ActionTarget => ({
+  key,
+  kind: 'job',
+  jobKind: 'flink-stream',
+  vendorId,
+  scope,
+  name: vendorId,
+});
+
 /**
  * Starts a harness before each test and stops it after the test. The returned object reads through to the
  * current test's harness, so a test file writes `h.poll()` as with a harness of its own.

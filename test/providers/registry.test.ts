@@ -16,6 +16,7 @@ import { EMULATORS_BY_PROVIDER } from '../../lib/providers/emulators.js';
 import { PROVIDERS_BY_ID, registeredProviders } from '../../lib/providers/registry.js';
 import type { ActionTarget, Provider, ProviderContext } from '../../lib/providers/types.js';
 import { startChatSink } from '../../lib/sandbox/chat-sink.js';
+import { streamJobTarget } from './harness.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -98,14 +99,7 @@ describe.each(registeredProviders().map((p) => [p.id, p] as [string, Provider]))
     // Never parsed or read: the provider must refuse it before looking inside.
     const target = { id: 'other', provider: other.id, region: 'anywhere', options: {} } as TargetConfig;
     const ctx: ProviderContext = { now: () => 0, secrets: async () => 'x', logger: silentLogger };
-    const resource: ActionTarget = {
-      key: 'k',
-      kind: 'job',
-      jobKind: 'flink-stream',
-      vendorId: '1',
-      scope: { kind: 'project', id: 'p' },
-      name: 'job',
-    };
+    const resource = streamJobTarget('1', { kind: 'project', id: 'p' }, 'k');
     const message = `target other is a ${other.id} target, not a ${provider.id} one`;
     await expect(provider.collect(target, ctx)).rejects.toThrow(new WrongProviderError(provider.id, target));
     await expect(provider.collect(target, ctx)).rejects.toThrow(message);

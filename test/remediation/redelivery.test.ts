@@ -117,25 +117,15 @@ describe('huawei-dli: duplicate, late and out-of-order delivery of every trigger
   ];
 
   async function startWorld(type: EventType, action: ActionName) {
-    const { createDliEmulator } = await import('../../lib/providers/huawei-dli/sandbox.js');
+    const { createDliEmulator, flinkJob } = await import('../../lib/providers/huawei-dli/sandbox.js');
     const { huaweiDliProvider } = await import('../../lib/providers/huawei-dli/index.js');
     const HOUR = 3_600_000;
     const plugin: SandboxPlugin = {
       provider: 'huawei-dli',
       create: ({ clock }) => {
         const t0 = clock.now();
-        const flink = (id: number, name: string, status: string) => ({
-          id,
-          name,
-          jobType: 'flink_jar_job',
-          queue: 'general_queue',
-          createMs: t0 - 2 * HOUR,
-          phases: [{ atMs: 0, status, startMs: t0 - HOUR }],
-          hasSavepoint: true,
-          restartWhenException: false,
-          resumeCheckpoint: false,
-          resumeMaxNum: -1,
-        });
+        const flink = (id: number, name: string, status: string) =>
+          flinkJob(id, name, t0, [{ atMs: 0, status, startMs: t0 - HOUR }], { jobType: 'flink_jar_job' });
         return createDliEmulator(
           {
             flink: [flink(8001, 'steady', 'job_running'), flink(8002, 'broken', 'job_running_exception')],

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { JobwatchEvent } from '../../lib/events/index.js';
-import type { ActionName, ActionTarget, Provider } from '../../lib/providers/types.js';
-import type { SandboxPlugin } from '../../lib/sandbox/index.js';
+import { huaweiDliProvider } from '../../lib/providers/huawei-dli/index.js';
+import type { ActionName, Provider } from '../../lib/providers/types.js';
+import { streamJobTarget } from '../providers/harness.js';
+import { badDeployPlugin, restartFailedPolicy } from '../support/bad-deploy.js';
 import {
   fixFailedPolicy,
   type RemediationHarness,
@@ -39,14 +41,7 @@ const CASES: ProviderCase[] = [
       action: 'resume',
       // A person pauses a healthy job from the console (the same API call our pause makes).
       cause: async (h, provider) => {
-        const resource: ActionTarget = {
-          key: 'console',
-          kind: 'job',
-          jobKind: 'flink-stream',
-          vendorId: 'orders_etl',
-          scope: { kind: 'project', id: 'analytics' },
-          name: 'orders_etl',
-        };
+        const resource = streamJobTarget('orders_etl', { kind: 'project', id: 'analytics' }, 'console');
         const outcome = await provider.actions.perform(
           h.target,
           { action: 'pause', resource, params: {}, verifyTimeoutMs: 60_000, verifyIntervalMs: 200 },
@@ -204,80 +199,21 @@ describe.each(CASES)('$id sandbox', (c) => {
 });
 
 describe('huawei-dli sandbox: a crash loop across findings', () => {
+  const HOUR = 3_600_000;
   const run = landed('huawei-dli') ? it : it.skip;
 
   run(
     'each new failure spends one restart; the fourth within the hour escalates instead of acting',
     async () => {
       // Prepare: one Flink job that fails a minute after every run, as a bad deploy would.
-      const { createDliEmulator } = await import('../../lib/providers/huawei-dli/sandbox.js');
-      const { huaweiDliProvider } = await import('../../lib/providers/huawei-dli/index.js');
-      const HOUR = 3_600_000;
-      type World = Parameters<typeof createDliEmulator>[0];
-      let world: World | undefined;
-      const plugin: SandboxPlugin = {
-        provider: 'huawei-dli',
-        create: ({ clock }) => {
-          const t0 = clock.now();
-          world = {
-            flink: [
-              {
-                id: 7001,
-                name: 'bad-deploy',
-                jobType: 'flink_jar_job',
-                queue: 'general_queue',
-                createMs: t0 - 2 * HOUR,
-                phases: [
-                  { atMs: 0, status: 'job_running', startMs: t0 - HOUR },
-                  { atMs: t0 + 60_000, status: 'job_running_exception', startMs: t0 - HOUR, desc: 'OOM' },
-                ],
-                hasSavepoint: true,
-                restartWhenException: false,
-                resumeCheckpoint: false,
-                resumeMaxNum: -1,
-              },
-            ],
-            spark: [],
-            sql: [],
-            queues: [
-              {
-                name: 'general_queue',
-                type: 'general',
-                cuCount: 16,
-                createMs: t0 - 30 * 24 * HOUR,
-                restarts: [],
-              },
-            ],
-            flinkOffsetAsPage: false,
-            sqlPageFromZero: false,
-          };
-          return createDliEmulator(world, clock);
-        },
-      };
-      /** The bad deploy: every run the emulator starts fails again a minute later. */
-      const failAgainAfterRuns = () => {
-        const phases = world?.flink[0]?.phases ?? [];
-        const last = phases.at(-1);
-        if (last?.status === 'job_running')
-          phases.push({
-            atMs: last.atMs + 60_000,
-            status: 'job_running_exception',
-            startMs: last.atMs,
-            desc: 'OOM again',
-          });
-      };
-      const remediation = {
-        policies: [
-          {
-            name: 'restart-failed',
-            match: { types: ['job.failed'] },
-            action: 'restart',
-            mode: 'enforce',
-            guards: { cooldownSeconds: 60, budget: { max: 3, windowSeconds: 3600 } },
-            verify: { timeoutSeconds: 120, intervalSeconds: 0.2 },
-          },
+      const plugin = badDeployPlugin(
+        (t0) => [
+          { atMs: 0, status: 'job_running', startMs: t0 - HOUR },
+          { atMs: t0 + 60_000, status: 'job_running_exception', startMs: t0 - HOUR, desc: 'OOM' },
         ],
-      };
+        { failsAfterRunMs: 60_000 },
+      );
+      const remediation = { policies: [restartFailedPolicy(60)] };
       const h = await startHarness({ plugin, provider: huaweiDliProvider, remediation, speed: 30 });
       const remediator = h.remediator();
 
@@ -287,7 +223,6 @@ describe('huawei-dli sandbox: a crash loop across findings', () => {
         const events = await h.poll();
         findings.push(...events.filter((e) => e.data.type === 'job.failed' && e.data.status === 'firing'));
         await remediator.handle(events);
-        failAgainAfterRuns();
         h.clock.advance(30_000);
       }
 
