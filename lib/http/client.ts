@@ -228,29 +228,30 @@ export class HttpClient {
     const query = request.query ?? [];
     const headers: Record<string, string> = { ...request.headers };
     if (this.options.sign) {
-      Object.assign(
+      const signed = this.options.sign({
+        method: request.method,
+        host: this.host,
+        path: request.path,
+        query,
         headers,
-        await this.options.sign({
-          method: request.method,
-          host: this.host,
-          path: request.path,
-          query,
-          headers,
-          body: request.body,
-        }),
-      );
+        body: request.body,
+      });
+      // Most signers are synchronous: no extra turn of the event loop for them.
+      Object.assign(headers, signed instanceof Promise ? await signed : signed);
     }
     const qs = query.length ? `?${encodeQuery(query)}` : '';
-    const response = await this.agent.request({
-      origin: this.origin,
-      method: request.method as Dispatcher.HttpMethod,
-      path: `${request.path}${qs}`,
-      headers,
-      body: request.body,
-      signal: request.signal,
+    return new Promise<HttpResponse>((resolve, reject) => {
+      this.agent.dispatch(
+        {
+          origin: this.origin,
+          method: request.method as Dispatcher.HttpMethod,
+          path: `${request.path}${qs}`,
+          headers,
+          body: request.body,
+        },
+        new BufferedResponse(resolve, reject, request.signal),
+      );
     });
-    const body = Buffer.from(await response.body.arrayBuffer());
-    return { status: response.statusCode, headers: response.headers, body, attempts: 1 };
   }
 
   private failure(
@@ -270,6 +271,73 @@ export class HttpClient {
       retryAfterMs,
     });
   }
+}
+
+/**
+ * Collects one response in memory for `Agent#dispatch` (undici's handler interface): every caller reads the
+ * whole body anyway, so undici's `request()` wrapper (an AsyncResource, a Readable stream per response,
+ * then `arrayBuffer()` over it) was per-call work for nothing. Header names are lower-cased, a repeated
+ * header becomes an array, values are UTF-8, as undici's `request()` gives them.
+ */
+class BufferedResponse implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private headers: Record<string, string | string[]> = {};
+  private readonly chunks: Buffer[] = [];
+  private abort: ((reason: Error) => void) | undefined;
+  private unlisten: (() => void) | undefined;
+
+  constructor(
+    private readonly resolve: (response: HttpResponse) => void,
+    private readonly reject: (error: unknown) => void,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    if (signal) {
+      const onAbort = () => this.abort?.(abortReason(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.unlisten = () => signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    if (this.signal?.aborted) abort(abortReason(this.signal));
+    else this.abort = abort;
+  }
+
+  onHeaders(status: number, rawHeaders: Buffer[]): boolean {
+    if (status < 200) return true;
+    this.status = status;
+    const headers: Record<string, string | string[]> = {};
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const name = (rawHeaders[i] as Buffer).toString('latin1').toLowerCase();
+      const value = (rawHeaders[i + 1] as Buffer).toString('utf8');
+      const seen = headers[name];
+      if (seen === undefined) headers[name] = value;
+      else if (typeof seen === 'string') headers[name] = [seen, value];
+      else seen.push(value);
+    }
+    this.headers = headers;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    this.unlisten?.();
+    const body = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+    this.resolve({ status: this.status, headers: this.headers, body, attempts: 1 });
+  }
+
+  onError(error: Error): void {
+    this.unlisten?.();
+    this.reject(error);
+  }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new undiciErrors.RequestAbortedError();
 }
 
 /**

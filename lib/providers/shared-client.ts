@@ -79,31 +79,30 @@ export abstract class SignedJsonClient {
     ctx: VendorCallContext,
   ): Promise<z.infer<S>> {
     const { operation } = call;
-    const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-    const count = (attempts: number) => {
-      if (ctx.calls) ctx.calls[operation] = (ctx.calls[operation] ?? 0) + attempts;
+    const request: HttpRequest = {
+      method: call.method,
+      path: at.path,
+      query: call.query ?? [],
+      headers: at.headers,
+      operation,
     };
+    if (call.body !== undefined) {
+      request.body = JSON.stringify(call.body);
+      request.headers = { ...at.headers, 'content-type': 'application/json; charset=utf-8' };
+    }
+    if (ctx.signal) request.signal = ctx.signal;
     try {
-      const send = () =>
-        this.http.request({
-          method: call.method,
-          path: at.path,
-          query: call.query ?? [],
-          headers: {
-            ...at.headers,
-            ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
-          },
-          ...(body === undefined ? {} : { body }),
-          operation,
-          ...(ctx.signal ? { signal: ctx.signal } : {}),
-        });
-      const response = await (ctx.limit ? ctx.limit(send) : send());
-      count(response.attempts);
-      return parseVendor(schema, parseJsonBody(response.body, operation), operation);
+      const response = await (ctx.limit
+        ? ctx.limit(() => this.http.request(request))
+        : this.http.request(request));
+      countCalls(ctx, operation, response.attempts);
+      // A classifier that parsed the body already kept the parse (`json`).
+      const json = 'json' in response ? response.json : parseJsonBody(response.body, operation);
+      return parseVendor(schema, json, operation);
     } catch (error) {
       // Parse failures happen after a counted response; transport and vendor failures carry their attempts.
       if (error instanceof HttpCallError && error.kind !== 'invalid-response')
-        count(Math.max(1, error.attempts));
+        countCalls(ctx, operation, Math.max(1, error.attempts));
       throw error;
     }
   }
@@ -111,6 +110,10 @@ export abstract class SignedJsonClient {
   close(): Promise<void> {
     return this.http.close();
   }
+}
+
+function countCalls(ctx: VendorCallContext, operation: string, attempts: number): void {
+  if (ctx.calls) ctx.calls[operation] = (ctx.calls[operation] ?? 0) + attempts;
 }
 
 /** The context of one poll's calls: its clock and deadline, its call counts, one limiter for the target. */

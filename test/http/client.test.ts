@@ -157,6 +157,45 @@ describe('HttpClient retries', () => {
     await expect(client().requestJson(get)).rejects.toMatchObject({ kind: 'invalid-response' });
   });
 
+  it('reads the response as undici gives it: lower-case names, repeated headers as a list, a body in chunks', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, [
+        ['X-Request-Id', 'r-1'],
+        ['Set-Cookie', 'a=1'],
+        ['Set-Cookie', 'b=2'],
+        ['X-Note', 'caf\u00e9'],
+      ]);
+      res.write('{"items":[');
+      setTimeout(() => res.end('1,2]}'), 20);
+    };
+    const response = await client().request(get);
+    expect(response.status).toBe(200);
+    expect(response.headers['x-request-id']).toBe('r-1');
+    expect(response.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(response.body.toString('utf8')).toBe('{"items":[1,2]}');
+  });
+
+  it('stops when the caller aborts while the body is still arriving', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200);
+      res.write('{"partial":');
+    };
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    await expect(client().request({ ...get, signal: controller.signal })).rejects.toMatchObject({
+      kind: 'timeout',
+    });
+  });
+
+  it('does not send a request whose signal is already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(client().request({ ...get, signal: controller.signal })).rejects.toMatchObject({
+      kind: 'timeout',
+    });
+    expect(hits).toBe(0);
+  });
+
   it('stops when the caller aborts', async () => {
     handler = () => {};
     const controller = new AbortController();

@@ -4,7 +4,7 @@
  * (`ROAClient#request`). A pure function of (request, credentials, date, nonce): tests compare it byte for
  * byte with the official implementation. Reference: shared/reference/signing.md §B.1.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { z } from 'zod';
 import type { HttpResponse, ResponseVerdict } from '../../http/client.js';
 import {
@@ -41,6 +41,8 @@ export interface RoaSignOptions {
   dateMs: number;
   nonce: string;
   regionId?: string;
+  /** `credentials.accessKeySecret` as a KeyObject, when the caller keeps one (a client signing many calls). */
+  signingKey?: KeyObject;
 }
 
 /** `filter` + `trim` of the official getCanonicalizedHeaders. */
@@ -49,11 +51,12 @@ function canonicalHeaderValue(value: string): string {
 }
 
 export function canonicalizedHeaders(headers: Record<string, string>): string {
-  return Object.keys(headers)
-    .filter((key) => key.startsWith('x-acs-'))
-    .sort()
-    .map((key) => `${key}:${canonicalHeaderValue(headers[key] ?? '')}\n`)
-    .join('');
+  const keys: string[] = [];
+  for (const key in headers) if (key.startsWith('x-acs-')) keys.push(key);
+  keys.sort();
+  let out = '';
+  for (const key of keys) out += `${key}:${canonicalHeaderValue(headers[key] ?? '')}\n`;
+  return out;
 }
 
 /** Path plus sorted `key=value` pairs with raw values; a repeated key keeps its last value, like an object. */
@@ -72,18 +75,13 @@ export function roaStringToSign(
   headers: Record<string, string>,
   query: readonly [string, string][],
 ): string {
-  const head = [
-    method,
-    headers['accept'] ?? '',
-    headers['content-md5'] ?? '',
-    headers['content-type'] ?? '',
-    headers['date'] ?? '',
-  ].join('\n');
+  const head = `${method}\n${headers['accept'] ?? ''}\n${headers['content-md5'] ?? ''}\n${headers['content-type'] ?? ''}\n${headers['date'] ?? ''}`;
   return `${head}\n${canonicalizedHeaders(headers)}${canonicalizedResource(path, query)}`;
 }
 
-export function roaSignature(stringToSign: string, accessKeySecret: string): string {
-  return createHmac('sha1', accessKeySecret).update(Buffer.from(stringToSign, 'utf8')).digest('base64');
+/** `accessKeySecret` may be a KeyObject made once per client (`createSecretKey`): same signature, no per-call key copy. */
+export function roaSignature(stringToSign: string, accessKeySecret: string | KeyObject): string {
+  return createHmac('sha1', accessKeySecret).update(stringToSign, 'utf8').digest('base64');
 }
 
 export function contentMd5(body: string | Buffer): string {
@@ -114,10 +112,10 @@ export function signRoaRequest(
     headers['x-acs-accesskey-id'] = credentials.accessKeyId;
     headers['x-acs-security-token'] = credentials.securityToken;
   }
-  for (const [key, value] of Object.entries(request.headers)) {
+  for (const key in request.headers) {
     const lower = key.toLowerCase();
     if (lower === 'authorization' || lower === 'x-acs-signature-nonce') continue;
-    headers[lower] = value;
+    headers[lower] = request.headers[key] as string;
   }
   if (request.body !== undefined && request.body.length > 0) {
     headers['content-md5'] = contentMd5(request.body);
@@ -125,7 +123,7 @@ export function signRoaRequest(
   }
   const stringToSign = roaStringToSign(request.method, request.path, headers, request.query);
   headers['authorization'] =
-    `acs ${credentials.accessKeyId}:${roaSignature(stringToSign, credentials.accessKeySecret)}`;
+    `acs ${credentials.accessKeyId}:${roaSignature(stringToSign, options.signingKey ?? credentials.accessKeySecret)}`;
   return headers;
 }
 
@@ -142,18 +140,30 @@ export function parseRoaAuthorization(
 // The foas client: one HttpClient (keep-alive pool) per endpoint and credentials, reused across polls.
 
 const SUCCESS_CODE = /^(200|0|OK|Success)$/i;
-const ERROR_KEY = /"(code|errorcode)"\s*:/i;
+const ERROR_KEY = /^(code|errorcode)$/i;
 
-/** Reads the vendor's error envelope out of any non-2xx answer (and a 2xx that carries a `Code`). */
+/** Whether a parsed body has a top-level `Code` or `ErrorCode` key (any case): the envelope's only source. */
+function hasErrorKey(json: object): boolean {
+  for (const key in json) if (ERROR_KEY.test(key)) return true;
+  return false;
+}
+
+/**
+ * Reads the vendor's error envelope out of any non-2xx answer (and a 2xx that carries a `Code`). The body
+ * is parsed here once and kept on the response (`json`), so the client does not decode and parse it again.
+ */
 export function classifyFoasResponse(response: HttpResponse): ResponseVerdict {
   const ok = response.status >= 200 && response.status < 300;
   let envelope: z.infer<typeof errorEnvelopeSchema> | undefined;
   try {
     const text = response.body.toString('utf8');
-    // Success bodies can be large (checkpoint documents): only parse them when an error code is in sight.
-    if (text.startsWith('{') && (!ok || ERROR_KEY.test(text))) {
-      const parsed = errorEnvelopeSchema.safeParse(JSON.parse(text));
-      if (parsed.success) envelope = parsed.data;
+    if (text.startsWith('{')) {
+      const json: object = JSON.parse(text);
+      response.json = json;
+      if (!ok || hasErrorKey(json)) {
+        const parsed = errorEnvelopeSchema.safeParse(json);
+        if (parsed.success) envelope = parsed.data;
+      }
     }
   } catch {
     envelope = undefined;
@@ -186,6 +196,9 @@ export interface BlinkClientOptions extends SignedClientOptions {
 }
 
 export class BlinkClient extends SignedJsonClient {
+  /** The secret as a KeyObject, made once: each attempt's HMAC then skips preparing the key. */
+  private readonly signingKey: KeyObject;
+
   constructor(private readonly options: BlinkClientOptions) {
     super(options, {
       classify: classifyFoasResponse,
@@ -205,10 +218,12 @@ export class BlinkClient extends SignedJsonClient {
             dateMs: date ? Date.parse(date) : Date.now(),
             nonce: this.nonce(),
             regionId: this.options.regionId,
+            signingKey: this.signingKey,
           },
         );
       },
     });
+    this.signingKey = createSecretKey(Buffer.from(options.credentials.accessKeySecret, 'utf8'));
   }
 
   /** Sends one call, validates the answer with `schema`; failures are HttpCallError (never carry secrets). */

@@ -21,6 +21,16 @@ describe('classifyFoasResponse', () => {
     expect(classifyFoasResponse(answer(200, { Code: 'OK', Message: 'success' }))).toEqual({ ok: true });
   });
 
+  it('a code nested below the top level is no envelope; the parse is kept so the client parses once', () => {
+    const body = { Instance: { Code: 'Throttling.Api', Message: 'in a job field' }, Jobs: [{ code: 'x' }] };
+    const response = answer(200, body);
+    expect(classifyFoasResponse(response)).toEqual({ ok: true });
+    expect(response.json).toEqual(body);
+    const notJson = answer(200, '{"truncated":');
+    expect(classifyFoasResponse(notJson)).toEqual({ ok: true });
+    expect('json' in notJson).toBe(false);
+  });
+
   it('reads Code / Message / RequestId and decides on retries', () => {
     expect(
       classifyFoasResponse(
