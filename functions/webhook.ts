@@ -6,41 +6,32 @@ import { createRemediatorFor } from '../lib/runtime/services.js';
 
 let handlerPromise: Promise<WebhookApp> | undefined;
 
-/** "Poll now": an asynchronous invoke of the poll function with the same `{ targetId }` its schedule sends. */
-async function invokePoll(targetId: string): Promise<void> {
-  const functionName = process.env.JOBWATCH_POLL_FUNCTION;
-  if (!functionName) throw new IngestUnavailableError('JOBWATCH_POLL_FUNCTION is not set');
+/** An asynchronous (`Event`) invoke of the function named in `envName`; any answer but 202 is a failure. */
+async function invokeAsync(envName: string, payload: unknown, what: string): Promise<void> {
+  const functionName = process.env[envName];
+  if (!functionName) throw new IngestUnavailableError(`${envName} is not set`);
   const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
   lambda ??= new LambdaClient({});
   const out = await lambda.send(
     new InvokeCommand({
       FunctionName: functionName,
       InvocationType: 'Event',
-      Payload: Buffer.from(JSON.stringify({ targetId })),
+      Payload: Buffer.from(JSON.stringify(payload)),
     }),
   );
-  if (out.StatusCode !== 202) throw new IngestUnavailableError(`poll invoke answered ${out.StatusCode}`);
+  if (out.StatusCode !== 202) throw new IngestUnavailableError(`${what} invoke answered ${out.StatusCode}`);
 }
 let lambda: import('@aws-sdk/client-lambda').LambdaClient | undefined;
+
+/** "Poll now": an asynchronous invoke of the poll function with the same `{ targetId }` its schedule sends. */
+const invokePoll = (targetId: string) => invokeAsync('JOBWATCH_POLL_FUNCTION', { targetId }, 'poll');
 
 /**
  * Work a chat button leaves for after its 3-second answer: an asynchronous invoke of this same function,
  * whose payload (`{ jobwatchDeferred }`) no HTTP API event can carry, so only IAM principals can send it.
  */
-async function invokeSelf(task: DeferredTask): Promise<void> {
-  const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME;
-  if (!functionName) throw new IngestUnavailableError('AWS_LAMBDA_FUNCTION_NAME is not set');
-  const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
-  lambda ??= new LambdaClient({});
-  const out = await lambda.send(
-    new InvokeCommand({
-      FunctionName: functionName,
-      InvocationType: 'Event',
-      Payload: Buffer.from(JSON.stringify({ jobwatchDeferred: task })),
-    }),
-  );
-  if (out.StatusCode !== 202) throw new IngestUnavailableError(`deferred invoke answered ${out.StatusCode}`);
-}
+const invokeSelf = (task: DeferredTask) =>
+  invokeAsync('AWS_LAMBDA_FUNCTION_NAME', { jobwatchDeferred: task }, 'deferred');
 
 function webhookHandler(): Promise<WebhookApp> {
   handlerPromise ??= lambdaServices().then((services) =>

@@ -63,16 +63,19 @@ export interface JobHealth {
   partial?: string[];
 }
 
-const FAILURE_PENALTY = 30;
-const FAILURES_MAX = 60;
-const FAILOVER_PENALTY = 4;
-const FAILOVERS_MAX = 30;
-const CHECKPOINT_FAILURE_PENALTY = 5;
-const CHECKPOINT_STALL_PENALTY = 15;
-const CHECKPOINTS_MAX = 30;
-const METRIC_PENALTY = 20;
-const METRICS_MAX = 20;
+/** Points a part costs for each occurrence (a stall counts `stalled`), and at most. */
+const PENALTY = {
+  failures: { each: 30, max: 60 },
+  failovers: { each: 4, max: 30 },
+  checkpoints: { each: 5, stalled: 15, max: 30 },
+  metrics: { each: 20, max: 20 },
+} as const;
+/** A job that is FAILED now scores at most this, whatever its history. */
 const FAILED_NOW_CAP = 20;
+
+function penalty(part: keyof typeof PENALTY, count: number, extra = 0): number {
+  return Math.min(PENALTY[part].max, count * PENALTY[part].each + extra);
+}
 
 /** Times within the window ending at `nowMs` (a time in the future, from a vendor clock ahead of ours, counts). */
 export function withinWindow(times: readonly number[] | undefined, nowMs: number): number[] {
@@ -113,20 +116,14 @@ export function pruneRecent(recent: RecentHistory | undefined, nowMs: number): R
 export function jobHealth(input: HealthInput): JobHealth {
   const { nowMs, recent } = input;
   const parts: HealthPart[] = [];
-  const failures = withinWindow(recent?.failures, nowMs).length;
-  if (failures > 0)
-    parts.push({
-      part: 'failures',
-      penalty: Math.min(FAILURES_MAX, failures * FAILURE_PENALTY),
-      detail: `${plural(failures, 'failure')} in the last hour`,
-    });
-  const failovers = withinWindow(recent?.failovers, nowMs).length;
-  if (failovers > 0)
-    parts.push({
-      part: 'failovers',
-      penalty: Math.min(FAILOVERS_MAX, failovers * FAILOVER_PENALTY),
-      detail: `${plural(failovers, 'failover')} in the last hour`,
-    });
+  for (const [part, noun] of [
+    ['failures', 'failure'],
+    ['failovers', 'failover'],
+  ] as const) {
+    const count = withinWindow(recent?.[part], nowMs).length;
+    if (count > 0)
+      parts.push({ part, penalty: penalty(part, count), detail: `${plural(count, noun)} in the last hour` });
+  }
   const checkpointFailures = withinWindow(recent?.checkpointFailures, nowMs).length;
   if (checkpointFailures > 0 || input.checkpointsStalled) {
     const words = [
@@ -137,10 +134,10 @@ export function jobHealth(input: HealthInput): JobHealth {
     ];
     parts.push({
       part: 'checkpoints',
-      penalty: Math.min(
-        CHECKPOINTS_MAX,
-        checkpointFailures * CHECKPOINT_FAILURE_PENALTY +
-          (input.checkpointsStalled ? CHECKPOINT_STALL_PENALTY : 0),
+      penalty: penalty(
+        'checkpoints',
+        checkpointFailures,
+        input.checkpointsStalled ? PENALTY.checkpoints.stalled : 0,
       ),
       detail: words.join(', '),
     });
@@ -148,7 +145,7 @@ export function jobHealth(input: HealthInput): JobHealth {
   if (input.breachingMetrics.length > 0)
     parts.push({
       part: 'metrics',
-      penalty: Math.min(METRICS_MAX, input.breachingMetrics.length * METRIC_PENALTY),
+      penalty: penalty('metrics', input.breachingMetrics.length),
       detail: `breaching now: ${input.breachingMetrics.join(', ')}`,
     });
   let score = Math.max(0, 100 - parts.reduce((sum, p) => sum + p.penalty, 0));

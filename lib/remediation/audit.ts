@@ -3,6 +3,7 @@
  * Kept under `remediation#audit` (time-ordered) plus two indexes, by job key and by job name, so
  * `jobwatch remediation history --job J` reads one partition.
  */
+import { DECISION_OUTCOMES } from '../model/payloads.js';
 import type { ProviderId } from '../model/snapshot.js';
 import type { ActionName } from '../providers/types.js';
 import type { PutInput, Store } from '../state/store.js';
@@ -16,17 +17,8 @@ const byJobNamePk = (name: string) => `remediation#audit#name#${name}`;
 export const REMEDIATION_DECISIONS = ['performed', 'skipped', 'failed'] as const;
 export type RemediationDecision = (typeof REMEDIATION_DECISIONS)[number];
 
-export const OUTCOMES = [
-  'dry-run',
-  'verified',
-  'skipped',
-  'rejected',
-  'failed',
-  'timeout',
-  'unsupported',
-  'gave-up',
-  'interrupted',
-] as const;
+/** What became of a decision: the event payload's vocabulary, recorded as it is. */
+export const OUTCOMES = DECISION_OUTCOMES;
 export type Outcome = (typeof OUTCOMES)[number];
 
 export interface AuditRecord {
