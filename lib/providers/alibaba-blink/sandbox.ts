@@ -8,16 +8,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { SimClock } from '../../sandbox/clock.js';
-import {
-  SANDBOX_CREDENTIALS,
-  type SandboxEmulator,
-  type SandboxPlugin,
-  type SandboxPluginOptions,
-  type SandboxRequest,
-  type SandboxResponse,
-  type SandboxRoute,
+import { header, queryPairs } from '../../sandbox/request.js';
+import type {
+  SandboxPluginOptions,
+  SandboxRequest,
+  SandboxResponse,
+  SandboxRoute,
 } from '../../sandbox/types.js';
-import { alibabaGateway, alibabaSandboxTarget, header, queryPairs } from '../alibaba/sandbox.js';
+import { type AlibabaEmulatorParts, alibabaGateway, alibabaSandboxPlugin } from '../alibaba/sandbox.js';
 import {
   contentMd5,
   FOAS_API_VERSION,
@@ -569,10 +567,11 @@ function pageOf<T>(items: T[], query: URLSearchParams): { page: T[]; paging: Rec
   };
 }
 
-function createEmulator(options: SandboxPluginOptions): SandboxEmulator {
+function createEmulator(
+  options: SandboxPluginOptions,
+): AlibabaEmulatorParts<NonNullable<ReturnType<typeof parseRoaAuthorization>>> {
   const clock: SimClock = options.clock;
   const world = buildWorld(options);
-  const verify = GATEWAY.verifier();
 
   const findJob = (req: SandboxRequest): SimJob | undefined =>
     world.byName.get(`${req.params['project']}/${req.params['job']}`);
@@ -843,10 +842,7 @@ function createEmulator(options: SandboxPluginOptions): SandboxEmulator {
 
   return {
     routes,
-    authenticate(req) {
-      const auth = parseRoaAuthorization(header(req, 'authorization'));
-      const refused = GATEWAY.precheck(req, auth, FOAS_API_VERSION);
-      if (refused || !auth) return refused;
+    authenticate(req, auth, { secret, verify }) {
       if (req.body.length > 0 && header(req, 'content-md5') !== contentMd5(req.body))
         return vendorError(400, 'InvalidContentMD5', 'Content-MD5 does not match the body.');
       const headers: Record<string, string> = {};
@@ -857,28 +853,25 @@ function createEmulator(options: SandboxPluginOptions): SandboxEmulator {
         .split('/')
         .map((segment) => encodeURIComponent(segment))
         .join('/');
-      const expected = roaSignature(
-        roaStringToSign(req.method, path, headers, query),
-        SANDBOX_CREDENTIALS.accessKeySecret,
-      );
+      const expected = roaSignature(roaStringToSign(req.method, path, headers, query), secret);
       const nonce = header(req, 'x-acs-signature-nonce') ?? '';
       if (expected === auth.signature && !nonce)
         return vendorError(400, 'IncompleteSignature', 'x-acs-signature-nonce is missing.');
       return verify(expected === auth.signature, nonce);
     },
-    errorBody: (status, operation) => GATEWAY.faultBody(status, operation),
-    targets(endpoint) {
-      return [
-        alibabaSandboxTarget('alibaba-blink', endpoint, {
-          options: { projects: [...world.projects], ...world.targetOptions },
-          ...(world.targetRules ? { rules: world.targetRules } : {}),
-        }),
-      ];
+    target: {
+      options: { projects: [...world.projects], ...world.targetOptions },
+      ...(world.targetRules ? { rules: world.targetRules } : {}),
     },
   };
 }
 
-export const alibabaBlinkSandboxPlugin: SandboxPlugin = {
-  provider: 'alibaba-blink',
-  create: createEmulator,
-};
+export const alibabaBlinkSandboxPlugin = alibabaSandboxPlugin(
+  {
+    provider: 'alibaba-blink',
+    gateway: GATEWAY,
+    version: FOAS_API_VERSION,
+    parseAuthorization: parseRoaAuthorization,
+  },
+  createEmulator,
+);

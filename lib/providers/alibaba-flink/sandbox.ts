@@ -9,16 +9,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { SimClock } from '../../sandbox/clock.js';
-import {
-  SANDBOX_CREDENTIALS,
-  type SandboxEmulator,
-  type SandboxPlugin,
-  type SandboxPluginOptions,
-  type SandboxRequest,
-  type SandboxResponse,
-  type SandboxRoute,
+import { header, queryPairs } from '../../sandbox/request.js';
+import type {
+  SandboxPluginOptions,
+  SandboxRequest,
+  SandboxResponse,
+  SandboxRoute,
 } from '../../sandbox/types.js';
-import { alibabaGateway, alibabaSandboxTarget, header, queryPairs } from '../alibaba/sandbox.js';
+import { type AlibabaEmulatorParts, alibabaGateway, alibabaSandboxPlugin } from '../alibaba/sandbox.js';
 import {
   parseV3Authorization,
   percentEncode,
@@ -408,10 +406,11 @@ function readBody(req: SandboxRequest): Record<string, unknown> | undefined {
   }
 }
 
-function createEmulator(options: SandboxPluginOptions): SandboxEmulator {
+function createEmulator(
+  options: SandboxPluginOptions,
+): AlibabaEmulatorParts<NonNullable<ReturnType<typeof parseV3Authorization>>> {
   const clock: SimClock = options.clock;
   const world = buildWorld(options);
-  const verify = GATEWAY.verifier();
   const ns = (req: SandboxRequest) => req.params['namespace'] ?? '';
   const inNamespace = (req: SandboxRequest) => world.deployments.filter((d) => d.namespace === ns(req));
   const findJob = (req: SandboxRequest, jobId: string) => {
@@ -634,10 +633,7 @@ function createEmulator(options: SandboxPluginOptions): SandboxEmulator {
 
   return {
     routes,
-    authenticate(req) {
-      const auth = parseV3Authorization(header(req, 'authorization'));
-      const refused = GATEWAY.precheck(req, auth, VERVERICA_API_VERSION);
-      if (refused || !auth) return refused;
+    authenticate(req, auth, { secret, verify }) {
       const required = [
         'host',
         'x-acs-action',
@@ -661,7 +657,7 @@ function createEmulator(options: SandboxPluginOptions): SandboxEmulator {
         .join('/')
         .replace(/%3A(start|stop)$/, ':$1');
       const { canonicalRequest } = v3CanonicalRequest(req.method, path, query, signed, sha256Hex(req.body));
-      const signature = v3Signature(v3StringToSign(canonicalRequest), SANDBOX_CREDENTIALS.accessKeySecret);
+      const signature = v3Signature(v3StringToSign(canonicalRequest), secret);
       const replayedOrWrong = verify(
         signature === auth.signature,
         header(req, 'x-acs-signature-nonce') ?? '',
@@ -675,22 +671,22 @@ function createEmulator(options: SandboxPluginOptions): SandboxEmulator {
         };
       return undefined;
     },
-    errorBody: (status, operation) => GATEWAY.faultBody(status, operation),
-    targets(endpoint) {
-      return [
-        alibabaSandboxTarget('alibaba-flink', endpoint, {
-          options: {
-            workspace: FLINK_SANDBOX_WORKSPACE,
-            namespaces: [...world.namespaces],
-            ...world.targetOptions,
-          },
-        }),
-      ];
+    target: {
+      options: {
+        workspace: FLINK_SANDBOX_WORKSPACE,
+        namespaces: [...world.namespaces],
+        ...world.targetOptions,
+      },
     },
   };
 }
 
-export const alibabaFlinkSandboxPlugin: SandboxPlugin = {
-  provider: 'alibaba-flink',
-  create: createEmulator,
-};
+export const alibabaFlinkSandboxPlugin = alibabaSandboxPlugin(
+  {
+    provider: 'alibaba-flink',
+    gateway: GATEWAY,
+    version: VERVERICA_API_VERSION,
+    parseAuthorization: parseV3Authorization,
+  },
+  createEmulator,
+);

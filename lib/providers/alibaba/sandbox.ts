@@ -1,27 +1,19 @@
 /**
  * What the two Alibaba Cloud emulators (Blink's ROA gateway, Flink's V3 gateway) share: the POP gateway's
  * error envelope, its checks before and after the signature (Authorization, AccessKey, API version, nonce
- * replay), fault bodies, and the request's headers and query as the signature saw them. Emulator code:
+ * replay), fault bodies, the plugin around a product's routes and signature check. Emulator code:
  * imported only by the providers' sandbox.ts files.
  */
-import { SANDBOX_CREDENTIALS, type SandboxRequest, type SandboxResponse } from '../../sandbox/types.js';
 
-/** One header as the signer saw it (repeated headers joined). */
-export function header(req: SandboxRequest, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(',') : value;
-}
-
-/** The raw query string's pairs, decoded, in the order sent. */
-export function queryPairs(req: SandboxRequest): [string, string][] {
-  if (!req.rawQuery) return [];
-  return req.rawQuery.split('&').map((pair) => {
-    const at = pair.indexOf('=');
-    const key = at < 0 ? pair : pair.slice(0, at);
-    const value = at < 0 ? '' : pair.slice(at + 1);
-    return [decodeURIComponent(key), decodeURIComponent(value)];
-  });
-}
+import { header } from '../../sandbox/request.js';
+import {
+  SANDBOX_CREDENTIALS,
+  type SandboxPlugin,
+  type SandboxPluginOptions,
+  type SandboxRequest,
+  type SandboxResponse,
+  type SandboxRoute,
+} from '../../sandbox/types.js';
 
 export interface AlibabaGateway {
   /** The gateway's error envelope (RequestId, HostId, Code, Message, Recommend). */
@@ -117,5 +109,58 @@ export function alibabaSandboxTarget(
     credentials: { accessKeyId: 'env:JOBWATCH_SANDBOX_AK', secretAccessKey: 'env:JOBWATCH_SANDBOX_SK' },
     labels: { env: 'sandbox', team: 'data-platform' },
     ...rest,
+  };
+}
+
+/** What one Alibaba product's emulator brings: its routes, its signature check and its target's settings. */
+export interface AlibabaEmulatorParts<A> {
+  routes: SandboxRoute[];
+  /**
+   * The product's signature check of a request whose Authorization parsed (`auth`) and passed the gateway's
+   * precheck: it computes the signature with the sandbox's AccessKey `secret` and hands the verdict to this
+   * emulator's `verify` (wrong signature, replayed nonce).
+   */
+  authenticate(
+    req: SandboxRequest,
+    auth: A,
+    gate: { secret: string; verify: ReturnType<AlibabaGateway['verifier']> },
+  ): SandboxResponse | undefined;
+  target: { options: Record<string, unknown>; rules?: unknown };
+}
+
+/** An Alibaba product as its emulator's gateway sees it: the API version and the Authorization scheme. */
+export interface AlibabaProduct<A extends { accessKeyId: string }> {
+  provider: 'alibaba-blink' | 'alibaba-flink';
+  gateway: AlibabaGateway;
+  version: string;
+  parseAuthorization(value: string | undefined): A | undefined;
+}
+
+/**
+ * An Alibaba product's emulator plugin: its parts behind the gateway (Authorization parsed and prechecked
+ * before the product's own check, the gateway's fault bodies) and the one target.
+ */
+export function alibabaSandboxPlugin<A extends { accessKeyId: string }>(
+  product: AlibabaProduct<A>,
+  create: (options: SandboxPluginOptions) => AlibabaEmulatorParts<A>,
+): SandboxPlugin {
+  const { provider, gateway } = product;
+  return {
+    provider,
+    create(options) {
+      const parts = create(options);
+      const gate = { secret: SANDBOX_CREDENTIALS.accessKeySecret, verify: gateway.verifier() };
+      return {
+        routes: parts.routes,
+        authenticate: (req) => {
+          const auth = product.parseAuthorization(header(req, 'authorization'));
+          const refused = gateway.precheck(req, auth, product.version);
+          if (refused || !auth) return refused;
+          return parts.authenticate(req, auth, gate);
+        },
+        errorBody: (status, operation) => gateway.faultBody(status, operation),
+        targets: (endpoint) => [alibabaSandboxTarget(provider, endpoint, parts.target)],
+      };
+    },
   };
 }

@@ -116,7 +116,8 @@ async function flinkStatus(api: DliApi, jobId: number): Promise<string> {
   return (await api.showFlinkJob(jobId)).status.toLowerCase();
 }
 
-const FLINK_RUNNABLE = new Set([
+/** Flink job states a run request is accepted in (the emulator accepts the same ones). */
+export const FLINK_RUNNABLE: ReadonlySet<string> = new Set([
   'job_init',
   'job_cancel_success',
   'job_running_exception',

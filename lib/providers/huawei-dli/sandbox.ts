@@ -6,13 +6,9 @@
  */
 
 import type { SimClock } from '../../sandbox/clock.js';
-import {
-  SANDBOX_CREDENTIALS,
-  type SandboxPlugin,
-  type SandboxRequest,
-  type SandboxResponse,
-} from '../../sandbox/types.js';
-import { HUAWEI_MAX_SKEW_MS, type HuaweiCredentials, verifyHuaweiSignature } from '../huawei/signer.js';
+import type { SandboxPlugin, SandboxRequest, SandboxResponse } from '../../sandbox/types.js';
+import { huaweiSandboxAuthenticator, huaweiSandboxTarget } from '../huawei/sandbox.js';
+import { FLINK_RUNNABLE } from './actions.js';
 import { DLI_OPERATIONS } from './client.js';
 
 export const DLI_SANDBOX_PROJECT_ID = 'd1a5a4d1ce0f4d6d9c3e5b7a2f8e6c10';
@@ -23,11 +19,6 @@ export const DLI_SANDBOX_PLANTED_SECRETS = [
   'sandbox-spark-secret',
   'sandbox-sql-secret',
 ] as const;
-
-const CREDENTIALS: HuaweiCredentials = {
-  accessKeyId: SANDBOX_CREDENTIALS.accessKeyId,
-  secretAccessKey: SANDBOX_CREDENTIALS.accessKeySecret,
-};
 
 const SEC = 1000;
 const MIN = 60 * SEC;
@@ -398,14 +389,6 @@ function jsonBody(request: SandboxRequest): Record<string, unknown> {
   }
 }
 
-const RUNNABLE = new Set([
-  'job_init',
-  'job_cancel_success',
-  'job_running_exception',
-  'job_submit_fail',
-  'job_finish',
-  'job_idle',
-]);
 const STOPPABLE = new Set(['job_running', 'job_submitting', 'job_downloading']);
 
 export function createDliEmulator(world: DliWorld, clock: SimClock) {
@@ -535,7 +518,8 @@ export function createDliEmulator(world: DliWorld, clock: SimClock) {
             const job = flinkById.get(Number(raw));
             if (!job) return { is_success: 'false', message: '作业不存在' };
             const status = current(job.phases, nowMs).status;
-            if (!RUNNABLE.has(status)) return { is_success: 'false', message: `作业状态${status}不允许运行` };
+            if (!FLINK_RUNNABLE.has(status))
+              return { is_success: 'false', message: `作业状态${status}不允许运行` };
             const phases: FlinkPhase[] = [
               { atMs: nowMs, status: 'job_submitting', startMs: nowMs },
               { atMs: nowMs + 5 * SEC, status: 'job_running', startMs: nowMs },
@@ -822,16 +806,11 @@ export function createDliEmulator(world: DliWorld, clock: SimClock) {
 
   return {
     routes,
-    authenticate(request: SandboxRequest): SandboxResponse | undefined {
-      // Within the gateway's skew of the simulated clock or of the wall clock: jobwatch may run on either.
-      let verdict = verifyHuaweiSignature(request, CREDENTIALS, clock.now());
-      if (!verdict.ok && verdict.reason.includes('skew')) {
-        const wall = verifyHuaweiSignature(request, CREDENTIALS, Date.now(), HUAWEI_MAX_SKEW_MS);
-        if (wall.ok) verdict = wall;
-      }
-      if (verdict.ok) return undefined;
-      return dliError(401, 'APIGW.0301', `Incorrect IAM authentication information: ${verdict.reason}`);
-    },
+    authenticate: huaweiSandboxAuthenticator(
+      clock,
+      (reason) => dliError(401, 'APIGW.0301', `Incorrect IAM authentication information: ${reason}`),
+      { wallClockToo: true },
+    ),
     errorBody(status: number, _operation: string): unknown {
       if (status === 429)
         return { error_code: 'APIGW.0308', error_msg: 'The throttling threshold has been reached' };
@@ -840,19 +819,9 @@ export function createDliEmulator(world: DliWorld, clock: SimClock) {
       if (status >= 500) return { error_code: 'DLI.0999', error_msg: 'Server system error' };
       return { error_code: 'DLI.0001', error_msg: 'Parameter validation error' };
     },
-    targets(endpoint: string): Record<string, unknown>[] {
-      return [
-        {
-          id: 'huawei-dli-sandbox',
-          provider: 'huawei-dli',
-          region: DLI_SANDBOX_REGION,
-          endpoint,
-          credentials: { accessKeyId: 'env:JOBWATCH_SANDBOX_AK', secretAccessKey: 'env:JOBWATCH_SANDBOX_SK' },
-          labels: { env: 'sandbox' },
-          options: { projectId: DLI_SANDBOX_PROJECT_ID },
-        },
-      ];
-    },
+    targets: (endpoint: string) => [
+      huaweiSandboxTarget('huawei-dli', DLI_SANDBOX_REGION, endpoint, { projectId: DLI_SANDBOX_PROJECT_ID }),
+    ],
   };
 }
 

@@ -14,16 +14,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SimClock } from '../../sandbox/clock.js';
-import {
-  SANDBOX_CREDENTIALS,
-  type SandboxEmulator,
-  type SandboxPlugin,
-  type SandboxPluginOptions,
-  type SandboxRequest,
-  type SandboxResponse,
-  type SandboxRoute,
+import type {
+  SandboxEmulator,
+  SandboxPlugin,
+  SandboxPluginOptions,
+  SandboxRequest,
+  SandboxResponse,
+  SandboxRoute,
 } from '../../sandbox/types.js';
-import { verifyHuaweiSignature } from '../huawei/index.js';
+import { huaweiSandboxAuthenticator, huaweiSandboxTarget } from '../huawei/sandbox.js';
 import { MRS_OPERATIONS } from './client.js';
 
 export const MRS_SANDBOX_PROJECT_ID = '5f4e3d2c1b0a49788796a5b4c3d2e1f0';
@@ -728,25 +727,14 @@ export function createMrsEmulator(
 
   return {
     routes,
-    authenticate: (req) => {
-      const verdict = verifyHuaweiSignature(
-        req,
-        {
-          accessKeyId: SANDBOX_CREDENTIALS.accessKeyId,
-          secretAccessKey: SANDBOX_CREDENTIALS.accessKeySecret,
-        },
-        clock.now(),
-      );
-      if (verdict.ok) return undefined;
-      return {
-        status: 401,
-        body: {
-          error_msg: `Incorrect IAM authentication information: ${verdict.reason}`,
-          error_code: 'APIGW.0301',
-          request_id: randomUUID().replace(/-/g, ''),
-        },
-      };
-    },
+    authenticate: huaweiSandboxAuthenticator(clock, (reason) => ({
+      status: 401,
+      body: {
+        error_msg: `Incorrect IAM authentication information: ${reason}`,
+        error_code: 'APIGW.0301',
+        request_id: randomUUID().replace(/-/g, ''),
+      },
+    })),
     errorBody: (status, operation) => {
       if (status === 429)
         return {
@@ -767,18 +755,10 @@ export function createMrsEmulator(
       return { error_msg: message, error_code: status === 404 ? '12000002' : code };
     },
     targets: (endpoint) => [
-      {
-        id: 'huawei-mrs-sandbox',
-        provider: 'huawei-mrs',
-        region: MRS_SANDBOX_REGION,
-        endpoint,
-        credentials: { accessKeyId: 'env:JOBWATCH_SANDBOX_AK', secretAccessKey: 'env:JOBWATCH_SANDBOX_SK' },
-        labels: { env: 'sandbox' },
-        options: {
-          projectId: world.projectId,
-          ...(options.scenario === 'fleet' ? { recentWindowSeconds: 7200 } : {}),
-        },
-      },
+      huaweiSandboxTarget('huawei-mrs', MRS_SANDBOX_REGION, endpoint, {
+        projectId: world.projectId,
+        ...(options.scenario === 'fleet' ? { recentWindowSeconds: 7200 } : {}),
+      }),
     ],
   };
 }
