@@ -27,31 +27,45 @@ const zodEnglishOnly = {
  * undici's index pulls in fetch, WebSocket, EventSource, the cache stores, mocks and proxies (~530 KB
  * minified) while jobwatch uses `Agent`, `errors` and `request` alone. `undici` imported from our code
  * resolves to a module exporting just those, built from the same undici files. `request` here takes a
- * URL string and options (the only form lib/ calls), sent through the global dispatcher as undici's does.
+ * URL string and options (the only form lib/ calls), sent through the global dispatcher as undici's does;
+ * its implementation (with the Readable body and the fetch body mixins it needs) is marked free of side
+ * effects, so a bundle that never calls it (lib/http dispatches directly) leaves it out.
  * Anything else imported from `undici` fails the build (esbuild reports the missing export).
+ *
+ * undici also ships its HTTP parser twice, as base64 WebAssembly with and without SIMD (72 KB each, 54 KB
+ * each zipped), and tries the SIMD one first. Both requires resolve to the portable one: one copy, and it
+ * compiles on every platform.
  */
 const undiciSlim = {
   name: 'undici-slim',
   setup(build) {
+    const root = path.dirname(require.resolve('undici/package.json'));
+    const apiRequest = path.join(root, 'lib/api/api-request.js');
     build.onResolve({ filter: /^undici$/ }, (args) => {
       if (/[\\/]node_modules[\\/]/.test(args.importer)) return undefined;
-      return { path: path.dirname(require.resolve('undici/package.json')), namespace: 'undici-slim' };
+      return { path: root, namespace: 'undici-slim' };
+    });
+    build.onResolve({ filter: /^undici-api-request$/, namespace: 'undici-slim' }, () => ({
+      path: apiRequest,
+      sideEffects: false,
+    }));
+    build.onResolve({ filter: /[\\/]llhttp_simd-wasm\.js$/ }, (args) => {
+      if (!args.importer.startsWith(root)) return undefined;
+      return { path: path.join(root, 'lib/llhttp/llhttp-wasm.js') };
     });
     build.onLoad({ filter: /.*/, namespace: 'undici-slim' }, (args) => {
       const file = (name) => JSON.stringify(path.join(args.path, name));
       return {
         contents: `
-import Dispatcher from ${file('lib/dispatcher/dispatcher.js')};
-import api from ${file('lib/api/index.js')};
+import apiRequest from 'undici-api-request';
 import AgentClass from ${file('lib/dispatcher/agent.js')};
 import errorClasses from ${file('lib/core/errors.js')};
 import globalDispatcher from ${file('lib/global.js')};
-Object.assign(Dispatcher.prototype, api);
 export const Agent = AgentClass;
 export const errors = errorClasses;
 export function request(url, options = {}) {
   const target = new URL(url);
-  return globalDispatcher.getGlobalDispatcher().request({
+  return apiRequest.call(globalDispatcher.getGlobalDispatcher(), {
     ...options,
     origin: target.origin,
     path: target.search ? target.pathname + target.search : target.pathname,
