@@ -9,7 +9,7 @@
  * JSON, properties and runtime config (which carry credentials) never get past parsing.
  */
 import { z } from 'zod';
-import { looseBoolean, looseNumber } from '../shared.js';
+import { absent, looseBooleanField, looseNumberField, looseStringField } from '../fields.js';
 
 /** Re-keys an object onto the schema's own key spelling, ignoring case. */
 function caseInsensitive<T extends z.ZodRawShape>(shape: T) {
@@ -25,15 +25,9 @@ function caseInsensitive<T extends z.ZodRawShape>(shape: T) {
   }, z.object(shape));
 }
 
-const absent = (value: unknown) => value === null || value === undefined || value === '';
-
-/** Optional number that may arrive as a string ("1548397575000"); null and "" mean absent. */
-const num = z.preprocess((v) => (absent(v) ? undefined : (looseNumber(v) ?? v)), z.number().optional());
-const bool = z.preprocess((v) => (absent(v) ? undefined : (looseBoolean(v) ?? v)), z.boolean().optional());
-const str = z.preprocess(
-  (v) => (v === null || v === undefined ? undefined : typeof v === 'number' ? String(v) : v),
-  z.string().optional(),
-);
+const num = looseNumberField;
+const bool = looseBooleanField;
+const str = looseStringField;
 
 /** `[...]`, `{"<Singular>": [...]}`, `{"<Singular>": {...}}` (one item) or absent (none). */
 function wrappedList<T extends z.ZodType>(item: T, singular: string) {

@@ -6,15 +6,12 @@
  * get past parsing.
  */
 import { z } from 'zod';
+import { absent, looseBooleanField, looseNumberField, looseStringField } from '../fields.js';
 import { looseBoolean, looseNumber } from '../shared.js';
 
-const absent = (value: unknown) => value === null || value === undefined || value === '';
-const num = z.preprocess((v) => (absent(v) ? undefined : (looseNumber(v) ?? v)), z.number().optional());
-const bool = z.preprocess((v) => (absent(v) ? undefined : (looseBoolean(v) ?? v)), z.boolean().optional());
-const str = z.preprocess(
-  (v) => (v === null || v === undefined ? undefined : typeof v === 'number' ? String(v) : v),
-  z.string().optional(),
-);
+const num = looseNumberField;
+const bool = looseBooleanField;
+const str = looseStringField;
 /**
  * An int64 time. The field tables say epoch milliseconds (digest §9.5) but the metadata's own examples
  * print 10-digit values (`startTime: 1660190835`, savepoint `createdAt: 1659066711`): seconds are read too.
