@@ -227,8 +227,9 @@ const SETTLED = new Set(['RUNNING', 'FAILED', 'CANCELLED', 'FINISHED']);
 /**
  * The last listing of the deployment's jobs, when this poll need not list them again: the deployment's
  * listing facts are those the last listing was read under, the event feed was read whole and lists nothing
- * new for the deployment, the newest job is settled (running as Flink observes it too, or ended) at a
- * normal risk level, and the deployment's staggered full read is not due. Else undefined: list the jobs.
+ * new for the deployment, the newest job is settled (running as Flink observes it too, or ended), and the
+ * deployment's staggered full read is not due. Else undefined: list the jobs. The risk level and health
+ * score show in the job listing only: a change of either, up or down, waits for the next listing.
  */
 export function rememberedListing(options: {
   memory: TargetMemory;
@@ -244,7 +245,7 @@ export function rememberedListing(options: {
   if (!feed.changed || feed.changed.has(options.deploymentId)) return undefined;
   const status = listing.job.status;
   const current = (status?.currentJobStatus ?? '').toUpperCase();
-  if (!SETTLED.has(current) || riskRaised(status?.riskLevel)) return undefined;
+  if (!SETTLED.has(current)) return undefined;
   const observed = (status?.running?.observedFlinkJobStatus ?? 'RUNNING').toUpperCase();
   if (current === 'RUNNING' && observed !== 'RUNNING') return undefined;
   if (fullReadDue(memory, key, options.fullReadEvery)) return undefined;

@@ -81,7 +81,7 @@ describe('alibaba-flink per-job reads on change (issue 17)', () => {
     const first = await h.poll();
     const deployments = first.snapshot.apiCalls['ListJobs'] ?? 0;
     expect(deployments).toBe(first.snapshot.jobs.length);
-    // inventory_sync's risk level is raised: its jobs are listed every poll.
+    // inventory_sync's risk level is raised: its savepoints are read every poll, its jobs listed in turn.
     const risky = first.snapshot.jobs.filter((j) => j.labels['riskLevel'] === 'RISK_LEVEL_HIGH').length;
     expect(risky).toBe(1);
     const perPoll: number[] = [];
@@ -91,7 +91,7 @@ describe('alibaba-flink per-job reads on change (issue 17)', () => {
       h.clock.advance(1_000);
       const { snapshot } = await h.poll();
       expect(snapshot.errors).toEqual([]);
-      perPoll.push((snapshot.apiCalls['ListJobs'] ?? 0) - risky);
+      perPoll.push(snapshot.apiCalls['ListJobs'] ?? 0);
       diagnoses += snapshot.apiCalls['GetJobDiagnosis'] ?? 0;
       // The risky job's diagnosis, read or carried, stays on its error text.
       expect(jobByName(snapshot, 'inventory_sync').lastError).toMatch(/diagnosis: /);
@@ -106,8 +106,8 @@ describe('alibaba-flink per-job reads on change (issue 17)', () => {
       expect(orders.failovers).toEqual([]);
       expect(orders.checkpoints?.intervalMs).toBe(60_000);
     }
-    for (const n of perPoll) expect(n).toBeLessThan(deployments - risky);
-    expect(perPoll.reduce((a, b) => a + b, 0)).toBe(deployments - risky);
+    for (const n of perPoll) expect(n).toBeLessThan(deployments);
+    expect(perPoll.reduce((a, b) => a + b, 0)).toBe(deployments);
     // The risky running job's diagnosis is read on its full read only, its listing being unchanged.
     expect(first.snapshot.apiCalls['GetJobDiagnosis']).toBe(risky);
     expect(diagnoses).toBe(risky);
@@ -167,10 +167,10 @@ describe('alibaba-flink steady poll of a fleet (issue 17, callsPerCycle)', () =>
     h.clock.advance(1_000);
     const { counted, snapshot } = await callsOf();
     // Three pages of deployments and one page of the namespace's events; the jobs of about a tenth of the
-    // deployments (their staggered full read, fullReadEvery 10) and of the 3 at a raised risk level.
+    // deployments (their staggered full read, fullReadEvery 10).
     expect(counted['ListDeployments']).toBe(3);
     expect(counted['GetEvents']).toBe(1);
-    expect(counted['ListJobs']).toBeGreaterThan(3);
+    expect(counted['ListJobs']).toBeGreaterThan(0.05 * deployments);
     expect(counted['ListJobs']).toBeLessThanOrEqual(0.2 * deployments);
     expect(total(counted)).toBeLessThanOrEqual(0.3 * total(cold.counted));
     // A job whose listing was not read keeps the last one's facts: its samples carry that read's time.
