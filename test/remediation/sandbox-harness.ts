@@ -2,7 +2,6 @@
  * The whole path against the vendor emulators: provider collect -> detect -> remediate -> provider action,
  * over real loopback sockets, with the real Store on dynalite. Nothing of ours is faked.
  */
-import { afterEach } from 'vitest';
 import { type Config, parseConfig, type TargetConfig } from '../../lib/config/index.js';
 import { detect, type ResourceState } from '../../lib/detect/index.js';
 import { buildEvent, type JobwatchEvent, type ResourceRef } from '../../lib/events/index.js';
@@ -27,6 +26,7 @@ import {
 } from '../../lib/sandbox/index.js';
 import { createLocalStore, type Store } from '../../lib/state/index.js';
 import { sandboxContext } from '../support/sandbox-context.js';
+import { stopAfterEach } from '../support/stop-after-each.js';
 import { channel } from './helpers.js';
 
 export const SANDBOX_T0 = Date.UTC(2026, 10, 23, 8, 0, 0);
@@ -137,22 +137,9 @@ export async function startRemediationHarness(
   };
 }
 
-/**
- * Starts a harness for the current test and stops it after the test (at most one per test: a second start
- * in one test replaces the first, which is stopped then too).
- */
-export function useRemediationHarness(): (
-  options: Parameters<typeof startRemediationHarness>[0],
-) => Promise<RemediationHarness> {
-  const started: RemediationHarness[] = [];
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((h) => h.stop()));
-  });
-  return async (options) => {
-    const h = await startRemediationHarness(options);
-    started.push(h);
-    return h;
-  };
+/** Starts a harness for the current test; every harness a test starts is stopped after it. */
+export function useRemediationHarness(): typeof startRemediationHarness {
+  return stopAfterEach(startRemediationHarness);
 }
 
 /** A provider with its emulator and the parts of its test scenario the remediation tests act on. */

@@ -2,16 +2,13 @@
  * Actions against the sandbox: each sends the vendor call, then verifies by polling; checked through the
  * sandbox's request log (what the vendor actually received) and the next snapshot.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { alibabaBlinkProvider } from '../../../lib/providers/alibaba-blink/index.js';
 import type { ActionName, ActionRequest } from '../../../lib/providers/types.js';
+import { stopAfterEach } from '../../support/stop-after-each.js';
 import { actionTarget, detector, eventLines, type Harness, jobByName, startBlinkSandbox } from './helpers.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.stop();
-  harness = undefined;
-});
+const startBlink = stopAfterEach(startBlinkSandbox);
 
 const actions = alibabaBlinkProvider.actions;
 
@@ -51,7 +48,7 @@ describe('alibaba-blink actions', () => {
   });
 
   it('restart of a FAILED job: StartJob, verified RUNNING, and job.failed resolves', async () => {
-    harness = await startBlinkSandbox();
+    const harness = await startBlink();
     const run = detector(harness.config, harness.target);
     harness.clock.advance(2 * 60_000);
     const failedSnap = await harness.collect();
@@ -78,7 +75,7 @@ describe('alibaba-blink actions', () => {
   });
 
   it('pause (user) then resume: ModifyInstanceState PAUSED/RUNNING, a new instance after resume', async () => {
-    harness = await startBlinkSandbox();
+    const harness = await startBlink();
     const paused = await perform(harness, 'orders_etl', 'pause', { triggerCheckpoint: true });
     expect(paused.outcome).toMatchObject({ ok: true, status: 'verified', finalState: 'PAUSED' });
     expect(paused.log.filter((l) => l.startsWith('PUT'))).toEqual(['PUT ModifyInstanceState 200']);
@@ -94,7 +91,7 @@ describe('alibaba-blink actions', () => {
   });
 
   it('stop, and restart-from-checkpoint as pause + resume', async () => {
-    harness = await startBlinkSandbox();
+    const harness = await startBlink();
     const stopped = await perform(harness, 'filler_01', 'stop');
     expect(stopped.outcome).toMatchObject({ ok: true, finalState: 'STOPPED' });
     expect(jobByName(await harness.collect(), 'filler_01')).toMatchObject({
@@ -111,7 +108,7 @@ describe('alibaba-blink actions', () => {
   });
 
   it('unsupported actions and invalid params never reach the vendor', async () => {
-    harness = await startBlinkSandbox();
+    const harness = await startBlink();
     const kill = await perform(harness, 'orders_etl', 'kill');
     expect(kill.outcome).toMatchObject({ ok: false, status: 'unsupported', retryable: false });
     expect(kill.log).toEqual([]);
@@ -125,7 +122,7 @@ describe('alibaba-blink actions', () => {
   });
 
   it('a precondition that does not hold is rejected after one read', async () => {
-    harness = await startBlinkSandbox();
+    const harness = await startBlink();
     harness.clock.advance(2 * 60_000);
     const resume = await perform(harness, 'payments_agg', 'resume');
     expect(resume.outcome).toMatchObject({ ok: false, status: 'rejected', retryable: false });
@@ -134,14 +131,14 @@ describe('alibaba-blink actions', () => {
   });
 
   it('verification that outlasts the timeout is a retryable timeout', async () => {
-    harness = await startBlinkSandbox();
+    const harness = await startBlink();
     const { outcome, log } = await perform(harness, 'orders_etl', 'pause', {}, 1);
     expect(outcome).toMatchObject({ ok: false, status: 'timeout', retryable: true, finalState: 'STOPPING' });
     expect(log).toContain('PUT ModifyInstanceState 200');
   });
 
   it('a throttled action call is a retryable failure', async () => {
-    harness = await startBlinkSandbox();
+    const harness = await startBlink();
     harness.sandbox.faults.inject({
       provider: 'alibaba-blink',
       operation: 'ModifyInstanceState',

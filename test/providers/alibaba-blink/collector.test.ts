@@ -2,21 +2,18 @@
  * The collector against the sandbox over real sockets: paging, states, secrets, detection across polls, and
  * vendor failures that become snapshot errors (never exceptions).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lib/config/load.js';
 import { BLINK_SANDBOX_PLANTED_SECRET } from '../../../lib/providers/alibaba-blink/sandbox.js';
 import { SANDBOX_CREDENTIALS } from '../../../lib/sandbox/index.js';
-import { detector, eventLines, type Harness, jobByName, startBlinkSandbox, T0 } from './helpers.js';
+import { stopAfterEach } from '../../support/stop-after-each.js';
+import { detector, eventLines, jobByName, startBlinkSandbox, T0 } from './helpers.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.stop();
-  harness = undefined;
-});
+const startBlink = stopAfterEach(startBlinkSandbox);
 
 describe('collect against the sandbox (test scenario)', () => {
   it('reads every committed job across pages, maps states, counts calls, leaks nothing', async () => {
-    harness = await startBlinkSandbox();
+    const harness = await startBlink();
     const snapshot = await harness.collect();
 
     expect(snapshot.errors).toEqual([]);
@@ -69,7 +66,7 @@ describe('collect against the sandbox (test scenario)', () => {
   });
 
   it('scripted failures: failed job scrubbed, failovers while RUNNING, failed checkpoints, climbing delay', async () => {
-    harness = await startBlinkSandbox();
+    const harness = await startBlink();
     await harness.collect();
     harness.clock.advance(4 * 60_000);
     const snapshot = await harness.collect();
@@ -82,7 +79,7 @@ describe('collect against the sandbox (test scenario)', () => {
     const clicks = jobByName(snapshot, 'clicks_sessionize');
     expect(clicks.state).toBe('RUNNING');
     // Failovers from +60 s every 30 s up to +240 s (7 so far); like Flink, the vendor lists the last 5.
-    expect(clicks.failovers?.map((f) => f.atMs - (harness as Harness).clock.now())).toEqual([
+    expect(clicks.failovers?.map((f) => f.atMs - harness.clock.now())).toEqual([
       -120_000, -90_000, -60_000, -30_000, 0,
     ]);
     // The next poll lists what the vendor lists (the latest five, one of them new); which are new is
@@ -109,7 +106,7 @@ describe('collect against the sandbox (test scenario)', () => {
   });
 
   it('each finding fires exactly once across repeated polls and resolves (with detect)', async () => {
-    harness = await startBlinkSandbox();
+    const harness = await startBlink();
     const run = detector(harness.config, harness.target);
     const lines: string[] = [];
     for (let poll = 0; poll <= 36; poll++) {
@@ -139,7 +136,7 @@ describe('collect against the sandbox (test scenario)', () => {
 
 describe('vendor failures become snapshot errors', () => {
   it('429 with Retry-After is retried after the delay and succeeds', async () => {
-    harness = await startBlinkSandbox();
+    const harness = await startBlink();
     harness.sandbox.faults.inject({
       provider: 'alibaba-blink',
       operation: 'BatchGetInstanceRunSummary',
@@ -157,7 +154,7 @@ describe('vendor failures become snapshot errors', () => {
   });
 
   it('persistent throttling: an error with the vendor code, an incomplete snapshot, a source.unreachable event', async () => {
-    harness = await startBlinkSandbox();
+    const harness = await startBlink();
     harness.sandbox.faults.inject({
       provider: 'alibaba-blink',
       operation: 'BatchGetInstanceRunSummary',
@@ -185,7 +182,7 @@ describe('vendor failures become snapshot errors', () => {
   });
 
   it('500, malformed JSON, schema drift and an exhausted time budget never throw', async () => {
-    harness = await startBlinkSandbox();
+    const harness = await startBlink();
     const faults = harness.sandbox.faults;
     faults.inject({ provider: 'alibaba-blink', operation: 'ListInstance', kind: 'status', status: 500 });
     faults.inject({
@@ -237,7 +234,7 @@ describe('vendor failures become snapshot errors', () => {
   });
 
   it('a bad signature gets the vendor error; another target in the same run still reports', async () => {
-    harness = await startBlinkSandbox({
+    const harness = await startBlink({
       extraTargets: (base) => [
         {
           ...base,
@@ -266,7 +263,7 @@ describe('vendor failures become snapshot errors', () => {
   });
 
   it('a missing secret is a configuration error naming the reference, not an exception', async () => {
-    harness = await startBlinkSandbox();
+    const harness = await startBlink();
     const snapshot = await harness.collect(undefined, {
       secrets: async (ref) => {
         throw new Error(`secret reference ${ref}: environment variable is not set`);
@@ -282,7 +279,7 @@ describe('vendor failures become snapshot errors', () => {
 
 describe('demo scenario', () => {
   it('aged 3 minutes (as `jobwatch poll --once` runs it), shows every kind of finding', async () => {
-    harness = await startBlinkSandbox({ scenario: 'demo' });
+    const harness = await startBlink({ scenario: 'demo' });
     const run = detector(harness.config, harness.target);
     harness.clock.advance(3 * 60_000);
     const baseline = await harness.collect();
@@ -305,7 +302,7 @@ describe('demo scenario', () => {
 
 describe('fleet scenario', () => {
   it('serves a large fleet with a few percent unhealthy, read completely', async () => {
-    harness = await startBlinkSandbox({
+    const harness = await startBlink({
       scenario: 'fleet',
       fleet: { blinkJobs: 1000, blinkProjects: 2, blinkRunningPercent: 100 },
     });
@@ -322,7 +319,7 @@ describe('fleet scenario', () => {
   });
 
   it('reads the projects of a target concurrently under its one limit (issue 17)', async () => {
-    harness = await startBlinkSandbox({
+    const harness = await startBlink({
       scenario: 'fleet',
       fleet: { blinkJobs: 120, blinkProjects: 2, blinkRunningPercent: 100 },
     });

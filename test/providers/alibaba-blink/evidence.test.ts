@@ -3,16 +3,13 @@
  * poll leaves its evidence missing in the snapshot, a collection error, and every condition decided from it
  * held, so the timeline of findings is the one of a run without the fault.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobwatchEvent } from '../../../lib/events/index.js';
 import type { Fault } from '../../../lib/sandbox/faults.js';
-import { detector, type Harness, jobByName, startBlinkSandbox } from './helpers.js';
+import { stopAfterEach } from '../../support/stop-after-each.js';
+import { detector, jobByName, startBlinkSandbox } from './helpers.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.stop();
-  harness = undefined;
-});
+const startBlink = stopAfterEach(startBlinkSandbox);
 
 const POLLS = 37;
 const POLL_MS = 30_000;
@@ -28,7 +25,7 @@ function findings(events: JobwatchEvent[], poll: number): string[] {
 
 /** The scripted test scenario, one poll every 30 s; `faultAt(poll)` gives the faults of that poll only. */
 async function timeline(faultAt: (poll: number, lines: string[]) => Fault[]) {
-  harness = await startBlinkSandbox();
+  const harness = await startBlink();
   const run = detector(harness.config, harness.target);
   const lines: string[] = [];
   const sources: string[] = [];
@@ -46,8 +43,6 @@ async function timeline(faultAt: (poll: number, lines: string[]) => Fault[]) {
     );
     harness.clock.advance(POLL_MS);
   }
-  await harness.stop();
-  harness = undefined;
   return { lines, sources, snapshots };
 }
 

@@ -4,16 +4,13 @@
  * Over real sockets against the scripted scenarios: every finding on the same poll as reading everything
  * every poll (`fullReadEvery: 1`, the old behaviour), with far fewer calls.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../../lib/config/schema.js';
 import type { TargetSnapshot } from '../../../lib/model/snapshot.js';
-import { detector, type Harness, jobByName, startBlinkSandbox } from './helpers.js';
+import { stopAfterEach } from '../../support/stop-after-each.js';
+import { detector, jobByName, startBlinkSandbox } from './helpers.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.stop();
-  harness = undefined;
-});
+const startBlink = stopAfterEach(startBlinkSandbox);
 
 type Options = Record<string, unknown>;
 
@@ -25,7 +22,7 @@ async function timeline(
   everyMs: number,
   startAfterMs = 0,
 ) {
-  harness = await startBlinkSandbox({ scenario });
+  const harness = await startBlink({ scenario });
   const base = harness.target as TargetConfig & { options: Options };
   const target = { ...base, options: { ...base.options, ...options } } as TargetConfig;
   const run = detector(harness.config, target);
@@ -42,8 +39,6 @@ async function timeline(
       lines.push(`${poll} ${event.data.type} ${event.data.status} ${event.data.resource.name}`);
     harness.clock.advance(everyMs);
   }
-  await harness.stop();
-  harness = undefined;
   return { lines, calls, snapshots };
 }
 
@@ -86,11 +81,11 @@ describe('checkpoint and exception reads on change (issue 17)', () => {
   }, 60_000);
 
   it('every running job is read in full once in fullReadEvery polls, a share of them on each poll; a failed read is read again the next poll', async () => {
-    harness = await startBlinkSandbox();
+    const harness = await startBlink();
     const base = harness.target as TargetConfig & { options: Options };
     const target = { ...base, options: { ...base.options, fullReadEvery: 3 } } as TargetConfig;
     const exceptionReads = () =>
-      (harness as Harness).sandbox.requests
+      harness.sandbox.requests
         .filter((r) => r.operation === 'GetInstanceExceptions')
         .map((r) => r.path.split('/jobs/')[1]?.split('/')[0]);
     const first = await harness.collect(target);
@@ -109,29 +104,29 @@ describe('checkpoint and exception reads on change (issue 17)', () => {
     }
     expect(read.size).toBe(running);
     for (const n of perPoll) expect(n).toBeLessThan(running);
-    await harness.stop();
-    harness = undefined;
 
-    harness = await startBlinkSandbox();
-    await harness.collect();
-    harness.clock.advance(30_000);
-    harness.sandbox.faults.inject({
+    await harness.stop(); // the second half starts afresh
+
+    const again = await startBlink();
+    await again.collect();
+    again.clock.advance(30_000);
+    again.sandbox.faults.inject({
       provider: 'alibaba-blink',
       operation: 'GetInstanceMetric',
       pathIncludes: '/jobs/orders_etl/',
       kind: 'status',
       status: 500,
     });
-    const failed = await harness.collect();
-    harness.sandbox.faults.clear();
+    const failed = await again.collect();
+    again.sandbox.faults.clear();
     // Without the metric nothing says the job is unchanged: both reads are made, the metrics are missing.
     expect(jobByName(failed, 'orders_etl').missing).toEqual(['metrics']);
     const readPaths = () =>
-      harness?.sandbox.requests.filter(
+      again.sandbox.requests.filter(
         (r) => r.path.includes('/jobs/orders_etl/') && /checkpoints|exceptions/.test(r.path),
       ).length ?? 0;
     const before = readPaths();
-    harness.sandbox.faults.inject({
+    again.sandbox.faults.inject({
       provider: 'alibaba-blink',
       operation: 'GetInstanceCheckpoint',
       pathIncludes: '/jobs/orders_etl/',
@@ -139,17 +134,17 @@ describe('checkpoint and exception reads on change (issue 17)', () => {
       status: 500,
     });
     // The next checkpoint is due (one interval after the last one read): the read is made, and fails.
-    harness.clock.advance(30_000);
-    const noCheckpoints = await harness.collect();
-    harness.sandbox.faults.clear();
+    again.clock.advance(30_000);
+    const noCheckpoints = await again.collect();
+    again.sandbox.faults.clear();
     expect(jobByName(noCheckpoints, 'orders_etl').missing).toEqual(['checkpoints']);
     expect(readPaths()).toBeGreaterThan(before);
     const afterFault = readPaths();
-    harness.clock.advance(1_000);
-    const next = await harness.collect();
+    again.clock.advance(1_000);
+    const next = await again.collect();
     expect(jobByName(next, 'orders_etl').missing).toBeUndefined();
     // The failed read is made again; the exceptions, read a second ago, are not.
     expect(readPaths() - afterFault).toBe(1);
-    expect(harness.sandbox.requests.at(-1)?.path).toBeDefined();
+    expect(again.sandbox.requests.at(-1)?.path).toBeDefined();
   }, 60_000);
 });

@@ -3,19 +3,16 @@
  * StartJobWithParams), then verifies with GetJob; checked through the sandbox's request log (what the
  * vendor received, bodies included) and the next snapshot.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobSnapshot } from '../../../lib/model/snapshot.js';
 import { alibabaFlinkProvider } from '../../../lib/providers/alibaba-flink/index.js';
 import { alibabaFlinkSandboxPlugin } from '../../../lib/providers/alibaba-flink/sandbox.js';
 import type { ActionName, ActionTarget } from '../../../lib/providers/types.js';
 import type { SandboxPlugin } from '../../../lib/sandbox/index.js';
+import { stopAfterEach } from '../../support/stop-after-each.js';
 import { actionTarget, MINUTE, type ProviderHarness, startProviderHarness } from '../harness.js';
 
-let h: ProviderHarness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+const startHarness = stopAfterEach(startProviderHarness);
 
 const actions = alibabaFlinkProvider.actions;
 
@@ -40,7 +37,7 @@ const recording: SandboxPlugin = {
 };
 const start = () => {
   received.length = 0;
-  return startProviderHarness(alibabaFlinkProvider, recording);
+  return startHarness(alibabaFlinkProvider, recording);
 };
 
 async function perform(
@@ -81,7 +78,7 @@ describe('alibaba-flink actions', () => {
   });
 
   it('stop with a savepoint: one StopJob (STOP_WITH_SAVEPOINT), verified CANCELLED', async () => {
-    h = await start();
+    const h = await start();
     const { outcome, calls, bodies } = await perform(h, 'orders_etl', 'stop', { withSavepoint: true });
     expect(outcome).toMatchObject({ ok: true, status: 'verified', action: 'stop', finalState: 'STOPPED' });
     expect(calls('StopJob')).toHaveLength(1);
@@ -96,7 +93,7 @@ describe('alibaba-flink actions', () => {
   });
 
   it('restart of a running job: one StopJob, then one StartJobWithParams from the latest savepoint', async () => {
-    h = await start();
+    const h = await start();
     const { outcome, calls, bodies, job } = await perform(h, 'orders_etl', 'restart', {
       withSavepoint: true,
       resourceQueueName: 'default-queue',
@@ -118,7 +115,7 @@ describe('alibaba-flink actions', () => {
   });
 
   it('restart-from-checkpoint of a FAILED job: no stop, one start from the given savepoint', async () => {
-    h = await start();
+    const h = await start();
     h.clock.advance(2 * MINUTE);
     const { outcome, calls, bodies } = await perform(h, 'payments_agg', 'restart-from-checkpoint', {
       savepointId: 'sp-1',
@@ -135,7 +132,7 @@ describe('alibaba-flink actions', () => {
   });
 
   it('an already stopped job is not stopped again; bad params and a foreign workspace call nothing', async () => {
-    h = await start();
+    const h = await start();
     h.clock.advance(MINUTE);
     const stopped = await perform(h, 'legacy_report', 'stop');
     expect(stopped.outcome).toMatchObject({ ok: true, message: expect.stringContaining('already stopped') });
@@ -161,7 +158,7 @@ describe('alibaba-flink actions', () => {
   });
 
   it('readState reads the deployment newest job in one call', async () => {
-    h = await start();
+    const h = await start();
     const { snapshot } = await h.poll();
     const job = snapshot.jobs.find((j) => j.name === 'orders_etl') as JobSnapshot;
     const mark = h.sandbox.requests.length;

@@ -2,7 +2,7 @@
  * The collector against the emulator over real sockets: paging with totals, states, secrets, and detection
  * across polls (each scripted finding fires once and resolves once).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobSnapshot, TargetSnapshot } from '../../../lib/model/snapshot.js';
 import { alibabaFlinkProvider } from '../../../lib/providers/alibaba-flink/index.js';
 import {
@@ -10,15 +10,12 @@ import {
   FLINK_SANDBOX_PLANTED_SECRET,
 } from '../../../lib/providers/alibaba-flink/sandbox.js';
 import { SANDBOX_CREDENTIALS } from '../../../lib/sandbox/index.js';
-import { MINUTE, type ProviderHarness, startProviderHarness, summarize, T0 } from '../harness.js';
+import { stopAfterEach } from '../../support/stop-after-each.js';
+import { MINUTE, startProviderHarness, summarize, T0 } from '../harness.js';
 
-let h: ProviderHarness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+const startHarness = stopAfterEach(startProviderHarness);
 
-const start = () => startProviderHarness(alibabaFlinkProvider, alibabaFlinkSandboxPlugin);
+const start = () => startHarness(alibabaFlinkProvider, alibabaFlinkSandboxPlugin);
 const job = (snapshot: TargetSnapshot, name: string): JobSnapshot => {
   const found = snapshot.jobs.find((j) => j.name === name);
   if (!found) throw new Error(`no job ${name} in ${snapshot.jobs.map((j) => j.name).join(',')}`);
@@ -27,7 +24,7 @@ const job = (snapshot: TargetSnapshot, name: string): JobSnapshot => {
 
 describe('alibaba-flink collector (test scenario)', () => {
   it('reads every deployment across pages, maps states, counts calls, leaks nothing', async () => {
-    h = await start();
+    const h = await start();
     const { snapshot } = await h.poll();
     expect(snapshot.errors).toEqual([]);
     expect(snapshot.complete).toBe(true);
@@ -89,7 +86,7 @@ describe('alibaba-flink collector (test scenario)', () => {
   });
 
   it('scripted failures: failed job with diagnosis, restarts as failovers, failed checkpoints', async () => {
-    h = await start();
+    const h = await start();
     await h.poll();
     h.clock.advance(4 * MINUTE);
     const { snapshot } = await h.poll();
@@ -124,7 +121,7 @@ describe('alibaba-flink collector (test scenario)', () => {
   });
 
   it('each finding fires exactly once across repeated polls and resolves once (with detect)', async () => {
-    h = await start();
+    const h = await start();
     for (let poll = 0; poll <= 36; poll++) {
       const { snapshot, events } = await h.poll();
       expect(snapshot.errors).toEqual([]);

@@ -6,17 +6,14 @@
  * scenarios: every finding on the same poll as reading everything every poll (`fullReadEvery: 1`, the old
  * behaviour), with fewer calls.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TargetSnapshot } from '../../../lib/model/snapshot.js';
 import { alibabaFlinkProvider } from '../../../lib/providers/alibaba-flink/index.js';
 import { alibabaFlinkSandboxPlugin } from '../../../lib/providers/alibaba-flink/sandbox.js';
-import { jobByName, type ProviderHarness, startProviderHarness } from '../harness.js';
+import { stopAfterEach } from '../../support/stop-after-each.js';
+import { jobByName, startProviderHarness } from '../harness.js';
 
-let h: ProviderHarness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+const startHarness = stopAfterEach(startProviderHarness);
 
 type Options = Record<string, unknown>;
 
@@ -24,14 +21,14 @@ type Options = Record<string, unknown>;
 const NAMESPACES = 2;
 
 const start = (scenario: 'test' | 'demo', options: Options) =>
-  startProviderHarness(alibabaFlinkProvider, alibabaFlinkSandboxPlugin, {
+  startHarness(alibabaFlinkProvider, alibabaFlinkSandboxPlugin, {
     scenario,
     target: (t) => ({ ...t, options: { ...(t['options'] as Options), ...options } }),
   });
 
 /** Polls a fresh sandbox `polls` times, `everyMs` apart: `poll type status job` lines, calls, snapshots. */
 async function timeline(scenario: 'test' | 'demo', options: Options, polls: number, everyMs: number) {
-  h = await start(scenario, options);
+  const h = await start(scenario, options);
   const lines: string[] = [];
   const calls: Record<string, number> = {};
   const snapshots: TargetSnapshot[] = [];
@@ -44,8 +41,6 @@ async function timeline(scenario: 'test' | 'demo', options: Options, polls: numb
       lines.push(`${poll} ${event.data.type} ${event.data.status} ${event.data.resource.name}`);
     h.clock.advance(everyMs);
   }
-  await h.stop();
-  h = undefined;
   return { lines, calls, snapshots };
 }
 
@@ -77,7 +72,7 @@ describe('alibaba-flink per-job reads on change (issue 17)', () => {
   }
 
   it('steady state: each job is read in full once in fullReadEvery polls, its last read carried between', async () => {
-    h = await start('test', { fullReadEvery: 3 });
+    const h = await start('test', { fullReadEvery: 3 });
     const first = await h.poll();
     const deployments = first.snapshot.apiCalls['ListJobs'] ?? 0;
     expect(deployments).toBe(first.snapshot.jobs.length);
@@ -114,7 +109,7 @@ describe('alibaba-flink per-job reads on change (issue 17)', () => {
   }, 60_000);
 
   it('a failed read is missing evidence and is read again the next poll', async () => {
-    h = await start('test', { fullReadEvery: 1 });
+    const h = await start('test', { fullReadEvery: 1 });
     const first = await h.poll();
     // Reading everything every poll, no feed is read: one GetEvents per running job.
     const running = first.snapshot.apiCalls['GetEvents'] ?? 0;
@@ -146,17 +141,17 @@ describe('alibaba-flink per-job reads on change (issue 17)', () => {
 describe('alibaba-flink steady poll of a fleet (issue 17, callsPerCycle)', () => {
   it('a second poll lists the jobs only of deployments something moved in, or whose full read is due', async () => {
     const deployments = 300;
-    h = await startProviderHarness(alibabaFlinkProvider, alibabaFlinkSandboxPlugin, {
+    const h = await startHarness(alibabaFlinkProvider, alibabaFlinkSandboxPlugin, {
       scenario: 'fleet',
       fleet: { flinkDeployments: deployments },
     });
     const callsOf = async () => {
-      const before = h?.sandbox.requests.length ?? 0;
-      const { snapshot } = await (h as ProviderHarness).poll();
+      const before = h.sandbox.requests.length;
+      const { snapshot } = await h.poll();
       expect(snapshot.errors).toEqual([]);
       expect(snapshot.jobs.length).toBe(deployments);
       const counted: Record<string, number> = {};
-      for (const r of h?.sandbox.requests.slice(before) ?? [])
+      for (const r of h.sandbox.requests.slice(before))
         counted[r.operation] = (counted[r.operation] ?? 0) + 1;
       // The emulator saw what the collector counted.
       expect(counted).toEqual(snapshot.apiCalls);

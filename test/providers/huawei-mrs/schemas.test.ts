@@ -116,18 +116,23 @@ describe('normalizeJobState', () => {
 });
 
 describe('cluster health', () => {
-  it('maps every documented clusterState; abnormal, failed and frozen are unhealthy', () => {
-    expect(CLUSTER_STATE_HEALTH).toEqual({
-      starting: 'DEGRADED',
-      running: 'HEALTHY',
-      'scaling-out': 'HEALTHY',
-      'scaling-in': 'HEALTHY',
-      abnormal: 'UNHEALTHY',
-      failed: 'UNHEALTHY',
-      frozen: 'UNHEALTHY',
-      terminating: 'UNKNOWN',
-      terminated: 'UNKNOWN',
-    });
+  // Every documented clusterState; abnormal, failed and frozen are unhealthy.
+  const documented: [string, string][] = [
+    ['starting', 'DEGRADED'],
+    ['running', 'HEALTHY'],
+    ['scaling-out', 'HEALTHY'],
+    ['scaling-in', 'HEALTHY'],
+    ['abnormal', 'UNHEALTHY'],
+    ['failed', 'UNHEALTHY'],
+    ['frozen', 'UNHEALTHY'],
+    ['terminating', 'UNKNOWN'],
+    ['terminated', 'UNKNOWN'],
+  ];
+  it.each(documented)('clusterState %s is %s', (clusterState, health) => {
+    expect(CLUSTER_STATE_HEALTH[clusterState]).toBe(health);
+  });
+  it('maps no other clusterState; reads it case-insensitively, an unknown one as UNKNOWN', () => {
+    expect(Object.keys(CLUSTER_STATE_HEALTH).sort()).toEqual(documented.map(([state]) => state).sort());
     expect(clusterHealth({ clusterState: 'Abnormal' }, undefined)).toBe('UNHEALTHY');
     expect(clusterHealth({ clusterState: 'mystery' }, undefined)).toBe('UNKNOWN');
   });
@@ -140,32 +145,19 @@ describe('cluster health', () => {
 });
 
 describe('job kinds and latest execution', () => {
-  it('maps every job_type', () => {
-    expect(
-      [
-        'MapReduce',
-        'SparkSubmit',
-        'SparkPython',
-        'HiveScript',
-        'HiveSql',
-        'DistCp',
-        'SparkScript',
-        'SparkSql',
-        'Flink',
-        'X',
-      ].map(jobKindOf),
-    ).toEqual([
-      'mapreduce',
-      'spark-batch',
-      'spark-batch',
-      'hive',
-      'hive',
-      'distcp',
-      'spark-sql',
-      'spark-sql',
-      'flink-stream',
-      'other',
-    ]);
+  it.each([
+    ['MapReduce', 'mapreduce'],
+    ['SparkSubmit', 'spark-batch'],
+    ['SparkPython', 'spark-batch'],
+    ['HiveScript', 'hive'],
+    ['HiveSql', 'hive'],
+    ['DistCp', 'distcp'],
+    ['SparkScript', 'spark-sql'],
+    ['SparkSql', 'spark-sql'],
+    ['Flink', 'flink-stream'],
+    ['X', 'other'],
+  ])('job_type %s is a %s job', (jobType, kind) => {
+    expect(jobKindOf(jobType)).toBe(kind);
   });
   it('the latest submitted execution represents a job name', () => {
     const latest = latestExecutions([
