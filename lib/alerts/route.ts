@@ -115,11 +115,13 @@ export function groupLabelsFor(
 ): Record<string, string> {
   if (groupBy.includes('...'))
     return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => collator.compare(a, b)));
-  return Object.fromEntries(groupBy.map((name) => [name, labels[name] ?? '']));
+  const group: Record<string, string> = {};
+  for (const name of groupBy) group[name] = labels[name] ?? '';
+  return group;
 }
 
 export function groupKeyFor(routeId: string, groupLabels: Record<string, string>): string {
-  const canonical = JSON.stringify(Object.entries(groupLabels).sort(([a], [b]) => collator.compare(a, b)));
+  const canonical = canonicalLabels(groupLabels);
   let digest = groupDigests.get(canonical);
   if (digest === undefined) {
     digest = createHash('sha256').update(canonical).digest('hex').slice(0, 16);
@@ -128,6 +130,26 @@ export function groupKeyFor(routeId: string, groupLabels: Record<string, string>
     groupDigests.set(canonical, digest);
   }
   return `${routeId}:${digest}`;
+}
+
+/**
+ * `JSON.stringify` of the label entries sorted by name, written directly: no entries arrays per alert, and
+ * no sort when the names already come in order (a route's `groupBy` usually does).
+ */
+function canonicalLabels(labels: Record<string, string>): string {
+  const names = Object.keys(labels);
+  for (let i = 1; i < names.length; i++) {
+    if (collator.compare(names[i - 1] as string, names[i] as string) > 0) {
+      names.sort(collator.compare);
+      break;
+    }
+  }
+  let text = '[';
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    text += `${i === 0 ? '' : ','}[${JSON.stringify(name)},${JSON.stringify(labels[name]) ?? 'null'}]`;
+  }
+  return `${text}]`;
 }
 
 /** `String#localeCompare` without arguments is this collator's compare, minus a collator per call. */

@@ -32,8 +32,9 @@ import {
   type FailoverLoop,
   type JobTrack,
   type ResourceState,
-  reuseIfSame,
   STATE_VERSION,
+  sameLabelsOr,
+  sameRefOr,
 } from './state.js';
 
 /** Kinds that are expected to finish; `runningMaxSeconds` applies only to these. */
@@ -87,7 +88,7 @@ export function evaluateJob(
 
   const container = unhealthyContainerOf(job, context);
   // Rebuilt every poll, kept as the stored state's own object while unchanged (states share them).
-  const labels = reuseIfSame(
+  const labels = sameLabelsOr(
     previous?.labels,
     eventLabels(
       context,
@@ -103,7 +104,7 @@ export function evaluateJob(
     provider: context.snapshot.provider,
     targetId: context.target.id,
     region: context.snapshot.region,
-    ref: reuseIfSame(previous?.ref, jobRef(job)),
+    ref: sameRefOr(previous?.ref, jobRef(job)),
     labels,
     baseValues: jobBaseValues(job, sinceMs, context),
   };
@@ -153,11 +154,11 @@ export function evaluateJob(
   });
   for (const draft of reconciled.drafts) drafts.push(draft);
 
-  const stored = { v: STATE_VERSION, ref: eventContext.ref, labels } as ResourceState;
-  if (consoleUrl) stored.consoleUrl = consoleUrl;
-  stored.job = track;
-  stored.conditions = reconciled.conditions;
-  const state = compact(stored);
+  // Labels and ref hold no undefined (built here, or the stored state's own): only the rest is compacted.
+  const state = { v: STATE_VERSION, ref: eventContext.ref, labels } as ResourceState;
+  if (consoleUrl) state.consoleUrl = consoleUrl;
+  state.job = compact(track);
+  state.conditions = compact(reconciled.conditions);
   // The score is computed from the stored state (the same number a status view computes), and goes on every
   // firing event of the job; only computed when there is one (detection's hot path runs for every job).
   const firing = drafts.filter((draft) => draft.status === 'firing');
@@ -491,6 +492,8 @@ function failoverBurst(
   const windowMs = failover.windowSeconds * 1000;
   const prev = before?.failover;
   const listed = job.failovers;
+  // Nothing listed and nothing remembered (most jobs, every poll): no cursor, nothing counted (burstCount >= 1).
+  if (!listed && !prev) return { findings: [], countedTimes: [] };
   const listedMax = listed && listed.length > 0 ? Math.max(...listed.map((f) => f.atMs)) : undefined;
 
   // The cursor remembers its instance: a restart seen while no failovers were listed still re-baselines.
@@ -573,7 +576,10 @@ function trackCrashLoop(
   const crash = track.crash;
   if (!findings.some((f) => f.type === 'job.failed') || crash?.lastMs === sinceMs) return;
   if (crash && sinceMs > crash.lastMs && sinceMs - crash.lastMs <= windowMs) {
-    track.crash = { ...crash, count: crash.count + 1, lastMs: sinceMs };
+    const next = assignOwn({} as typeof crash, crash);
+    next.count = crash.count + 1;
+    next.lastMs = sinceMs;
+    track.crash = next;
     return;
   }
   const text = job.lastError ? loopText({ message: job.lastError }) : undefined;

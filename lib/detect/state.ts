@@ -166,26 +166,52 @@ function copyUntil(source: Record<string, unknown>, stop: string): Record<string
 }
 
 /**
- * `previous` when it has the same members as `next` in the same order with the same values (nested objects
- * compared the same way), else `next`: a resource's labels and reference, rebuilt every poll, stay the one
- * object its stored state already holds, so states share them and comparing states is cheap.
+ * `previous` when it has the same labels as `next` in the same order (events show them in that order), else
+ * `next`: a resource's labels, rebuilt every poll, stay the one object its stored state already holds, so
+ * states share them and comparing states is cheap.
  */
-export function reuseIfSame<T>(previous: T | undefined, next: T): T {
-  return previous !== undefined && sameInOrder(previous, next) ? previous : next;
-}
-
-function sameInOrder(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) return false;
-  const left = a as Record<string, unknown>;
-  const right = b as Record<string, unknown>;
-  const rightKeys = Object.keys(right);
+export function sameLabelsOr(
+  previous: Record<string, string> | undefined,
+  next: Record<string, string>,
+): Record<string, string> {
+  if (previous === undefined || typeof previous !== 'object' || previous === null) return next;
+  const names = Object.keys(next);
   let i = 0;
-  for (const key in left) {
-    if (!Object.hasOwn(left, key)) continue;
-    if (rightKeys[i] !== key || !sameInOrder(left[key], right[key])) return false;
+  for (const name in previous) {
+    if (!Object.hasOwn(previous, name)) continue;
+    if (names[i] !== name || previous[name] !== next[name]) return next;
     i++;
   }
-  return i === rightKeys.length;
+  return i === names.length ? previous : next;
+}
+
+/**
+ * `previous` when it is the same reference as `next` (same members, none extra), else `next`. Member order
+ * does not matter: events rebuild a reference in the schema's order when it is not already in it.
+ */
+export function sameRefOr(previous: ResourceRef | undefined, next: ResourceRef): ResourceRef {
+  if (
+    previous === undefined ||
+    previous.key !== next.key ||
+    previous.kind !== next.kind ||
+    previous.name !== next.name ||
+    previous.vendorId !== next.vendorId ||
+    previous.instanceId !== next.instanceId ||
+    previous.jobKind !== next.jobKind ||
+    typeof previous.scope !== 'object' ||
+    previous.scope === null ||
+    previous.scope.kind !== next.scope.kind ||
+    previous.scope.id !== next.scope.id ||
+    previous.scope.name !== next.scope.name ||
+    memberCount(previous) !== memberCount(next) ||
+    memberCount(previous.scope) !== memberCount(next.scope)
+  )
+    return next;
+  return previous;
+}
+
+function memberCount(value: object): number {
+  let n = 0;
+  for (const key in value) if (Object.hasOwn(value, key)) n++;
+  return n;
 }

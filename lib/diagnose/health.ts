@@ -100,6 +100,14 @@ export function addRecent(times: number[] | undefined, atMs: number, nowMs: numb
 /** The history pruned to the window; `undefined` when nothing is left (nothing stored for a quiet job). */
 export function pruneRecent(recent: RecentHistory | undefined, nowMs: number): RecentHistory | undefined {
   if (!recent) return undefined;
+  // Every time still inside the hour (the usual case on every poll): the same object, nothing made.
+  const since = nowMs - HEALTH_WINDOW_MS;
+  if (
+    allAfter(recent.failures, since) &&
+    allAfter(recent.failovers, since) &&
+    allAfter(recent.checkpointFailures, since)
+  )
+    return recent;
   const next: RecentHistory = {};
   let changed = false;
   for (const key of ['failures', 'failovers', 'checkpointFailures'] as const) {
@@ -177,6 +185,12 @@ export function describeHealth(health: JobHealth): string {
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function allAfter(times: readonly number[] | undefined, since: number): boolean {
+  if (!times) return true;
+  for (const t of times) if (!(t > since)) return false;
+  return true;
 }
 
 function sameTimes(a: readonly number[], b: readonly number[]): boolean {

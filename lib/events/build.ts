@@ -49,8 +49,8 @@ export function buildEvent<T extends EventType>(input: EventInput<T>): JobwatchE
   const candidate = {
     specversion: '1.0',
     id: eventId(fp, input.status, atMs),
-    source: `jobwatch/${input.provider}/${input.targetId}`,
-    type: `${CLOUDEVENT_TYPE_PREFIX}${input.type}`,
+    source: sourceOf(input.provider, input.targetId),
+    type: cloudEventType(input.type),
     subject: input.resource.key,
     time: isoTime(atMs),
     datacontenttype: 'application/json',
@@ -58,6 +58,37 @@ export function buildEvent<T extends EventType>(input: EventInput<T>): JobwatchE
   } as const;
   return checkedEvent(candidate) ?? jobwatchEventSchema.parse(candidate);
 }
+
+/** The CloudEvent `source` of a target, made once per target rather than per event. */
+function sourceOf(provider: string, targetId: string): string {
+  let byTarget = sources.get(provider);
+  if (!byTarget) {
+    if (sources.size >= 100) sources.clear();
+    byTarget = new Map();
+    sources.set(provider, byTarget);
+  }
+  let source = byTarget.get(targetId);
+  if (source === undefined) {
+    source = `jobwatch/${provider}/${targetId}`;
+    if (byTarget.size >= 10_000) byTarget.clear();
+    byTarget.set(targetId, source);
+  }
+  return source;
+}
+
+const sources = new Map<string, Map<string, string>>();
+
+/** The CloudEvent `type` of a catalog type, made once per type. */
+function cloudEventType(type: string): string {
+  let cloudType = cloudTypes.get(type);
+  if (cloudType === undefined) {
+    cloudType = `${CLOUDEVENT_TYPE_PREFIX}${type}`;
+    if (cloudTypes.size < 1000) cloudTypes.set(type, cloudType);
+  }
+  return cloudType;
+}
+
+const cloudTypes = new Map<string, string>();
 
 function mergedValues(values: object | undefined, extras: EventValues): Record<string, unknown> {
   return assignOwn(assignOwn({}, values), extras);

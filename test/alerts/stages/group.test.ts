@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { routeTree } from '../../../lib/alerts/route.js';
+import { groupKeyFor, groupLabelsFor, routeTree } from '../../../lib/alerts/route.js';
 import {
   advanceGroup,
   batchByGroup,
@@ -134,5 +136,26 @@ describe('stage group: upsertGroup and advanceGroup (store)', () => {
     expect(after?.nextFlushAtMs).toBe(T0 + 30_000);
     expect(timer).toBe(T0 + 30_000);
     expect(await h.store.get(GROUP_PK, target.sk)).toBeUndefined();
+  });
+});
+
+describe('group keys', () => {
+  it('digest the labels sorted by name as JSON entries, whatever order they come in', () => {
+    const expected = (labels: Record<string, string>) =>
+      `root.1:${createHash('sha256')
+        .update(JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b))))
+        .digest('hex')
+        .slice(0, 16)}`;
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.string(), { maxKeys: 6 }), (labels) => {
+        const reversed = Object.fromEntries(Object.entries(labels).reverse());
+        expect(groupKeyFor('root.1', labels)).toBe(expected(labels));
+        expect(groupKeyFor('root.1', reversed)).toBe(expected(labels));
+      }),
+      { numRuns: 500 },
+    );
+    expect(groupKeyFor('root', groupLabelsFor(['target', 'alertname'], { alertname: 'job.failed' }))).toBe(
+      expected({ alertname: 'job.failed', target: '' }).replace('root.1:', 'root:'),
+    );
   });
 });
