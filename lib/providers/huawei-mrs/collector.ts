@@ -32,21 +32,27 @@ import type { MrsCluster, MrsJobExecution } from './schemas.js';
 
 const PROVIDER = 'huawei-mrs' as const;
 
-/** `job_type` to normalized kind. Flink on MRS is usually a detached streaming job, so no run-time limit. */
-const JOB_KINDS: Record<string, JobKind> = {
-  MAPREDUCE: 'mapreduce',
-  SPARKSUBMIT: 'spark-batch',
-  SPARKPYTHON: 'spark-batch',
-  HIVESCRIPT: 'hive',
-  HIVESQL: 'hive',
-  DISTCP: 'distcp',
-  SPARKSCRIPT: 'spark-sql',
-  SPARKSQL: 'spark-sql',
-  FLINK: 'flink-stream',
+/**
+ * Every documented `job_type`, as the API spells it, with its normalized kind. Flink on MRS is usually a
+ * detached streaming job, so no run-time limit.
+ */
+export const MRS_JOB_TYPES: Readonly<Record<string, JobKind>> = {
+  MapReduce: 'mapreduce',
+  SparkSubmit: 'spark-batch',
+  SparkPython: 'spark-batch',
+  HiveScript: 'hive',
+  HiveSql: 'hive',
+  DistCp: 'distcp',
+  SparkScript: 'spark-sql',
+  SparkSql: 'spark-sql',
+  Flink: 'flink-stream',
 };
 
+/** The kinds by upper-cased `job_type`: the API's casing is not relied on. */
+const JOB_KINDS = new Map(Object.entries(MRS_JOB_TYPES).map(([type, kind]) => [type.toUpperCase(), kind]));
+
 export function jobKindOf(jobType: string | undefined): JobKind {
-  return JOB_KINDS[(jobType ?? '').toUpperCase()] ?? 'other';
+  return JOB_KINDS.get((jobType ?? '').toUpperCase()) ?? 'other';
 }
 
 const PENDING_STATES = new Set(['NEW', 'NEW_SAVING', 'SUBMITTED', 'ACCEPTED']);
@@ -78,18 +84,20 @@ export function isFinalExecution(job: {
   return state === 'SUCCEEDED' || state === 'FAILED' || state === 'STOPPED';
 }
 
-/** Every documented `clusterState` (digest §6.3); abnormal, failed and frozen are unhealthy. */
-export const CLUSTER_STATE_HEALTH: Readonly<Record<string, ContainerHealth>> = {
-  starting: 'DEGRADED',
-  running: 'HEALTHY',
-  'scaling-out': 'HEALTHY',
-  'scaling-in': 'HEALTHY',
-  abnormal: 'UNHEALTHY',
-  failed: 'UNHEALTHY',
-  frozen: 'UNHEALTHY',
-  terminating: 'UNKNOWN',
-  terminated: 'UNKNOWN',
+/** Every documented `clusterState` (digest §6.3) by the health it means; abnormal, failed and frozen are unhealthy. */
+const CLUSTER_STATES: Readonly<Record<ContainerHealth, readonly string[]>> = {
+  HEALTHY: ['running', 'scaling-out', 'scaling-in'],
+  DEGRADED: ['starting'],
+  UNHEALTHY: ['abnormal', 'failed', 'frozen'],
+  UNKNOWN: ['terminating', 'terminated'],
 };
+
+/** `clusterState` -> health. */
+export const CLUSTER_STATE_HEALTH: Readonly<Record<string, ContainerHealth>> = Object.fromEntries(
+  (Object.entries(CLUSTER_STATES) as [ContainerHealth, readonly string[]][]).flatMap(([health, states]) =>
+    states.map((state) => [state, health]),
+  ),
+);
 
 /** Host `status` is the ECS server status; only ACTIVE is healthy (digest §7, our recommendation). */
 export function hostHealthy(status: string | undefined): boolean {

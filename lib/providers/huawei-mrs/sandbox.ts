@@ -24,6 +24,7 @@ import type {
 } from '../../sandbox/types.js';
 import { huaweiSandboxAuthenticator, huaweiSandboxTarget } from '../huawei/sandbox.js';
 import { MRS_OPERATIONS } from './client.js';
+import { MRS_JOB_TYPES } from './collector.js';
 
 export const MRS_SANDBOX_PROJECT_ID = '5f4e3d2c1b0a49788796a5b4c3d2e1f0';
 export const MRS_SANDBOX_REGION = 'cn-north-4';
@@ -488,17 +489,8 @@ function clusterView(c: SimCluster, nowMs: number): Record<string, unknown> {
   };
 }
 
-const JOB_TYPES = new Set([
-  'MapReduce',
-  'SparkSubmit',
-  'SparkPython',
-  'HiveScript',
-  'HiveSql',
-  'DistCp',
-  'SparkScript',
-  'SparkSql',
-  'Flink',
-]);
+/** The job types the API accepts: the documented ones production knows. */
+const JOB_TYPES = new Set(Object.keys(MRS_JOB_TYPES));
 
 function mrsError(status: number, code: string, message: string): SandboxResponse {
   return { status, body: { error_msg: message, error_code: code } };
