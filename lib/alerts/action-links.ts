@@ -107,44 +107,33 @@ export async function consumeNonce(store: Store, claims: ActionClaims, nowMs: nu
   }
 }
 
-/** The links for one firing alert, each with its own nonce. */
-export function actionLinks(
-  publicUrl: string,
-  key: string,
-  fingerprint: string,
-  nowMs: number,
-  nonce: () => string = () => randomBytes(16).toString('base64url'),
-): { title: string; url: string }[] {
-  return signedLinks(publicUrl, key, fingerprint, nowMs, LINK_ACTIONS, nonce);
+/**
+ * Signed links to `ACTION_PATH`, one per action, each with its own nonce: `subject` is what the token
+ * names (an alert fingerprint, an approval id).
+ */
+function signedLinks(actions: Readonly<Partial<Record<TokenAction, { title: string }>>>) {
+  return (
+    publicUrl: string,
+    key: string,
+    subject: string,
+    nowMs: number,
+    nonce: () => string = () => randomBytes(16).toString('base64url'),
+  ): { title: string; url: string }[] => {
+    const base = publicUrl.replace(/\/+$/, '');
+    return (Object.keys(actions) as TokenAction[]).map((action) => ({
+      title: actions[action]?.title ?? action,
+      url: `${base}${ACTION_PATH}?t=${signActionToken(key, {
+        fingerprint: subject,
+        action,
+        expiresAtMs: nowMs + ACTION_LINK_TTL_MS,
+        nonce: nonce(),
+      })}`,
+    }));
+  };
 }
+
+/** The links for one firing alert (its fingerprint is the subject). */
+export const actionLinks = signedLinks(LINK_ACTIONS);
 
 /** Approve / Reject for a remediation waiting for approval; `approvalId` is the subject. */
-export function approvalLinks(
-  publicUrl: string,
-  key: string,
-  approvalId: string,
-  nowMs: number,
-  nonce: () => string = () => randomBytes(16).toString('base64url'),
-): { title: string; url: string }[] {
-  return signedLinks(publicUrl, key, approvalId, nowMs, APPROVAL_LINK_ACTIONS, nonce);
-}
-
-function signedLinks(
-  publicUrl: string,
-  key: string,
-  fingerprint: string,
-  nowMs: number,
-  actions: Readonly<Partial<Record<TokenAction, { title: string }>>>,
-  nonce: () => string,
-): { title: string; url: string }[] {
-  const base = publicUrl.replace(/\/+$/, '');
-  return (Object.keys(actions) as TokenAction[]).map((action) => ({
-    title: actions[action]?.title ?? action,
-    url: `${base}${ACTION_PATH}?t=${signActionToken(key, {
-      fingerprint,
-      action,
-      expiresAtMs: nowMs + ACTION_LINK_TTL_MS,
-      nonce: nonce(),
-    })}`,
-  }));
-}
+export const approvalLinks = signedLinks(APPROVAL_LINK_ACTIONS);

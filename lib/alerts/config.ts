@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refineUnique } from '../config/unique.js';
 import { SEVERITIES, type Severity } from '../events/types.js';
 import { type ProviderId, providerIdSchema } from '../model/snapshot.js';
 import { channelConfigSchema } from './channels/registry.js';
@@ -141,14 +142,7 @@ export const alertingSchema = z.object({
   channels: z
     .array(channelConfigSchema)
     .default([])
-    .superRefine((channels, ctx) => {
-      const seen = new Set<string>();
-      channels.forEach((c, i) => {
-        if (seen.has(c.name))
-          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate channel name '${c.name}'` });
-        seen.add(c.name);
-      });
-    }),
+    .superRefine((channels, ctx) => refineUnique(ctx, channels, 'name', 'channel name')),
   route: routeSchema.optional(),
   silences: z.array(configSilenceSchema).default([]),
   inhibitRules: z.array(inhibitRuleSchema).default(DEFAULT_INHIBIT_RULES),

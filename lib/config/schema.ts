@@ -12,6 +12,7 @@ import { remediationSchema } from '../remediation/config.js';
 import { credentialsSchema } from './refs.js';
 import { registryBacked } from './registry-schema.js';
 import type { ProviderTarget } from './target.js';
+import { refineUnique } from './unique.js';
 
 export type { ProviderTarget, TargetBase } from './target.js';
 
@@ -180,16 +181,7 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    const seen = new Set<string>();
-    config.targets.forEach((target, i) => {
-      if (seen.has(target.id))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['targets', i, 'id'],
-          message: `duplicate target id '${target.id}'`,
-        });
-      seen.add(target.id);
-    });
+    refineUnique(ctx, config.targets, 'id', 'target id', ['targets']);
     for (const issue of [...alertingIssues(config), ...webhookIssues(config)])
       ctx.addIssue({ code: 'custom', ...issue });
     for (const problem of [...unknownProviders(config), ...actionParamProblems(config)]) {

@@ -60,6 +60,14 @@ export const metricRuleSchema = z
     message: 'a metric rule needs `above` or `below`',
   });
 
+/** A finding rule's knobs, all optional: on or off, its own settings, the severity of what it fires. */
+function ruleKnobs<S extends z.ZodRawShape>(shape: S) {
+  return z
+    .object({ enabled: z.boolean(), ...shape, severity })
+    .partial()
+    .strict();
+}
+
 /** Every rule knob, all optional: used for defaults, per-target and per-job overrides alike. */
 export const rulesOverrideSchema = z
   .object({
@@ -72,41 +80,23 @@ export const rulesOverrideSchema = z
       })
       .partial()
       .strict(),
-    jobFailed: z.object({ enabled: z.boolean(), severity }).partial().strict(),
+    jobFailed: ruleKnobs({}),
     stateChanged: z.object({ enabled: z.boolean() }).partial().strict(),
-    stuck: z
-      .object({
-        enabled: z.boolean(),
-        /** Longest time a job may stay PENDING (submitted, accepted, starting). */
-        pendingMaxSeconds: z.number().positive(),
-        /** Longest time a batch-like job may stay RUNNING; unset means no limit. */
-        runningMaxSeconds: z.number().positive(),
-        /** Longest time a RUNNING job's progress figure may stay unchanged; unset means not checked. */
-        noProgressSeconds: z.number().positive(),
-        severity,
-      })
-      .partial()
-      .strict(),
-    checkpoint: z
-      .object({
-        enabled: z.boolean(),
-        /** New failed checkpoints (by id) in one poll that fire checkpoint.failed. */
-        failuresToFire: z.number().int().min(1),
-        /** Override of the stall limit; default max(interval, timeout) x (tolerated failures + 2). */
-        stallAfterSeconds: z.number().positive(),
-        severity,
-      })
-      .partial()
-      .strict(),
-    failover: z
-      .object({
-        enabled: z.boolean(),
-        burstCount: z.number().int().min(1),
-        windowSeconds: z.number().positive(),
-        severity,
-      })
-      .partial()
-      .strict(),
+    stuck: ruleKnobs({
+      /** Longest time a job may stay PENDING (submitted, accepted, starting). */
+      pendingMaxSeconds: z.number().positive(),
+      /** Longest time a batch-like job may stay RUNNING; unset means no limit. */
+      runningMaxSeconds: z.number().positive(),
+      /** Longest time a RUNNING job's progress figure may stay unchanged; unset means not checked. */
+      noProgressSeconds: z.number().positive(),
+    }),
+    checkpoint: ruleKnobs({
+      /** New failed checkpoints (by id) in one poll that fire checkpoint.failed. */
+      failuresToFire: z.number().int().min(1),
+      /** Override of the stall limit; default max(interval, timeout) x (tolerated failures + 2). */
+      stallAfterSeconds: z.number().positive(),
+    }),
+    failover: ruleKnobs({ burstCount: z.number().int().min(1), windowSeconds: z.number().positive() }),
     metrics: z.array(metricRuleSchema),
     runbooks: runbooksSchema,
     /** The job's console link, from a template instead of the provider's built-in link. */

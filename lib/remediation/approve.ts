@@ -59,39 +59,41 @@ export async function answerApproval(
   }
   const record = t.record;
   const c = candidateOf(run, record, input.by);
-  if (record.state === 'expired') {
-    if (c)
-      await publishDecision(run, c, 'skipped', {
-        severity: 'info',
-        outcome: 'skipped',
-        reasonCode: 'approval-expired',
-        reason: `approval ${record.id} expired: ${input.by} answered at ${iso(nowMs)}, after its ${formatDuration(record.expiresAtMs - record.requestedAtMs)} window ended at ${iso(record.expiresAtMs)}; nothing was done`,
-        title: `Approval expired: ${verb(c)} ${record.jobName} not done`,
-      });
-    return { ok: false, status: 410, message: expiredMessage(record) };
-  }
-  if (record.state === 'rejected') {
-    if (c)
-      await publishDecision(run, c, 'skipped', {
-        severity: 'info',
-        outcome: 'rejected',
-        reasonCode: 'approval-rejected',
-        reason: `${verb(c)} of ${record.jobName} rejected by ${input.by} (approval ${record.id}); nothing was done`,
-        title: `Rejected: ${verb(c)} ${record.jobName}`,
-      });
+  const notDone = c && notDoneDecision(record, c, input.by, nowMs);
+  if (c && notDone) await publishDecision(run, c, 'skipped', { severity: 'info', ...notDone });
+  if (record.state === 'expired') return { ok: false, status: 410, message: expiredMessage(record) };
+  if (record.state === 'rejected')
     return {
       ok: true,
       state: 'rejected',
       record,
       message: `Rejected: the ${record.action} of ${record.jobName} will not run.`,
     };
-  }
   return {
     ok: true,
     state: 'approved',
     record,
     message: `Approved: the ${record.action} of ${record.jobName} runs now, through every guardrail; its outcome goes to the channel and the audit trail.`,
   };
+}
+
+/** The decision an answer that stops the action publishes: expired (answered too late) or rejected. */
+function notDoneDecision(record: ApprovalRecord, c: Candidate, by: string, nowMs: number) {
+  if (record.state === 'expired')
+    return {
+      outcome: 'skipped',
+      reasonCode: 'approval-expired',
+      reason: `approval ${record.id} expired: ${by} answered at ${iso(nowMs)}, after its ${formatDuration(record.expiresAtMs - record.requestedAtMs)} window ended at ${iso(record.expiresAtMs)}; nothing was done`,
+      title: `Approval expired: ${verb(c)} ${record.jobName} not done`,
+    } as const;
+  if (record.state === 'rejected')
+    return {
+      outcome: 'rejected',
+      reasonCode: 'approval-rejected',
+      reason: `${verb(c)} of ${record.jobName} rejected by ${by} (approval ${record.id}); nothing was done`,
+      title: `Rejected: ${verb(c)} ${record.jobName}`,
+    } as const;
+  return undefined;
 }
 
 function expiredMessage(r: ApprovalRecord): string {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refineUnique } from '../config/unique.js';
 import { FINDING_TYPES } from '../events/payloads.js';
 import { SEVERITIES } from '../events/types.js';
 import { JOB_KINDS, JOB_STATES, providerIdSchema } from '../model/snapshot.js';
@@ -178,16 +179,7 @@ export const remediationSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    const seen = new Set<string>();
-    config.policies.forEach((policy, i) => {
-      if (seen.has(policy.name))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['policies', i, 'name'],
-          message: `duplicate policy name '${policy.name}'`,
-        });
-      seen.add(policy.name);
-    });
+    refineUnique(ctx, config.policies, 'name', 'policy name', ['policies']);
   })
   .default({
     mode: 'dry-run',

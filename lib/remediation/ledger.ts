@@ -5,7 +5,7 @@
  */
 import type { JobwatchEvent } from '../events/schema.js';
 import type { Store } from '../state/store.js';
-import { updateWithRetry } from '../state/update.js';
+import { type UpdateDecision, updateWithRetry } from '../state/update.js';
 import type { RemediationMode } from './config.js';
 import { EMPTY_LEDGER, type JobLedger, type SkipCode } from './guards.js';
 
@@ -70,29 +70,23 @@ export function claimFinding(
     leaseUntilMs: input.leaseUntilMs,
     updatedAtMs: input.nowMs,
   };
-  const expiresAtSec = Math.floor(input.startsAtMs / 1000) + FINDING_RETENTION_SEC;
-  return updateWithRetry<FindingRecord, ClaimResult>(
-    store,
-    { pk: FINDING_PK, sk: findingKey(input.fingerprint, input.startsAtMs, input.occurrence) },
-    (current) => {
-      const record = current?.data;
-      if (!record) return { next: mine, result: { kind: 'claimed' }, expiresAtSec };
-      if (record.state === 'skipped')
-        return { next: mine, result: { kind: 'claimed', previous: record }, expiresAtSec };
-      if (record.state === 'done') {
-        if (record.mode === 'dry-run' && input.mode === 'enforce')
-          return { next: mine, result: { kind: 'claimed' }, expiresAtSec };
-        return { result: { kind: 'duplicate', record } };
-      }
-      if ((record.leaseUntilMs ?? 0) > input.nowMs) return { result: { kind: 'duplicate', record } };
-      if (record.sentAtMs === undefined) return { next: mine, result: { kind: 'claimed' }, expiresAtSec };
-      return {
-        next: { ...mine, sentAtMs: record.sentAtMs },
-        result: { kind: 'interrupted', record },
-        expiresAtSec,
-      };
-    },
-  );
+  return updateFinding<ClaimResult>(store, input, (record, expiresAtSec) => {
+    if (!record) return { next: mine, result: { kind: 'claimed' }, expiresAtSec };
+    if (record.state === 'skipped')
+      return { next: mine, result: { kind: 'claimed', previous: record }, expiresAtSec };
+    if (record.state === 'done') {
+      if (record.mode === 'dry-run' && input.mode === 'enforce')
+        return { next: mine, result: { kind: 'claimed' }, expiresAtSec };
+      return { result: { kind: 'duplicate', record } };
+    }
+    if ((record.leaseUntilMs ?? 0) > input.nowMs) return { result: { kind: 'duplicate', record } };
+    if (record.sentAtMs === undefined) return { next: mine, result: { kind: 'claimed' }, expiresAtSec };
+    return {
+      next: { ...mine, sentAtMs: record.sentAtMs },
+      result: { kind: 'interrupted', record },
+      expiresAtSec,
+    };
+  });
 }
 
 /** Updates a finding this owner holds. */
@@ -101,14 +95,10 @@ export function updateOwnedFinding(
   input: { fingerprint: string; startsAtMs: number; occurrence?: number; owner: string },
   patch: Partial<FindingRecord> & { updatedAtMs: number },
 ): Promise<boolean> {
-  return updateWithRetry<FindingRecord, boolean>(
-    store,
-    { pk: FINDING_PK, sk: findingKey(input.fingerprint, input.startsAtMs, input.occurrence) },
-    (current) => {
-      if (!current || current.data.owner !== input.owner) return { result: false };
-      return { next: { ...current.data, ...patch }, result: true };
-    },
-  );
+  return updateFinding<boolean>(store, input, (record) => {
+    if (!record || record.owner !== input.owner) return { result: false };
+    return { next: { ...record, ...patch }, result: true };
+  });
 }
 
 /**
@@ -128,26 +118,37 @@ export function recordSkip(
     onlyIfUnknown?: boolean;
   },
 ): Promise<boolean> {
-  const expiresAtSec = Math.floor(input.startsAtMs / 1000) + FINDING_RETENTION_SEC;
-  return updateWithRetry<FindingRecord, boolean>(
+  return updateFinding<boolean>(store, input, (record, expiresAtSec) => {
+    if (record && (record.state !== 'skipped' || input.onlyIfUnknown)) return { result: false };
+    if (record?.reasonCode === input.code) return { result: false };
+    return {
+      next: {
+        state: 'skipped',
+        reasonCode: input.code,
+        policy: input.policy,
+        decision: 'skipped',
+        updatedAtMs: input.nowMs,
+      },
+      result: true,
+      expiresAtSec,
+    };
+  });
+}
+
+/**
+ * One conditional read-modify-write of a finding's record, retried on a concurrent write; `decide` gets the
+ * record (if any) and the TTL a record written for this finding takes.
+ */
+function updateFinding<R>(
+  store: Store,
+  finding: { fingerprint: string; startsAtMs: number; occurrence?: number },
+  decide: (record: FindingRecord | undefined, expiresAtSec: number) => UpdateDecision<FindingRecord, R>,
+): Promise<R> {
+  const expiresAtSec = Math.floor(finding.startsAtMs / 1000) + FINDING_RETENTION_SEC;
+  return updateWithRetry<FindingRecord, R>(
     store,
-    { pk: FINDING_PK, sk: findingKey(input.fingerprint, input.startsAtMs, input.occurrence) },
-    (current) => {
-      const record = current?.data;
-      if (record && (record.state !== 'skipped' || input.onlyIfUnknown)) return { result: false };
-      if (record?.reasonCode === input.code) return { result: false };
-      return {
-        next: {
-          state: 'skipped',
-          reasonCode: input.code,
-          policy: input.policy,
-          decision: 'skipped',
-          updatedAtMs: input.nowMs,
-        },
-        result: true,
-        expiresAtSec,
-      };
-    },
+    { pk: FINDING_PK, sk: findingKey(finding.fingerprint, finding.startsAtMs, finding.occurrence) },
+    (current) => decide(current?.data, expiresAtSec),
   );
 }
 
