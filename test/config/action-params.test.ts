@@ -5,45 +5,18 @@
  * outside `targets:` are checked against the provider registry too.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../lib/config/load.js';
+import { configProblems, targetInput } from '../support/config.js';
 
 const PROJECT_ID = '0123456789abcdef0123456789abcdef';
-const credentials = { accessKeyId: 'env:AK', secretAccessKey: 'env:SK' };
-const DLI = {
-  id: 'dli',
-  provider: 'huawei-dli',
-  region: 'cn-north-4',
-  credentials,
-  options: { projectId: PROJECT_ID },
-};
-const MRS = {
-  id: 'mrs',
-  provider: 'huawei-mrs',
-  region: 'cn-north-4',
-  credentials,
-  options: { projectId: PROJECT_ID },
-};
-const BLINK = {
-  id: 'blink',
-  provider: 'alibaba-blink',
-  region: 'cn-shanghai',
-  credentials,
-  options: { projects: ['p'] },
-};
+const DLI = targetInput('dli', 'huawei-dli', 'cn-north-4', { projectId: PROJECT_ID });
+const MRS = targetInput('mrs', 'huawei-mrs', 'cn-north-4', { projectId: PROJECT_ID });
+const BLINK = targetInput('blink', 'alibaba-blink', 'cn-shanghai', { projects: ['p'] });
 
 function policy(action: unknown, match: Record<string, unknown> = {}) {
   return { name: 'p', match: { types: ['job.failed'], ...match }, action };
 }
 
-function problems(input: unknown): string[] {
-  try {
-    parseConfig(input, 'test.yml');
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-}
+const problems = (input: unknown) => configProblems(input);
 
 describe('remediation action params are validated at load', () => {
   it('{savepoint: true} on a DLI restart is an error naming the field and the params DLI takes', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, createSecretResolver, parseConfig, parseConfigText } from '../../lib/config/index.js';
+import { configProblems, targetInput } from '../support/config.js';
 
 const blinkTarget = {
   id: 'blink-prod',
@@ -9,15 +10,7 @@ const blinkTarget = {
   options: { projects: ['realtime'] },
 };
 
-function problems(input: unknown): string[] {
-  try {
-    parseConfig(input, 'test.yml');
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problems = (input: unknown) => configProblems(input);
 
 describe('config', () => {
   it('applies defaults to a minimal target', () => {
@@ -71,13 +64,7 @@ describe('config', () => {
   });
 
   it('checks the provider-specific options of each branch', () => {
-    const dli = {
-      id: 'dli',
-      provider: 'huawei-dli',
-      region: 'cn-north-4',
-      credentials: { accessKeyId: 'env:HW_AK', secretAccessKey: 'env:HW_SK' },
-      options: { projectId: 'not-a-project' },
-    };
+    const dli = targetInput('dli', 'huawei-dli', 'cn-north-4', { projectId: 'not-a-project' });
     expect(problems({ targets: [dli] })).toEqual([
       'targets[0].options.projectId: must be the 32-character project id of the region',
     ]);

@@ -116,23 +116,18 @@ describe('Alibaba CloudMonitor callbacks', () => {
   });
 
   it('refuses a source address outside the allow-list with 403, even with the right token', async () => {
-    const response = await h.handler(
-      apiEvent('POST', '/ingest/alibaba-cloudmonitor', {
-        body: cloudMonitorForm('ALERT', h.clock.nowMs),
-        query: `token=${SECRETS.JW_CM_TOKEN}`,
-        sourceIp: '203.0.113.9',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      }),
-    );
+    const alertFrom = (sourceIp: string) =>
+      h.handler(
+        apiEvent('POST', '/ingest/alibaba-cloudmonitor', {
+          body: cloudMonitorForm('ALERT', h.clock.nowMs),
+          query: `token=${SECRETS.JW_CM_TOKEN}`,
+          sourceIp,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        }),
+      );
+    const response = await alertFrom('203.0.113.9');
     expect(response.statusCode).toBe(403);
-    const allowed = await h.handler(
-      apiEvent('POST', '/ingest/alibaba-cloudmonitor', {
-        body: cloudMonitorForm('ALERT', h.clock.nowMs),
-        query: `token=${SECRETS.JW_CM_TOKEN}`,
-        sourceIp: '47.74.206.17',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      }),
-    );
+    const allowed = await alertFrom('47.74.206.17');
     expect(allowed.statusCode).toBe(200);
     expect(h.bus.published).toHaveLength(1);
   });

@@ -386,62 +386,57 @@ describe('Cloud Eye alarm to event', () => {
 });
 
 describe('SMN certificate checks', () => {
-  it('rejects a signature made with the right key when the certificate is expired', async () => {
-    const stale = await startHarness({
-      nowMs: withinCertificate(cert) + 5 * 86_400_000,
-      fetchCertificate: async () => cert.certPem,
-    });
+  /** Posts a queue alarm signed with the test key to a harness whose certificate is fetched by `fetchCertificate`. */
+  async function postSignedAlarm(
+    options: Parameters<typeof startHarness>[0],
+    check: (response: Awaited<ReturnType<Harness['handler']>>, harness: Harness) => void,
+  ) {
+    const harness = await startHarness(options);
     try {
+      const atIso = new Date(harness.clock.nowMs).toISOString();
       const message = smnMessage(
         {
           type: 'Notification',
           message_id: nextId(),
-          timestamp: new Date(stale.clock.nowMs).toISOString(),
-          message: cloudEyeQueueAlarm('alarm', new Date(stale.clock.nowMs).toISOString()),
+          timestamp: atIso,
+          message: cloudEyeQueueAlarm('alarm', atIso),
         },
         cert.keyPem,
         'http://127.0.0.1:1/smn/certificate/current.pem',
       );
-      const response = await stale.handler(
-        apiEvent('POST', '/ingest/huawei-smn', { body: JSON.stringify(message) }),
+      check(
+        await harness.handler(apiEvent('POST', '/ingest/huawei-smn', { body: JSON.stringify(message) })),
+        harness,
       );
+    } finally {
+      await harness.stop();
+    }
+  }
+
+  it('rejects a signature made with the right key when the certificate is expired', async () => {
+    const options = {
+      nowMs: withinCertificate(cert) + 5 * 86_400_000,
+      fetchCertificate: async () => cert.certPem,
+    };
+    await postSignedAlarm(options, (response, stale) => {
       expect(response.statusCode).toBe(403);
       expect(responseJson(response)).toMatchObject({
         error: { message: expect.stringContaining('expired') },
       });
       expect(stale.bus.published).toHaveLength(0);
-    } finally {
-      await stale.stop();
-    }
+    });
   });
 
   it('answers 503 (retry later) when the certificate cannot be downloaded', async () => {
-    const down = await startHarness({
-      fetchCertificate: async () => {
-        throw new Error('connect ECONNREFUSED');
-      },
-    });
-    try {
-      const message = smnMessage(
-        {
-          type: 'Notification',
-          message_id: nextId(),
-          timestamp: new Date(down.clock.nowMs).toISOString(),
-          message: cloudEyeQueueAlarm('alarm', new Date(down.clock.nowMs).toISOString()),
-        },
-        cert.keyPem,
-        'http://127.0.0.1:1/smn/certificate/current.pem',
-      );
-      const response = await down.handler(
-        apiEvent('POST', '/ingest/huawei-smn', { body: JSON.stringify(message) }),
-      );
+    const fetchCertificate = async (): Promise<string> => {
+      throw new Error('connect ECONNREFUSED');
+    };
+    await postSignedAlarm({ fetchCertificate }, (response) => {
       expect(response.statusCode).toBe(503);
       expect(responseJson(response)).toEqual({
         error: { status: 503, message: 'temporarily unavailable; retry later' },
       });
-    } finally {
-      await down.stop();
-    }
+    });
   });
 });
 

@@ -12,12 +12,9 @@ import { type GroupState, mergeIntoGroup } from '../../../lib/alerts/stages/grou
 import type { FlushMuter } from '../../../lib/alerts/stages/mute.js';
 import type { JobwatchEvent } from '../../../lib/events/schema.js';
 import { jobEvent, resolvedOf, T0 } from '../helpers.js';
-import { openMuter, routeOf, storedCandidate, useStore } from './fixtures.js';
+import { groupOf, openMuter, routeOf, storedCandidate, useStore } from './fixtures.js';
 
 const h = useStore();
-
-const groupOf = (events: JobwatchEvent[]) =>
-  mergeIntoGroup(undefined, routeOf(events[0] as JobwatchEvent), events, T0) as GroupState;
 
 const judge = (
   group: GroupState,

@@ -3,8 +3,9 @@ import type { AlertGroupMessage, Channel, NotifyResult } from '../../../lib/aler
 import { type CompiledRoute, routeTree } from '../../../lib/alerts/route.js';
 import type { Candidate } from '../../../lib/alerts/stages/dedup.js';
 import { evaluateGroup } from '../../../lib/alerts/stages/dedup.js';
-import { groupTargets, mergeIntoGroup } from '../../../lib/alerts/stages/group.js';
+import { type GroupState, groupTargets, mergeIntoGroup } from '../../../lib/alerts/stages/group.js';
 import type { FlushMuter } from '../../../lib/alerts/stages/mute.js';
+import { buildEvent } from '../../../lib/events/build.js';
 import type { JobwatchEvent } from '../../../lib/events/schema.js';
 import type { Logger } from '../../../lib/observability/logger.js';
 import { createLocalStore, type LocalStore } from '../../../lib/state/local.js';
@@ -51,6 +52,28 @@ export function useStore(): StoreHarness {
   return h;
 }
 
+/** A remediation decision on Blink job `name`: a one-shot notification, never resolved. */
+export function restartPerformed(name: string): JobwatchEvent {
+  return buildEvent({
+    type: 'remediation.performed',
+    provider: 'alibaba-blink',
+    targetId: 'prod-blink',
+    region: 'cn-hangzhou',
+    severity: 'info',
+    status: 'firing',
+    title: `Restarted ${name}`,
+    summary: `Restarted ${name}`,
+    startsAtMs: T0,
+    resource: {
+      key: `alibaba-blink/cn-hangzhou/project:p1/job:${name}`,
+      kind: 'job',
+      name,
+      vendorId: name,
+      scope: { kind: 'project', id: 'p1', name: 'p1' },
+    },
+  });
+}
+
 /** A logger that keeps what it was told, to check what a stage reports. */
 export function recordingLogger(): Logger & {
   lines: { level: string; message: string; extra: unknown[] }[];
@@ -95,6 +118,10 @@ export function routeOf(event: JobwatchEvent, tree: CompiledRoute = routeTree(st
   if (!target) throw new Error('no route for the event');
   return target;
 }
+
+/** The group the events make on the default route (of the first event), new at T0. */
+export const groupOf = (events: JobwatchEvent[]) =>
+  mergeIntoGroup(undefined, routeOf(events[0] as JobwatchEvent), events, T0) as GroupState;
 
 /**
  * The events' group written to the store and judged as the flush would (no log entry, nothing muted):

@@ -6,12 +6,12 @@ import {
   silenceInputSchema,
   silencesFromConfig,
 } from '../../../lib/alerts/silences.js';
-import { mergeIntoGroup } from '../../../lib/alerts/stages/group.js';
+import type { GroupState } from '../../../lib/alerts/stages/group.js';
 import { buildFlushMuter } from '../../../lib/alerts/stages/mute.js';
 import type { JobwatchEvent } from '../../../lib/events/schema.js';
 import type { Store, StoreItem } from '../../../lib/state/store.js';
 import { containerEvent, jobEvent, T0 } from '../helpers.js';
-import { recordingLogger, routeOf, stageConfig, useStore } from './fixtures.js';
+import { groupOf, recordingLogger, stageConfig, useStore } from './fixtures.js';
 
 const h = useStore();
 
@@ -22,8 +22,8 @@ const groupsOf = (events: JobwatchEvent[]) =>
     sk: `g${i}`,
     version: 1,
     updatedAtMs: T0,
-    data: mergeIntoGroup(undefined, routeOf(event), [event], T0),
-  })) as StoreItem<NonNullable<ReturnType<typeof mergeIntoGroup>>>[];
+    data: groupOf([event]),
+  })) as StoreItem<GroupState>[];
 
 const asAlert = (event: JobwatchEvent) => ({
   fingerprint: event.data.fingerprint,

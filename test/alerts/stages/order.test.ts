@@ -6,35 +6,12 @@ import {
   ONE_SHOT_PK,
   rememberOneShots,
 } from '../../../lib/alerts/stages/order.js';
-import { buildEvent } from '../../../lib/events/build.js';
 import { jobEvent, resolvedOf, T0 } from '../helpers.js';
-import { useStore } from './fixtures.js';
+import { restartPerformed, useStore } from './fixtures.js';
 
 const h = useStore();
 
 const ids = (events: { id: string }[]) => events.map((e) => e.id);
-
-/** A remediation decision: a one-shot notification, never resolved. */
-function decision(name: string) {
-  return buildEvent({
-    type: 'remediation.performed',
-    provider: 'alibaba-blink',
-    targetId: 'prod-blink',
-    region: 'cn-hangzhou',
-    severity: 'info',
-    status: 'firing',
-    title: `Restarted ${name}`,
-    summary: `Restarted ${name}`,
-    startsAtMs: T0,
-    resource: {
-      key: `alibaba-blink/cn-hangzhou/project:p1/job:${name}`,
-      kind: 'job',
-      name,
-      vendorId: name,
-      scope: { kind: 'project', id: 'p1', name: 'p1' },
-    },
-  });
-}
 
 describe('stage order: admitEvents', () => {
   it('admits events in delivery order and records the newest per fingerprint', async () => {
@@ -91,7 +68,7 @@ describe('stage order: admitEvents', () => {
 
   it('admits a one-shot notification until it was sent, and never records it by fingerprint', async () => {
     // Arrange
-    const performed = decision('a');
+    const performed = restartPerformed('a');
     // Act
     const first = await admitEvents(h.store, [performed], T0);
     const beforeSend = await admitEvents(h.store, [performed], T0);

@@ -1,38 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { DEADLETTER_PK, type DeadLetter, listDeadLetters } from '../../../lib/alerts/deadletters.js';
 import { recordUndelivered } from '../../../lib/alerts/stages/deadletter.js';
-import { readLogEntry } from '../../../lib/alerts/stages/dedup.js';
+import { type Candidate, readLogEntry } from '../../../lib/alerts/stages/dedup.js';
 import { GROUP_PK, type GroupState, upsertGroup } from '../../../lib/alerts/stages/group.js';
 import { groupMessage } from '../../../lib/alerts/stages/message.js';
 import { ONE_SHOT_PK } from '../../../lib/alerts/stages/order.js';
 import { recordDelivered, recordNothingToSay } from '../../../lib/alerts/stages/record.js';
-import { buildEvent } from '../../../lib/events/build.js';
 import { jobEvent, resolvedOf, T0 } from '../helpers.js';
-import { routeOf, storedCandidate, useStore } from './fixtures.js';
+import { restartPerformed, routeOf, storedCandidate, useStore } from './fixtures.js';
 
 const h = useStore();
 
 const failure = { ok: false as const, retry: true, reason: 'server-error' as const, error: 'webhook: 503' };
 
-const performed = () =>
-  buildEvent({
-    type: 'remediation.performed',
-    provider: 'alibaba-blink',
-    targetId: 'prod-blink',
-    region: 'cn-hangzhou',
-    severity: 'info',
-    status: 'firing',
-    title: 'Restarted a',
-    summary: 'Restarted a',
-    startsAtMs: T0,
-    resource: {
-      key: 'alibaba-blink/cn-hangzhou/project:p1/job:a',
-      kind: 'job',
-      name: 'a',
-      vendorId: 'a',
-      scope: { kind: 'project', id: 'p1', name: 'p1' },
-    },
-  });
+const performed = () => restartPerformed('a');
 
 describe('stage deadletter: recordUndelivered', () => {
   it('records each group with its message, counts failures in a row, and tries again at the next interval', async () => {
@@ -63,6 +44,17 @@ describe('stage deadletter: recordUndelivered', () => {
 });
 
 describe('stage record: recordDelivered and recordNothingToSay', () => {
+  /** The held group failed its one send at T0 (the message of `sent`): it has a dead letter. */
+  const deadLetter = (held: Candidate, sent: Candidate = held) =>
+    recordUndelivered({
+      store: h.store,
+      held: [held],
+      messageOf: () => groupMessage(sent, true, T0),
+      failure,
+      attempts: 1,
+      nowMs: T0,
+    });
+
   it('logs what was told, remembers one-shots, drops what the send dealt with, and clears dead letters', async () => {
     // Arrange
     const a = jobEvent({ name: 'a', observedAtMs: T0 });
@@ -71,14 +63,7 @@ describe('stage record: recordDelivered and recordNothingToSay', () => {
     await upsertGroup(h.store, routeOf(a), [resolvedOf(a, T0 + 1000)], T0);
     const item = await h.store.get<GroupState>(GROUP_PK, c.item.sk);
     const held = { ...c, item: item ?? c.item };
-    await recordUndelivered({
-      store: h.store,
-      held: [held],
-      messageOf: () => groupMessage(c, true, T0),
-      failure,
-      attempts: 1,
-      nowMs: T0,
-    });
+    await deadLetter(held, c);
     // Act
     await recordDelivered({
       store: h.store,
@@ -100,14 +85,7 @@ describe('stage record: recordDelivered and recordNothingToSay', () => {
     // Arrange
     const a = jobEvent({ name: 'a', observedAtMs: T0 });
     const c = await storedCandidate(h.store, [a]);
-    await recordUndelivered({
-      store: h.store,
-      held: [c],
-      messageOf: () => groupMessage(c, true, T0),
-      failure,
-      attempts: 1,
-      nowMs: T0,
-    });
+    await deadLetter(c);
     await upsertGroup(h.store, routeOf(a), [resolvedOf(a, T0 + 1000)], T0);
     const item = (await h.store.get<GroupState>(GROUP_PK, c.item.sk)) ?? c.item;
     // Act
