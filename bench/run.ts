@@ -548,7 +548,16 @@ if (!values['skip-cold-start']) {
   const cs = coldStart({ runs: Number(values['import-runs']), packageFirst: !values['no-package'] });
   out(
     table(
-      ['function', 'zip KiB', 'bundle KiB', 'other files in zip', 'import ms (median)', 'min', 'max'],
+      [
+        'function',
+        'zip KiB',
+        'bundle KiB',
+        'other files in zip',
+        'import ms (median)',
+        'min',
+        'max',
+        'import CPU ms (median)',
+      ],
       cs.map((r) => [
         r.fn,
         r.zipBytes / 1024,
@@ -557,12 +566,14 @@ if (!values['skip-cold-start']) {
         r.importMsMedian,
         r.importMsMin,
         r.importMsMax,
+        r.importCpuMsMedian,
       ]),
     ),
   );
   out();
   summary.zipBytesMax = Math.max(...cs.map((r) => r.zipBytes));
   summary.pollImportMsMedian = round2(cs.find((r) => r.fn === 'poll')?.importMsMedian ?? Number.NaN);
+  summary.pollImportCpuMsMedian = round2(cs.find((r) => r.fn === 'poll')?.importCpuMsMedian ?? Number.NaN);
 }
 
 // 6. The bill.
