@@ -10,15 +10,8 @@
  * docs/detection.md ("Blink: which reads a poll makes") lists what a skipped read can delay, and by how much.
  */
 import type { CheckpointStats, FailoverException } from '../../model/snapshot.js';
-import {
-  beginPoll,
-  endPoll,
-  fullReadDue,
-  type JobMemoryBase,
-  observeJob,
-  readMemoryStore,
-  type TargetMemory as SharedTargetMemory,
-} from '../read-memory.js';
+import { checkpointTrouble } from '../alibaba/reads.js';
+import { fullReadDue, type JobMemoryBase, observeJob, readMemoryStore } from '../read-memory.js';
 import { looseNumber } from '../shared.js';
 import type { VendorCheckpointsDoc, VendorRunSummary } from './schemas.js';
 
@@ -52,12 +45,9 @@ interface JobMemory extends JobMemoryBase {
   failovers?: FailoverMemory;
 }
 
-export type TargetMemory = SharedTargetMemory<JobMemory>;
-
 /** The process's memory of one target (read-memory.ts). */
 export const targetMemory = readMemoryStore<JobMemory>();
-
-export { beginPoll, endPoll, fullReadDue };
+export type TargetMemory = ReturnType<typeof targetMemory>;
 
 /** A metric series as sorted points. `dps` keys are epoch seconds (manual); milliseconds are accepted. */
 export function seriesPoints(dps: Record<string, unknown> | null | undefined): [number, number][] {
@@ -185,20 +175,13 @@ export function rememberCheckpoints(
     const t = entry?.trigger_timestamp;
     if (typeof t === 'number' && (lastTriggerMs === undefined || t > lastTriggerMs)) lastTriggerMs = t;
   }
-  const failures = stats.recentFailures ?? [];
-  const maxFailedId = failures.length > 0 ? Math.max(...failures.map((f) => f.id)) : before?.maxFailedId;
-  const newestFailureMs = failures.length > 0 ? Math.max(...failures.map((f) => f.atMs)) : undefined;
-  const completedMs = stats.lastCompletedAtMs;
-  const grew =
-    before !== undefined &&
-    ((stats.failedCount ?? 0) > (before.stats.failedCount ?? 0) ||
-      (maxFailedId ?? -1) > (before.maxFailedId ?? -1));
-  const troubled =
-    grew ||
-    completedMs === undefined ||
-    stats.intervalMs === undefined ||
-    nowMs - completedMs > 1.5 * stats.intervalMs ||
-    (newestFailureMs !== undefined && newestFailureMs > completedMs);
+  // Blink also counts failures: a count that grew is a new failure even when its id is not listed.
+  const { maxFailedId, troubled } = checkpointTrouble(
+    stats,
+    before,
+    nowMs,
+    before !== undefined && (stats.failedCount ?? 0) > (before.stats.failedCount ?? 0),
+  );
   job.checkpoints = {
     stats,
     readAtMs: nowMs,

@@ -11,13 +11,8 @@
  * docs/detection.md ("Flink (ververica): which reads a poll makes") says what a skipped read can delay.
  */
 import type { CheckpointStats, FailoverException } from '../../model/snapshot.js';
-import {
-  fullReadDue,
-  type JobMemoryBase,
-  observeJob,
-  readMemoryStore,
-  type TargetMemory as SharedTargetMemory,
-} from '../read-memory.js';
+import { checkpointTrouble } from '../alibaba/reads.js';
+import { fullReadDue, type JobMemoryBase, observeJob, readMemoryStore } from '../read-memory.js';
 import type { VendorDeployment, VendorJob, VendorSavepoint } from './schemas.js';
 
 interface SavepointMemory {
@@ -57,10 +52,9 @@ interface JobMemory extends JobMemoryBase {
   diagnosis?: DiagnosisFacts;
 }
 
-export type TargetMemory = SharedTargetMemory<JobMemory>;
-
 /** The process's memory of one target (read-memory.ts). */
 export const targetMemory = readMemoryStore<JobMemory>();
+export type TargetMemory = ReturnType<typeof targetMemory>;
 
 export interface ReadPlan {
   events: boolean;
@@ -150,17 +144,9 @@ export function rememberSavepoints(
   for (const s of savepoints)
     if (s.createdAt !== undefined && (lastCreatedMs === undefined || s.createdAt > lastCreatedMs))
       lastCreatedMs = s.createdAt;
-  const failures = stats.recentFailures ?? [];
-  const maxFailedId = failures.length > 0 ? Math.max(...failures.map((f) => f.id)) : before?.maxFailedId;
-  const newestFailureMs = failures.length > 0 ? Math.max(...failures.map((f) => f.atMs)) : undefined;
-  const completedMs = stats.lastCompletedAtMs;
-  const troubled =
-    (before !== undefined && (maxFailedId ?? -1) > (before.maxFailedId ?? -1)) ||
-    completedMs === undefined ||
-    stats.intervalMs === undefined ||
-    nowMs - completedMs > 1.5 * stats.intervalMs ||
-    (newestFailureMs !== undefined && newestFailureMs > completedMs) ||
-    (stats.inProgressCount ?? 0) > 0;
+  const verdict = checkpointTrouble(stats, before, nowMs);
+  const { maxFailedId } = verdict;
+  const troubled = verdict.troubled || (stats.inProgressCount ?? 0) > 0;
   job.savepoints = {
     stats,
     ...(lastCreatedMs === undefined ? {} : { lastCreatedMs }),
