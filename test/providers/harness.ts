@@ -2,10 +2,11 @@ import { afterEach, beforeEach } from 'vitest';
 import { type Config, parseConfig, type TargetConfig } from '../../lib/config/index.js';
 import { detect, type ResourceState } from '../../lib/detect/index.js';
 import { buildEvent, type JobwatchEvent } from '../../lib/events/index.js';
-import type { JobSnapshot, TargetSnapshot } from '../../lib/model/snapshot.js';
+import type { JobSnapshot, ProviderId, TargetSnapshot } from '../../lib/model/snapshot.js';
 import type { ActionTarget, Provider, ProviderContext } from '../../lib/providers/types.js';
 import {
   createSimClock,
+  type Fault,
   type FleetSpec,
   type Sandbox,
   type SandboxPlugin,
@@ -29,8 +30,20 @@ export interface ProviderHarness {
   /** One collect + detect round, keeping detection state across calls. */
   poll(): Promise<{ snapshot: TargetSnapshot; events: JobwatchEvent[] }>;
   events: JobwatchEvent[];
+  /** The emulator answers `status` to `operation` (forever unless `more.times` says otherwise). */
+  failWith(operation: string, status: number, more?: FaultOptions): void;
   stop(): Promise<void>;
 }
+
+type FaultOptions = Pick<Fault, 'pathIncludes' | 'retryAfterSeconds' | 'times'>;
+
+/** An HTTP status `provider`'s emulator answers to `operation`, as a fault to inject. */
+export const statusFault = (
+  provider: ProviderId,
+  operation: string,
+  status: number,
+  more: FaultOptions = {},
+): Fault => ({ provider, operation, kind: 'status', status, ...more });
 
 export interface HarnessOptions {
   scenario?: ScenarioName;
@@ -92,6 +105,8 @@ export async function startProviderHarness(
       events.push(...built);
       return { snapshot, events: built };
     },
+    failWith: (operation, status, more) =>
+      sandbox.faults.inject(statusFault(provider.id, operation, status, more)),
     stop: () => sandbox.stop(),
   };
 }

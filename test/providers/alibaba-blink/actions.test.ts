@@ -139,13 +139,7 @@ describe('alibaba-blink actions', () => {
 
   it('a throttled action call is a retryable failure', async () => {
     const harness = await startBlink();
-    harness.sandbox.faults.inject({
-      provider: 'alibaba-blink',
-      operation: 'ModifyInstanceState',
-      kind: 'status',
-      status: 429,
-      retryAfterSeconds: 0,
-    });
+    harness.failWith('ModifyInstanceState', 429, { retryAfterSeconds: 0 });
     const { outcome } = await perform(harness, 'orders_etl', 'stop');
     expect(outcome).toMatchObject({ ok: false, status: 'failed', retryable: true });
     expect(outcome.message).toContain('Throttling.User');

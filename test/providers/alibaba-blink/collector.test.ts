@@ -137,14 +137,7 @@ describe('collect against the sandbox (test scenario)', () => {
 describe('vendor failures become snapshot errors', () => {
   it('429 with Retry-After is retried after the delay and succeeds', async () => {
     const harness = await startBlink();
-    harness.sandbox.faults.inject({
-      provider: 'alibaba-blink',
-      operation: 'BatchGetInstanceRunSummary',
-      kind: 'status',
-      status: 429,
-      retryAfterSeconds: 1,
-      times: 1,
-    });
+    harness.failWith('BatchGetInstanceRunSummary', 429, { retryAfterSeconds: 1, times: 1 });
     const started = Date.now();
     const snapshot = await harness.collect();
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
@@ -155,13 +148,7 @@ describe('vendor failures become snapshot errors', () => {
 
   it('persistent throttling: an error with the vendor code, an incomplete snapshot, a source.unreachable event', async () => {
     const harness = await startBlink();
-    harness.sandbox.faults.inject({
-      provider: 'alibaba-blink',
-      operation: 'BatchGetInstanceRunSummary',
-      kind: 'status',
-      status: 429,
-      retryAfterSeconds: 0,
-    });
+    harness.failWith('BatchGetInstanceRunSummary', 429, { retryAfterSeconds: 0 });
     const snapshot = await harness.collect();
     expect(snapshot.complete).toBe(false);
     expect(snapshot.errors).toHaveLength(2);
@@ -184,7 +171,7 @@ describe('vendor failures become snapshot errors', () => {
   it('500, malformed JSON, schema drift and an exhausted time budget never throw', async () => {
     const harness = await startBlink();
     const faults = harness.sandbox.faults;
-    faults.inject({ provider: 'alibaba-blink', operation: 'ListInstance', kind: 'status', status: 500 });
+    harness.failWith('ListInstance', 500);
     faults.inject({
       provider: 'alibaba-blink',
       operation: 'GetInstanceExceptions',

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { JobwatchEvent } from '../../../lib/events/index.js';
 import type { Fault } from '../../../lib/sandbox/faults.js';
 import { stopAfterEach } from '../../support/stop-after-each.js';
+import { statusFault } from '../harness.js';
 import { detector, jobByName, startBlinkSandbox } from './helpers.js';
 
 const startBlink = stopAfterEach(startBlinkSandbox);
@@ -84,13 +85,9 @@ describe('a failed per-job read holds what it decides', () => {
     const faulted = await timeline((poll) =>
       poll === faultPoll
         ? [
-            {
-              provider: 'alibaba-blink',
-              operation: 'GetInstanceCheckpoint',
+            statusFault('alibaba-blink', 'GetInstanceCheckpoint', 500, {
               pathIncludes: '/jobs/inventory_sync/',
-              kind: 'status',
-              status: 500,
-            },
+            }),
           ]
         : [],
     );
@@ -134,15 +131,7 @@ describe('a failed per-job read holds what it decides', () => {
           ]
         : []),
       ...(poll === metricPoll || poll === metricPoll + 1
-        ? [
-            {
-              provider: 'alibaba-blink' as const,
-              operation: 'GetInstanceMetric',
-              pathIncludes: '/jobs/ads_attribution/',
-              kind: 'status' as const,
-              status: 503,
-            },
-          ]
+        ? [statusFault('alibaba-blink', 'GetInstanceMetric', 503, { pathIncludes: '/jobs/ads_attribution/' })]
         : []),
     ]);
     const clicks = jobByName(faulted.snapshots[failoverPoll] as never, 'clicks_sessionize');

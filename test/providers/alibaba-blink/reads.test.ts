@@ -110,13 +110,7 @@ describe('checkpoint and exception reads on change (issue 17)', () => {
     const again = await startBlink();
     await again.collect();
     again.clock.advance(30_000);
-    again.sandbox.faults.inject({
-      provider: 'alibaba-blink',
-      operation: 'GetInstanceMetric',
-      pathIncludes: '/jobs/orders_etl/',
-      kind: 'status',
-      status: 500,
-    });
+    again.failWith('GetInstanceMetric', 500, { pathIncludes: '/jobs/orders_etl/' });
     const failed = await again.collect();
     again.sandbox.faults.clear();
     // Without the metric nothing says the job is unchanged: both reads are made, the metrics are missing.
@@ -126,13 +120,7 @@ describe('checkpoint and exception reads on change (issue 17)', () => {
         (r) => r.path.includes('/jobs/orders_etl/') && /checkpoints|exceptions/.test(r.path),
       ).length ?? 0;
     const before = readPaths();
-    again.sandbox.faults.inject({
-      provider: 'alibaba-blink',
-      operation: 'GetInstanceCheckpoint',
-      pathIncludes: '/jobs/orders_etl/',
-      kind: 'status',
-      status: 500,
-    });
+    again.failWith('GetInstanceCheckpoint', 500, { pathIncludes: '/jobs/orders_etl/' });
     // The next checkpoint is due (one interval after the last one read): the read is made, and fails.
     again.clock.advance(30_000);
     const noCheckpoints = await again.collect();

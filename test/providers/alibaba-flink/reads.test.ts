@@ -114,12 +114,7 @@ describe('alibaba-flink per-job reads on change (issue 17)', () => {
     // Reading everything every poll, no feed is read: one GetEvents per running job.
     const running = first.snapshot.apiCalls['GetEvents'] ?? 0;
     h.clock.advance(1_000);
-    h.sandbox.faults.inject({
-      provider: 'alibaba-flink',
-      operation: 'GetEvents',
-      kind: 'status',
-      status: 500,
-    });
+    h.failWith('GetEvents', 500);
     const faulted = await h.poll();
     h.sandbox.faults.clear();
     expect(faulted.snapshot.jobs.filter((j) => j.missing?.includes('failovers')).length).toBe(running);

@@ -13,13 +13,7 @@ describe('DLI per-job reads', () => {
     await h.poll();
     // clickstream-agg (1002) fails at +60 s; its detail read (asked for a failed job) fails.
     h.clock.advance(61 * SECOND);
-    h.sandbox.faults.inject({
-      provider: 'huawei-dli',
-      operation: 'ShowFlinkJob',
-      pathIncludes: '/streaming/jobs/1002',
-      kind: 'status',
-      status: 500,
-    });
+    h.failWith('ShowFlinkJob', 500, { pathIncludes: '/streaming/jobs/1002' });
     const first = await h.poll();
     h.sandbox.faults.clear();
     const job = first.snapshot.jobs.find((j) => j.vendorId === '1002');

@@ -10,14 +10,7 @@ const h = useDliHarnessPerTest();
 
 describe('DLI collector under vendor faults', () => {
   it('retries a 429 with Retry-After and then succeeds', async () => {
-    h.sandbox.faults.inject({
-      provider: 'huawei-dli',
-      operation: 'ListQueues',
-      kind: 'status',
-      status: 429,
-      retryAfterSeconds: 1,
-      times: 1,
-    });
+    h.failWith('ListQueues', 429, { retryAfterSeconds: 1, times: 1 });
     const started = Date.now();
     const { snapshot } = await h.poll();
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
@@ -27,13 +20,7 @@ describe('DLI collector under vendor faults', () => {
   });
 
   it('a throttled listing that stays throttled becomes an error and a source.unreachable event; the rest is still read', async () => {
-    h.sandbox.faults.inject({
-      provider: 'huawei-dli',
-      operation: 'ListQueues',
-      kind: 'status',
-      status: 429,
-      retryAfterSeconds: 0,
-    });
+    h.failWith('ListQueues', 429, { retryAfterSeconds: 0 });
     const { snapshot, events } = await h.poll();
     expect(snapshot.complete).toBe(false);
     expect(snapshot.errors).toHaveLength(1);
@@ -50,12 +37,7 @@ describe('DLI collector under vendor faults', () => {
   });
 
   it('500s are retried, then reported as server-error with the vendor code', async () => {
-    h.sandbox.faults.inject({
-      provider: 'huawei-dli',
-      operation: 'ListSparkJobs',
-      kind: 'status',
-      status: 500,
-    });
+    h.failWith('ListSparkJobs', 500);
     const { snapshot } = await h.poll();
     expect(snapshot.errors).toEqual([
       expect.objectContaining({

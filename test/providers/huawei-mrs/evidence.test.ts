@@ -43,13 +43,7 @@ describe('MRS per-job reads', () => {
     const runId = failingRunId(harness);
     await harness.poll();
     harness.clock.set(T0 + 3 * MINUTE);
-    harness.sandbox.faults.inject({
-      provider: 'huawei-mrs',
-      operation: 'ShowSingleJobExe',
-      pathIncludes: runId,
-      kind: 'status',
-      status: 503,
-    });
+    harness.failWith('ShowSingleJobExe', 503, { pathIncludes: runId });
     const faulted = await harness.poll();
     harness.sandbox.faults.clear();
     expect(faulted.snapshot.errors.map((e) => e.operation)).toEqual(['ShowSingleJobExe']);
@@ -83,13 +77,7 @@ describe('MRS per-job reads', () => {
     executions.sort((a, b) => b.submittedMs - a.submittedMs);
     await harness.poll();
     harness.clock.set(T0 + 3 * MINUTE);
-    harness.sandbox.faults.inject({
-      provider: 'huawei-mrs',
-      operation: 'ShowSingleJobExe',
-      pathIncludes: `/job-executions/${runId}`,
-      kind: 'status',
-      status: 503,
-    });
+    harness.failWith('ShowSingleJobExe', 503, { pathIncludes: `/job-executions/${runId}` });
     const faulted = await harness.poll();
     harness.sandbox.faults.clear();
     expect(faulted.snapshot.jobs.find((j) => j.name === 'daily-etl')).toMatchObject({

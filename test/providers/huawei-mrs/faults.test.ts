@@ -16,12 +16,7 @@ describe('MRS API failures become snapshot errors and source.unreachable', () =>
   afterEach(() => h.sandbox.faults.clear());
 
   it('429 with Retry-After on the job list: throttled error, partial data kept, one source.unreachable', async () => {
-    h.sandbox.faults.inject({
-      operation: 'ShowJobExeListNew',
-      kind: 'status',
-      status: 429,
-      retryAfterSeconds: 0,
-    });
+    h.failWith('ShowJobExeListNew', 429, { retryAfterSeconds: 0 });
     const { snapshot, events } = await h.poll();
     expect(snapshot.complete).toBe(false);
     expect(snapshot.errors.length).toBeGreaterThan(0);
@@ -38,13 +33,7 @@ describe('MRS API failures become snapshot errors and source.unreachable', () =>
   });
 
   it('one 429 with Retry-After: 1 is waited out and retried; the poll succeeds', async () => {
-    h.sandbox.faults.inject({
-      operation: 'ListClusters',
-      kind: 'status',
-      status: 429,
-      retryAfterSeconds: 1,
-      times: 1,
-    });
+    h.failWith('ListClusters', 429, { retryAfterSeconds: 1, times: 1 });
     const started = Date.now();
     const snapshot = await huaweiMrsProvider.collect(h.target, h.ctx);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
@@ -62,7 +51,7 @@ describe('MRS API failures become snapshot errors and source.unreachable', () =>
   });
 
   it('500 on cluster detail listing: server-error; jobs of unknown clusters are not reported as gone', async () => {
-    h.sandbox.faults.inject({ operation: 'ListClusters', kind: 'status', status: 500 });
+    h.failWith('ListClusters', 500);
     const { snapshot } = await h.poll();
     expect(snapshot.errors).toEqual([
       expect.objectContaining({
