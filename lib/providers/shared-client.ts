@@ -52,7 +52,7 @@ export interface SignedClientOptions {
  * bounded by the context's limiter, its attempts counted (a failed call's too), its answer validated with a
  * zod schema. Failures are HttpCallError (never carry secrets).
  */
-export abstract class SignedJsonClient {
+export abstract class SignedJsonClient<C extends VendorCall = VendorCall> {
   protected readonly http: HttpClient;
   protected readonly nonce: () => string;
 
@@ -72,12 +72,12 @@ export abstract class SignedJsonClient {
     });
   }
 
-  protected async send<S extends z.ZodType>(
-    call: VendorCall,
-    at: { path: string; headers: Record<string, string> },
-    schema: S,
-    ctx: VendorCallContext,
-  ): Promise<z.infer<S>> {
+  /** Where a call goes: its path and the product's headers at the call's time (`nowMs`, the context's clock). */
+  protected abstract address(call: C, nowMs: number): { path: string; headers: Record<string, string> };
+
+  /** Sends one call, validates the answer with `schema`; failures are HttpCallError (never carry secrets). */
+  async call<S extends z.ZodType>(call: C, schema: S, ctx: VendorCallContext): Promise<z.infer<S>> {
+    const at = this.address(call, ctx.now());
     const { operation } = call;
     const request: HttpRequest = {
       method: call.method,

@@ -12,7 +12,6 @@ import {
   type SignedClientOptions,
   SignedJsonClient,
   signedClientCache,
-  type VendorCallContext,
 } from '../shared-client.js';
 import { errorEnvelopeSchema } from './schemas.js';
 
@@ -179,7 +178,8 @@ export function classifyFoasResponse(response: HttpResponse): ResponseVerdict {
   });
 }
 
-export type BlinkCallContext = VendorCallContext;
+/** The context each call takes: clock, deadline, call counts, the target's limiter. */
+export type BlinkCallContext = Parameters<BlinkClient['call']>[2];
 
 export interface BlinkCall {
   operation: string;
@@ -195,7 +195,7 @@ export interface BlinkClientOptions extends SignedClientOptions {
   credentials: RoaCredentials;
 }
 
-export class BlinkClient extends SignedJsonClient {
+export class BlinkClient extends SignedJsonClient<BlinkCall> {
   /** The secret as a KeyObject, made once: each attempt's HMAC then skips preparing the key. */
   private readonly signingKey: KeyObject;
 
@@ -226,15 +226,14 @@ export class BlinkClient extends SignedJsonClient {
     this.signingKey = createSecretKey(Buffer.from(options.credentials.accessKeySecret, 'utf8'));
   }
 
-  /** Sends one call, validates the answer with `schema`; failures are HttpCallError (never carry secrets). */
-  call<S extends z.ZodType>(call: BlinkCall, schema: S, ctx: BlinkCallContext): Promise<z.infer<S>> {
+  protected address(call: BlinkCall, nowMs: number) {
     const path = `/api/v2/${call.segments.map((s) => encodeURIComponent(String(s))).join('/')}`;
     const headers = {
-      date: new Date(ctx.now()).toUTCString(),
+      date: new Date(nowMs).toUTCString(),
       // The manual's `RegionId` header parameter (names are case-insensitive); the signer adds x-acs-region-id.
       regionid: this.options.regionId,
     };
-    return this.send(call, { path, headers }, schema, ctx);
+    return { path, headers };
   }
 }
 

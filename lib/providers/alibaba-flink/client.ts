@@ -5,14 +5,12 @@
  * nonce): tests compare it byte for byte with the official implementation.
  */
 import { createHash, createHmac } from 'node:crypto';
-import type { z } from 'zod';
 import type { HttpResponse, ResponseVerdict } from '../../http/client.js';
 import {
   alibabaFailure,
   type SignedClientOptions,
   SignedJsonClient,
   signedClientCache,
-  type VendorCallContext,
 } from '../shared-client.js';
 import { gatewayErrorSchema, vvpEnvelopeSchema } from './schemas.js';
 
@@ -202,7 +200,8 @@ export function classifyVervericaResponse(response: HttpResponse): ResponseVerdi
 
 // ---------------------------------------------------------------------------------------------------------
 
-export type FlinkCallContext = VendorCallContext;
+/** The context each call takes: clock, deadline, call counts, the target's limiter. */
+export type FlinkCallContext = Parameters<FlinkClient['call']>[2];
 
 export interface FlinkCall {
   operation: string;
@@ -226,7 +225,7 @@ export function flinkPath(call: Pick<FlinkCall, 'namespace' | 'segments' | 'verb
   return `/${parts.join('/')}${call.verb ?? ''}`;
 }
 
-export class FlinkClient extends SignedJsonClient {
+export class FlinkClient extends SignedJsonClient<FlinkCall> {
   constructor(private readonly options: FlinkClientOptions) {
     super(options, {
       classify: classifyVervericaResponse,
@@ -249,15 +248,14 @@ export class FlinkClient extends SignedJsonClient {
     });
   }
 
-  /** Sends one call and validates the answer; failures are HttpCallError (never carry secrets). */
-  call<S extends z.ZodType>(call: FlinkCall, schema: S, ctx: FlinkCallContext): Promise<z.infer<S>> {
+  protected address(call: FlinkCall, nowMs: number) {
     const headers = {
-      'x-acs-date': acsDate(ctx.now()),
+      'x-acs-date': acsDate(nowMs),
       'x-acs-action': call.operation,
       workspace: this.options.workspace,
       accept: 'application/json',
     };
-    return this.send(call, { path: flinkPath(call), headers }, schema, ctx);
+    return { path: flinkPath(call), headers };
   }
 }
 
