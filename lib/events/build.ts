@@ -105,6 +105,10 @@ const FINGERPRINT = /^[0-9a-f]{16}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 const isString = (value: unknown): value is string => typeof value === 'string';
+const isFilled = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
+/** A string the schema's enum (`names`) holds. */
+const isOneOf = (value: unknown, names: ReadonlySet<string>): value is string =>
+  typeof value === 'string' && names.has(value);
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const isEventValue = (value: unknown) =>
@@ -196,32 +200,25 @@ export function checkedEvent(candidate: {
   const scope = resource.scope;
   if (!isObject(scope)) return undefined;
   if (
-    !isString(resource.key) ||
-    resource.key.length === 0 ||
-    !isString(resource.kind) ||
-    !REF_KINDS.has(resource.kind) ||
+    !isFilled(resource.key) ||
+    !isOneOf(resource.kind, REF_KINDS) ||
     !isString(resource.name) ||
     !isString(resource.vendorId) ||
     (resource.instanceId !== undefined && !isString(resource.instanceId)) ||
-    (resource.jobKind !== undefined &&
-      !(isString(resource.jobKind) && JOB_KIND_NAMES.has(resource.jobKind))) ||
-    !isString(scope.kind) ||
-    !SCOPE_KINDS.has(scope.kind) ||
+    (resource.jobKind !== undefined && !isOneOf(resource.jobKind, JOB_KIND_NAMES)) ||
+    !isOneOf(scope.kind, SCOPE_KINDS) ||
     !isString(scope.id) ||
     (scope.name !== undefined && !isString(scope.name))
   )
     return undefined;
   if (
-    !isString(data.type) ||
-    !TYPE_NAMES.has(data.type) ||
+    !isOneOf(data.type, TYPE_NAMES) ||
     !isString(data.provider) ||
     !PROVIDER_ID_PATTERN.test(data.provider) ||
     !isString(data.targetId) ||
     !isString(data.region) ||
-    !isString(data.severity) ||
-    !SEVERITY_NAMES.has(data.severity) ||
-    !isString(data.status) ||
-    !STATUS_NAMES.has(data.status) ||
+    !isOneOf(data.severity, SEVERITY_NAMES) ||
+    !isOneOf(data.status, STATUS_NAMES) ||
     !isString(data.title) ||
     !isString(data.summary) ||
     !Number.isSafeInteger(data.startsAtMs) ||
@@ -234,12 +231,9 @@ export function checkedEvent(candidate: {
   )
     return undefined;
   if (
-    !isString(candidate.id) ||
-    candidate.id.length === 0 ||
-    !isString(candidate.source) ||
-    candidate.source.length === 0 ||
-    !isString(candidate.subject) ||
-    candidate.subject.length === 0 ||
+    !isFilled(candidate.id) ||
+    !isFilled(candidate.source) ||
+    !isFilled(candidate.subject) ||
     !isString(candidate.type) ||
     !candidate.type.startsWith(CLOUDEVENT_TYPE_PREFIX) ||
     !isString(candidate.time) ||

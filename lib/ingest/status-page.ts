@@ -7,6 +7,7 @@
  * else gets the sign-in form and nothing else.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { safeUrl } from '../alerts/channels/text.js';
 import { formatMatcher } from '../alerts/matchers.js';
 import type { Config } from '../config/schema.js';
 import { gradeOf } from '../diagnose/health.js';
@@ -145,7 +146,8 @@ export function pageModel(view: StatusView, recent: JobwatchEvent[], refreshSeco
           : []),
       ],
       ...(a.diagnosis ? { diagnosis: `${a.diagnosis.summary} Check: ${a.diagnosis.hint}` } : {}),
-      links: (a.links ?? []).filter((link) => safeUrl(link.url)).slice(0, 3),
+      // Only http(s) links become hrefs: a `javascript:` or `data:` URL from a payload is dropped.
+      links: (a.links ?? []).filter((link) => safeUrl(link.url) !== undefined).slice(0, 3),
     })),
     targets: view.targets.map((t) => {
       const p = t.lastPoll;
@@ -207,16 +209,6 @@ export function pageModel(view: StatusView, recent: JobwatchEvent[], refreshSeco
       comment: s.comment,
     })),
   };
-}
-
-/** Only http(s) links become hrefs: a `javascript:` or `data:` URL from a payload is dropped. */
-function safeUrl(url: string): boolean {
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'https:' || parsed.protocol === 'http:';
-  } catch {
-    return false;
-  }
 }
 
 const emptySpark = () => new Array<number>(SPARK_HOURS).fill(0);

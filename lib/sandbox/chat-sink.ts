@@ -152,10 +152,13 @@ export const CHAT_SINK_TOKENS = {
   opsgenie: 'sink-opsgenie-genie-key-0123-4567',
 } as const;
 
-export const SLACK_SINK_MAX_BLOCKS = 50;
-export const SLACK_SINK_MAX_SECTION_CHARS = 3000;
-export const DINGTALK_SINK_MAX_BYTES = 20_000;
-export const WECOM_SINK_MAX_MARKDOWN_BYTES = 4096;
+/** The vendors' message limits, enforced here as their endpoints do. */
+const LIMITS = {
+  slackBlocks: 50,
+  slackSectionChars: 3000,
+  dingtalkBytes: 20_000,
+  wecomMarkdownBytes: 4096,
+} as const;
 /** DingTalk and Feishu accept a signature timestamp within one hour of their clock. */
 const SIGNATURE_WINDOW_MS = 3600_000;
 
@@ -271,9 +274,9 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
     if (!json.text && !blocks) return { status: 400, body: 'no_text', verdict: 'no_text' };
     if (blocks) {
       const tooLong = blocks.some(
-        (b) => b.type === 'section' && String(b.text?.text ?? '').length > SLACK_SINK_MAX_SECTION_CHARS,
+        (b) => b.type === 'section' && String(b.text?.text ?? '').length > LIMITS.slackSectionChars,
       );
-      if (blocks.length > SLACK_SINK_MAX_BLOCKS || tooLong)
+      if (blocks.length > LIMITS.slackBlocks || tooLong)
         return { status: 400, body: 'invalid_blocks', verdict: 'invalid_blocks' };
     }
     return accept('slack', json, { status: 200, body: 'ok', verdict: 'ok' });
@@ -300,7 +303,7 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
     if (!json || !['markdown', 'text', 'actionCard', 'link', 'feedCard'].includes(json.msgtype))
       return { ...ok({ errcode: 40035, errmsg: 'invalid parameter' }), verdict: '40035' };
     const text = String(json.markdown?.text ?? json.text?.content ?? '');
-    if (Buffer.byteLength(text) > DINGTALK_SINK_MAX_BYTES)
+    if (Buffer.byteLength(text) > LIMITS.dingtalkBytes)
       return { ...ok({ errcode: 460101, errmsg: 'message too long' }), verdict: '460101' };
     return accept('dingtalk', json, ok({ errcode: 0, errmsg: 'ok' }));
   }
@@ -371,7 +374,7 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
     if (!json || (json.msgtype !== 'markdown' && json.msgtype !== 'text'))
       return { ...ok({ errcode: 40008, errmsg: 'invalid message type' }), verdict: '40008' };
     const content = String(json.markdown?.content ?? json.text?.content ?? '');
-    if (Buffer.byteLength(content, 'utf8') > WECOM_SINK_MAX_MARKDOWN_BYTES)
+    if (Buffer.byteLength(content, 'utf8') > LIMITS.wecomMarkdownBytes)
       return {
         ...ok({ errcode: 40058, errmsg: 'markdown.content exceed max length 4096' }),
         verdict: '40058',

@@ -9,6 +9,7 @@ import { sleep as defaultSleep } from '../../async/sleep.js';
 import { secretRef } from '../../config/refs.js';
 import { HttpClient } from '../../http/client.js';
 import { HttpCallError, kindForStatus, parseRetryAfterMs } from '../../http/errors.js';
+import { safeUrl } from './text.js';
 import type { AlertGroupMessage, Channel, ChannelDeps, ChannelType, NotifyResult } from './types.js';
 
 /** Fields every channel config has. */
@@ -253,7 +254,7 @@ export async function resolveWebhook(
     const url = await deps.secrets(config.url);
     reference = config.secret ?? reference;
     const secret = config.secret ? await deps.secrets(config.secret) : undefined;
-    if (!isHttpUrl(url)) return { ok: false, result: notHttpUrl(config.name, 'webhook URL', config.url) };
+    if (!safeUrl(url)) return { ok: false, result: notHttpUrl(config.name, 'webhook URL', config.url) };
     return { ok: true, url, ...(secret === undefined ? {} : { secret }) };
   } catch (error) {
     return { ok: false, result: unresolvedSecret(config.name, reference, error) };
@@ -285,15 +286,6 @@ export function unresolvedSecret(channel: string, reference: string, error: unkn
     reason: 'secret-unavailable',
     error: `${channel}: ${why}`,
   };
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'https:' || url.protocol === 'http:';
-  } catch {
-    return false;
-  }
 }
 
 /** Keys under which chat vendors put an error code and message in a failed answer's JSON body. */
