@@ -37,8 +37,9 @@ interface ProviderCase {
   plugin: () => SandboxPlugin;
   /** The scripted `test` scenario with fewer healthy fillers: every scripted failure, fewer calls. */
   fleet?: FleetSpec;
-  /** Operations the collector reads; `listing` routes also get the truncated-page fault. */
-  routes: { operation: string; listing: boolean }[];
+  /** Operations the collector reads: listings (which also get the truncated-page fault) and the others. */
+  listings: string[];
+  reads: string[];
 }
 
 const PROVIDERS: ProviderCase[] = [
@@ -47,53 +48,39 @@ const PROVIDERS: ProviderCase[] = [
     provider: alibabaBlinkProvider,
     plugin: () => alibabaBlinkSandboxPlugin,
     fleet: { blinkTestFillers: 2 },
-    routes: [
-      { operation: 'ListJob', listing: true },
-      { operation: 'BatchGetInstanceRunSummary', listing: false },
-      { operation: 'GetInstanceCheckpoint', listing: false },
-      { operation: 'GetInstanceExceptions', listing: false },
-      { operation: 'GetInstanceMetric', listing: false },
-      { operation: 'ListInstance', listing: true },
-      // GetInstanceFinalState is not in the matrix: the `test` scenario has no batch instance the control
-      // plane calls RUNNING, so the route is never called (test/providers/alibaba-blink covers it).
+    listings: ['ListJob', 'ListInstance'],
+    reads: [
+      'BatchGetInstanceRunSummary',
+      'GetInstanceCheckpoint',
+      'GetInstanceExceptions',
+      'GetInstanceMetric',
     ],
+    // GetInstanceFinalState is not in the matrix: the `test` scenario has no batch instance the control
+    // plane calls RUNNING, so the route is never called (test/providers/alibaba-blink covers it).
   },
   {
     id: 'alibaba-flink',
     provider: alibabaFlinkProvider,
     plugin: () => alibabaFlinkSandboxPlugin,
     fleet: { flinkTestFillers: 2 },
-    routes: [
-      { operation: 'ListDeployments', listing: true },
-      { operation: 'ListJobs', listing: true },
-      // GetEvents and ListSavepoints read one recent page per running job: per-job evidence, not listings.
-      { operation: 'GetEvents', listing: false },
-      { operation: 'ListSavepoints', listing: false },
-      { operation: 'GetJobDiagnosis', listing: false },
-    ],
+    listings: ['ListDeployments', 'ListJobs'],
+    // GetEvents and ListSavepoints read one recent page per running job: per-job evidence, not listings.
+    reads: ['GetEvents', 'ListSavepoints', 'GetJobDiagnosis'],
   },
   {
     id: 'huawei-dli',
     provider: huaweiDliProvider,
     plugin: () => huaweiDliSandboxPlugin,
     fleet: { dliTestFillers: 5 },
-    routes: [
-      { operation: 'ListFlinkJobs', listing: true },
-      { operation: 'ShowFlinkJob', listing: false },
-      { operation: 'ListSparkJobs', listing: true },
-      { operation: 'ListSqlJobs', listing: true },
-      { operation: 'ListQueues', listing: true },
-    ],
+    listings: ['ListFlinkJobs', 'ListSparkJobs', 'ListSqlJobs', 'ListQueues'],
+    reads: ['ShowFlinkJob'],
   },
   {
     id: 'huawei-mrs',
     provider: huaweiMrsProvider,
     plugin: () => createMrsSandboxPlugin(),
-    routes: [
-      { operation: 'ListClusters', listing: true },
-      { operation: 'ListHosts', listing: true },
-      { operation: 'ShowJobExeListNew', listing: true },
-    ],
+    listings: ['ListClusters', 'ListHosts', 'ShowJobExeListNew'],
+    reads: [],
   },
 ];
 
@@ -261,9 +248,10 @@ describe.concurrent('vendor route x fault, against a fault-free baseline', () =>
   for (const fc of FAULTS) {
     it(fc.name, async () => {
       const cells = PROVIDERS.flatMap((pc) =>
-        pc.routes
-          .filter((r) => (fc.listingOnly ? r.listing : true))
-          .map((r) => ({ pc, operation: r.operation })),
+        (fc.listingOnly ? pc.listings : [...pc.listings, ...pc.reads]).map((operation) => ({
+          pc,
+          operation,
+        })),
       );
       const results = await Promise.all(
         cells.map(async ({ pc, operation }) => {

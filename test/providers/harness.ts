@@ -37,6 +37,15 @@ export interface ProviderHarness {
 
 type FaultOptions = Pick<Fault, 'pathIncludes' | 'retryAfterSeconds' | 'times'>;
 
+/** The error a collector reports once its 3 attempts at `operation` all got `status` (429 or a 5xx). */
+export const retriesSpent = (operation: string, status: number, vendorCode: string) => ({
+  kind: status === 429 ? 'throttled' : 'server-error',
+  operation,
+  status,
+  vendorCode,
+  attempts: 3,
+});
+
 /** An HTTP status `provider`'s emulator answers to `operation`, as a fault to inject. */
 export const statusFault = (
   provider: ProviderId,

@@ -29,6 +29,15 @@ const envelope = {
   errorMessage: '""',
 };
 
+/** The first page (of 10) of a listing of `totalSize` items, as on the samples. */
+const firstPage = (data: unknown[], totalSize: number) => ({
+  ...envelope,
+  pageIndex: 1,
+  pageSize: 10,
+  totalSize,
+  data,
+});
+
 /** §3.1's ListJobs example verbatim (the job object abbreviated by the digest, placeholder keys included). */
 const LIST_JOBS_DIGEST = {
   ...envelope,
@@ -273,13 +282,7 @@ describe('documented examples parse', () => {
   });
 
   it('ListDeployments with jobSummary counters', () => {
-    const parsed = listDeploymentsResponseSchema.parse({
-      ...envelope,
-      pageIndex: 1,
-      pageSize: 10,
-      totalSize: 1,
-      data: [DEPLOYMENT],
-    });
+    const parsed = listDeploymentsResponseSchema.parse(firstPage([DEPLOYMENT], 1));
     expect(parsed.data[0]?.jobSummary).toEqual({
       starting: 1,
       running: 1,
@@ -292,13 +295,7 @@ describe('documented examples parse', () => {
   });
 
   it('GetEvents (totalSize 4 in the example) and ListSavepoints', () => {
-    const events = getEventsResponseSchema.parse({
-      ...envelope,
-      pageIndex: 1,
-      pageSize: 10,
-      totalSize: 4,
-      data: [EVENT],
-    });
+    const events = getEventsResponseSchema.parse(firstPage([EVENT], 4));
     expect(events.data[0]?.eventName).toBe('STATE_TRANSITION_IS_COMPLETED');
     // A state transition is not a failover.
     expect(toFailovers(events.data, EVENT.jobId)).toEqual([]);

@@ -4,6 +4,7 @@ import { detect, type ResourceState } from '../../../lib/detect/index.js';
 import { buildEvent, type JobwatchEvent } from '../../../lib/events/index.js';
 import { huaweiDliProvider } from '../../../lib/providers/huawei-dli/index.js';
 import { sandboxContext } from '../../support/sandbox-context.js';
+import { retriesSpent } from '../harness.js';
 import { summarize, useDliHarnessPerTest } from './helpers.js';
 
 const h = useDliHarnessPerTest();
@@ -24,13 +25,7 @@ describe('DLI collector under vendor faults', () => {
     const { snapshot, events } = await h.poll();
     expect(snapshot.complete).toBe(false);
     expect(snapshot.errors).toHaveLength(1);
-    expect(snapshot.errors[0]).toMatchObject({
-      kind: 'throttled',
-      operation: 'ListQueues',
-      status: 429,
-      vendorCode: 'APIGW.0308',
-      attempts: 3,
-    });
+    expect(snapshot.errors[0]).toMatchObject(retriesSpent('ListQueues', 429, 'APIGW.0308'));
     expect(snapshot.apiCalls.ListQueues).toBe(3);
     expect(snapshot.jobs.length).toBeGreaterThan(200);
     expect(summarize(events)).toContain('source.unreachable huawei-dli-sandbox firing');
@@ -40,13 +35,7 @@ describe('DLI collector under vendor faults', () => {
     h.failWith('ListSparkJobs', 500);
     const { snapshot } = await h.poll();
     expect(snapshot.errors).toEqual([
-      expect.objectContaining({
-        kind: 'server-error',
-        operation: 'ListSparkJobs',
-        status: 500,
-        vendorCode: 'DLI.0999',
-        attempts: 3,
-      }),
+      expect.objectContaining(retriesSpent('ListSparkJobs', 500, 'DLI.0999')),
     ]);
     expect(snapshot.jobs.some((j) => j.kind === 'spark-batch')).toBe(false);
     expect(snapshot.jobs.some((j) => j.kind === 'flink-stream')).toBe(true);
