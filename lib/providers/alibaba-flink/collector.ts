@@ -8,6 +8,7 @@
  */
 import type { z } from 'zod';
 import { mapConcurrent } from '../../async/concurrent.js';
+import { HttpCallError } from '../../http/errors.js';
 import {
   type CheckpointFailure,
   type CheckpointStats,
@@ -34,10 +35,12 @@ import {
   type DiagnosisFacts,
   deploymentFacts,
   type FeedView,
+  feedRefused,
   forget,
   forgetListing,
   planReads,
   readEventFeed,
+  refuseFeed,
   rememberDiagnosis,
   rememberEvents,
   rememberedListing,
@@ -334,7 +337,7 @@ const FEED_PAGE_SIZE = 100;
  */
 async function eventFeed(read: NamespaceRead): Promise<FeedView> {
   // Reading everything every poll, the feed would cost a call and tell nothing.
-  if (read.target.options.fullReadEvery <= 1) return {};
+  if (read.target.options.fullReadEvery <= 1 || feedRefused(read.memory, read.namespace)) return {};
   const events = listPage(read, 'GetEvents', 'events', getEventsResponseSchema, FEED_PAGE_SIZE);
   try {
     return await readEventFeed({
@@ -353,7 +356,14 @@ async function eventFeed(read: NamespaceRead): Promise<FeedView> {
       },
     });
   } catch (error) {
-    read.poll.snapshot.errors.push(toCollectionError(error, 'GetEvents', read.poll.call.now()));
+    const reported = toCollectionError(error, 'GetEvents', read.poll.call.now());
+    // A namespace-wide GetEvents is not documented as accepted (digest §6.1): a refusal turns the feed off
+    // for the process, reported once, rather than on every poll; the jobs are then listed every poll.
+    if (error instanceof HttpCallError && error.kind === 'client-error') {
+      refuseFeed(read.memory, read.namespace);
+      reported.message = `${reported.message} (the namespace's event feed is off until the process restarts: every deployment's jobs are listed each poll)`;
+    }
+    read.poll.snapshot.errors.push(reported);
     return {};
   }
 }

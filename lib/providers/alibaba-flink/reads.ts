@@ -281,6 +281,18 @@ interface FeedCursor {
 }
 
 const feedCursors = new WeakMap<TargetMemory, Map<string, FeedCursor>>();
+const refusedFeeds = new WeakMap<TargetMemory, Set<string>>();
+
+/** Whether the API refused the namespace's feed in this process (then it is not read again). */
+export function feedRefused(memory: TargetMemory, namespace: string): boolean {
+  return refusedFeeds.get(memory)?.has(namespace) ?? false;
+}
+
+export function refuseFeed(memory: TargetMemory, namespace: string): void {
+  const refused = refusedFeeds.get(memory) ?? new Set<string>();
+  refused.add(namespace);
+  refusedFeeds.set(memory, refused);
+}
 
 /** An event may be listed up to this long after a newer one was (it is the newest read, minus this). */
 export const FEED_LAG_MS = 60_000;

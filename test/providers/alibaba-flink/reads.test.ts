@@ -26,6 +26,17 @@ const start = (scenario: 'test' | 'demo', options: Options) =>
     target: (t) => ({ ...t, options: { ...(t['options'] as Options), ...options } }),
   });
 
+/** A `test` sandbox polled twice, a second apart; every GetEvents call of the second answers `status`. */
+async function pollsWithGetEventsFailing(options: Options, status: number) {
+  const h = await start('test', options);
+  const first = await h.poll();
+  h.clock.advance(1_000);
+  h.failWith('GetEvents', status);
+  const faulted = await h.poll();
+  h.sandbox.faults.clear();
+  return { h, first, faulted };
+}
+
 /** Polls a fresh sandbox `polls` times, `everyMs` apart: `poll type status job` lines, calls, snapshots. */
 async function timeline(scenario: 'test' | 'demo', options: Options, polls: number, everyMs: number) {
   const h = await start(scenario, options);
@@ -108,15 +119,29 @@ describe('alibaba-flink per-job reads on change (issue 17)', () => {
     expect(diagnoses).toBe(risky);
   }, 60_000);
 
+  it('a namespace event feed the API refuses is reported once, then not read: every deployment is listed', async () => {
+    // No full read falls on these polls: the steady poll's only GetEvents calls are the two feeds.
+    const { h, first, faulted: refused } = await pollsWithGetEventsFailing({ fullReadEvery: 100 }, 400);
+    const deployments = first.snapshot.apiCalls['ListJobs'] ?? 0;
+    expect(refused.snapshot.apiCalls['GetEvents']).toBe(NAMESPACES);
+    expect(refused.snapshot.errors.map((e) => [e.operation, e.kind])).toEqual(
+      Array.from({ length: NAMESPACES }, () => ['GetEvents', 'client-error']),
+    );
+    expect(refused.snapshot.errors[0]?.message).toMatch(/event feed is off/);
+    expect(refused.snapshot.apiCalls['ListJobs']).toBe(deployments);
+    for (let poll = 0; poll < 2; poll++) {
+      h.clock.advance(1_000);
+      const { snapshot } = await h.poll();
+      expect(snapshot.errors).toEqual([]);
+      expect(snapshot.apiCalls['GetEvents'] ?? 0).toBe(0);
+      expect(snapshot.apiCalls['ListJobs']).toBe(deployments);
+    }
+  }, 60_000);
+
   it('a failed read is missing evidence and is read again the next poll', async () => {
-    const h = await start('test', { fullReadEvery: 1 });
-    const first = await h.poll();
+    const { h, first, faulted } = await pollsWithGetEventsFailing({ fullReadEvery: 1 }, 500);
     // Reading everything every poll, no feed is read: one GetEvents per running job.
     const running = first.snapshot.apiCalls['GetEvents'] ?? 0;
-    h.clock.advance(1_000);
-    h.failWith('GetEvents', 500);
-    const faulted = await h.poll();
-    h.sandbox.faults.clear();
     expect(faulted.snapshot.jobs.filter((j) => j.missing?.includes('failovers')).length).toBe(running);
     // From here on nothing asks for a full read but the failed reads: every one of them is made again.
     const options = h.target.options as Options;
