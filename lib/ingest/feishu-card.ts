@@ -23,7 +23,8 @@ import { toAlertView } from '../alerts/view.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../state/store.js';
-import { badRequest, forbidden, notFound, unauthorized } from './errors.js';
+import { callbackReceivers, checkCallbackTime, type Interactive } from './callbacks.js';
+import { badRequest, forbidden, unauthorized } from './errors.js';
 import { constantTimeEqual, type IngestRequest, json } from './request.js';
 
 export const FEISHU_CARD_PATH = '/feishu/card';
@@ -36,13 +37,7 @@ export interface ForwardAckTask {
   note: string;
 }
 
-type InteractiveFeishu = FeishuConfig & { interactive: NonNullable<FeishuConfig['interactive']> };
-
-export function interactiveFeishuReceivers(config: Config): InteractiveFeishu[] {
-  return config.channels.filter(
-    (c): c is InteractiveFeishu => c.type === 'feishu' && c.interactive !== undefined,
-  );
-}
+type InteractiveFeishu = Interactive<FeishuConfig>;
 
 /** `X-Lark-Signature` for a body: hex SHA-256 of timestamp + nonce + Encrypt Key + body. */
 export function feishuCallbackSignature(
@@ -85,9 +80,7 @@ export async function handleFeishuCard(
   request: IngestRequest,
   deps: FeishuRouteDeps,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  const receivers = interactiveFeishuReceivers(deps.config);
-  if (receivers.length === 0)
-    throw notFound('Feishu card callbacks are not enabled (interactive on a feishu channel)');
+  const receivers = callbackReceivers<FeishuConfig>(deps.config, 'feishu', 'the Feishu card callback');
   let body: Loose;
   try {
     body = JSON.parse(request.body.toString('utf8')) as Loose;
@@ -119,13 +112,13 @@ export async function handleFeishuCard(
         'missing X-Lark-Request-Timestamp, X-Lark-Request-Nonce or X-Lark-Signature header',
         'Lark',
       );
-    if (!/^\d{1,12}$/.test(timestamp))
-      throw unauthorized('X-Lark-Request-Timestamp is not a Unix time in seconds', 'Lark');
-    if (Math.abs(deps.now() - Number(timestamp) * 1000) > FEISHU_TIMESTAMP_TOLERANCE_MS)
-      throw unauthorized(
-        'X-Lark-Request-Timestamp is more than 5 minutes from now (a replayed request, or a clock that is off)',
-        'Lark',
-      );
+    checkCallbackTime(
+      'X-Lark-Request-Timestamp',
+      timestamp,
+      deps.now(),
+      FEISHU_TIMESTAMP_TOLERANCE_MS,
+      'Lark',
+    );
     candidates = all.filter(
       (c) =>
         c.encryptKey !== undefined &&

@@ -26,7 +26,8 @@ import type { Config } from '../config/schema.js';
 import type { SecretResolver } from '../config/secrets.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../state/store.js';
-import { badRequest, forbidden, notFound, unauthorized } from './errors.js';
+import { callbackReceivers, checkCallbackTime, interactiveChannels } from './callbacks.js';
+import { badRequest, forbidden, unauthorized } from './errors.js';
 import { allowedUrl, constantTimeEqual, type IngestRequest } from './request.js';
 
 export const SLACK_INTERACTIONS_PATH = '/slack/interactions';
@@ -55,14 +56,6 @@ export interface SlackRouteDeps {
   defer: (task: SlackActionTask) => Promise<void>;
 }
 
-type InteractiveSlack = SlackConfig & { interactive: NonNullable<SlackConfig['interactive']> };
-
-export function interactiveSlackReceivers(config: Config): InteractiveSlack[] {
-  return config.channels.filter(
-    (c): c is InteractiveSlack => c.type === 'slack' && c.interactive !== undefined,
-  );
-}
-
 /** `v0=<hex>` for a body, as Slack signs it. */
 export function slackSignature(secret: string, timestamp: string, body: Buffer | string): string {
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`;
@@ -73,21 +66,19 @@ export async function handleSlackInteraction(
   request: IngestRequest,
   deps: SlackRouteDeps,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  const receivers = interactiveSlackReceivers(deps.config);
-  if (receivers.length === 0)
-    throw notFound('Slack interactivity is not enabled (interactive on a slack channel)');
+  const receivers = callbackReceivers<SlackConfig>(deps.config, 'slack', 'Slack interactivity');
 
   const timestamp = request.headers['x-slack-request-timestamp'];
   const signature = request.headers['x-slack-signature'];
   if (!timestamp) throw unauthorized('missing X-Slack-Request-Timestamp header', 'Slack');
   if (!signature) throw unauthorized('missing X-Slack-Signature header', 'Slack');
-  if (!/^\d{1,12}$/.test(timestamp))
-    throw unauthorized('X-Slack-Request-Timestamp is not a Unix time in seconds', 'Slack');
-  if (Math.abs(deps.now() - Number(timestamp) * 1000) > SLACK_TIMESTAMP_TOLERANCE_MS)
-    throw unauthorized(
-      'X-Slack-Request-Timestamp is more than 5 minutes from now (a replayed request, or a clock that is off)',
-      'Slack',
-    );
+  checkCallbackTime(
+    'X-Slack-Request-Timestamp',
+    timestamp,
+    deps.now(),
+    SLACK_TIMESTAMP_TOLERANCE_MS,
+    'Slack',
+  );
   if (!/^v0=[0-9a-f]{64}$/.test(signature)) throw unauthorized('X-Slack-Signature is malformed', 'Slack');
   const secrets = await deps.resolveSecrets(receivers.map((r) => r.interactive.signingSecret));
   // Several receivers may share one Slack app (one secret); the press may only act for those.
@@ -173,7 +164,9 @@ export interface SlackActionDeps {
  * place, or tell the presser alone why nothing was done; then forward an acknowledgement to incident tools.
  */
 export async function runSlackAction(task: SlackActionTask, deps: SlackActionDeps): Promise<void> {
-  const receiver = interactiveSlackReceivers(deps.config).find((r) => r.name === task.receiver);
+  const receiver = interactiveChannels<SlackConfig>(deps.config, 'slack').find(
+    (r) => r.name === task.receiver,
+  );
   if (!receiver) return;
   const nowMs = deps.now();
   const actionDeps: ChatActionDeps = { store: deps.store, logger: deps.logger, config: deps.config };
