@@ -374,7 +374,7 @@ async function collectDeployment(
   feed: FeedView,
 ): Promise<JobSnapshot | undefined> {
   const { target, namespace, poll, memory } = read;
-  const { client, call, snapshot } = poll;
+  const { call } = poll;
   const options = target.options;
   const memoryKey = `${namespace}/${deployment.deploymentId}`;
   const facts = deploymentFacts(deployment);
@@ -413,15 +413,12 @@ async function collectDeployment(
   });
   if (!lastListing) rememberListing(memory, memoryKey, facts, job, listedAtMs);
   const reads: Promise<void>[] = [];
-  const remembered = { memory, key: memoryKey };
-  if (plan.events)
-    reads.push(readEvents(target, namespace, deployment, job, snap, client, call, snapshot, remembered));
+  const jobRead: JobRead = { ...read, deployment, job, snap, key: memoryKey };
+  if (plan.events) reads.push(readEvents(jobRead));
   else if (plan.carriedFailovers) snap.failovers = plan.carriedFailovers;
-  if (plan.savepoints)
-    reads.push(readSavepoints(target, namespace, job, snap, client, call, snapshot, remembered));
+  if (plan.savepoints) reads.push(readSavepoints(jobRead));
   else if (plan.carriedCheckpoints) snap.checkpoints = plan.carriedCheckpoints;
-  if (plan.diagnosis)
-    reads.push(readDiagnosis(namespace, deployment, job, snap, client, call, snapshot, remembered));
+  if (plan.diagnosis) reads.push(readDiagnosis(jobRead));
   else if (plan.carriedDiagnosis) applyDiagnosis(snap, plan.carriedDiagnosis);
   await Promise.all(reads);
   return snap;
@@ -519,9 +516,11 @@ function jobSnapshot(
   return snap;
 }
 
-/** Where a read's result is remembered, so the next poll can skip it (reads.ts). */
-interface Remembered {
-  memory: TargetMemory;
+/** A deployment's newest job as its per-job reads see it; `key` is where reads.ts remembers them. */
+interface JobRead extends NamespaceRead {
+  deployment: VendorDeployment;
+  job: VendorJob;
+  snap: JobSnapshot;
   key: string;
 }
 
@@ -530,139 +529,71 @@ interface Remembered {
  * and is forgotten, so the next poll reads again.
  */
 async function perJobRead(
-  snapshot: TargetSnapshot,
-  snap: JobSnapshot,
+  r: JobRead,
   operation: string,
   evidence: Evidence,
-  call: FlinkCallContext,
-  remembered: Remembered & { what: 'savepoints' | 'events' | 'diagnosis' },
-  read: () => Promise<void>,
+  what: 'savepoints' | 'events' | 'diagnosis',
+  read: (client: FlinkClient, call: FlinkCallContext) => Promise<void>,
 ): Promise<void> {
+  const { client, call, snapshot } = r.poll;
   try {
-    await read();
+    await read(client, call);
   } catch (error) {
     snapshot.errors.push(toCollectionError(error, operation, call.now()));
-    markMissing(snap, evidence);
-    forget(remembered.memory, remembered.key, remembered.what);
+    markMissing(r.snap, evidence);
+    forget(r.memory, r.key, what);
   }
 }
 
 /** GetEvents for the deployment, newest page: restart and failover events of the current job. */
-async function readEvents(
-  target: FlinkTarget,
-  namespace: string,
-  deployment: VendorDeployment,
-  job: VendorJob,
-  snap: JobSnapshot,
-  client: FlinkClient,
-  call: FlinkCallContext,
-  snapshot: TargetSnapshot,
-  remembered: Remembered,
-): Promise<void> {
-  await perJobRead(
-    snapshot,
-    snap,
-    'GetEvents',
-    'failovers',
-    call,
-    { ...remembered, what: 'events' },
-    async () => {
-      const answer = await client.call(
-        {
-          operation: 'GetEvents',
-          method: 'GET',
-          namespace,
-          segments: ['events'],
-          query: [
-            ['deploymentId', deployment.deploymentId],
-            ['pageIndex', '1'],
-            ['pageSize', String(target.options.eventsPageSize)],
-          ],
-        },
-        getEventsResponseSchema,
-        call,
-      );
-      snap.failovers = toFailovers(answer.data, job.jobId);
-      rememberEvents(remembered.memory, remembered.key, snap.failovers);
-    },
-  );
+function readEvents(r: JobRead): Promise<void> {
+  return perJobRead(r, 'GetEvents', 'failovers', 'events', async () => {
+    const filter: [string, string][] = [['deploymentId', r.deployment.deploymentId]];
+    const size = r.target.options.eventsPageSize;
+    const page = await listPage(r, 'GetEvents', 'events', getEventsResponseSchema, size, filter)(1);
+    r.snap.failovers = toFailovers(page.items, r.job.jobId);
+    rememberEvents(r.memory, r.key, r.snap.failovers);
+  });
 }
 
-async function readSavepoints(
-  target: FlinkTarget,
-  namespace: string,
-  job: VendorJob,
-  snap: JobSnapshot,
-  client: FlinkClient,
-  call: FlinkCallContext,
-  snapshot: TargetSnapshot,
-  remembered: Remembered,
-): Promise<void> {
-  await perJobRead(
-    snapshot,
-    snap,
-    'ListSavepoints',
-    'checkpoints',
-    call,
-    { ...remembered, what: 'savepoints' },
-    async () => {
-      const answer = await client.call(
-        {
-          operation: 'ListSavepoints',
-          method: 'GET',
-          namespace,
-          segments: ['savepoints'],
-          query: [
-            ['jobId', job.jobId],
-            ['pageIndex', '1'],
-            ['pageSize', String(target.options.pageSize)],
-          ],
-        },
-        listSavepointsResponseSchema,
-        call,
-      );
-      const own = answer.data.filter((s) => !s.jobId || s.jobId === job.jobId);
-      snap.checkpoints = toCheckpointStats(own);
-      rememberSavepoints(remembered.memory, remembered.key, own, snap.checkpoints, call.now());
-    },
-  );
+/** ListSavepoints of the job, newest page: its savepoints and retained checkpoints. */
+function readSavepoints(r: JobRead): Promise<void> {
+  return perJobRead(r, 'ListSavepoints', 'checkpoints', 'savepoints', async (_client, call) => {
+    const filter: [string, string][] = [['jobId', r.job.jobId]];
+    const size = r.target.options.pageSize;
+    const page = await listPage(
+      r,
+      'ListSavepoints',
+      'savepoints',
+      listSavepointsResponseSchema,
+      size,
+      filter,
+    )(1);
+    const own = page.items.filter((s) => !s.jobId || s.jobId === r.job.jobId);
+    r.snap.checkpoints = toCheckpointStats(own);
+    rememberSavepoints(r.memory, r.key, own, r.snap.checkpoints, call.now());
+  });
 }
 
 /** GetJobDiagnosis: its symptoms join the job's error text, which the diagnosis classifier reads. */
-async function readDiagnosis(
-  namespace: string,
-  deployment: VendorDeployment,
-  job: VendorJob,
-  snap: JobSnapshot,
-  client: FlinkClient,
-  call: FlinkCallContext,
-  snapshot: TargetSnapshot,
-  remembered: Remembered,
-): Promise<void> {
-  await perJobRead(
-    snapshot,
-    snap,
-    'GetJobDiagnosis',
-    'details',
-    call,
-    { ...remembered, what: 'diagnosis' },
-    async () => {
-      const answer = await client.call(
-        {
-          operation: 'GetJobDiagnosis',
-          method: 'GET',
-          namespace,
-          segments: ['deployments', deployment.deploymentId, 'jobs', job.jobId, 'job-diagnoses', 'lite'],
-        },
-        jobDiagnosisResponseSchema,
-        call,
-      );
-      const facts: DiagnosisFacts = { lines: answer.data ? diagnosisLines(answer.data) : [] };
-      if (answer.data?.riskLevel) facts.riskLevel = answer.data.riskLevel;
-      rememberDiagnosis(remembered.memory, remembered.key, facts);
-      applyDiagnosis(snap, facts);
-    },
-  );
+function readDiagnosis(r: JobRead): Promise<void> {
+  return perJobRead(r, 'GetJobDiagnosis', 'details', 'diagnosis', async (client, call) => {
+    const { deployment, job } = r;
+    const answer = await client.call(
+      {
+        operation: 'GetJobDiagnosis',
+        method: 'GET',
+        namespace: r.namespace,
+        segments: ['deployments', deployment.deploymentId, 'jobs', job.jobId, 'job-diagnoses', 'lite'],
+      },
+      jobDiagnosisResponseSchema,
+      call,
+    );
+    const facts: DiagnosisFacts = { lines: answer.data ? diagnosisLines(answer.data) : [] };
+    if (answer.data?.riskLevel) facts.riskLevel = answer.data.riskLevel;
+    rememberDiagnosis(r.memory, r.key, facts);
+    applyDiagnosis(r.snap, facts);
+  });
 }
 
 /** A diagnosis read (this poll's, or the last one carried forward) on the job's labels and error text. */
