@@ -24,16 +24,21 @@ function findings(events: JobwatchEvent[], poll: number): string[] {
     .map((e) => `${poll} ${e.data.type} ${e.data.status} ${e.data.resource.name}`);
 }
 
-/** The scripted test scenario, one poll every 30 s; `faultAt(poll)` gives the faults of that poll only. */
-async function timeline(faultAt: (poll: number, lines: string[]) => Fault[]) {
+/** A fault that is on during the given polls only. */
+interface PollFault {
+  polls: number[];
+  fault: Fault;
+}
+
+/** The scripted test scenario, one poll every 30 s, with each fault on during its polls. */
+async function timeline(faults: PollFault[]) {
   const harness = await startBlink();
   const run = detector(harness.config, harness.target);
   const lines: string[] = [];
   const sources: string[] = [];
   const snapshots = [];
   for (let poll = 0; poll < POLLS; poll++) {
-    const faults = faultAt(poll, lines);
-    for (const fault of faults) harness.sandbox.faults.inject(fault);
+    for (const { polls, fault } of faults) if (polls.includes(poll)) harness.sandbox.faults.inject(fault);
     const snapshot = await harness.collect();
     harness.sandbox.faults.clear();
     snapshots.push(snapshot);
@@ -50,7 +55,7 @@ async function timeline(faultAt: (poll: number, lines: string[]) => Fault[]) {
 let faultless: ReturnType<typeof timeline> | undefined;
 /** The run without faults, made once for both comparisons. */
 function baselineRun() {
-  faultless ??= timeline(() => []);
+  faultless ??= timeline([]);
   return faultless;
 }
 
@@ -82,15 +87,14 @@ describe('a failed per-job read holds what it decides', () => {
     const baseline = await baselineRun();
     const faultPoll = checkpointFaultPoll(baseline);
 
-    const faulted = await timeline((poll) =>
-      poll === faultPoll
-        ? [
-            statusFault('alibaba-blink', 'GetInstanceCheckpoint', 500, {
-              pathIncludes: '/jobs/inventory_sync/',
-            }),
-          ]
-        : [],
-    );
+    const faulted = await timeline([
+      {
+        polls: [faultPoll],
+        fault: statusFault('alibaba-blink', 'GetInstanceCheckpoint', 500, {
+          pathIncludes: '/jobs/inventory_sync/',
+        }),
+      },
+    ]);
     // The poll with the fault: the read is an error and the job says its checkpoints are missing.
     const snapshot = faulted.snapshots[faultPoll];
     expect(snapshot?.errors.map((e) => e.operation)).toEqual(['GetInstanceCheckpoint']);
@@ -119,20 +123,22 @@ describe('a failed per-job read holds what it decides', () => {
     const metricPoll = firstFiring('metric.threshold') + 1;
     expect(Number.isFinite(failoverPoll) && Number.isFinite(metricPoll)).toBe(true);
 
-    const faulted = await timeline((poll) => [
-      ...(poll === failoverPoll || poll === failoverPoll + 1
-        ? [
-            {
-              provider: 'alibaba-blink' as const,
-              operation: 'GetInstanceExceptions',
-              pathIncludes: '/jobs/clicks_sessionize/',
-              kind: 'reset' as const,
-            },
-          ]
-        : []),
-      ...(poll === metricPoll || poll === metricPoll + 1
-        ? [statusFault('alibaba-blink', 'GetInstanceMetric', 503, { pathIncludes: '/jobs/ads_attribution/' })]
-        : []),
+    const faulted = await timeline([
+      {
+        polls: [failoverPoll, failoverPoll + 1],
+        fault: {
+          provider: 'alibaba-blink',
+          operation: 'GetInstanceExceptions',
+          pathIncludes: '/jobs/clicks_sessionize/',
+          kind: 'reset',
+        },
+      },
+      {
+        polls: [metricPoll, metricPoll + 1],
+        fault: statusFault('alibaba-blink', 'GetInstanceMetric', 503, {
+          pathIncludes: '/jobs/ads_attribution/',
+        }),
+      },
     ]);
     const clicks = jobByName(faulted.snapshots[failoverPoll] as never, 'clicks_sessionize');
     expect(clicks.missing).toContain('failovers');
@@ -157,18 +163,17 @@ describe('a failed per-job read holds what it decides', () => {
   it('a run summary answer that leaves the jobs out: their state and per-job evidence are missing, nothing resolves', async () => {
     const baseline = await baselineRun();
     const faultPoll = checkpointFaultPoll(baseline);
-    const faulted = await timeline((poll) =>
-      poll === faultPoll
-        ? [
-            {
-              provider: 'alibaba-blink',
-              operation: 'BatchGetInstanceRunSummary',
-              kind: 'drift',
-              body: { RequestId: 'drifted', RunSummarys: { RunSummary: [] } },
-            },
-          ]
-        : [],
-    );
+    const faulted = await timeline([
+      {
+        polls: [faultPoll],
+        fault: {
+          provider: 'alibaba-blink',
+          operation: 'BatchGetInstanceRunSummary',
+          kind: 'drift',
+          body: { RequestId: 'drifted', RunSummarys: { RunSummary: [] } },
+        },
+      },
+    ]);
     const snapshot = faulted.snapshots[faultPoll] as NonNullable<(typeof faulted.snapshots)[number]>;
     expect(jobByName(snapshot, 'inventory_sync')).toMatchObject({
       state: 'UNKNOWN',

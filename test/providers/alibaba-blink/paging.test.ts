@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lib/config/load.js';
+import type { TargetSnapshot } from '../../../lib/model/snapshot.js';
 import { silentLogger } from '../../../lib/observability/logger.js';
 import { alibabaBlinkProvider } from '../../../lib/providers/alibaba-blink/index.js';
 
@@ -103,6 +104,15 @@ async function collect(quirk: Quirk, concurrency = 8) {
   });
 }
 
+/** A ListJob listing that cannot be shown whole: incomplete, with this one error, keeping the jobs it read. */
+function expectIncompleteListing(snapshot: TargetSnapshot, jobs: number, message: string) {
+  expect(snapshot.complete).toBe(false);
+  expect(snapshot.errors).toEqual([
+    expect.objectContaining({ kind: 'incomplete', operation: 'ListJob', message }),
+  ]);
+  expect(snapshot.jobs).toHaveLength(jobs);
+}
+
 describe('ListJob paging, every reading', () => {
   it('a server that silently caps the page size (and sends the total as a string) is read to the end', async () => {
     const snapshot = await collect('capped');
@@ -129,30 +139,17 @@ describe('ListJob paging, every reading', () => {
 
   it('a reported total the pages never reach is an incomplete error, with the jobs that were read', async () => {
     const snapshot = await collect('short-total');
-    expect(snapshot.complete).toBe(false);
-    expect(snapshot.errors).toEqual([
-      expect.objectContaining({
-        kind: 'incomplete',
-        operation: 'ListJob',
-        message: 'ListJob: read 23 jobs but the API reported 25',
-      }),
-    ]);
-    expect(snapshot.jobs).toHaveLength(23);
+    expectIncompleteListing(snapshot, 23, 'ListJob: read 23 jobs but the API reported 25');
   });
 
   // Changed by issue 14 (defect 1): a short page is not the vendor's word that the listing ended.
   it('without a total, reads until a short page and keeps the jobs, but the listing is incomplete', async () => {
     const snapshot = await collect('no-total');
-    expect(snapshot.complete).toBe(false);
-    expect(snapshot.errors).toEqual([
-      expect.objectContaining({
-        kind: 'incomplete',
-        operation: 'ListJob',
-        message:
-          'ListJob: read 23 jobs but the API reported no TotalCount, so nothing shows the listing is whole',
-      }),
-    ]);
-    expect(snapshot.jobs).toHaveLength(23);
+    expectIncompleteListing(
+      snapshot,
+      23,
+      'ListJob: read 23 jobs but the API reported no TotalCount, so nothing shows the listing is whole',
+    );
     expect(listCalls).toEqual(['no-total 1', 'no-total 2', 'no-total 3']);
     // Committed jobs the run summary ignored: known to exist, state unknown.
     expect(snapshot.jobs[0]).toMatchObject({ state: 'UNKNOWN', vendorState: 'UNKNOWN' });
