@@ -41,12 +41,18 @@ async function advance(n: ReturnType<typeof notifier>, minutes: number) {
   }
 }
 
+/** A notifier that has sent job `name`'s firing alert. */
+async function firingSent(name: string) {
+  const n = notifier();
+  const a = jobEvent({ name });
+  await n.handle([a]);
+  await n.flush();
+  return { n, a };
+}
+
 describe('acknowledged alerts', () => {
   it('an acknowledged firing alert is not repeated until the acknowledgement expires', async () => {
-    const n = notifier();
-    const a = jobEvent({ name: 'etl-ack' });
-    await n.handle([a]);
-    await n.flush();
+    const { n, a } = await firingSent('etl-ack');
     expect(sent('webhook')).toBe(1);
     await ack(a.data.fingerprint, 2 * 3600_000);
     await advance(n, 115); // past the 1 h repeat interval, inside the 2 h ack
@@ -56,10 +62,7 @@ describe('acknowledged alerts', () => {
   });
 
   it('a new alert in the group and the resolution are still sent', async () => {
-    const n = notifier();
-    const a = jobEvent({ name: 'etl-a' });
-    await n.handle([a]);
-    await n.flush();
+    const { n, a } = await firingSent('etl-a');
     await ack('etl-a');
     h.nowMs += 60_000;
     await n.handle([jobEvent({ name: 'etl-b', startsAtMs: h.nowMs })]);
@@ -71,10 +74,7 @@ describe('acknowledged alerts', () => {
   });
 
   it('holds for one firing episode: the alert firing again later is repeated as usual', async () => {
-    const n = notifier();
-    const a = jobEvent({ name: 'etl-flap' });
-    await n.handle([a]);
-    await n.flush();
+    const { n, a } = await firingSent('etl-flap');
     await ack(a.data.fingerprint, 6 * 3600_000);
     h.nowMs += 60_000;
     await n.handle([resolvedOf(a, h.nowMs)]);

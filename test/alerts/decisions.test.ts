@@ -5,7 +5,7 @@ import { windowActive } from '../../lib/alerts/mute.js';
 import { matchRoutes, routeTree } from '../../lib/alerts/route.js';
 import { alertLabels } from '../../lib/alerts/silences.js';
 import { countsFromValues } from '../../lib/alerts/view.js';
-import { configWith, jobEvent } from './helpers.js';
+import { configWith, jobEvent, webhookReceivers } from './helpers.js';
 
 const NOW = 1_000_000_000;
 const HOUR = 3600_000;
@@ -102,11 +102,7 @@ describe('maintenance windows', () => {
 
 describe('routing tree', () => {
   const config = configWith({
-    channels: [
-      { name: 'ops', type: 'webhook', url: 'env:X' },
-      { name: 'data', type: 'webhook', url: 'env:X' },
-      { name: 'pager', type: 'webhook', url: 'env:X' },
-    ],
+    channels: webhookReceivers(['ops', 'data', 'pager']),
     route: {
       receiver: 'ops',
       routes: [

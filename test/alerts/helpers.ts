@@ -53,16 +53,42 @@ export const UNPACED_SINK_RATES = {
 
 export const secretsFor = (env: NodeJS.ProcessEnv) => createSecretResolver({ env });
 
-export interface SinkAndStore {
+export interface StoreHarness {
   /** The test's clock: reset to T0 before each test, moved forward by the test. */
   nowMs: number;
   readonly now: () => number;
+  /** A fresh local store (dynalite) for each test. */
+  readonly store: Store;
+}
+
+/** Registers the hooks that give each test a fresh store on the test's clock (reset to T0). */
+export function useStore(): StoreHarness {
+  let local: LocalStore | undefined;
+  const h: StoreHarness = {
+    nowMs: T0,
+    now: () => h.nowMs,
+    get store() {
+      if (!local) throw new Error('the store starts in beforeEach');
+      return local.store;
+    },
+  };
+  beforeEach(async () => {
+    h.nowMs = T0;
+    // The store's expiry checks use the test's clock, so nothing depends on the real date.
+    local = await createLocalStore({ now: h.now });
+  });
+  afterEach(async () => {
+    await local?.store.close();
+    await local?.stop();
+  });
+  return h;
+}
+
+export interface SinkAndStore extends StoreHarness {
   /** One chat sink for the file, cleared before each test. */
   readonly sink: ChatSink;
   /** Env references to the sink's URLs and secrets. */
   readonly env: NodeJS.ProcessEnv;
-  /** A fresh local store (dynalite) for each test. */
-  readonly store: Store;
   /** What every notifier in these tests shares: the store, the sink's secrets, a silent logger, the clock. */
   notifierDeps(): {
     store: Store;
@@ -74,12 +100,20 @@ export interface SinkAndStore {
 
 /** Registers the hooks that start the chat sink and a store per test, all on one injected clock. */
 export function useSinkAndStore(sinkOptions: Omit<ChatSinkOptions, 'secrets' | 'now'> = {}): SinkAndStore {
+  const stored = useStore();
   let sink: ChatSink | undefined;
   let env: NodeJS.ProcessEnv = {};
-  let local: LocalStore | undefined;
   const h: SinkAndStore = {
-    nowMs: T0,
-    now: () => h.nowMs,
+    get nowMs() {
+      return stored.nowMs;
+    },
+    set nowMs(ms: number) {
+      stored.nowMs = ms;
+    },
+    now: stored.now,
+    get store() {
+      return stored.store;
+    },
     get sink() {
       if (!sink) throw new Error('the chat sink starts in beforeAll');
       return sink;
@@ -87,27 +121,19 @@ export function useSinkAndStore(sinkOptions: Omit<ChatSinkOptions, 'secrets' | '
     get env() {
       return env;
     },
-    get store() {
-      if (!local) throw new Error('the store starts in beforeEach');
-      return local.store;
-    },
-    notifierDeps: () => ({ store: h.store, secrets: secretsFor(env), logger: silentLogger, now: h.now }),
+    notifierDeps: () => ({
+      store: stored.store,
+      secrets: secretsFor(env),
+      logger: silentLogger,
+      now: stored.now,
+    }),
   };
   beforeAll(async () => {
-    sink = await startChatSink({ ...sinkOptions, secrets: SINK_SECRETS, now: h.now });
+    sink = await startChatSink({ ...sinkOptions, secrets: SINK_SECRETS, now: stored.now });
     env = sinkEnv(sink);
   });
   afterAll(async () => sink?.stop());
-  beforeEach(async () => {
-    h.nowMs = T0;
-    sink?.clear();
-    // The store's expiry checks use the test's clock, so nothing depends on the real date.
-    local = await createLocalStore({ now: h.now });
-  });
-  afterEach(async () => {
-    await local?.store.close();
-    await local?.stop();
-  });
+  beforeEach(() => sink?.clear());
   return h;
 }
 
@@ -132,6 +158,10 @@ export const CHANNEL_CONFIGS: Record<ChatChannel, Record<string, unknown>> = {
   },
   opsgenie: { name: 'opsgenie', type: 'opsgenie', apiKey: 'env:OPSGENIE_API_KEY', url: 'env:OPSGENIE_URL' },
 };
+
+/** Webhook channels named as routing tests need them, all at one env-referenced URL. */
+export const webhookReceivers = (names: string[], url = 'env:X') =>
+  names.map((name) => ({ name, type: 'webhook', url }));
 
 /** Alerting to the webhook, one group per alert and resource, sent at once, repeated every 4 h. */
 export const WEBHOOK_PER_RESOURCE = {

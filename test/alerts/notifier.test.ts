@@ -106,14 +106,22 @@ describe('grouping and timing', () => {
     expect(received()).toHaveLength(2);
   });
 
-  it('sends the resolution, then forgets the group', async () => {
-    const n = notifier({ route: { ...ROUTE, groupWaitSeconds: 0 } });
+  /** Job a fires, resolves `resolveMs` later, and the notifier flushes `flushMs` after that. */
+  async function firesThenResolves(n: ReturnType<typeof notifier>, resolveMs: number, flushMs: number) {
     const a = jobEvent({ name: 'a' });
     await n.handle([a]);
-    h.nowMs += 60_000;
+    h.nowMs += resolveMs;
     await n.handle([resolvedOf(a, h.nowMs)]);
-    h.nowMs += 240_000;
-    const r = await n.flush();
+    h.nowMs += flushMs;
+    return n.flush();
+  }
+
+  it('sends the resolution, then forgets the group', async () => {
+    const r = await firesThenResolves(
+      notifier({ route: { ...ROUTE, groupWaitSeconds: 0 } }),
+      60_000,
+      240_000,
+    );
     expect(r.details[0]?.reason).toBe('all-resolved');
     expect(received()[1]?.status).toBe('resolved');
     expect(names(received()[1])).toEqual(['a:resolved']);
@@ -121,13 +129,7 @@ describe('grouping and timing', () => {
   });
 
   it('sends nothing for an alert that resolves before its group is first sent', async () => {
-    const n = notifier();
-    const a = jobEvent({ name: 'a' });
-    await n.handle([a]);
-    h.nowMs += 10_000;
-    await n.handle([resolvedOf(a, h.nowMs)]);
-    h.nowMs += 20_000;
-    const r = await n.flush();
+    const r = await firesThenResolves(notifier(), 10_000, 20_000);
     expect(r.sent).toBe(0);
     expect(h.sink.messages).toHaveLength(0);
     expect(await h.store.query(GROUP_PK, { consistent: true })).toHaveLength(0);

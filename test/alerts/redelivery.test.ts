@@ -112,61 +112,64 @@ const F2 = finding('firing', { observedAtMs: T0 + 3 * MIN, occurrence: 2 });
 const R = finding('resolved', { observedAtMs: T0 + 6 * MIN, occurrence: 2 });
 
 describe('findings: 0 extra messages for duplicate, late and out-of-order delivery', () => {
-  it('in order, once: one firing message, no message for the new occurrence, one resolve', async () => {
-    expect(
-      await deliver([
+  /** One firing message, then one resolve: all a single incident may say. */
+  const ONCE = ['firing job.failed firing', 'resolved job.failed resolved'];
+
+  it.each<[string, [minute: number, events: JobwatchEvent[]][], string[]]>([
+    [
+      'in order, once: one firing message, no message for the new occurrence, one resolve',
+      [
         [0, [F1]],
         [3, [F2]],
         [6, [R]],
-      ]),
-    ).toEqual(['firing job.failed firing', 'resolved job.failed resolved']);
-  });
-
-  it('every event twice, in the same batch and again later', async () => {
-    expect(
-      await deliver([
+      ],
+      ONCE,
+    ],
+    [
+      'every event twice, in the same batch and again later',
+      [
         [0, [F1, F1]],
         [1, [F1]],
         [3, [F2, F2]],
         [4, [F1, F2]],
         [6, [R, R]],
         [7, [R]],
-      ]),
-    ).toEqual(['firing job.failed firing', 'resolved job.failed resolved']);
-  });
-
-  it('firing, resolved, then the same firing redelivered (and the resolve again) says nothing more', async () => {
-    expect(
-      await deliver([
+      ],
+      ONCE,
+    ],
+    [
+      'firing, resolved, then the same firing redelivered (and the resolve again) says nothing more',
+      [
         [0, [F1]],
         [6, [R]],
         [20, [F1]],
         [21, [F2]],
         [22, [R]],
         [3 * 24 * 60, [F1, F2, R]],
-      ]),
-    ).toEqual(['firing job.failed firing', 'resolved job.failed resolved']);
-  });
-
-  it('a resolve before its firing (dead-letter replay): the firing is stale and never pages', async () => {
-    expect(
-      await deliver([
+      ],
+      ONCE,
+    ],
+    [
+      'a resolve before its firing (dead-letter replay): the firing is stale and never pages',
+      [
         [0, [R]],
         [1, [F1]],
         [2, [F2]],
-      ]),
-    ).toEqual([]);
-  });
-
-  it('occurrences out of order: the older one is stale, one firing, one resolve', async () => {
-    expect(
-      await deliver([
+      ],
+      [],
+    ],
+    [
+      'occurrences out of order: the older one is stale, one firing, one resolve',
+      [
         [0, [F2]],
         [1, [F1]],
         [6, [R]],
         [7, [F1, F2]],
-      ]),
-    ).toEqual(['firing job.failed firing', 'resolved job.failed resolved']);
+      ],
+      ONCE,
+    ],
+  ])('%s', async (_name, batches, expected) => {
+    expect(await deliver(batches)).toEqual(expected);
   });
 
   it('all of it in one batch, reversed: the newest observation wins', async () => {

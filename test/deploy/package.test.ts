@@ -462,13 +462,7 @@ describe('the packaged bundles run as Lambda runs them', () => {
   let lambdaEnv: Record<string, string>;
   beforeAll(async () => {
     dynamo = await startLocalDynamo();
-    const client = createDocumentClient({
-      endpoint: dynamo.endpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
-    await ensureTable(client, 'jobwatch-ci');
-    client.destroy();
+    await withTable((client) => ensureTable(client, 'jobwatch-ci'));
     lambdaEnv = {
       JOBWATCH_TABLE: 'jobwatch-ci',
       JOBWATCH_BUS: 'jobwatch-ci',
@@ -484,6 +478,27 @@ describe('the packaged bundles run as Lambda runs them', () => {
   afterAll(async () => {
     await dynamo?.stop();
   });
+
+  /** Runs `use` with a document client on the local DynamoDB, destroyed after. */
+  async function withTable<T>(
+    use: (client: ReturnType<typeof createDocumentClient>) => Promise<T>,
+  ): Promise<T> {
+    const client = createDocumentClient({
+      endpoint: dynamo.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    try {
+      return await use(client);
+    } finally {
+      client.destroy();
+    }
+  }
+  /** Every item in the table, as a scan returns them. */
+  const tableItems = () =>
+    withTable(
+      async (client) => (await client.send(new ScanCommand({ TableName: 'jobwatch-ci' }))).Items ?? [],
+    );
 
   it('flush, on a real ScheduledEvent, loads the bundled config and reads the table', async () => {
     const event: ScheduledEvent = {
@@ -568,14 +583,9 @@ describe('the packaged bundles run as Lambda runs them', () => {
     });
     expect(result).toEqual({ targetId: 'blink-a', ok: false, jobs: 0, events: 1, deadLettered: 1 });
     // The finding was not lost: it waits in the table (wherever the runtime parks refused events).
-    const client = createDocumentClient({
-      endpoint: dynamo.endpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
-    const scan = await client.send(new ScanCommand({ TableName: 'jobwatch-ci' }));
-    client.destroy();
-    const parked = (scan.Items ?? []).filter((item) => item.data?.event?.data?.type === 'source.unreachable');
+    const parked = (await tableItems()).filter(
+      (item) => item.data?.event?.data?.type === 'source.unreachable',
+    );
     expect(parked).toHaveLength(1);
     expect(parked[0]!.data.event.data.targetId).toBe('blink-a');
     expect(parked[0]!.data.reason).toEqual(expect.any(String));
@@ -621,14 +631,7 @@ describe('the packaged bundles run as Lambda runs them', () => {
     if (fn === 'notify') {
       // Grouped, not yet sent (group wait): the alert now lives in the table under the alert keys.
       expect(result).toMatchObject({ sent: 0, failed: 0 });
-      const client = createDocumentClient({
-        endpoint: dynamo.endpoint,
-        region: LOCAL_REGION,
-        credentials: LOCAL_CREDENTIALS,
-      });
-      const scan = await client.send(new ScanCommand({ TableName: 'jobwatch-ci' }));
-      client.destroy();
-      const alertItems = (scan.Items ?? []).filter(
+      const alertItems = (await tableItems()).filter(
         (item) =>
           String(item.pk).startsWith('alert#') &&
           JSON.stringify(item.data).includes(finding.data.fingerprint),

@@ -1,4 +1,3 @@
-import { afterEach, beforeEach } from 'vitest';
 import type { AlertGroupMessage, Channel, NotifyResult } from '../../../lib/alerts/channels/types.js';
 import { type CompiledRoute, routeTree } from '../../../lib/alerts/route.js';
 import type { Candidate } from '../../../lib/alerts/stages/dedup.js';
@@ -8,7 +7,6 @@ import type { FlushMuter } from '../../../lib/alerts/stages/mute.js';
 import { buildEvent } from '../../../lib/events/build.js';
 import type { JobwatchEvent } from '../../../lib/events/schema.js';
 import type { Logger } from '../../../lib/observability/logger.js';
-import { createLocalStore, type LocalStore } from '../../../lib/state/local.js';
 import type { Store, StoreItem } from '../../../lib/state/store.js';
 import { CHANNEL_CONFIGS, configWith, T0 } from '../helpers.js';
 
@@ -24,33 +22,7 @@ export const ROUTE = {
 export const stageConfig = (alerting: Record<string, unknown> = {}) =>
   configWith({ channels: [CHANNEL_CONFIGS.webhook], route: ROUTE, ...alerting });
 
-export interface StoreHarness {
-  nowMs: number;
-  readonly now: () => number;
-  readonly store: Store;
-}
-
-/** A fresh store per test on the test's clock (reset to T0). */
-export function useStore(): StoreHarness {
-  let local: LocalStore | undefined;
-  const h: StoreHarness = {
-    nowMs: T0,
-    now: () => h.nowMs,
-    get store() {
-      if (!local) throw new Error('the store starts in beforeEach');
-      return local.store;
-    },
-  };
-  beforeEach(async () => {
-    h.nowMs = T0;
-    local = await createLocalStore({ now: h.now });
-  });
-  afterEach(async () => {
-    await local?.store.close();
-    await local?.stop();
-  });
-  return h;
-}
+export { type StoreHarness, useStore } from '../helpers.js';
 
 /** A remediation decision on Blink job `name`: a one-shot notification, never resolved. */
 export function restartPerformed(name: string): JobwatchEvent {

@@ -13,7 +13,7 @@ import {
   resolvedHandled,
   upsertGroup,
 } from '../../../lib/alerts/stages/group.js';
-import { jobEvent, resolvedOf, T0 } from '../helpers.js';
+import { jobEvent, resolvedOf, T0, webhookReceivers } from '../helpers.js';
 import { recordingLogger, routeOf, stageConfig, useStore } from './fixtures.js';
 
 const h = useStore();
@@ -22,10 +22,7 @@ describe('stage group: groupTargets and batchByGroup (dispatch)', () => {
   it('sends an event to every matching route with a known receiver, logging an unknown one', () => {
     // Arrange
     const config = stageConfig({
-      channels: [
-        { name: 'webhook', type: 'webhook', url: 'env:WEBHOOK_URL' },
-        { name: 'ops', type: 'webhook', url: 'env:WEBHOOK_URL' },
-      ],
+      channels: webhookReceivers(['webhook', 'ops'], 'env:WEBHOOK_URL'),
       route: {
         receiver: 'webhook',
         routes: [
