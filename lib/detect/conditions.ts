@@ -89,13 +89,12 @@ export function reconcile(input: ReconcileInput): {
   const { context, nowMs } = input;
   const drafts: EventInput[] = [];
   const next: Record<string, ConditionState> = {};
-  const seenKeys = new Set<string>();
 
   for (const finding of input.findings) {
     if (input.held?.(finding)) continue;
     const key = conditionKey(finding.type, finding.discriminator);
-    if (seenKeys.has(key)) continue;
-    seenKeys.add(key);
+    // Every finding kept ends in `next`: a second finding of the same condition this poll is ignored.
+    if (Object.hasOwn(next, key)) continue;
     const { firePolls, countPolls } = input.thresholds(finding.type, finding.discriminator);
     const before = input.previous[key];
     // A copy without clearedAtMs (seen again: not cleared); no spread, no delete (both slow in V8).
@@ -144,8 +143,9 @@ export function reconcile(input: ReconcileInput): {
     next[key] = condition;
   }
 
-  for (const [key, previous] of Object.entries(input.previous)) {
-    if (seenKeys.has(key)) continue;
+  for (const key in input.previous) {
+    const previous = input.previous[key] as ConditionState;
+    if (!Object.hasOwn(input.previous, key) || Object.hasOwn(next, key)) continue;
     if (input.held?.(previous)) {
       next[key] = previous;
       continue;

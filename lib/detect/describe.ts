@@ -54,12 +54,14 @@ export function eventLabels(
   context: DetectContext,
   resourceLabels: Record<string, string>,
   kind: ResourceRef['kind'],
-  extra?: Record<string, string>,
+  jobKind?: string,
+  container?: string,
 ): Record<string, string> {
   // Assigned in a loop rather than spread: this runs for every resource on every poll.
   const labels: Record<string, string> = assignOwn({}, context.target.labels);
   assignOwn(labels, resourceLabels);
-  assignOwn(labels, extra);
+  if (jobKind !== undefined) labels['jobKind'] = jobKind;
+  if (container !== undefined) labels['container'] = container;
   labels['provider'] = context.snapshot.provider;
   labels['target'] = context.target.id;
   labels['kind'] = kind;

@@ -90,12 +90,7 @@ export function evaluateJob(
   // Rebuilt every poll, kept as the stored state's own object while unchanged (states share them).
   const labels = sameLabelsOr(
     previous?.labels,
-    eventLabels(
-      context,
-      jobLabels(job, rules),
-      'job',
-      container ? { jobKind: job.kind, container: container.name } : { jobKind: job.kind },
-    ),
+    eventLabels(context, jobLabels(job, rules), 'job', job.kind, container?.name),
   );
   const consoleUrl = rules.consoleUrlTemplate
     ? fillConsoleUrl(rules.consoleUrlTemplate, job)
@@ -163,7 +158,7 @@ export function evaluateJob(
   // firing event of the job; only computed when there is one (detection's hot path runs for every job).
   const firing = drafts.filter((draft) => draft.status === 'firing');
   if (firing.length > 0) {
-    const health = healthOfJob(state, nowMs, [...missing]);
+    const health = healthOfJob(state, nowMs, missing.size === 0 ? [] : [...missing]);
     const fact = { score: health.score, grade: health.grade, summary: describeHealth(health) };
     for (const draft of firing) draft.health = fact;
   }

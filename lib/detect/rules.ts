@@ -66,7 +66,17 @@ export function thresholdsOf(
 ): (type: EventType, discriminator: string | undefined) => Thresholds {
   let bound = boundThresholds.get(rules);
   if (!bound) {
-    bound = (type, discriminator) => thresholdsFor(rules, type, discriminator);
+    // The answers depend on the Rules alone: each (type, discriminator) is worked out once.
+    const known = new Map<string, Thresholds>();
+    bound = (type, discriminator) => {
+      const key = discriminator === undefined ? type : `${type}|${discriminator}`;
+      let thresholds = known.get(key);
+      if (!thresholds) {
+        thresholds = Object.freeze(thresholdsFor(rules, type, discriminator));
+        if (known.size < 1000) known.set(key, thresholds);
+      }
+      return thresholds;
+    };
     boundThresholds.set(rules, bound);
   }
   return bound;

@@ -230,5 +230,19 @@ export function resourceKey(parts: {
   type: 'job' | 'cluster' | 'queue';
   vendorId: string;
 }): string {
-  return `${parts.provider}/${parts.region}/${parts.scope.kind}:${parts.scope.id}/${parts.type}:${parts.vendorId}`;
+  // Joined rather than concatenated: one flat string instead of a rope of ten pieces (a key per resource
+  // lives as long as its snapshot and state; at 50,000 jobs the ropes were about 20 MB).
+  return [
+    parts.provider,
+    '/',
+    parts.region,
+    '/',
+    parts.scope.kind,
+    ':',
+    parts.scope.id,
+    '/',
+    parts.type,
+    ':',
+    parts.vendorId,
+  ].join('');
 }
