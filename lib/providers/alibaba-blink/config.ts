@@ -34,45 +34,41 @@ export function blinkEndpointFor(region: string): string | undefined {
   return `https://${ENDPOINT_OVERRIDES[region] ?? `foas.${region}.aliyuncs.com`}`;
 }
 
-export const blinkOptionsSchema = z
-  .object({
-    /** Realtime Compute project names to watch. */
-    projects: z.array(z.string().min(1)).min(1),
-    /** Job types to watch; both by default. */
-    jobTypes: z.array(z.enum(['FLINK_STREAM', 'FLINK_BATCH'])).default(['FLINK_STREAM', 'FLINK_BATCH']),
-    /** Metrics to read for running streaming jobs (GetInstanceMetric), e.g. delay, fetched_delay, tps. */
-    metrics: z.array(z.string().min(1)).default([]),
-    /** Concurrent API calls per target. */
-    concurrency: z.number().int().min(1).max(64).default(8),
-    /** Region of the Realtime Compute cluster when it differs from the API region. */
-    clusterRegion: z.string().optional(),
-    /** Page size for ListJob / ListInstance (the manual gives no maximum; 50 keeps responses small). */
-    pageSize: z.number().int().min(1).max(100).default(50),
-    /** Look-back of the GetInstanceMetric query; the API only serves the last 2 hours. */
-    metricWindowMinutes: z.number().int().min(1).max(115).default(10),
-    /** Job names per BatchGetInstanceRunSummary call (keeps the URL short). */
-    runSummaryBatchSize: z.number().int().min(1).max(100).default(50),
-    /**
-     * Every how many polls a running job's checkpoints and exceptions are read whatever its metrics say
-     * (the polls between read them only when the state, the failover rate or the checkpoint duration say
-     * something changed; docs/detection.md). Staggered by job name. 1 reads them every poll.
-     */
-    fullReadEvery: z.number().int().min(1).max(100).default(10),
-  })
-  .strict();
+export const blinkOptionsSchema = z.strictObject({
+  /** Realtime Compute project names to watch. */
+  projects: z.array(z.string().min(1)).min(1),
+  /** Job types to watch; both by default. */
+  jobTypes: z.array(z.enum(['FLINK_STREAM', 'FLINK_BATCH'])).default(['FLINK_STREAM', 'FLINK_BATCH']),
+  /** Metrics to read for running streaming jobs (GetInstanceMetric), e.g. delay, fetched_delay, tps. */
+  metrics: z.array(z.string().min(1)).default([]),
+  /** Concurrent API calls per target. */
+  concurrency: z.number().int().min(1).max(64).default(8),
+  /** Region of the Realtime Compute cluster when it differs from the API region. */
+  clusterRegion: z.string().optional(),
+  /** Page size for ListJob / ListInstance (the manual gives no maximum; 50 keeps responses small). */
+  pageSize: z.number().int().min(1).max(100).default(50),
+  /** Look-back of the GetInstanceMetric query; the API only serves the last 2 hours. */
+  metricWindowMinutes: z.number().int().min(1).max(115).default(10),
+  /** Job names per BatchGetInstanceRunSummary call (keeps the URL short). */
+  runSummaryBatchSize: z.number().int().min(1).max(100).default(50),
+  /**
+   * Every how many polls a running job's checkpoints and exceptions are read whatever its metrics say
+   * (the polls between read them only when the state, the failover rate or the checkpoint duration say
+   * something changed; docs/detection.md). Staggered by job name. 1 reads them every poll.
+   */
+  fullReadEvery: z.number().int().min(1).max(100).default(10),
+});
 
 export type BlinkOptions = z.infer<typeof blinkOptionsSchema>;
 export type BlinkTarget = ProviderTarget<BlinkOptions>;
 
 /** Policy parameters this provider understands; anything else is a rejected request. */
-export const blinkActionParamsSchema = z
-  .object({
-    /** Pause/stop: take a checkpoint first (Blink >= 3.5.0 only, so off unless asked). */
-    triggerCheckpoint: z.boolean().optional(),
-    /** Resume: apply the latest job configuration (vendor default true). */
-    isFlush: z.boolean().optional(),
-  })
-  .strict();
+export const blinkActionParamsSchema = z.strictObject({
+  /** Pause/stop: take a checkpoint first (Blink >= 3.5.0 only, so off unless asked). */
+  triggerCheckpoint: z.boolean().optional(),
+  /** Resume: apply the latest job configuration (vendor default true). */
+  isFlush: z.boolean().optional(),
+});
 
 const BLINK_ACTION_PARAMS: ActionParamSchemas = {
   pause: blinkActionParamsSchema,

@@ -268,22 +268,15 @@ function buildWorld(options: SandboxPluginOptions): World {
 // ---------------------------------------------------------------------------------------------------------
 // Life cycle
 
+/** The job's new current instance (the old one archived, five kept), expected RUNNING. */
 function newInstance(
   world: World,
   job: SimJob,
-  nowMs: number,
-  actual: string,
-  scripted: boolean,
+  start: Pick<SimInstance, 'startedMs' | 'actual' | 'scripted'>,
 ): SimInstance {
   if (job.instance) job.archived.push(job.instance);
   if (job.archived.length > 5) job.archived.shift();
-  const instance: SimInstance = {
-    id: world.nextInstanceId++,
-    actual,
-    expect: 'RUNNING',
-    startedMs: nowMs,
-    scripted,
-  };
+  const instance: SimInstance = { id: world.nextInstanceId++, expect: 'RUNNING', ...start };
   job.instance = instance;
   return instance;
 }
@@ -293,12 +286,14 @@ function refresh(world: World, job: SimJob, nowMs: number, stateRead: boolean): 
   const profile = job.profile;
   if (!job.instance && job.committed && profile.kind !== 'never-started') {
     if (profile.kind === 'batch') {
-      if (nowMs >= profile.startMs) {
-        const instance = newInstance(world, job, profile.startMs, 'RUNNING', true);
-        instance.startedMs = profile.startMs;
-      }
+      if (nowMs >= profile.startMs)
+        newInstance(world, job, { startedMs: profile.startMs, actual: 'RUNNING', scripted: true });
     } else {
-      const instance = newInstance(world, job, nowMs - 3_600_000, 'RUNNING', true);
+      const instance = newInstance(world, job, {
+        startedMs: nowMs - 3_600_000,
+        actual: 'RUNNING',
+        scripted: true,
+      });
       if (profile.kind === 'user-paused') {
         instance.actual = 'PAUSED';
         instance.expect = 'PAUSED';
@@ -313,7 +308,7 @@ function refresh(world: World, job: SimJob, nowMs: number, stateRead: boolean): 
     if (pending.reads >= 2 || nowMs >= pending.atMs) {
       job.pending = undefined;
       if (pending.newInstance) {
-        const next = newInstance(world, job, nowMs, 'RUNNING', false);
+        const next = newInstance(world, job, { startedMs: nowMs, actual: 'RUNNING', scripted: false });
         next.expect = 'RUNNING';
         return next;
       }
@@ -833,7 +828,11 @@ function createEmulator(
         const current = refresh(world, job, clock.now(), false);
         if (job.pending || (current && ['RUNNING', 'WAITING', 'PAUSED'].includes(current.actual)))
           return vendorError(400, 'InvalidInstanceState', `job ${job.name} already has a live instance`);
-        const instance = newInstance(world, job, clock.now(), 'WAITING', false);
+        const instance = newInstance(world, job, {
+          startedMs: clock.now(),
+          actual: 'WAITING',
+          scripted: false,
+        });
         job.pending = { to: 'RUNNING', reads: 0, atMs: clock.now() + 20_000, newInstance: false };
         return { status: 200, body: { instanceId: instance.id, RequestId: requestId() } };
       },

@@ -28,33 +28,31 @@ export function flinkEndpointFor(region: string): string | undefined {
   return REGIONS.has(region) ? `https://ververica.${region}.aliyuncs.com` : undefined;
 }
 
-export const flinkOptionsSchema = z
-  .object({
-    /** Workspace (instance) ID, sent as the `workspace` header on every call. */
-    workspace: z.string().min(1),
-    /** Namespaces (projects) of the workspace to watch. */
-    namespaces: z.array(z.string().min(1)).min(1),
-    /** Execution modes to watch; both by default. */
-    executionModes: z.array(z.enum(['STREAMING', 'BATCH'])).default(['STREAMING', 'BATCH']),
-    /** Concurrent API calls per target. */
-    concurrency: z.number().int().min(1).max(64).default(4),
-    /** Page size of ListDeployments / ListJobs / ListSavepoints (the API allows 1-100). */
-    pageSize: z.number().int().min(1).max(100).default(100),
-    /** Recent events read per running deployment (GetEvents, first page only). */
-    eventsPageSize: z.number().int().min(1).max(100).default(20),
-    /** Read savepoints and retained checkpoints of running streaming jobs (ListSavepoints). */
-    readSavepoints: z.boolean().default(true),
-    /** Ask GetJobDiagnosis about failed jobs and running jobs with a raised risk level. */
-    readDiagnosis: z.boolean().default(true),
-    /**
-     * Every how many polls a job's events, savepoints and diagnosis are read whatever the listing says
-     * (the polls between read them only when the job's status, id, restart count, risk level or failure
-     * moved, a checkpoint is due, or the last read showed trouble; docs/detection.md). Staggered by
-     * deployment. 1 reads them every poll.
-     */
-    fullReadEvery: z.number().int().min(1).max(100).default(10),
-  })
-  .strict();
+export const flinkOptionsSchema = z.strictObject({
+  /** Workspace (instance) ID, sent as the `workspace` header on every call. */
+  workspace: z.string().min(1),
+  /** Namespaces (projects) of the workspace to watch. */
+  namespaces: z.array(z.string().min(1)).min(1),
+  /** Execution modes to watch; both by default. */
+  executionModes: z.array(z.enum(['STREAMING', 'BATCH'])).default(['STREAMING', 'BATCH']),
+  /** Concurrent API calls per target. */
+  concurrency: z.number().int().min(1).max(64).default(4),
+  /** Page size of ListDeployments / ListJobs / ListSavepoints (the API allows 1-100). */
+  pageSize: z.number().int().min(1).max(100).default(100),
+  /** Recent events read per running deployment (GetEvents, first page only). */
+  eventsPageSize: z.number().int().min(1).max(100).default(20),
+  /** Read savepoints and retained checkpoints of running streaming jobs (ListSavepoints). */
+  readSavepoints: z.boolean().default(true),
+  /** Ask GetJobDiagnosis about failed jobs and running jobs with a raised risk level. */
+  readDiagnosis: z.boolean().default(true),
+  /**
+   * Every how many polls a job's events, savepoints and diagnosis are read whatever the listing says
+   * (the polls between read them only when the job's status, id, restart count, risk level or failure
+   * moved, a checkpoint is due, or the last read showed trouble; docs/detection.md). Staggered by
+   * deployment. 1 reads them every poll.
+   */
+  fullReadEvery: z.number().int().min(1).max(100).default(10),
+});
 
 export type FlinkOptions = z.infer<typeof flinkOptionsSchema>;
 export type FlinkTarget = ProviderTarget<FlinkOptions>;
