@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { RE2JS } from 're2js';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_INHIBIT_RULES } from '../../lib/alerts/config.js';
 import { type Matcher, matcherSchema, matchesOne } from '../../lib/alerts/matchers.js';
 import { type Silence, silencedBy, silenceInputSchema } from '../../lib/alerts/silences.js';
+import { configDir, runJobwatch } from '../cli/helpers.js';
 
 const run = promisify(execFile);
 
@@ -91,10 +90,8 @@ describe('regex matchers', () => {
 
 describe('config validate with a bad matcher regex', () => {
   it('exits 2 naming the field path, without a stack trace', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'jobwatch-regex-'));
-    const file = join(dir, 'jobwatch.yml');
-    await writeFile(
-      file,
+    const { file } = await configDir(
+      'jobwatch-regex-',
       [
         'targets:',
         '  - id: blink',
@@ -112,12 +109,7 @@ describe('config validate with a bad matcher regex', () => {
         '    - matchers: [{ name: team, op: "=~", value: "data[" }]',
       ].join('\n'),
     );
-    const result = await run(process.execPath, [resolve('bin/jobwatch.mjs'), 'config', 'validate', file], {
-      env: { ...process.env, JOBWATCH_LOG_LEVEL: 'warn' },
-    }).then(
-      (ok) => ({ code: 0, ...ok }),
-      (error: { code: number; stdout: string; stderr: string }) => error,
-    );
+    const result = await runJobwatch(['config', 'validate', file], { env: { JOBWATCH_LOG_LEVEL: 'warn' } });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("silences[0].matchers[0].value: invalid regular expression '(etl'");
     expect(result.stderr).toContain("route.routes[0].matchers[0].value: invalid regular expression 'data['");

@@ -1,9 +1,9 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEvent } from '../../lib/events/index.js';
-import { runJobwatch } from './helpers.js';
+import { configDir, runJobwatch } from './helpers.js';
 
 const jobwatch = (args: string[], cwd?: string) =>
   runJobwatch(args, { cwd, env: { JOBWATCH_LOG_LEVEL: 'warn' } });
@@ -22,10 +22,8 @@ describe('jobwatch CLI', () => {
   });
 
   it('config validate names the exact path of a wrong type deep inside and exits non-zero', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'jobwatch-cli-'));
-    const file = join(dir, 'jobwatch.yml');
-    await writeFile(
-      file,
+    const { file } = await configDir(
+      'jobwatch-cli-',
       [
         'targets:',
         '  - id: dli-prod',
@@ -45,10 +43,8 @@ describe('jobwatch CLI', () => {
   });
 
   it('config validate accepts a valid file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'jobwatch-cli-'));
-    const file = join(dir, 'jobwatch.yml');
-    await writeFile(
-      file,
+    const { file } = await configDir(
+      'jobwatch-cli-',
       'targets:\n  - id: blink\n    provider: alibaba-blink\n    region: cn-shanghai\n    credentials: { accessKeyId: env:A, secretAccessKey: env:B }\n    options: { projects: [realtime] }\n',
     );
     const { code, stdout } = await jobwatch(['config', 'validate', file]);

@@ -73,14 +73,19 @@ describe('HttpClient retries', () => {
     expect(hits).toBe(expected);
   });
 
-  it('honours Retry-After and says who failed after how many tries', async () => {
+  /** The failure of a call the server always answers 429 with Retry-After `seconds`. */
+  async function throttledFor(seconds: string): Promise<HttpCallError> {
     handler = (_req, res) => {
-      res.writeHead(429, { 'retry-after': '2' });
+      res.writeHead(429, { 'retry-after': seconds });
       res.end();
     };
-    const error = (await client()
+    return (await client()
       .request(get)
       .catch((e) => e)) as HttpCallError;
+  }
+
+  it('honours Retry-After and says who failed after how many tries', async () => {
+    const error = await throttledFor('2');
     expect(error.kind).toBe('throttled');
     expect(error.attempts).toBe(3);
     expect(error.message).toBe('GetThing failed after 3 attempts: HTTP 429');
@@ -88,13 +93,7 @@ describe('HttpClient retries', () => {
   });
 
   it('fails fast when Retry-After is longer than it may wait', async () => {
-    handler = (_req, res) => {
-      res.writeHead(429, { 'retry-after': '3600' });
-      res.end();
-    };
-    const error = (await client()
-      .request(get)
-      .catch((e) => e)) as HttpCallError;
+    const error = await throttledFor('3600');
     expect(error.attempts).toBe(1);
     expect(error.retryAfterMs).toBe(3_600_000);
   });

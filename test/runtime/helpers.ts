@@ -1,6 +1,7 @@
 import type { Config } from '../../lib/config/schema.js';
 import { createSecretResolver } from '../../lib/config/secrets.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
+import { type LocalRuntimeOptions, startLocalRuntime } from '../../lib/local/runtime.js';
 import { silentLogger } from '../../lib/observability/logger.js';
 import { PROVIDERS_BY_ID } from '../../lib/providers/registry.js';
 import { createLocalPipeline, type LocalPipeline } from '../../lib/runtime/services.js';
@@ -24,4 +25,20 @@ export function watchPublished(pipeline: LocalPipeline, seen: (events: JobwatchE
     seen(events);
     return publish(events);
   };
+}
+
+/** The local runtime over `pipeline` with a silent logger, polling every target every `pollEveryMs`. */
+export function startQuietRuntime(
+  config: Config,
+  pipeline: LocalPipeline,
+  schedule: { pollEveryMs: number } & Pick<LocalRuntimeOptions, 'flushEveryMs' | 'onReport'>,
+) {
+  const { pollEveryMs, ...rest } = schedule;
+  return startLocalRuntime({
+    config,
+    pipeline,
+    logger: silentLogger,
+    pollEveryMs: () => pollEveryMs,
+    ...rest,
+  });
 }

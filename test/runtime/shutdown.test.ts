@@ -4,14 +4,12 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/load.js';
-import { startLocalRuntime } from '../../lib/local/runtime.js';
-import { silentLogger } from '../../lib/observability/logger.js';
 import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
 import type { PollReport } from '../../lib/runtime/pipeline.js';
 import { createSimClock } from '../../lib/sandbox/clock.js';
 import { type Sandbox, startSandbox } from '../../lib/sandbox/server.js';
 import { createLocalStore } from '../../lib/state/local.js';
-import { sandboxPipeline, watchPublished } from './helpers.js';
+import { sandboxPipeline, startQuietRuntime, watchPublished } from './helpers.js';
 
 let sandbox: Sandbox;
 const clock = createSimClock({ startMs: Date.UTC(2030, 0, 1), speed: 0 });
@@ -29,11 +27,8 @@ it('a stop during a poll publishes nothing, persists nothing and reports nothing
   const pipeline = sandboxPipeline({ config, store: local.store, now: clock.now });
   watchPublished(pipeline, (events) => published.push(...events.map((e) => e.data.type)));
   const reports: PollReport[] = [];
-  const runtime = await startLocalRuntime({
-    config,
-    pipeline,
-    logger: silentLogger,
-    pollEveryMs: () => 60_000,
+  const runtime = await startQuietRuntime(config, pipeline, {
+    pollEveryMs: 60_000,
     flushEveryMs: 60_000,
     onReport: (report) => reports.push(report),
   });

@@ -5,14 +5,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/load.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
-import { startLocalRuntime } from '../../lib/local/runtime.js';
-import { silentLogger } from '../../lib/observability/logger.js';
 import { ALL_EMULATORS } from '../../lib/providers/emulators.js';
 import { createSimClock } from '../../lib/sandbox/clock.js';
 import { type Sandbox, startSandbox } from '../../lib/sandbox/server.js';
 import { createLocalStore } from '../../lib/state/local.js';
 import { readStatus } from '../../lib/status/status.js';
-import { sandboxPipeline, watchPublished } from './helpers.js';
+import { sandboxPipeline, startQuietRuntime, watchPublished } from './helpers.js';
 
 const MINUTE = 60_000;
 let sandbox: Sandbox;
@@ -75,13 +73,7 @@ it("the local runtime's flush timer runs the same switch", async () => {
       if (e.data.type === 'monitor.stale') stale.push(`${e.data.status} ${e.data.targetId}`);
   });
   // Each target is polled once at start; then its schedule (an hour of wall time) never comes.
-  const runtime = await startLocalRuntime({
-    config,
-    pipeline,
-    logger: silentLogger,
-    pollEveryMs: () => 3_600_000,
-    flushEveryMs: 50,
-  });
+  const runtime = await startQuietRuntime(config, pipeline, { pollEveryMs: 3_600_000, flushEveryMs: 50 });
   try {
     const deadline = Date.now() + 20_000;
     while (
