@@ -52,6 +52,7 @@ import {
 } from './reads.js';
 import {
   getEventsResponseSchema,
+  JOB_COUNTERS,
   jobDiagnosisResponseSchema,
   listDeploymentsResponseSchema,
   listJobsResponseSchema,
@@ -283,14 +284,7 @@ export function collectFlink(target: FlinkTarget, ctx: ProviderContext): Promise
 function jobCount(deployment: VendorDeployment): number | undefined {
   const s = deployment.jobSummary;
   if (!s) return undefined;
-  return (
-    (s.starting ?? 0) +
-    (s.running ?? 0) +
-    (s.cancelling ?? 0) +
-    (s.cancelled ?? 0) +
-    (s.finished ?? 0) +
-    (s.failed ?? 0)
-  );
+  return JOB_COUNTERS.reduce((sum, counter) => sum + (s[counter] ?? 0), 0);
 }
 
 async function collectNamespace(read: NamespaceRead): Promise<void> {

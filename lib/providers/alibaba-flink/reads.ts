@@ -13,7 +13,7 @@
 import type { CheckpointStats, FailoverException } from '../../model/snapshot.js';
 import { checkpointTrouble } from '../alibaba/reads.js';
 import { fullReadDue, type JobMemoryBase, observeJob, readMemoryStore } from '../read-memory.js';
-import type { VendorDeployment, VendorJob, VendorSavepoint } from './schemas.js';
+import { JOB_COUNTERS, type VendorDeployment, type VendorJob, type VendorSavepoint } from './schemas.js';
 
 interface SavepointMemory {
   stats: CheckpointStats;
@@ -194,12 +194,7 @@ export function riskRaised(level: string | undefined): boolean {
 export function deploymentFacts(d: VendorDeployment): string {
   const s = d.jobSummary;
   return JSON.stringify([
-    s?.starting,
-    s?.running,
-    s?.cancelling,
-    s?.cancelled,
-    s?.finished,
-    s?.failed,
+    ...JOB_COUNTERS.map((counter) => s?.[counter]),
     d.modifiedAt,
     d.deploymentHasChanged,
     d.engineVersion,

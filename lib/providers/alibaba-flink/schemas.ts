@@ -52,14 +52,15 @@ const listEnvelope = <T extends z.ZodType>(item: T) =>
     data: z.preprocess((v) => (v === null ? [] : v), z.array(item)),
   });
 
-export const jobSummarySchema = z.object({
-  starting: num,
-  running: num,
-  cancelling: num,
-  cancelled: num,
-  finished: num,
-  failed: num,
-});
+/** The deployment listing's job counters, one per job state (digest §4.3). */
+export const JOB_COUNTERS = ['starting', 'running', 'cancelling', 'cancelled', 'finished', 'failed'] as const;
+
+export const jobSummarySchema = z.object(
+  Object.fromEntries(JOB_COUNTERS.map((counter) => [counter, num])) as Record<
+    (typeof JOB_COUNTERS)[number],
+    typeof num
+  >,
+);
 
 export const deploymentSchema = z.object({
   deploymentId: z.string().min(1),
@@ -113,22 +114,21 @@ export const jobSchema = z.object({
 });
 export type VendorJob = z.infer<typeof jobSchema>;
 
+/** Where a savepoint or an event belongs: its deployment, job and namespace. */
+const placement = { deploymentId: str, jobId: str, namespace: str };
+
 export const eventSchema = z.object({
   eventId: str,
   eventName: str,
   message: str,
-  jobId: str,
-  deploymentId: str,
-  namespace: str,
+  ...placement,
   createdAt: str,
 });
 export type VendorEvent = z.infer<typeof eventSchema>;
 
 export const savepointSchema = z.object({
   savepointId: z.string().min(1),
-  deploymentId: str,
-  jobId: str,
-  namespace: str,
+  ...placement,
   savepointOrigin: str,
   nativeFormat: bool,
   description: str,
