@@ -10,7 +10,7 @@
  * docs/detection.md ("Blink: which reads a poll makes") lists what a skipped read can delay, and by how much.
  */
 import type { CheckpointStats, FailoverException } from '../../model/snapshot.js';
-import { checkpointTrouble } from '../alibaba/reads.js';
+import { checkpointTrouble, failoversGrew, newestMs } from '../alibaba/reads.js';
 import { fullReadDue, type JobMemoryBase, observeJob, readMemoryStore } from '../read-memory.js';
 import { looseNumber } from '../shared.js';
 import type { VendorCheckpointsDoc, VendorRunSummary } from './schemas.js';
@@ -170,11 +170,8 @@ export function rememberCheckpoints(
   const job = memory.jobs.get(key);
   if (!job) return;
   const before = job.checkpoints;
-  let lastTriggerMs: number | undefined;
-  for (const entry of [...(doc.history ?? []), doc.latest?.completed, doc.latest?.failed]) {
-    const t = entry?.trigger_timestamp;
-    if (typeof t === 'number' && (lastTriggerMs === undefined || t > lastTriggerMs)) lastTriggerMs = t;
-  }
+  const entries = [...(doc.history ?? []), doc.latest?.completed, doc.latest?.failed];
+  const lastTriggerMs = newestMs(entries.map((entry) => entry?.trigger_timestamp));
   // Blink also counts failures: a count that grew is a new failure even when its id is not listed.
   const { maxFailedId, troubled } = checkpointTrouble(
     stats,
@@ -200,10 +197,7 @@ export function rememberFailovers(
 ): void {
   const job = memory.jobs.get(key);
   if (!job) return;
-  const newest = (list: FailoverException[]) =>
-    list.reduce((max, f) => (f.atMs > max ? f.atMs : max), Number.NEGATIVE_INFINITY);
-  const before = job.failovers;
-  const grew = before === undefined ? failovers.length > 0 : newest(failovers) > newest(before.failovers);
+  const grew = failoversGrew(failovers, job.failovers?.failovers);
   job.failovers = { failovers, readAtMs: nowMs, grew };
 }
 

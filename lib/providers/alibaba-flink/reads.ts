@@ -11,7 +11,7 @@
  * docs/detection.md ("Flink (ververica): which reads a poll makes") says what a skipped read can delay.
  */
 import type { CheckpointStats, FailoverException } from '../../model/snapshot.js';
-import { checkpointTrouble } from '../alibaba/reads.js';
+import { checkpointTrouble, failoversGrew, newestMs } from '../alibaba/reads.js';
 import { fullReadDue, type JobMemoryBase, observeJob, readMemoryStore } from '../read-memory.js';
 import { JOB_COUNTERS, type VendorDeployment, type VendorJob, type VendorSavepoint } from './schemas.js';
 
@@ -139,12 +139,8 @@ export function rememberSavepoints(
 ): void {
   const job = memory.jobs.get(key);
   if (!job) return;
-  const before = job.savepoints;
-  let lastCreatedMs: number | undefined;
-  for (const s of savepoints)
-    if (s.createdAt !== undefined && (lastCreatedMs === undefined || s.createdAt > lastCreatedMs))
-      lastCreatedMs = s.createdAt;
-  const verdict = checkpointTrouble(stats, before, nowMs);
+  const lastCreatedMs = newestMs(savepoints.map((s) => s.createdAt));
+  const verdict = checkpointTrouble(stats, job.savepoints, nowMs);
   const { maxFailedId } = verdict;
   const troubled = verdict.troubled || (stats.inProgressCount ?? 0) > 0;
   job.savepoints = {
@@ -159,10 +155,7 @@ export function rememberSavepoints(
 export function rememberEvents(memory: TargetMemory, key: string, failovers: FailoverException[]): void {
   const job = memory.jobs.get(key);
   if (!job) return;
-  const newest = (list: FailoverException[]) =>
-    list.reduce((max, f) => (f.atMs > max ? f.atMs : max), Number.NEGATIVE_INFINITY);
-  const before = job.events;
-  const grew = before === undefined ? failovers.length > 0 : newest(failovers) > newest(before.failovers);
+  const grew = failoversGrew(failovers, job.events?.failovers);
   job.events = { failovers, readPoll: memory.poll, grew };
 }
 

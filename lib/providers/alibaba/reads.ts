@@ -1,5 +1,5 @@
 /** What the two Alibaba read planners (Blink, Flink) share: what a checkpoint read says for the next poll. */
-import type { CheckpointStats } from '../../model/snapshot.js';
+import type { CheckpointStats, FailoverException } from '../../model/snapshot.js';
 
 /**
  * A checkpoint read's verdict for the next poll: the highest failed checkpoint id so far, and whether the
@@ -24,4 +24,22 @@ export function checkpointTrouble(
     nowMs - completedMs > 1.5 * stats.intervalMs ||
     (newestFailureMs !== undefined && newestFailureMs > completedMs);
   return { ...(maxFailedId === undefined ? {} : { maxFailedId }), troubled };
+}
+
+/** The newest of the times a read lists (undefined ones skipped); undefined when it lists none. */
+export function newestMs(times: readonly (number | undefined)[]): number | undefined {
+  let newest: number | undefined;
+  for (const t of times) if (t !== undefined && (newest === undefined || t > newest)) newest = t;
+  return newest;
+}
+
+/** Whether a failover read lists a failover newer than the last read's newest (any, on a first read). */
+export function failoversGrew(
+  failovers: readonly FailoverException[],
+  before: readonly FailoverException[] | undefined,
+): boolean {
+  if (before === undefined) return failovers.length > 0;
+  const newest = (list: readonly FailoverException[]) =>
+    newestMs(list.map((f) => f.atMs)) ?? Number.NEGATIVE_INFINITY;
+  return newest(failovers) > newest(before);
 }
