@@ -3,32 +3,25 @@
  * encrypted and signed card.action.trigger callbacks, the URL challenge); jobwatch answers with a toast and
  * the updated card, acts once, and only for people on the receiver's allow-list.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { activeAcks } from '../../lib/alerts/acks.js';
 import { chatActionHistory } from '../../lib/alerts/chat-actions.js';
 import { listSilences } from '../../lib/alerts/silences.js';
 import type { JobwatchEvent } from '../../lib/events/schema.js';
-import type { WebhookServer } from '../../lib/ingest/http-server.js';
-import { type ChatSink, FEISHU_SINK_APP, type FeishuPress } from '../../lib/sandbox/chat-sink.js';
+import { FEISHU_SINK_APP, type FeishuPress } from '../../lib/sandbox/chat-sink.js';
 import {
-  type ChatHarness,
   FIRING_ALERT_BUTTONS,
-  type Harness,
   type Loose,
   notifyFreshAlerts,
   SECRETS,
-  startChatHarness,
-  stopChatHarness,
   testConfigYaml,
+  useChatHarness,
 } from './helpers.js';
 
 const ONCALL = 'ou_oncall0001';
 const STRANGER = 'ou_stranger01';
 const PLAIN_TOKEN = 'plain-verification-token-0000';
 
-let sink: ChatSink;
-let h: Harness;
-let server: WebhookServer;
 let firing: JobwatchEvent;
 let message: Loose;
 
@@ -54,36 +47,30 @@ ${feishuChannel('oncall-feishu', 'JW_FEISHU_VERIFICATION_TOKEN', [
 `;
 
 const press = (action: string, openId = ONCALL, extra: Partial<FeishuPress> = {}) =>
-  sink.pressFeishuButton({
-    cardUrl: `${server.url}/feishu/card`,
+  chat.sink.pressFeishuButton({
+    cardUrl: `${chat.server.url}/feishu/card`,
     verificationToken: SECRETS.JW_FEISHU_VERIFICATION_TOKEN,
     encryptKey: SECRETS.JW_FEISHU_ENCRYPT_KEY,
     message,
     fingerprint: firing.data.fingerprint,
     action,
     user: { openId },
-    timestampSec: Math.floor(h.clock.nowMs / 1000),
+    timestampSec: Math.floor(chat.h.clock.nowMs / 1000),
     ...extra,
   });
 
-let started: ChatHarness;
-beforeAll(async () => {
-  started = await startChatHarness({
-    yaml: yaml(),
-    env: (chat) => ({
-      FEISHU_API: `${chat.url}/feishu`,
-      JW_FEISHU_APP_SECRET: FEISHU_SINK_APP.appSecret,
-      JW_FEISHU_PLAIN_TOKEN: PLAIN_TOKEN,
-    }),
-  });
-  ({ sink, h, server } = started);
-});
-
-afterAll(async () => stopChatHarness(started));
+const chat = useChatHarness(() => ({
+  yaml: yaml(),
+  env: (sink) => ({
+    FEISHU_API: `${sink.url}/feishu`,
+    JW_FEISHU_APP_SECRET: FEISHU_SINK_APP.appSecret,
+    JW_FEISHU_PLAIN_TOKEN: PLAIN_TOKEN,
+  }),
+}));
 
 beforeEach(async () => {
   let events: JobwatchEvent[];
-  ({ events, message } = await notifyFreshAlerts(started, ['pay']));
+  ({ events, message } = await notifyFreshAlerts(chat, ['pay']));
   firing = events[0] as JobwatchEvent;
 });
 
@@ -105,30 +92,30 @@ describe('Feishu cards', () => {
 
 describe('POST /feishu/card', () => {
   it('answers the URL challenge, encrypted and signed, or plain for a receiver without an Encrypt Key', async () => {
-    const encrypted = await sink.feishuChallenge({
-      cardUrl: `${server.url}/feishu/card`,
+    const encrypted = await chat.sink.feishuChallenge({
+      cardUrl: `${chat.server.url}/feishu/card`,
       verificationToken: SECRETS.JW_FEISHU_VERIFICATION_TOKEN,
       encryptKey: SECRETS.JW_FEISHU_ENCRYPT_KEY,
-      timestampSec: Math.floor(h.clock.nowMs / 1000),
+      timestampSec: Math.floor(chat.h.clock.nowMs / 1000),
     });
     expect(encrypted.status).toBe(200);
     expect(((await encrypted.json()) as Loose).challenge).toMatch(/^sink-challenge-/);
-    const plain = await sink.feishuChallenge({
-      cardUrl: `${server.url}/feishu/card`,
+    const plain = await chat.sink.feishuChallenge({
+      cardUrl: `${chat.server.url}/feishu/card`,
       verificationToken: PLAIN_TOKEN,
     });
     expect(plain.status).toBe(200);
     // The encrypted receiver's token in a plain request: that receiver takes encrypted callbacks only.
-    const downgraded = await sink.feishuChallenge({
-      cardUrl: `${server.url}/feishu/card`,
+    const downgraded = await chat.sink.feishuChallenge({
+      cardUrl: `${chat.server.url}/feishu/card`,
       verificationToken: SECRETS.JW_FEISHU_VERIFICATION_TOKEN,
     });
     expect(downgraded.status).toBe(401);
-    const wrong = await sink.feishuChallenge({
-      cardUrl: `${server.url}/feishu/card`,
+    const wrong = await chat.sink.feishuChallenge({
+      cardUrl: `${chat.server.url}/feishu/card`,
       verificationToken: 'not-the-token',
       encryptKey: SECRETS.JW_FEISHU_ENCRYPT_KEY,
-      timestampSec: Math.floor(h.clock.nowMs / 1000),
+      timestampSec: Math.floor(chat.h.clock.nowMs / 1000),
     });
     expect(wrong.status).toBe(401);
     expect(((await wrong.json()) as Loose).error.message).toMatch(/verification token does not match/);
@@ -144,16 +131,16 @@ describe('POST /feishu/card', () => {
     const card = answer.card.data as Loose;
     expect(buttonsOf(card, firing.data.fingerprint).filter((b) => b.value)).toEqual([]);
     expect(JSON.stringify(card)).toContain('✅ Acknowledged by <at id=ou_oncall0001></at>');
-    const ack = (await activeAcks(h.store, h.clock.nowMs)).get(firing.data.fingerprint);
+    const ack = (await activeAcks(chat.h.store, chat.h.clock.nowMs)).get(firing.data.fingerprint);
     expect(ack?.via).toBe('feishu');
-    const [record] = await chatActionHistory(h.store, 1);
+    const [record] = await chatActionHistory(chat.h.store, 1);
     expect(record).toMatchObject({ outcome: 'done', platform: 'feishu', user: { id: ONCALL } });
   });
 
   it('a wrong signature, a tampered body or an old timestamp is 401 and does nothing', async () => {
     const cases: [Partial<FeishuPress>, RegExp][] = [
       [{ tamper: (body) => body.replace(/.$/, ' }') }, /X-Lark-Signature does not match/],
-      [{ timestampSec: Math.floor(h.clock.nowMs / 1000) - 6 * 60 }, /more than 5 minutes from now/],
+      [{ timestampSec: Math.floor(chat.h.clock.nowMs / 1000) - 6 * 60 }, /more than 5 minutes from now/],
     ];
     for (const [extra, reason] of cases) {
       const response = await press('ack', ONCALL, extra);
@@ -163,7 +150,7 @@ describe('POST /feishu/card', () => {
     // Encrypted with another key: the signature (over the same key) matches nothing configured.
     const other = await press('ack', ONCALL, { encryptKey: 'some-other-encrypt-key-0000' });
     expect(other.status).toBe(401);
-    expect((await activeAcks(h.store, h.clock.nowMs)).has(firing.data.fingerprint)).toBe(false);
+    expect((await activeAcks(chat.h.store, chat.h.clock.nowMs)).has(firing.data.fingerprint)).toBe(false);
   });
 
   it('someone not on the allow-list gets a polite toast, no card change, and it is on record', async () => {
@@ -173,11 +160,11 @@ describe('POST /feishu/card', () => {
     expect(answer.toast.type).toBe('error');
     expect(answer.toast.content).toMatch(/^Sorry, only the people on oncall-feishu's silence list/);
     expect(answer.card).toBeUndefined();
-    const mine = (await listSilences(h.store, h.clock.nowMs)).filter((s) =>
+    const mine = (await listSilences(chat.h.store, chat.h.clock.nowMs)).filter((s) =>
       s.comment.includes(firing.data.fingerprint),
     );
     expect(mine).toEqual([]);
-    const [record] = await chatActionHistory(h.store, 1);
+    const [record] = await chatActionHistory(chat.h.store, 1);
     expect(record).toMatchObject({ outcome: 'refused', action: 'silence-4h', user: { id: STRANGER } });
   });
 
@@ -187,7 +174,7 @@ describe('POST /feishu/card', () => {
     );
     const toasts = (await Promise.all(answers)).map((a) => a.toast.type).sort();
     expect(toasts).toEqual(['info', 'success']);
-    const mine = (await listSilences(h.store, h.clock.nowMs)).filter((s) =>
+    const mine = (await listSilences(chat.h.store, chat.h.clock.nowMs)).filter((s) =>
       s.comment.includes(firing.data.fingerprint),
     );
     expect(mine).toHaveLength(1);

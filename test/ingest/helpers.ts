@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll } from 'vitest';
 import { createNotifier } from '../../lib/alerts/notifier.js';
 import { parseConfigText } from '../../lib/config/load.js';
 import type { Config } from '../../lib/config/schema.js';
@@ -384,6 +385,36 @@ export async function startChatHarness(options: {
   const h = await startHarness({ yaml: options.yaml, env });
   const server = await startWebhookServer({ handler: h.handler });
   return { sink, h, server, env };
+}
+
+/**
+ * Registers the hooks that start a chat harness before the file's tests and stop it after; its members are
+ * there once the tests run.
+ */
+export function useChatHarness(options: () => Parameters<typeof startChatHarness>[0]): ChatHarness {
+  let started: ChatHarness | undefined;
+  const get = (): ChatHarness => {
+    if (!started) throw new Error('the chat harness starts in beforeAll');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startChatHarness(options());
+  });
+  afterAll(async () => stopChatHarness(started ?? {}));
+  return {
+    get sink() {
+      return get().sink;
+    },
+    get h() {
+      return get().h;
+    },
+    get server() {
+      return get().server;
+    },
+    get env() {
+      return get().env;
+    },
+  };
 }
 
 /** Stops what `startChatHarness` started, the server first; what did not start is skipped. */
