@@ -32,6 +32,7 @@ export const MRS_SANDBOX_REGION = 'cn-north-4';
 export const MRS_SANDBOX_KILL_DELAY_MS = 3_000;
 
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
 
 type Result = 'SUCCEEDED' | 'FAILED' | 'KILLED';
 
@@ -98,6 +99,52 @@ function execution(
   };
 }
 
+/**
+ * The test world's scripted executions on the prod cluster: id number, name, job type, then minutes from t0
+ * to the submission, to RUNNING (none: ACCEPTED for ever) and to the end with its result (none: still running).
+ */
+const TEST_SCRIPT: [number, string, string, number, number?, number?, Result?][] = [
+  [1, 'daily-etl', 'SparkSubmit', -2, -1, 2, 'FAILED'],
+  [2, 'daily-etl', 'SparkSubmit', 30, 30.5, 40, 'SUCCEEDED'],
+  [3, 'hive-report', 'HiveScript', -1],
+  [4, 'user-adhoc', 'MapReduce', -6, -5, 1, 'KILLED'],
+  [5, 'wordcount', 'MapReduce', -20, -19, -10, 'SUCCEEDED'],
+  [6, 'old-failure', 'HiveSql', -180, -179, -170, 'FAILED'],
+  [7, 'long-distcp', 'DistCp', -120, -119],
+];
+
+/**
+ * A cluster made `createdMs`, with two masters and `cores` core nodes, running throughout, or abnormal
+ * during an `outage` (its second core node down) and running again after it.
+ */
+function simCluster(
+  id: string,
+  name: string,
+  createdMs: number,
+  cores: number,
+  outage?: { fromMs: number; untilMs: number; errorInfo: string },
+): SimCluster {
+  const running = (fromMs: number) => ({ fromMs, state: 'running' });
+  return {
+    id,
+    name,
+    createdSec: Math.floor(createdMs / 1000),
+    hosts: hostsFor(id, cores),
+    phases: outage
+      ? [
+          running(0),
+          {
+            fromMs: outage.fromMs,
+            state: 'abnormal',
+            errorInfo: outage.errorInfo,
+            downHosts: [`${id.slice(0, 8)}-c2`],
+          },
+          running(outage.untilMs),
+        ]
+      : [running(0)],
+  };
+}
+
 function hostsFor(clusterId: string, cores: number): SimCluster['hosts'] {
   const hosts: SimCluster['hosts'] = [
     { id: `${clusterId.slice(0, 8)}-m1`, name: `${clusterId}_node_master1_aBcDe`, type: 'Master' },
@@ -147,98 +194,28 @@ export const TEST_CLUSTER_BATCH = 'b0a7c400-7777-8888-9999-aaaabbbbcccc';
 export function buildTestWorld(t0: number): MrsWorld {
   const world = emptyWorld();
   world.clusters.push(
-    {
-      id: TEST_CLUSTER_PROD,
-      name: 'mrs-prod',
-      createdSec: Math.floor((t0 - 30 * 24 * 60 * MINUTE) / 1000),
-      hosts: hostsFor(TEST_CLUSTER_PROD, 3),
-      phases: [
-        { fromMs: 0, state: 'running' },
-        {
-          fromMs: t0 + 10 * MINUTE,
-          state: 'abnormal',
-          errorInfo: 'NodeManager lost on 1 node',
-          downHosts: [`${TEST_CLUSTER_PROD.slice(0, 8)}-c2`],
-        },
-        { fromMs: t0 + 20 * MINUTE, state: 'running' },
-      ],
-    },
-    {
-      id: TEST_CLUSTER_BATCH,
-      name: 'mrs-batch',
-      createdSec: Math.floor((t0 - 60 * 24 * 60 * MINUTE) / 1000),
-      hosts: hostsFor(TEST_CLUSTER_BATCH, 2),
-      phases: [{ fromMs: 0, state: 'running' }],
-    },
+    simCluster(TEST_CLUSTER_PROD, 'mrs-prod', t0 - 30 * DAY, 3, {
+      fromMs: t0 + 10 * MINUTE,
+      untilMs: t0 + 20 * MINUTE,
+      errorInfo: 'NodeManager lost on 1 node',
+    }),
+    simCluster(TEST_CLUSTER_BATCH, 'mrs-batch', t0 - 60 * DAY, 2),
   );
-  const p = TEST_CLUSTER_PROD;
-  addExecutions(world, [
-    execution({
-      id: 'e7a1d001-0000-4000-8000-000000000001',
-      name: 'daily-etl',
-      type: 'SparkSubmit',
-      clusterId: p,
-      submittedMs: t0 - 2 * MINUTE,
-      runningFromMs: t0 - MINUTE,
-      endsAtMs: t0 + 2 * MINUTE,
-      result: 'FAILED',
-    }),
-    execution({
-      id: 'e7a1d001-0000-4000-8000-000000000002',
-      name: 'daily-etl',
-      type: 'SparkSubmit',
-      clusterId: p,
-      submittedMs: t0 + 30 * MINUTE,
-      runningFromMs: t0 + 30.5 * MINUTE,
-      endsAtMs: t0 + 40 * MINUTE,
-      result: 'SUCCEEDED',
-    }),
-    execution({
-      id: 'e7a1d001-0000-4000-8000-000000000003',
-      name: 'hive-report',
-      type: 'HiveScript',
-      clusterId: p,
-      submittedMs: t0 - MINUTE,
-    }),
-    execution({
-      id: 'e7a1d001-0000-4000-8000-000000000004',
-      name: 'user-adhoc',
-      type: 'MapReduce',
-      clusterId: p,
-      submittedMs: t0 - 6 * MINUTE,
-      runningFromMs: t0 - 5 * MINUTE,
-      endsAtMs: t0 + MINUTE,
-      result: 'KILLED',
-    }),
-    execution({
-      id: 'e7a1d001-0000-4000-8000-000000000005',
-      name: 'wordcount',
-      type: 'MapReduce',
-      clusterId: p,
-      submittedMs: t0 - 20 * MINUTE,
-      runningFromMs: t0 - 19 * MINUTE,
-      endsAtMs: t0 - 10 * MINUTE,
-      result: 'SUCCEEDED',
-    }),
-    execution({
-      id: 'e7a1d001-0000-4000-8000-000000000006',
-      name: 'old-failure',
-      type: 'HiveSql',
-      clusterId: p,
-      submittedMs: t0 - 180 * MINUTE,
-      runningFromMs: t0 - 179 * MINUTE,
-      endsAtMs: t0 - 170 * MINUTE,
-      result: 'FAILED',
-    }),
-    execution({
-      id: 'e7a1d001-0000-4000-8000-000000000007',
-      name: 'long-distcp',
-      type: 'DistCp',
-      clusterId: p,
-      submittedMs: t0 - 120 * MINUTE,
-      runningFromMs: t0 - 119 * MINUTE,
-    }),
-  ]);
+  addExecutions(
+    world,
+    TEST_SCRIPT.map(([n, name, type, submitted, running, ends, result]) =>
+      execution({
+        id: `e7a1d001-0000-4000-8000-${String(n).padStart(12, '0')}`,
+        name,
+        type,
+        clusterId: TEST_CLUSTER_PROD,
+        submittedMs: t0 + submitted * MINUTE,
+        ...(running === undefined ? {} : { runningFromMs: t0 + running * MINUTE }),
+        ...(ends === undefined ? {} : { endsAtMs: t0 + ends * MINUTE }),
+        ...(result === undefined ? {} : { result }),
+      }),
+    ),
+  );
   addExecutions(
     world,
     Array.from({ length: 25 }, (_, i) =>
@@ -261,29 +238,12 @@ function buildDemoWorld(t0: number): MrsWorld {
   const prod = 'de30c1a5-0001-4000-8000-00000000d001';
   const batch = 'de30c1a5-0002-4000-8000-00000000d002';
   world.clusters.push(
-    {
-      id: prod,
-      name: 'mrs-demo-prod',
-      createdSec: Math.floor((t0 - 7 * 24 * 60 * MINUTE) / 1000),
-      hosts: hostsFor(prod, 3),
-      phases: [
-        { fromMs: 0, state: 'running' },
-        {
-          fromMs: t0 + 75_000,
-          state: 'abnormal',
-          errorInfo: 'ResourceManager unreachable on master node',
-          downHosts: [`${prod.slice(0, 8)}-c2`],
-        },
-        { fromMs: t0 + 300_000, state: 'running' },
-      ],
-    },
-    {
-      id: batch,
-      name: 'mrs-demo-batch',
-      createdSec: Math.floor((t0 - 7 * 24 * 60 * MINUTE) / 1000),
-      hosts: hostsFor(batch, 2),
-      phases: [{ fromMs: 0, state: 'running' }],
-    },
+    simCluster(prod, 'mrs-demo-prod', t0 - 7 * DAY, 3, {
+      fromMs: t0 + 75_000,
+      untilMs: t0 + 300_000,
+      errorInfo: 'ResourceManager unreachable on master node',
+    }),
+    simCluster(batch, 'mrs-demo-batch', t0 - 7 * DAY, 2),
   );
   addExecutions(world, [
     execution({
@@ -356,16 +316,10 @@ function buildFleetWorld(t0: number, fleet: Record<string, number> | undefined):
   const failedBelow = Math.round(unhealthy * 0.75);
   for (let c = 0; c < clusterCount; c++) {
     const id = `f1ee7000-${String(c).padStart(4, '0')}-4000-8000-000000000000`;
-    world.clusters.push({
-      id,
-      name: `mrs-fleet-${String(c).padStart(3, '0')}`,
-      createdSec: Math.floor((t0 - 30 * 24 * 60 * MINUTE) / 1000),
-      hosts: hostsFor(id, 3),
-      phases:
-        c % 20 === 7
-          ? [{ fromMs: 0, state: 'abnormal', errorInfo: 'HDFS NameNode in safe mode' }]
-          : [{ fromMs: 0, state: 'running' }],
-    });
+    const cluster = simCluster(id, `mrs-fleet-${String(c).padStart(3, '0')}`, t0 - 30 * DAY, 3);
+    if (c % 20 === 7)
+      cluster.phases = [{ fromMs: 0, state: 'abnormal', errorInfo: 'HDFS NameNode in safe mode' }];
+    world.clusters.push(cluster);
   }
   const list: SimExecution[] = [];
   for (let i = 0; i < jobCount; i++) {
@@ -544,6 +498,16 @@ export function createMrsEmulator(
     return e && executionView(e, nowMs) ? e : undefined;
   };
 
+  /** A route on one job execution (`:jobId`) of a cluster; an unknown or not yet submitted one is an error. */
+  const withExecution = (
+    req: SandboxRequest,
+    fn: (cluster: SimCluster, execution: SimExecution, nowMs: number) => SandboxResponse,
+  ): SandboxResponse =>
+    withCluster(req, (c, nowMs) => {
+      const e = findExecution(c, req.params.jobId ?? '', nowMs);
+      return e ? fn(c, e, nowMs) : mrsError(400, '0176', 'The job does not exist.');
+    });
+
   const routes: SandboxRoute[] = [
     {
       method: 'GET',
@@ -643,20 +607,17 @@ export function createMrsEmulator(
       pattern: '/v2/:projectId/clusters/:clusterId/job-executions/:jobId',
       operation: MRS_OPERATIONS.showJob,
       handler: (req) =>
-        withCluster(req, (c, nowMs) => {
-          const e = findExecution(c, req.params.jobId ?? '', nowMs);
-          if (!e) return mrsError(400, '0176', 'The job does not exist.');
-          return { status: 202, body: { job_detail: executionView(e, nowMs) } };
-        }),
+        withExecution(req, (_c, e, nowMs) => ({
+          status: 202,
+          body: { job_detail: executionView(e, nowMs) },
+        })),
     },
     {
       method: 'POST',
       pattern: '/v2/:projectId/clusters/:clusterId/job-executions/:jobId/kill',
       operation: MRS_OPERATIONS.killJob,
       handler: (req) =>
-        withCluster(req, (c, nowMs) => {
-          const e = findExecution(c, req.params.jobId ?? '', nowMs);
-          if (!e) return mrsError(400, '0176', 'The job does not exist.');
+        withExecution(req, (c, e, nowMs) => {
           const state = executionView(e, nowMs)?.job_state;
           if (state === 'FINISHED' || state === 'KILLED' || state === 'FAILED')
             return mrsError(400, '0175', 'Failed to kill the job.');
