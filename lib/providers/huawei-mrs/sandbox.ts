@@ -100,18 +100,43 @@ function execution(
 }
 
 /**
- * The test world's scripted executions on the prod cluster: id number, name, job type, then minutes from t0
- * to the submission, to RUNNING (none: ACCEPTED for ever) and to the end with its result (none: still running).
+ * A scripted execution: name, job type, then times from t0 (minutes) to the submission, to RUNNING (none:
+ * ACCEPTED for ever) and to the end with its result (none: still running).
  */
-const TEST_SCRIPT: [number, string, string, number, number?, number?, Result?][] = [
-  [1, 'daily-etl', 'SparkSubmit', -2, -1, 2, 'FAILED'],
-  [2, 'daily-etl', 'SparkSubmit', 30, 30.5, 40, 'SUCCEEDED'],
-  [3, 'hive-report', 'HiveScript', -1],
-  [4, 'user-adhoc', 'MapReduce', -6, -5, 1, 'KILLED'],
-  [5, 'wordcount', 'MapReduce', -20, -19, -10, 'SUCCEEDED'],
-  [6, 'old-failure', 'HiveSql', -180, -179, -170, 'FAILED'],
-  [7, 'long-distcp', 'DistCp', -120, -119],
+type ScriptRow = [string, string, number, number?, number?, Result?];
+
+/** The test world's executions on the prod cluster (ids e7a1d001-…-000000000001 upwards). */
+const TEST_SCRIPT: ScriptRow[] = [
+  ['daily-etl', 'SparkSubmit', -2, -1, 2, 'FAILED'],
+  ['daily-etl', 'SparkSubmit', 30, 30.5, 40, 'SUCCEEDED'],
+  ['hive-report', 'HiveScript', -1],
+  ['user-adhoc', 'MapReduce', -6, -5, 1, 'KILLED'],
+  ['wordcount', 'MapReduce', -20, -19, -10, 'SUCCEEDED'],
+  ['old-failure', 'HiveSql', -180, -179, -170, 'FAILED'],
+  ['long-distcp', 'DistCp', -120, -119],
 ];
+
+/** The executions a script describes on one cluster, their ids from `idOf` (else random). */
+function scripted(
+  t0: number,
+  clusterId: string,
+  rows: readonly ScriptRow[],
+  idOf?: (index: number) => string,
+): SimExecution[] {
+  const at = (minutes: number) => t0 + minutes * MINUTE;
+  return rows.map(([name, type, submitted, running, ends, result], index) =>
+    execution({
+      ...(idOf ? { id: idOf(index) } : {}),
+      name,
+      type,
+      clusterId,
+      submittedMs: at(submitted),
+      ...(running === undefined ? {} : { runningFromMs: at(running) }),
+      ...(ends === undefined ? {} : { endsAtMs: at(ends) }),
+      ...(result === undefined ? {} : { result }),
+    }),
+  );
+}
 
 /**
  * A cluster made `createdMs`, with two masters and `cores` core nodes, running throughout, or abnormal
@@ -203,17 +228,11 @@ export function buildTestWorld(t0: number): MrsWorld {
   );
   addExecutions(
     world,
-    TEST_SCRIPT.map(([n, name, type, submitted, running, ends, result]) =>
-      execution({
-        id: `e7a1d001-0000-4000-8000-${String(n).padStart(12, '0')}`,
-        name,
-        type,
-        clusterId: TEST_CLUSTER_PROD,
-        submittedMs: t0 + submitted * MINUTE,
-        ...(running === undefined ? {} : { runningFromMs: t0 + running * MINUTE }),
-        ...(ends === undefined ? {} : { endsAtMs: t0 + ends * MINUTE }),
-        ...(result === undefined ? {} : { result }),
-      }),
+    scripted(
+      t0,
+      TEST_CLUSTER_PROD,
+      TEST_SCRIPT,
+      (i) => `e7a1d001-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
     ),
   );
   addExecutions(
@@ -246,37 +265,14 @@ function buildDemoWorld(t0: number): MrsWorld {
     simCluster(batch, 'mrs-demo-batch', t0 - 7 * DAY, 2),
   );
   addExecutions(world, [
-    execution({
-      name: 'demo-spark-etl',
-      type: 'SparkSubmit',
-      clusterId: prod,
-      submittedMs: t0 - 60_000,
-      runningFromMs: t0 - 50_000,
-      endsAtMs: t0 + 20_000,
-      result: 'FAILED',
-    }),
-    execution({
-      name: 'demo-hive-report',
-      type: 'HiveScript',
-      clusterId: prod,
-      submittedMs: t0 - 14.7 * MINUTE,
-    }),
-    execution({
-      name: 'demo-user-adhoc',
-      type: 'MapReduce',
-      clusterId: batch,
-      submittedMs: t0 - 3 * MINUTE,
-      runningFromMs: t0 - 2.5 * MINUTE,
-      endsAtMs: t0 + 30_000,
-      result: 'KILLED',
-    }),
-    execution({
-      name: 'demo-distcp-backup',
-      type: 'DistCp',
-      clusterId: batch,
-      submittedMs: t0 - 120 * MINUTE,
-      runningFromMs: t0 - 119 * MINUTE,
-    }),
+    ...scripted(t0, prod, [
+      ['demo-spark-etl', 'SparkSubmit', -1, -50 / 60, 20 / 60, 'FAILED'],
+      ['demo-hive-report', 'HiveScript', -14.7],
+    ]),
+    ...scripted(t0, batch, [
+      ['demo-user-adhoc', 'MapReduce', -3, -2.5, 0.5, 'KILLED'],
+      ['demo-distcp-backup', 'DistCp', -120, -119],
+    ]),
   ]);
   // A periodic job: one run a minute, 40 s each; runs submitted from t0+2 min on fail (a crash loop).
   let produced = -3;
