@@ -59,14 +59,14 @@ beforeAll(async () => {
 it('lists approvals; reject answers once; late and unknown answers are refused with exit 2', async () => {
   const id = approvalId(waiting, 'restart-failed');
   const listed = await jobwatch(['remediation', 'approvals']);
-  expect(listed.code).toBe(0);
+  expect(listed.code, listed.stderr).toBe(0);
   expect(listed.stdout).toContain(`${id}  pending   restart prod-blink/payments_agg  policy restart-failed`);
 
   const rejected = await jobwatch(['remediation', 'reject', id, '--by', 'bob']);
   expect(rejected.stdout).toContain('Rejected: the restart of payments_agg will not run.');
-  expect(rejected.code).toBe(0);
+  expect(rejected.code, rejected.stderr).toBe(0);
   const again = await jobwatch(['remediation', 'approve', id, '--by', 'carol']);
-  expect(again.code).toBe(2);
+  expect(again.code, again.stderr).toBe(2);
   expect(again.stderr).toContain('this approval was answered already (rejected by bob (cli)');
 
   const late = await jobwatch([
@@ -76,11 +76,11 @@ it('lists approvals; reject answers once; late and unknown answers are refused w
     '--by',
     'dave',
   ]);
-  expect(late.code).toBe(2);
+  expect(late.code, late.stderr).toBe(2);
   expect(late.stderr).toMatch(/this approval expired at \S+ \(its window is 30m\); nothing was done/);
 
   const unknown = await jobwatch(['remediation', 'approve', 'apr-ffffffffffffffffffff']);
-  expect(unknown.code).toBe(2);
+  expect(unknown.code, unknown.stderr).toBe(2);
   expect(unknown.stderr).toContain('there is no approval apr-ffffffffffffffffffff');
 
   const history = await withStore((store) => remediationHistory(store));
