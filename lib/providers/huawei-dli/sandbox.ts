@@ -409,6 +409,29 @@ export function createDliEmulator(world: DliWorld, clock: SimClock) {
       return handler(request, clock.now());
     };
 
+  /** A route on one job of a map (by the `param` of the path); an unknown one is DLI.0002 `missing`. */
+  const withJob =
+    <T>(jobs: Map<string, T>, param: string, missing: string) =>
+    (handler: (job: T, nowMs: number) => SandboxResponse) =>
+      project((request, nowMs) => {
+        const job = jobs.get(request.params[param] ?? '');
+        return job ? handler(job, nowMs) : dliError(400, 'DLI.0002', missing);
+      });
+  const withSparkJob = withJob(sparkById, 'batchId', 'The batch job does not exist.');
+  const withSqlJob = withJob(sqlById, 'jobId', 'The job does not exist.');
+
+  /** A request on many Flink jobs (`job_ids`): one answer per id, an unknown id's saying it does not exist. */
+  const flinkBatch = (request: SandboxRequest) => {
+    const body = jsonBody(request);
+    const ids: unknown[] = Array.isArray(body.job_ids) ? body.job_ids : [];
+    const forEachJob = (act: (job: FlinkJob) => { is_success: string; message: string }) =>
+      ids.map((raw) => {
+        const job = flinkById.get(Number(raw));
+        return job ? act(job) : { is_success: 'false', message: '作业不存在' };
+      });
+    return { body, ids, forEachJob };
+  };
+
   const flinkItem = (job: FlinkJob, nowMs: number) => {
     const phase = current(job.phases, nowMs);
     return {
@@ -509,14 +532,11 @@ export function createDliEmulator(world: DliWorld, clock: SimClock) {
       pattern: '/v1.0/:projectId/streaming/jobs/run',
       operation: DLI_OPERATIONS.runFlinkJobs,
       handler: project((request, nowMs) => {
-        const body = jsonBody(request);
-        const ids = Array.isArray(body.job_ids) ? body.job_ids : [];
+        const { ids, forEachJob } = flinkBatch(request);
         if (ids.length === 0) return dliError(400, 'DLI.0001', 'job_ids is required');
         return {
           status: 200,
-          body: ids.map((raw) => {
-            const job = flinkById.get(Number(raw));
-            if (!job) return { is_success: 'false', message: '作业不存在' };
+          body: forEachJob((job) => {
             const status = current(job.phases, nowMs).status;
             if (!FLINK_RUNNABLE.has(status))
               return { is_success: 'false', message: `作业状态${status}不允许运行` };
@@ -543,12 +563,9 @@ export function createDliEmulator(world: DliWorld, clock: SimClock) {
       pattern: '/v1.0/:projectId/streaming/jobs/stop',
       operation: DLI_OPERATIONS.stopFlinkJobs,
       handler: project((request, nowMs) => {
-        const body = jsonBody(request);
-        const ids = Array.isArray(body.job_ids) ? body.job_ids : [];
+        const { body, forEachJob } = flinkBatch(request);
         const savepoint = body.trigger_savepoint === true || body.trigger_savepoint === 'true';
-        const results = ids.map((raw) => {
-          const job = flinkById.get(Number(raw));
-          if (!job) return { is_success: 'false', message: '作业不存在' };
+        const results = forEachJob((job) => {
           const phase = current(job.phases, nowMs);
           if (!STOPPABLE.has(phase.status))
             return { is_success: 'false', message: `作业状态${phase.status}不允许停止` };
@@ -611,9 +628,7 @@ export function createDliEmulator(world: DliWorld, clock: SimClock) {
       method: 'GET' as const,
       pattern: '/v2.0/:projectId/batches/:batchId/state',
       operation: DLI_OPERATIONS.showSparkJobStatus,
-      handler: project((request, nowMs) => {
-        const batch = sparkById.get(request.params.batchId ?? '');
-        if (!batch) return dliError(400, 'DLI.0002', 'The batch job does not exist.');
+      handler: withSparkJob((batch, nowMs) => {
         return { status: 200, body: { id: batch.id, state: current(batch.phases, nowMs).state } };
       }),
     },
@@ -621,9 +636,7 @@ export function createDliEmulator(world: DliWorld, clock: SimClock) {
       method: 'DELETE' as const,
       pattern: '/v2.0/:projectId/batches/:batchId',
       operation: DLI_OPERATIONS.cancelSparkJob,
-      handler: project((request, nowMs) => {
-        const batch = sparkById.get(request.params.batchId ?? '');
-        if (!batch) return dliError(400, 'DLI.0002', 'The batch job does not exist.');
+      handler: withSparkJob((batch, nowMs) => {
         const state = current(batch.phases, nowMs).state.toLowerCase();
         if (state === 'success' || state === 'dead')
           return dliError(400, 'DLI.0001', `batch job is ${state} and cannot be cancelled`);
@@ -690,9 +703,7 @@ export function createDliEmulator(world: DliWorld, clock: SimClock) {
       method: 'GET' as const,
       pattern: '/v1.0/:projectId/jobs/:jobId/status',
       operation: DLI_OPERATIONS.showSqlJobStatus,
-      handler: project((request, nowMs) => {
-        const job = sqlById.get(request.params.jobId ?? '');
-        if (!job) return dliError(400, 'DLI.0002', 'The job does not exist.');
+      handler: withSqlJob((job, nowMs) => {
         const phase = current(job.phases, nowMs);
         return {
           status: 200,
@@ -719,9 +730,7 @@ export function createDliEmulator(world: DliWorld, clock: SimClock) {
       method: 'DELETE' as const,
       pattern: '/v1.0/:projectId/jobs/:jobId',
       operation: DLI_OPERATIONS.cancelSqlJob,
-      handler: project((request, nowMs) => {
-        const job = sqlById.get(request.params.jobId ?? '');
-        if (!job) return dliError(400, 'DLI.0002', 'The job does not exist.');
+      handler: withSqlJob((job, nowMs) => {
         const status = current(job.phases, nowMs).status;
         if (!['RUNNING', 'LAUNCHING', 'SCALING'].includes(status)) {
           return dliError(400, 'DLI.0001', `job is ${status} and cannot be cancelled`);
