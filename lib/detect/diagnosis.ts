@@ -127,11 +127,15 @@ function evidenceOf(input: DiagnosisInput): EvidenceItem[] {
     `${job.state} for ${formatDuration(nowMs - sinceMs)} (since ${iso(sinceMs)})`,
     sinceMs,
   );
-  const states: [string, number][] = [...(track.previousStates ?? []), [track.state, track.sinceMs]];
-  for (let i = states.length - 1; i >= 1; i--) {
-    const [from] = states[i - 1] as [string, number];
-    const [to, atMs] = states[i] as [string, number];
+  // The transitions newest first: each earlier state to the one after it, the last to the current state.
+  const earlier = track.previousStates ?? [];
+  let to: string = track.state;
+  let atMs = track.sinceMs;
+  for (let i = earlier.length - 1; i >= 0; i--) {
+    const [from, fromMs] = earlier[i] as [string, number];
     addEvidence(items, 'transition', `${from} → ${to} at ${iso(atMs)}`, atMs);
+    to = from;
+    atMs = fromMs;
   }
   if (job.instanceId !== undefined) addEvidence(items, 'instance', job.instanceId);
   const failovers = track.failover?.recentMs ?? [];
@@ -168,7 +172,8 @@ function evidenceOf(input: DiagnosisInput): EvidenceItem[] {
     const max = job.autoRestart.maxAttempts === undefined ? '' : ` (max ${job.autoRestart.maxAttempts})`;
     addEvidence(items, 'vendor auto-restart', `${job.autoRestart.enabled ? 'on' : 'off'}${max}`);
   }
-  return items.slice(0, MAX_EVIDENCE_ITEMS);
+  if (items.length > MAX_EVIDENCE_ITEMS) items.length = MAX_EVIDENCE_ITEMS;
+  return items;
 }
 
 /** One evidence item: single-spaced, trimmed, capped at MAX_EVIDENCE_VALUE_CHARS. */

@@ -5,7 +5,7 @@
  */
 import { addRecent, type JobHealth, jobHealth, pruneRecent, type RecentHistory } from '../diagnose/health.js';
 import { assignOwn } from '../text/record.js';
-import type { JobTrack, ResourceState } from './state.js';
+import type { ConditionState, JobTrack, ResourceState } from './state.js';
 
 /** What this poll counted as new, to be added to the job's recent history. */
 export interface CountedThisPoll {
@@ -46,15 +46,22 @@ function withAdded(
 
 /** The score of a job from its stored state; `missing` names evidence this poll could not read. */
 export function healthOfJob(state: ResourceState, nowMs: number, missing: readonly string[] = []): JobHealth {
-  const firing = Object.values(state.conditions).filter((c) => c.firing);
+  // One pass over the conditions (no values, filter or map arrays): this runs for every firing event.
+  let checkpointsStalled = false;
+  const breachingMetrics: string[] = [];
+  for (const key in state.conditions) {
+    if (!Object.hasOwn(state.conditions, key)) continue;
+    const c = state.conditions[key] as ConditionState;
+    if (!c.firing) continue;
+    if (c.type === 'checkpoint.stalled') checkpointsStalled = true;
+    else if (c.type === 'metric.threshold') breachingMetrics.push(c.discriminator ?? 'metric');
+  }
   return jobHealth({
     nowMs,
     recent: state.job?.recent,
     failedNow: state.job?.state === 'FAILED',
-    checkpointsStalled: firing.some((c) => c.type === 'checkpoint.stalled'),
-    breachingMetrics: firing
-      .filter((c) => c.type === 'metric.threshold')
-      .map((c) => c.discriminator ?? 'metric'),
+    checkpointsStalled,
+    breachingMetrics,
     missing,
   });
 }

@@ -156,14 +156,28 @@ export function evaluateJob(
   state.conditions = compact(reconciled.conditions);
   // The score is computed from the stored state (the same number a status view computes), and goes on every
   // firing event of the job; only computed when there is one (detection's hot path runs for every job).
-  const firing = drafts.filter((draft) => draft.status === 'firing');
-  if (firing.length > 0) {
+  if (drafts.some(isFiring)) {
     const health = healthOfJob(state, nowMs, missing.size === 0 ? [] : [...missing]);
     const fact = { score: health.score, grade: health.grade, summary: describeHealth(health) };
-    for (const draft of firing) draft.health = fact;
+    for (const draft of drafts) if (isFiring(draft)) draft.health = fact;
   }
   return { state, drafts };
 }
+
+function isFiring(draft: EventInput): boolean {
+  return draft.status === 'firing';
+}
+
+/**
+ * What a rule returns when it has nothing to say (most jobs, every poll): shared and frozen rather than new
+ * arrays per job. Callers only read them.
+ */
+const NO_FINDINGS: Finding[] = Object.freeze([]) as unknown as Finding[];
+const NO_TIMES: number[] = Object.freeze([]) as unknown as number[];
+const NOTHING_COUNTED: { findings: Finding[]; countedTimes: number[] } = Object.freeze({
+  findings: NO_FINDINGS,
+  countedTimes: NO_TIMES,
+});
 
 /** Title of a resolve on the job: a job.failed that clears says how the job is now. */
 function resolvedTitleOf(job: JobSnapshot): (condition: ConditionState) => string {
@@ -244,11 +258,11 @@ function stateChangedFindings(
   rules: Rules,
   conditions: Readonly<Record<string, ConditionState>>,
 ): Finding[] {
-  if (!rules.stateChanged.enabled) return [];
+  if (!rules.stateChanged.enabled) return NO_FINDINGS;
   const changed = before !== undefined && track.state !== before.state;
   // Without a change this poll, the finding only keeps an open one alive (never opens one on first sight).
   if (!changed && (SETTLED_STATES.has(track.state) || !conditions[conditionKey('job.state_changed')]))
-    return [];
+    return NO_FINDINGS;
   const from = changed ? before.state : 'previous state';
   const cause = job.stateCause ? ` (by ${job.stateCause})` : '';
   return [
@@ -270,7 +284,7 @@ function isUnexpectedStop(state: JobState, cause: JobSnapshot['stateCause']): bo
 }
 
 function jobFailedFindings(job: JobSnapshot, rules: Rules, sinceMs: number): Finding[] {
-  if (!rules.jobFailed.enabled || !isUnexpectedStop(job.state, job.stateCause)) return [];
+  if (!rules.jobFailed.enabled || !isUnexpectedStop(job.state, job.stateCause)) return NO_FINDINGS;
   const failed = job.state === 'FAILED';
   const error = job.lastError;
   const findings: Finding[] = [
@@ -298,7 +312,16 @@ function stuckFindings(
   nowMs: number,
 ): Finding[] {
   const { stuck } = rules;
-  if (!stuck.enabled) return [];
+  if (!stuck.enabled) return NO_FINDINGS;
+  // Only the states a limit applies to get past here (a RUNNING job without limits, on every poll, does not).
+  if (
+    job.state !== 'PENDING' &&
+    job.state !== 'STOPPING' &&
+    (job.state !== 'RUNNING' ||
+      (stuck.noProgressSeconds === undefined &&
+        (stuck.runningMaxSeconds === undefined || !BATCH_LIKE_KINDS.has(job.kind))))
+  )
+    return NO_FINDINGS;
   const findings: Finding[] = [];
   const at = { job, rules, nowMs, findings };
   if (job.state === 'PENDING' || job.state === 'STOPPING') {
@@ -357,7 +380,7 @@ function checkpointFailures(
   nowMs: number,
 ): { findings: Finding[]; cursor?: JobTrack['checkpoint']; countedTimes: number[] } {
   const stats = job.checkpoints;
-  if (!stats) return { findings: [], countedTimes: [] };
+  if (!stats) return NOTHING_COUNTED;
   const listed = stats.recentFailures;
   const prev = before?.checkpoint;
   const reset =
@@ -437,19 +460,19 @@ function checkpointFailures(
  */
 function checkpointStallFindings(job: JobSnapshot, rules: Rules, track: JobTrack, nowMs: number): Finding[] {
   const stats = job.checkpoints;
-  if (!rules.checkpoint.enabled || !stats || job.state !== 'RUNNING') return [];
+  if (!rules.checkpoint.enabled || !stats || job.state !== 'RUNNING') return NO_FINDINGS;
   const derivedMs =
     stats.intervalMs !== undefined
       ? Math.max(stats.intervalMs, stats.timeoutMs ?? 0) * ((stats.toleratedFailures ?? 0) + 2)
       : undefined;
   const limitMs =
     rules.checkpoint.stallAfterSeconds !== undefined ? rules.checkpoint.stallAfterSeconds * 1000 : derivedMs;
-  if (limitMs === undefined || limitMs <= 0) return [];
+  if (limitMs === undefined || limitMs <= 0) return NO_FINDINGS;
   const referenceMs =
     maxOf(stats.lastCompletedAtMs, job.stateSinceMs ?? job.startedAtMs) ??
     (track.state === 'RUNNING' ? track.sinceMs : nowMs);
   const ageMs = nowMs - referenceMs;
-  if (ageMs <= limitMs) return [];
+  if (ageMs <= limitMs) return NO_FINDINGS;
   const values: EventPayload<'checkpoint.stalled'> = {
     lastCheckpointAgeSeconds: Math.round(ageMs / 1000),
     stallLimitSeconds: Math.round(limitMs / 1000),
@@ -488,7 +511,7 @@ function failoverBurst(
   const prev = before?.failover;
   const listed = job.failovers;
   // Nothing listed and nothing remembered (most jobs, every poll): no cursor, nothing counted (burstCount >= 1).
-  if (!listed && !prev) return { findings: [], countedTimes: [] };
+  if (!listed && !prev) return NOTHING_COUNTED;
   const listedMax = listed && listed.length > 0 ? Math.max(...listed.map((f) => f.atMs)) : undefined;
 
   // The cursor remembers its instance: a restart seen while no failovers were listed still re-baselines.
@@ -609,6 +632,7 @@ function failoverLoop(
 
 /** The latest sample of each configured metric against its threshold; a missing sample breaches nothing. */
 function metricFindings(job: JobSnapshot, rules: Rules): Finding[] {
+  if (rules.metrics.length === 0) return NO_FINDINGS;
   const discriminators = metricDiscriminators(rules);
   const findings: Finding[] = [];
   rules.metrics.forEach((rule, i) => {

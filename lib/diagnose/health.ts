@@ -92,8 +92,9 @@ export function withinWindow(times: readonly number[] | undefined, nowMs: number
 export function addRecent(times: number[] | undefined, atMs: number, nowMs: number): number[] {
   const kept = withinWindow(times, nowMs);
   if (!kept.includes(atMs) && atMs > nowMs - HEALTH_WINDOW_MS) kept.push(atMs);
-  kept.sort((a, b) => a - b);
-  const capped = kept.slice(-MAX_RECENT_TIMES);
+  // Sorted already in the usual case (times are added in order): no sort's scratch copy then.
+  if (!isSorted(kept)) kept.sort((a, b) => a - b);
+  const capped = kept.length > MAX_RECENT_TIMES ? kept.slice(-MAX_RECENT_TIMES) : kept;
   return times && sameTimes(times, capped) ? times : capped;
 }
 
@@ -121,25 +122,26 @@ export function pruneRecent(recent: RecentHistory | undefined, nowMs: number): R
   return Object.keys(next).length > 0 ? next : undefined;
 }
 
+/** The parts that count occurrences, and the noun of one (a table made once, not per call). */
+const COUNTED_PARTS = [
+  ['failures', 'failure'],
+  ['failovers', 'failover'],
+] as const;
+
 export function jobHealth(input: HealthInput): JobHealth {
   const { nowMs, recent } = input;
   const parts: HealthPart[] = [];
-  for (const [part, noun] of [
-    ['failures', 'failure'],
-    ['failovers', 'failover'],
-  ] as const) {
-    const count = withinWindow(recent?.[part], nowMs).length;
+  // Counted in place, not filtered into arrays: this runs for every firing event of a poll.
+  for (const [part, noun] of COUNTED_PARTS) {
+    const count = countWithin(recent?.[part], nowMs);
     if (count > 0)
       parts.push({ part, penalty: penalty(part, count), detail: `${plural(count, noun)} in the last hour` });
   }
-  const checkpointFailures = withinWindow(recent?.checkpointFailures, nowMs).length;
+  const checkpointFailures = countWithin(recent?.checkpointFailures, nowMs);
   if (checkpointFailures > 0 || input.checkpointsStalled) {
-    const words = [
-      ...(checkpointFailures > 0
-        ? [`${plural(checkpointFailures, 'failed checkpoint')} in the last hour`]
-        : []),
-      ...(input.checkpointsStalled ? ['checkpoints stalled now'] : []),
-    ];
+    const counted =
+      checkpointFailures > 0 ? `${plural(checkpointFailures, 'failed checkpoint')} in the last hour` : '';
+    const stalled = input.checkpointsStalled ? 'checkpoints stalled now' : '';
     parts.push({
       part: 'checkpoints',
       penalty: penalty(
@@ -147,7 +149,7 @@ export function jobHealth(input: HealthInput): JobHealth {
         checkpointFailures,
         input.checkpointsStalled ? PENALTY.checkpoints.stalled : 0,
       ),
-      detail: words.join(', '),
+      detail: counted && stalled ? `${counted}, ${stalled}` : counted || stalled,
     });
   }
   if (input.breachingMetrics.length > 0)
@@ -156,18 +158,17 @@ export function jobHealth(input: HealthInput): JobHealth {
       penalty: penalty('metrics', input.breachingMetrics.length),
       detail: `breaching now: ${input.breachingMetrics.join(', ')}`,
     });
-  let score = Math.max(0, 100 - parts.reduce((sum, p) => sum + p.penalty, 0));
+  let lost = 0;
+  for (const p of parts) lost += p.penalty;
+  let score = Math.max(0, 100 - lost);
   if (input.failedNow && score > FAILED_NOW_CAP) {
     parts.push({ part: 'failed-now', penalty: score - FAILED_NOW_CAP, detail: 'the job is FAILED now' });
     score = FAILED_NOW_CAP;
   }
-  parts.sort((a, b) => b.penalty - a.penalty);
-  return {
-    score,
-    grade: gradeOf(score),
-    parts,
-    ...(input.missing && input.missing.length > 0 ? { partial: [...input.missing] } : {}),
-  };
+  byPenaltyDescending(parts);
+  const health: JobHealth = { score, grade: gradeOf(score), parts };
+  if (input.missing && input.missing.length > 0) health.partial = [...input.missing];
+  return health;
 }
 
 export function gradeOf(score: number): HealthGrade {
@@ -190,6 +191,37 @@ function plural(n: number, noun: string): string {
 function allAfter(times: readonly number[] | undefined, since: number): boolean {
   if (!times) return true;
   for (const t of times) if (!(t > since)) return false;
+  return true;
+}
+
+/**
+ * `parts.sort((a, b) => b.penalty - a.penalty)` done in place by insertion (stable, like sort): there are at
+ * most five parts, and the builtin sort makes a scratch copy per call (about 1 KB) on every firing event.
+ */
+function byPenaltyDescending(parts: HealthPart[]): void {
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i] as HealthPart;
+    let j = i - 1;
+    while (j >= 0 && (parts[j] as HealthPart).penalty < part.penalty) {
+      parts[j + 1] = parts[j] as HealthPart;
+      j--;
+    }
+    parts[j + 1] = part;
+  }
+}
+
+/** How many of `times` are within the window ending at `nowMs` (as `withinWindow(...).length`). */
+function countWithin(times: readonly number[] | undefined, nowMs: number): number {
+  if (!times) return 0;
+  const since = nowMs - HEALTH_WINDOW_MS;
+  let n = 0;
+  for (const t of times) if (t > since) n++;
+  return n;
+}
+
+function isSorted(times: readonly number[]): boolean {
+  for (let i = 1; i < times.length; i++)
+    if (!((times[i - 1] as number) <= (times[i] as number))) return false;
   return true;
 }
 
