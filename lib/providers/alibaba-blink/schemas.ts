@@ -85,6 +85,26 @@ export const errorEnvelopeSchema = caseInsensitive({
   ErrorMsg: str,
 });
 
+/** What ListJob and ListInstance say of a job: its name, its kind and where it runs. */
+const jobFields = {
+  JobName: z.string().min(1),
+  JobType: str,
+  ApiType: str,
+  EngineVersion: str,
+  ClusterId: str,
+  QueueName: str,
+};
+
+/** What a run summary and an instance say of a run: its id, its states and its last error. */
+const runFields = {
+  Id: num,
+  ActualState: str,
+  ExpectState: str,
+  InputDelay: num,
+  LastErrorMessage: str,
+  LastErrorTime: num,
+};
+
 /**
  * A job of ListJob (`GET /api/v2/projects/{projectName}/jobs`), shape as in GetRefPackageJob's example:
  * ```json
@@ -93,16 +113,7 @@ export const errorEnvelopeSchema = caseInsensitive({
  *  "JobId":"9t9m6jfw8rb44iexhbpv3tnz","Code":"<dropped>","Properties":"<dropped>","PlanJson":"<dropped>"}
  * ```
  */
-export const jobSchema = caseInsensitive({
-  JobName: z.string().min(1),
-  JobType: str,
-  ApiType: str,
-  IsCommitted: bool,
-  EngineVersion: str,
-  ClusterId: str,
-  QueueName: str,
-  JobId: str,
-});
+export const jobSchema = caseInsensitive({ ...jobFields, IsCommitted: bool, JobId: str });
 export type VendorJob = z.infer<typeof jobSchema>;
 
 /**
@@ -121,16 +132,7 @@ export const listJobResponseSchema = caseInsensitive({
  *  "ExpectState":"RUNNING","JobName":"ss2","Id":214650,"InputDelay":0}
  * ```
  */
-export const runSummarySchema = caseInsensitive({
-  JobName: str,
-  Id: num,
-  ActualState: str,
-  ExpectState: str,
-  InputDelay: num,
-  LastErrorMessage: str,
-  LastErrorTime: num,
-  EngineJobHandler: str,
-});
+export const runSummarySchema = caseInsensitive({ JobName: str, ...runFields, EngineJobHandler: str });
 export type VendorRunSummary = z.infer<typeof runSummarySchema>;
 
 /** `{"RequestId":"1CA9…","RunSummarys":{"RunSummary":[{…}]}}` */
@@ -155,21 +157,11 @@ export const runSummaryResponseSchema = caseInsensitive({
  * ```
  */
 export const instanceSchema = caseInsensitive({
-  JobName: z.string().min(1),
-  Id: num,
-  JobType: str,
-  ApiType: str,
-  ActualState: str,
-  ExpectState: str,
+  ...jobFields,
+  ...runFields,
   StartTime: num,
   EndTime: num,
-  LastErrorMessage: str,
-  LastErrorTime: num,
   LastOperateTime: num,
-  InputDelay: num,
-  QueueName: str,
-  ClusterId: str,
-  EngineVersion: str,
 });
 export type VendorInstance = z.infer<typeof instanceSchema>;
 
