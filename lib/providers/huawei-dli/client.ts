@@ -5,7 +5,13 @@
  */
 import type { z } from 'zod';
 import { getHuaweiClient, type HuaweiClient, type HuaweiMethod } from '../huawei/index.js';
-import { type PagedResult, positionReadings, type ReadPagesOptions, readPages } from '../paging.js';
+import {
+  type PagedResult,
+  type PositionReadingName,
+  positionReadings,
+  type ReadPagesOptions,
+  readPages,
+} from '../paging.js';
 import { parseVendor, resolveCredentials } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { type DliTarget, dliEndpointFor } from './config.js';
@@ -97,30 +103,51 @@ export class DliApi {
   }
 
   /**
+   * A GET listing read to the end: `base` query pairs plus the `position` parameter (its readings in order),
+   * each answer's items and total from `page`. The working reading is remembered per endpoint and listing.
+   */
+  private list<A, T>(listing: {
+    operation: string;
+    path: string;
+    schema: z.ZodType<A>;
+    pageSize: number;
+    base: [string, string][];
+    position: string;
+    readings: readonly PositionReadingName[];
+    idOf: (item: T) => string;
+    page: (answer: A) => { items: T[]; total: number };
+  }): Promise<Paged<T>> {
+    const { operation, base, position } = listing;
+    return readDliPages({
+      concurrency: this.concurrency,
+      memoKey: `${this.client.endpoint}|${operation}`,
+      pageSize: listing.pageSize,
+      readings: positionReadings(listing.readings, (at) => at),
+      idOf: listing.idOf,
+      fetch: async (at) => {
+        const query: [string, string][] = [...base, [position, String(at)]];
+        return listing.page(await this.call(listing.schema, operation, 'GET', listing.path, { query }));
+      },
+    });
+  }
+
+  /**
    * Flink jobs, at the maximum page size; `offset` read as records from 0 first (the doc's example), then as a
    * page number from 1 and from 0 (servers answer both).
    */
   listFlinkJobs(queue?: string): Promise<Paged<DliFlinkJobItem>> {
     const base: [string, string][] = [['limit', String(FLINK_PAGE_SIZE)]];
     if (queue) base.push(['queue_name', queue]);
-    return readDliPages({
-      concurrency: this.concurrency,
-      memoKey: `${this.client.endpoint}|${DLI_OPERATIONS.listFlinkJobs}`,
+    return this.list({
+      operation: DLI_OPERATIONS.listFlinkJobs,
+      path: '/v1.0/{project_id}/streaming/jobs',
+      schema: flinkJobListSchema,
       pageSize: FLINK_PAGE_SIZE,
-      readings: positionReadings(['records-from-0'], (position) => position),
+      base,
+      position: 'offset',
+      readings: ['records-from-0'],
       idOf: (job) => String(job.job_id),
-      fetch: async (offset) => {
-        const page = await this.call(
-          flinkJobListSchema,
-          DLI_OPERATIONS.listFlinkJobs,
-          'GET',
-          '/v1.0/{project_id}/streaming/jobs',
-          {
-            query: [...base, ['offset', String(offset)]],
-          },
-        );
-        return { items: page.job_list.jobs, total: page.job_list.total_count };
-      },
+      page: (answer) => ({ items: answer.job_list.jobs, total: answer.job_list.total_count }),
     });
   }
 
@@ -168,24 +195,16 @@ export class DliApi {
   listSparkBatches(queue?: string): Promise<Paged<DliSparkBatch>> {
     const base: [string, string][] = [['size', String(SPARK_PAGE_SIZE)]];
     if (queue) base.push(['queue_name', queue]);
-    return readDliPages({
-      concurrency: this.concurrency,
-      memoKey: `${this.client.endpoint}|${DLI_OPERATIONS.listSparkJobs}`,
+    return this.list({
+      operation: DLI_OPERATIONS.listSparkJobs,
+      path: '/v2.0/{project_id}/batches',
+      schema: sparkBatchListSchema,
       pageSize: SPARK_PAGE_SIZE,
-      readings: positionReadings(['records-from-0'], (position) => position),
+      base,
+      position: 'from',
+      readings: ['records-from-0'],
       idOf: (batch) => batch.id,
-      fetch: async (from) => {
-        const page = await this.call(
-          sparkBatchListSchema,
-          DLI_OPERATIONS.listSparkJobs,
-          'GET',
-          '/v2.0/{project_id}/batches',
-          {
-            query: [...base, ['from', String(from)]],
-          },
-        );
-        return { items: page.sessions, total: page.total };
-      },
+      page: (answer) => ({ items: answer.sessions, total: answer.total }),
     });
   }
 
@@ -218,24 +237,16 @@ export class DliApi {
     ];
     if (filter.status) base.push(['job-status', filter.status]);
     if (filter.startAfterMs !== undefined) base.push(['start', String(Math.floor(filter.startAfterMs))]);
-    return readDliPages({
-      concurrency: this.concurrency,
-      memoKey: `${this.client.endpoint}|${DLI_OPERATIONS.listSqlJobs}`,
+    return this.list({
+      operation: DLI_OPERATIONS.listSqlJobs,
+      path: '/v1.0/{project_id}/jobs',
+      schema: sqlJobListSchema,
       pageSize: SQL_PAGE_SIZE,
-      readings: positionReadings(['pages-from-1', 'pages-from-0'], (position) => position),
+      base,
+      position: 'current-page',
+      readings: ['pages-from-1', 'pages-from-0'],
       idOf: (job) => job.job_id,
-      fetch: async (pageNumber) => {
-        const page = await this.call(
-          sqlJobListSchema,
-          DLI_OPERATIONS.listSqlJobs,
-          'GET',
-          '/v1.0/{project_id}/jobs',
-          {
-            query: [...base, ['current-page', String(pageNumber)]],
-          },
-        );
-        return { items: page.jobs, total: page.job_count };
-      },
+      page: (answer) => ({ items: answer.jobs, total: answer.job_count }),
     });
   }
 
