@@ -6,6 +6,7 @@ import { mapConcurrent } from '../../async/concurrent.js';
 import type {
   CollectionError,
   ContainerSnapshot,
+  JobKind,
   JobSnapshot,
   JobState,
   NativeAutoRestart,
@@ -64,6 +65,21 @@ export const SQL_STATES: Record<string, { state: JobState; cause?: 'user' | 'sys
   FAILED: { state: 'FAILED', cause: 'system' },
   CANCELLED: { state: 'STOPPED', cause: 'user' },
 };
+
+/** A DLI job's kind and state fields: the mapped state, its cause when known, the vendor's own word. */
+function jobState(
+  kind: JobKind,
+  mapped: { state: JobState; cause?: 'user' | 'system' },
+  vendorState: string,
+) {
+  return {
+    type: 'job' as const,
+    kind,
+    state: mapped.state,
+    vendorState,
+    ...(mapped.cause ? { stateCause: mapped.cause } : {}),
+  };
+}
 
 export function flinkState(status: string): { state: JobState; cause?: 'user' | 'system' } {
   return FLINK_STATES[status.trim().toLowerCase()] ?? { state: 'UNKNOWN' };
@@ -193,25 +209,40 @@ function inQueues(state: CollectState, queue: string | undefined): boolean {
   return queue !== undefined && state.queueFilter.has(queue.toLowerCase());
 }
 
+/**
+ * One listing per watched queue (the whole project when none is configured), `concurrency` at a time: its
+ * totals checked, its items taken; a failed listing is a collection error and the others still count.
+ */
+async function listPerQueue<T>(
+  state: CollectState,
+  operation: string,
+  what: string,
+  list: (queue: string | undefined) => Promise<Paged<T>>,
+  take: (items: T[], queue: string | undefined) => void,
+): Promise<void> {
+  const queues = state.target.options.queues ?? [undefined];
+  await mapConcurrent(queues, state.target.options.concurrency, async (queue) => {
+    try {
+      const paged = await list(queue);
+      checkTotals(state, paged, operation, `${what}${queue ? ` of queue ${queue}` : ''}`);
+      take(paged.items, queue);
+    } catch (error) {
+      fail(state, error, operation);
+    }
+  });
+}
+
 async function collectFlink(state: CollectState, accept: (name: string) => boolean): Promise<JobSnapshot[]> {
   const { target, ctx, api } = state;
   const listings: { queue?: string; jobs: DliFlinkJobItem[] }[] = [];
   // List items carry no queue name, so a queue-scoped target lists per queue with the `queue_name` filter.
-  const queues = target.options.queues ?? [undefined];
-  await mapConcurrent(queues, target.options.concurrency, async (queue) => {
-    try {
-      const paged = await api.listFlinkJobs(queue);
-      checkTotals(
-        state,
-        paged,
-        DLI_OPERATIONS.listFlinkJobs,
-        `Flink jobs${queue ? ` of queue ${queue}` : ''}`,
-      );
-      listings.push({ ...(queue ? { queue } : {}), jobs: paged.items });
-    } catch (error) {
-      fail(state, error, DLI_OPERATIONS.listFlinkJobs);
-    }
-  });
+  await listPerQueue(
+    state,
+    DLI_OPERATIONS.listFlinkJobs,
+    'Flink jobs',
+    (queue) => api.listFlinkJobs(queue),
+    (jobs, queue) => listings.push({ ...(queue ? { queue } : {}), jobs }),
+  );
 
   const candidates = listings.flatMap(({ queue, jobs }) =>
     jobs.filter((job) => accept(job.name)).map((job) => ({ queue, job })),
@@ -272,11 +303,7 @@ function flinkSnapshot(
       },
       `${consoleBase(target.region)}/jobs/flink/${vendorId}`,
     ),
-    type: 'job',
-    kind: 'flink-stream',
-    state: mapped.state,
-    vendorState: job.status,
-    ...(mapped.cause ? { stateCause: mapped.cause } : {}),
+    ...jobState('flink-stream', mapped, job.status),
     // Each run has its own start time: a job failing again after a restart is a new failure.
     ...(startedAtMs ? { startedAtMs, instanceId: String(startedAtMs) } : {}),
     // A job still submitting has been pending since it was started.
@@ -291,21 +318,15 @@ async function collectSpark(state: CollectState, accept: (name: string) => boole
   const { target, api, ctx } = state;
   const windowStartMs = ctx.now() - target.options.recentWindowSeconds * 1000;
   const batches = new Map<string, DliSparkBatch>();
-  const queues = target.options.queues ?? [undefined];
-  await mapConcurrent(queues, target.options.concurrency, async (queue) => {
-    try {
-      const paged = await api.listSparkBatches(queue);
-      checkTotals(
-        state,
-        paged,
-        DLI_OPERATIONS.listSparkJobs,
-        `Spark batch jobs${queue ? ` of queue ${queue}` : ''}`,
-      );
-      for (const batch of paged.items) batches.set(batch.id, batch);
-    } catch (error) {
-      fail(state, error, DLI_OPERATIONS.listSparkJobs);
-    }
-  });
+  await listPerQueue(
+    state,
+    DLI_OPERATIONS.listSparkJobs,
+    'Spark batch jobs',
+    (queue) => api.listSparkBatches(queue),
+    (items) => {
+      for (const batch of items) batches.set(batch.id, batch);
+    },
+  );
   const jobs: JobSnapshot[] = [];
   for (const batch of batches.values()) {
     const mapped = sparkState(batch.state);
@@ -329,11 +350,7 @@ async function collectSpark(state: CollectState, accept: (name: string) => boole
         queue ? { queue } : {},
         `${consoleBase(target.region)}/jobs/spark`,
       ),
-      type: 'job',
-      kind: 'spark-batch',
-      state: mapped.state,
-      vendorState: batch.state,
-      ...(mapped.cause ? { stateCause: mapped.cause } : {}),
+      ...jobState('spark-batch', mapped, batch.state),
       ...(startedAtMs ? { startedAtMs } : {}),
       ...(startedAtMs && mapped.state === 'PENDING' && mapped.cause === undefined
         ? { stateSinceMs: startedAtMs }
@@ -390,11 +407,7 @@ async function collectSql(state: CollectState, accept: (name: string) => boolean
         { ...(job.job_type ? { jobType: job.job_type } : {}), ...(queue ? { queue } : {}) },
         `${consoleBase(target.region)}/jobs/sql`,
       ),
-      type: 'job',
-      kind: 'sql',
-      state: mapped.state,
-      vendorState: job.status,
-      ...(mapped.cause ? { stateCause: mapped.cause } : {}),
+      ...jobState('sql', mapped, job.status),
       ...(startedAtMs ? { startedAtMs } : {}),
       ...(startedAtMs && mapped.state === 'PENDING' ? { stateSinceMs: startedAtMs } : {}),
       ...(finishedAtMs ? { finishedAtMs } : {}),
