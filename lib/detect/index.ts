@@ -69,7 +69,19 @@ export function detect(input: DetectInput): DetectOutput {
   };
   const drafts: EventInput[] = [];
   const next = new Map<string, ResourceState>();
+  const changed: string[] = [];
+  let kept = 0;
   const removed: string[] = [];
+  // Compared where each state is kept (not in a second pass over every key): the keys in `next`'s order.
+  const keep = (key: string, state: ResourceState) => {
+    next.set(key, state);
+    const before = previous.get(key);
+    if (before === undefined) changed.push(key);
+    else {
+      kept++;
+      if (!sameJson(before, state)) changed.push(key);
+    }
+  };
   const prior = (key: string): ResourceState | undefined => {
     const state = previous.get(key);
     return isResourceState(state) ? state : undefined;
@@ -81,22 +93,27 @@ export function detect(input: DetectInput): DetectOutput {
     const rules = rulesFor(job.name);
     const result = evaluateJob(job, prior(job.key), rules, context);
     for (const draft of result.drafts) drafts.push(draft);
-    next.set(job.key, result.state);
+    keep(job.key, result.state);
   }
   for (const container of snapshot.containers) {
     if (next.has(container.key)) continue;
     const result = evaluateContainer(container, prior(container.key), targetRules, context);
     for (const draft of result.drafts) drafts.push(draft);
-    next.set(container.key, result.state);
+    keep(container.key, result.state);
   }
 
   const targetKey = TARGET_STATE_KEY(target.id);
   const source = evaluateSource(targetKey, prior(targetKey), targetRules, context);
   for (const draft of source.drafts) drafts.push(draft);
-  if (Object.keys(source.state.conditions).length > 0) next.set(targetKey, source.state);
+  if (Object.keys(source.state.conditions).length > 0) keep(targetKey, source.state);
   else if (previous.has(targetKey)) removed.push(targetKey);
 
-  const gone = [...previous.keys()].filter((key) => key !== targetKey && !next.has(key)).sort();
+  // Every stored key seen again (the usual poll): no pass over them to find the gone ones.
+  const targetDropped = previous.has(targetKey) && !next.has(targetKey) ? 1 : 0;
+  const gone =
+    previous.size === kept + targetDropped
+      ? []
+      : [...previous.keys()].filter((key) => key !== targetKey && !next.has(key)).sort();
   for (const key of gone) {
     const state = previous.get(key) as ResourceState;
     // A stored item this version cannot read is dropped rather than allowed to fail the whole poll.
@@ -106,19 +123,14 @@ export function detect(input: DetectInput): DetectOutput {
     }
     // An incomplete listing cannot tell "gone" from "not read": keep the state untouched.
     if (!snapshot.complete) {
-      next.set(key, state);
+      keep(key, state);
       continue;
     }
     const result = resolveGone(state, input, context, rulesFor);
     for (const draft of result.drafts) drafts.push(draft);
-    if (Object.keys(result.state.conditions).length > 0) next.set(key, result.state);
+    if (Object.keys(result.state.conditions).length > 0) keep(key, result.state);
     else removed.push(key);
   }
-
-  const changed = [...next.keys()].filter((key) => {
-    const before = previous.get(key);
-    return before === undefined || !sameJson(before, next.get(key));
-  });
   return { drafts, next, changed, removed };
 }
 

@@ -204,8 +204,11 @@ function trackState(job: JobSnapshot, before: JobTrack | undefined, rules: Rules
     const seen = (continued ? (before.pendingSeen ?? 0) : 0) + 1;
     const pendingSinceMs = job.stateSinceMs ?? (continued ? before.pendingSinceMs : undefined) ?? nowMs;
     if (seen >= rules.hysteresis.firePolls) {
-      const previous: [JobState, number] = [before.state, before.sinceMs];
-      track.previousStates = [...(before.previousStates ?? []), previous].slice(-MAX_PREVIOUS_STATES);
+      // The newest MAX_PREVIOUS_STATES - 1 earlier ones and the one left now (one array, not a copy and a slice).
+      const earlier = before.previousStates ?? [];
+      const kept = earlier.slice(Math.max(0, earlier.length - (MAX_PREVIOUS_STATES - 1)));
+      kept.push([before.state, before.sinceMs]);
+      track.previousStates = kept;
       track.state = job.state;
       track.sinceMs = pendingSinceMs;
     } else {
