@@ -22,7 +22,7 @@ import type { ActionName, ProviderActions } from '../types.js';
 import { connectMrs, type MrsApi } from './client.js';
 import { isFinalExecution, latestExecutions, normalizeJobState } from './collector.js';
 import type { MrsTarget } from './config.js';
-import type { MrsJobExecution } from './schemas.js';
+import type { MrsJobExecution, MrsListedExecution } from './schemas.js';
 
 export const MRS_JOB_ACTIONS: readonly ActionName[] = ['kill', 'resubmit'];
 
@@ -315,7 +315,7 @@ export function createMrsActions(options: MrsActionsOptions = {}): ProviderActio
   };
 }
 
-function vendorState(job: MrsJobExecution): string {
+function vendorState(job: MrsListedExecution): string {
   return job.job_result ? `${job.job_state ?? '?'}/${job.job_result}` : (job.job_state ?? 'unknown');
 }
 

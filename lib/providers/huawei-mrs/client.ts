@@ -22,6 +22,7 @@ import {
   type MrsCluster,
   type MrsHost,
   type MrsJobExecution,
+  type MrsListedExecution,
   submitJobResponseSchema,
 } from './schemas.js';
 
@@ -171,7 +172,7 @@ export class MrsApi {
     clusterId: string,
     filter: [string, string][],
     pageSize: number,
-  ): Promise<PagedResult<MrsJobExecution>> {
+  ): Promise<PagedResult<MrsListedExecution>> {
     return readPages({
       readings: JOB_LIST_READINGS,
       concurrency: this.pageConcurrency,

@@ -28,7 +28,7 @@ import { emptySnapshot, markMissing, setupFailure, toCollectionError } from '../
 import type { ProviderContext } from '../types.js';
 import { connectMrs, MRS_OPERATIONS, type MrsApi } from './client.js';
 import type { MrsTarget } from './config.js';
-import type { MrsCluster, MrsJobExecution } from './schemas.js';
+import type { MrsCluster, MrsListedExecution } from './schemas.js';
 
 const PROVIDER = 'huawei-mrs' as const;
 
@@ -193,7 +193,11 @@ export function buildClusterSnapshot(
   };
 }
 
-export function buildJobSnapshot(target: MrsTarget, cluster: ClusterRef, job: MrsJobExecution): JobSnapshot {
+export function buildJobSnapshot(
+  target: MrsTarget,
+  cluster: ClusterRef,
+  job: MrsListedExecution,
+): JobSnapshot {
   const name = job.job_name ?? job.job_id;
   const scope: Scope = { kind: 'cluster', id: cluster.id, name: cluster.name };
   const { state, stateCause } = normalizeJobState(job.job_state, job.job_result);
@@ -252,8 +256,8 @@ export function buildJobSnapshot(target: MrsTarget, cluster: ClusterRef, job: Mr
 }
 
 /** The execution that represents a job name: the latest submitted one (ties: the unfinished one). */
-export function latestExecutions(executions: Iterable<MrsJobExecution>): Map<string, MrsJobExecution> {
-  const byName = new Map<string, MrsJobExecution>();
+export function latestExecutions(executions: Iterable<MrsListedExecution>): Map<string, MrsListedExecution> {
+  const byName = new Map<string, MrsListedExecution>();
   for (const job of executions) {
     const name = job.job_name ?? job.job_id;
     const current = byName.get(name);
@@ -428,7 +432,7 @@ async function collectCluster(
   if (NO_JOBS_STATES.has((ref.state ?? '').toLowerCase()))
     return { ...(container ? { container } : {}), jobs: [] };
 
-  const executions = new Map<string, MrsJobExecution>();
+  const executions = new Map<string, MrsListedExecution>();
   for (const { what, read: pending } of listed) {
     const read = await pending;
     if (!read.ok) {
@@ -497,7 +501,7 @@ async function followUpVanished(
   api: MrsApi,
   ctx: ProviderContext,
   clusterId: string,
-  executions: Map<string, MrsJobExecution>,
+  executions: Map<string, MrsListedExecution>,
   fail: (error: CollectionError) => void,
 ): Promise<{ retried: Set<string>; unread: OpenExecution[] }> {
   const key = `${target.id}|${clusterId}`;

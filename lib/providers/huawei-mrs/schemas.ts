@@ -38,23 +38,37 @@ const looseStr = z
  * }
  * @see https://support.huaweicloud.com/api-mrs/mrs_02_0087.html (V2 "查询作业列表信息")
  */
+const jobExecutionFields = {
+  job_id: z.union([z.string().min(1), z.number()]).transform(String),
+  job_name: looseStr,
+  job_result: looseStr,
+  job_state: looseStr,
+  job_progress: looseNum,
+  job_type: looseStr,
+  /** Epoch milliseconds; 0 when not started/finished. */
+  started_time: looseNum,
+  submitted_time: looseNum,
+  finished_time: looseNum,
+  queue: looseStr,
+  app_id: looseStr,
+};
+
+/**
+ * An execution as a listing gives it: only the fields the collector maps, everything else (the
+ * secret-bearing `arguments` and `properties` included) stripped. A poll holds every execution of a
+ * cluster's listings until they are mapped (25,000 at the bench's 50,000-job point), so a copy of each whole
+ * item would keep the vendor's full answer alive for nothing (issue 17, peak RSS).
+ */
+export const listedExecutionSchema = z.object(jobExecutionFields);
+export type MrsListedExecution = z.infer<typeof listedExecutionSchema>;
+
+/** One execution in full (detail answers), for resubmission: unknown keys pass through. */
 export const jobExecutionSchema = z
   .object({
-    job_id: z.union([z.string().min(1), z.number()]).transform(String),
-    job_name: looseStr,
+    ...jobExecutionFields,
     user: looseStr,
-    job_result: looseStr,
-    job_state: looseStr,
-    job_progress: looseNum,
-    job_type: looseStr,
-    /** Epoch milliseconds; 0 when not started/finished. */
-    started_time: looseNum,
-    submitted_time: looseNum,
-    finished_time: looseNum,
     elapsed_time: looseNum,
-    queue: looseStr,
     launcher_id: looseStr,
-    app_id: looseStr,
     tracking_url: looseStr,
     /** May hold credentials: read only to resubmit, never copied out. String per SDK, array per doc table. */
     arguments: z.unknown().optional(),
@@ -79,7 +93,7 @@ export const jobListSchema = z
     /** V1.1's job-exe list spells it camelCase; accept that reading too. */
     totalRecord: looseNum,
     job_list: z
-      .array(jobExecutionSchema)
+      .array(listedExecutionSchema)
       .nullable()
       .transform((v) => v ?? []),
   })

@@ -39,6 +39,23 @@ describe('digest example responses parse', () => {
     expect(normalizeJobState(job?.job_state, job?.job_result).state).toBe('FAILED');
   });
 
+  it('a listed execution keeps only the fields the collector maps (no arguments, properties or unknown keys)', () => {
+    const list = parseVendor(jobListSchema, fixture('job-list.json'), 'ShowJobExeListNew');
+    // The fixture has no app_id; user, elapsed_time, launcher_id, arguments and properties are dropped.
+    expect(Object.keys(list.job_list[0] ?? {}).sort()).toEqual([
+      'finished_time',
+      'job_id',
+      'job_name',
+      'job_progress',
+      'job_result',
+      'job_state',
+      'job_type',
+      'queue',
+      'started_time',
+      'submitted_time',
+    ]);
+  });
+
   it('V2 job detail: SUCCEEDED, times in ms', () => {
     const detail = parseVendor(jobDetailSchema, fixture('job-detail.json'), 'ShowSingleJobExe');
     expect(detail.job_detail.finished_time).toBe(1564626664930);
