@@ -116,26 +116,40 @@ export class MrsApi {
     return parseVendor(schema, json, operation);
   }
 
+  /** A GET listing read to the end; the working reading is remembered per endpoint and listing. */
+  private list<A, T>(
+    operation: string,
+    path: string,
+    schema: z.ZodType<A>,
+    listing: {
+      readings: MrsPageReading[];
+      pageSize: number;
+      idOf: (item: T) => string;
+      query: (params: [string, string][]) => [string, string][];
+      page: (answer: A) => { items: T[]; total: number | undefined };
+    },
+  ): Promise<PagedResult<T>> {
+    return readPages({
+      readings: listing.readings,
+      concurrency: this.pageConcurrency,
+      pageSize: listing.pageSize,
+      memoKey: `${this.endpoint}|${operation}`,
+      idOf: listing.idOf,
+      fetch: async (params) => {
+        const { items, total } = listing.page(await this.get(operation, path, schema, listing.query(params)));
+        return { items, ...(total === undefined ? {} : { total }) };
+      },
+    });
+  }
+
   /** Every existing cluster (deleted ones excluded by `clusterState=existing`). */
   listClusters(pageSize: number): Promise<PagedResult<MrsCluster>> {
-    return readPages({
+    return this.list(MRS_OPERATIONS.listClusters, '/v1.1/{project_id}/cluster_infos', clusterListSchema, {
       readings: PAGE_NUMBER_READINGS,
-      concurrency: this.pageConcurrency,
       pageSize,
-      memoKey: `${this.endpoint}|${MRS_OPERATIONS.listClusters}`,
       idOf: (c) => c.clusterId,
-      fetch: async (params) => {
-        const page = await this.get(
-          MRS_OPERATIONS.listClusters,
-          '/v1.1/{project_id}/cluster_infos',
-          clusterListSchema,
-          [...params, ['clusterState', 'existing']],
-        );
-        return {
-          items: page.clusters,
-          ...(page.clusterTotal === undefined ? {} : { total: page.clusterTotal }),
-        };
-      },
+      query: (params) => [...params, ['clusterState', 'existing']],
+      page: (answer) => ({ items: answer.clusters, total: answer.clusterTotal }),
     });
   }
 
@@ -149,21 +163,13 @@ export class MrsApi {
   }
 
   listHosts(clusterId: string, pageSize: number): Promise<PagedResult<MrsHost>> {
-    return readPages({
+    const path = `/v1.1/{project_id}/clusters/${id(clusterId, 'cluster id')}/hosts`;
+    return this.list(MRS_OPERATIONS.listHosts, path, hostListSchema, {
       readings: PAGE_NUMBER_READINGS,
-      concurrency: this.pageConcurrency,
       pageSize,
-      memoKey: `${this.endpoint}|${MRS_OPERATIONS.listHosts}`,
       idOf: (h) => h.id ?? h.name ?? JSON.stringify([h.type, h.status]),
-      fetch: async (params) => {
-        const page = await this.get(
-          MRS_OPERATIONS.listHosts,
-          `/v1.1/{project_id}/clusters/${id(clusterId, 'cluster id')}/hosts`,
-          hostListSchema,
-          params,
-        );
-        return { items: page.hosts, ...(page.total === undefined ? {} : { total: page.total }) };
-      },
+      query: (params) => params,
+      page: (answer) => ({ items: answer.hosts, total: answer.total }),
     });
   }
 
@@ -173,22 +179,13 @@ export class MrsApi {
     filter: [string, string][],
     pageSize: number,
   ): Promise<PagedResult<MrsListedExecution>> {
-    return readPages({
+    const path = `/v2/{project_id}/clusters/${id(clusterId, 'cluster id')}/job-executions`;
+    return this.list(MRS_OPERATIONS.listJobs, path, jobListSchema, {
       readings: JOB_LIST_READINGS,
-      concurrency: this.pageConcurrency,
       pageSize,
-      memoKey: `${this.endpoint}|${MRS_OPERATIONS.listJobs}`,
       idOf: (j) => j.job_id,
-      fetch: async (params) => {
-        const page = await this.get(
-          MRS_OPERATIONS.listJobs,
-          `/v2/{project_id}/clusters/${id(clusterId, 'cluster id')}/job-executions`,
-          jobListSchema,
-          [...filter, ...params],
-        );
-        const total = page.total_record ?? page.totalRecord;
-        return { items: page.job_list, ...(total === undefined ? {} : { total }) };
-      },
+      query: (params) => [...filter, ...params],
+      page: (answer) => ({ items: answer.job_list, total: answer.total_record ?? answer.totalRecord }),
     });
   }
 
