@@ -105,31 +105,30 @@ export function evaluateJob(
   };
   if (consoleUrl) eventContext.consoleUrl = consoleUrl;
 
-  const findings: Finding[] = [];
-  findings.push(...stateChangedFindings(job, before, track, rules, previous?.conditions ?? {}));
-  findings.push(...jobFailedFindings(job, rules, sinceMs));
-  findings.push(...stuckFindings(job, rules, sinceMs, track, nowMs));
+  let findings = stateChangedFindings(job, before, track, rules, previous?.conditions ?? {});
+  findings = withFindings(findings, jobFailedFindings(job, rules, sinceMs));
+  findings = withFindings(findings, stuckFindings(job, rules, sinceMs, track, nowMs));
   // What this poll counted, for the health score's last hour.
-  let checkpointFailureTimes: number[] = [];
-  let failoverTimes: number[] = [];
+  let checkpointFailureTimes = NO_TIMES;
+  let failoverTimes = NO_TIMES;
   // Cursors move only on evidence read this poll: failures not read now are counted when they are.
   if (!missing.has('checkpoints')) {
     const checkpoint = checkpointFailures(job, before, instanceChanged, rules, nowMs);
     if (checkpoint.cursor) track.checkpoint = checkpoint.cursor;
     checkpointFailureTimes = checkpoint.countedTimes;
-    findings.push(...checkpoint.findings);
+    findings = withFindings(findings, checkpoint.findings);
   }
-  findings.push(...checkpointStallFindings(job, rules, track, nowMs));
+  findings = withFindings(findings, checkpointStallFindings(job, rules, track, nowMs));
   if (!missing.has('failovers')) {
     const failover = failoverBurst(job, before, instanceChanged, rules, nowMs);
     if (failover.cursor) track.failover = failover.cursor;
     failoverTimes = failover.countedTimes;
-    findings.push(...failover.findings);
+    findings = withFindings(findings, failover.findings);
   }
-  findings.push(...metricFindings(job, rules));
+  findings = withFindings(findings, metricFindings(job, rules));
   trackCrashLoop(track, findings, job, rules, sinceMs);
   const counted: CountedThisPoll = { failoverTimes, checkpointFailureTimes };
-  if (findings.some((f) => f.type === 'job.failed')) counted.failureAtMs = sinceMs;
+  if (hasFailure(findings)) counted.failureAtMs = sinceMs;
   const recent = nextRecent(track, counted, nowMs);
   if (recent) track.recent = recent;
   else if (track.recent) delete track.recent;
@@ -162,6 +161,22 @@ export function evaluateJob(
     for (const draft of drafts) if (isFiring(draft)) draft.health = fact;
   }
   return { state, drafts };
+}
+
+/**
+ * `findings` followed by `more`. A rule's findings, when it has any, are a new array of its own: the first
+ * non-empty one is taken as it is, so a job with one finding (or none) makes no array to gather them in.
+ */
+function withFindings(findings: Finding[], more: Finding[]): Finding[] {
+  if (more.length === 0) return findings;
+  if (findings.length === 0) return more;
+  for (const finding of more) findings.push(finding);
+  return findings;
+}
+
+function hasFailure(findings: readonly Finding[]): boolean {
+  for (const finding of findings) if (finding.type === 'job.failed') return true;
+  return false;
 }
 
 function isFiring(draft: EventInput): boolean {
@@ -204,11 +219,12 @@ function trackState(job: JobSnapshot, before: JobTrack | undefined, rules: Rules
     const seen = (continued ? (before.pendingSeen ?? 0) : 0) + 1;
     const pendingSinceMs = job.stateSinceMs ?? (continued ? before.pendingSinceMs : undefined) ?? nowMs;
     if (seen >= rules.hysteresis.firePolls) {
-      // The newest MAX_PREVIOUS_STATES - 1 earlier ones and the one left now (one array, not a copy and a slice).
+      // The newest MAX_PREVIOUS_STATES - 1 earlier ones and the one left now (arrays of their exact length).
       const earlier = before.previousStates ?? [];
-      const kept = earlier.slice(Math.max(0, earlier.length - (MAX_PREVIOUS_STATES - 1)));
-      kept.push([before.state, before.sinceMs]);
-      track.previousStates = kept;
+      const left: [JobState, number] = [before.state, before.sinceMs];
+      track.previousStates = earlier
+        .slice(Math.max(0, earlier.length - (MAX_PREVIOUS_STATES - 1)))
+        .concat([left]);
       track.state = job.state;
       track.sinceMs = pendingSinceMs;
     } else {
@@ -595,7 +611,7 @@ function trackCrashLoop(
 ) {
   const windowMs = rules.failover.windowSeconds * 1000;
   const crash = track.crash;
-  if (!findings.some((f) => f.type === 'job.failed') || crash?.lastMs === sinceMs) return;
+  if (!hasFailure(findings) || crash?.lastMs === sinceMs) return;
   if (crash && sinceMs > crash.lastMs && sinceMs - crash.lastMs <= windowMs) {
     const next = assignOwn({} as typeof crash, crash);
     next.count = crash.count + 1;
