@@ -3,7 +3,15 @@
  * failed checkpoints in `track.recent`, and the conditions firing now), so that the score in an alert and
  * the one in a status view are the same number computed the same way. Formula: lib/diagnose/health.ts.
  */
-import { addRecent, type JobHealth, jobHealth, pruneRecent, type RecentHistory } from '../diagnose/health.js';
+import {
+  addRecent,
+  describeHealth,
+  type JobHealth,
+  jobHealth,
+  pruneRecent,
+  type RecentHistory,
+} from '../diagnose/health.js';
+import type { EventHealth } from '../model/event-input.js';
 import { assignOwn } from '../text/record.js';
 import type { ConditionState, JobTrack, ResourceState } from './state.js';
 
@@ -65,3 +73,22 @@ export function healthOfJob(state: ResourceState, nowMs: number, missing: readon
     missing,
   });
 }
+
+/**
+ * The health a firing event carries. Equal facts are one object (events never change it): jobs with the same
+ * recent history, a failing fleet's many jobs, share it instead of each event keeping a copy until it is sent.
+ * The summary names the score and grade, so it is the key.
+ */
+export function healthFact(health: JobHealth): EventHealth {
+  const summary = describeHealth(health);
+  let fact = facts.get(summary);
+  if (!fact) {
+    fact = { score: health.score, grade: health.grade, summary };
+    if (facts.size >= MAX_FACTS) facts.clear();
+    facts.set(summary, fact);
+  }
+  return fact;
+}
+
+const MAX_FACTS = 1000;
+const facts = new Map<string, EventHealth>();

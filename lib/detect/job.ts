@@ -3,7 +3,7 @@
  * stalls, failover bursts and metric thresholds. Cursors (checkpoint ids, failover times) live in the
  * job's stored track so every failure is counted once, by id or time, never once per poll.
  */
-import { describeHealth, MAX_RECENT_TIMES } from '../diagnose/health.js';
+import { MAX_RECENT_TIMES } from '../diagnose/health.js';
 import { classifyError } from '../diagnose/index.js';
 import type { EventInput } from '../model/event-input.js';
 import type { EventPayload } from '../model/payloads.js';
@@ -23,7 +23,7 @@ import {
 } from './describe.js';
 import { explainFinding, loopText, MAX_PREVIOUS_STATES } from './diagnosis.js';
 import { evidenceHold, missingEvidence } from './evidence.js';
-import { type CountedThisPoll, healthOfJob, nextRecent } from './health.js';
+import { type CountedThisPoll, healthFact, healthOfJob, nextRecent } from './health.js';
 import { metricDiscriminators, thresholdsOf } from './rules.js';
 import {
   type ConditionState,
@@ -157,7 +157,7 @@ export function evaluateJob(
   // firing event of the job; only computed when there is one (detection's hot path runs for every job).
   if (drafts.some(isFiring)) {
     const health = healthOfJob(state, nowMs, missing.size === 0 ? [] : [...missing]);
-    const fact = { score: health.score, grade: health.grade, summary: describeHealth(health) };
+    const fact = healthFact(health);
     for (const draft of drafts) if (isFiring(draft)) draft.health = fact;
   }
   return { state, drafts };
