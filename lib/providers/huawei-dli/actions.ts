@@ -3,6 +3,7 @@
  * restart a queue. DLI answers these calls before the work is done ("request dispatched"), so an answer
  * only means "accepted": every action then polls the job or queue until the expected state or the timeout.
  */
+import type { z } from 'zod';
 import { sleep } from '../../async/sleep.js';
 import { HttpCallError } from '../../http/errors.js';
 import type { JobState } from '../../model/snapshot.js';
@@ -157,6 +158,17 @@ async function stopFlink(
   return timedOut(action, `stop of Flink job ${jobId}`, verdict.last, verifier.elapsedMs());
 }
 
+/** The request's params read with the action's schema, or the rejection naming the first problem. */
+function readParams<T>(
+  schema: z.ZodType<T>,
+  request: ActionRequest,
+): { ok: true; data: T } | { ok: false; rejected: Outcome } {
+  const parsed = schema.safeParse(request.params);
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const message = `invalid params: ${parsed.error.issues[0]?.message}`;
+  return { ok: false, rejected: rejectedOutcome({ action: request.action, message, durationMs: 0 }) };
+}
+
 async function performFlink(api: DliApi, request: ActionRequest, verifier: Verifier): Promise<Outcome> {
   const { action, resource } = request;
   const jobId = Number(resource.vendorId);
@@ -167,14 +179,8 @@ async function performFlink(api: DliApi, request: ActionRequest, verifier: Verif
       durationMs: 0,
     });
   }
-  const params = flinkParams.safeParse(request.params);
-  if (!params.success) {
-    return rejectedOutcome({
-      action,
-      message: `invalid params: ${params.error.issues[0]?.message}`,
-      durationMs: 0,
-    });
-  }
+  const params = readParams(flinkParams, request);
+  if (!params.ok) return params.rejected;
   const { withSavepoint, fromSavepoint } = params.data;
 
   if (action === 'stop') {
@@ -281,14 +287,8 @@ async function performQueueRestart(
   verifier: Verifier,
 ): Promise<Outcome> {
   const { action, resource } = request;
-  const params = queueParams.safeParse(request.params);
-  if (!params.success) {
-    return rejectedOutcome({
-      action,
-      message: `invalid params: ${params.error.issues[0]?.message}`,
-      durationMs: 0,
-    });
-  }
+  const params = readParams(queueParams, request);
+  if (!params.ok) return params.rejected;
   const name = resource.vendorId;
   // A restart already under way is not restarted again (the doc states no idempotency).
   try {
