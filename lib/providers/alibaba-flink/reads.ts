@@ -1,10 +1,12 @@
 /**
  * Which per-job reads a deployment's newest job needs this poll (issue 17, "do less work").
  *
- * Every poll lists the deployments and their jobs: the job's status, id, restart count, risk level and
- * failure are seen on the poll they move. GetEvents, ListSavepoints and GetJobDiagnosis are read only when
- * those listing facts moved since the last poll, the job is new to this process, the last read showed
- * trouble or failed, and once every `fullReadEvery` polls (staggered by deployment, read-memory.ts).
+ * Every poll lists the deployments; a deployment's jobs (ListJobs) only when its listing facts or the
+ * namespace's event feed say they moved, its job is not settled, or its full read is due
+ * (`rememberedListing`, below). GetEvents, ListSavepoints and GetJobDiagnosis are read only when the job's
+ * listed facts (status, id, restart count, risk level, failure) moved since the last read, the job is new
+ * to this process, the last read showed trouble or failed, and once every `fullReadEvery` polls (staggered
+ * by deployment, read-memory.ts).
  * ListSavepoints is also read once a checkpoint is due (one interval after the newest one listed), since a
  * new one may have failed. A skipped read carries the last read's facts forward (not missing evidence);
  * a failed read is missing evidence and the next poll reads again. A cold start reads everything.
