@@ -461,17 +461,16 @@ async function answerApprovalCommand(
       cliServices(config, opened.store, { logger: logLevel(false), now: Date.now }),
     );
     const answer = await pipeline.remediator.answerApproval({ id, verdict, by });
-    if (!answer.ok) {
-      io.err(`jobwatch: ${answer.message}`);
-      return EXIT.usage;
-    }
-    io.out(answer.message);
-    if (answer.state === 'approved') {
+    if (answer.ok) io.out(answer.message);
+    else io.err(`jobwatch: ${answer.message}`);
+    if (answer.ok && answer.state === 'approved') {
       const report = await pipeline.remediator.runApproved(id);
       for (const d of report.decisions) io.out(`${d.decision}: ${d.reason}`);
     }
+    // A refused answer may have published a decision too (an expired approval says so to the channels):
+    // it is delivered before the store closes, whatever the exit code.
     await drainPipeline(pipeline);
-    return EXIT.ok;
+    return answer.ok ? EXIT.ok : EXIT.usage;
   } finally {
     await opened.close();
   }

@@ -48,6 +48,23 @@ export class LocalBus implements EventBus {
     void promise.finally(() => this.inFlight.delete(promise));
   }
 
+  /**
+   * Parks what a subscriber could not take. When parking fails too (the store is down or closing), the
+   * events are lost and the log says so: a rejection here would be unhandled and end the process.
+   */
+  private async deadLetter(subscriber: string, events: JobwatchEvent[], reason: string): Promise<void> {
+    try {
+      await this.options.onDeadLetter?.(subscriber, events, reason);
+    } catch (error) {
+      this.options.logger.error('dead letter not written; the events are lost', {
+        subscriber,
+        events: events.map((e) => e.id),
+        reason,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+    }
+  }
+
   private async deliver(subscriber: Subscriber, events: JobwatchEvent[]): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     const maxAttempts = this.options.maxAttempts ?? 3;
@@ -59,7 +76,7 @@ export class LocalBus implements EventBus {
         const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         this.options.logger.warn('subscriber failed', { subscriber: subscriber.name, attempt, reason });
         if (attempt === maxAttempts) {
-          await this.options.onDeadLetter?.(subscriber.name, events, reason);
+          await this.deadLetter(subscriber.name, events, reason);
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, (this.options.retryDelayMs ?? 200) * attempt));

@@ -66,6 +66,42 @@ describe('LocalBus', () => {
     expect(dead).toEqual(['flaky:1:Error: channel down']);
   });
 
+  it('a dead letter that cannot be written is logged with the lost events, not thrown from the delivery', async () => {
+    const errors: unknown[][] = [];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const lost = event('firing');
+      const bus = new LocalBus({
+        logger: { ...silentLogger, error: (...args: unknown[]) => void errors.push(args) },
+        retryDelayMs: 1,
+        maxAttempts: 1,
+        subscribers: [
+          { name: 'notify', accepts: () => true, deliver: () => Promise.reject(new Error('down')) },
+        ],
+        onDeadLetter: () => Promise.reject(new Error('Database is closed')),
+      });
+      await bus.publish([lost]);
+      await bus.drain();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      expect(errors).toEqual([
+        [
+          'dead letter not written; the events are lost',
+          {
+            subscriber: 'notify',
+            events: [lost.id],
+            reason: 'Error: down',
+            error: 'Error: Database is closed',
+          },
+        ],
+      ]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('can deliver everything twice, as an at-least-once bus may', async () => {
     let deliveries = 0;
     const bus = new LocalBus({
