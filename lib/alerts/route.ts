@@ -38,11 +38,19 @@ function compileMatch(route: RouteConfig): (labels: Record<string, string>) => b
     anyOf(route.providers, 'provider'),
     anyOf(route.types, 'alertname'),
     anyOf(route.severities, 'severity'),
-    jobRes
-      ? (labels: Record<string, string>) => jobRes.some((re) => re.test(labels['resource'] ?? ''))
-      : undefined,
+    jobRes ? (labels: Record<string, string>) => anyMatches(jobRes, labels['resource'] ?? '') : undefined,
   ].filter((c): c is (labels: Record<string, string>) => boolean => c !== undefined);
-  return (labels) => matchesAll(matchers, labels) && checks.every((check) => check(labels));
+  // Loops, not `every`/`some` with a callback: this runs for every route of every alert.
+  return (labels) => {
+    if (!matchesAll(matchers, labels)) return false;
+    for (const check of checks) if (!check(labels)) return false;
+    return true;
+  };
+}
+
+function anyMatches(patterns: readonly RegExp[], value: string): boolean {
+  for (const re of patterns) if (re.test(value)) return true;
+  return false;
 }
 
 export function compileRoute(
@@ -98,14 +106,23 @@ export function routeTree(config: Pick<AlertingConfig, 'route' | 'channels'>): C
 
 /** Depth-first: the deepest matching routes, stopping at the first match unless it says `continue`. */
 export function matchRoutes(route: CompiledRoute, labels: Record<string, string>): CompiledRoute[] {
-  if (!route.matches(labels)) return [];
-  const all: CompiledRoute[] = [];
+  const found: CompiledRoute[] = [];
+  if (route.matches(labels)) collectRoutes(route, labels, found);
+  return found;
+}
+
+/**
+ * Adds the deepest matching routes under `route`, which matches, to `found` (`route` itself when no child
+ * matches). A matching child always adds at least one; one array for the whole walk, no spreads.
+ */
+function collectRoutes(route: CompiledRoute, labels: Record<string, string>, found: CompiledRoute[]): void {
+  const start = found.length;
   for (const child of route.routes) {
-    const found = matchRoutes(child, labels);
-    all.push(...found);
-    if (found.length > 0 && !child.continue) break;
+    if (!child.matches(labels)) continue;
+    collectRoutes(child, labels, found);
+    if (!child.continue) break;
   }
-  return all.length > 0 ? all : [route];
+  if (found.length === start) found.push(route);
 }
 
 /** The labels a group is keyed on; `...` means every label. */

@@ -59,8 +59,12 @@ export interface EventContext {
   ref: ResourceRef;
   labels: Record<string, string>;
   consoleUrl?: string;
-  /** Facts every event on this resource carries (state, since, targetJobCount, ...). */
-  baseValues: BaseFacts;
+  /**
+   * Facts every event on this resource carries (state, since, targetJobCount, ...), or a function making
+   * a new object of them for each event: a job's are made only when one of its events goes out, not for
+   * every job on every poll.
+   */
+  baseValues: BaseFacts | (() => BaseFacts);
 }
 
 export interface ReconcileInput {
@@ -186,7 +190,7 @@ function firingEvent(
   const observedAtMs = observe(condition, nowMs);
   const explained = finding.explain?.();
   // The resource's facts and the finding's are both parts of the finding type's payload.
-  const values = assignOwn(assignOwn({}, context.baseValues), finding.values) as Record<string, unknown>;
+  const values = assignOwn(baseValuesOf(context), finding.values) as Record<string, unknown>;
   values['pollsFiring'] = condition.seen;
   // No spreads in this literal: a spread followed by more members costs microseconds per event in V8.
   const event: EventInput = {
@@ -223,7 +227,7 @@ function resolvedEvent(
   const observedAtMs = observe(condition, nowMs);
   const title = input.resolvedTitle?.(condition) ?? `Resolved: ${condition.title ?? condition.type}`;
   const lasted = Math.max(0, Math.round((endsAtMs - condition.startsAtMs) / 1000));
-  const values = assignOwn({}, context.baseValues) as Record<string, unknown>;
+  const values = baseValuesOf(context) as Record<string, unknown>;
   values['pollsFiring'] = condition.seen;
   values['durationSeconds'] = lasted;
   const event: EventInput = {
@@ -246,6 +250,12 @@ function resolvedEvent(
   };
   if (condition.discriminator) event.discriminator = condition.discriminator;
   return event;
+}
+
+/** A new object of the resource's facts, which the event then owns (and adds its own to). */
+function baseValuesOf(context: EventContext): Record<string, unknown> {
+  const base = context.baseValues;
+  return typeof base === 'function' ? base() : assignOwn({}, base);
 }
 
 /** A copy of a stored condition, without `skipped` and undefined members. */

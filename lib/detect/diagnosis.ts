@@ -181,10 +181,28 @@ function addEvidence(items: EvidenceItem[], label: string, value: string, atMs?:
   const flat = NEEDS_SPACING.test(value) ? value.replace(/\s+/g, ' ').trim() : value;
   const capped =
     flat.length > MAX_EVIDENCE_VALUE_CHARS ? `${flat.slice(0, MAX_EVIDENCE_VALUE_CHARS - 1)}…` : flat;
-  const item: EvidenceItem = { label, value: capped };
-  if (atMs !== undefined && Number.isSafeInteger(atMs)) item.atMs = atMs;
-  items.push(item);
+  const at = atMs !== undefined && Number.isSafeInteger(atMs) ? atMs : undefined;
+  items.push(sharedItem(label, capped, at));
 }
+
+/**
+ * An equal item made earlier, or a new one. Events never change their evidence, and the items of one poll
+ * repeat from job to job (the jobs that failed at this poll's time say "FAILED for 0 s (since ...)" and
+ * "RUNNING → FAILED at ..."): a failing fleet's events share them instead of each keeping its own copy
+ * (with its text) until it is sent. Keyed by the value, the label and time checked.
+ */
+function sharedItem(label: string, value: string, atMs: number | undefined): EvidenceItem {
+  const known = sharedItems.get(value);
+  if (known !== undefined && known.label === label && known.atMs === atMs) return known;
+  const item: EvidenceItem = { label, value };
+  if (atMs !== undefined) item.atMs = atMs;
+  if (sharedItems.size >= MAX_SHARED_ITEMS) sharedItems.clear();
+  sharedItems.set(value, item);
+  return item;
+}
+
+const MAX_SHARED_ITEMS = 10_000;
+const sharedItems = new Map<string, EvidenceItem>();
 
 /** Text that single-spacing and trimming would change: a whitespace other than a space, two in a row, or at an end. */
 const NEEDS_SPACING = /[^\S ]|\s\s|^\s|\s$/;

@@ -5,6 +5,7 @@
  */
 import {
   addRecent,
+  countWithin,
   describeHealth,
   type JobHealth,
   jobHealth,
@@ -92,3 +93,49 @@ export function healthFact(health: JobHealth): EventHealth {
 
 const MAX_FACTS = 1000;
 const facts = new Map<string, EventHealth>();
+
+/**
+ * `healthFact(healthOfJob(state, nowMs, missing))`, without computing the score again for inputs seen
+ * before. The score and its summary are a function of a few counts (failures, failovers and failed
+ * checkpoints in the window, checkpoints stalled, FAILED now), plus the breaching metrics' names and the
+ * missing evidence: when those two are empty (the usual case) the counts, packed in one number, are the key.
+ */
+export function jobHealthFact(state: ResourceState, nowMs: number, missing: readonly string[]): EventHealth {
+  const key = missing.length === 0 ? countsKey(state, nowMs) : undefined;
+  if (key === undefined) return healthFact(healthOfJob(state, nowMs, missing));
+  let fact = factsByCounts.get(key);
+  if (!fact) {
+    fact = healthFact(healthOfJob(state, nowMs, missing));
+    if (factsByCounts.size >= MAX_FACTS) factsByCounts.clear();
+    factsByCounts.set(key, fact);
+  }
+  return fact;
+}
+
+/** The score's inputs packed in one number, or undefined when a metric breaches (its names are inputs too). */
+function countsKey(state: ResourceState, nowMs: number): number | undefined {
+  let stalled = false;
+  for (const key in state.conditions) {
+    if (!Object.hasOwn(state.conditions, key)) continue;
+    const c = state.conditions[key] as ConditionState;
+    if (!c.firing) continue;
+    if (c.type === 'checkpoint.stalled') stalled = true;
+    else if (c.type === 'metric.threshold') return undefined;
+  }
+  const recent = state.job?.recent;
+  const failures = countWithin(recent?.failures, nowMs);
+  const failovers = countWithin(recent?.failovers, nowMs);
+  const checkpointFailures = countWithin(recent?.checkpointFailures, nowMs);
+  if (failures >= COUNT_LIMIT || failovers >= COUNT_LIMIT || checkpointFailures >= COUNT_LIMIT)
+    return undefined;
+  const failedNow = state.job?.state === 'FAILED';
+  return (
+    ((failures * COUNT_LIMIT + failovers) * COUNT_LIMIT + checkpointFailures) * 4 +
+    (stalled ? 2 : 0) +
+    (failedNow ? 1 : 0)
+  );
+}
+
+/** Counts at or above this are not packed (the stored history keeps at most 20 of each). */
+const COUNT_LIMIT = 1024;
+const factsByCounts = new Map<number, EventHealth>();

@@ -23,7 +23,7 @@ import {
 } from './describe.js';
 import { explainFinding, loopText, MAX_PREVIOUS_STATES } from './diagnosis.js';
 import { evidenceHold, missingEvidence } from './evidence.js';
-import { type CountedThisPoll, healthFact, healthOfJob, nextRecent } from './health.js';
+import { type CountedThisPoll, jobHealthFact, nextRecent } from './health.js';
 import { metricDiscriminators, thresholdsOf } from './rules.js';
 import {
   type ConditionState,
@@ -101,7 +101,7 @@ export function evaluateJob(
     region: context.snapshot.region,
     ref: sameRefOr(previous?.ref, jobRef(job)),
     labels,
-    baseValues: jobBaseValues(job, sinceMs, context),
+    baseValues: () => jobBaseValues(job, sinceMs, context),
   };
   if (consoleUrl) eventContext.consoleUrl = consoleUrl;
 
@@ -156,8 +156,7 @@ export function evaluateJob(
   // The score is computed from the stored state (the same number a status view computes), and goes on every
   // firing event of the job; only computed when there is one (detection's hot path runs for every job).
   if (drafts.some(isFiring)) {
-    const health = healthOfJob(state, nowMs, missing.size === 0 ? [] : [...missing]);
-    const fact = healthFact(health);
+    const fact = jobHealthFact(state, nowMs, missing.size === 0 ? NO_MISSING : [...missing]);
     for (const draft of drafts) if (isFiring(draft)) draft.health = fact;
   }
   return { state, drafts };
@@ -189,6 +188,7 @@ function isFiring(draft: EventInput): boolean {
  */
 const NO_FINDINGS: Finding[] = Object.freeze([]) as unknown as Finding[];
 const NO_TIMES: number[] = Object.freeze([]) as unknown as number[];
+const NO_MISSING: readonly string[] = Object.freeze([]);
 const NOTHING_COUNTED: { findings: Finding[]; countedTimes: number[] } = Object.freeze({
   findings: NO_FINDINGS,
   countedTimes: NO_TIMES,

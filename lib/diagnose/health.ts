@@ -211,7 +211,7 @@ function byPenaltyDescending(parts: HealthPart[]): void {
 }
 
 /** How many of `times` are within the window ending at `nowMs` (as `withinWindow(...).length`). */
-function countWithin(times: readonly number[] | undefined, nowMs: number): number {
+export function countWithin(times: readonly number[] | undefined, nowMs: number): number {
   if (!times) return 0;
   const since = nowMs - HEALTH_WINDOW_MS;
   let n = 0;
