@@ -1,13 +1,13 @@
 import { createRequire } from 'node:module';
 import { z } from 'zod';
-import { createLimiter, mapConcurrent } from '../lib/async/concurrent.js';
+import { mapConcurrent } from '../lib/async/concurrent.js';
 import type { TargetConfig } from '../lib/config/schema.js';
 import { createSecretResolver } from '../lib/config/secrets.js';
 import type { TargetSnapshot } from '../lib/model/snapshot.js';
 import { silentLogger } from '../lib/observability/logger.js';
 import { resolveBlinkClient } from '../lib/providers/alibaba-blink/collector.js';
 import type { BlinkTarget } from '../lib/providers/alibaba-blink/config.js';
-import { measure, median } from './measure.js';
+import { median } from './measure.js';
 
 const require = createRequire(import.meta.url);
 const { ROAClient } = require('@alicloud/pop-core') as {
@@ -28,28 +28,66 @@ const { ROAClient } = require('@alicloud/pop-core') as {
 /** Made once, as every schema in lib/ is: building a zod schema per call is harness work, not the client's. */
 const anyAnswer = z.unknown();
 
+/** One GetInstanceCheckpoint call: a running streaming job of the fleet. */
+export interface RoaCall {
+  project: string;
+  job: string;
+}
+
+/** `count` calls, one per running streaming job of the snapshot, repeated. */
+export function roaCallList(snapshot: TargetSnapshot, count: number): RoaCall[] {
+  const running = snapshot.jobs.filter((j) => j.state === 'RUNNING' && j.kind === 'flink-stream');
+  if (running.length === 0) throw new Error('roaCallList needs running streaming jobs');
+  return Array.from({ length: count }, (_, i) => running[i % running.length]!).map((job) => ({
+    project: job.scope.id,
+    job: job.name,
+  }));
+}
+
+/** A full collection of both heap generations (the process must run with `--expose-gc`). */
+function fullGc(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('roaComparison needs node --expose-gc (run bench/roa-point.ts)');
+  gc();
+}
+
+interface Trial {
+  wallMs: number;
+  cpuMs: number;
+  /** CPU of the forced collection that ends the trial (part of cpuMs). */
+  gcCpuMs: number;
+  ok: number;
+}
+
 /**
- * The same GetInstanceCheckpoint calls (one per running streaming job, repeated to `count`), at the same
- * concurrency, through jobwatch's BlinkClient and through the official ROA client, in `trials` trials whose
- * order alternates (ours first on even trials), so warm-up and machine noise fall on both sides.
+ * The same GetInstanceCheckpoint calls at the same concurrency through jobwatch's BlinkClient and through
+ * the official ROA client, in `trials` trials whose order alternates (ours first on even trials), so
+ * warm-up and machine noise fall on both sides.
+ *
+ * Each side pays for its own garbage and only its own (issue 17): a full collection before each trial
+ * (not measured) leaves no garbage of an earlier stage or of the other client's trial, and a full
+ * collection at the end of each trial is measured with it, so the garbage a trial made is charged to the
+ * client that made it, whether or not V8 happened to collect it during the trial. Run it in a fresh
+ * process (bench/roa-point.ts) so the heap holds only the two clients and the call list.
+ *
+ * Both sides do the same work around the client: `mapConcurrent` at `concurrency`, one call per item, no
+ * limiter (a collector's limiter is not part of either client; `mapConcurrent` already bounds the calls in
+ * flight, and until issue 17 our side alone also went through a redundant limiter). Connection reuse:
+ * ours is an undici Agent pool (up to 64 keep-alive connections, idle ones kept 30 s or as the server's
+ * Keep-Alive says); pop-core's ROAClient makes a Node `http.Agent({ keepAlive: true })` (no socket cap,
+ * free sockets kept): with `concurrency` calls in flight each side opens `concurrency` connections once
+ * (the warm-up) and reuses them.
  */
 export async function roaComparison(
   target: TargetConfig,
-  snapshot: TargetSnapshot,
-  count: number,
+  calls: readonly RoaCall[],
   concurrency: number,
   trials = 5,
 ) {
   if (target.provider !== 'alibaba-blink') throw new Error('roaComparison needs an alibaba-blink target');
-  const running = snapshot.jobs.filter((j) => j.state === 'RUNNING' && j.kind === 'flink-stream');
-  const calls = Array.from({ length: count }, (_, i) => running[i % running.length]!).map((job) => ({
-    project: job.scope.id,
-    job: job.name,
-  }));
   const secrets = createSecretResolver();
   const ctx = { now: Date.now, secrets, logger: silentLogger };
   const ours = await resolveBlinkClient(target as BlinkTarget, ctx);
-  const limit = createLimiter(concurrency);
   const accessKeyId = await secrets(target.credentials.accessKeyId);
   const accessKeySecret = await secrets(target.credentials.secretAccessKey);
   const official = new ROAClient({
@@ -58,26 +96,24 @@ export async function roaComparison(
     endpoint: target.endpoint,
     apiVersion: '2018-11-11',
   });
+  const callContext = { now: Date.now };
 
-  // Warm both pools before measuring.
-  const runOurs = (list: typeof calls) =>
+  const runOurs = (list: readonly RoaCall[]) =>
     mapConcurrent(list, concurrency, (c) =>
-      limit(() =>
-        ours
-          .call(
-            {
-              operation: 'GetInstanceCheckpoint',
-              method: 'GET',
-              segments: ['projects', c.project, 'jobs', c.job, 'instances', -1, 'checkpoints'],
-            },
-            anyAnswer,
-            { now: Date.now },
-          )
-          .then(() => true)
-          .catch(() => false),
-      ),
+      ours
+        .call(
+          {
+            operation: 'GetInstanceCheckpoint',
+            method: 'GET',
+            segments: ['projects', c.project, 'jobs', c.job, 'instances', -1, 'checkpoints'],
+          },
+          anyAnswer,
+          callContext,
+        )
+        .then(() => true)
+        .catch(() => false),
     );
-  const runOfficial = (list: typeof calls) =>
+  const runOfficial = (list: readonly RoaCall[]) =>
     mapConcurrent(list, concurrency, (c) =>
       official
         .request(
@@ -91,26 +127,42 @@ export async function roaComparison(
         .then(() => true)
         .catch(() => false),
     );
-  await runOurs(calls.slice(0, concurrency));
-  await runOfficial(calls.slice(0, concurrency));
+  // Warm both: open the pools' connections and let both sides' code be optimized before measuring.
+  const warmUp = calls.slice(0, Math.min(calls.length, 25 * concurrency));
+  await runOurs(warmUp);
+  await runOfficial(warmUp);
 
-  const ours_: { wallMs: number; cpuMs: number; ok: number }[] = [];
-  const official_: { wallMs: number; cpuMs: number; ok: number }[] = [];
+  const results: Record<'ours' | 'official', Trial[]> = { ours: [], official: [] };
   const run = async (which: 'ours' | 'official') => {
-    const m = await measure(() => (which === 'ours' ? runOurs(calls) : runOfficial(calls)));
-    (which === 'ours' ? ours_ : official_).push({
-      wallMs: m.wallMs,
-      cpuMs: m.cpuMs,
-      ok: m.result.filter(Boolean).length,
+    fullGc();
+    fullGc();
+    // Wall and CPU time only: bench/measure.ts's RSS sampler (a timer every 10 ms reading the RSS) is
+    // harness work, about 50 µs per call here, that this section never used but charged to both sides.
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const oks = await (which === 'ours' ? runOurs(calls) : runOfficial(calls));
+    const beforeGc = process.cpuUsage();
+    fullGc();
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const gc = process.cpuUsage(beforeGc);
+    results[which].push({
+      wallMs,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      gcCpuMs: (gc.user + gc.system) / 1000,
+      ok: oks.filter(Boolean).length,
     });
   };
   for (let trial = 0; trial < trials; trial++) {
     const order: ('ours' | 'official')[] = trial % 2 === 0 ? ['ours', 'official'] : ['official', 'ours'];
     for (const which of order) await run(which);
   }
-  const cpuRatios = ours_.map((o, i) => (official_[i] as { cpuMs: number }).cpuMs / o.cpuMs);
-  const wallRatios = ours_.map((o, i) => (official_[i] as { wallMs: number }).wallMs / o.wallMs);
-  const row = (name: string, list: typeof ours_) => [
+  const ratios = (pick: (t: Trial) => number) => {
+    const list = results.ours.map((o, i) => pick(results.official[i] as Trial) / pick(o));
+    return { min: Math.min(...list), median: median(list), max: Math.max(...list) };
+  };
+  const count = calls.length;
+  const row = (name: string, list: Trial[]) => [
     name,
     trials,
     count,
@@ -118,10 +170,25 @@ export async function roaComparison(
     median(list.map((t) => t.wallMs)),
     median(list.map((t) => t.cpuMs)),
     (median(list.map((t) => t.cpuMs)) * 1000) / count,
+    (median(list.map((t) => t.gcCpuMs)) * 1000) / count,
   ];
   return {
-    rows: [row('jobwatch BlinkClient (undici)', ours_), row('@alicloud/pop-core ROAClient', official_)],
-    cpuRatio: { min: Math.min(...cpuRatios), median: median(cpuRatios), max: Math.max(...cpuRatios) },
-    wallRatio: { min: Math.min(...wallRatios), median: median(wallRatios), max: Math.max(...wallRatios) },
+    rows: [
+      row('jobwatch BlinkClient (undici)', results.ours),
+      row('@alicloud/pop-core ROAClient', results.official),
+    ],
+    cpuRatio: ratios((t) => t.cpuMs),
+    wallRatio: ratios((t) => t.wallMs),
   };
 }
+
+export const ROA_COLUMNS = [
+  'client',
+  'trials',
+  'calls',
+  'ok (mean)',
+  'wall ms (median)',
+  'CPU ms (median)',
+  'CPU µs / call',
+  'of which end GC µs / call',
+];

@@ -40,7 +40,7 @@ import { detectAndRoute } from './detect-route.js';
 import { benchConfig, concurrencyOf, type FleetSizes, fleetSpec, totalJobs } from './fleet.js';
 import { measure, startSandboxChild, table } from './measure.js';
 import { naivePoll } from './naive.js';
-import { roaComparison } from './roa-compare.js';
+import { ROA_COLUMNS, type roaComparison } from './roa-compare.js';
 import { scrubBench } from './scrub.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -343,26 +343,43 @@ out(
 );
 out(`\ntypical vendor message (~250 chars): ${sb.typicalPerSecond} scrubbed per second\n`);
 
-// 3a. jobwatch's Blink client vs the official @alicloud/pop-core ROA client, identical call list.
+// 3a. jobwatch's Blink client vs the official @alicloud/pop-core ROA client, identical call list. In a
+// fresh process with --expose-gc (bench/roa-point.ts), not here: this process's heap holds the garbage of
+// the cycles above, which V8 collected during whichever client's trial was running, and each trial now
+// pays for its own garbage with a forced collection at its end (see roa-compare.ts).
 const blinkIndex = config.targets.findIndex((t) => t.provider === 'alibaba-blink');
 if (!values['skip-roa'] && blinkIndex >= 0) {
   const blinkTarget = config.targets[blinkIndex]!;
   out(
-    `## 3a. Blink ROA client: jobwatch vs @alicloud/pop-core (identical call list, concurrency ${concurrencyOf(blinkTarget)}, ${roaTrials} trials of ${roaCalls} calls, order alternating)`,
+    `## 3a. Blink ROA client: jobwatch vs @alicloud/pop-core (identical call list, concurrency ${concurrencyOf(blinkTarget)}, ${roaTrials} trials of ${roaCalls} calls, order alternating, fresh process, each trial ends with a forced full GC)`,
   );
-  // The collector's snapshot is not kept by the pipeline: collect Blink once more for the job list.
-  const snapshot = await (PROVIDERS_BY_ID['alibaba-blink'] as Provider).collect(blinkTarget, {
-    now: Date.now,
-    secrets: deps.secrets,
-    logger: deps.logger,
-  });
-  const roa = await roaComparison(blinkTarget, snapshot, roaCalls, concurrencyOf(blinkTarget), roaTrials);
-  out(
-    table(
-      ['client', 'trials', 'calls', 'ok (mean)', 'wall ms (median)', 'CPU ms (median)', 'CPU µs / call'],
-      roa.rows,
-    ),
-  );
+  const roa = JSON.parse(
+    execFileSync(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./roa-point.ts', import.meta.url))],
+      {
+        env: {
+          ...process.env,
+          BENCH_ROA: JSON.stringify({
+            blinkJobs: sizes.blinkJobs,
+            blinkProjects: sizes.blinkProjects,
+            blinkRunningPercent: sizes.blinkRunningPercent,
+            unhealthyPercent: sizes.unhealthyPercent,
+            latencyMs,
+            calls: roaCalls,
+            trials: roaTrials,
+          }),
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 1 << 20,
+      },
+    )
+      .toString()
+      .trim()
+      .split('\n')
+      .at(-1) as string,
+  ) as Awaited<ReturnType<typeof roaComparison>>;
+  out(table(ROA_COLUMNS, roa.rows));
   out(
     `\nCPU per call, pop-core / jobwatch: min ${roa.cpuRatio.min.toFixed(2)}x, median ${roa.cpuRatio.median.toFixed(2)}x, max ${roa.cpuRatio.max.toFixed(2)}x; wall time ratio median ${roa.wallRatio.median.toFixed(2)}x (both wait on the same ${latencyMs} ms sandbox)\n`,
   );
