@@ -1,4 +1,4 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FleetSpec } from '../lib/sandbox/types.js';
 
@@ -21,6 +21,19 @@ export async function measure<T>(
   } finally {
     clearInterval(sampler);
   }
+}
+
+/**
+ * Runs a bench script (`./<name>.ts`) in a fresh node process with `env` added, and parses the JSON object
+ * it prints on its last line. `nodeFlags` go before tsx's loader (e.g. `--expose-gc`).
+ */
+export function runBenchProcess<T>(name: string, env: Record<string, string>, nodeFlags: string[] = []): T {
+  const output = execFileSync(
+    process.execPath,
+    [...nodeFlags, '--import', 'tsx', fileURLToPath(new URL(`./${name}.ts`, import.meta.url))],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(output.toString().trim().split('\n').at(-1) as string) as T;
 }
 
 export interface SandboxChild {

@@ -11,10 +11,8 @@
  * --blink-projects projects.
  */
 
-import { execFileSync } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createSecretResolver } from '../lib/config/secrets.js';
 import type { EventBus } from '../lib/events/bus.js';
@@ -38,7 +36,7 @@ import { coldStart } from './cold-start.js';
 import { ASSUMPTIONS, monthlyCost, UNIT_PRICES } from './cost.js';
 import { detectAndRoute } from './detect-route.js';
 import { benchConfig, concurrencyOf, type FleetSizes, fleetSpec, totalJobs } from './fleet.js';
-import { measure, startSandboxChild, table } from './measure.js';
+import { measure, runBenchProcess, startSandboxChild, table } from './measure.js';
 import { naivePoll } from './naive.js';
 import { ROA_COLUMNS, type roaComparison } from './roa-compare.js';
 import { scrubBench } from './scrub.js';
@@ -353,32 +351,21 @@ if (!values['skip-roa'] && blinkIndex >= 0) {
   out(
     `## 3a. Blink ROA client: jobwatch vs @alicloud/pop-core (identical call list, concurrency ${concurrencyOf(blinkTarget)}, ${roaTrials} trials of ${roaCalls} calls, order alternating, fresh process, each trial ends with a forced full GC)`,
   );
-  const roa = JSON.parse(
-    execFileSync(
-      process.execPath,
-      ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./roa-point.ts', import.meta.url))],
-      {
-        env: {
-          ...process.env,
-          BENCH_ROA: JSON.stringify({
-            blinkJobs: sizes.blinkJobs,
-            blinkProjects: sizes.blinkProjects,
-            blinkRunningPercent: sizes.blinkRunningPercent,
-            unhealthyPercent: sizes.unhealthyPercent,
-            latencyMs,
-            calls: roaCalls,
-            trials: roaTrials,
-          }),
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
-        maxBuffer: 1 << 20,
-      },
-    )
-      .toString()
-      .trim()
-      .split('\n')
-      .at(-1) as string,
-  ) as Awaited<ReturnType<typeof roaComparison>>;
+  const roa = runBenchProcess<Awaited<ReturnType<typeof roaComparison>>>(
+    'roa-point',
+    {
+      BENCH_ROA: JSON.stringify({
+        blinkJobs: sizes.blinkJobs,
+        blinkProjects: sizes.blinkProjects,
+        blinkRunningPercent: sizes.blinkRunningPercent,
+        unhealthyPercent: sizes.unhealthyPercent,
+        latencyMs,
+        calls: roaCalls,
+        trials: roaTrials,
+      }),
+    },
+    ['--expose-gc'],
+  );
   out(table(ROA_COLUMNS, roa.rows));
   out(
     `\nCPU per call, pop-core / jobwatch: min ${roa.cpuRatio.min.toFixed(2)}x, median ${roa.cpuRatio.median.toFixed(2)}x, max ${roa.cpuRatio.max.toFixed(2)}x; wall time ratio median ${roa.wallRatio.median.toFixed(2)}x (both wait on the same ${latencyMs} ms sandbox)\n`,
@@ -456,21 +443,7 @@ documentClient.destroy();
 
 // 4. Blink alone at 10,000 jobs (concurrency 16), and the scaling series, each in a fresh process.
 const runPoint = (point: Record<string, unknown>) =>
-  JSON.parse(
-    execFileSync(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('./cycle-point.ts', import.meta.url))],
-      {
-        env: { ...process.env, BENCH_POINT: JSON.stringify(point) },
-        stdio: ['ignore', 'pipe', 'inherit'],
-        maxBuffer: 1 << 20,
-      },
-    )
-      .toString()
-      .trim()
-      .split('\n')
-      .at(-1) as string,
-  ) as SeriesPoint & { errors: number };
+  runBenchProcess<SeriesPoint & { errors: number }>('cycle-point', { BENCH_POINT: JSON.stringify(point) });
 
 if (!quick) {
   out('## 4a. Blink alone: 10,000 jobs in one project, concurrency 16 (warm collection cycle)');
