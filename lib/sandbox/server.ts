@@ -113,6 +113,7 @@ class ProviderServer {
     for (const fault of faults) {
       if (fault.kind === 'latency') await sleep(fault.ms ?? 1000);
       if (fault.kind === 'timeout') {
+        this.sandbox.holding({ provider: this.provider, operation, path: request.path });
         await sleep(fault.ms ?? 30_000);
         this.sandbox.record(this.provider, operation, request, 0);
         req.socket.destroy();
@@ -181,6 +182,13 @@ class ProviderServer {
   }
 }
 
+/** A request a `timeout` fault holds (the vendor hangs): logged only when the sandbox lets go of it. */
+export interface HeldRequest {
+  provider: ProviderId;
+  operation: string;
+  path: string;
+}
+
 /** The vendor emulators on loopback: one origin per provider, like the real endpoints. */
 export class Sandbox {
   readonly clock: SimClock;
@@ -189,6 +197,7 @@ export class Sandbox {
   latencyMs: number;
   private readonly servers: ProviderServer[] = [];
   private readonly maxLogEntries: number;
+  private readonly holdListeners = new Set<(held: HeldRequest) => void>();
 
   constructor(private readonly options: SandboxOptions) {
     this.clock = options.clock ?? createSimClock({ speed: 1 });
@@ -255,6 +264,19 @@ export class Sandbox {
 
   resetLog(): void {
     this.requests.length = 0;
+  }
+
+  /**
+   * Calls `listener` each time a timeout fault starts holding a request, so a test can let a deadline fall
+   * while the route hangs (not on a wall-clock guess of when the route is reached). Returns the unsubscribe.
+   */
+  onHold(listener: (held: HeldRequest) => void): () => void {
+    this.holdListeners.add(listener);
+    return () => this.holdListeners.delete(listener);
+  }
+
+  holding(held: HeldRequest): void {
+    for (const listener of this.holdListeners) listener(held);
   }
 
   record(provider: ProviderId, operation: string, request: SandboxRequest, status: number): void {

@@ -23,13 +23,11 @@ import { huaweiMrsProvider } from '../../lib/providers/huawei-mrs/index.js';
 import { createMrsSandboxPlugin } from '../../lib/providers/huawei-mrs/sandbox.js';
 import type { Provider } from '../../lib/providers/types.js';
 import type { Fault, FleetSpec, SandboxPlugin } from '../../lib/sandbox/index.js';
-import { MINUTE, startProviderHarness } from '../providers/harness.js';
+import { MINUTE, startProviderHarness, whileHung } from '../providers/harness.js';
 
 /** Polls per run; the fault is on during FAULT_POLLS. Two clean polls after it let the outage resolve. */
 const POLLS = 5;
 const FAULT_POLLS = new Set([1, 2]);
-/** The poll's deadline while a route hangs (the runtime passes the invocation's deadline the same way). */
-const HANG_DEADLINE_MS = 2_500;
 
 interface ProviderCase {
   id: string;
@@ -98,7 +96,8 @@ const FAULTS: FaultCase[] = [
   { name: '429 without Retry-After', fault: { kind: 'status', status: 429 } },
   { name: '500', fault: { kind: 'status', status: 500 } },
   { name: '503', fault: { kind: 'status', status: 503 } },
-  { name: 'timeout', fault: { kind: 'timeout', ms: 8_000 }, hangs: true },
+  // Held far longer than the poll waits: the poll's deadline (hangDeadline) ends it, never the hold.
+  { name: 'timeout', fault: { kind: 'timeout', ms: 30_000 }, hangs: true },
   { name: 'reset', fault: { kind: 'reset' } },
   { name: 'garbage body', fault: { kind: 'malformed', body: '<html><body>502 Bad Gateway</body></html>' } },
   { name: 'schema drift', fault: { kind: 'drift', body: { unexpected: true } } },
@@ -158,10 +157,16 @@ async function runPolls(pc: ProviderCase, fault?: { operation: string; fc: Fault
       h.sandbox.faults.clear();
       if (faulty)
         h.sandbox.faults.inject({ provider: pc.provider.id, operation: fault.operation, ...fault.fc.fault });
-      if (faulty && fault.fc.hangs) h.ctx.signal = AbortSignal.timeout(HANG_DEADLINE_MS);
-      else delete h.ctx.signal;
       const before = h.sandbox.requests.length;
-      const { snapshot, events } = await h.poll();
+      // The poll's deadline while a route hangs (the runtime passes the invocation's deadline the same way).
+      const { snapshot, events } =
+        faulty && fault.fc.hangs
+          ? await whileHung(h.sandbox, fault.operation, (signal) => {
+              h.ctx.signal = signal;
+              return h.poll();
+            })
+          : await h.poll();
+      delete h.ctx.signal;
       // A hung request is logged only when the sandbox lets go of it: count the poll's timeout error instead.
       if (faulty)
         run.faultedCalls +=

@@ -120,6 +120,76 @@ export async function startProviderHarness(
   };
 }
 
+/**
+ * A poll's deadline for a route that hangs (a `timeout` fault): it falls once the poll waits on nothing
+ * but requests the sandbox holds for `operation`, as an invocation's deadline falls on an idle machine
+ * when the hang outlasts every other call. A wall-clock deadline from the poll's start raced the poll
+ * itself: on a loaded machine it passed before the collector reached a per-job route (the route was then
+ * never called) or before the other listings were read (extra errors).
+ *
+ * What the poll waits on is read from the signal itself: every vendor call and every retry wait listens
+ * on it while pending (lib/http/client.ts) and stops listening when settled. The check runs a turn of the
+ * event loop after the count drops, so a call that follows another (the next page) is already listening.
+ * Call `dispose()` after the poll (a poll that never called the route is not aborted).
+ */
+export function hangDeadline(sandbox: Sandbox, operation: string): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const signal = controller.signal;
+  let held = 0;
+  let listening = 0;
+  let check: NodeJS.Immediate | undefined;
+  const onlyHeldLeft = () => held > 0 && listening <= held && !signal.aborted;
+  const schedule = () => {
+    if (check || !onlyHeldLeft()) return;
+    // Two turns: whatever settled with the last call (its caller's next call included) runs first.
+    check = setImmediate(() => {
+      check = setImmediate(() => {
+        check = undefined;
+        if (onlyHeldLeft())
+          controller.abort(new DOMException('the poll deadline passed while a route hung', 'TimeoutError'));
+        else schedule();
+      });
+    });
+  };
+  const add = signal.addEventListener.bind(signal);
+  const remove = signal.removeEventListener.bind(signal);
+  signal.addEventListener = ((...args: Parameters<AbortSignal['addEventListener']>) => {
+    if (args[0] === 'abort') listening++;
+    add(...args);
+  }) as AbortSignal['addEventListener'];
+  signal.removeEventListener = ((...args: Parameters<AbortSignal['removeEventListener']>) => {
+    if (args[0] === 'abort') listening--;
+    remove(...args);
+    schedule();
+  }) as AbortSignal['removeEventListener'];
+  const stopListening = sandbox.onHold((request) => {
+    if (request.operation !== operation) return;
+    held++;
+    schedule();
+  });
+  return {
+    signal,
+    dispose: () => {
+      stopListening();
+      if (check) clearImmediate(check);
+    },
+  };
+}
+
+/** Runs `work` (a collect or a poll) with a hangDeadline for `operation` as its signal. */
+export async function whileHung<T>(
+  sandbox: Sandbox,
+  operation: string,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const deadline = hangDeadline(sandbox, operation);
+  try {
+    return await work(deadline.signal);
+  } finally {
+    deadline.dispose();
+  }
+}
+
 /** `type name status` per event, for readable assertions. */
 export function summarize(events: JobwatchEvent[]): string[] {
   return events.map((e) => `${e.data.type} ${e.data.resource.name} ${e.data.status}`);

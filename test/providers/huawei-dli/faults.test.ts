@@ -4,7 +4,7 @@ import { detect, type ResourceState } from '../../../lib/detect/index.js';
 import { buildEvent, type JobwatchEvent } from '../../../lib/events/index.js';
 import { huaweiDliProvider } from '../../../lib/providers/huawei-dli/index.js';
 import { sandboxContext } from '../../support/sandbox-context.js';
-import { retriesSpent } from '../harness.js';
+import { retriesSpent, whileHung } from '../harness.js';
 import { summarize, useDliHarnessPerTest } from './helpers.js';
 
 const h = useDliHarnessPerTest();
@@ -66,9 +66,10 @@ describe('DLI collector under vendor faults', () => {
   });
 
   it('a request that hangs ends as a timeout at the poll deadline', async () => {
-    h.sandbox.faults.inject({ provider: 'huawei-dli', operation: 'ListQueues', kind: 'timeout', ms: 3_000 });
-    const ctx = { ...h.ctx, signal: AbortSignal.timeout(800) };
-    const snapshot = await huaweiDliProvider.collect(h.target, ctx);
+    h.sandbox.faults.inject({ provider: 'huawei-dli', operation: 'ListQueues', kind: 'timeout', ms: 30_000 });
+    const snapshot = await whileHung(h.sandbox, 'ListQueues', (signal) =>
+      huaweiDliProvider.collect(h.target, { ...h.ctx, signal }),
+    );
     expect(snapshot.errors).toEqual([expect.objectContaining({ kind: 'timeout', operation: 'ListQueues' })]);
     expect(snapshot.jobs.length).toBeGreaterThan(200);
   });

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closeHuaweiClients } from '../../../lib/providers/huawei/index.js';
 import { huaweiMrsProvider } from '../../../lib/providers/huawei-mrs/index.js';
 import { SANDBOX_CREDENTIALS } from '../../../lib/sandbox/index.js';
+import { whileHung } from '../harness.js';
 import { type MrsHarness, startMrsHarness, summarize } from './helpers.js';
 
 afterAll(() => closeHuaweiClients());
@@ -102,11 +103,10 @@ describe('MRS API failures become snapshot errors and source.unreachable', () =>
   });
 
   it('a timeout (the deadline signal fires) is a timeout error', async () => {
-    h.sandbox.faults.inject({ operation: 'ListClusters', kind: 'timeout', ms: 3_000, times: 1 });
-    const snapshot = await huaweiMrsProvider.collect(h.target, {
-      ...h.ctx,
-      signal: AbortSignal.timeout(300),
-    });
+    h.sandbox.faults.inject({ operation: 'ListClusters', kind: 'timeout', ms: 30_000, times: 1 });
+    const snapshot = await whileHung(h.sandbox, 'ListClusters', (signal) =>
+      huaweiMrsProvider.collect(h.target, { ...h.ctx, signal }),
+    );
     expect(snapshot.errors[0]).toMatchObject({ kind: 'timeout', operation: 'ListClusters' });
   });
 });
