@@ -4,7 +4,7 @@
  * only means "accepted": every action then polls the job or queue until the expected state or the timeout.
  */
 import type { z } from 'zod';
-import { sleep } from '../../async/sleep.js';
+import { sleep as defaultSleep, type Sleep } from '../../async/sleep.js';
 import { HttpCallError } from '../../http/errors.js';
 import type { JobState } from '../../model/snapshot.js';
 import {
@@ -53,6 +53,7 @@ class Verifier {
   constructor(
     private readonly ctx: ProviderContext,
     private readonly request: ActionRequest,
+    private readonly sleep: Sleep,
   ) {
     this.startedMs = ctx.now();
   }
@@ -71,7 +72,7 @@ class Verifier {
       read,
       decide,
       now: this.ctx.now,
-      sleep,
+      sleep: this.sleep,
       signal: this.ctx.signal,
       startedMs: this.startedMs,
       verifyTimeoutMs: this.request.verifyTimeoutMs,
@@ -417,38 +418,55 @@ async function readDliState(
   };
 }
 
-export const dliActions: ProviderActions<DliTarget> = {
-  supports,
-  readState: readDliState,
-  async perform(target: DliTarget, request: ActionRequest, ctx: ProviderContext): Promise<Outcome> {
-    const { action, resource } = request;
-    if (!supports(resource).includes(action)) {
-      return unsupportedOutcome({
-        action,
-        message: `${action} is not supported on DLI ${resource.kind}${resource.jobKind ? ` (${resource.jobKind})` : ''}; supported: ${supports(resource).join(', ') || 'none'}`,
-        durationMs: 0,
-      });
-    }
-    if (
-      resource.kind !== 'queue' &&
-      resource.jobKind !== 'flink-stream' &&
-      !noParams.safeParse(request.params).success
-    ) {
-      return rejectedOutcome({
-        action,
-        message: 'cancel takes no params',
-        durationMs: 0,
-      });
-    }
-    const verifier = new Verifier(ctx, request);
-    let api: DliApi;
-    try {
-      api = await createDliApi(target, ctx);
-    } catch (error) {
-      return rejected(action, error, verifier.elapsedMs());
-    }
-    if (resource.kind === 'queue') return performQueueRestart(api, request, verifier);
-    if (resource.jobKind === 'flink-stream') return performFlink(api, request, verifier);
-    return performCancel(api, request, verifier);
-  },
-};
+export interface DliActionsOptions {
+  /** Injected in tests to advance a simulated clock; must reject when the signal aborts. */
+  sleep?: Sleep;
+}
+
+export function createDliActions(options: DliActionsOptions = {}): ProviderActions<DliTarget> {
+  const sleep = options.sleep ?? defaultSleep;
+  return {
+    supports,
+    readState: readDliState,
+    perform: (target, request, ctx) => perform(target, request, ctx, sleep),
+  };
+}
+
+export const dliActions: ProviderActions<DliTarget> = createDliActions();
+
+async function perform(
+  target: DliTarget,
+  request: ActionRequest,
+  ctx: ProviderContext,
+  sleep: Sleep,
+): Promise<Outcome> {
+  const { action, resource } = request;
+  if (!supports(resource).includes(action)) {
+    return unsupportedOutcome({
+      action,
+      message: `${action} is not supported on DLI ${resource.kind}${resource.jobKind ? ` (${resource.jobKind})` : ''}; supported: ${supports(resource).join(', ') || 'none'}`,
+      durationMs: 0,
+    });
+  }
+  if (
+    resource.kind !== 'queue' &&
+    resource.jobKind !== 'flink-stream' &&
+    !noParams.safeParse(request.params).success
+  ) {
+    return rejectedOutcome({
+      action,
+      message: 'cancel takes no params',
+      durationMs: 0,
+    });
+  }
+  const verifier = new Verifier(ctx, request, sleep);
+  let api: DliApi;
+  try {
+    api = await createDliApi(target, ctx);
+  } catch (error) {
+    return rejected(action, error, verifier.elapsedMs());
+  }
+  if (resource.kind === 'queue') return performQueueRestart(api, request, verifier);
+  if (resource.jobKind === 'flink-stream') return performFlink(api, request, verifier);
+  return performCancel(api, request, verifier);
+}
