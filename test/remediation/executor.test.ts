@@ -424,21 +424,41 @@ describe('verify, retry and escalate', () => {
   });
 });
 
-describe('act once', () => {
-  it('two concurrent invocations for one finding produce one action', async () => {
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const { deps, sink, calls } = await prepare({ policies: [restartPolicy()] }, async () => {
+/**
+ * A provider action that says when it started and then waits for release(): a test acts while another
+ * remediation is in the middle of its action, whatever the machine's speed (no fixed sleep).
+ */
+function gatedAction() {
+  let started: () => void = () => {};
+  let release: () => void = () => {};
+  const acting = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return {
+    acting,
+    release: () => release(),
+    perform: async () => {
+      started();
       await gate;
       return verified();
-    });
+    },
+  };
+}
+
+describe('act once', () => {
+  it('two concurrent invocations for one finding produce one action', async () => {
+    const action = gatedAction();
+    const { deps, sink, calls } = await prepare({ policies: [restartPolicy()] }, action.perform);
     const a = createRemediator({ ...deps, invocationId: 'inv-a' });
     const b = createRemediator({ ...deps, invocationId: 'inv-b' });
     const pending = [a.handle([finding()]), b.handle([finding()])];
-    await new Promise((r) => setTimeout(r, 300));
-    release();
+    // One invocation is acting (held at the gate); the other decides while it is: the first to finish.
+    await action.acting;
+    await Promise.race(pending);
+    action.release();
     const reports = await Promise.all(pending);
     expect(calls).toHaveLength(1);
     expect(reports.map((r) => r.decisions[0]?.decision).sort()).toEqual(['duplicate', 'performed']);
@@ -460,10 +480,7 @@ describe('act once', () => {
   });
 
   it('a different finding on a job being acted on is skipped as locked', async () => {
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const action = gatedAction();
     const { deps, sink, calls } = await prepare(
       {
         policies: [
@@ -471,17 +488,15 @@ describe('act once', () => {
           restartPolicy({ name: 'restart-stalled', match: { types: ['checkpoint.stalled'] } }),
         ],
       },
-      async () => {
-        await gate;
-        return verified();
-      },
+      action.perform,
     );
     const a = createRemediator({ ...deps, invocationId: 'inv-a' }).handle([finding()]);
-    await new Promise((r) => setTimeout(r, 300));
+    // The first remediation holds the job from its claim to its end: it is acting now.
+    await action.acting;
     const b = await createRemediator({ ...deps, invocationId: 'inv-b' }).handle([
       finding({ type: 'checkpoint.stalled', values: { state: 'RUNNING' } }),
     ]);
-    release();
+    action.release();
     await a;
     expect(calls).toHaveLength(1);
     expect(b.decisions[0]).toMatchObject({ decision: 'skipped', reasonCode: 'locked' });
