@@ -68,8 +68,14 @@ export function benchConfig(
 export const concurrencyOf = (target: TargetConfig) =>
   (target.options as { concurrency?: number }).concurrency ?? 8;
 
-/** One collection of every target, concurrently (no state, detection or publishing). */
-export function collector(config: Config) {
+/**
+ * Sandbox time between the cold and the warm poll of every measurement: a poll every minute, as
+ * serverless.yml schedules each target (`rate(1 minute)`). See docs/performance.md ("The warm poll").
+ */
+export const POLL_PERIOD_MS = 60_000;
+
+/** One collection of every target, concurrently (no state, detection or publishing), at `now`. */
+export function collector(config: Config, now: () => number = Date.now) {
   const secrets = createSecretResolver();
   const signal = new AbortController().signal;
   setMaxListeners(0, signal);
@@ -77,7 +83,7 @@ export function collector(config: Config) {
     Promise.all(
       config.targets.map((target) =>
         (PROVIDERS_BY_ID[target.provider] as Provider).collect(target, {
-          now: Date.now,
+          now,
           secrets,
           logger: silentLogger,
           signal,

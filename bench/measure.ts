@@ -45,6 +45,13 @@ export interface SandboxChild {
   /** CPU the sandbox process spent since the last reset: when it nears wall time, the sandbox is the bottleneck. */
   cpuMs(): Promise<number>;
   reset(): Promise<void>;
+  /**
+   * The sandbox's time, which jobwatch's polls must use: the wall clock plus what `advanceClock` added
+   * (the child's simulated clock runs at wall speed from the same machine clock, so both agree).
+   */
+  now(): number;
+  /** Moves the sandbox's clock (and `now`) forward, as if that much time passed between two polls. */
+  advanceClock(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -65,7 +72,12 @@ export function startSandboxChild(
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let nextId = 0;
-  const ask = <T>(type: string, pick: (m: Record<string, unknown>) => T) =>
+  let advancedMs = 0;
+  const ask = <T>(
+    type: string,
+    pick: (m: Record<string, unknown>) => T,
+    extra: Record<string, unknown> = {},
+  ) =>
     new Promise<T>((resolve) => {
       const id = ++nextId;
       const onMessage = (m: Record<string, unknown>) => {
@@ -75,7 +87,7 @@ export function startSandboxChild(
         }
       };
       child.on('message', onMessage);
-      child.send({ type, id });
+      child.send({ ...extra, type, id });
     });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -97,6 +109,11 @@ export function startSandboxChild(
           counts: () => ask('counts', (msg) => msg.counts as Record<string, Record<string, number>>),
           cpuMs: () => ask('counts', (msg) => msg.cpuMs as number),
           reset: () => ask('reset', () => undefined),
+          now: () => Date.now() + advancedMs,
+          advanceClock: async (ms) => {
+            await ask('advance', () => undefined, { ms });
+            advancedMs += ms;
+          },
           stop: () =>
             new Promise<void>((done) => {
               child.once('exit', () => done());

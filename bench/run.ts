@@ -35,7 +35,14 @@ import { type SeriesPoint, seriesSvg } from './chart.js';
 import { coldStart } from './cold-start.js';
 import { ASSUMPTIONS, monthlyCost, UNIT_PRICES } from './cost.js';
 import { detectAndRoute } from './detect-route.js';
-import { benchConfig, concurrencyOf, type FleetSizes, fleetSpec, totalJobs } from './fleet.js';
+import {
+  benchConfig,
+  concurrencyOf,
+  type FleetSizes,
+  fleetSpec,
+  POLL_PERIOD_MS,
+  totalJobs,
+} from './fleet.js';
 import { measure, runBenchProcess, startSandboxChild, table } from './measure.js';
 import { naivePoll } from './naive.js';
 import { ROA_COLUMNS, type roaComparison } from './roa-compare.js';
@@ -127,7 +134,11 @@ const countWrite = (pk: string, bytes: number) => {
 };
 const units = (bytes: number, per: number) => Math.max(1, Math.ceil(bytes / per));
 const sizeOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
-const baseStore = createDynamoStore({ tableName: 'jobwatch-bench', client: documentClient, now: Date.now });
+const baseStore = createDynamoStore({
+  tableName: 'jobwatch-bench',
+  client: documentClient,
+  now: sandbox.now,
+});
 /** Counts writes and DynamoDB capacity units (1 KB per write unit, 4 KB per strongly consistent read unit). */
 const store: Store = Object.create(baseStore);
 store.put = <T>(item: PutInput<T>, condition?: WriteCondition) => {
@@ -172,7 +183,7 @@ const deps = {
   bus,
   secrets: createSecretResolver(),
   logger,
-  now: Date.now,
+  now: sandbox.now,
   signal,
 };
 const wholeCycle = () => pollAll(config.targets, deps);
@@ -185,6 +196,8 @@ const cold = await measure(wholeCycle).then(({ result, ...figures }) => ({
   events: result.reduce((n, r) => n + r.events.length, 0),
 }));
 const coldCounts = await sandbox.counts();
+// The warm poll comes a poll period of sandbox time after the cold one (as in the scaling series).
+await sandbox.advanceClock(POLL_PERIOD_MS);
 await sandbox.reset();
 Object.assign(io, { writes: 0, writeUnits: 0, readUnits: 0, events: 0, logBytes: 0 });
 writesByPk.clear();
@@ -384,7 +397,7 @@ if (!values['skip-naive']) {
   const snapshots = await Promise.all(
     config.targets.map((t) =>
       (PROVIDERS_BY_ID[t.provider] as Provider).collect(t, {
-        now: Date.now,
+        now: deps.now,
         secrets: deps.secrets,
         logger: deps.logger,
       }),
@@ -443,7 +456,21 @@ documentClient.destroy();
 
 // 4. Blink alone at 10,000 jobs (concurrency 16), and the scaling series, each in a fresh process.
 const runPoint = (point: Record<string, unknown>) =>
-  runBenchProcess<SeriesPoint & { errors: number }>('cycle-point', { BENCH_POINT: JSON.stringify(point) });
+  runBenchProcess<SeriesPoint & { errors: number; counts: Record<string, Record<string, number>> }>(
+    'cycle-point',
+    { BENCH_POINT: JSON.stringify(point) },
+  );
+
+/** A point's warm calls by target and operation, one line (what a per-point total hides). */
+const callsByOperation = (counts: Record<string, Record<string, number>>) =>
+  Object.entries(counts)
+    .map(
+      ([provider, ops]) =>
+        `${provider} ${Object.entries(ops)
+          .map(([op, n]) => `${op} ${n}`)
+          .join(', ')}`,
+    )
+    .join('; ');
 
 if (!quick) {
   out('## 4a. Blink alone: 10,000 jobs in one project, concurrency 16 (warm collection cycle)');
@@ -479,7 +506,7 @@ if (!values['skip-series']) {
   out(
     `## 4b. Scaling series: the default fleet mix scaled, warm collection cycle (no store), each point in a fresh process`,
   );
-  const series: SeriesPoint[] = [];
+  const series: ReturnType<typeof runPoint>[] = [];
   for (const s of scales) series.push(runPoint({ sizes: sizesAt(s), latencyMs }));
   out(
     table(
@@ -507,6 +534,10 @@ if (!values['skip-series']) {
       ]),
     ),
   );
+  out(
+    `\nWarm calls by operation (the warm cycle runs ${POLL_PERIOD_MS / 1000} s of sandbox time after the cold one):`,
+  );
+  for (const p of series) out(`- ${p.jobs} jobs: ${callsByOperation(p.counts)}`);
   if (values.chart) {
     writeFileSync(
       values.chart,

@@ -1,6 +1,7 @@
 /**
  * The sandbox fleet in its own process, so the benchmark's CPU and memory figures are jobwatch's alone.
- * Talks to the parent over IPC: sends { ready, endpoints, targets }, answers { counts } and { reset }.
+ * Talks to the parent over IPC: sends { ready, endpoints, targets }, answers { counts }, { reset } and
+ * { advance } (moves the simulated clock forward).
  */
 import { ALL_EMULATORS } from '../lib/providers/emulators.js';
 import { createSimClock } from '../lib/sandbox/clock.js';
@@ -11,12 +12,14 @@ import { startLocalDynamo } from '../lib/state/local.js';
 const fleet = JSON.parse(process.env.BENCH_FLEET ?? '{}') as FleetSpec;
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 50);
 
+// Wall speed, moved forward by the parent between polls (`advance`): see SandboxChild.advanceClock.
+const clock = createSimClock({ speed: 1 });
 const sandbox = await startSandbox({
   plugins: ALL_EMULATORS,
   scenario: 'fleet',
   fleet,
   latencyMs,
-  clock: createSimClock({ speed: 1 }),
+  clock,
   maxLogEntries: 2_000_000,
 });
 
@@ -26,7 +29,7 @@ const dynamo = process.env.BENCH_STORE === '1' ? await startLocalDynamo() : unde
 
 let cpuAtReset = process.cpuUsage();
 
-process.on('message', (message: { type: string; id: number }) => {
+process.on('message', (message: { type: string; id: number; ms?: number }) => {
   if (message.type === 'counts') {
     const byProvider: Record<string, Record<string, number>> = {};
     for (const entry of sandbox.requests) {
@@ -45,6 +48,9 @@ process.on('message', (message: { type: string; id: number }) => {
     sandbox.resetLog();
     cpuAtReset = process.cpuUsage();
     process.send?.({ type: 'reset', id: message.id });
+  } else if (message.type === 'advance') {
+    clock.advance(message.ms ?? 0);
+    process.send?.({ type: 'advance', id: message.id });
   } else if (message.type === 'stop') {
     void Promise.all([sandbox.stop(), dynamo?.stop()]).then(() => process.exit(0));
   }

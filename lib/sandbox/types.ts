@@ -50,6 +50,17 @@ export interface FleetSpec {
   [size: string]: number;
 }
 
+/**
+ * Where the `i`-th job of a fleet is in its checkpoint schedule, in [0, intervalMs): spread evenly (golden
+ * ratio steps) and fixed by the job, not by when a poll first reads it. A real fleet's jobs started at
+ * unrelated times, so a poll finds their next checkpoints due at every phase; a fleet whose schedules all
+ * begin at its first read would have every checkpoint fall due at once, a poll an interval later reading
+ * all of them and one a second earlier none (issue 17, the 50k series point).
+ */
+export function fleetPhaseMs(i: number, intervalMs: number): number {
+  return Math.floor(((i * 0.6180339887498949) % 1) * intervalMs);
+}
+
 export interface SandboxPluginOptions {
   scenario: ScenarioName;
   clock: SimClock;

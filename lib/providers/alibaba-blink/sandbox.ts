@@ -9,11 +9,12 @@
 import { createHash } from 'node:crypto';
 import type { SimClock } from '../../sandbox/clock.js';
 import { header, queryPairs } from '../../sandbox/request.js';
-import type {
-  SandboxPluginOptions,
-  SandboxRequest,
-  SandboxResponse,
-  SandboxRoute,
+import {
+  fleetPhaseMs,
+  type SandboxPluginOptions,
+  type SandboxRequest,
+  type SandboxResponse,
+  type SandboxRoute,
 } from '../../sandbox/types.js';
 import { type AlibabaEmulatorParts, alibabaGateway, alibabaSandboxPlugin } from '../alibaba/sandbox.js';
 import {
@@ -64,6 +65,11 @@ interface SimJob {
   instance?: SimInstance;
   archived: SimInstance[];
   pending?: Pending;
+  /**
+   * How long before the first read the first instance's checkpoint schedule began, past the hour it has
+   * been running (fleet: spread over the interval, so checkpoints fall due at every phase of a poll).
+   */
+  phaseMs?: number;
 }
 
 interface World {
@@ -257,7 +263,10 @@ function buildWorld(options: SandboxPluginOptions): World {
         else if (pick === 2) profile = { kind: 'checkpoint-fails', fromMs: t0, untilMs: t0 + 60 * minute };
         else profile = { kind: 'delay-climbs', fromMs: t0, untilMs: t0 + 60 * minute, perMinuteMs: 120_000 };
       }
-      addJob(world, stream(project, name, profile));
+      addJob(world, {
+        ...stream(project, name, profile),
+        phaseMs: fleetPhaseMs(i, world.checkpointIntervalMs),
+      });
     }
     world.targetOptions = { pageSize: 100, metrics: ['delay'], concurrency: 16, runSummaryBatchSize: 50 };
     world.targetRules = delayRule;
@@ -290,7 +299,7 @@ function refresh(world: World, job: SimJob, nowMs: number, stateRead: boolean): 
         newInstance(world, job, { startedMs: profile.startMs, actual: 'RUNNING', scripted: true });
     } else {
       const instance = newInstance(world, job, {
-        startedMs: nowMs - 3_600_000,
+        startedMs: nowMs - 3_600_000 - (job.phaseMs ?? 0),
         actual: 'RUNNING',
         scripted: true,
       });

@@ -10,11 +10,12 @@
 import { createHash } from 'node:crypto';
 import type { SimClock } from '../../sandbox/clock.js';
 import { header, queryPairs } from '../../sandbox/request.js';
-import type {
-  SandboxPluginOptions,
-  SandboxRequest,
-  SandboxResponse,
-  SandboxRoute,
+import {
+  fleetPhaseMs,
+  type SandboxPluginOptions,
+  type SandboxRequest,
+  type SandboxResponse,
+  type SandboxRoute,
 } from '../../sandbox/types.js';
 import { type AlibabaEmulatorParts, alibabaGateway, alibabaSandboxPlugin } from '../alibaba/sandbox.js';
 import {
@@ -60,6 +61,8 @@ interface SimDeployment {
   mode: 'STREAMING' | 'BATCH';
   profile: Profile;
   jobs: SimJob[];
+  /** As Blink's (fleet: the first job's checkpoint schedule spread over the interval). */
+  phaseMs?: number;
 }
 
 interface World {
@@ -82,6 +85,7 @@ function add(
   name: string,
   profile: Profile,
   mode: SimDeployment['mode'] = 'STREAMING',
+  phaseMs?: number,
 ) {
   const d: SimDeployment = {
     namespace,
@@ -90,6 +94,7 @@ function add(
     mode,
     profile,
     jobs: [],
+    ...(phaseMs === undefined ? {} : { phaseMs }),
   };
   world.deployments.push(d);
   world.byId.set(d.deploymentId, d);
@@ -169,7 +174,7 @@ function buildWorld(options: SandboxPluginOptions): World {
           message: 'java.io.IOException: sink unavailable',
         };
       else if (unhealthy) profile = { kind: 'checkpoint-fails', fromMs: t0, untilMs: t0 + 3_600_000 };
-      add(world, 'fleet', name, profile);
+      add(world, 'fleet', name, profile, 'STREAMING', fleetPhaseMs(i, world.checkpointIntervalMs));
     }
     world.namespaces = ['fleet'];
     world.targetOptions = { pageSize: 100, concurrency: 16 };
@@ -201,7 +206,7 @@ function newJob(
 function refresh(world: World, d: SimDeployment, nowMs: number, jobRead?: SimJob): SimJob | undefined {
   const p = d.profile;
   if (d.jobs.length === 0 && p.kind !== 'never-started') {
-    const start = p.kind === 'batch' ? p.startMs : nowMs - 3_600_000;
+    const start = p.kind === 'batch' ? p.startMs : nowMs - 3_600_000 - (d.phaseMs ?? 0);
     if (nowMs >= start) newJob(world, d, start, 'RUNNING', true);
   }
   for (const job of d.jobs) {
