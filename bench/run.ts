@@ -300,7 +300,7 @@ out(
     .map(([pk, n]) => `${pk} ${n}`)
     .join(
       ', ',
-    )}. The sandbox clock runs in real time, so what changed at the vendor between the two polls (new failed checkpoints, jobs finishing) is written too.\n`,
+    )}. The warm poll comes ${POLL_PERIOD_MS / 1000} s of sandbox time after the cold one (a poll every minute), so what changed at the vendor in between (new failed checkpoints, jobs finishing) is written too.\n`,
 );
 Object.assign(summary, {
   callsPerCycle,
