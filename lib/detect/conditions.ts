@@ -9,6 +9,7 @@ import type { EventType, Severity } from '../model/catalog.js';
 import type { EventDiagnosis, EventInput, ResourceRef } from '../model/event-input.js';
 import type { EventPayload } from '../model/payloads.js';
 import type { ProviderId } from '../model/snapshot.js';
+import { flat } from '../text/flat.js';
 import { assignOwn } from '../text/record.js';
 import { type ConditionState, conditionKey } from './state.js';
 
@@ -201,10 +202,11 @@ function firingEvent(
     resource: context.ref,
     severity: finding.severity,
     status: 'firing',
-    title: finding.title,
-    summary: finding.summary,
+    // Kept until the event is sent (the title in the condition's state too): flat, not as ropes.
+    title: flat(finding.title),
+    summary: flat(finding.summary),
     labels: context.labels,
-    links: explained ? links(context).concat(explained.links) : links(context),
+    links: links(context, explained?.links),
     values: finiteValues(values as EventPayload<EventType>),
     startsAtMs: condition.startsAtMs,
     atMs: atMs ?? observedAtMs,
@@ -238,8 +240,8 @@ function resolvedEvent(
     resource: context.ref,
     severity: condition.severity ?? 'info',
     status: 'resolved',
-    title,
-    summary: `${condition.title ?? condition.type} has cleared${reason ? ` (${reason})` : ''}.`,
+    title: flat(title),
+    summary: flat(`${condition.title ?? condition.type} has cleared${reason ? ` (${reason})` : ''}.`),
     labels: context.labels,
     links: links(context),
     values: finiteValues(values as EventPayload<EventType>),
@@ -283,6 +285,14 @@ function finiteValues<V extends object>(values: V): V {
   return values;
 }
 
-function links(context: EventContext): { title: string; url: string }[] {
-  return context.consoleUrl ? [{ title: 'console', url: context.consoleUrl }] : [];
+/** The console link, then the finding's own (a runbook); one shared empty list for an event with none. */
+function links(context: EventContext, more?: EventLink[]): EventLink[] {
+  const extra = more !== undefined && more.length > 0;
+  if (!context.consoleUrl) return extra ? more : NO_LINKS;
+  const consoleLink = { title: 'console', url: context.consoleUrl };
+  return extra ? [consoleLink].concat(more) : [consoleLink];
 }
+
+type EventLink = { title: string; url: string };
+/** Events are never changed once made: the many without a link share this (frozen) list. */
+const NO_LINKS: EventLink[] = Object.freeze([]) as unknown as EventLink[];

@@ -29,6 +29,38 @@ export function jobRef(job: JobSnapshot): ResourceRef {
   return ref;
 }
 
+/**
+ * `previous` when it is the reference `jobRef(job)` would make (the same members, as `sameRefOr` compares
+ * them), else that new reference: a job's reference is compared where it comes from, not built every poll.
+ */
+export function jobRefOr(previous: ResourceRef | undefined, job: JobSnapshot): ResourceRef {
+  const scope = previous?.scope;
+  if (
+    previous === undefined ||
+    previous.key !== job.key ||
+    previous.kind !== 'job' ||
+    previous.name !== job.name ||
+    previous.vendorId !== job.vendorId ||
+    previous.instanceId !== job.instanceId ||
+    previous.jobKind !== job.kind ||
+    typeof scope !== 'object' ||
+    scope === null ||
+    scope.kind !== job.scope.kind ||
+    scope.id !== job.scope.id ||
+    scope.name !== (job.scope.name ? job.scope.name : undefined) ||
+    memberCount(previous) !== (job.instanceId === undefined ? 6 : 7) ||
+    memberCount(scope) !== (job.scope.name ? 3 : 2)
+  )
+    return jobRef(job);
+  return previous;
+}
+
+function memberCount(value: object): number {
+  let n = 0;
+  for (const key in value) if (Object.hasOwn(value, key)) n++;
+  return n;
+}
+
 export function containerRef(container: ContainerSnapshot): ResourceRef {
   return {
     key: container.key,

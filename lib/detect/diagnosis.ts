@@ -8,6 +8,7 @@
 import { type Classification, classifyError, type DiagnosisCategory } from '../diagnose/index.js';
 import type { EventDiagnosis, EvidenceItem } from '../model/event-input.js';
 import type { JobSnapshot } from '../model/snapshot.js';
+import { flat } from '../text/flat.js';
 import { formatDuration } from '../text/units.js';
 import type { Finding } from './conditions.js';
 import type { Rules } from './config.js';
@@ -27,6 +28,8 @@ export interface EventLink {
   url: string;
 }
 
+const NO_LINKS: EventLink[] = Object.freeze([]) as unknown as EventLink[];
+
 export interface DiagnosisInput {
   finding: Finding;
   job: JobSnapshot;
@@ -40,7 +43,7 @@ export interface DiagnosisInput {
 export function explainFinding(input: DiagnosisInput): { diagnosis: EventDiagnosis; links: EventLink[] } {
   const diagnosis = diagnoseFinding(input);
   const runbook = input.rules.runbooks?.[diagnosis.category] ?? input.rules.runbooks?.default;
-  return { diagnosis, links: runbook ? [{ title: 'runbook', url: runbook }] : [] };
+  return { diagnosis, links: runbook ? [{ title: 'runbook', url: runbook }] : NO_LINKS };
 }
 
 export function diagnoseFinding(input: DiagnosisInput): EventDiagnosis {
@@ -57,7 +60,11 @@ export function diagnoseFinding(input: DiagnosisInput): EventDiagnosis {
     const alike = loop.same >= loop.count ? 'all' : `${loop.same} of ${loop.count} like the first`;
     summary = `${n} failovers in ${windowText}, ${alike}: ${verdict.summary}`;
   }
-  const diagnosis = { category: verdict.category, summary, hint: verdict.hint } as EventDiagnosis;
+  const diagnosis = {
+    category: verdict.category,
+    summary: flat(summary),
+    hint: verdict.hint,
+  } as EventDiagnosis;
   if (verdict.rootCause) diagnosis.rootCause = verdict.rootCause;
   diagnosis.evidence = evidenceOf(input);
   return diagnosis;
@@ -119,7 +126,9 @@ const FALLBACKS: Partial<Record<Finding['type'], Fallback>> = {
 
 function evidenceOf(input: DiagnosisInput): EvidenceItem[] {
   const { finding, job, track, sinceMs, nowMs } = input;
-  const items: EvidenceItem[] = [];
+  // Gathered in one array reused from event to event; the event keeps an exact-size copy.
+  const items = scratchItems;
+  items.length = 0;
 
   addEvidence(
     items,
@@ -172,9 +181,12 @@ function evidenceOf(input: DiagnosisInput): EvidenceItem[] {
     const max = job.autoRestart.maxAttempts === undefined ? '' : ` (max ${job.autoRestart.maxAttempts})`;
     addEvidence(items, 'vendor auto-restart', `${job.autoRestart.enabled ? 'on' : 'off'}${max}`);
   }
-  if (items.length > MAX_EVIDENCE_ITEMS) items.length = MAX_EVIDENCE_ITEMS;
-  return items;
+  const kept = items.slice(0, MAX_EVIDENCE_ITEMS);
+  items.length = 0;
+  return kept;
 }
+
+const scratchItems: EvidenceItem[] = [];
 
 /** One evidence item: single-spaced, trimmed, capped at MAX_EVIDENCE_VALUE_CHARS. */
 function addEvidence(items: EvidenceItem[], label: string, value: string, atMs?: number): void {

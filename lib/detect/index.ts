@@ -87,13 +87,20 @@ export function detect(input: DetectInput): DetectOutput {
     return isResourceState(state) ? state : undefined;
   };
 
-  // `next` holds every resource seen so far: a key listed twice is evaluated once.
+  // `next` holds every resource seen so far: a key listed twice is evaluated once. One lookup of the stored
+  // state per job (not one to evaluate and one to compare).
   for (const job of snapshot.jobs) {
     if (next.has(job.key)) continue;
     const rules = rulesFor(job.name);
-    const result = evaluateJob(job, prior(job.key), rules, context);
+    const before = previous.get(job.key);
+    const result = evaluateJob(job, isResourceState(before) ? before : undefined, rules, context);
     for (const draft of result.drafts) drafts.push(draft);
-    keep(job.key, result.state);
+    next.set(job.key, result.state);
+    if (before === undefined) changed.push(job.key);
+    else {
+      kept++;
+      if (!sameJson(before, result.state)) changed.push(job.key);
+    }
   }
   for (const container of snapshot.containers) {
     if (next.has(container.key)) continue;

@@ -18,7 +18,7 @@ import {
   eventLabels,
   iso,
   jobBaseValues,
-  jobRef,
+  jobRefOr,
   unhealthyContainerOf,
 } from './describe.js';
 import { explainFinding, loopText, MAX_PREVIOUS_STATES } from './diagnosis.js';
@@ -34,7 +34,6 @@ import {
   type ResourceState,
   STATE_VERSION,
   sameLabelsOr,
-  sameRefOr,
 } from './state.js';
 
 /** Kinds that are expected to finish; `runningMaxSeconds` applies only to these. */
@@ -99,7 +98,7 @@ export function evaluateJob(
     provider: context.snapshot.provider,
     targetId: context.target.id,
     region: context.snapshot.region,
-    ref: sameRefOr(previous?.ref, jobRef(job)),
+    ref: jobRefOr(previous?.ref, job),
     labels,
     baseValues: () => jobBaseValues(job, sinceMs, context),
   };
@@ -149,10 +148,23 @@ export function evaluateJob(
   for (const draft of reconciled.drafts) drafts.push(draft);
 
   // Labels and ref hold no undefined (built here, or the stored state's own): only the rest is compacted.
-  const state = { v: STATE_VERSION, ref: eventContext.ref, labels } as ResourceState;
-  if (consoleUrl) state.consoleUrl = consoleUrl;
-  state.job = compact(track);
-  state.conditions = compact(reconciled.conditions);
+  // One literal per shape (members in the stored order), not members added one by one to a smaller object.
+  const state: ResourceState = consoleUrl
+    ? {
+        v: STATE_VERSION,
+        ref: eventContext.ref,
+        labels,
+        consoleUrl,
+        job: compact(track),
+        conditions: compact(reconciled.conditions),
+      }
+    : {
+        v: STATE_VERSION,
+        ref: eventContext.ref,
+        labels,
+        job: compact(track),
+        conditions: compact(reconciled.conditions),
+      };
   // The score is computed from the stored state (the same number a status view computes), and goes on every
   // firing event of the job; only computed when there is one (detection's hot path runs for every job).
   if (drafts.some(isFiring)) {

@@ -20,14 +20,16 @@ export function massDisappearance(
   rules: Rules['massDisappearance'],
 ): CollectionError | undefined {
   if (!rules.enabled || !snapshot.complete || snapshot.confirmedByTotals === true) return undefined;
-  const listed = new Set(snapshot.jobs.map((job) => job.key));
+  const listed = new Set<string>();
+  for (const job of snapshot.jobs) listed.add(job.key);
   let known = 0;
   let vanished = 0;
-  for (const [key, state] of previous) {
-    if ((state as { ref?: { kind?: unknown } } | undefined)?.ref?.kind !== 'job') continue;
+  // forEach, not for-of over entries: no [key, state] pair per stored state.
+  previous.forEach((state, key) => {
+    if ((state as { ref?: { kind?: unknown } } | undefined)?.ref?.kind !== 'job') return;
     known++;
     if (!listed.has(key)) vanished++;
-  }
+  });
   if (known < rules.minKnownJobs || vanished <= known * rules.maxVanishedShare) return undefined;
   return {
     kind: 'incomplete',

@@ -175,43 +175,19 @@ export function sameLabelsOr(
   next: Record<string, string>,
 ): Record<string, string> {
   if (previous === undefined || typeof previous !== 'object' || previous === null) return next;
-  const names = Object.keys(next);
+  // The names of `next` in order, in one array reused from call to call (this runs for every resource).
+  const names = labelNames;
+  names.length = 0;
+  for (const name in next) if (Object.hasOwn(next, name)) names.push(name);
   let i = 0;
   for (const name in previous) {
     if (!Object.hasOwn(previous, name)) continue;
     if (names[i] !== name || previous[name] !== next[name]) return next;
     i++;
   }
-  return i === names.length ? previous : next;
+  const same = i === names.length;
+  names.length = 0;
+  return same ? previous : next;
 }
 
-/**
- * `previous` when it is the same reference as `next` (same members, none extra), else `next`. Member order
- * does not matter: events rebuild a reference in the schema's order when it is not already in it.
- */
-export function sameRefOr(previous: ResourceRef | undefined, next: ResourceRef): ResourceRef {
-  if (
-    previous === undefined ||
-    previous.key !== next.key ||
-    previous.kind !== next.kind ||
-    previous.name !== next.name ||
-    previous.vendorId !== next.vendorId ||
-    previous.instanceId !== next.instanceId ||
-    previous.jobKind !== next.jobKind ||
-    typeof previous.scope !== 'object' ||
-    previous.scope === null ||
-    previous.scope.kind !== next.scope.kind ||
-    previous.scope.id !== next.scope.id ||
-    previous.scope.name !== next.scope.name ||
-    memberCount(previous) !== memberCount(next) ||
-    memberCount(previous.scope) !== memberCount(next.scope)
-  )
-    return next;
-  return previous;
-}
-
-function memberCount(value: object): number {
-  let n = 0;
-  for (const key in value) if (Object.hasOwn(value, key)) n++;
-  return n;
-}
+const labelNames: string[] = [];

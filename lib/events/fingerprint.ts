@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { flat } from '../text/flat.js';
 
 /**
  * Same finding on the same resource gives the same fingerprint across polls and processes.
@@ -38,5 +39,5 @@ const recent = new Map<string, Map<string, string>>();
  * the same id, and the same occurrence gives the same id in every process.
  */
 export function eventId(fingerprintHex: string, status: string, atMs: number): string {
-  return `${fingerprintHex}-${status}-${atMs}`;
+  return flat(`${fingerprintHex}-${status}-${atMs}`);
 }

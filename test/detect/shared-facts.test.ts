@@ -4,9 +4,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { jobRef, jobRefOr } from '../../lib/detect/describe.js';
 import { healthFact, healthOfJob, jobHealthFact } from '../../lib/detect/health.js';
 import type { ConditionState, ResourceState } from '../../lib/detect/state.js';
 import { HEALTH_WINDOW_MS } from '../../lib/diagnose/health.js';
+import type { JobSnapshot } from '../../lib/model/snapshot.js';
 import { Driver, MIN, makeJob, T0 } from './factories.js';
 
 const NOW = T0 + 90 * MIN;
@@ -106,5 +108,46 @@ describe('facts shared between events', () => {
     // A later poll's state line has a text of its own; one with the same text at another time is its own item.
     const [later] = other.poll({ at: 3, jobs: [makeJob({ name: 'b', state: 'FAILED', instanceId: 'y' })] });
     expect(later?.data.diagnosis?.evidence[0]?.atMs).toBe(T0 + MIN);
+  });
+
+  it('a job keeps its stored reference while jobRef would make an equal one, and gets the new one otherwise', () => {
+    const jobArb = fc
+      .record({
+        name: fc.constantFrom('a', 'b'),
+        vendorId: fc.constantFrom('1', '2'),
+        instanceId: fc.constantFrom(undefined, 'i-1', 'i-2'),
+        kind: fc.constantFrom('flink-stream', 'spark-batch'),
+        scopeName: fc.constantFrom(undefined, '', 'analytics'),
+        scopeId: fc.constantFrom('p1', 'p2'),
+      })
+      .map(({ name, vendorId, instanceId, kind, scopeName, scopeId }) => {
+        const job = makeJob({
+          name,
+          vendorId,
+          kind,
+          scope: { kind: 'project', id: scopeId },
+        } as Partial<JobSnapshot>);
+        if (instanceId === undefined) delete job.instanceId;
+        else job.instanceId = instanceId;
+        if (scopeName !== undefined) job.scope.name = scopeName;
+        return job;
+      });
+    const extra = fc.constantFrom(undefined, 'member', 'scope member');
+    fc.assert(
+      // Half the time the job is the stored one again (a new snapshot object with the same members).
+      fc.property(jobArb, fc.option(jobArb, { freq: 2, nil: null }), extra, (stored, other, added) => {
+        const job = other ?? (JSON.parse(JSON.stringify(stored)) as JobSnapshot);
+        const previous = JSON.parse(JSON.stringify(jobRef(stored)));
+        if (added === 'member') previous.extra = 'x';
+        if (added === 'scope member') previous.scope.extra = 'x';
+        const expected = jobRef(job);
+        const same = added === undefined && JSON.stringify(previous) === JSON.stringify(expected);
+        const kept = jobRefOr(previous, job);
+        if (same) expect(kept).toBe(previous);
+        else expect(kept).not.toBe(previous);
+        expect(kept).toEqual(expected);
+      }),
+      { numRuns: 400 },
+    );
   });
 });
