@@ -31,6 +31,13 @@ interface CheckpointMemory {
   maxFailedId?: number;
   /** The read showed trouble (new failures, no or a late completion): the next poll reads again. */
   troubled: boolean;
+  /**
+   * A lower bound of when the newest checkpoint known to have completed (read, or seen in the duration
+   * gauge) was triggered, and the time (the vendor's clock) after which a change of the gauge is a newer
+   * completion.
+   */
+  completedTriggerMs?: number;
+  gaugeSeenToMs: number;
 }
 
 interface FailoverMemory {
@@ -123,6 +130,13 @@ export function planReads(options: {
  * was triggered after the last completion known (from the read, or from a change in the duration series,
  * which moves only when a checkpoint completes). The completion time carried is the latest known lower
  * bound, so the stall age carried is never more than one interval: a stall is read, not carried.
+ *
+ * Periodic checkpoints are triggered at least an interval apart (the rule "next one due an interval after
+ * the last trigger" rests on it). So a change of the gauge after the newest point an earlier poll saw is a
+ * completion of a checkpoint triggered at least an interval after the newest completed one then known:
+ * without that, the trigger was only known to lie after the point before the change, up to one series step
+ * (10 s) earlier, and a poll in the last step before the next trigger read a checkpoint not yet due (issue
+ * 17: about a seventh of the running jobs at a poll every minute). Remembered across carried polls.
  */
 function carriedCheckpoints(
   cp: CheckpointMemory,
@@ -145,11 +159,17 @@ function carriedCheckpoints(
     }
   }
   // The checkpoint behind a completion was triggered at most its duration before it.
-  const triggeredByMs = Math.max(
-    cp.lastTriggerMs,
-    completedAfterMs === undefined ? Number.NEGATIVE_INFINITY : completedAfterMs - Math.max(0, latest),
-  );
+  let completedTriggerMs = cp.completedTriggerMs ?? Number.NEGATIVE_INFINITY;
+  if (completedAfterMs !== undefined) {
+    completedTriggerMs = Math.max(completedTriggerMs, completedAfterMs - Math.max(0, latest));
+    // A completion after what was seen: a newer checkpoint than the newest completed one known.
+    if (completedAfterMs >= cp.gaugeSeenToMs && cp.completedTriggerMs !== undefined)
+      completedTriggerMs = Math.max(completedTriggerMs, cp.completedTriggerMs + intervalMs);
+  }
+  const triggeredByMs = Math.max(cp.lastTriggerMs, completedTriggerMs);
   if (nowMs >= triggeredByMs + intervalMs) return undefined;
+  if (Number.isFinite(completedTriggerMs)) cp.completedTriggerMs = completedTriggerMs;
+  cp.gaugeSeenToMs = Math.max(cp.gaugeSeenToMs, (duration.at(-1) as [number, number])[0]);
   const lastCompletedAtMs = Math.max(
     cp.stats.lastCompletedAtMs ?? Number.NEGATIVE_INFINITY,
     completedAfterMs ?? Number.NEGATIVE_INFINITY,
@@ -179,12 +199,19 @@ export function rememberCheckpoints(
     nowMs,
     before !== undefined && (stats.failedCount ?? 0) > (before.stats.failedCount ?? 0),
   );
+  // The newest completion read was triggered its end-to-end duration before it was acknowledged; a change of
+  // the gauge after that acknowledgement (both on the vendor's clock) is a newer one, as the gauge shows a
+  // completion by its next point.
+  const completedTriggerMs =
+    stats.lastCompletedAtMs === undefined ? undefined : stats.lastCompletedAtMs - (stats.lastDurationMs ?? 0);
   job.checkpoints = {
     stats,
     readAtMs: nowMs,
     ...(lastTriggerMs === undefined ? {} : { lastTriggerMs }),
     ...(maxFailedId === undefined ? {} : { maxFailedId }),
     troubled,
+    ...(completedTriggerMs === undefined ? {} : { completedTriggerMs }),
+    gaugeSeenToMs: stats.lastCompletedAtMs ?? nowMs,
   };
 }
 

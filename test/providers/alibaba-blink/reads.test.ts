@@ -7,6 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../../lib/config/schema.js';
 import type { TargetSnapshot } from '../../../lib/model/snapshot.js';
+import { toCheckpointStats } from '../../../lib/providers/alibaba-blink/mapping.js';
+import { planReads, rememberCheckpoints, targetMemory } from '../../../lib/providers/alibaba-blink/reads.js';
+import type { VendorCheckpointsDoc, VendorRunSummary } from '../../../lib/providers/alibaba-blink/schemas.js';
+import { beginPoll, fullReadDue } from '../../../lib/providers/read-memory.js';
 import { stopAfterEach } from '../../support/stop-after-each.js';
 import { detector, jobByName, startBlinkSandbox } from './helpers.js';
 
@@ -135,4 +139,57 @@ describe('checkpoint and exception reads on change (issue 17)', () => {
     expect(readPaths() - afterFault).toBe(1);
     expect(again.sandbox.requests.at(-1)?.path).toBeDefined();
   }, 60_000);
+});
+
+describe('a checkpoint the duration gauge showed completing after the last read (issue 17, poll every minute)', () => {
+  // A job checkpointing every minute at T0 + 5 s + k minutes, each taking 14-18 ms; the gauge sampled
+  // every 10 s (points on multiples of 10 s) up to the poll.
+  const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
+  const INTERVAL = 60_000;
+  const triggerOf = (k: number) => T0 + 5_000 + k * INTERVAL;
+  const durationOf = (k: number) => 14 + (((k % 5) + 5) % 5);
+  const entry = (k: number) => ({
+    id: 100 + k,
+    status: 'COMPLETED',
+    is_savepoint: false,
+    trigger_timestamp: triggerOf(k),
+    latest_ack_timestamp: triggerOf(k) + durationOf(k),
+    end_to_end_duration: durationOf(k),
+  });
+  const lastCompletedBy = (atMs: number) => Math.floor((atMs - T0 - 5_000 - 20) / INTERVAL);
+  const series = (nowMs: number) => {
+    const points: [number, number][] = [];
+    for (let t = Math.floor(nowMs / 10_000) * 10_000 - 590_000; t <= nowMs; t += 10_000)
+      points.push([t, durationOf(lastCompletedBy(t))]);
+    return { checkpointDuration: points, failoverRate: points.map(([t]) => [t, 0] as [number, number]) };
+  };
+  const summary = { Id: 7, ActualState: 'RUNNING', ExpectState: 'RUNNING' } as VendorRunSummary;
+
+  it('is a newer checkpoint, triggered an interval after the one read: not read before the next is due', () => {
+    const memory = targetMemory('reads-test-gauge');
+    const key = 'proj/steady_job';
+    const plan = (nowMs: number) => {
+      beginPoll(memory);
+      expect(fullReadDue(memory, key, 100)).toBe(false);
+      return planReads({ memory, key, summary, series: series(nowMs), fullReadEvery: 100, nowMs });
+    };
+    // Read 10 s after checkpoint 0 was triggered: the newest listed.
+    const readAt = T0 + 10_000;
+    expect(plan(readAt).checkpoints).toBe(true);
+    const doc: VendorCheckpointsDoc = {
+      counts: { restored: 0, total: 60, in_progress: 0, completed: 60, failed: 0 },
+      latest: { completed: entry(0) },
+      history: [0, -1, -2, -3, -4].map(entry),
+    };
+    rememberCheckpoints(memory, key, doc, toCheckpointStats(doc), readAt);
+    // 70 s: checkpoint 1 (65 s) completed, in the gauge's newest point: nothing due.
+    expect(plan(T0 + 70_000).checkpoints).toBe(false);
+    // 122 s: checkpoint 2 is due at 125 s. Known only as "after the point before the change" (60 s), the
+    // completed one would have been taken as triggered up to 5 s earlier than it was, and read here.
+    const beforeNext = plan(T0 + 122_000);
+    expect(beforeNext.checkpoints).toBe(false);
+    expect(beforeNext.carriedCheckpoints?.lastCompletedAtMs).toBeGreaterThanOrEqual(T0 + 60_000);
+    // 128 s: checkpoint 2 was triggered and its completion is not in the gauge yet: read.
+    expect(plan(T0 + 128_000).checkpoints).toBe(true);
+  });
 });
