@@ -1,7 +1,6 @@
 import { issueSummary } from '../config/path.js';
 import type { ProviderTarget } from '../config/target.js';
-import type { JobSnapshot, TargetSnapshot } from '../model/snapshot.js';
-import { assignOwn } from '../text/record.js';
+import type { TargetSnapshot } from '../model/snapshot.js';
 import { rejectedOutcome, unsupportedOutcome } from './actions-shared.js';
 import type { Provider, ProviderActions, ProviderContext, ProviderDescriptor } from './types.js';
 
@@ -39,7 +38,7 @@ export function defineProvider<Options>(
   };
   return {
     ...descriptor,
-    collect: async (target, ctx) => withPlainJobs(await parts.collect(own(target), ctx)),
+    collect: async (target, ctx) => parts.collect(own(target), ctx),
     actions: {
       supports: (resource) => parts.actions.supports(resource),
       readState: async (target, resource, ctx) => parts.actions.readState(own(target), resource, ctx),
@@ -61,20 +60,4 @@ export function defineProvider<Options>(
       },
     },
   };
-}
-
-/**
- * The snapshot with each job copied member by member, its labels too. Mapping code builds jobs by spreading
- * vendor facts into literals (`{ ...identity, type, ...(x ? { x } : {}) }`); with many shapes flowing
- * through those sites V8 gives each such object (and each labels object) a hidden class of its own, which
- * lives as long as the snapshot: about 0.7 KB per job. Copies made member by member share hidden classes.
- */
-function withPlainJobs(snapshot: TargetSnapshot): TargetSnapshot {
-  for (let i = 0; i < snapshot.jobs.length; i++) {
-    const job = snapshot.jobs[i] as JobSnapshot;
-    const copy = assignOwn({}, job) as JobSnapshot;
-    copy.labels = assignOwn({}, job.labels);
-    snapshot.jobs[i] = copy;
-  }
-  return snapshot;
 }

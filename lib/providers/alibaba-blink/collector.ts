@@ -16,7 +16,7 @@ import {
 import { cleanVendorText } from '../../text/scrub.js';
 import { MAX_ERROR_CHARS } from '../../text/trim.js';
 import { type AlibabaPoll, alibabaEndpoint, collectAlibaba } from '../alibaba/collect.js';
-import { markMissing, parseVendor, toCollectionError } from '../shared.js';
+import { markMissing, parseVendor, plainJob, toCollectionError } from '../shared.js';
 import { alibabaCredentials } from '../shared-client.js';
 import type { ProviderContext } from '../types.js';
 import { type BlinkCallContext, type BlinkClient, blinkClientFor } from './client.js';
@@ -220,7 +220,7 @@ function streamSnapshot(
 ): JobSnapshot {
   const vendorState = summary?.ActualState ?? 'UNKNOWN';
   const { state, stateCause } = normalizeBlinkState(vendorState, summary?.ExpectState);
-  const snap: JobSnapshot = { ...identity(target, base, 'flink-stream'), state, vendorState };
+  const snap = plainJob({ ...identity(target, base, 'flink-stream'), state, vendorState });
   if (stateCause) snap.stateCause = stateCause;
   if (summary?.Id !== undefined) snap.instanceId = String(summary.Id);
   const lastError = cleanVendorText(summary?.LastErrorMessage, MAX_ERROR_CHARS);
@@ -591,7 +591,7 @@ async function collectBatch(
     const instance = latest.get(job.JobName);
     const vendorState = instance?.ActualState ?? 'UNKNOWN';
     const { state, stateCause } = normalizeBlinkState(vendorState, instance?.ExpectState);
-    const snap: JobSnapshot = { ...identity(target, { project, job }, 'flink-batch'), state, vendorState };
+    const snap = plainJob({ ...identity(target, { project, job }, 'flink-batch'), state, vendorState });
     if (stateCause) snap.stateCause = stateCause;
     if (instance?.Id !== undefined) snap.instanceId = String(instance.Id);
     if (instance?.StartTime !== undefined) snap.startedAtMs = instance.StartTime;

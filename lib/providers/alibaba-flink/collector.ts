@@ -25,7 +25,7 @@ import { cleanVendorText } from '../../text/scrub.js';
 import { MAX_ERROR_CHARS } from '../../text/trim.js';
 import { type AlibabaPoll, alibabaEndpoint, collectAlibaba } from '../alibaba/collect.js';
 import type { Page } from '../paging.js';
-import { looseNumber, markMissing, toCollectionError } from '../shared.js';
+import { looseNumber, markMissing, plainJob, toCollectionError } from '../shared.js';
 import { alibabaCredentials } from '../shared-client.js';
 import { vendorTagsOf } from '../tags.js';
 import type { ProviderContext } from '../types.js';
@@ -507,7 +507,7 @@ function jobSnapshot(
   if (job.status?.healthScore !== undefined)
     metrics.push({ name: 'healthScore', value: job.status.healthScore, atMs: nowMs });
   if (metrics.length > 0) snap.metrics = metrics;
-  return snap;
+  return plainJob(snap);
 }
 
 /** A deployment's newest job as its per-job reads see it; `key` is where reads.ts remembers them. */

@@ -17,7 +17,7 @@ import { resourceKey } from '../../model/snapshot.js';
 import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import { MAX_ERROR_CHARS } from '../../text/trim.js';
-import { emptySnapshot, markMissing, setupFailure, toCollectionError } from '../shared.js';
+import { emptySnapshot, markMissing, plainJob, setupFailure, toCollectionError } from '../shared.js';
 import { vendorTagsOf } from '../tags.js';
 import type { ProviderContext } from '../types.js';
 import { createDliApi, DLI_OPERATIONS, type DliApi, type DliTarget, type Paged } from './client.js';
@@ -153,6 +153,8 @@ interface CollectState {
   errors: CollectionError[];
   complete: boolean;
   queueFilter?: Set<string>;
+  /** Each queue's resource key, made once for the jobs on it. */
+  queueKeys: Map<string, string>;
 }
 
 function fail(state: CollectState, error: unknown, operation: string): void {
@@ -195,13 +197,18 @@ function identity(
 
 function queueKey(state: CollectState, queue: string | undefined): string | undefined {
   if (!queue) return undefined;
-  return resourceKey({
-    provider: PROVIDER,
-    region: state.target.region,
-    scope: state.scope,
-    type: 'queue',
-    vendorId: queue,
-  });
+  let key = state.queueKeys.get(queue);
+  if (key === undefined) {
+    key = resourceKey({
+      provider: PROVIDER,
+      region: state.target.region,
+      scope: state.scope,
+      type: 'queue',
+      vendorId: queue,
+    });
+    state.queueKeys.set(queue, key);
+  }
+  return key;
 }
 
 function inQueues(state: CollectState, queue: string | undefined): boolean {
@@ -290,7 +297,7 @@ function flinkSnapshot(
   const lastError =
     mapped.state === 'RUNNING' ? undefined : cleanVendorText(job.status_desc, MAX_ERROR_CHARS);
   const containerKey = queueKey(state, queue);
-  return {
+  return plainJob({
     ...identity(
       state,
       'job',
@@ -311,13 +318,14 @@ function flinkSnapshot(
     ...(lastError ? { lastError } : {}),
     ...(autoRestart ? { autoRestart } : {}),
     ...(containerKey ? { containerKey } : {}),
-  };
+  });
 }
 
 async function collectSpark(state: CollectState, accept: (name: string) => boolean): Promise<JobSnapshot[]> {
   const { target, api, ctx } = state;
   const windowStartMs = ctx.now() - target.options.recentWindowSeconds * 1000;
   const batches = new Map<string, DliSparkBatch>();
+  const consoleUrl = `${consoleBase(target.region)}/jobs/spark`;
   await listPerQueue(
     state,
     DLI_OPERATIONS.listSparkJobs,
@@ -341,24 +349,19 @@ async function collectSpark(state: CollectState, accept: (name: string) => boole
     const containerKey = queueKey(state, queue);
     const startedAtMs = positive(batch.create_time);
     const finished = mapped.state === 'FAILED' || mapped.state === 'SUCCEEDED';
-    jobs.push({
-      ...identity(
-        state,
-        'job',
-        batch.id,
-        name,
-        queue ? { queue } : {},
-        `${consoleBase(target.region)}/jobs/spark`,
-      ),
-      ...jobState('spark-batch', mapped, batch.state),
-      ...(startedAtMs ? { startedAtMs } : {}),
-      ...(startedAtMs && mapped.state === 'PENDING' && mapped.cause === undefined
-        ? { stateSinceMs: startedAtMs }
-        : {}),
-      ...(finished && positive(batch.update_time) ? { finishedAtMs: batch.update_time } : {}),
-      ...(lastError ? { lastError } : {}),
-      ...(containerKey ? { containerKey } : {}),
-    });
+    jobs.push(
+      plainJob({
+        ...identity(state, 'job', batch.id, name, queue ? { queue } : {}, consoleUrl),
+        ...jobState('spark-batch', mapped, batch.state),
+        ...(startedAtMs ? { startedAtMs } : {}),
+        ...(startedAtMs && mapped.state === 'PENDING' && mapped.cause === undefined
+          ? { stateSinceMs: startedAtMs }
+          : {}),
+        ...(finished && positive(batch.update_time) ? { finishedAtMs: batch.update_time } : {}),
+        ...(lastError ? { lastError } : {}),
+        ...(containerKey ? { containerKey } : {}),
+      }),
+    );
   }
   return jobs;
 }
@@ -367,6 +370,7 @@ async function collectSql(state: CollectState, accept: (name: string) => boolean
   const { target, api, ctx } = state;
   const windowStartMs = ctx.now() - target.options.recentWindowSeconds * 1000;
   const found = new Map<string, DliSqlJob>();
+  const consoleUrl = `${consoleBase(target.region)}/jobs/sql`;
   // Running jobs regardless of age (the time filter is on start time), plus everything that started recently.
   const listings = [{ status: 'RUNNING' }, { startAfterMs: windowStartMs }];
   await mapConcurrent(listings, 2, async (filter) => {
@@ -398,23 +402,25 @@ async function collectSql(state: CollectState, accept: (name: string) => boolean
     const lastError = mapped.state === 'FAILED' ? cleanVendorText(job.message, MAX_ERROR_CHARS) : undefined;
     const containerKey = queueKey(state, queue);
     const vendorTags = vendorTagsOf(job.tags);
-    jobs.push({
-      ...identity(
-        state,
-        'job',
-        job.job_id,
-        name,
-        { ...(job.job_type ? { jobType: job.job_type } : {}), ...(queue ? { queue } : {}) },
-        `${consoleBase(target.region)}/jobs/sql`,
-      ),
-      ...jobState('sql', mapped, job.status),
-      ...(startedAtMs ? { startedAtMs } : {}),
-      ...(startedAtMs && mapped.state === 'PENDING' ? { stateSinceMs: startedAtMs } : {}),
-      ...(finishedAtMs ? { finishedAtMs } : {}),
-      ...(lastError ? { lastError } : {}),
-      ...(containerKey ? { containerKey } : {}),
-      ...(vendorTags ? { vendorTags } : {}),
-    });
+    jobs.push(
+      plainJob({
+        ...identity(
+          state,
+          'job',
+          job.job_id,
+          name,
+          { ...(job.job_type ? { jobType: job.job_type } : {}), ...(queue ? { queue } : {}) },
+          consoleUrl,
+        ),
+        ...jobState('sql', mapped, job.status),
+        ...(startedAtMs ? { startedAtMs } : {}),
+        ...(startedAtMs && mapped.state === 'PENDING' ? { stateSinceMs: startedAtMs } : {}),
+        ...(finishedAtMs ? { finishedAtMs } : {}),
+        ...(lastError ? { lastError } : {}),
+        ...(containerKey ? { containerKey } : {}),
+        ...(vendorTags ? { vendorTags } : {}),
+      }),
+    );
   }
   return jobs;
 }
@@ -479,6 +485,7 @@ export async function collectDli(target: DliTarget, ctx: ProviderContext): Promi
     scope: { kind: 'project', id: target.options.projectId },
     errors: snapshot.errors,
     complete: true,
+    queueKeys: new Map(),
     ...(target.options.queues
       ? { queueFilter: new Set(target.options.queues.map((q) => q.toLowerCase())) }
       : {}),

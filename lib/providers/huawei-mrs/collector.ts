@@ -24,7 +24,7 @@ import { createJobFilter } from '../../text/glob.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import { MAX_ERROR_CHARS } from '../../text/trim.js';
 import type { PagedResult } from '../paging.js';
-import { emptySnapshot, markMissing, setupFailure, toCollectionError } from '../shared.js';
+import { emptySnapshot, markMissing, plainJob, setupFailure, toCollectionError } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { connectMrs, MRS_OPERATIONS, type MrsApi } from './client.js';
 import type { MrsTarget } from './config.js';
@@ -139,6 +139,8 @@ interface ClusterRef {
   name: string;
   state?: string;
   key: string;
+  /** The cluster's job list in the console, made once for all its jobs. */
+  jobsUrl?: string;
 }
 
 export function buildClusterSnapshot(
@@ -222,7 +224,7 @@ export function buildJobSnapshot(
           MAX_ERROR_CHARS,
         )
       : undefined;
-  return {
+  return plainJob({
     type: 'job',
     key: resourceKey({ provider: PROVIDER, region: target.region, scope, type: 'job', vendorId: name }),
     provider: PROVIDER,
@@ -232,7 +234,7 @@ export function buildJobSnapshot(
     name,
     vendorId: name,
     instanceId: job.job_id,
-    consoleUrl: jobsConsoleUrl(target.region, cluster.id),
+    consoleUrl: cluster.jobsUrl ?? jobsConsoleUrl(target.region, cluster.id),
     labels: {
       ...target.labels,
       project: target.options.projectId,
@@ -252,7 +254,7 @@ export function buildJobSnapshot(
     ...(lastError ? { lastError } : {}),
     ...(job.job_progress !== undefined ? { progress: job.job_progress } : {}),
     containerKey: cluster.key,
-  };
+  });
 }
 
 /** The execution that represents a job name: the latest submitted one (ties: the unfinished one). */
@@ -428,6 +430,7 @@ async function collectCluster(
         vendorId: cluster.id,
       }),
     ...(cluster.info?.clusterState ? { state: cluster.info.clusterState } : {}),
+    jobsUrl: jobsConsoleUrl(target.region, cluster.id),
   };
   if (NO_JOBS_STATES.has((ref.state ?? '').toLowerCase()))
     return { ...(container ? { container } : {}), jobs: [] };
