@@ -63,6 +63,8 @@ export interface ChatSinkOptions {
   };
   /** Clock for signature freshness; the wall clock by default. */
   now?: () => number;
+  /** Monotonic clock of the rate limits' windows; performance.now by default (a test may hold it still). */
+  rateClock?: () => number;
   host?: string;
 }
 
@@ -180,10 +182,11 @@ class Window {
   constructor(
     private readonly max: number,
     private readonly windowMs: number,
+    private readonly clock: () => number,
   ) {}
-  /** Records a hit; false when over the limit. Uses the monotonic clock, like a vendor would use its own. */
+  /** Records a hit; false when over the limit. Uses a monotonic clock, like a vendor would use its own. */
   allow(key: string): boolean {
-    const now = performance.now();
+    const now = this.clock();
     const list = (this.times.get(key) ?? []).filter((t) => t > now - this.windowMs);
     if (list.length >= this.max) {
       this.times.set(key, list);
@@ -237,10 +240,11 @@ export function describeChatMessage(channel: ChatChannel, body: unknown): string
 
 export async function startChatSink(options: ChatSinkOptions = {}): Promise<ChatSink> {
   const now = options.now ?? Date.now;
-  const slackRate = new Window(options.rateLimits?.slackPerSecond ?? 1, 1000);
-  const dingtalkRate = new Window(options.rateLimits?.dingtalkPerMinute ?? 20, 60_000);
-  const wecomRate = new Window(options.rateLimits?.wecomPerMinute ?? 20, 60_000);
-  const pagerdutyRate = new Window(options.rateLimits?.pagerdutyPerMinute ?? 120, 60_000);
+  const rateClock = options.rateClock ?? (() => performance.now());
+  const slackRate = new Window(options.rateLimits?.slackPerSecond ?? 1, 1000, rateClock);
+  const dingtalkRate = new Window(options.rateLimits?.dingtalkPerMinute ?? 20, 60_000, rateClock);
+  const wecomRate = new Window(options.rateLimits?.wecomPerMinute ?? 20, 60_000, rateClock);
+  const pagerdutyRate = new Window(options.rateLimits?.pagerdutyPerMinute ?? 120, 60_000, rateClock);
   const incidents: ChatSink['incidents'] = { pagerduty: new Map(), opsgenie: new Map() };
   let requestCounter = 0;
   const messages: ChatMessage[] = [];

@@ -275,12 +275,16 @@ describe('vendor specifics', () => {
   });
 
   it('Slack: the sink answers 429 + Retry-After past 1 message/s, and the channel paces itself under it', async () => {
-    const strict = await startChatSink({});
+    // The two raw posts arrive at one instant of the sink's rate clock (a loaded machine may take a second
+    // between them); the channel's own sends then run on the real monotonic clock.
+    let heldAt: number | undefined = performance.now();
+    const strict = await startChatSink({ rateClock: () => heldAt ?? performance.now() });
     try {
       const raw = async () =>
         (await fetch(strict.endpoints.slack, { method: 'POST', body: JSON.stringify({ text: 'hi' }) }))
           .status;
       expect([await raw(), await raw()]).toEqual([200, 429]);
+      heldAt = undefined;
       await new Promise((r) => setTimeout(r, 1100));
       const channel = channelFor('slack', { ...env, SLACK_URL: strict.endpoints.slack });
       const results = [await channel.notify(message()), await channel.notify(message())];
