@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -192,10 +193,9 @@ describe('jobwatch start and the state directory (spawned)', () => {
       root,
       ['start', '--webhook-port', '0', '--duration', '120'],
       async () => {
-        // Delete once it has opened the directory (its first line says so).
-        while (!(await readdir(dir).catch(() => [] as string[])).includes('CURRENT'))
-          await new Promise((r) => setTimeout(r, 100));
-        await new Promise((r) => setTimeout(r, 500));
+        // Delete once it serves the directory: it names itself in the file next to it once the store is
+        // open (LevelDB's CURRENT appears earlier, while opening, and a fixed wait after it was a guess).
+        while (!existsSync(`${dir}.server.json`)) await new Promise((r) => setTimeout(r, 100));
         await rm(join(root, '.jobwatch'), { recursive: true, force: true });
       },
     );
