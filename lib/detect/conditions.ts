@@ -37,8 +37,12 @@ export interface FindingOf<T extends EventType> {
    * number goes out (an update for the router, a new trigger for remediation). It never resolves it.
    */
   occurrence?: string;
-  /** The finding's diagnosis and extra links (runbook), built only when a firing event goes out. */
-  explain?: () => { diagnosis: EventDiagnosis; links: { title: string; url: string }[] };
+}
+
+/** A finding's diagnosis and extra links (runbook). */
+export interface Explained {
+  diagnosis: EventDiagnosis;
+  links: { title: string; url: string }[];
 }
 
 export interface Thresholds {
@@ -66,6 +70,8 @@ export interface EventContext {
    * every job on every poll.
    */
   baseValues: BaseFacts | (() => BaseFacts);
+  /** A firing event's diagnosis and extra links (job findings), made only when the event goes out. */
+  explain?: (finding: Finding) => Explained;
 }
 
 export interface ReconcileInput {
@@ -167,7 +173,18 @@ export function reconcile(input: ReconcileInput): {
     }
     next[key] = condition;
   }
-  return { conditions: next, drafts };
+  return { conditions: isEmpty(next) ? NO_CONDITIONS : next, drafts };
+}
+
+/**
+ * The conditions of a resource with none (most resources, every poll): one shared frozen object rather than
+ * an empty one per resource kept in every stored state. Stored states are never changed, only replaced.
+ */
+const NO_CONDITIONS: Record<string, ConditionState> = Object.freeze({}) as Record<string, ConditionState>;
+
+function isEmpty(record: object): boolean {
+  for (const key in record) if (Object.hasOwn(record, key)) return false;
+  return true;
 }
 
 /**
@@ -189,7 +206,7 @@ function firingEvent(
   nowMs: number,
 ): EventInput {
   const observedAtMs = observe(condition, nowMs);
-  const explained = finding.explain?.();
+  const explained = context.explain?.(finding);
   // The resource's facts and the finding's are both parts of the finding type's payload.
   const values = assignOwn(baseValuesOf(context), finding.values) as Record<string, unknown>;
   values['pollsFiring'] = condition.seen;
@@ -257,7 +274,7 @@ function resolvedEvent(
 /** A new object of the resource's facts, which the event then owns (and adds its own to). */
 function baseValuesOf(context: EventContext): Record<string, unknown> {
   const base = context.baseValues;
-  return typeof base === 'function' ? base() : assignOwn({}, base);
+  return typeof base === 'function' ? base.call(context) : assignOwn({}, base);
 }
 
 /** A copy of a stored condition, without `skipped` and undefined members. */

@@ -56,11 +56,9 @@ export function detect(input: DetectInput): DetectOutput {
   const { target, previous, nowMs } = input;
   const rulesFor = createRulesResolver(target, input.defaults);
   const targetRules = rulesFor(undefined);
-  // Many known jobs missing without a total that confirms it: an incomplete listing, not a fleet gone.
-  const unconfirmed = massDisappearance(previous, input.snapshot, targetRules.massDisappearance);
-  const snapshot: TargetSnapshot = unconfirmed
-    ? { ...input.snapshot, complete: false, errors: [...input.snapshot.errors, unconfirmed] }
-    : input.snapshot;
+  // Jobs and containers are evaluated on the snapshot as it came: what the listing guard below may change
+  // (completeness, one more error) is read only by the source's evaluation and by the handling of gone keys.
+  let snapshot: TargetSnapshot = input.snapshot;
   const context: DetectContext = {
     target,
     snapshot,
@@ -110,6 +108,16 @@ export function detect(input: DetectInput): DetectOutput {
   }
 
   const targetKey = TARGET_STATE_KEY(target.id);
+  // Many known jobs missing without a total that confirms it: an incomplete listing, not a fleet gone. When
+  // every stored key was listed again (the usual poll) no job vanished, and there is nothing to count.
+  const everyKeySeen = previous.size === kept + (previous.has(targetKey) ? 1 : 0);
+  const unconfirmed = everyKeySeen
+    ? undefined
+    : massDisappearance(previous, input.snapshot, targetRules.massDisappearance);
+  if (unconfirmed) {
+    snapshot = { ...input.snapshot, complete: false, errors: [...input.snapshot.errors, unconfirmed] };
+    context.snapshot = snapshot;
+  }
   const source = evaluateSource(targetKey, prior(targetKey), targetRules, context);
   for (const draft of source.drafts) drafts.push(draft);
   if (Object.keys(source.state.conditions).length > 0) keep(targetKey, source.state);

@@ -10,7 +10,7 @@ import type { EventPayload } from '../model/payloads.js';
 import type { JobKind, JobSnapshot, JobState } from '../model/snapshot.js';
 import { assignOwn } from '../text/record.js';
 import { formatDuration, humanMeasure } from '../text/units.js';
-import { type EventContext, type Finding, reconcile } from './conditions.js';
+import { type EventContext, type Explained, type Finding, reconcile } from './conditions.js';
 import type { ConsoleUrlPlaceholder, Rules } from './config.js';
 import {
   type DetectContext,
@@ -67,7 +67,6 @@ export function evaluateJob(
 ): { state: ResourceState; drafts: EventInput[] } {
   const { nowMs } = context;
   const before = previous?.job;
-  const drafts: EventInput[] = [];
   const instanceChanged =
     before?.instanceId !== undefined && job.instanceId !== undefined && before.instanceId !== job.instanceId;
 
@@ -94,15 +93,16 @@ export function evaluateJob(
   const consoleUrl = rules.consoleUrlTemplate
     ? fillConsoleUrl(rules.consoleUrlTemplate, job)
     : job.consoleUrl;
-  const eventContext: EventContext = {
-    provider: context.snapshot.provider,
-    targetId: context.target.id,
-    region: context.snapshot.region,
-    ref: jobRefOr(previous?.ref, job),
+  const eventContext = new JobEventContext(
+    job,
+    track,
+    rules,
+    sinceMs,
+    context,
+    jobRefOr(previous?.ref, job),
     labels,
-    baseValues: () => jobBaseValues(job, sinceMs, context),
-  };
-  if (consoleUrl) eventContext.consoleUrl = consoleUrl;
+    consoleUrl,
+  );
 
   let findings = stateChangedFindings(job, before, track, rules, previous?.conditions ?? {});
   findings = withFindings(findings, jobFailedFindings(job, rules, sinceMs));
@@ -131,10 +131,6 @@ export function evaluateJob(
   const recent = nextRecent(track, counted, nowMs);
   if (recent) track.recent = recent;
   else if (track.recent) delete track.recent;
-  for (const finding of findings) {
-    finding.explain = () => explainFinding({ finding, job, track, rules, sinceMs, nowMs });
-  }
-
   const reconciled = reconcile({
     previous: previous?.conditions ?? {},
     findings,
@@ -145,7 +141,7 @@ export function evaluateJob(
     nowMs,
     resolvedTitle: resolvedTitleOf(job),
   });
-  for (const draft of reconciled.drafts) drafts.push(draft);
+  const drafts = reconciled.drafts;
 
   // Labels and ref hold no undefined (built here, or the stored state's own): only the rest is compacted.
   // One literal per shape (members in the stored order), not members added one by one to a smaller object.
@@ -172,6 +168,42 @@ export function evaluateJob(
     for (const draft of drafts) if (isFiring(draft)) draft.health = fact;
   }
   return { state, drafts };
+}
+
+/**
+ * Everything an event of one job on one poll needs, in one object: the job's facts and a finding's
+ * diagnosis are made from it only for the events that go out (methods, not closures made per job).
+ */
+class JobEventContext implements EventContext {
+  readonly provider: EventContext['provider'];
+  readonly targetId: string;
+  readonly region: string;
+  readonly consoleUrl: string | undefined;
+
+  constructor(
+    readonly job: JobSnapshot,
+    readonly track: JobTrack,
+    readonly rules: Rules,
+    readonly sinceMs: number,
+    readonly detect: DetectContext,
+    readonly ref: EventContext['ref'],
+    readonly labels: Record<string, string>,
+    consoleUrl: string | undefined,
+  ) {
+    this.provider = detect.snapshot.provider;
+    this.targetId = detect.target.id;
+    this.region = detect.snapshot.region;
+    this.consoleUrl = consoleUrl || undefined;
+  }
+
+  baseValues(): EventPayload<'job.failed'> {
+    return jobBaseValues(this.job, this.sinceMs, this.detect);
+  }
+
+  explain(finding: Finding): Explained {
+    const { job, track, rules, sinceMs } = this;
+    return explainFinding({ finding, job, track, rules, sinceMs, nowMs: this.detect.nowMs });
+  }
 }
 
 /**

@@ -175,19 +175,12 @@ export function sameLabelsOr(
   next: Record<string, string>,
 ): Record<string, string> {
   if (previous === undefined || typeof previous !== 'object' || previous === null) return next;
-  // The names of `next` in order, in one array reused from call to call (this runs for every resource).
-  const names = labelNames;
-  names.length = 0;
-  for (const name in next) if (Object.hasOwn(next, name)) names.push(name);
+  const names = Object.keys(next);
   let i = 0;
   for (const name in previous) {
     if (!Object.hasOwn(previous, name)) continue;
     if (names[i] !== name || previous[name] !== next[name]) return next;
     i++;
   }
-  const same = i === names.length;
-  names.length = 0;
-  return same ? previous : next;
+  return i === names.length ? previous : next;
 }
-
-const labelNames: string[] = [];

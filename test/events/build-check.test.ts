@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildEvent, checkedEvent, type EventInput } from '../../lib/events/build.js';
 import { jobwatchEventSchema } from '../../lib/events/schema.js';
+import { Driver, makeJob } from '../detect/factories.js';
 import { dliJobInput } from './helpers.js';
 
 const job = dliJobInput();
@@ -147,6 +148,23 @@ describe('buildEvent validation without zod', () => {
       ),
       { numRuns: 3000 },
     );
+  });
+
+  it('buildEvent, which skips the shape check of what it made itself, returns what the schema returns', () => {
+    // Drafts as detection makes them (firing with diagnosis and health, resolved), and the test's own.
+    const driver = new Driver({ rules: { hysteresis: { firePolls: 1, resolvePolls: 1 } } });
+    const events = [0, 1, 2, 3].flatMap((at) =>
+      driver.poll({ at, jobs: [makeJob({ state: at % 2 === 1 ? 'FAILED' : 'RUNNING' })] }),
+    );
+    events.push(
+      buildEvent(base()),
+      buildEvent({ ...base(), status: 'resolved', endsAtMs: base().startsAtMs }),
+    );
+    expect(events.length).toBeGreaterThanOrEqual(5);
+    // Undefined members written out too.
+    const text = (value: unknown) =>
+      JSON.stringify(value, (_, member) => (member === undefined ? 'UNDEFINED' : member));
+    for (const event of events) expect(text(event)).toBe(text(jobwatchEventSchema.parse(event)));
   });
 
   it('still throws the zod error, naming the field, for invalid input', () => {
