@@ -138,6 +138,50 @@ export function groupLabelsFor(
 }
 
 export function groupKeyFor(routeId: string, groupLabels: Record<string, string>): string {
+  // Alerts of one group come again and again: their key is found by walking the labels (name, then value,
+  // in the order they come) through a tree of the keys made before, without writing the canonical text.
+  let node = groupKeyTree;
+  for (const name in groupLabels) {
+    if (!Object.hasOwn(groupLabels, name)) continue;
+    node = childOf(childOf(node, name), groupLabels[name] as string);
+  }
+  let key = node.keys?.get(routeId);
+  if (key === undefined) {
+    key = digestedGroupKey(routeId, groupLabels);
+    node.keys ??= new Map();
+    node.keys.set(routeId, key);
+  }
+  return key;
+}
+
+/** A step of the group key tree: label names and values alternate along a path. */
+interface GroupKeyNode {
+  children?: Map<string, GroupKeyNode>;
+  /** Group key by route id, for the labels that end here. */
+  keys?: Map<string, string>;
+}
+
+function childOf(node: GroupKeyNode, step: string): GroupKeyNode {
+  let child = node.children?.get(step);
+  if (child === undefined) {
+    // Bounded like the digests: a tree that grew too large starts again (the keys are the same either way).
+    if (++groupKeyNodes > MAX_GROUP_KEY_NODES) {
+      groupKeyTree.children = undefined;
+      groupKeyTree.keys = undefined;
+      groupKeyNodes = 0;
+    }
+    child = {};
+    node.children ??= new Map();
+    node.children.set(step, child);
+  }
+  return child;
+}
+
+const MAX_GROUP_KEY_NODES = 200_000;
+let groupKeyNodes = 0;
+const groupKeyTree: GroupKeyNode = {};
+
+function digestedGroupKey(routeId: string, groupLabels: Record<string, string>): string {
   const canonical = canonicalLabels(groupLabels);
   let digest = groupDigests.get(canonical);
   if (digest === undefined) {

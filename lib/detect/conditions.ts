@@ -72,6 +72,8 @@ export interface EventContext {
   baseValues: BaseFacts | (() => BaseFacts);
   /** A firing event's diagnosis and extra links (job findings), made only when the event goes out. */
   explain?: (finding: Finding) => Explained;
+  /** Title of a resolve on this resource, when `ReconcileInput.resolvedTitle` gives none. */
+  resolvedTitle?: (condition: ConditionState) => string;
 }
 
 export interface ReconcileInput {
@@ -244,7 +246,10 @@ function resolvedEvent(
 ): EventInput {
   const reason = input.resolvedReason;
   const observedAtMs = observe(condition, nowMs);
-  const title = input.resolvedTitle?.(condition) ?? `Resolved: ${condition.title ?? condition.type}`;
+  const title =
+    input.resolvedTitle?.(condition) ??
+    context.resolvedTitle?.(condition) ??
+    `Resolved: ${condition.title ?? condition.type}`;
   const lasted = Math.max(0, Math.round((endsAtMs - condition.startsAtMs) / 1000));
   const values = baseValuesOf(context) as Record<string, unknown>;
   values['pollsFiring'] = condition.seen;

@@ -139,7 +139,6 @@ export function evaluateJob(
     thresholds: thresholdsOf(rules),
     context: eventContext,
     nowMs,
-    resolvedTitle: resolvedTitleOf(job),
   });
   const drafts = reconciled.drafts;
 
@@ -200,6 +199,15 @@ class JobEventContext implements EventContext {
     return jobBaseValues(this.job, this.sinceMs, this.detect);
   }
 
+  /** Title of a resolve on the job: a job.failed that clears says how the job is now. */
+  resolvedTitle(c: ConditionState): string {
+    const { job } = this;
+    if (c.type !== 'job.failed') return `Resolved: ${c.title ?? c.type}`;
+    return RECOVERED_STATES.has(job.state)
+      ? `Job ${job.name} recovered (${job.state})`
+      : `Job ${job.name} no longer failed (${job.state})`;
+  }
+
   explain(finding: Finding): Explained {
     const { job, track, rules, sinceMs } = this;
     return explainFinding({ finding, job, track, rules, sinceMs, nowMs: this.detect.nowMs });
@@ -237,16 +245,6 @@ const NOTHING_COUNTED: { findings: Finding[]; countedTimes: number[] } = Object.
   findings: NO_FINDINGS,
   countedTimes: NO_TIMES,
 });
-
-/** Title of a resolve on the job: a job.failed that clears says how the job is now. */
-function resolvedTitleOf(job: JobSnapshot): (condition: ConditionState) => string {
-  return (c) => {
-    if (c.type !== 'job.failed') return `Resolved: ${c.title ?? c.type}`;
-    return RECOVERED_STATES.has(job.state)
-      ? `Job ${job.name} recovered (${job.state})`
-      : `Job ${job.name} no longer failed (${job.state})`;
-  };
-}
 
 /** Confirms a state change after `firePolls` polls; UNKNOWN never replaces a known state. */
 function trackState(job: JobSnapshot, before: JobTrack | undefined, rules: Rules, nowMs: number): JobTrack {

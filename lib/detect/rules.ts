@@ -64,6 +64,8 @@ export function thresholdsFor(rules: Rules, type: EventType, discriminator: stri
 export function thresholdsOf(
   rules: Rules,
 ): (type: EventType, discriminator: string | undefined) => Thresholds {
+  // The jobs of a target mostly share one Rules object: the last one answers without a WeakMap lookup.
+  if (rules === lastRules && lastBound !== undefined) return lastBound;
   let bound = boundThresholds.get(rules);
   if (!bound) {
     // The answers depend on the Rules alone: each (type, discriminator) is worked out once.
@@ -79,8 +81,13 @@ export function thresholdsOf(
     };
     boundThresholds.set(rules, bound);
   }
+  lastRules = rules;
+  lastBound = bound;
   return bound;
 }
+
+let lastRules: Rules | undefined;
+let lastBound: ((type: EventType, discriminator: string | undefined) => Thresholds) | undefined;
 
 const boundThresholds = new WeakMap<
   Rules,

@@ -154,5 +154,13 @@ describe('group keys', () => {
     expect(groupKeyFor('root', groupLabelsFor(['target', 'alertname'], { alertname: 'job.failed' }))).toBe(
       expected({ alertname: 'job.failed', target: '' }).replace('root.1:', 'root:'),
     );
+    // A key made before is found again for equal labels, per route, and a label more is another group.
+    const labels = { alertname: 'job.failed', target: 'bench' };
+    for (let i = 0; i < 2; i++) {
+      expect(groupKeyFor('root.1', { ...labels })).toBe(expected(labels));
+      expect(groupKeyFor('root.0', { ...labels })).toBe(expected(labels).replace('root.1:', 'root.0:'));
+      expect(groupKeyFor('root.1', { ...labels, team: '' })).toBe(expected({ ...labels, team: '' }));
+      expect(groupKeyFor('root.1', { alertname: 'job.failed' })).toBe(expected({ alertname: 'job.failed' }));
+    }
   });
 });
