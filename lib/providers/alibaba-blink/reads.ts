@@ -152,19 +152,28 @@ function carriedCheckpoints(
   if (readDuration !== undefined && latest > 2 * readDuration + 1_000) return undefined;
   // The newest change of the series: a checkpoint completed after the earlier point of the pair.
   let completedAfterMs: number | undefined;
+  let completedByMs = Number.POSITIVE_INFINITY;
   for (let i = duration.length - 1; i > 0; i--) {
     if ((duration[i] as [number, number])[1] !== (duration[i - 1] as [number, number])[1]) {
       completedAfterMs = (duration[i - 1] as [number, number])[0];
+      completedByMs = (duration[i] as [number, number])[0];
       break;
     }
   }
   // The checkpoint behind a completion was triggered at most its duration before it.
   let completedTriggerMs = cp.completedTriggerMs ?? Number.NEGATIVE_INFINITY;
   if (completedAfterMs !== undefined) {
-    completedTriggerMs = Math.max(completedTriggerMs, completedAfterMs - Math.max(0, latest));
-    // A completion after what was seen: a newer checkpoint than the newest completed one known.
+    const sinceMs = completedAfterMs - Math.max(0, latest);
+    let triggerMs = sinceMs;
+    // A completion after what was seen: a newer checkpoint than the newest completed one known. Never
+    // past the latest trigger the change allows, so a gauge that moved twice for one completion (samples
+    // averaged into a step) costs at most that step, as it does without this bound.
     if (completedAfterMs >= cp.gaugeSeenToMs && cp.completedTriggerMs !== undefined)
-      completedTriggerMs = Math.max(completedTriggerMs, cp.completedTriggerMs + intervalMs);
+      triggerMs = Math.max(
+        sinceMs,
+        Math.min(cp.completedTriggerMs + intervalMs, completedByMs - Math.max(0, latest)),
+      );
+    completedTriggerMs = Math.max(completedTriggerMs, triggerMs);
   }
   const triggeredByMs = Math.max(cp.lastTriggerMs, completedTriggerMs);
   if (nowMs >= triggeredByMs + intervalMs) return undefined;

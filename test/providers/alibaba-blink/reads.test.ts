@@ -157,23 +157,27 @@ describe('a checkpoint the duration gauge showed completing after the last read 
     end_to_end_duration: durationOf(k),
   });
   const lastCompletedBy = (atMs: number) => Math.floor((atMs - T0 - 5_000 - 20) / INTERVAL);
-  const series = (nowMs: number) => {
+  /** The gauge's points up to `nowMs`, each the value `at` gives for its time. */
+  const gauge = (nowMs: number, at: (t: number) => number) => {
     const points: [number, number][] = [];
     for (let t = Math.floor(nowMs / 10_000) * 10_000 - 590_000; t <= nowMs; t += 10_000)
-      points.push([t, durationOf(lastCompletedBy(t))]);
+      points.push([t, at(t)]);
     return { checkpointDuration: points, failoverRate: points.map(([t]) => [t, 0] as [number, number]) };
   };
   const summary = { Id: 7, ActualState: 'RUNNING', ExpectState: 'RUNNING' } as VendorRunSummary;
 
-  it('is a newer checkpoint, triggered an interval after the one read: not read before the next is due', () => {
-    const memory = targetMemory('reads-test-gauge');
+  /**
+   * A job read 10 s after checkpoint 0 was triggered (the newest listed); returns its plan at a later
+   * poll, the gauge's value at each point from `at`.
+   */
+  function readJob(name: string, at: (t: number) => number) {
+    const memory = targetMemory(name);
     const key = 'proj/steady_job';
     const plan = (nowMs: number) => {
       beginPoll(memory);
       expect(fullReadDue(memory, key, 100)).toBe(false);
-      return planReads({ memory, key, summary, series: series(nowMs), fullReadEvery: 100, nowMs });
+      return planReads({ memory, key, summary, series: gauge(nowMs, at), fullReadEvery: 100, nowMs });
     };
-    // Read 10 s after checkpoint 0 was triggered: the newest listed.
     const readAt = T0 + 10_000;
     expect(plan(readAt).checkpoints).toBe(true);
     const doc: VendorCheckpointsDoc = {
@@ -182,6 +186,11 @@ describe('a checkpoint the duration gauge showed completing after the last read 
       history: [0, -1, -2, -3, -4].map(entry),
     };
     rememberCheckpoints(memory, key, doc, toCheckpointStats(doc), readAt);
+    return plan;
+  }
+
+  it('is a newer checkpoint, triggered an interval after the one read: not read before the next is due', () => {
+    const plan = readJob('reads-test-gauge', (t) => durationOf(lastCompletedBy(t)));
     // 70 s: checkpoint 1 (65 s) completed, in the gauge's newest point: nothing due.
     expect(plan(T0 + 70_000).checkpoints).toBe(false);
     // 122 s: checkpoint 2 is due at 125 s. Known only as "after the point before the change" (60 s), the
@@ -191,5 +200,21 @@ describe('a checkpoint the duration gauge showed completing after the last read 
     expect(beforeNext.carriedCheckpoints?.lastCompletedAtMs).toBeGreaterThanOrEqual(T0 + 60_000);
     // 128 s: checkpoint 2 was triggered and its completion is not in the gauge yet: read.
     expect(plan(T0 + 128_000).checkpoints).toBe(true);
+  });
+
+  it('a gauge that moves twice for one completion (two samples averaged in a step) is not taken for two checkpoints', () => {
+    // Samples every 5 s averaged per 10 s step: a completion shows as old -> blend -> new. Checkpoint 2
+    // (125 s) fails: nothing completes after checkpoint 1 (65 s).
+    const completedBy = (atMs: number) => Math.min(1, lastCompletedBy(atMs));
+    const plan = readJob(
+      'reads-test-blend',
+      (t) => (durationOf(completedBy(t - 5_000)) + durationOf(completedBy(t))) / 2,
+    );
+    // 72 s sees old -> blend, 82 s blend -> new: one completion, checkpoint 1.
+    expect(plan(T0 + 72_000).checkpoints).toBe(false);
+    expect(plan(T0 + 82_000).checkpoints).toBe(false);
+    // 142 s: checkpoint 2 (125 s) never completed. Counting the two moves as two checkpoints would place
+    // the next one at 185 s and carry the old facts; the bound is off by at most the blended step (10 s).
+    expect(plan(T0 + 142_000).checkpoints).toBe(true);
   });
 });
