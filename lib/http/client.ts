@@ -224,28 +224,36 @@ export class HttpClient {
     await this.agent.close();
   }
 
-  private async once(request: HttpRequest): Promise<HttpResponse> {
+  private once(request: HttpRequest): Promise<HttpResponse> {
     const query = request.query ?? [];
     const headers: Record<string, string> = { ...request.headers };
-    if (this.options.sign) {
-      const signed = this.options.sign({
-        method: request.method,
-        host: this.host,
-        path: request.path,
-        query,
-        headers,
-        body: request.body,
-      });
-      // Most signers are synchronous: no extra turn of the event loop for them.
-      Object.assign(headers, signed instanceof Promise ? await signed : signed);
-    }
-    const qs = query.length ? `?${encodeQuery(query)}` : '';
+    if (!this.options.sign) return this.send(request, query, headers);
+    const signed = this.options.sign({
+      method: request.method,
+      host: this.host,
+      path: request.path,
+      query,
+      headers,
+      body: request.body,
+    });
+    // Most signers are synchronous: no extra promise or turn of the event loop for them.
+    if (signed instanceof Promise)
+      return signed.then((more) => this.send(request, query, Object.assign(headers, more)));
+    return this.send(request, query, Object.assign(headers, signed));
+  }
+
+  private send(
+    request: HttpRequest,
+    query: [string, string][],
+    headers: Record<string, string>,
+  ): Promise<HttpResponse> {
+    const path = query.length ? `${request.path}?${encodeQuery(query)}` : request.path;
     return new Promise<HttpResponse>((resolve, reject) => {
       this.agent.dispatch(
         {
           origin: this.origin,
           method: request.method as Dispatcher.HttpMethod,
-          path: `${request.path}${qs}`,
+          path,
           headers,
           body: request.body,
         },

@@ -36,8 +36,8 @@ export interface RoaRequest {
 }
 
 export interface RoaSignOptions {
-  /** Request time, epoch ms; rendered as RFC 1123 GMT in the `date` header. */
-  dateMs: number;
+  /** Request time, epoch ms; rendered as RFC 1123 GMT in the `date` header unless the request carries one. */
+  dateMs?: number;
   nonce: string;
   regionId?: string;
   /** `credentials.accessKeySecret` as a KeyObject, when the caller keeps one (a client signing many calls). */
@@ -100,7 +100,6 @@ export function signRoaRequest(
 ): Record<string, string> {
   const headers: Record<string, string> = {
     accept: 'application/json',
-    date: new Date(options.dateMs).toUTCString(),
     'x-acs-signature-method': 'HMAC-SHA1',
     'x-acs-signature-nonce': options.nonce,
     'x-acs-signature-version': '1.0',
@@ -116,6 +115,10 @@ export function signRoaRequest(
     if (lower === 'authorization' || lower === 'x-acs-signature-nonce') continue;
     headers[lower] = request.headers[key] as string;
   }
+  if (headers['date'] === undefined) {
+    if (options.dateMs === undefined) throw new Error('signRoaRequest needs a date header or dateMs');
+    headers['date'] = httpDate(options.dateMs);
+  }
   if (request.body !== undefined && request.body.length > 0) {
     headers['content-md5'] = contentMd5(request.body);
     headers['content-type'] ??= 'application/json; charset=utf-8';
@@ -124,6 +127,22 @@ export function signRoaRequest(
   headers['authorization'] =
     `acs ${credentials.accessKeyId}:${roaSignature(stringToSign, options.signingKey ?? credentials.accessKeySecret)}`;
   return headers;
+}
+
+let lastDateSecond = Number.NaN;
+let lastDate = '';
+
+/**
+ * `new Date(ms).toUTCString()` (RFC 1123, whole seconds), formatted once per second: every call of a poll
+ * made within the same second sends the same `date`.
+ */
+export function httpDate(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastDateSecond) {
+    lastDate = new Date(second * 1000).toUTCString();
+    lastDateSecond = second;
+  }
+  return lastDate;
 }
 
 /** Parses `acs AK:SIG`; undefined when malformed (the sandbox answers IncompleteSignature). */
@@ -202,34 +221,23 @@ export class BlinkClient extends SignedJsonClient<BlinkCall> {
   constructor(private readonly options: BlinkClientOptions) {
     super(options, {
       classify: classifyFoasResponse,
-      sign: (request) => {
-        // `date` is set per call from the injected clock; a fresh nonce per attempt.
-        const { date, ...rest } = request.headers;
-        return signRoaRequest(
-          {
-            method: request.method,
-            path: request.path,
-            query: request.query,
-            headers: rest,
-            body: request.body,
-          },
-          this.options.credentials,
-          {
-            dateMs: date ? Date.parse(date) : Date.now(),
-            nonce: this.nonce(),
-            regionId: this.options.regionId,
-            signingKey: this.signingKey,
-          },
-        );
-      },
+      // The request's headers carry `date` (set per call from the injected clock, see address()); a fresh
+      // nonce per attempt. The signer copies them: nothing is taken apart or formatted twice here.
+      sign: (request) =>
+        signRoaRequest(request, this.options.credentials, {
+          nonce: this.nonce(),
+          regionId: this.options.regionId,
+          signingKey: this.signingKey,
+        }),
     });
     this.signingKey = createSecretKey(Buffer.from(options.credentials.accessKeySecret, 'utf8'));
   }
 
   protected address(call: BlinkCall, nowMs: number) {
-    const path = `/api/v2/${call.segments.map((s) => encodeURIComponent(String(s))).join('/')}`;
+    let path = '/api/v2';
+    for (const segment of call.segments) path += `/${encodeURIComponent(segment)}`;
     const headers = {
-      date: new Date(nowMs).toUTCString(),
+      date: httpDate(nowMs),
       // The manual's `RegionId` header parameter (names are case-insensitive); the signer adds x-acs-region-id.
       regionid: this.options.regionId,
     };

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   canonicalizedResource,
   contentMd5,
+  httpDate,
   type RoaCredentials,
   type RoaRequest,
   roaSignature,
@@ -190,6 +191,31 @@ describe('ROA v1 signer vs the official implementations', () => {
         [],
       ),
     ).toBe('acs testid:ibLaLPRHCG34valDMM/QczcO2wU=');
+  });
+
+  it('signs the date the request carries, as when the date comes from dateMs', () => {
+    const request = cases[1]!.request;
+    const fromMs = signRoaRequest(request, TEST_CREDS, { dateMs: SIGN_DATE_MS, nonce: SIGN_NONCE });
+    const carried = signRoaRequest(
+      { ...request, headers: { ...request.headers, Date: new Date(SIGN_DATE_MS).toUTCString() } },
+      TEST_CREDS,
+      { nonce: SIGN_NONCE },
+    );
+    expect(carried).toEqual(fromMs);
+    expect(() => signRoaRequest(request, TEST_CREDS, { nonce: SIGN_NONCE })).toThrow(/date/);
+  });
+
+  it.each([
+    SIGN_DATE_MS,
+    SIGN_DATE_MS + 999,
+    SIGN_DATE_MS + 1000,
+    SIGN_DATE_MS - 1,
+    Date.UTC(2027, 0, 1) - 1,
+    Date.UTC(2027, 0, 1),
+  ])('httpDate(%i) is toUTCString of that instant, in whichever order the instants come', (ms) => {
+    expect(httpDate(ms)).toBe(new Date(ms).toUTCString());
+    expect(httpDate(ms + 1000)).toBe(new Date(ms + 1000).toUTCString());
+    expect(httpDate(ms)).toBe(new Date(ms).toUTCString());
   });
 
   it('is a pure function of request, credentials, date and nonce', () => {
