@@ -21,10 +21,11 @@ import {
   type TargetSnapshot,
 } from '../../model/snapshot.js';
 import { createJobFilter } from '../../text/glob.js';
+import { assignOwn } from '../../text/record.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import { MAX_ERROR_CHARS } from '../../text/trim.js';
 import type { PagedResult } from '../paging.js';
-import { emptySnapshot, markMissing, plainJob, setupFailure, toCollectionError } from '../shared.js';
+import { emptySnapshot, markMissing, setupFailure, toCollectionError } from '../shared.js';
 import type { ProviderContext } from '../types.js';
 import { connectMrs, MRS_OPERATIONS, type MrsApi } from './client.js';
 import type { MrsTarget } from './config.js';
@@ -139,8 +140,9 @@ interface ClusterRef {
   name: string;
   state?: string;
   key: string;
-  /** The cluster's job list in the console, made once for all its jobs. */
+  /** The cluster's job list in the console and the jobs' scope, made once for all its jobs. */
   jobsUrl?: string;
+  scope?: Scope;
 }
 
 export function buildClusterSnapshot(
@@ -201,7 +203,7 @@ export function buildJobSnapshot(
   job: MrsListedExecution,
 ): JobSnapshot {
   const name = job.job_name ?? job.job_id;
-  const scope: Scope = { kind: 'cluster', id: cluster.id, name: cluster.name };
+  const scope: Scope = cluster.scope ?? { kind: 'cluster', id: cluster.id, name: cluster.name };
   const { state, stateCause } = normalizeJobState(job.job_state, job.job_result);
   const kind = jobKindOf(job.job_type);
   // Job times are epoch MILLISECONDS.
@@ -214,9 +216,6 @@ export function buildJobSnapshot(
       : state === 'RUNNING'
         ? (startedMs ?? submittedMs)
         : (finishedMs ?? startedMs ?? submittedMs);
-  const vendorState = job.job_result
-    ? `${job.job_state ?? '?'}/${job.job_result}`
-    : (job.job_state ?? 'unknown');
   const lastError =
     state === 'FAILED'
       ? cleanVendorText(
@@ -224,7 +223,16 @@ export function buildJobSnapshot(
           MAX_ERROR_CHARS,
         )
       : undefined;
-  return plainJob({
+  // Built member by member, in the order a spread of the same parts gives: no literal to copy (plainJob)
+  // and no second object per job (25,000 executions at the 47.5k point of the bench).
+  const labels: Record<string, string> = assignOwn({}, target.labels);
+  labels.project = target.options.projectId;
+  labels.cluster = cluster.name;
+  labels.clusterId = cluster.id;
+  labels.jobKind = kind;
+  if (job.job_type) labels.jobType = job.job_type;
+  if (job.queue) labels.queue = job.queue;
+  const snap: JobSnapshot = {
     type: 'job',
     key: resourceKey({ provider: PROVIDER, region: target.region, scope, type: 'job', vendorId: name }),
     provider: PROVIDER,
@@ -235,26 +243,31 @@ export function buildJobSnapshot(
     vendorId: name,
     instanceId: job.job_id,
     consoleUrl: cluster.jobsUrl ?? jobsConsoleUrl(target.region, cluster.id),
-    labels: {
-      ...target.labels,
-      project: target.options.projectId,
-      cluster: cluster.name,
-      clusterId: cluster.id,
-      jobKind: kind,
-      ...(job.job_type ? { jobType: job.job_type } : {}),
-      ...(job.queue ? { queue: job.queue } : {}),
-    },
+    labels,
     kind,
     state,
-    vendorState,
-    ...(stateCause ? { stateCause } : {}),
-    ...(stateSinceMs ? { stateSinceMs } : {}),
-    ...(startedMs ? { startedAtMs: startedMs } : {}),
-    ...(finishedMs ? { finishedAtMs: finishedMs } : {}),
-    ...(lastError ? { lastError } : {}),
-    ...(job.job_progress !== undefined ? { progress: job.job_progress } : {}),
-    containerKey: cluster.key,
-  });
+    vendorState: vendorStateOf(job.job_state, job.job_result),
+  };
+  if (stateCause) snap.stateCause = stateCause;
+  if (stateSinceMs) snap.stateSinceMs = stateSinceMs;
+  if (startedMs) snap.startedAtMs = startedMs;
+  if (finishedMs) snap.finishedAtMs = finishedMs;
+  if (lastError) snap.lastError = lastError;
+  if (job.job_progress !== undefined) snap.progress = job.job_progress;
+  snap.containerKey = cluster.key;
+  return snap;
+}
+
+/** `job_state/job_result` (or the state alone), one string per pair seen: a few pairs across every execution. */
+const VENDOR_STATES = new Map<string, string>();
+function vendorStateOf(jobState: string | undefined, jobResult: string | undefined): string {
+  if (!jobResult) return jobState ?? 'unknown';
+  const text = `${jobState ?? '?'}/${jobResult}`;
+  const known = VENDOR_STATES.get(text);
+  if (known !== undefined) return known;
+  if (VENDOR_STATES.size >= 256) VENDOR_STATES.clear();
+  VENDOR_STATES.set(text, text);
+  return text;
 }
 
 /** The execution that represents a job name: the latest submitted one (ties: the unfinished one). */
@@ -432,6 +445,7 @@ async function collectCluster(
     ...(cluster.info?.clusterState ? { state: cluster.info.clusterState } : {}),
     jobsUrl: jobsConsoleUrl(target.region, cluster.id),
   };
+  ref.scope = { kind: 'cluster', id: ref.id, name: ref.name };
   if (NO_JOBS_STATES.has((ref.state ?? '').toLowerCase()))
     return { ...(container ? { container } : {}), jobs: [] };
 
