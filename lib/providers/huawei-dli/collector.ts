@@ -15,9 +15,10 @@ import type {
 } from '../../model/snapshot.js';
 import { resourceKey } from '../../model/snapshot.js';
 import { createJobFilter } from '../../text/glob.js';
+import { assignOwn } from '../../text/record.js';
 import { cleanVendorText } from '../../text/scrub.js';
 import { MAX_ERROR_CHARS } from '../../text/trim.js';
-import { emptySnapshot, markMissing, plainJob, setupFailure, toCollectionError } from '../shared.js';
+import { emptySnapshot, markMissing, setupFailure, toCollectionError } from '../shared.js';
 import { vendorTagsOf } from '../tags.js';
 import type { ProviderContext } from '../types.js';
 import { createDliApi, DLI_OPERATIONS, type DliApi, type DliTarget, type Paged } from './client.js';
@@ -67,20 +68,6 @@ export const SQL_STATES: Record<string, { state: JobState; cause?: 'user' | 'sys
 };
 
 /** A DLI job's kind and state fields: the mapped state, its cause when known, the vendor's own word. */
-function jobState(
-  kind: JobKind,
-  mapped: { state: JobState; cause?: 'user' | 'system' },
-  vendorState: string,
-) {
-  return {
-    type: 'job' as const,
-    kind,
-    state: mapped.state,
-    vendorState,
-    ...(mapped.cause ? { stateCause: mapped.cause } : {}),
-  };
-}
-
 export function flinkState(status: string): { state: JobState; cause?: 'user' | 'system' } {
   return FLINK_STATES[status.trim().toLowerCase()] ?? { state: 'UNKNOWN' };
 }
@@ -195,6 +182,54 @@ function identity(
   };
 }
 
+/** The labels a DLI job adds to the target's, when the vendor gives them. */
+interface JobFacts {
+  jobType?: string | undefined;
+  queue?: string | undefined;
+  hasSavepoint?: string | undefined;
+}
+
+/**
+ * A job's identity and state, built member by member in the order the spreads of identity() and the state
+ * gave: one object per job, no literal copied afterwards (17,500 jobs at the 47.5k point of the bench).
+ */
+function dliJob(
+  state: CollectState,
+  job: { vendorId: string; name: string; consoleUrl: string; kind: JobKind; vendorState: string },
+  mapped: { state: JobState; cause?: 'user' | 'system' },
+  facts: JobFacts,
+): JobSnapshot {
+  const { target } = state;
+  const labels: Record<string, string> = assignOwn({}, target.labels);
+  labels.project = target.options.projectId;
+  if (facts.jobType) labels.jobType = facts.jobType;
+  if (facts.queue) labels.queue = facts.queue;
+  if (facts.hasSavepoint !== undefined) labels.hasSavepoint = facts.hasSavepoint;
+  const snap: JobSnapshot = {
+    key: resourceKey({
+      provider: PROVIDER,
+      region: target.region,
+      scope: state.scope,
+      type: 'job',
+      vendorId: job.vendorId,
+    }),
+    provider: PROVIDER,
+    targetId: target.id,
+    region: target.region,
+    scope: state.scope,
+    name: job.name,
+    vendorId: job.vendorId,
+    consoleUrl: job.consoleUrl,
+    labels,
+    type: 'job',
+    kind: job.kind,
+    state: mapped.state,
+    vendorState: job.vendorState,
+  };
+  if (mapped.cause) snap.stateCause = mapped.cause;
+  return snap;
+}
+
 function queueKey(state: CollectState, queue: string | undefined): string | undefined {
   if (!queue) return undefined;
   let key = state.queueKeys.get(queue);
@@ -297,28 +332,33 @@ function flinkSnapshot(
   const lastError =
     mapped.state === 'RUNNING' ? undefined : cleanVendorText(job.status_desc, MAX_ERROR_CHARS);
   const containerKey = queueKey(state, queue);
-  return plainJob({
-    ...identity(
-      state,
-      'job',
+  const snap = dliJob(
+    state,
+    {
       vendorId,
-      job.name,
-      {
-        ...(job.job_type ? { jobType: job.job_type } : {}),
-        ...(queue ? { queue } : {}),
-        ...(job.has_savepoint === undefined ? {} : { hasSavepoint: String(job.has_savepoint) }),
-      },
-      `${consoleBase(target.region)}/jobs/flink/${vendorId}`,
-    ),
-    ...jobState('flink-stream', mapped, job.status),
-    // Each run has its own start time: a job failing again after a restart is a new failure.
-    ...(startedAtMs ? { startedAtMs, instanceId: String(startedAtMs) } : {}),
-    // A job still submitting has been pending since it was started.
-    ...(startedAtMs && mapped.state === 'PENDING' ? { stateSinceMs: startedAtMs } : {}),
-    ...(lastError ? { lastError } : {}),
-    ...(autoRestart ? { autoRestart } : {}),
-    ...(containerKey ? { containerKey } : {}),
-  });
+      name: job.name,
+      consoleUrl: `${consoleBase(target.region)}/jobs/flink/${vendorId}`,
+      kind: 'flink-stream',
+      vendorState: job.status,
+    },
+    mapped,
+    {
+      jobType: job.job_type,
+      queue,
+      hasSavepoint: job.has_savepoint === undefined ? undefined : String(job.has_savepoint),
+    },
+  );
+  // Each run has its own start time: a job failing again after a restart is a new failure.
+  if (startedAtMs) {
+    snap.startedAtMs = startedAtMs;
+    snap.instanceId = String(startedAtMs);
+  }
+  // A job still submitting has been pending since it was started.
+  if (startedAtMs && mapped.state === 'PENDING') snap.stateSinceMs = startedAtMs;
+  if (lastError) snap.lastError = lastError;
+  if (autoRestart) snap.autoRestart = autoRestart;
+  if (containerKey) snap.containerKey = containerKey;
+  return snap;
 }
 
 async function collectSpark(state: CollectState, accept: (name: string) => boolean): Promise<JobSnapshot[]> {
@@ -349,19 +389,20 @@ async function collectSpark(state: CollectState, accept: (name: string) => boole
     const containerKey = queueKey(state, queue);
     const startedAtMs = positive(batch.create_time);
     const finished = mapped.state === 'FAILED' || mapped.state === 'SUCCEEDED';
-    jobs.push(
-      plainJob({
-        ...identity(state, 'job', batch.id, name, queue ? { queue } : {}, consoleUrl),
-        ...jobState('spark-batch', mapped, batch.state),
-        ...(startedAtMs ? { startedAtMs } : {}),
-        ...(startedAtMs && mapped.state === 'PENDING' && mapped.cause === undefined
-          ? { stateSinceMs: startedAtMs }
-          : {}),
-        ...(finished && positive(batch.update_time) ? { finishedAtMs: batch.update_time } : {}),
-        ...(lastError ? { lastError } : {}),
-        ...(containerKey ? { containerKey } : {}),
-      }),
+    const snap = dliJob(
+      state,
+      { vendorId: batch.id, name, consoleUrl, kind: 'spark-batch', vendorState: batch.state },
+      mapped,
+      { queue },
     );
+    if (startedAtMs) snap.startedAtMs = startedAtMs;
+    if (startedAtMs && mapped.state === 'PENDING' && mapped.cause === undefined)
+      snap.stateSinceMs = startedAtMs;
+    const finishedAtMs = finished ? positive(batch.update_time) : undefined;
+    if (finishedAtMs) snap.finishedAtMs = finishedAtMs;
+    if (lastError) snap.lastError = lastError;
+    if (containerKey) snap.containerKey = containerKey;
+    jobs.push(snap);
   }
   return jobs;
 }
@@ -402,25 +443,19 @@ async function collectSql(state: CollectState, accept: (name: string) => boolean
     const lastError = mapped.state === 'FAILED' ? cleanVendorText(job.message, MAX_ERROR_CHARS) : undefined;
     const containerKey = queueKey(state, queue);
     const vendorTags = vendorTagsOf(job.tags);
-    jobs.push(
-      plainJob({
-        ...identity(
-          state,
-          'job',
-          job.job_id,
-          name,
-          { ...(job.job_type ? { jobType: job.job_type } : {}), ...(queue ? { queue } : {}) },
-          consoleUrl,
-        ),
-        ...jobState('sql', mapped, job.status),
-        ...(startedAtMs ? { startedAtMs } : {}),
-        ...(startedAtMs && mapped.state === 'PENDING' ? { stateSinceMs: startedAtMs } : {}),
-        ...(finishedAtMs ? { finishedAtMs } : {}),
-        ...(lastError ? { lastError } : {}),
-        ...(containerKey ? { containerKey } : {}),
-        ...(vendorTags ? { vendorTags } : {}),
-      }),
+    const snap = dliJob(
+      state,
+      { vendorId: job.job_id, name, consoleUrl, kind: 'sql', vendorState: job.status },
+      mapped,
+      { jobType: job.job_type, queue },
     );
+    if (startedAtMs) snap.startedAtMs = startedAtMs;
+    if (startedAtMs && mapped.state === 'PENDING') snap.stateSinceMs = startedAtMs;
+    if (finishedAtMs) snap.finishedAtMs = finishedAtMs;
+    if (lastError) snap.lastError = lastError;
+    if (containerKey) snap.containerKey = containerKey;
+    if (vendorTags) snap.vendorTags = vendorTags;
+    jobs.push(snap);
   }
   return jobs;
 }
