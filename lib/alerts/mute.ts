@@ -5,7 +5,7 @@
  */
 import type { InhibitRule, MaintenanceWindow } from './config.js';
 import { type Matcher, matchesAll } from './matchers.js';
-import { type Silence, silencedBy } from './silences.js';
+import { firstSilence, type Silence } from './silences.js';
 
 export interface MutableAlert {
   fingerprint: string;
@@ -28,19 +28,27 @@ export function createInhibitor(rules: readonly InhibitRule[], sources: readonly
   }));
   return {
     mutes(alert) {
+      // Loops, not `find`/`every` with callbacks: this runs for every alert.
       for (const { index, rule, sources: matching } of compiled) {
         if (!matchesAll(rule.targetMatchers as Matcher[], alert.labels)) continue;
-        const source = matching.find(
-          (s) =>
-            s.fingerprint !== alert.fingerprint &&
-            rule.equal.every((name) => (s.labels[name] ?? '') === (alert.labels[name] ?? '')),
-        );
-        if (source)
+        for (const source of matching) {
+          if (
+            source.fingerprint === alert.fingerprint ||
+            !sameValues(rule.equal, source.labels, alert.labels)
+          )
+            continue;
           return { by: 'inhibition', detail: `inhibit rule ${index} by ${source.labels['alertname'] ?? ''}` };
+        }
       }
       return undefined;
     },
   };
+}
+
+/** Whether both label sets have the same value (a missing label reads as '') for every name. */
+function sameValues(names: readonly string[], a: Record<string, string>, b: Record<string, string>): boolean {
+  for (const name of names) if ((a[name] ?? '') !== (b[name] ?? '')) return false;
+  return true;
 }
 
 const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
@@ -86,8 +94,10 @@ export function createMaintenanceMuter(windows: readonly MaintenanceWindow[], no
   const open = windows.filter((w) => windowActive(w, nowMs));
   return {
     mutes(alert) {
-      const window = open.find((w) => matchesAll(w.matchers as Matcher[], alert.labels));
-      return window ? { by: 'maintenance', detail: `maintenance window ${window.name}` } : undefined;
+      for (const window of open)
+        if (matchesAll(window.matchers as Matcher[], alert.labels))
+          return { by: 'maintenance', detail: `maintenance window ${window.name}` };
+      return undefined;
     },
   };
 }
@@ -95,7 +105,7 @@ export function createMaintenanceMuter(windows: readonly MaintenanceWindow[], no
 export function createSilenceMuter(silences: readonly Silence[], nowMs: number): Muter {
   return {
     mutes(alert) {
-      const hit = silencedBy(silences, alert.labels, nowMs)[0];
+      const hit = firstSilence(silences, alert.labels, nowMs);
       return hit ? { by: 'silence', detail: `silence ${hit.id} by ${hit.createdBy}` } : undefined;
     },
   };

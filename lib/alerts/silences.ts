@@ -249,6 +249,17 @@ export function silencesFromConfig(inputs: readonly SilenceInput[]): Silence[] {
 }
 
 /** The active silences that mute a label set (empty when none do). */
+/** The first of `silencedBy(silences, labels, nowMs)`, without the list of them all (once per alert). */
+export function firstSilence(
+  silences: readonly Silence[],
+  labels: Record<string, string>,
+  nowMs: number,
+): Silence | undefined {
+  for (const s of silences)
+    if (silenceState(s, nowMs) === 'active' && matchesAll(s.matchers, labels)) return s;
+  return undefined;
+}
+
 export function silencedBy(
   silences: readonly Silence[],
   labels: Record<string, string>,

@@ -100,14 +100,16 @@ export function reconcile(input: ReconcileInput): {
   drafts: EventInput[];
 } {
   const { context, nowMs } = input;
-  const drafts: EventInput[] = [];
-  const next: Record<string, ConditionState> = {};
+  // Like `next`: made with the first event (a steady resource has none).
+  let drafts: EventInput[] | undefined;
+  // Made when the first condition is kept: most resources, every poll, keep none.
+  let next: Record<string, ConditionState> | undefined;
 
   for (const finding of input.findings) {
     if (input.held?.(finding)) continue;
     const key = conditionKey(finding.type, finding.discriminator);
     // Every finding kept ends in `next`: a second finding of the same condition this poll is ignored.
-    if (Object.hasOwn(next, key)) continue;
+    if (next !== undefined && Object.hasOwn(next, key)) continue;
     const { firePolls, countPolls } = input.thresholds(finding.type, finding.discriminator);
     const before = input.previous[key];
     // A copy without clearedAtMs (seen again: not cleared); no spread, no delete (both slow in V8).
@@ -136,14 +138,14 @@ export function reconcile(input: ReconcileInput): {
       condition.firing = true;
       condition.severity = finding.severity;
       condition.title = finding.title;
-      drafts.push(firingEvent(context, condition, finding, condition.startsAtMs, nowMs));
+      drafts = withDraft(drafts, firingEvent(context, condition, finding, condition.startsAtMs, nowMs));
     } else if (recurred) {
       // The same incident again (a restarted job failed anew): news for remediation, not a new page.
       condition.occurrences = (condition.occurrences ?? 1) + 1;
       if (SEVERITY_RANK[finding.severity] > SEVERITY_RANK[condition.severity ?? finding.severity])
         condition.severity = finding.severity;
       condition.title = finding.title;
-      drafts.push(firingEvent(context, condition, finding, undefined, nowMs));
+      drafts = withDraft(drafts, firingEvent(context, condition, finding, undefined, nowMs));
     } else if (
       condition.firing &&
       SEVERITY_RANK[finding.severity] > SEVERITY_RANK[condition.severity ?? finding.severity]
@@ -151,15 +153,17 @@ export function reconcile(input: ReconcileInput): {
       // An escalation is news: same fingerprint, observed now, so the event id differs from the first one.
       condition.severity = finding.severity;
       condition.title = finding.title;
-      drafts.push(firingEvent(context, condition, finding, undefined, nowMs));
+      drafts = withDraft(drafts, firingEvent(context, condition, finding, undefined, nowMs));
     }
+    next ??= {};
     next[key] = condition;
   }
 
   for (const key in input.previous) {
     const previous = input.previous[key] as ConditionState;
-    if (!Object.hasOwn(input.previous, key) || Object.hasOwn(next, key)) continue;
+    if (!Object.hasOwn(input.previous, key) || (next !== undefined && Object.hasOwn(next, key))) continue;
     if (input.held?.(previous)) {
+      next ??= {};
       next[key] = previous;
       continue;
     }
@@ -170,12 +174,13 @@ export function reconcile(input: ReconcileInput): {
     condition.clearedAtMs = previous.clearedAtMs ?? nowMs;
     const { resolvePolls } = input.thresholds(condition.type, condition.discriminator);
     if (condition.absent >= resolvePolls) {
-      drafts.push(resolvedEvent(context, condition, condition.clearedAtMs, input, nowMs));
+      drafts = withDraft(drafts, resolvedEvent(context, condition, condition.clearedAtMs, input, nowMs));
       continue;
     }
+    next ??= {};
     next[key] = condition;
   }
-  return { conditions: isEmpty(next) ? NO_CONDITIONS : next, drafts };
+  return { conditions: next ?? NO_CONDITIONS, drafts: drafts ?? NO_DRAFTS };
 }
 
 /**
@@ -183,10 +188,13 @@ export function reconcile(input: ReconcileInput): {
  * an empty one per resource kept in every stored state. Stored states are never changed, only replaced.
  */
 const NO_CONDITIONS: Record<string, ConditionState> = Object.freeze({}) as Record<string, ConditionState>;
+const NO_DRAFTS: EventInput[] = Object.freeze([]) as unknown as EventInput[];
 
-function isEmpty(record: object): boolean {
-  for (const key in record) if (Object.hasOwn(record, key)) return false;
-  return true;
+/** `drafts` with one more (a list of exactly one when it is the first: most resources have one at most). */
+function withDraft(drafts: EventInput[] | undefined, draft: EventInput): EventInput[] {
+  if (drafts === undefined) return [draft];
+  drafts.push(draft);
+  return drafts;
 }
 
 /**

@@ -130,19 +130,14 @@ function evidenceOf(input: DiagnosisInput): EvidenceItem[] {
   const items = scratchItems;
   items.length = 0;
 
-  addEvidence(
-    items,
-    'state',
-    `${job.state} for ${formatDuration(nowMs - sinceMs)} (since ${iso(sinceMs)})`,
-    sinceMs,
-  );
+  items.push(stateItem(job.state, sinceMs, nowMs));
   // The transitions newest first: each earlier state to the one after it, the last to the current state.
   const earlier = track.previousStates ?? [];
   let to: string = track.state;
   let atMs = track.sinceMs;
   for (let i = earlier.length - 1; i >= 0; i--) {
     const [from, fromMs] = earlier[i] as [string, number];
-    addEvidence(items, 'transition', `${from} → ${to} at ${iso(atMs)}`, atMs);
+    items.push(transitionItem(from, to, atMs));
     to = from;
     atMs = fromMs;
   }
@@ -190,12 +185,47 @@ const scratchItems: EvidenceItem[] = [];
 
 /** One evidence item: single-spaced, trimmed, capped at MAX_EVIDENCE_VALUE_CHARS. */
 function addEvidence(items: EvidenceItem[], label: string, value: string, atMs?: number): void {
+  items.push(evidenceItem(label, value, atMs));
+}
+
+function evidenceItem(label: string, value: string, atMs?: number): EvidenceItem {
   const flat = NEEDS_SPACING.test(value) ? value.replace(/\s+/g, ' ').trim() : value;
   const capped =
     flat.length > MAX_EVIDENCE_VALUE_CHARS ? `${flat.slice(0, MAX_EVIDENCE_VALUE_CHARS - 1)}…` : flat;
   const at = atMs !== undefined && Number.isSafeInteger(atMs) ? atMs : undefined;
-  items.push(sharedItem(label, capped, at));
+  return sharedItem(label, capped, at);
 }
+
+/**
+ * The `state` item, "FAILED for 0 s (since ...)". The jobs of one poll that changed state at its time ask
+ * for the same one, one after another: the last one made answers them without writing its text again.
+ */
+function stateItem(state: string, sinceMs: number, nowMs: number): EvidenceItem {
+  const last = lastState;
+  if (last !== undefined && last.state === state && last.sinceMs === sinceMs && last.nowMs === nowMs)
+    return last.item;
+  const item = evidenceItem(
+    'state',
+    `${state} for ${formatDuration(nowMs - sinceMs)} (since ${iso(sinceMs)})`,
+    sinceMs,
+  );
+  lastState = { state, sinceMs, nowMs, item };
+  return item;
+}
+
+let lastState: { state: string; sinceMs: number; nowMs: number; item: EvidenceItem } | undefined;
+
+/** A `transition` item, "RUNNING → FAILED at ..."; the last few made answer again (a job shows two). */
+function transitionItem(from: string, to: string, atMs: number): EvidenceItem {
+  for (const known of lastTransitions)
+    if (known.atMs === atMs && known.from === from && known.to === to) return known.item;
+  const item = evidenceItem('transition', `${from} → ${to} at ${iso(atMs)}`, atMs);
+  if (lastTransitions.length >= 4) lastTransitions.shift();
+  lastTransitions.push({ from, to, atMs, item });
+  return item;
+}
+
+const lastTransitions: { from: string; to: string; atMs: number; item: EvidenceItem }[] = [];
 
 /**
  * An equal item made earlier, or a new one. Events never change their evidence, and the items of one poll

@@ -110,6 +110,21 @@ describe('facts shared between events', () => {
     expect(later?.data.diagnosis?.evidence[0]?.atMs).toBe(T0 + MIN);
   });
 
+  it('a state item is made again for the same state and start seen at another time', () => {
+    const failing = (name: string) => makeJob({ name, state: 'FAILED', stateSinceMs: T0 + MIN });
+    const early = new Driver();
+    early.poll({ at: 0, jobs: [makeJob({ name: 'a', state: 'RUNNING' })] });
+    const [first] = early.poll({ at: 1, jobs: [failing('a')] });
+    const late = new Driver();
+    late.poll({ at: 0, jobs: [makeJob({ name: 'b', state: 'RUNNING' })] });
+    const [second] = late.poll({ at: 3, jobs: [failing('b')] });
+    expect(first?.data.diagnosis?.evidence[0]?.value).toBe('FAILED for 0 s (since 2026-11-23T03:01:00.000Z)');
+    expect(second?.data.diagnosis?.evidence[0]?.value).toBe(
+      'FAILED for 2 min (since 2026-11-23T03:01:00.000Z)',
+    );
+    expect(second?.data.diagnosis?.evidence[1]).toBe(first?.data.diagnosis?.evidence[1]);
+  });
+
   it('a job keeps its stored reference while jobRef would make an equal one, and gets the new one otherwise', () => {
     const jobArb = fc
       .record({
