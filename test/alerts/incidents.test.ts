@@ -25,6 +25,7 @@ import {
 } from '../../lib/sandbox/index.js';
 import { createLocalStore } from '../../lib/state/local.js';
 import { badDeployPlugin, type DliPhase, type DliWorld, restartFailedPolicy } from '../support/bad-deploy.js';
+import { dliProviderOnClock } from '../support/sim-providers.js';
 import { SINK_SECRETS, sinkEnv, WEBHOOK_PER_RESOURCE } from './helpers.js';
 
 const T0 = Date.UTC(2026, 10, 23, 8, 0, 0);
@@ -78,8 +79,10 @@ async function startScenario(options: {
   failsAfterRunMs?: number;
   policy?: boolean;
 }): Promise<Scenario> {
-  // Remediation verifies its restart by polling the emulator, so simulated time must pass by itself then.
-  const clock = createSimClock({ speed: options.policy ? 30 : 0, startMs: T0 });
+  // Simulated time moves only when the scenario says: a poll, or a remediation's verification wait (its
+  // provider's sleep). A clock driven by the wall clock let a loaded machine skip past a restarted job's
+  // few running seconds between two verification reads.
+  const clock = createSimClock({ speed: 0, startMs: T0 });
   let world: DliWorld | undefined;
   const plugin = badDeployPlugin(
     options.phases,
@@ -119,7 +122,7 @@ async function startScenario(options: {
     ? createRemediator({
         config,
         store: local.store,
-        providers: { 'huawei-dli': huaweiDliProvider },
+        providers: { 'huawei-dli': dliProviderOnClock(clock) },
         publish: async (events) => {
           decisions.push(...events);
           await notifier.handle(events);

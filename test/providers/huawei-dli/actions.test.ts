@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ContainerSnapshot, JobSnapshot } from '../../../lib/model/snapshot.js';
-import { defineProvider } from '../../../lib/providers/define.js';
 import { closeHuaweiClients } from '../../../lib/providers/huawei/index.js';
-import { createDliActions } from '../../../lib/providers/huawei-dli/actions.js';
-import { collectDli } from '../../../lib/providers/huawei-dli/collector.js';
-import { dliDescriptor } from '../../../lib/providers/huawei-dli/config.js';
 import { huaweiDliProvider } from '../../../lib/providers/huawei-dli/index.js';
 import type { ActionName, ActionRequest, ActionTarget } from '../../../lib/providers/types.js';
+import { dliProviderOnClock } from '../../support/sim-providers.js';
 import { type DliHarness, SECOND, startDliHarness } from './helpers.js';
 
 let h: DliHarness;
@@ -55,14 +52,7 @@ function request(
 // The simulated clock stands still; a verification wait moves it. The vendor's transitions (seconds of
 // simulated time) then come between the same reads however slowly the machine runs: a clock driven by the
 // wall clock let a loaded machine skip past a whole transition between two reads.
-const provider = defineProvider(dliDescriptor, {
-  collect: collectDli,
-  actions: createDliActions({
-    sleep: async (ms) => {
-      h.clock.advance(ms);
-    },
-  }),
-});
+const provider = dliProviderOnClock({ advance: (ms) => h.clock.advance(ms) });
 const perform = (r: ActionRequest) => provider.actions.perform(h.target, r, h.ctx);
 const operations = () => h.sandbox.requests.map((r) => r.operation);
 const distinctInOrder = (ops: string[]) => ops.filter((op, i) => op !== ops[i - 1]);
