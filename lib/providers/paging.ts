@@ -180,7 +180,7 @@ export async function readPages<T, P>(options: ReadPagesOptions<T, P>): Promise<
 }
 
 /** The server's page size wins: the one it reports, or a first page shorter than asked with more to come. */
-function serverPageSize(page: Page<unknown>, asked: number): number {
+export function serverPageSize(page: Page<unknown>, asked: number): number {
   if (page.pageSize !== undefined && page.pageSize > 0) return page.pageSize;
   const length = page.items.length;
   if (page.total !== undefined && length > 0 && length < asked && page.total > length) return length;

@@ -24,7 +24,7 @@ import {
 import { cleanVendorText } from '../../text/scrub.js';
 import { MAX_ERROR_CHARS } from '../../text/trim.js';
 import { type AlibabaPoll, alibabaEndpoint, collectAlibaba } from '../alibaba/collect.js';
-import type { Page } from '../paging.js';
+import { type Page, serverPageSize } from '../paging.js';
 import { looseNumber, markMissing, plainJob, toCollectionError } from '../shared.js';
 import { alibabaCredentials } from '../shared-client.js';
 import { vendorTagsOf } from '../tags.js';
@@ -36,8 +36,10 @@ import {
   deploymentFacts,
   type FeedView,
   feedRefused,
+  fitsOnePage,
   forget,
   forgetListing,
+  namespaceListingMayPay,
   planReads,
   readEventFeed,
   refuseFeed,
@@ -45,6 +47,7 @@ import {
   rememberEvents,
   rememberedListing,
   rememberListing,
+  rememberNamespaceListing,
   rememberSavepoints,
   riskRaised,
   type TargetMemory,
@@ -314,9 +317,11 @@ async function collectNamespace(read: NamespaceRead): Promise<void> {
       // A deployment never started has no job to watch; unknown counters are read anyway.
       (jobCount(d) ?? 1) > 0,
   );
+  const dueSavepoints: JobRead[] = [];
   const snaps = await mapConcurrent(deployments, options.concurrency, (d) =>
-    collectDeployment(read, d, feed),
+    collectDeployment(read, d, feed, dueSavepoints),
   );
+  await readDueSavepoints(read, dueSavepoints);
   for (const snap of snaps) if (snap) poll.snapshot.jobs.push(snap);
 }
 
@@ -366,6 +371,8 @@ async function collectDeployment(
   read: NamespaceRead,
   deployment: VendorDeployment,
   feed: FeedView,
+  /** Where a job whose savepoints are due this poll goes: they are read once the namespace is listed. */
+  dueSavepoints: JobRead[],
 ): Promise<JobSnapshot | undefined> {
   const { target, namespace, poll, memory } = read;
   const { call } = poll;
@@ -410,7 +417,7 @@ async function collectDeployment(
   const jobRead: JobRead = { ...read, deployment, job, snap, key: memoryKey };
   if (plan.events) reads.push(readEvents(jobRead));
   else if (plan.carriedFailovers) snap.failovers = plan.carriedFailovers;
-  if (plan.savepoints) reads.push(readSavepoints(jobRead));
+  if (plan.savepoints) dueSavepoints.push(jobRead);
   else if (plan.carriedCheckpoints) snap.checkpoints = plan.carriedCheckpoints;
   if (plan.diagnosis) reads.push(readDiagnosis(jobRead));
   else if (plan.carriedDiagnosis) applyDiagnosis(snap, plan.carriedDiagnosis);
@@ -550,6 +557,92 @@ function readEvents(r: JobRead): Promise<void> {
   });
 }
 
+/** The page size of the namespace-wide ListSavepoints (the largest the API takes, digest §5.5). */
+const NAMESPACE_SAVEPOINTS_PAGE_SIZE = 100;
+
+/**
+ * The savepoints of the namespace's jobs whose read is due this poll. Per job (ListSavepoints filtered by
+ * jobId, first page), unless one namespace-wide listing (no filter) can cost fewer calls: enough due jobs,
+ * each one whose last read fit one per-job page (`fitsOnePage`), and the listing's last cost below their
+ * number (reads.ts). The listing is then read to its reported total (its order is not documented and not
+ * assumed) and its items go to the due jobs by jobId; a job with none has no savepoints, as an empty
+ * per-job page says. A job the listing cannot stand in for is read per job: more items than a per-job page
+ * holds (the vendor's first page of them is not known), or items without a jobId that may be its own (of
+ * its deployment, or of none). A failed or incomplete listing is a snapshot error and its jobs are read per
+ * job, so each is as a per-job read leaves it (a failed one missing evidence, held).
+ */
+async function readDueSavepoints(read: NamespaceRead, due: readonly JobRead[]): Promise<void> {
+  const { memory, namespace, target } = read;
+  const { pageSize, fullReadEvery, concurrency } = target.options;
+  const shared = due.filter((r) => fitsOnePage(memory, r.key, pageSize));
+  const viaListing = namespaceListingMayPay(memory, namespace, shared.length, fullReadEvery) ? shared : [];
+  const shares = new Set(viaListing);
+  const perJob = due.filter((r) => !shares.has(r));
+  const [fallback] = await Promise.all([
+    viaListing.length === 0 ? [] : readSavepointsOfNamespace(read, viaListing),
+    mapConcurrent(perJob, concurrency, readSavepoints),
+  ]);
+  await mapConcurrent(fallback, concurrency, readSavepoints);
+}
+
+/**
+ * One namespace-wide ListSavepoints for `due` (reads.ts decided it may pay): the jobs it stood in for get
+ * their stats (only those are kept, not the listing's items); returns the jobs to read per job.
+ */
+async function readSavepointsOfNamespace(read: NamespaceRead, due: JobRead[]): Promise<JobRead[]> {
+  const { poll, memory, namespace } = read;
+  const size = NAMESPACE_SAVEPOINTS_PAGE_SIZE;
+  const fetch = listPage(read, 'ListSavepoints', 'savepoints', listSavepointsResponseSchema, size);
+  let first: Page<VendorSavepoint> | undefined;
+  try {
+    first = await fetch(1);
+  } catch (error) {
+    poll.snapshot.errors.push(toCollectionError(error, 'ListSavepoints', poll.call.now()));
+    return due;
+  }
+  // Without a total nothing shows the listing is whole: it cannot stand in for per-job reads.
+  const pages = first.total === undefined ? undefined : Math.ceil(first.total / serverPageSize(first, size));
+  if (pages === undefined || pages >= due.length) {
+    rememberNamespaceListing(memory, namespace, pages ?? Number.POSITIVE_INFINITY);
+    return due;
+  }
+  const byJob = new Map<string, VendorSavepoint[]>(due.map((r) => [r.job.jobId, []]));
+  const ownerless = new Set<string | undefined>();
+  let firstPage: Page<VendorSavepoint> | undefined = first;
+  const listed = await poll.list<VendorSavepoint>({
+    operation: 'ListSavepoints',
+    what: `savepoints of namespace ${namespace}`,
+    keyOf: (s) => s.savepointId,
+    pageSize: size,
+    // Page 1 is the one read above: not asked again.
+    fetch: async (pageIndex) => {
+      const page = pageIndex === 1 ? firstPage : undefined;
+      firstPage = undefined;
+      return page ?? fetch(pageIndex);
+    },
+    onNew: (items) => {
+      for (const s of items) {
+        if (s.jobId) byJob.get(s.jobId)?.push(s);
+        else ownerless.add(s.deploymentId);
+      }
+    },
+  });
+  if (!listed.complete) return due;
+  const perJob: JobRead[] = [];
+  for (const r of due) {
+    const own = byJob.get(r.job.jobId) ?? [];
+    const deploymentId = r.deployment.deploymentId;
+    if (own.length > r.target.options.pageSize || ownerless.has(undefined) || ownerless.has(deploymentId)) {
+      perJob.push(r);
+      continue;
+    }
+    r.snap.checkpoints = toCheckpointStats(own);
+    rememberSavepoints(memory, r.key, own, r.snap.checkpoints, poll.call.now());
+  }
+  rememberNamespaceListing(memory, namespace, pages + perJob.length);
+  return perJob;
+}
+
 /** ListSavepoints of the job, newest page: its savepoints and retained checkpoints. */
 function readSavepoints(r: JobRead): Promise<void> {
   return perJobRead(r, 'ListSavepoints', 'checkpoints', 'savepoints', async (_client, call) => {
@@ -565,7 +658,7 @@ function readSavepoints(r: JobRead): Promise<void> {
     )(1);
     const own = page.items.filter((s) => !s.jobId || s.jobId === r.job.jobId);
     r.snap.checkpoints = toCheckpointStats(own);
-    rememberSavepoints(r.memory, r.key, own, r.snap.checkpoints, call.now());
+    rememberSavepoints(r.memory, r.key, own, r.snap.checkpoints, call.now(), page.total ?? own.length);
   });
 }
 

@@ -24,6 +24,8 @@ interface SavepointMemory {
   maxFailedId?: number;
   /** The read showed trouble (new failures, no or a late completion): the next poll reads again. */
   troubled: boolean;
+  /** How many savepoints the job had (the per-job listing's total, else the items read). */
+  count: number;
 }
 
 interface EventMemory {
@@ -138,6 +140,7 @@ export function rememberSavepoints(
   savepoints: readonly VendorSavepoint[],
   stats: CheckpointStats,
   nowMs: number,
+  count = savepoints.length,
 ): void {
   const job = memory.jobs.get(key);
   if (!job) return;
@@ -150,7 +153,57 @@ export function rememberSavepoints(
     ...(lastCreatedMs === undefined ? {} : { lastCreatedMs }),
     ...(maxFailedId === undefined ? {} : { maxFailedId }),
     troubled,
+    count,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// When a namespace's due savepoints are read with one namespace-wide listing (ListSavepoints, no filter).
+
+/** Fewer due jobs than this are read one by one: a namespace-wide listing cannot save a call. */
+export const NAMESPACE_SAVEPOINTS_MIN_DUE = 3;
+
+/**
+ * Whether the job's savepoint read can come from the namespace-wide listing: its last read counted fewer
+ * savepoints than a per-job page holds, so one per-job page would have held all of them too. Only a
+ * prediction: the listing's own count of the job's items decides (a job with more is read per job).
+ */
+export function fitsOnePage(memory: TargetMemory, key: string, pageSize: number): boolean {
+  const count = memory.jobs.get(key)?.savepoints?.count;
+  return count !== undefined && count < pageSize;
+}
+
+/** The last namespace-wide savepoint listing: the calls it took (pages and per-job reads after it). */
+interface NamespaceListingCost {
+  calls: number;
+  poll: number;
+}
+
+const namespaceListingCosts = new WeakMap<TargetMemory, Map<string, NamespaceListingCost>>();
+
+/**
+ * Whether a namespace-wide listing may cost fewer calls than `due` per-job reads: it has not been read, or
+ * its last read took fewer calls, or that read is `fullReadEvery` polls old (the namespace may have shrunk).
+ */
+export function namespaceListingMayPay(
+  memory: TargetMemory,
+  namespace: string,
+  due: number,
+  fullReadEvery: number,
+): boolean {
+  if (due < NAMESPACE_SAVEPOINTS_MIN_DUE) return false;
+  const last = namespaceListingCosts.get(memory)?.get(namespace);
+  return !last || last.calls < due || memory.poll - last.poll >= fullReadEvery;
+}
+
+/** Remembers what the namespace-wide listing cost this poll (Infinity: it cannot stand in for per-job reads). */
+export function rememberNamespaceListing(memory: TargetMemory, namespace: string, calls: number): void {
+  let costs = namespaceListingCosts.get(memory);
+  if (!costs) {
+    costs = new Map();
+    namespaceListingCosts.set(memory, costs);
+  }
+  costs.set(namespace, { calls, poll: memory.poll });
 }
 
 /** Remembers an events read; `grew` when it lists a failover newer than the previous read's newest. */

@@ -52,6 +52,8 @@ export interface AlibabaListing<T> {
   fetch: (pageIndex: number) => Promise<Page<T>>;
   /** Pages in flight once the total is known; the target's concurrency when not given. */
   concurrency?: number;
+  /** The page size `fetch` asks for; the target's page size when not given. */
+  pageSize?: number;
   /** Called with each page's new items as the page arrives, so later calls need not wait for the last page. */
   onNew?: (items: T[]) => void;
 }
@@ -81,7 +83,7 @@ export function collectAlibaba<T extends AlibabaTarget, C, M extends TargetMemor
       const list = <I>(listing: AlibabaListing<I>) =>
         readListing(listing, {
           ...open.listings,
-          pageSize: target.options.pageSize,
+          pageSize: listing.pageSize ?? target.options.pageSize,
           concurrency: listing.concurrency ?? target.options.concurrency,
           errors: snapshot.errors,
           nowMs: () => call.now(),
