@@ -264,9 +264,12 @@ function trackState(job: JobSnapshot, before: JobTrack | undefined, rules: Rules
       // The newest MAX_PREVIOUS_STATES - 1 earlier ones and the one left now (arrays of their exact length).
       const earlier = before.previousStates ?? [];
       const left: [JobState, number] = [before.state, before.sinceMs];
-      track.previousStates = earlier
-        .slice(Math.max(0, earlier.length - (MAX_PREVIOUS_STATES - 1)))
-        .concat([left]);
+      const kept = Math.min(earlier.length, MAX_PREVIOUS_STATES - 1);
+      // One array of the exact length (not a slice and then a concatenation of it).
+      const states = new Array<[JobState, number]>(kept + 1);
+      for (let i = 0; i < kept; i++) states[i] = earlier[earlier.length - kept + i] as [JobState, number];
+      states[kept] = left;
+      track.previousStates = states;
       track.state = job.state;
       track.sinceMs = pendingSinceMs;
     } else {

@@ -31,7 +31,7 @@ export function createRulesResolver(
   const globs = jobRules.map((r) => globToRegExp(r.match));
   const cache = new Map<number, Rules>();
   return (jobName) => {
-    const index = jobName === undefined ? -1 : globs.findIndex((glob) => glob.test(jobName));
+    const index = jobName === undefined || globs.length === 0 ? -1 : firstMatch(globs, jobName);
     let rules = cache.get(index);
     if (!rules) {
       rules = mergeRules(DEFAULT_RULES, defaults, target.rules, jobRules[index]?.rules);
@@ -39,6 +39,12 @@ export function createRulesResolver(
     }
     return rules;
   };
+}
+
+/** Index of the first glob that matches, or -1 (a loop: this runs for every job of every poll). */
+function firstMatch(globs: readonly RegExp[], name: string): number {
+  for (let i = 0; i < globs.length; i++) if ((globs[i] as RegExp).test(name)) return i;
+  return -1;
 }
 
 /**

@@ -226,5 +226,7 @@ function isSorted(times: readonly number[]): boolean {
 }
 
 function sameTimes(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((t, i) => t === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
