@@ -72,11 +72,12 @@ interface Trial {
  *
  * Both sides do the same work around the client: `mapConcurrent` at `concurrency`, one call per item, no
  * limiter (a collector's limiter is not part of either client; `mapConcurrent` already bounds the calls in
- * flight, and until issue 17 our side alone also went through a redundant limiter). Connection reuse:
- * ours is an undici Agent pool (up to 64 keep-alive connections, idle ones kept 30 s or as the server's
- * Keep-Alive says); pop-core's ROAClient makes a Node `http.Agent({ keepAlive: true })` (no socket cap,
- * free sockets kept): with `concurrency` calls in flight each side opens `concurrency` connections once
- * (the warm-up) and reuses them.
+ * flight, and until issue 17 our side alone also went through a redundant limiter). Connection reuse is
+ * each client's own, as shipped: ours is an undici Agent pool (up to 64 keep-alive connections, idle ones
+ * kept as the server's Keep-Alive says: 60 s on the sandbox); pop-core's ROAClient makes a Node
+ * `http.Agent({ keepAlive: true, keepAliveMsecs: 3000 })` (no socket cap, free sockets kept until the
+ * server closes them; 3 s is the TCP keep-alive probe delay). With `concurrency` calls in flight each side
+ * opens `concurrency` connections in the warm-up and reuses them in every trial.
  */
 export async function roaComparison(
   target: TargetConfig,
