@@ -87,6 +87,21 @@ describe('sandbox harness', () => {
     expect((await call()).status).toBe(0);
   });
 
+  it('says when a timeout fault starts holding a request, which it logs only when it lets go', async () => {
+    sandbox = await startSandbox({ plugins: [plugin] });
+    sandbox.faults.inject({ kind: 'timeout', ms: 30_000, times: 1 });
+    const held: unknown[] = [];
+    const stop = sandbox.onHold((request) => held.push(request));
+    const holding = new Promise<void>((resolve) => sandbox.onHold(() => resolve()));
+    const hung = call();
+    await holding;
+    expect(held).toEqual([{ provider: 'huawei-dli', operation: 'ListJobs', path: '/v1.0/p1/jobs' }]);
+    expect(sandbox.requests).toEqual([]);
+    stop();
+    await sandbox.stop();
+    expect((await hung).status).toBe(0);
+  });
+
   it('only applies a fault to its provider and operation', async () => {
     sandbox = await startSandbox({ plugins: [plugin] });
     sandbox.faults.inject({ provider: 'huawei-mrs', kind: 'status', status: 500 });
