@@ -284,11 +284,13 @@ function jobView(d: SimDeployment, job: SimJob, nowMs: number) {
   };
 }
 
+/** A streaming job's retained checkpoints, newest 10; an ended job's stay listed as of its end (§5.5). */
 function savepointsOf(world: World, d: SimDeployment, job: SimJob, nowMs: number) {
   const interval = world.checkpointIntervalMs;
   const p = d.profile;
   const out: Record<string, unknown>[] = [];
-  const total = Math.floor((nowMs - job.startMs) / interval);
+  if (d.mode === 'BATCH' || job.status === 'STARTING') return out;
+  const total = Math.floor((Math.min(nowMs, job.endMs ?? nowMs) - job.startMs) / interval);
   for (let k = total; k >= 1 && out.length < 10; k--) {
     const at = job.startMs + k * interval;
     const failing = job.scripted && p.kind === 'checkpoint-fails' && at >= p.fromMs && at < p.untilMs;
@@ -585,7 +587,7 @@ function createEmulator(
           .flatMap((d) => {
             refresh(world, d, nowMs);
             return d.jobs
-              .filter((j) => (!jobId || j.jobId === jobId) && j.status === 'RUNNING')
+              .filter((j) => !jobId || j.jobId === jobId)
               .flatMap((j) => savepointsOf(world, d, j, nowMs));
           });
         return paged(items, req.query);

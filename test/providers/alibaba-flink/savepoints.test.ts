@@ -18,8 +18,10 @@ const startHarness = stopAfterEach(startProviderHarness);
 /** 40 deployments (about 400 savepoints: 4 pages of 100), a fifth of them with failing checkpoints. */
 const FLEET = { flinkDeployments: 40, flinkUnhealthyPercent: 20 };
 
+type Harness = Awaited<ReturnType<typeof startHarness>>;
+
 /** A fleet sandbox polled cold, then again a minute later (after `beforeWarm`): the warm poll's snapshot. */
-async function warmPoll(beforeWarm: (h: Awaited<ReturnType<typeof startHarness>>) => void = () => {}) {
+async function warmPoll(beforeWarm: (h: Harness, cold: TargetSnapshot) => void = () => {}) {
   const h = await startHarness(alibabaFlinkProvider, alibabaFlinkSandboxPlugin, {
     scenario: 'fleet',
     fleet: FLEET,
@@ -27,7 +29,7 @@ async function warmPoll(beforeWarm: (h: Awaited<ReturnType<typeof startHarness>>
   const cold = await h.poll();
   expect(cold.snapshot.errors).toEqual([]);
   h.clock.advance(MINUTE);
-  beforeWarm(h);
+  beforeWarm(h, cold.snapshot);
   const { snapshot } = await h.poll();
   h.sandbox.faults.clear();
   const running = snapshot.jobs.filter((j) => j.state === 'RUNNING' && j.kind === 'flink-stream');
@@ -38,8 +40,7 @@ const checkpointsByName = (snapshot: TargetSnapshot) =>
   Object.fromEntries(snapshot.jobs.map((j) => [j.name, j.checkpoints ?? null]));
 
 /** The first three ListSavepoints calls fail (503, all of one call's attempts): the namespace's page 1. */
-const namespacePageFails = (h: Awaited<ReturnType<typeof startHarness>>) =>
-  h.failWith('ListSavepoints', 503, { times: 3 });
+const namespacePageFails = (h: Harness) => h.failWith('ListSavepoints', 503, { times: 3 });
 
 describe('alibaba-flink savepoints of a namespace in one listing (issue 17, callsPerCycle)', () => {
   it('the namespace-wide listing gives every due job the checkpoint facts its per-job read gives, for fewer calls', async () => {
@@ -88,6 +89,34 @@ describe('alibaba-flink savepoints of a namespace in one listing (issue 17, call
     expect(incomplete.snapshot.errors).toMatchObject([{ kind: 'incomplete', operation: 'ListSavepoints' }]);
     expect(incomplete.snapshot.jobs.filter((j) => j.missing?.includes('checkpoints'))).toEqual([]);
     expect(checkpointsByName(incomplete.snapshot)).toEqual(checkpointsByName(shared.snapshot));
+  }, 120_000);
+
+  it('a complete listing: a job without items has no savepoints; an item without a jobId sends its deployment per job', async () => {
+    let owner = '';
+    const [shared, drifted] = await Promise.all([
+      warmPoll(),
+      warmPoll((h, cold) => {
+        const job = cold.jobs.find((j) => j.state === 'RUNNING') as TargetSnapshot['jobs'][number];
+        owner = job.name;
+        // The whole namespace, as page 1 says: one savepoint, of that deployment, without a jobId.
+        const item = { savepointId: 'sp-1', deploymentId: job.vendorId, status: { state: 'COMPLETED' } };
+        h.sandbox.faults.inject({
+          provider: 'alibaba-flink',
+          operation: 'ListSavepoints',
+          kind: 'drift',
+          body: { success: true, httpCode: 200, data: [item], pageIndex: 1, pageSize: 100, totalSize: 1 },
+          times: 1,
+        });
+      }),
+    ]);
+    expect(drifted.snapshot.errors).toEqual([]);
+    expect(drifted.snapshot.apiCalls['ListSavepoints']).toBe(2);
+    const byName = checkpointsByName(drifted.snapshot);
+    expect(byName[owner]).toEqual(checkpointsByName(shared.snapshot)[owner]);
+    expect(byName[owner]).toMatchObject({ lastCompletedAtMs: expect.any(Number) });
+    const others = drifted.snapshot.jobs.filter((j) => j.state === 'RUNNING' && j.name !== owner);
+    expect(others.length).toBe(drifted.running - 1);
+    for (const job of others) expect(job.checkpoints).toEqual({});
   }, 120_000);
 
   it('a vendor failing the listing and the per-job reads leaves every due job checkpoints evidence missing (held)', async () => {
