@@ -3,7 +3,8 @@
  * ListJobs per deployment that has any job (paged; the newest job is the deployment's state) -> for a
  * running streaming job, GetEvents (restarts and failovers) and ListSavepoints (savepoints and retained
  * checkpoints); GetJobDiagnosis for a failed job or one whose risk level is raised. The per-job reads are
- * made only when the listing says something may have changed, and on a staggered full read (reads.ts).
+ * made only when the listing says something may have changed, and on a staggered full read (reads.ts);
+ * the namespace's due ListSavepoints once its jobs are listed, per job or in one namespace-wide listing.
  * Never throws.
  */
 import type { z } from 'zod';

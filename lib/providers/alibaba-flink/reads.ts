@@ -8,7 +8,8 @@
  * to this process, the last read showed trouble or failed, and once every `fullReadEvery` polls (staggered
  * by deployment, read-memory.ts).
  * ListSavepoints is also read once a checkpoint is due (one interval after the newest one listed), since a
- * new one may have failed. A skipped read carries the last read's facts forward (not missing evidence);
+ * new one may have failed; a namespace's due reads may come from one namespace-wide listing when it costs
+ * fewer calls (`namespaceListingMayPay`, collector.ts `readDueSavepoints`). A skipped read carries the last read's facts forward (not missing evidence);
  * a failed read is missing evidence and the next poll reads again. A cold start reads everything.
  * docs/detection.md ("Flink (ververica): which reads a poll makes") says what a skipped read can delay.
  */
