@@ -3,6 +3,7 @@
  * own: starts a sandbox child with the fleet in BENCH_POINT, runs a cold and a warm collection cycle, the
  * warm one a poll period of sandbox time after the cold one ended (the same at every point), and prints one
  * JSON line with the warm cycle's figures, its calls by operation and the cold cycle's wall time.
+ * run.ts runs it bundled as a Lambda handler is (measure.ts bundleBenchScript), not under tsx.
  */
 import { SANDBOX_ENV } from '../lib/sandbox/types.js';
 import { criticalPathBound } from './bound.js';

@@ -1,5 +1,8 @@
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'esbuild';
 import type { FleetSpec } from '../lib/sandbox/types.js';
 
 /** Wall time, CPU time and peak RSS of one async stage of this process. */
@@ -25,15 +28,55 @@ export async function measure<T>(
 
 /**
  * Runs a bench script (`./<name>.ts`) in a fresh node process with `env` added, and parses the JSON object
- * it prints on its last line. `nodeFlags` go before tsx's loader (e.g. `--expose-gc`).
+ * it prints on its last line. `nodeFlags` go before tsx's loader (e.g. `--expose-gc`). With `bundled` (the
+ * path bundleBenchScript returned) the script runs as that bundle under plain node, as Lambda runs a handler.
  */
-export function runBenchProcess<T>(name: string, env: Record<string, string>, nodeFlags: string[] = []): T {
-  const output = execFileSync(
-    process.execPath,
-    [...nodeFlags, '--import', 'tsx', fileURLToPath(new URL(`./${name}.ts`, import.meta.url))],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
-  );
+export function runBenchProcess<T>(
+  name: string,
+  env: Record<string, string>,
+  nodeFlags: string[] = [],
+  bundled?: string,
+): T {
+  const sandboxScript = fileURLToPath(new URL('./sandbox-process.ts', import.meta.url));
+  const args = bundled
+    ? [...nodeFlags, bundled]
+    : [...nodeFlags, '--import', 'tsx', fileURLToPath(new URL(`./${name}.ts`, import.meta.url))];
+  const output = execFileSync(process.execPath, args, {
+    env: { ...process.env, ...env, ...(bundled ? { BENCH_SANDBOX_SCRIPT: sandboxScript } : {}) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(output.toString().trim().split('\n').at(-1) as string) as T;
+}
+
+/**
+ * `./<name>.ts` bundled as serverless.yml's `custom.esbuild` bundles a Lambda handler (bundle, minify,
+ * node22, ESM with a real `require`, the AWS SDK external, scripts/esbuild-plugins.cjs's zod and undici
+ * plugins; no source map, as none ships) into .bench/bundles/ (inside the project, so an external
+ * `@aws-sdk/*` resolves from node_modules as Lambda's runtime provides it). Returns the bundle's path.
+ */
+export async function bundleBenchScript(name: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const require = createRequire(import.meta.url);
+  const [zodEnglishOnly, undiciSlim] = require('../scripts/esbuild-plugins.cjs') as Plugin[];
+  const outfile = join(process.cwd(), '.bench', 'bundles', `${name}.mjs`);
+  await build({
+    entryPoints: [fileURLToPath(new URL(`./${name}.ts`, import.meta.url))],
+    outfile,
+    bundle: true,
+    minify: true,
+    target: 'node22',
+    platform: 'node',
+    format: 'esm',
+    external: ['@aws-sdk/*', 'dynalite'],
+    mainFields: ['module', 'main'],
+    banner: {
+      js: "import { createRequire as __jobwatchCreateRequire } from 'node:module'; const require = __jobwatchCreateRequire(import.meta.url);",
+    },
+    plugins: [zodEnglishOnly as Plugin, undiciSlim as Plugin],
+    logLevel: 'warning',
+  });
+  return outfile;
 }
 
 export interface SandboxChild {
@@ -61,7 +104,10 @@ export function startSandboxChild(
   latencyMs: number,
   options: { store?: boolean } = {},
 ): Promise<SandboxChild> {
-  const child: ChildProcess = fork(fileURLToPath(new URL('./sandbox-process.ts', import.meta.url)), [], {
+  // A bundled point (runBenchProcess with `bundled`) is not beside the sources: it is told where the script is.
+  const script =
+    process.env.BENCH_SANDBOX_SCRIPT ?? fileURLToPath(new URL('./sandbox-process.ts', import.meta.url));
+  const child: ChildProcess = fork(script, [], {
     execArgv: ['--import', 'tsx'],
     env: {
       ...process.env,

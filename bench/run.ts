@@ -43,7 +43,7 @@ import {
   POLL_PERIOD_MS,
   totalJobs,
 } from './fleet.js';
-import { measure, runBenchProcess, startSandboxChild, table } from './measure.js';
+import { bundleBenchScript, measure, runBenchProcess, startSandboxChild, table } from './measure.js';
 import { naivePoll } from './naive.js';
 import { ROA_COLUMNS, type roaComparison } from './roa-compare.js';
 import { scrubBench } from './scrub.js';
@@ -455,10 +455,16 @@ await sandbox.stop();
 documentClient.destroy();
 
 // 4. Blink alone at 10,000 jobs (concurrency 16), and the scaling series, each in a fresh process.
+// The points run the collection code bundled as a Lambda runs it (serverless.yml's esbuild options, plain
+// node): under tsx its loader hooks run in a second V8 isolate of the measured process (about 30 MB of its
+// RSS) that no Lambda has. See docs/performance.md, "Memory of a collection".
+const pointBundle = await bundleBenchScript('cycle-point');
 const runPoint = (point: Record<string, unknown>) =>
   runBenchProcess<SeriesPoint & { errors: number; counts: Record<string, Record<string, number>> }>(
     'cycle-point',
     { BENCH_POINT: JSON.stringify(point) },
+    [],
+    pointBundle,
   );
 
 /** A point's warm calls by target and operation, one line (what a per-point total hides). */
