@@ -90,8 +90,13 @@ export function withinWindow(times: readonly number[] | undefined, nowMs: number
  * so that a steady poll leaves the stored state equal (and unwritten).
  */
 export function addRecent(times: number[] | undefined, atMs: number, nowMs: number): number[] {
-  const kept = withinWindow(times, nowMs);
-  if (!kept.includes(atMs) && atMs > nowMs - HEALTH_WINDOW_MS) kept.push(atMs);
+  const since = nowMs - HEALTH_WINDOW_MS;
+  const adding = atMs > since && !(times?.includes(atMs) ?? false);
+  // Of the exact length, since it is kept in the stored state (a filtered copy grows room for 17).
+  const kept = new Array<number>(countWithin(times, nowMs) + (adding ? 1 : 0));
+  let n = 0;
+  if (times) for (const t of times) if (t > since) kept[n++] = t;
+  if (adding) kept[n] = atMs;
   // Sorted already in the usual case (times are added in order): no sort's scratch copy then.
   if (!isSorted(kept)) kept.sort((a, b) => a - b);
   const capped = kept.length > MAX_RECENT_TIMES ? kept.slice(-MAX_RECENT_TIMES) : kept;

@@ -61,6 +61,8 @@ export function buildEvent<T extends EventType>(input: EventInput<T>): JobwatchE
 
 /** The CloudEvent `source` of a target, made once per target rather than per event. */
 function sourceOf(provider: string, targetId: string): string {
+  // A poll's events are one target's: the last answer serves without a lookup.
+  if (last !== undefined && provider === last.provider && targetId === last.targetId) return last.source;
   let byTarget = sources.get(provider);
   if (!byTarget) {
     if (sources.size >= 100) sources.clear();
@@ -73,8 +75,11 @@ function sourceOf(provider: string, targetId: string): string {
     if (byTarget.size >= 10_000) byTarget.clear();
     byTarget.set(targetId, source);
   }
+  last = { provider, targetId, source };
   return source;
 }
+
+let last: { provider: string; targetId: string; source: string } | undefined;
 
 const sources = new Map<string, Map<string, string>>();
 
