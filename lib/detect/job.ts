@@ -150,15 +150,15 @@ export function evaluateJob(
         ref: eventContext.ref,
         labels,
         consoleUrl,
-        job: compact(track),
-        conditions: compact(reconciled.conditions),
+        job: compact(track, before),
+        conditions: compact(reconciled.conditions, previous?.conditions),
       }
     : {
         v: STATE_VERSION,
         ref: eventContext.ref,
         labels,
-        job: compact(track),
-        conditions: compact(reconciled.conditions),
+        job: compact(track, before),
+        conditions: compact(reconciled.conditions, previous?.conditions),
       };
   // The score is computed from the stored state (the same number a status view computes), and goes on every
   // firing event of the job; only computed when there is one (detection's hot path runs for every job).

@@ -132,12 +132,17 @@ export function sameJson(a: unknown, b: unknown): boolean {
  * are returned as they are, so a state shares its unchanged parts (labels, ref, cursors) with the previous
  * poll's instead of copying every resource's state on every poll; only the path to an undefined is copied.
  */
-export function compact<T>(value: T): T {
+export function compact<T>(value: T, stored?: unknown): T {
   if (value === null || typeof value !== 'object') return value;
+  // A member that is the stored state's own (the same object) holds no undefined: a stored state was
+  // compacted when it was made, or read back as JSON. It is kept without walking it again.
+  if (value === stored) return value;
+  const before =
+    stored !== null && typeof stored === 'object' ? (stored as Record<string, unknown>) : undefined;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
-      const member = compact(value[i]);
+      const member = compact(value[i], before?.[i]);
       if (member !== value[i] && !copy) copy = value.slice(0, i);
       copy?.push(member);
     }
@@ -148,7 +153,10 @@ export function compact<T>(value: T): T {
   for (const key in source) {
     if (!Object.hasOwn(source, key)) continue;
     const member = source[key];
-    const kept = member === null || typeof member !== 'object' ? member : compact(member);
+    const kept =
+      member === null || typeof member !== 'object'
+        ? member
+        : compact(member, before !== undefined && Object.hasOwn(before, key) ? before[key] : undefined);
     if ((kept !== member || kept === undefined) && !out) out = copyUntil(source, key);
     if (out && kept !== undefined) out[key] = kept;
   }

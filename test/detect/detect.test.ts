@@ -343,6 +343,18 @@ describe('stored state', () => {
     expect(dirty.other).toHaveProperty('gone');
   });
 
+  it('compact against the stored state walks only what the stored state does not already hold', () => {
+    // What the stored state holds is trusted (compacted when made, or JSON); what is new is still compacted.
+    const kept = { a: 1, list: [1, 2] };
+    const stored = { kept, list: [kept] };
+    const next = { kept, list: [kept, { b: 'x', gone: undefined }], fresh: { c: undefined, d: 2 } };
+    const compacted = compact(next, stored);
+    expect(JSON.stringify(compacted)).toBe(JSON.stringify(next));
+    expect(compacted).toStrictEqual({ kept, list: [kept, { b: 'x' }], fresh: { d: 2 } });
+    expect(compacted.kept).toBe(kept);
+    expect(compacted.list[0]).toBe(kept);
+  });
+
   it('a state read back with reordered keys is not a change', () => {
     const driver = new Driver();
     const job = makeJob({
