@@ -54,7 +54,7 @@ export function detectAndRoute(jobs: number, polls = 6) {
     vendorId: String(i),
     labels: { queue: `q${i % 10}` },
     kind: 'flink-stream',
-    instanceId: '1',
+    instanceId: String(1000 + i), // each job its own run: no evidence shared only because every job has the same instance
     state: 'RUNNING',
     vendorState: 'job_running',
   }));
