@@ -286,11 +286,27 @@ function jobView(d: SimDeployment, job: SimJob, nowMs: number) {
 
 /** A streaming job's retained checkpoints, newest 10; an ended job's stay listed as of its end (§5.5). */
 function savepointsOf(world: World, d: SimDeployment, job: SimJob, nowMs: number) {
+  if (d.mode === 'BATCH' || job.status === 'STARTING') return [];
+  const total = Math.floor((Math.min(nowMs, job.endMs ?? nowMs) - job.startMs) / world.checkpointIntervalMs);
+  // The list changes only when a checkpoint falls due (or the script changes): a namespace-wide listing
+  // asks for every job's list once per page, which made the emulator, not jobwatch, the bench's bottleneck.
+  const known = listedSavepoints.get(job);
+  if (known && known.total === total && known.profile === d.profile && known.scripted === job.scripted)
+    return known.items;
+  const items = makeSavepoints(world, d, job, total);
+  listedSavepoints.set(job, { total, profile: d.profile, scripted: job.scripted, items });
+  return items;
+}
+
+const listedSavepoints = new WeakMap<
+  SimJob,
+  { total: number; profile: Profile; scripted: boolean; items: Record<string, unknown>[] }
+>();
+
+function makeSavepoints(world: World, d: SimDeployment, job: SimJob, total: number) {
   const interval = world.checkpointIntervalMs;
   const p = d.profile;
   const out: Record<string, unknown>[] = [];
-  if (d.mode === 'BATCH' || job.status === 'STARTING') return out;
-  const total = Math.floor((Math.min(nowMs, job.endMs ?? nowMs) - job.startMs) / interval);
   for (let k = total; k >= 1 && out.length < 10; k--) {
     const at = job.startMs + k * interval;
     const failing = job.scripted && p.kind === 'checkpoint-fails' && at >= p.fromMs && at < p.untilMs;
